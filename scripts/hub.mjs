@@ -1,0 +1,87 @@
+// Starting and stopping a local hub (migrations + `wrangler dev`), shared by `npm start` and the
+// end-to-end tests so both run the hub the same way.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+
+/** Environment that keeps wrangler off the internet (no metrics, no cf fetch, no update check). */
+export function offlineEnv(extra = {}) {
+  return {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_LOG_SANITIZE: "true",
+    NO_UPDATE_NOTIFIER: "1",
+    ...extra,
+  };
+}
+
+/** Reads ADMIN_TOKEN from a .dev.vars file, creating the file with a random token when missing. */
+export function ensureDevVars(file = join(root, ".dev.vars")) {
+  if (existsSync(file)) {
+    const m = /^ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(readFileSync(file, "utf8"));
+    if (m) return { token: m[1], created: false };
+  }
+  const token = randomBytes(32).toString("base64url");
+  const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
+  writeFileSync(file, `${previous}${previous && !previous.endsWith("\n") ? "\n" : ""}ADMIN_TOKEN="${token}"\n`, { mode: 0o600 });
+  return { token, created: true };
+}
+
+/** Applies the D1 migrations to the local database under `persistTo`. */
+export function applyMigrations(persistTo) {
+  const r = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+    cwd: root,
+    env: offlineEnv({ CI: "true" }),
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`migrations failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * Starts `wrangler dev` on 127.0.0.1:`port`, resolving once /health answers.
+ * @returns {Promise<{ url: string, child: import("node:child_process").ChildProcess, stop: () => Promise<void> }>}
+ */
+export async function startWrangler({ port, persistTo, envFile, stdio = "pipe", vars = {} }) {
+  const args = [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo,
+    "--show-interactive-dev-session=false", "--inspector-port", "0"];
+  if (envFile) args.push("--env-file", envFile);
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const child = spawn(process.execPath, args, { cwd: root, env: offlineEnv(), stdio: ["ignore", stdio, stdio], detached: false });
+  let output = "";
+  if (stdio === "pipe") {
+    child.stdout.on("data", (d) => { output += d; });
+    child.stderr.on("data", (d) => { output += d; });
+  }
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output}`);
+    try {
+      const r = await fetch(`${url}/health`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`wrangler dev did not answer within 90 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      child.once("exit", () => { clearTimeout(timer); resolve(); });
+      child.kill("SIGINT");
+    });
+  return { url, child, stop, output: () => output };
+}

@@ -1,0 +1,26 @@
+// `npm start`: apply migrations, make sure there is an admin token, run the hub on 127.0.0.1:PORT.
+import { join } from "node:path";
+import { applyMigrations, ensureDevVars, root, startWrangler } from "./hub.mjs";
+
+const port = Number(process.env.PORT ?? 8787);
+const persistTo = join(root, ".wrangler", "state");
+
+const { token, created } = ensureDevVars();
+process.stdout.write(applyMigrations(persistTo).split("\n").filter((l) => /✅|No migrations/.test(l)).join("\n") + "\n");
+const hub = await startWrangler({ port, persistTo, stdio: "inherit" });
+console.log(`
+Umbra is listening on ${hub.url}
+Admin token (${created ? "new, saved in .dev.vars" : "from .dev.vars"}): ${token}
+Try:  curl -H "Authorization: Bearer ${token}" ${hub.url}/v1/devices
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  await hub.stop();
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+hub.child.on("exit", (code) => { if (!stopping) process.exit(code ?? 1); });

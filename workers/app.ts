@@ -1,0 +1,56 @@
+/** The Worker's HTTP app: routes per resource, one error renderer, the OpenAPI document. */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "./app-env";
+import { ApiError, problemResponse } from "./errors";
+import { devices } from "./routes/devices";
+import { credentials } from "./routes/credentials";
+import { groups } from "./routes/groups";
+import { appCredentials } from "./routes/app-credentials";
+import { oauth } from "./routes/oauth";
+
+/** Builds the app (a function so tests can build a fresh one). */
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    const max = Number(c.env.MAX_BODY_BYTES) || 1_048_576;
+    return bodyLimit({
+      maxSize: max,
+      onError: () => {
+        throw new ApiError("payload-too-large", `The body is over the limit of ${max} bytes`);
+      },
+    })(c, next);
+  });
+
+  app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));
+  app.route("/", devices);
+  app.route("/", credentials);
+  app.route("/", groups);
+  app.route("/", appCredentials);
+  app.route("/", oauth);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "ADMIN_TOKEN, an API key, an OAuth 2.0 access token, or (on a device's own resources) a device token",
+  });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: { title: "Umbra", version: c.env.VERSION, description: "IoT hub on Cloudflare Workers" },
+  }));
+
+  app.notFound((c) => problemResponse(new ApiError("not-found", `No route for ${c.req.method} ${c.req.path}`), c.req.path));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return problemResponse(err, c.req.path);
+    if (err instanceof HTTPException) {
+      // Hono's validators throw 400 HTTPExceptions for bodies that are not JSON.
+      const slug = err.status === 400 ? "malformed-json" : err.status === 413 ? "payload-too-large" : err.status === 401 ? "unauthorized" : "invalid-request";
+      return problemResponse(new ApiError(slug, err.message), c.req.path);
+    }
+    console.error(`unhandled error on ${c.req.method} ${c.req.path}:`, err instanceof Error ? err.message : String(err));
+    return problemResponse(new ApiError("internal", "Something went wrong on our side"), c.req.path);
+  });
+  return app;
+}

@@ -1,0 +1,100 @@
+/**
+ * The registry, in one place: every D1 table Umbra has. Migrations in `migrations/` are
+ * generated from this file by `npm run db:generate` (drizzle-kit); never edit them by hand.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () => integer("created_at").notNull().default(sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`);
+const updatedAt = () => integer("updated_at").notNull().default(sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`);
+
+/** Devices: the things that connect. `attributes` is a JSON object, `tags` a JSON array of strings. */
+export const devices = sqliteTable("devices", {
+  id: text("id").primaryKey(),
+  name: text("name"),
+  attributes: text("attributes", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Groups of devices (fleets, sites, product lines). */
+export const groups = sqliteTable("groups", {
+  name: text("name").primaryKey(),
+  description: text("description"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Which device is in which group (many to many). */
+export const groupMembers = sqliteTable(
+  "group_members",
+  {
+    groupName: text("group_name").notNull().references(() => groups.name, { onDelete: "cascade" }),
+    deviceId: text("device_id").notNull().references(() => devices.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.groupName, t.deviceId] }), index("group_members_device").on(t.deviceId)],
+);
+
+/**
+ * Device credentials: only the SHA-256 of the token is kept; the token alone identifies its
+ * device (looked up by hash). `expiresAt` is set when a rotation leaves the old token a grace period.
+ */
+export const deviceCredentials = sqliteTable(
+  "device_credentials",
+  {
+    id: text("id").primaryKey(),
+    deviceId: text("device_id").notNull().references(() => devices.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at"),
+    revokedAt: integer("revoked_at"),
+    lastUsedAt: integer("last_used_at"),
+  },
+  (t) => [uniqueIndex("device_credentials_hash").on(t.tokenHash), index("device_credentials_device").on(t.deviceId)],
+);
+
+/** X.509 identities: SHA-256 fingerprints (lowercase hex) of client certificates bound to a device. */
+export const x509Identities = sqliteTable(
+  "x509_identities",
+  {
+    fingerprint: text("fingerprint").primaryKey(),
+    deviceId: text("device_id").notNull().references(() => devices.id, { onDelete: "cascade" }),
+    name: text("name"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("x509_identities_device").on(t.deviceId)],
+);
+
+/** API keys for apps: the key is shown once; only its SHA-256 is kept. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    keyHash: text("key_hash").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: createdAt(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.keyHash)],
+);
+
+/** OAuth 2.0 clients (client credentials grant, RFC 6749 §4.4); the secret is kept hashed. */
+export const oauthClients = sqliteTable("oauth_clients", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  secretHash: text("secret_hash").notNull(),
+  scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+  createdAt: createdAt(),
+  revokedAt: integer("revoked_at"),
+});
+
+export type DeviceRow = typeof devices.$inferSelect;
+export type GroupRow = typeof groups.$inferSelect;
+export type DeviceCredentialRow = typeof deviceCredentials.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type OAuthClientRow = typeof oauthClients.$inferSelect;
+export type X509IdentityRow = typeof x509Identities.$inferSelect;

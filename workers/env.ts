@@ -1,0 +1,18 @@
+import type { DeviceObject } from "../durable-objects/device/device-object";
+
+/**
+ * The Worker's bindings, as declared in `wrangler.toml` (vars, D1, R2, Durable Objects) plus the
+ * secrets (`ADMIN_TOKEN`, optional `JWT_SECRET`) that come from `.dev.vars` locally and
+ * `wrangler secret put` in production.
+ */
+export interface Env {
+  VERSION: string;
+  MAX_BODY_BYTES: string;
+  OAUTH_TOKEN_TTL: string;
+  ADMIN_TOKEN?: string;
+  /** Key that signs OAuth access tokens; derived from ADMIN_TOKEN when unset. */
+  JWT_SECRET?: string;
+  DB: D1Database;
+  FIRMWARE: R2Bucket;
+  DEVICE: DurableObjectNamespace<DeviceObject>;
+}

@@ -1,0 +1,61 @@
+/**
+ * One error class for every HTTP failure, rendered once (in `onError`) as an RFC 9457
+ * `application/problem+json` document with a stable `type`.
+ */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** Stable problem types: the slug is part of the `type` URI clients may switch on. */
+export const PROBLEMS = {
+  "malformed-json": { status: 400, title: "Malformed JSON" },
+  "invalid-request": { status: 400, title: "Invalid request" },
+  "invalid-id": { status: 400, title: "Invalid identifier" },
+  "unauthorized": { status: 401, title: "Unauthorized" },
+  "forbidden": { status: 403, title: "Forbidden" },
+  "not-found": { status: 404, title: "Not found" },
+  "method-not-allowed": { status: 405, title: "Method not allowed" },
+  "conflict": { status: 409, title: "Conflict" },
+  "payload-too-large": { status: 413, title: "Payload too large" },
+  "unsupported-media-type": { status: 415, title: "Unsupported media type" },
+  "too-many-requests": { status: 429, title: "Too many requests" },
+  "internal": { status: 500, title: "Internal error" },
+  "unavailable": { status: 503, title: "Service unavailable" },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+
+export type ProblemSlug = keyof typeof PROBLEMS;
+
+/** The `type` URI of a problem slug. */
+export const problemType = (slug: ProblemSlug): string => `https://umbra.dev/problems/${slug}`;
+
+/**
+ * Thrown anywhere in a request; `onError` turns it into problem+json.
+ * @example throw new ApiError("not-found", `No device "${id}"`);
+ */
+export class ApiError extends Error {
+  readonly slug: ProblemSlug;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  constructor(slug: ProblemSlug, detail?: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+    super(detail ?? PROBLEMS[slug].title);
+    this.slug = slug;
+    this.extra = extra;
+    this.headers = headers;
+  }
+  get status(): ContentfulStatusCode {
+    return PROBLEMS[this.slug].status;
+  }
+}
+
+/** Builds the problem+json response for an error, adding `instance` (the request path). */
+export function problemResponse(err: ApiError, instance: string): Response {
+  const body = {
+    type: problemType(err.slug),
+    title: PROBLEMS[err.slug].title,
+    status: err.status,
+    detail: err.message,
+    instance,
+    ...err.extra,
+  };
+  const headers = new Headers({ "content-type": "application/problem+json", ...err.headers });
+  if (err.status === 401) headers.set("www-authenticate", 'Bearer realm="umbra"');
+  return new Response(JSON.stringify(body), { status: err.status, headers });
+}

@@ -1,0 +1,10 @@
+/** The Worker entry point: the HTTP app, and the Durable Object classes wrangler binds. */
+import { createApp } from "./app";
+
+export { DeviceObject } from "../durable-objects/device/device-object";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<import("./env").Env>;

@@ -1,0 +1,33 @@
+/** Opaque cursors for keyset pagination: the cursor is the last key of the page, base64url-encoded. */
+import { ApiError } from "../errors";
+import { base64url, fromBase64url } from "../auth/crypto";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A page of a list: every list route answers `{items, next_cursor}`. */
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** Encodes the last key of a page as a cursor. */
+export function encodeCursor(key: string): string {
+  return base64url(encoder.encode(key));
+}
+
+/** Decodes a cursor given by a client; a damaged cursor is a 400. */
+export function decodeCursor(cursor: string | undefined): string | null {
+  if (cursor === undefined || cursor === "") return null;
+  const bytes = fromBase64url(cursor);
+  if (!bytes) throw new ApiError("invalid-request", "cursor is not one this API handed out");
+  return decoder.decode(bytes);
+}
+
+/** Builds a page from `limit + 1` fetched rows: the extra row only says whether more exist. */
+export function toPage<R, T>(rows: R[], limit: number, key: (r: R) => string, view: (r: R) => T): Page<T> {
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  const last = items[items.length - 1];
+  return { items: items.map(view), next_cursor: more && last !== undefined ? encodeCursor(key(last)) : null };
+}

@@ -1,0 +1,112 @@
+/** `/v1/devices`: the device registry. */
+import { z } from "@hono/zod-openapi";
+import { router, secured } from "./openapi-route";
+import { DeviceIdSchema, DeviceParams, DeviceSchema, JsonObjectSchema, PageQuery, TagSchema, jsonBody, jsonResponse, pageOf } from "./schemas";
+import { deleteDevice, deviceView, getDevice, insertDevice, listDevices, updateDevice } from "../registry/devices";
+import { issueCredential } from "../registry/credentials";
+import { randomId } from "../auth/crypto";
+import { ApiError } from "../errors";
+import { deviceStub } from "../objects";
+
+export const devices = router();
+
+const DeviceFields = {
+  name: z.string().max(256).nullable().optional(),
+  attributes: JsonObjectSchema.optional(),
+  tags: z.array(TagSchema).max(64).optional(),
+  enabled: z.boolean().optional(),
+};
+const CreateDevice = z.strictObject({ id: DeviceIdSchema.optional(), ...DeviceFields }).openapi("CreateDevice");
+const PatchDevice = z.strictObject(DeviceFields).openapi("PatchDevice");
+const CreatedDevice = z
+  .object({ device: DeviceSchema, credential: z.object({ id: z.string(), token: z.string() }) })
+  .openapi("CreatedDevice");
+
+devices.openapi(
+  secured({ scope: "devices:write" }, {
+    method: "post",
+    path: "/v1/devices",
+    summary: "Register a device; its first credential is returned once",
+    request: jsonBody(CreateDevice),
+    responses: { 201: jsonResponse(CreatedDevice, "Created"), 409: { description: "The id is taken" } },
+  }),
+  async (c) => {
+    const input = c.req.valid("json");
+    const row = await insertDevice(c.env, input, input.id ?? randomId("dev"));
+    const cred = await issueCredential(c.env, row.id);
+    return c.json({ device: deviceView(row), credential: { id: cred.id, token: cred.token } }, 201);
+  },
+);
+
+const ListQuery = PageQuery.extend({
+  tag: z.string().optional(),
+  group: z.string().optional(),
+  prefix: z.string().max(128).optional(),
+}).openapi({ description: "Also `attr.<key>=<value>` filters on attributes (compared as text)." });
+
+devices.openapi(
+  secured({ scope: "devices:read" }, {
+    method: "get",
+    path: "/v1/devices",
+    summary: "List devices, filtered by tag, group, attribute or id prefix",
+    request: { query: ListQuery },
+    responses: { 200: jsonResponse(pageOf(DeviceSchema, "DevicePage"), "A page of devices") },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const attributes: Record<string, string> = {};
+    for (const [key, value] of Object.entries(c.req.query())) {
+      if (!key.startsWith("attr.")) continue;
+      const name = key.slice(5);
+      if (!/^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$/.test(name)) throw new ApiError("invalid-request", `bad attribute filter "${key}"`);
+      attributes[name] = value;
+    }
+    return c.json(await listDevices(c.env, { ...q, attributes }), 200);
+  },
+);
+
+devices.openapi(
+  secured({ scope: "devices:read", deviceParam: "id" }, {
+    method: "get",
+    path: "/v1/devices/{id}",
+    summary: "Read a device, with its connection status",
+    request: { params: DeviceParams },
+    responses: { 200: jsonResponse(DeviceSchema, "The device") },
+  }),
+  async (c) => {
+    const row = await getDevice(c.env, c.req.valid("param").id);
+    const status = await deviceStub(c.env, row.id).status();
+    return c.json({ ...deviceView(row), status }, 200);
+  },
+);
+
+devices.openapi(
+  secured({ scope: "devices:write" }, {
+    method: "patch",
+    path: "/v1/devices/{id}",
+    summary: "Change a device's name, attributes (replaced whole), tags or enabled flag",
+    request: { params: DeviceParams, ...jsonBody(PatchDevice) },
+    responses: { 200: jsonResponse(DeviceSchema, "The device") },
+  }),
+  async (c) => {
+    const row = await updateDevice(c.env, c.req.valid("param").id, c.req.valid("json"));
+    if (!row.enabled) await deviceStub(c.env, row.id).disconnect("device disabled");
+    return c.json(deviceView(row), 200);
+  },
+);
+
+devices.openapi(
+  secured({ scope: "devices:write" }, {
+    method: "delete",
+    path: "/v1/devices/{id}",
+    summary: "Delete a device, its credentials and all its state",
+    request: { params: DeviceParams },
+    responses: { 204: { description: "Deleted" } },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    await deleteDevice(c.env, id);
+    await deviceStub(c.env, id).wipe();
+    return c.body(null, 204);
+  },
+);

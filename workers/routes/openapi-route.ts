@@ -1,0 +1,48 @@
+/**
+ * Route definitions with their access rule attached, so every route declares its scope in
+ * one place: the guard enforces it and the OpenAPI document shows it (`x-umbra-scope`).
+ */
+import { OpenAPIHono, createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "../errors";
+import { guard, type Access } from "../auth/guard";
+import { ProblemSchema } from "./schemas";
+
+/** Problem responses every secured route may give. */
+const problems = {
+  400: { description: "Invalid request", content: { "application/problem+json": { schema: ProblemSchema } } },
+  401: { description: "Missing or invalid credential", content: { "application/problem+json": { schema: ProblemSchema } } },
+  403: { description: "Credential lacks the scope", content: { "application/problem+json": { schema: ProblemSchema } } },
+  404: { description: "Not found", content: { "application/problem+json": { schema: ProblemSchema } } },
+} as const;
+
+/**
+ * `createRoute` plus the guard for `access`.
+ * @example secured({ scope: "devices:read" }, { method: "get", path: "/v1/devices", responses: {...} })
+ */
+export function secured<P extends string, R extends Omit<RouteConfig, "path" | "middleware"> & { path: P }>(access: Access, config: R) {
+  return createRoute({
+    ...config,
+    responses: { ...problems, ...config.responses },
+    security: [{ bearer: [] }],
+    middleware: [guard(access)] as const,
+    "x-umbra-scope": access.scope,
+    "x-umbra-device-access": access.deviceParam !== undefined,
+  });
+}
+
+/**
+ * A router whose schema failures become 400 problem+json naming each bad field.
+ * @example const devices = router(); devices.openapi(route, handler);
+ */
+export function router() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const errors = result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message, code: i.code }));
+        const first = errors[0];
+        throw new ApiError("invalid-request", first ? `${first.path || "body"}: ${first.message}` : "Invalid request", { errors });
+      }
+    },
+  });
+}

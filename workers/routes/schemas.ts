@@ -1,0 +1,60 @@
+/** Shared request/response schemas; the OpenAPI document is generated from these. */
+import { z } from "@hono/zod-openapi";
+import { SCOPES } from "../auth/principal";
+
+/** RFC 9457 problem details. */
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+  })
+  .openapi("Problem");
+
+/** A JSON object with any values. */
+export const JsonObjectSchema = z.record(z.string(), z.unknown());
+
+export const DeviceIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "must match [A-Za-z0-9_.:-]{1,128}");
+
+export const DeviceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().nullable(),
+    attributes: JsonObjectSchema,
+    tags: z.array(z.string()),
+    enabled: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    status: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi("Device");
+
+export const TagSchema = z.string().min(1).max(128);
+
+export const ScopeSchema = z.enum(SCOPES);
+
+/** `?cursor=&limit=` on every list. */
+export const PageQuery = z.object({
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** A page of items and the cursor of the next page. */
+export function pageOf<T extends z.ZodType>(item: T, name: string) {
+  return z.object({ items: z.array(item), next_cursor: z.string().nullable() }).openapi(name);
+}
+
+/** `{id}` path parameter of device routes. */
+export const DeviceParams = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+
+/** A JSON request body that allows no unknown fields. */
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return { body: { content: { "application/json": { schema } }, required: true, description } };
+}
+
+/** A JSON response. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { content: { "application/json": { schema } }, description };
+}
