@@ -25,7 +25,9 @@ async function readParams(c: Context<AppEnv>): Promise<Record<string, string> | 
   const type = c.req.header("content-type") ?? "";
   try {
     if (type.startsWith("application/x-www-form-urlencoded")) {
-      return Object.fromEntries(new URLSearchParams(await c.req.text()));
+      const out: Record<string, string> = {};
+      for (const [k, v] of await c.req.formData()) if (typeof v === "string") out[k] = v;
+      return out;
     }
     if (type.startsWith("application/json")) {
       const body: unknown = await c.req.json();

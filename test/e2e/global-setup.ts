@@ -1,0 +1,46 @@
+/** Starts one real hub for the end-to-end suite on a free port, with its own state folder. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import type { TestProject } from "vitest/node";
+// @ts-expect-error plain ESM helper shared with `npm start`
+import { applyMigrations, startWrangler } from "../../scripts/hub.mjs";
+
+/** A port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    hubUrl: string;
+    adminToken: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dir = mkdtempSync(join(tmpdir(), "umbra-e2e-"));
+  const token = randomBytes(32).toString("base64url");
+  const envFile = join(dir, "vars.env");
+  writeFileSync(envFile, `ADMIN_TOKEN="${token}"\n`);
+  const persistTo = join(dir, "state");
+  applyMigrations(persistTo);
+  const hub = await startWrangler({ port: await freePort(), persistTo, envFile });
+  project.provide("hubUrl", hub.url);
+  project.provide("adminToken", token);
+  return async () => {
+    await hub.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { exports } from "cloudflare:workers";
+import { call, json } from "./helpers";
+
+interface Created {
+  device: { id: string };
+  credential: { id: string; token: string };
+}
+
+async function device(id: string): Promise<Created> {
+  return json<Created>(call("POST", "/v1/devices", { body: { id } }), 201);
+}
+
+describe("device credentials", () => {
+  it("a device token reads its own device only", async () => {
+    const a = await device("cred-a");
+    await device("cred-b");
+    expect((await call("GET", "/v1/devices/cred-a", { token: a.credential.token })).status).toBe(200);
+    expect((await call("GET", "/v1/devices/cred-b", { token: a.credential.token })).status).toBe(403);
+    expect((await call("GET", "/v1/devices", { token: a.credential.token })).status).toBe(403);
+  });
+
+  it("lists metadata only, rotates with a grace period and revokes", async () => {
+    const d = await device("cred-rot");
+    const list = await json<{ items: Record<string, unknown>[] }>(call("GET", "/v1/devices/cred-rot/credentials"), 200);
+    expect(list.items).toHaveLength(1);
+    expect(Object.keys(list.items[0] ?? {})).not.toContain("token");
+    expect(JSON.stringify(list)).not.toContain(d.credential.token);
+
+    const rotated = await json<{ credential: { id: string; token: string }; previous: { status: string } }>(
+      call("POST", `/v1/devices/cred-rot/credentials/${d.credential.id}/rotate`, { body: { grace_seconds: 600 } }),
+      201,
+    );
+    expect(rotated.previous.status).toBe("expiring");
+    // Both work during the grace period.
+    expect((await call("GET", "/v1/devices/cred-rot", { token: d.credential.token })).status).toBe(200);
+    expect((await call("GET", "/v1/devices/cred-rot", { token: rotated.credential.token })).status).toBe(200);
+
+    const again = await json<{ credential: { id: string; token: string } }>(call("POST", `/v1/devices/cred-rot/credentials/${rotated.credential.id}/rotate`), 201);
+    expect((await call("GET", "/v1/devices/cred-rot", { token: rotated.credential.token })).status).toBe(401);
+
+    const revoked = await json<{ status: string }>(call("DELETE", `/v1/devices/cred-rot/credentials/${again.credential.id}`), 200);
+    expect(revoked.status).toBe("revoked");
+    expect((await call("GET", "/v1/devices/cred-rot", { token: again.credential.token })).status).toBe(401);
+    expect((await call("POST", `/v1/devices/cred-rot/credentials/${again.credential.id}/rotate`)).status).toBe(409);
+
+    const extra = await json<{ token: string; status: string }>(call("POST", "/v1/devices/cred-rot/credentials"), 201);
+    expect(extra.status).toBe("active");
+    expect((await call("GET", "/v1/devices/cred-rot", { token: extra.token })).status).toBe(200);
+  });
+
+  it("a disabled device's token stops working", async () => {
+    const d = await device("cred-off");
+    await json(call("PATCH", "/v1/devices/cred-off", { body: { enabled: false } }), 200);
+    expect((await call("GET", "/v1/devices/cred-off", { token: d.credential.token })).status).toBe(401);
+  });
+});
+
+describe("X.509 identities", () => {
+  const fp = "ab".repeat(32);
+  const withCert = (path: string, tlsClientAuth: Record<string, string>) =>
+    exports.default.fetch(new Request(`http://umbra.test${path}`, { cf: { tlsClientAuth } } as RequestInit));
+
+  it("a Cloudflare-verified certificate authenticates its device", async () => {
+    await device("x509-dev");
+    const colons = fp.match(/../g)?.join(":").toUpperCase() ?? "";
+    await json(call("POST", "/v1/devices/x509-dev/certificates", { body: { fingerprint: colons, name: "factory cert" } }), 201);
+    expect((await call("POST", "/v1/devices/x509-dev/certificates", { body: { fingerprint: fp } })).status).toBe(409);
+    const ok = await withCert("/v1/devices/x509-dev", { certPresented: "1", certVerified: "SUCCESS", certFingerprintSHA256: fp });
+    expect(ok.status).toBe(200);
+    const unverified = await withCert("/v1/devices/x509-dev", { certPresented: "1", certVerified: "FAILED:self signed certificate", certFingerprintSHA256: fp });
+    expect(unverified.status).toBe(401);
+    const other = await withCert("/v1/devices/x509-dev", { certPresented: "1", certVerified: "SUCCESS", certFingerprintSHA256: "cd".repeat(32) });
+    expect(other.status).toBe(401);
+    expect((await call("DELETE", `/v1/devices/x509-dev/certificates/${fp}`)).status).toBe(204);
+    const gone = await withCert("/v1/devices/x509-dev", { certPresented: "1", certVerified: "SUCCESS", certFingerprintSHA256: fp });
+    expect(gone.status).toBe(401);
+  });
+});
+
+describe("app credentials", () => {
+  it("API keys carry scopes and can be revoked", async () => {
+    const key = await json<{ id: string; key: string }>(call("POST", "/v1/api-keys", { body: { name: "reader", scopes: ["devices:read"] } }), 201);
+    expect(key.key).toMatch(/^umk_/);
+    expect((await call("GET", "/v1/devices", { token: key.key })).status).toBe(200);
+    expect((await call("POST", "/v1/devices", { token: key.key, body: {} })).status).toBe(403);
+    const list = await json<{ items: { id: string }[] }>(call("GET", "/v1/api-keys"), 200);
+    expect(JSON.stringify(list)).not.toContain(key.key);
+    expect((await call("DELETE", `/v1/api-keys/${key.id}`)).status).toBe(204);
+    expect((await call("GET", "/v1/devices", { token: key.key })).status).toBe(401);
+    expect((await call("POST", "/v1/api-keys", { body: { name: "x", scopes: ["root"] } })).status).toBe(400);
+  });
+
+  it("OAuth client credentials grant issues a JWT accepted on /v1, by Basic or body auth", async () => {
+    const client = await json<{ client_id: string; client_secret: string }>(
+      call("POST", "/v1/oauth-clients", { body: { name: "svc", scopes: ["devices:read", "shadows:read"] } }),
+      201,
+    );
+    const basic = btoa(`${client.client_id}:${client.client_secret}`);
+    const form = await json<{ access_token: string; token_type: string; expires_in: number; scope: string }>(
+      call("POST", "/oauth/token", { token: null, body: "grant_type=client_credentials&scope=devices:read", headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" } }),
+      200,
+    );
+    expect(form.token_type).toBe("Bearer");
+    expect(form.scope).toBe("devices:read");
+    expect(form.expires_in).toBe(3600);
+    expect((await call("GET", "/v1/devices", { token: form.access_token })).status).toBe(200);
+    expect((await call("POST", "/v1/devices", { token: form.access_token, body: {} })).status).toBe(403);
+
+    const body = await json<{ access_token: string; scope: string }>(
+      call("POST", "/oauth/token", { token: null, body: { grant_type: "client_credentials", client_id: client.client_id, client_secret: client.client_secret } }),
+      200,
+    );
+    expect(body.scope).toBe("devices:read shadows:read");
+
+    const wrong = await json<{ error: string }>(call("POST", "/oauth/token", { token: null, body: { grant_type: "client_credentials", client_id: client.client_id, client_secret: "nope" } }), 401);
+    expect(wrong.error).toBe("invalid_client");
+    const grant = await json<{ error: string }>(call("POST", "/oauth/token", { token: null, body: { grant_type: "password" } }), 400);
+    expect(grant.error).toBe("unsupported_grant_type");
+    const scope = await json<{ error: string }>(
+      call("POST", "/oauth/token", { token: null, body: { grant_type: "client_credentials", client_id: client.client_id, client_secret: client.client_secret, scope: "admin" } }),
+      400,
+    );
+    expect(scope.error).toBe("invalid_scope");
+
+    // A tampered token is refused.
+    const [h, p, s] = body.access_token.split(".");
+    const forged = `${h}.${btoa(JSON.stringify({ iss: "umbra", sub: client.client_id, scope: "admin", iat: 0, exp: 9e9, jti: "x" })).replace(/=+$/, "")}.${s}`;
+    expect(p).toBeTruthy();
+    expect((await call("GET", "/v1/devices", { token: forged })).status).toBe(401);
+
+    // Revoking the client ends its tokens at once.
+    expect((await call("DELETE", `/v1/oauth-clients/${client.client_id}`)).status).toBe(204);
+    expect((await call("GET", "/v1/devices", { token: body.access_token })).status).toBe(401);
+  });
+});
