@@ -9,6 +9,10 @@ import { credentials } from "./routes/credentials";
 import { groups } from "./routes/groups";
 import { appCredentials } from "./routes/app-credentials";
 import { oauth } from "./routes/oauth";
+import { shadows } from "./routes/shadows";
+import { telemetry } from "./routes/telemetry";
+import { connect } from "./routes/connect";
+import { events } from "./routes/events";
 
 /** Builds the app (a function so tests can build a fresh one). */
 export function createApp() {
@@ -30,6 +34,10 @@ export function createApp() {
   app.route("/", groups);
   app.route("/", appCredentials);
   app.route("/", oauth);
+  app.route("/", shadows);
+  app.route("/", telemetry);
+  app.route("/", connect);
+  app.route("/", events);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

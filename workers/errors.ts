@@ -13,9 +13,11 @@ export const PROBLEMS = {
   "forbidden": { status: 403, title: "Forbidden" },
   "not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
+  "not-acceptable": { status: 406, title: "Not acceptable" },
   "conflict": { status: 409, title: "Conflict" },
   "payload-too-large": { status: 413, title: "Payload too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
+  "upgrade-required": { status: 426, title: "Upgrade required" },
   "too-many-requests": { status: 429, title: "Too many requests" },
   "internal": { status: 500, title: "Internal error" },
   "unavailable": { status: 503, title: "Service unavailable" },
@@ -58,4 +60,11 @@ export function problemResponse(err: ApiError, instance: string): Response {
   const headers = new Headers({ "content-type": "application/problem+json", ...err.headers });
   if (err.status === 401) headers.set("www-authenticate", 'Bearer realm="umbra"');
   return new Response(JSON.stringify(body), { status: err.status, headers });
+}
+
+/** A schema failure as a 400 naming each bad field (`errors: [{path, message, code}]`). */
+export function validationError(issues: readonly { path: readonly PropertyKey[]; message: string; code: string }[]): ApiError {
+  const errors = issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message, code: i.code }));
+  const first = errors[0];
+  return new ApiError("invalid-request", first ? `${first.path || "body"}: ${first.message}` : "Invalid request", { errors });
 }

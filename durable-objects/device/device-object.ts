@@ -1,38 +1,258 @@
 /**
  * DeviceObject: one per device (`idFromName(deviceId)`), SQLite-backed. All state of a device
- * lives here and changes one event at a time.
+ * lives here and changes one event at a time; device and app sockets use the hibernation API,
+ * with per-socket state in their attachment so it survives hibernation.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../../workers/env";
+import type { JsonObject } from "../../protocols/json-value";
+import type { ShadowDocument } from "./shadow";
+import type { HubMessage } from "../../protocols/json/messages";
+import { deviceConfig, type DeviceConfig } from "./config";
+import { DeviceStore, type LatestValue, type TelemetryRow } from "./store";
+import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
+import { openDeltas, runShadow, type ShadowOutcome } from "./shadow-service";
+import { handleJsonFrame, jsonPushes } from "./json-device";
+import { shadowDelta } from "../../protocols/json/encode";
+import { closeQuietly, deviceSockets, type Attachment, type DeviceProtocol } from "./sockets";
+import { readPresence, statusOf, type DeviceStatus, type Presence } from "./presence";
 
-/** Connection status of a device, as shown in `GET /v1/devices/:id`. */
-export interface DeviceStatus {
-  connected: boolean;
-  protocol: string | null;
-  remote_address: string | null;
-  connected_at: string | null;
-  last_seen: string | null;
+export type { DeviceStatus } from "./presence";
+
+/** A shadow reply for HTTP: the status code and the AWS-shaped body. */
+export interface ShadowReply {
+  status: number;
+  body: Record<string, unknown>;
 }
 
-export class DeviceObject extends DurableObject {
-  /** Liveness probe: answers with the object's id. */
+/** Query of stored telemetry. */
+export interface TelemetryQuery {
+  from: number;
+  to: number;
+  limit: number;
+  after: { ts: number; seq: number } | null;
+}
+
+export class DeviceObject extends DurableObject<Env> {
+  private readonly store: DeviceStore;
+  private readonly config: DeviceConfig;
+  private readonly sse = new SseClients();
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private lastSeen = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new DeviceStore(ctx.storage.sql);
+    this.config = deviceConfig(env as unknown as Record<string, unknown>);
+    this.store.migrate();
+  }
+
+  private get deviceId(): string {
+    return this.ctx.id.name ?? this.store.getMeta<string>("deviceId") ?? "unknown";
+  }
+
+  // ---- HTTP entry: socket upgrades and SSE, reached only through the Worker ------------------
+
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const deviceId = request.headers.get("x-umbra-device");
+    if (deviceId && !this.ctx.id.name) this.store.setMeta("deviceId", deviceId);
+    try {
+      if (url.pathname === "/connect/json") return this.acceptDevice(request, "json");
+      if (url.pathname === "/events") return this.openStream(request);
+      return new Response("not found", { status: 404 });
+    } catch (err) {
+      console.error(`DeviceObject ${this.deviceId} fetch ${url.pathname}:`, err instanceof Error ? err.message : String(err));
+      return new Response("internal error", { status: 500 });
+    }
+  }
+
+  private acceptDevice(request: Request, protocol: DeviceProtocol): Response {
+    // One live connection per device: the newest wins, the older is told why in the protocol
+    // itself (workerd may hold the TCP connection open after a server-initiated close).
+    for (const old of deviceSockets(this.ctx)) {
+      this.send(old, { type: "error", code: "session_taken_over", message: "replaced by a newer connection of this device" });
+      closeQuietly(old, 4000, "replaced by a newer connection of this device");
+    }
+    const pair = new WebSocketPair();
+    const now = Date.now();
+    const attachment: Attachment = { role: "device", protocol, connectedAt: now, remote: request.headers.get("x-umbra-remote") };
+    this.ctx.acceptWebSocket(pair[1], ["device"]);
+    pair[1].serializeAttachment(attachment);
+    this.setPresence({ connected: true, protocol, remote_address: attachment.remote, connected_at: now, last_seen: now, disconnected_at: null });
+    // Beyond AWS: the open delta reaches the device at once, no GET needed.
+    for (const { name, delta } of openDeltas(this.store, now)) this.send(pair[1], shadowDelta(name, delta));
+    const sub = request.headers.get("x-umbra-subprotocol");
+    return new Response(null, { status: 101, webSocket: pair[0], headers: sub ? { "sec-websocket-protocol": sub } : {} });
+  }
+
+  private openStream(request: Request): Response {
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      const pair = new WebSocketPair();
+      this.ctx.acceptWebSocket(pair[1], ["stream"]);
+      pair[1].serializeAttachment({ role: "stream" } satisfies Attachment);
+      return new Response(null, { status: 101, webSocket: pair[0] });
+    }
+    const res = this.sse.open(() => this.stopHeartbeatIfIdle());
+    this.heartbeat ??= setInterval(() => this.sse.heartbeat(), 15_000);
+    return res;
+  }
+
+  private stopHeartbeatIfIdle(): void {
+    if (this.sse.size === 0 && this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+    }
+  }
+
+  // ---- hibernation callbacks ----------------------------------------------------------------
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const a = ws.deserializeAttachment() as Attachment | null;
+    if (a?.role !== "device") return;
+    this.lastSeen = Date.now();
+    try {
+      for (const reply of handleJsonFrame(this.jsonHost(), message, this.config.maxMessageBytes, this.lastSeen)) this.send(ws, reply);
+    } catch (err) {
+      console.error(`DeviceObject ${this.deviceId} message:`, err instanceof Error ? err.message : String(err));
+      this.send(ws, { type: "error", code: "internal", message: "the message could not be processed" });
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    // Reciprocate the close so the client sees a clean close rather than 1006.
+    closeQuietly(ws, code, "closed");
+    this.onSocketGone(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.onSocketGone(ws);
+  }
+
+  private onSocketGone(ws: WebSocket): void {
+    const a = ws.deserializeAttachment() as Attachment | null;
+    if (a?.role !== "device") return;
+    if (deviceSockets(this.ctx).some((s) => s !== ws)) return; // taken over, still connected
+    const p = readPresence(this.store);
+    const now = Date.now();
+    this.setPresence({ ...p, connected: false, last_seen: Math.max(p.last_seen ?? 0, this.lastSeen, now), disconnected_at: now });
+  }
+
+  // ---- RPC for the Worker -------------------------------------------------------------------
+
+  /** Liveness probe. */
   async health(): Promise<{ ok: true; id: string }> {
     return { ok: true, id: this.ctx.id.toString() };
   }
 
-  /** Connection status. */
+  /** Connection status, as `GET /v1/devices/:id` shows it. */
   async status(): Promise<DeviceStatus> {
-    return { connected: false, protocol: null, remote_address: null, connected_at: null, last_seen: null };
+    return statusOf(readPresence(this.store), this.lastSeen);
   }
 
-  /** Closes every socket of the device (it was disabled). */
+  /** Applies a shadow request (`{kind, state?, version?, clientToken?}`) from HTTP. */
+  async shadow(name: string, input: unknown): Promise<ShadowReply> {
+    const outcome = runShadow(this.store, this.config, name, input, Date.now());
+    this.publishShadow(outcome);
+    const r = outcome.response;
+    return { status: r.status === "rejected" ? r.body.code : 200, body: r.body as unknown as Record<string, unknown> };
+  }
+
+  /** Names of the live shadows (`""` is the classic shadow). */
+  async shadowNames(): Promise<string[]> {
+    return this.store.shadowNames();
+  }
+
+  /** Past versions of a shadow, oldest first. */
+  async shadowHistory(name: string, fromVersion: number, limit: number): Promise<ShadowDocument[]> {
+    return this.store.history(name, fromVersion, limit);
+  }
+
+  /** Stores telemetry samples (from HTTP or a protocol at the edge) and streams them. */
+  async ingestTelemetry(rows: TelemetryRow[]): Promise<number> {
+    this.storeTelemetry(rows);
+    return rows.length;
+  }
+
+  /** Stored telemetry, oldest first. */
+  async telemetry(q: TelemetryQuery) {
+    return this.store.queryTelemetry(q.from, q.to, q.limit, q.after);
+  }
+
+  /** The latest value of every telemetry key. */
+  async latestTelemetry(): Promise<Record<string, LatestValue>> {
+    return this.store.latest();
+  }
+
+  /** Closes every device socket (the device was disabled). */
   async disconnect(reason: string): Promise<void> {
-    for (const ws of this.ctx.getWebSockets()) ws.close(4403, reason);
+    for (const ws of deviceSockets(this.ctx)) closeQuietly(ws, 4403, reason);
   }
 
   /** Erases everything the device had: called when the device is deleted from the registry. */
   async wipe(): Promise<void> {
-    await this.disconnect("device deleted");
+    for (const ws of this.ctx.getWebSockets()) closeQuietly(ws, 4404, "device deleted");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.store.migrate();
+  }
+
+  // ---- inside the object --------------------------------------------------------------------
+
+  private jsonHost() {
+    return {
+      shadow: (name: string, input: unknown) => {
+        const outcome = runShadow(this.store, this.config, name, input, Date.now());
+        this.publishShadow(outcome);
+        return outcome;
+      },
+      telemetry: (data: JsonObject, ts: number) => this.storeTelemetry([{ ts, data }]),
+    };
+  }
+
+  private storeTelemetry(rows: TelemetryRow[]): void {
+    const now = Date.now();
+    this.store.insertTelemetry(rows, this.config.telemetryMaxRows, this.config.telemetryMaxAgeMs, now);
+    for (const row of rows) this.emit("telemetry", row, now);
+  }
+
+  /** Sends an accepted change to the app streams and the device's own socket. */
+  private publishShadow(o: ShadowOutcome): void {
+    const r = o.response;
+    if (r.status !== "accepted" || r.op === "get") return;
+    const now = Date.now();
+    this.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
+    for (const e of o.events) this.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
+    const pushes = jsonPushes(o.name, o.events);
+    for (const ws of deviceSockets(this.ctx)) for (const m of pushes) this.send(ws, m);
+  }
+
+  private setPresence(p: Presence): void {
+    const before = readPresence(this.store);
+    this.store.setMeta("presence", p);
+    if (before.connected !== p.connected || p.connected) {
+      this.emit(p.connected ? "presence.connected" : "presence.disconnected", statusOf(p, 0), Date.now());
+    }
+  }
+
+  private emit(type: DeviceEventType, data: unknown, ts: number): void {
+    const event: DeviceEvent = { type, deviceId: this.deviceId, ts, data };
+    const text = JSON.stringify(event);
+    for (const ws of this.ctx.getWebSockets("stream")) {
+      try {
+        ws.send(text);
+      } catch {
+        // a stream that went away is cleaned up by its close event
+      }
+    }
+    this.sse.broadcast(event);
+  }
+
+  private send(ws: WebSocket, message: HubMessage): void {
+    try {
+      ws.send(JSON.stringify(message));
+    } catch {
+      // the socket closed under us; its close event updates presence
+    }
   }
 }

@@ -4,7 +4,7 @@
  */
 import { OpenAPIHono, createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors";
+import { validationError } from "../errors";
 import { guard, type Access } from "../auth/guard";
 import { ProblemSchema } from "./schemas";
 
@@ -14,6 +14,8 @@ const problems = {
   401: { description: "Missing or invalid credential", content: { "application/problem+json": { schema: ProblemSchema } } },
   403: { description: "Credential lacks the scope", content: { "application/problem+json": { schema: ProblemSchema } } },
   404: { description: "Not found", content: { "application/problem+json": { schema: ProblemSchema } } },
+  // Without content: it also lets handlers return a plain Response (problem+json, SSE, 101).
+  500: { description: "Internal error (application/problem+json)" },
 } as const;
 
 /**
@@ -38,11 +40,7 @@ export function secured<P extends string, R extends Omit<RouteConfig, "path" | "
 export function router() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) {
-        const errors = result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message, code: i.code }));
-        const first = errors[0];
-        throw new ApiError("invalid-request", first ? `${first.path || "body"}: ${first.message}` : "Invalid request", { errors });
-      }
+      if (!result.success) throw validationError(result.error.issues);
     },
   });
 }

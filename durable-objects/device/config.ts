@@ -1,0 +1,35 @@
+/** Per-device limits, read from the Worker's vars (all optional, with defaults). */
+import { DEFAULT_SHADOW_LIMITS, type ShadowLimits } from "./shadow";
+
+/** Everything configurable about one device's object. */
+export interface DeviceConfig {
+  shadow: ShadowLimits;
+  /** Accepted shadow versions kept per shadow for `/shadow/history`. */
+  historyVersions: number;
+  /** Telemetry rows kept (oldest dropped first) and their maximum age. */
+  telemetryMaxRows: number;
+  telemetryMaxAgeMs: number;
+  /** Largest WebSocket message a device may send. */
+  maxMessageBytes: number;
+}
+
+function num(env: Record<string, unknown>, key: string, fallback: number): number {
+  const v = env[key];
+  const n = typeof v === "string" || typeof v === "number" ? Number(v) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** Reads the config from env vars such as `SHADOW_MAX_BYTES`; unset or bad values use defaults. */
+export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
+  return {
+    shadow: {
+      ...DEFAULT_SHADOW_LIMITS,
+      maxDocumentBytes: num(env, "SHADOW_MAX_BYTES", DEFAULT_SHADOW_LIMITS.maxDocumentBytes),
+      maxDepth: num(env, "SHADOW_MAX_DEPTH", DEFAULT_SHADOW_LIMITS.maxDepth),
+    },
+    historyVersions: num(env, "SHADOW_HISTORY_VERSIONS", 100),
+    telemetryMaxRows: num(env, "TELEMETRY_MAX_ROWS", 100_000),
+    telemetryMaxAgeMs: num(env, "TELEMETRY_MAX_AGE_DAYS", 30) * 86_400_000,
+    maxMessageBytes: num(env, "WS_MAX_MESSAGE_BYTES", 256 * 1024),
+  };
+}

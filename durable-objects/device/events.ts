@@ -1,0 +1,69 @@
+/**
+ * Live event streams for apps: every change of a device (shadow, telemetry, presence) becomes
+ * one JSON event `{type, deviceId, ts, data}`, sent to the app WebSockets and SSE clients
+ * attached to the device's object.
+ */
+
+/** Event types an app stream carries. */
+export type DeviceEventType =
+  | "shadow.updated"
+  | "shadow.deleted"
+  | "shadow.delta"
+  | "shadow.documents"
+  | "telemetry"
+  | "presence.connected"
+  | "presence.disconnected";
+
+/** One event on a device's live stream. `ts` is epoch milliseconds. */
+export interface DeviceEvent {
+  type: DeviceEventType;
+  deviceId: string;
+  ts: number;
+  data: unknown;
+}
+
+/** Formats an event as one Server-Sent Events message (the event name is its type). */
+export function sseFrame(event: DeviceEvent, id: number): string {
+  return `id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+const encoder = new TextEncoder();
+
+/** Open SSE responses of one object: writers that are dropped when their client goes away. */
+export class SseClients {
+  private readonly writers = new Set<WritableStreamDefaultWriter<Uint8Array>>();
+  private seq = 0;
+
+  /** Opens a stream; the returned Response is handed back to the app. */
+  open(onClose: () => void): Response {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    this.writers.add(writer);
+    // A comment line first, so proxies and clients see the stream start at once.
+    writer.write(encoder.encode(": umbra event stream\n\n")).catch(() => this.drop(writer, onClose));
+    writer.closed.catch(() => this.drop(writer, onClose));
+    return new Response(readable, {
+      headers: { "content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no" },
+    });
+  }
+
+  get size(): number {
+    return this.writers.size;
+  }
+
+  /** Sends an event to every open stream. */
+  broadcast(event: DeviceEvent): void {
+    const bytes = encoder.encode(sseFrame(event, ++this.seq));
+    for (const w of this.writers) w.write(bytes).catch(() => this.drop(w));
+  }
+
+  /** Keeps idle connections open through proxies. */
+  heartbeat(): void {
+    const bytes = encoder.encode(": ping\n\n");
+    for (const w of this.writers) w.write(bytes).catch(() => this.drop(w));
+  }
+
+  private drop(w: WritableStreamDefaultWriter<Uint8Array>, onClose?: () => void): void {
+    if (this.writers.delete(w)) onClose?.();
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The JSON-over-WebSocket device protocol inside the object: one message in, replies out.
+ * Shadow and telemetry work is delegated to the object through `JsonDeviceHost`.
+ */
+import { parseDeviceMessage } from "../../protocols/json/parse";
+import type { HubMessage } from "../../protocols/json/messages";
+import type { JsonObject } from "../../protocols/json-value";
+import { shadowDelta, shadowDocuments, shadowReply } from "../../protocols/json/encode";
+import type { ShadowEvent } from "./shadow";
+import type { ShadowOutcome } from "./shadow-service";
+
+/** What the JSON protocol needs from its object. */
+export interface JsonDeviceHost {
+  shadow(name: string, input: unknown): ShadowOutcome;
+  telemetry(data: JsonObject, ts: number): void;
+}
+
+/** Handles one frame from a device; returns the messages to send back (in order). */
+export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffer, maxBytes: number, now: number): HubMessage[] {
+  const parsed = parseDeviceMessage(frame, { maxBytes });
+  if (!parsed.ok) return [{ type: "error", code: parsed.error.code, message: parsed.error.message }];
+  const m = parsed.message;
+  switch (m.type) {
+    case "ping":
+      return [m.id === undefined ? { type: "pong" } : { type: "pong", id: m.id }];
+    case "telemetry":
+      host.telemetry(m.data, m.ts ?? now);
+      return [];
+    case "shadow.get":
+      return [reply(host.shadow(m.shadow, { kind: "get", clientToken: m.clientToken }))];
+    case "shadow.update":
+      return [reply(host.shadow(m.shadow, { kind: "update", state: m.state, version: m.version, clientToken: m.clientToken }))];
+    case "shadow.delete":
+      return [reply(host.shadow(m.shadow, { kind: "delete", version: m.version, clientToken: m.clientToken }))];
+  }
+}
+
+/** The reply to the requester: `shadow.accepted` or `shadow.rejected`. */
+export function reply(o: ShadowOutcome): HubMessage {
+  return shadowReply(o.name, o.response);
+}
+
+/** Shadow events as pushed to a JSON device: every delta change and every new document pair. */
+export function jsonPushes(shadow: string, events: ShadowEvent[]): HubMessage[] {
+  return events.map((e): HubMessage => (e.type === "delta" ? shadowDelta(shadow, e.message) : shadowDocuments(shadow, e.message)));
+}

@@ -1,0 +1,43 @@
+/** Presence of a device: connected or not, since when, over what, from where. */
+import type { DeviceStore } from "./store";
+
+/** Stored presence (epoch ms). */
+export interface Presence {
+  connected: boolean;
+  protocol: string | null;
+  remote_address: string | null;
+  connected_at: number | null;
+  disconnected_at: number | null;
+  last_seen: number | null;
+}
+
+/** Presence as the API shows it (ISO 8601 times). */
+export interface DeviceStatus {
+  connected: boolean;
+  protocol: string | null;
+  remote_address: string | null;
+  connected_at: string | null;
+  disconnected_at: string | null;
+  last_seen: string | null;
+}
+
+const NEVER: Presence = { connected: false, protocol: null, remote_address: null, connected_at: null, disconnected_at: null, last_seen: null };
+
+/** Reads the stored presence (a device that never connected has all nulls). */
+export function readPresence(store: DeviceStore): Presence {
+  return store.getMeta<Presence>("presence") ?? NEVER;
+}
+
+const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
+
+/** Renders presence; `lastSeen` is the in-memory time of the latest message, newer than the stored one. */
+export function statusOf(p: Presence, lastSeen: number): DeviceStatus {
+  return {
+    connected: p.connected,
+    protocol: p.protocol,
+    remote_address: p.remote_address,
+    connected_at: iso(p.connected_at),
+    disconnected_at: iso(p.disconnected_at),
+    last_seen: iso(Math.max(p.last_seen ?? 0, lastSeen) || null),
+  };
+}

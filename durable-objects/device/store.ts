@@ -1,0 +1,123 @@
+/**
+ * The SQLite tables inside one DeviceObject: shadows (with history), telemetry (with the latest
+ * value per key) and small metadata. Synchronous, as the Durable Object SQL API is; the
+ * object's output gate holds every reply until these writes are durable.
+ */
+import type { ShadowDocument, ShadowRecord } from "./shadow";
+import type { JsonObject } from "../../protocols/json-value";
+
+/** One telemetry sample as stored: when, and the fields sent. */
+export interface TelemetryRow {
+  ts: number;
+  data: JsonObject;
+}
+
+/** The latest value of one telemetry key. */
+export interface LatestValue {
+  ts: number;
+  value: unknown;
+}
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS shadows (name TEXT PRIMARY KEY, record TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS shadow_history (name TEXT NOT NULL, version INTEGER NOT NULL, ts INTEGER NOT NULL,
+     document TEXT NOT NULL, PRIMARY KEY (name, version))`,
+  `CREATE TABLE IF NOT EXISTS telemetry (seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, data TEXT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS telemetry_ts ON telemetry (ts)`,
+  `CREATE TABLE IF NOT EXISTS telemetry_latest (key TEXT PRIMARY KEY, ts INTEGER NOT NULL, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+];
+
+/** Typed access to a device's tables. */
+export class DeviceStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Creates the tables (idempotent; also after a wipe). */
+  migrate(): void {
+    for (const stmt of SCHEMA) this.sql.exec(stmt);
+  }
+
+  /** A small JSON value kept under `key`. */
+  getMeta<T>(key: string): T | null {
+    const row = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : null;
+  }
+
+  setMeta(key: string, value: unknown): void {
+    this.sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, JSON.stringify(value));
+  }
+
+  /** The stored record of a shadow (live or tombstone), or null. */
+  getShadow(name: string): ShadowRecord | null {
+    const row = this.sql.exec<{ record: string }>(`SELECT record FROM shadows WHERE name = ?`, name).toArray()[0];
+    return row ? (JSON.parse(row.record) as ShadowRecord) : null;
+  }
+
+  /** Stores a shadow record, and a live document in the history (keeping the last `keep`). */
+  putShadow(name: string, record: ShadowRecord, keep: number): void {
+    this.sql.exec(`INSERT INTO shadows (name, record) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET record = excluded.record`, name, JSON.stringify(record));
+    if ("deleted" in record) return;
+    const doc: ShadowDocument = record;
+    this.sql.exec(`INSERT OR REPLACE INTO shadow_history (name, version, ts, document) VALUES (?, ?, ?, ?)`, name, doc.version, doc.timestamp, JSON.stringify(doc));
+    this.sql.exec(`DELETE FROM shadow_history WHERE name = ? AND version <= ?`, name, doc.version - keep);
+  }
+
+  /** Names of the live shadows ("" is the classic one). */
+  shadowNames(): string[] {
+    return this.sql
+      .exec<{ name: string; record: string }>(`SELECT name, record FROM shadows ORDER BY name`)
+      .toArray()
+      .filter((r) => !(JSON.parse(r.record) as { deleted?: boolean }).deleted)
+      .map((r) => r.name);
+  }
+
+  /** Past accepted versions of a shadow, oldest first, from `fromVersion`. */
+  history(name: string, fromVersion: number, limit: number): ShadowDocument[] {
+    return this.sql
+      .exec<{ document: string }>(`SELECT document FROM shadow_history WHERE name = ? AND version >= ? ORDER BY version LIMIT ?`, name, fromVersion, limit)
+      .toArray()
+      .map((r) => JSON.parse(r.document) as ShadowDocument);
+  }
+
+  /** Stores samples, updates the latest value per key, and applies retention. */
+  insertTelemetry(rows: TelemetryRow[], maxRows: number, maxAgeMs: number, now: number): void {
+    for (const row of rows) {
+      this.sql.exec(`INSERT INTO telemetry (ts, data) VALUES (?, ?)`, row.ts, JSON.stringify(row.data));
+      for (const [key, value] of Object.entries(row.data)) {
+        this.sql.exec(
+          `INSERT INTO telemetry_latest (key, ts, value) VALUES (?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= telemetry_latest.ts`,
+          key,
+          row.ts,
+          JSON.stringify(value),
+        );
+      }
+    }
+    this.sql.exec(`DELETE FROM telemetry WHERE seq <= (SELECT MAX(seq) FROM telemetry) - ?`, maxRows);
+    this.sql.exec(`DELETE FROM telemetry WHERE ts < ?`, now - maxAgeMs);
+  }
+
+  /** Samples with `from <= ts < to`, in (ts, seq) order, after the cursor position `after`. */
+  queryTelemetry(from: number, to: number, limit: number, after: { ts: number; seq: number } | null): { seq: number; ts: number; data: JsonObject }[] {
+    const a = after ?? { ts: Number.MIN_SAFE_INTEGER, seq: 0 };
+    return this.sql
+      .exec<{ seq: number; ts: number; data: string }>(
+        `SELECT seq, ts, data FROM telemetry WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND seq > ?)) ORDER BY ts, seq LIMIT ?`,
+        from,
+        to,
+        a.ts,
+        a.ts,
+        a.seq,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ seq: r.seq, ts: r.ts, data: JSON.parse(r.data) as JsonObject }));
+  }
+
+  /** The latest value of every telemetry key. */
+  latest(): Record<string, LatestValue> {
+    const rows = this.sql.exec<{ key: string; ts: number; value: string }>(`SELECT key, ts, value FROM telemetry_latest ORDER BY key`).toArray();
+    // fromEntries defines own properties, so a key named "__proto__" stays data.
+    return Object.fromEntries(rows.map((r) => [r.key, { ts: r.ts, value: JSON.parse(r.value) as unknown }]));
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Message types of the plain-JSON WebSocket protocol: one JSON object per text frame, told
+ * apart by its `type`. Shadow messages carry AWS's shadow documents unchanged (the same bodies
+ * MQTT devices get on `$aws/things/<id>/shadow/...`), with `shadow` naming the shadow (`""` is
+ * the classic one).
+ */
+import type { JsonObject, JsonValue } from "../json-value";
+
+/** The shadow operations. */
+export type ShadowOpName = "get" | "update" | "delete";
+
+// ---- device → hub ------------------------------------------------------------------------
+
+/** Ask for a shadow document (answered by `shadow.accepted` or `shadow.rejected`). */
+export type ShadowGetMessage = { type: "shadow.get"; shadow: string; clientToken?: string };
+
+/**
+ * Update a shadow. `state` is AWS's request state (`{desired?, reported?}`, `null` deletes);
+ * its contents are validated by the shadow itself, which answers with AWS's errors.
+ */
+export type ShadowUpdateMessage = {
+  type: "shadow.update";
+  shadow: string;
+  state: JsonObject | null;
+  version?: number;
+  clientToken?: string;
+};
+
+/** Delete a shadow. */
+export type ShadowDeleteMessage = { type: "shadow.delete"; shadow: string; version?: number; clientToken?: string };
+
+/** Telemetry: a non-empty object of readings; `ts` is the device's epoch-milliseconds time. */
+export type TelemetryMessage = { type: "telemetry"; data: JsonObject; ts?: number };
+
+/** Keep-alive; answered by `pong` with the same `id`. */
+export type PingMessage = { type: "ping"; id?: string | number };
+
+/** Any message a device may send. */
+export type DeviceMessage = ShadowGetMessage | ShadowUpdateMessage | ShadowDeleteMessage | TelemetryMessage | PingMessage;
+
+/** The `type` of a device message. */
+export type DeviceMessageType = DeviceMessage["type"];
+
+// ---- hub → device ------------------------------------------------------------------------
+
+/** The open delta of a shadow (AWS `/update/delta` body plus `shadow`). */
+export type ShadowDeltaOut = {
+  type: "shadow.delta";
+  shadow: string;
+  version: number;
+  state: JsonObject;
+  metadata: JsonValue;
+  timestamp?: number;
+  clientToken?: string;
+};
+
+/** A request was accepted: AWS's `/accepted` body (`state`, `metadata` for get/update) plus `shadow`, `op`. */
+export type ShadowAcceptedOut = {
+  type: "shadow.accepted";
+  shadow: string;
+  op: ShadowOpName;
+  version: number;
+  timestamp: number;
+  state?: JsonValue;
+  metadata?: JsonValue;
+  clientToken?: string;
+};
+
+/** A request was rejected: AWS's error document (`code` is an HTTP status) plus `shadow`, `op`. */
+export type ShadowRejectedOut = {
+  type: "shadow.rejected";
+  shadow: string;
+  op: ShadowOpName;
+  code: number;
+  message: string;
+  timestamp?: number;
+  clientToken?: string;
+};
+
+/** A shadow changed: AWS's `/update/documents` body (`null` for no document) plus `shadow`. */
+export type ShadowDocumentsOut = {
+  type: "shadow.documents";
+  shadow: string;
+  previous: JsonValue;
+  current: JsonValue;
+  timestamp?: number;
+  clientToken?: string;
+};
+
+/** Answer to `ping`. */
+export type PongOut = { type: "pong"; id?: string | number };
+
+/** A message could not be understood; the connection stays open. */
+export type ErrorOut = { type: "error"; code: string; message: string };
+
+/** Any message the hub sends. */
+export type HubMessage = ShadowDeltaOut | ShadowAcceptedOut | ShadowRejectedOut | ShadowDocumentsOut | PongOut | ErrorOut;
+
+// ---- errors ------------------------------------------------------------------------------
+
+/** Why a frame was refused. */
+export type JsonProtocolErrorCode = "bad_json" | "bad_message" | "too_large" | "unknown_type";
+
+/** A parse failure, ready to send back as an `error` message. */
+export type JsonProtocolError = { code: JsonProtocolErrorCode; message: string };
+
+/** Outcome of parsing one frame. */
+export type ParseResult = { ok: true; message: DeviceMessage } | { ok: false; error: JsonProtocolError };

@@ -1,0 +1,120 @@
+/**
+ * Parser for device → hub frames of the JSON protocol. Total: any input yields either a typed
+ * message or a `{code, message}` error, never an exception, so one bad frame costs the sender
+ * an `error` reply and nothing else.
+ */
+import { isJsonObject, jsonDepth, ownField, utf8ByteLength } from "../json-value";
+import type { JsonObject, JsonValue } from "../json-value";
+import type { DeviceMessage, DeviceMessageType, JsonProtocolError, JsonProtocolErrorCode, ParseResult } from "./messages";
+
+/** Parser limits. */
+export type ParseOptions = {
+  /** Largest frame, in UTF-8 bytes (default 64 KiB). */
+  maxBytes?: number;
+  /** Deepest nesting of the whole message, the message object being level 1 (default 32). */
+  maxDepth?: number;
+};
+
+/** Default largest frame: 64 KiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+/** Default deepest nesting. */
+export const DEFAULT_MAX_MESSAGE_DEPTH = 32;
+
+/** Shadow names as the shadow service accepts them; `""` is the classic shadow. */
+const SHADOW_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A frame: text as sent, or a binary frame holding UTF-8 JSON. */
+export type Frame = string | ArrayBuffer | ArrayBufferView;
+
+const fail = (code: JsonProtocolErrorCode, message: string): { ok: false; error: JsonProtocolError } => ({
+  ok: false,
+  error: { code, message },
+});
+
+/** Field validators return the problem, or `undefined` when the value is fine. */
+type Check = (value: JsonValue) => string | undefined;
+
+const isString: Check = (v) => (typeof v === "string" ? undefined : "must be a string");
+const isCount: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : "must be a non-negative integer");
+const isShadowName: Check = (v) =>
+  typeof v === "string" && (v === "" || SHADOW_NAME.test(v)) ? undefined : "must match [A-Za-z0-9_-]{1,64}";
+const isStateNode: Check = (v) => (v === null || isJsonObject(v) ? undefined : "must be an object or null");
+const isData: Check = (v) => (isJsonObject(v) && Object.keys(v).length > 0 ? undefined : "must be a non-empty object");
+const isPingId: Check = (v) => (typeof v === "string" || (typeof v === "number" && Number.isFinite(v)) ? undefined : "must be a string or number");
+
+/** Per type: its fields, each with its validator, and which of them are required. */
+const SCHEMAS: Record<DeviceMessageType, { fields: Record<string, Check>; required: readonly string[] }> = {
+  "shadow.get": { fields: { shadow: isShadowName, clientToken: isString }, required: [] },
+  "shadow.update": {
+    fields: { shadow: isShadowName, state: isStateNode, version: isCount, clientToken: isString },
+    required: ["state"],
+  },
+  "shadow.delete": { fields: { shadow: isShadowName, version: isCount, clientToken: isString }, required: [] },
+  telemetry: { fields: { data: isData, ts: isCount }, required: ["data"] },
+  ping: { fields: { id: isPingId }, required: [] },
+};
+
+const isKnownType = (type: string): type is DeviceMessageType => Object.prototype.hasOwnProperty.call(SCHEMAS, type);
+
+function decode(frame: Frame, maxBytes: number): { ok: true; text: string } | { ok: false; error: JsonProtocolError } {
+  if (typeof frame === "string") {
+    // Each UTF-16 unit is 1–3 UTF-8 bytes: only the uncertain middle needs counting.
+    const big = frame.length > maxBytes || (frame.length * 3 > maxBytes && utf8ByteLength(frame) > maxBytes);
+    return big ? fail("too_large", `message exceeds ${maxBytes} bytes`) : { ok: true, text: frame };
+  }
+  const bytes = frame instanceof ArrayBuffer ? new Uint8Array(frame) : new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (bytes.byteLength > maxBytes) return fail("too_large", `message exceeds ${maxBytes} bytes`);
+  try {
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes) };
+  } catch {
+    return fail("bad_json", "message is not valid UTF-8");
+  }
+}
+
+/**
+ * Parses one device frame into a typed message. Shadow messages get `shadow: ""` (the classic
+ * shadow) when they name none. Unknown fields are refused, so typos do not pass silently.
+ * @example
+ * parseDeviceMessage('{"type":"shadow.update","state":{"reported":{"t":21}}}')
+ * // { ok: true, message: { type: "shadow.update", shadow: "", state: { reported: { t: 21 } } } }
+ * @example
+ * parseDeviceMessage('{"type":"reboot"}')
+ * // { ok: false, error: { code: "unknown_type", message: "unknown message type \"reboot\"" } }
+ */
+export function parseDeviceMessage(frame: Frame, options: ParseOptions = {}): ParseResult {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_MESSAGE_DEPTH;
+  const decoded = decode(frame, maxBytes);
+  if (!decoded.ok) return decoded;
+  let value: JsonValue;
+  try {
+    value = JSON.parse(decoded.text) as JsonValue;
+  } catch {
+    return fail("bad_json", "message is not valid JSON");
+  }
+  if (!isJsonObject(value)) return fail("bad_message", "message must be a JSON object");
+  if (jsonDepth(value, maxDepth) > maxDepth) return fail("bad_message", `message nests deeper than ${maxDepth} levels`);
+  const type = ownField(value, "type");
+  if (typeof type !== "string") return fail("bad_message", 'message needs a string "type"');
+  if (!isKnownType(type)) return fail("unknown_type", `unknown message type ${JSON.stringify(type.slice(0, 64))}`);
+  return validate(type, value);
+}
+
+function validate(type: DeviceMessageType, value: JsonObject): ParseResult {
+  const schema = SCHEMAS[type];
+  const out: JsonObject = { type };
+  for (const key of Object.keys(value)) {
+    if (key === "type") continue;
+    const check = ownField(schema.fields, key);
+    if (check === undefined) return fail("bad_message", `${type}: unknown field ${JSON.stringify(key.slice(0, 64))}`);
+    const problem = check(value[key]);
+    if (problem !== undefined) return fail("bad_message", `${type}: "${key}" ${problem}`);
+    out[key] = value[key];
+  }
+  for (const key of schema.required) {
+    if (ownField(value, key) === undefined) return fail("bad_message", `${type}: "${key}" is required`);
+  }
+  if (type.startsWith("shadow.") && out.shadow === undefined) out.shadow = "";
+  // Every field was checked against its schema above, which is what the message types state.
+  return { ok: true, message: out as unknown as DeviceMessage };
+}

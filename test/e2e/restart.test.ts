@@ -1,0 +1,41 @@
+/** State survives a stop and start of the hub: shadows, their history, telemetry, the registry. */
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { apiJson, createDevice } from "./client";
+import { freePort } from "./global-setup";
+// @ts-expect-error plain ESM helper shared with `npm start`
+import { applyMigrations, startWrangler } from "../../scripts/hub.mjs";
+
+describe("restart", () => {
+  it("keeps the shadow, its history and telemetry across a server restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "umbra-restart-"));
+    const envFile = join(dir, "vars.env");
+    writeFileSync(envFile, 'ADMIN_TOKEN="restart-admin"\n');
+    const persistTo = join(dir, "state");
+    applyMigrations(persistTo);
+    const opts = (base: string) => ({ base, token: "restart-admin" });
+    try {
+      let hub = await startWrangler({ port: await freePort(), persistTo, envFile });
+      const token = await createDevice("rs-1", hub.url, "restart-admin");
+      const ts = Date.now() - 1000;
+      await apiJson("POST", "/v1/devices/rs-1/shadow", 200, { ...opts(hub.url), body: { state: { desired: { mode: "eco" } } } });
+      await apiJson("POST", "/v1/devices/rs-1/shadow", 200, { ...opts(hub.url), body: { state: { reported: { mode: "eco" } } } });
+      await apiJson("POST", "/v1/devices/rs-1/telemetry", 202, { base: hub.url, token, body: { data: { kwh: 1.5 }, ts } });
+      await hub.stop();
+
+      hub = await startWrangler({ port: await freePort(), persistTo, envFile });
+      const doc = await apiJson<{ version: number; state: Record<string, unknown> }>("GET", "/v1/devices/rs-1/shadow", 200, { base: hub.url, token });
+      expect(doc.version).toBe(2);
+      expect(doc.state).toMatchObject({ desired: { mode: "eco" }, reported: { mode: "eco" } });
+      const hist = await apiJson<{ items: { version: number }[] }>("GET", "/v1/devices/rs-1/shadow/history", 200, opts(hub.url));
+      expect(hist.items.map((d) => d.version)).toEqual([1, 2]);
+      const tm = await apiJson<{ items: { ts: number; data: unknown }[] }>("GET", "/v1/devices/rs-1/telemetry", 200, opts(hub.url));
+      expect(tm.items).toEqual([{ ts, data: { kwh: 1.5 } }]);
+      await hub.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { call, json } from "./helpers";
+
+describe("DeviceObject", () => {
+  it("is wiped when its device is deleted from the registry", async () => {
+    await json(call("POST", "/v1/devices", { body: { id: "wipe-me" } }), 201);
+    await json(call("POST", "/v1/devices/wipe-me/shadow", { body: { state: { desired: { a: 1 } } } }), 200);
+    await json(call("POST", "/v1/devices/wipe-me/telemetry", { body: { data: { t: 1 } } }), 202);
+    expect((await call("DELETE", "/v1/devices/wipe-me")).status).toBe(204);
+    await json(call("POST", "/v1/devices", { body: { id: "wipe-me" } }), 201);
+    expect((await call("GET", "/v1/devices/wipe-me/shadow")).status).toBe(404);
+    const t = await json<{ items: unknown[] }>(call("GET", "/v1/devices/wipe-me/telemetry"), 200);
+    expect(t.items).toEqual([]);
+    const stub = env.DEVICE.get(env.DEVICE.idFromName("wipe-me"));
+    const tables = await runInDurableObject(stub, (_o, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM shadow_history").one().n,
+    );
+    expect(tables).toBe(0);
+  });
+
+  it("enforces shadow limits with AWS error bodies", async () => {
+    await json(call("POST", "/v1/devices", { body: { id: "limits" } }), 201);
+    const big = await json<{ code: number; message: string; status: number }>(
+      call("POST", "/v1/devices/limits/shadow", { body: { state: { reported: { blob: "x".repeat(70_000) } }, clientToken: "big" } }),
+      413,
+    );
+    expect(big).toMatchObject({ code: 413, status: 413, clientToken: "big" });
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 11; i++) deep = { d: deep };
+    const tooDeep = await json<{ code: number }>(call("POST", "/v1/devices/limits/shadow", { body: { state: { desired: deep } } }), 400);
+    expect(tooDeep.code).toBe(400);
+    const badName = await json<{ type: string }>(call("GET", "/v1/devices/limits/shadows/bad.name"), 400);
+    expect(badName.type).toMatch(/invalid-id/);
+    const unknownField = await json<{ type: string }>(call("POST", "/v1/devices/limits/shadow", { body: { state: {}, extra: 1 } }), 400);
+    expect(unknownField.type).toMatch(/invalid-request/);
+    // Nothing was stored by the refused requests.
+    expect((await call("GET", "/v1/devices/limits/shadow")).status).toBe(404);
+  });
+
+  it("keeps only the configured number of history versions", async () => {
+    await json(call("POST", "/v1/devices", { body: { id: "hist-cap" } }), 201);
+    for (let i = 0; i < 105; i++) await json(call("POST", "/v1/devices/hist-cap/shadow", { body: { state: { reported: { i } } } }), 200);
+    const h = await json<{ items: { version: number }[] }>(call("GET", "/v1/devices/hist-cap/shadow/history?limit=1000"), 200);
+    expect(h.items).toHaveLength(100);
+    expect(h.items[0]?.version).toBe(6);
+    expect(h.items[99]?.version).toBe(105);
+  });
+});

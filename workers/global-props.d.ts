@@ -1,0 +1,10 @@
+// Tells workers-types what the main module exports and what `env` holds, so `exports.default`
+// and `env` from "cloudflare:workers" are typed (tests use both).
+declare namespace Cloudflare {
+  interface GlobalProps {
+    mainModule: typeof import("./index");
+    durableNamespaces: "DeviceObject";
+  }
+  type UmbraEnv = import("./env").Env;
+  interface Env extends UmbraEnv {}
+}

@@ -1,0 +1,120 @@
+/** `/v1/devices/{id}/shadow` (classic) and `/v1/devices/{id}/shadows/{name}`: AWS-style device shadows. */
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { router, secured } from "./openapi-route";
+import { DeviceParams, JsonObjectSchema, jsonResponse } from "./schemas";
+import { shadowReply } from "./shadow-reply";
+import { getDevice } from "../registry/devices";
+import { deviceStub } from "../objects";
+import { ApiError } from "../errors";
+import { readBody } from "../content";
+
+export const shadows = router();
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const NamedParams = DeviceParams.extend({ name: z.string().openapi({ param: { name: "name", in: "path" } }) });
+const UpdateShadow = z
+  .strictObject({
+    state: z.unknown().openapi({ type: "object", description: "`{desired?, reported?}`; `null` deletes a field" }),
+    version: z.number().int().min(0).optional(),
+    clientToken: z.string().optional(),
+  })
+  .openapi("ShadowUpdate");
+const ShadowDoc = JsonObjectSchema.openapi("ShadowDocument", { description: "AWS IoT shadow document" });
+const HistoryQuery = z.object({
+  from_version: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const VersionQuery = z.object({ version: z.coerce.number().int().min(0).optional(), clientToken: z.string().optional() });
+
+/** The shadow name of a request: "" (classic) or a validated `{name}`. */
+function shadowName(c: Context<AppEnv>): string {
+  const name = c.req.param("name");
+  if (name === undefined) return "";
+  if (!NAME.test(name)) throw new ApiError("invalid-id", "shadow name must match [A-Za-z0-9_-]{1,64}");
+  return name;
+}
+
+async function device(c: Context<AppEnv>) {
+  const row = await getDevice(c.env, c.req.param("id") ?? "");
+  return deviceStub(c.env, row.id);
+}
+
+/** The four routes of one shadow (classic or named); registered twice below. */
+function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | typeof NamedParams, label: string) {
+  shadows.openapi(
+    secured({ scope: "shadows:read", deviceParam: "id" }, {
+      method: "get",
+      path,
+      summary: `Read ${label} (state, computed delta, metadata, version)`,
+      request: { params },
+      responses: { 200: jsonResponse(ShadowDoc, "The shadow") },
+    }),
+    async (c) => shadowReply(c, await (await device(c)).shadow(shadowName(c), { kind: "get" })),
+  );
+
+  shadows.openapi(
+    secured({ scope: "shadows:write", deviceParam: "id" }, {
+      method: "post",
+      path,
+      summary: `Update ${label}: merge desired/reported; a stale version is 409`,
+      request: { params, body: { content: { "application/json": { schema: UpdateShadow } }, required: true } },
+      responses: { 200: jsonResponse(ShadowDoc, "Accepted (AWS update/accepted body)"), 409: { description: "Version conflict" }, 413: { description: "Too large" } },
+    }),
+    async (c) => {
+      const stub = await device(c);
+      const body = await readBody(c, UpdateShadow);
+      return shadowReply(c, await stub.shadow(shadowName(c), { kind: "update", ...body }));
+    },
+  );
+
+  shadows.openapi(
+    secured({ scope: "shadows:write", deviceParam: "id" }, {
+      method: "delete",
+      path,
+      summary: `Delete ${label} (its version counter is kept)`,
+      request: { params, query: VersionQuery },
+      responses: { 200: jsonResponse(ShadowDoc, "Deleted (AWS delete/accepted body)") },
+    }),
+    async (c) => {
+      const q = c.req.valid("query") as z.infer<typeof VersionQuery>;
+      return shadowReply(c, await (await device(c)).shadow(shadowName(c), { kind: "delete", ...q }));
+    },
+  );
+
+  shadows.openapi(
+    secured({ scope: "shadows:read", deviceParam: "id" }, {
+      method: "get",
+      path: `${path}/history`,
+      summary: `Past accepted versions of ${label}, oldest first`,
+      request: { params, query: HistoryQuery },
+      responses: { 200: jsonResponse(z.object({ items: z.array(ShadowDoc), next_cursor: z.string().nullable() }), "Versions") },
+    }),
+    async (c) => {
+      const { from_version, limit } = c.req.valid("query") as z.infer<typeof HistoryQuery>;
+      const items = await (await device(c)).shadowHistory(shadowName(c), from_version, limit + 1);
+      const more = items.length > limit;
+      const page = more ? items.slice(0, limit) : items;
+      const next = more ? String((page[page.length - 1]?.version ?? 0) + 1) : null;
+      return c.json({ items: page, next_cursor: next }, 200);
+    },
+  );
+}
+
+shadowRoutes("/v1/devices/{id}/shadow", DeviceParams, "the classic shadow");
+shadowRoutes("/v1/devices/{id}/shadows/{name}", NamedParams, "a named shadow");
+
+shadows.openapi(
+  secured({ scope: "shadows:read", deviceParam: "id" }, {
+    method: "get",
+    path: "/v1/devices/{id}/shadows",
+    summary: "Names of a device's shadows (\"\" is the classic shadow)",
+    request: { params: DeviceParams },
+    responses: { 200: jsonResponse(z.object({ items: z.array(z.string()), next_cursor: z.null() }), "Shadow names") },
+  }),
+  async (c) => {
+    const items: string[] = [...(await (await device(c)).shadowNames())];
+    return c.json({ items, next_cursor: null }, 200);
+  },
+);

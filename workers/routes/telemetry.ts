@@ -1,0 +1,88 @@
+/** `/v1/devices/{id}/telemetry`: devices send samples over HTTP; apps read them back. */
+import { z } from "@hono/zod-openapi";
+import { router, secured } from "./openapi-route";
+import { DeviceParams, JsonObjectSchema, jsonResponse } from "./schemas";
+import { getDevice } from "../registry/devices";
+import { deviceStub } from "../objects";
+import { ApiError } from "../errors";
+import { decodeCursor, encodeCursor } from "../registry/pagination";
+import { readTelemetry } from "../telemetry-body";
+
+export const telemetry = router();
+
+const Sample = z.object({ ts: z.number().int(), data: JsonObjectSchema }).openapi("TelemetrySample");
+const TelemetryIn = z
+  .union([z.strictObject({ data: JsonObjectSchema, ts: z.number().int().optional() }), z.array(z.strictObject({ data: JsonObjectSchema, ts: z.number().int().optional() })).min(1).max(1000)])
+  .openapi("TelemetryIn", { description: "`{data, ts?}` or an array of them; `ts` in epoch milliseconds (default: now)" });
+
+/** Epoch ms or an ISO 8601 date. */
+const Instant = z
+  .string()
+  .transform((s, ctx) => {
+    const n = /^-?\d+$/.test(s) ? Number(s) : Date.parse(s);
+    if (!Number.isFinite(n)) {
+      ctx.addIssue({ code: "custom", message: "must be epoch milliseconds or an ISO 8601 date" });
+      return z.NEVER;
+    }
+    return n;
+  })
+  .openapi({ type: "string", example: "2026-01-01T00:00:00Z" });
+const Query = z.object({
+  from: Instant.optional(),
+  to: Instant.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  cursor: z.string().optional(),
+});
+
+telemetry.openapi(
+  secured({ scope: "devices:write", deviceParam: "id" }, {
+    method: "post",
+    path: "/v1/devices/{id}/telemetry",
+    summary: "Send telemetry (JSON; see also CBOR and SenML content types)",
+    request: { params: DeviceParams, body: { content: { "application/json": { schema: TelemetryIn } }, required: false } },
+    responses: { 202: jsonResponse(z.object({ accepted: z.number().int() }), "Stored") },
+  }),
+  async (c) => {
+    const device = await getDevice(c.env, c.req.valid("param").id);
+    const rows = await readTelemetry(c, TelemetryIn);
+    const accepted = await deviceStub(c.env, device.id).ingestTelemetry(rows);
+    return c.json({ accepted }, 202);
+  },
+);
+
+telemetry.openapi(
+  secured({ scope: "devices:read", deviceParam: "id" }, {
+    method: "get",
+    path: "/v1/devices/{id}/telemetry",
+    summary: "Stored samples with from <= ts < to, oldest first",
+    request: { params: DeviceParams, query: Query },
+    responses: { 200: jsonResponse(z.object({ items: z.array(Sample), next_cursor: z.string().nullable() }), "Samples") },
+  }),
+  async (c) => {
+    const device = await getDevice(c.env, c.req.valid("param").id);
+    const q = c.req.valid("query");
+    const raw = decodeCursor(q.cursor);
+    const m = raw === null ? null : /^(-?\d+):(\d+)$/.exec(raw);
+    if (raw !== null && !m) throw new ApiError("invalid-request", "cursor is not one this API handed out");
+    const after = m ? { ts: Number(m[1]), seq: Number(m[2]) } : null;
+    const rows = await deviceStub(c.env, device.id).telemetry({ from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER, limit: q.limit + 1, after });
+    const more = rows.length > q.limit;
+    const page = more ? rows.slice(0, q.limit) : rows;
+    const last = page[page.length - 1];
+    return c.json({ items: page.map((r) => ({ ts: r.ts, data: r.data })), next_cursor: more && last ? encodeCursor(`${last.ts}:${last.seq}`) : null }, 200);
+  },
+);
+
+telemetry.openapi(
+  secured({ scope: "devices:read", deviceParam: "id" }, {
+    method: "get",
+    path: "/v1/devices/{id}/telemetry/latest",
+    summary: "The latest value of every telemetry key",
+    request: { params: DeviceParams },
+    responses: { 200: jsonResponse(z.record(z.string(), z.object({ ts: z.number(), value: z.unknown() })), "Latest values") },
+  }),
+  async (c) => {
+    const device = await getDevice(c.env, c.req.valid("param").id);
+    return c.json(await deviceStub(c.env, device.id).latestTelemetry(), 200);
+  },
+);
