@@ -1,0 +1,93 @@
+import type { CsmValues } from "./signaling";
+
+/** Content formats accepted on POST /telemetry. */
+export type TelemetryFormat = 50 | 60 | 110 | 112;
+
+/** Content formats a shadow resource can answer in (Accept). */
+export type ShadowFormat = 50 | 60;
+
+/** A host answer for a shadow operation: HTTP-style status and an AWS-style JSON body. */
+export interface HostResult {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The I/O a CoAP session needs, injected by whoever hosts it (the DeviceObject), so the
+ * session stays pure and testable with fakes. Every call may reject; the session turns a
+ * rejection into 5.00 and keeps serving.
+ */
+export interface CoapHost {
+  /** Checks the device credential from Uri-Query `auth=<token>`. */
+  authenticate(token: string): Promise<boolean>;
+  /** Shadow document (`name` null = classic shadow). */
+  shadowGet(name: string | null): Promise<HostResult>;
+  /** AWS-style update (`{ state: { reported|desired }, version?, clientToken? }`). */
+  shadowUpdate(name: string | null, body: unknown): Promise<HostResult>;
+  /** Deletes the shadow. */
+  shadowDelete(name: string | null): Promise<HostResult>;
+  /** Current delta state object (may be `{}`). */
+  shadowDelta(name: string | null): Promise<unknown>;
+  /** Stores telemetry; 2xx → 2.04 Changed. */
+  telemetry(format: TelemetryFormat, payload: Uint8Array): Promise<{ status: number; message?: string }>;
+  /** CBOR decoder (RFC 8949); throws on malformed input. */
+  decodeCbor(bytes: Uint8Array): unknown;
+  /** CBOR encoder. */
+  encodeCbor(value: unknown): Uint8Array;
+}
+
+/** Tunables of a session; only `deviceId` is required. */
+export interface CoapSessionConfig {
+  /** The device this connection belongs to (kept in the state). */
+  deviceId: string;
+  /** Largest request payload, single or reassembled from Block1 (default 64 KiB). */
+  maxPayload?: number;
+  /** Max-Message-Size announced in our CSM (default `maxPayload` + 1024). */
+  maxMessageSize?: number;
+  /** Observations kept per connection (default 8; the state must fit a 2 KiB attachment). */
+  maxObservers?: number;
+}
+
+/** One observation (RFC 7641 §4.1), identified by its token on a reliable transport. */
+export interface ObserverEntry {
+  /** Request token, lowercase hex ("" for libcoap's empty tokens). */
+  token: string;
+  /** Canonical resource path, e.g. "shadow/delta" or "shadow/lamp/delta". */
+  resource: string;
+  /** Last Observe sequence number sent (24-bit, RFC 7641 §4.4). */
+  seq: number;
+  /** Content format of the notifications (the registration's Accept). */
+  accept: ShadowFormat;
+}
+
+/**
+ * Serializable session state: small JSON meant for `ws.serializeAttachment` so it
+ * survives hibernation. Block-wise assembly buffers are kept in memory only.
+ */
+export interface CoapSessionState {
+  v: 1;
+  deviceId: string;
+  /** A request carried a valid `auth=` and the connection is bound to `deviceId`. */
+  authenticated: boolean;
+  /** The peer's CSM values, null until its CSM arrives (RFC 8323 §5.3). */
+  peerCsm: CsmValues | null;
+  observers: ObserverEntry[];
+  /** Release/Abort seen or sent: nothing more is processed. */
+  closed: boolean;
+}
+
+/** A WebSocket close the host should perform after sending `frames`. */
+export interface CoapClose {
+  code: number;
+  reason: string;
+}
+
+/** What the host must do after an event: send `frames` in order, then maybe close. */
+export interface CoapOutput {
+  /** Binary WebSocket messages, one CoAP message each (RFC 8323 §4.4). */
+  frames: Uint8Array[];
+  /** Close the socket with this code/reason after sending, or null. */
+  close: CoapClose | null;
+  /** The serializable state changed: re-run `serializeAttachment(session.state)`. */
+  stateChanged: boolean;
+}

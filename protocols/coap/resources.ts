@@ -1,0 +1,193 @@
+import type { CoapMessage } from "./codec";
+import { Code } from "./codes";
+import type { CoapHost, ShadowFormat, TelemetryFormat } from "./host";
+import { ContentFormat, Option, bytesEqual, decodeString, etagFromVersion, observeOption } from "./options";
+import type { ParsedRequest } from "./request";
+import { awsError, bodyReply, diagnosticReply, isSuccess, reply, statusToCode } from "./responses";
+
+/** A resource this server exposes, with the key used for observers and Block2 caching. */
+export type Route =
+  | { kind: "shadow"; name: string | null; key: string }
+  | { kind: "delta"; name: string | null; key: string }
+  | { kind: "telemetry"; key: string };
+
+// AWS IoT shadow names; also bounds the size of observer entries in the attachment.
+const SHADOW_NAME = /^[A-Za-z0-9:_-]{1,64}$/;
+
+/**
+ * Maps Uri-Path segments to a resource, or null (4.04). `/shadow/delta` is the classic
+ * shadow's delta, so a named shadow called "delta" cannot be addressed (4.04).
+ */
+export function route(path: readonly string[]): Route | null {
+  if (path.length === 1 && path[0] === "telemetry") return { kind: "telemetry", key: "telemetry" };
+  if (path[0] !== "shadow" || path.length > 3) return null;
+  if (path.length === 1) return { kind: "shadow", name: null, key: "shadow" };
+  const name = path[1];
+  if (path.length === 2 && name === "delta") return { kind: "delta", name: null, key: deltaKey(null) };
+  if (!SHADOW_NAME.test(name) || name === "delta") return null;
+  if (path.length === 2) return { kind: "shadow", name, key: `shadow/${name}` };
+  return path[2] === "delta" ? { kind: "delta", name, key: deltaKey(name) } : null;
+}
+
+/** The observer/resource key of a shadow's delta. */
+export function deltaKey(name: string | null): string {
+  return name === null ? "shadow/delta" : `shadow/${name}/delta`;
+}
+
+/** Methods each resource answers; anything else is 4.05 (RFC 7252 §5.8). */
+export function allowedMethods(r: Route): readonly number[] {
+  switch (r.kind) {
+    case "shadow":
+      return [Code.GET, Code.POST, Code.DELETE];
+    case "delta":
+      return [Code.GET];
+    case "telemetry":
+      return [Code.POST];
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function versionOf(body: unknown): number | undefined {
+  const v = isRecord(body) ? body.version : undefined;
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+}
+
+function etagOptions(body: unknown): { number: number; value: Uint8Array }[] {
+  const v = versionOf(body);
+  return v === undefined ? [] : [{ number: Option.ETAG, value: etagFromVersion(v) }];
+}
+
+/** Request body as JSON (50, also when Content-Format is absent) or CBOR (60). */
+function parseBody(host: CoapHost, format: number | undefined, payload: Uint8Array): { value: unknown } | { status: number; message: string } {
+  if (format === undefined || format === ContentFormat.JSON) {
+    try {
+      return { value: JSON.parse(decodeString(payload)) };
+    } catch {
+      return { status: 400, message: "Payload contains invalid json" };
+    }
+  }
+  if (format === ContentFormat.CBOR) {
+    try {
+      return { value: host.decodeCbor(payload) };
+    } catch {
+      return { status: 400, message: "Payload contains invalid cbor" };
+    }
+  }
+  return { status: 415, message: `Unsupported content format ${format}` };
+}
+
+/**
+ * RFC 7252 §5.10.8: If-Match (an ETag, or empty for "exists") and If-None-Match ("must not
+ * exist") against the shadow's current version. On success, `version` is the version an
+ * ETag matched, for pinning.
+ */
+async function preconditions(host: CoapHost, req: ParsedRequest, name: string | null): Promise<{ failure: string } | { version?: number }> {
+  if (req.ifMatch.length === 0 && !req.ifNoneMatch) return {};
+  const current = await host.shadowGet(name);
+  const exists = isSuccess(current.status);
+  if (req.ifNoneMatch && exists) return { failure: "Shadow already exists" };
+  if (req.ifMatch.length === 0) return {};
+  const version = exists ? versionOf(current.body) : undefined;
+  const etag = version === undefined ? undefined : etagFromVersion(version);
+  if (etag !== undefined && req.ifMatch.some((v) => bytesEqual(v, etag))) return { version };
+  if (exists && req.ifMatch.some((v) => v.length === 0)) return {};
+  return { failure: "Precondition failed: version mismatch" };
+}
+
+/** GET /shadow[/<name>]: 2.05 with ETag from the version, 2.03 when the client's ETag matches (RFC 7252 §5.10.6.2). */
+export async function getShadow(host: CoapHost, req: ParsedRequest, name: string | null, accept: ShadowFormat): Promise<CoapMessage> {
+  const r = await host.shadowGet(name);
+  if (!isSuccess(r.status)) return bodyReply(host, req.token, statusToCode(r.status), r.body, accept);
+  const etag = etagOptions(r.body);
+  if (etag.length > 0 && req.etags.some((e) => bytesEqual(e, etag[0].value))) return reply(req.token, Code.VALID, etag);
+  return bodyReply(host, req.token, Code.CONTENT, r.body, accept, etag);
+}
+
+/**
+ * POST /shadow[/<name>]: AWS-style update → 2.04. If-Match compares against the version's
+ * ETag and, when the body names no version, pins it so the host's optimistic check makes
+ * the compare-and-set atomic (RFC 7252 §5.10.8.1); If-None-Match fails if the shadow exists.
+ */
+export async function updateShadow(
+  host: CoapHost,
+  req: ParsedRequest,
+  payload: Uint8Array,
+  name: string | null,
+  accept: ShadowFormat,
+): Promise<CoapMessage> {
+  const fail = (status: number, code: number, message: string) => bodyReply(host, req.token, code, awsError(status, message), accept);
+  const parsed = parseBody(host, req.contentFormat, payload);
+  if ("status" in parsed) return fail(parsed.status, statusToCode(parsed.status), parsed.message);
+  let body = parsed.value;
+  const pre = await preconditions(host, req, name);
+  if ("failure" in pre) return fail(412, Code.PRECONDITION_FAILED, pre.failure);
+  const pinned = pre.version !== undefined && isRecord(body) && body.version === undefined;
+  if (pinned && isRecord(body)) body = { ...body, version: pre.version };
+  const r = await host.shadowUpdate(name, body);
+  if (!isSuccess(r.status)) {
+    const code = pinned && r.status === 409 ? Code.PRECONDITION_FAILED : statusToCode(r.status);
+    return bodyReply(host, req.token, code, r.body, accept);
+  }
+  return bodyReply(host, req.token, Code.CHANGED, r.body, accept, etagOptions(r.body));
+}
+
+/** DELETE /shadow[/<name>] → 2.02 Deleted; If-Match / If-None-Match checked first. */
+export async function deleteShadow(host: CoapHost, req: ParsedRequest, name: string | null, accept: ShadowFormat): Promise<CoapMessage> {
+  const pre = await preconditions(host, req, name);
+  if ("failure" in pre) return bodyReply(host, req.token, Code.PRECONDITION_FAILED, awsError(412, pre.failure), accept);
+  const r = await host.shadowDelete(name);
+  return bodyReply(host, req.token, isSuccess(r.status) ? Code.DELETED : statusToCode(r.status), r.body, accept);
+}
+
+/** Registers or removes an observation; `register` returns the sequence number or null when full. */
+export interface ObserveControl {
+  register(resource: string, accept: ShadowFormat): number | null;
+  deregister(): void;
+}
+
+/** GET /shadow[/<name>]/delta, with Observe register (0) / deregister (1) (RFC 7641 §3.1, §3.6). */
+export async function getDelta(
+  host: CoapHost,
+  req: ParsedRequest,
+  name: string | null,
+  accept: ShadowFormat,
+  observe: ObserveControl,
+): Promise<CoapMessage> {
+  const delta = await host.shadowDelta(name);
+  // encode before registering so a failing encoder leaves no observer behind
+  const resp = bodyReply(host, req.token, Code.CONTENT, delta, accept);
+  if (req.observe === 0) {
+    const seq = observe.register(deltaKey(name), accept);
+    if (seq !== null) resp.options = [observeOption(seq), ...resp.options];
+  } else if (req.observe === 1) {
+    observe.deregister();
+  }
+  return resp;
+}
+
+/** A notification for one observer (RFC 7641 §4.2): same token, 2.05, a fresh Observe number. */
+export function deltaNotification(host: CoapHost, token: Uint8Array, seq: number, delta: unknown, accept: ShadowFormat): CoapMessage {
+  const resp = bodyReply(host, token, Code.CONTENT, delta, accept);
+  resp.options = [observeOption(seq), ...resp.options];
+  return resp;
+}
+
+const telemetryFormats: readonly number[] = [ContentFormat.JSON, ContentFormat.CBOR, ContentFormat.SENML_JSON, ContentFormat.SENML_CBOR];
+
+function isTelemetryFormat(f: number): f is TelemetryFormat {
+  return telemetryFormats.includes(f);
+}
+
+/** POST /telemetry in 50, 60, 110 or 112 (absent = JSON) → 2.04; others → 4.15. */
+export async function postTelemetry(host: CoapHost, req: ParsedRequest, payload: Uint8Array): Promise<CoapMessage> {
+  const format = req.contentFormat ?? ContentFormat.JSON;
+  if (!isTelemetryFormat(format)) {
+    return diagnosticReply(req.token, Code.UNSUPPORTED_CONTENT_FORMAT, "telemetry accepts content formats 50, 60, 110, 112");
+  }
+  const r = await host.telemetry(format, payload);
+  if (isSuccess(r.status)) return reply(req.token, Code.CHANGED);
+  return diagnosticReply(req.token, statusToCode(r.status), r.message ?? `telemetry rejected (${r.status})`);
+}

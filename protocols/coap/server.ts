@@ -1,0 +1,226 @@
+import { Block1Assembler, Block2Cache } from "./blockwise";
+import type { CoapMessage } from "./codec";
+import { decode, encode } from "./codec";
+import { Code, codeKind } from "./codes";
+import { CoapError } from "./errors";
+import type { CoapClose, CoapHost, CoapOutput, CoapSessionConfig, CoapSessionState } from "./host";
+import { deregisterObserver, nextSeq, observersOf } from "./observe";
+import { SignalOption, fromHex } from "./options";
+import type { PipelineContext } from "./pipeline";
+import { fitResponse, handleRequest } from "./pipeline";
+import { deltaKey, deltaNotification } from "./resources";
+import { diagnosticReply } from "./responses";
+import {
+  DEFAULT_CSM,
+  abortMessage,
+  applyCsm,
+  csmMessage,
+  hasCustody,
+  pingMessage,
+  pongMessage,
+  releaseMessage,
+  unknownCriticalSignalOption,
+} from "./signaling";
+import { cloneState, initialState, parseSessionState } from "./state";
+
+/** Default largest request payload: 64 KiB. */
+export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
+/** Default number of observations per connection. */
+export const DEFAULT_MAX_OBSERVERS = 8;
+
+/** WebSocket close codes used after Release/Abort (RFC 6455 §7.4.1). */
+export const CloseCode = { NORMAL: 1000, PROTOCOL_ERROR: 1002, UNSUPPORTED_DATA: 1003 } as const;
+
+const NOTHING: CoapOutput = { frames: [], close: null, stateChanged: false };
+
+/**
+ * The server side of one CoAP-over-WebSocket connection (RFC 8323), driven by its host:
+ * `open()` when the socket is accepted, `receive()` per WebSocket message, `notifyDelta()`
+ * when a shadow's delta changes, `close()` when the socket closes. Each returns the frames
+ * to send and whether to close; `state` is small JSON for `serializeAttachment`.
+ *
+ * @example
+ * const s = new CoapSession(host, { deviceId });
+ * send(s.open());                        // our CSM
+ * send(await s.receive(event.data));     // per message, in arrival order
+ * ws.serializeAttachment(s.state);       // when output.stateChanged
+ * // after hibernation: CoapSession.restore(host, { deviceId }, ws.deserializeAttachment())
+ */
+export class CoapSession {
+  private st: CoapSessionState;
+  private readonly maxPayload: number;
+  private readonly maxMessageSize: number;
+  private readonly ctx: PipelineContext;
+  private queue: Promise<unknown> = Promise.resolve();
+  private dirty = false;
+
+  /** Starts a session, or resumes one from a saved `state`. */
+  constructor(
+    private readonly host: CoapHost,
+    config: CoapSessionConfig,
+    state?: CoapSessionState,
+  ) {
+    this.st = state ?? initialState(config.deviceId);
+    this.maxPayload = config.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.maxMessageSize = config.maxMessageSize ?? this.maxPayload + 1024;
+    this.ctx = {
+      host,
+      state: this.st,
+      maxPayload: this.maxPayload,
+      maxObservers: config.maxObservers ?? DEFAULT_MAX_OBSERVERS,
+      block1: new Block1Assembler(),
+      block2: new Block2Cache(),
+      markDirty: () => {
+        this.dirty = true;
+      },
+    };
+  }
+
+  /** Resumes from `deserializeAttachment()` output; an unreadable value starts a fresh session. */
+  static restore(host: CoapHost, config: CoapSessionConfig, saved: unknown): CoapSession {
+    return new CoapSession(host, config, parseSessionState(saved) ?? undefined);
+  }
+
+  /** A copy of the serializable state. */
+  get state(): CoapSessionState {
+    return cloneState(this.st);
+  }
+
+  /** Release or Abort happened; further input is ignored. */
+  get closed(): boolean {
+    return this.st.closed;
+  }
+
+  /** Our CSM, to send as soon as the socket is accepted (RFC 8323 §5.3). */
+  open(): CoapOutput {
+    const csm = csmMessage({ maxMessageSize: this.maxMessageSize, blockWise: true });
+    return { frames: [encode(csm)], close: null, stateChanged: false };
+  }
+
+  /**
+   * Handles one WebSocket message. Calls run one at a time in arrival order, so the
+   * host may await them concurrently. Never rejects.
+   */
+  receive(data: ArrayBuffer | Uint8Array | string): Promise<CoapOutput> {
+    // a bug must not leave the socket half-alive: anything unexpected aborts the connection
+    const run = this.queue.then(() => this.process(data)).catch(() => this.abort("internal error"));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Notifications for every observer of the shadow's delta resource (RFC 7641 §4.2):
+   * same token, increasing Observe numbers; too big ones go out as Block2 block 0.
+   */
+  notifyDelta(name: string | null, delta: unknown): CoapOutput {
+    if (this.st.closed) return NOTHING;
+    const key = deltaKey(name);
+    const frames: Uint8Array[] = [];
+    const observers = observersOf(this.st, key);
+    for (const entry of observers) {
+      const token = fromHex(entry.token);
+      entry.seq = nextSeq(entry.seq);
+      try {
+        const full = deltaNotification(this.host, token, entry.seq, delta, entry.accept);
+        frames.push(encode(fitResponse(this.ctx, full, undefined, key)));
+      } catch {
+        // RFC 7641 §3.2: a non-2.xx notification ends the observation
+        deregisterObserver(this.st, entry.token);
+        frames.push(encode(diagnosticReply(token, Code.INTERNAL_SERVER_ERROR, "cannot encode notification")));
+      }
+    }
+    return { frames, close: null, stateChanged: observers.length > 0 };
+  }
+
+  /** A Ping to keep the connection alive; the client answers Pong (RFC 8323 §5.4). */
+  ping(custody = false): CoapOutput {
+    return this.st.closed ? NOTHING : { frames: [encode(pingMessage(undefined, custody))], close: null, stateChanged: false };
+  }
+
+  /** Server-initiated graceful shutdown: Release, then close (RFC 8323 §5.5). */
+  release(): CoapOutput {
+    if (this.st.closed) return NOTHING;
+    return { ...this.finish({ code: CloseCode.NORMAL, reason: "release" }), frames: [encode(releaseMessage())] };
+  }
+
+  /** The socket closed: forget observations. */
+  close(): void {
+    this.finish({ code: CloseCode.NORMAL, reason: "closed" });
+  }
+
+  private async process(data: ArrayBuffer | Uint8Array | string): Promise<CoapOutput> {
+    if (this.st.closed) return NOTHING;
+    this.dirty = false;
+    // RFC 8323 §4.2: CoAP uses binary frames only
+    if (typeof data === "string") return this.abort("text frames are not CoAP", undefined, CloseCode.UNSUPPORTED_DATA);
+    let msg: CoapMessage;
+    try {
+      msg = decode(data instanceof Uint8Array ? data : new Uint8Array(data));
+    } catch (e) {
+      if (e instanceof CoapError) return this.abort(`malformed message: ${e.message}`);
+      throw e;
+    }
+    const kind = codeKind(msg.code);
+    // RFC 8323 §5.3: the CSM must be the first message on the connection
+    if (this.st.peerCsm === null && kind !== "csm") return this.abort("CSM must be first");
+    if (kind !== "request" && kind !== "response" && kind !== "empty" && kind !== "reserved") {
+      const bad = unknownCriticalSignalOption(msg);
+      if (bad !== undefined) return this.abort(`unknown critical option ${bad}`, kind === "csm" ? bad : undefined);
+    }
+    switch (kind) {
+      case "csm":
+        return this.onCsm(msg);
+      case "ping": // RFC 8323 §5.4: Pong echoes the token; requests are handled in order, so Custody holds
+        return this.output([encode(pongMessage(msg.token, hasCustody(msg)))]);
+      case "release": // RFC 8323 §5.5
+        return this.finish({ code: CloseCode.NORMAL, reason: "release" });
+      case "abort": // RFC 8323 §5.6
+        return this.finish({ code: CloseCode.NORMAL, reason: "abort received" });
+      case "request":
+        return this.onRequest(msg);
+      case "pong":
+      case "empty": // RFC 8323 §3.4: empty messages are ignored
+      case "response": // we send no requests
+      case "reserved":
+        return NOTHING;
+    }
+  }
+
+  private onCsm(msg: CoapMessage): CoapOutput {
+    try {
+      this.st.peerCsm = applyCsm(this.st.peerCsm ?? DEFAULT_CSM, msg);
+    } catch (e) {
+      if (e instanceof CoapError) return this.abort(e.message, SignalOption.MAX_MESSAGE_SIZE);
+      throw e;
+    }
+    this.dirty = true;
+    return this.output([]);
+  }
+
+  private async onRequest(msg: CoapMessage): Promise<CoapOutput> {
+    let response: Uint8Array;
+    try {
+      response = encode(await handleRequest(this.ctx, msg));
+    } catch {
+      // a failing host call or encoder costs this request, never the connection
+      response = encode(diagnosticReply(msg.token, Code.INTERNAL_SERVER_ERROR, "internal error"));
+    }
+    return this.output([response]);
+  }
+
+  private output(frames: Uint8Array[]): CoapOutput {
+    return { frames, close: null, stateChanged: this.dirty };
+  }
+
+  /** RFC 8323 §5.6: Abort with a diagnostic, then close. */
+  private abort(diagnostic: string, badCsmOption?: number, code: number = CloseCode.PROTOCOL_ERROR): CoapOutput {
+    const frame = encode(abortMessage(diagnostic, badCsmOption));
+    return { ...this.finish({ code, reason: diagnostic.slice(0, 120) }), frames: [frame] };
+  }
+
+  private finish(close: CoapClose): CoapOutput {
+    this.st.closed = true;
+    this.st.observers = [];
+    return { frames: [], close, stateChanged: true };
+  }
+}

@@ -1,0 +1,96 @@
+import { decode as cborDecode, encode as cborEncode } from "cbor-x";
+import type { CoapHost, HostResult, TelemetryFormat } from "../host";
+
+type Doc = Record<string, unknown>;
+interface Shadow {
+  desired: Doc;
+  reported: Doc;
+  version: number;
+}
+
+function isRecord(v: unknown): v is Doc {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** An in-memory host with just enough AWS shadow semantics to drive every session path. */
+export class FakeHost implements CoapHost {
+  readonly tokens = new Set(["secret"]);
+  readonly shadows = new Map<string, Shadow>();
+  readonly telemetryLog: { format: TelemetryFormat; payload: Uint8Array }[] = [];
+  readonly calls: string[] = [];
+  telemetryResult: { status: number; message?: string } = { status: 204 };
+  /** Host methods that reject, to prove a failing host costs one request only. */
+  readonly failing = new Set<string>();
+  /** Runs just before an update applies (simulates a concurrent writer). */
+  beforeUpdate: (() => void) | undefined;
+  delayMs = 0;
+
+  private async step(name: string): Promise<void> {
+    this.calls.push(name);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.failing.has(name)) throw new Error(`${name} failed`);
+  }
+
+  async authenticate(token: string): Promise<boolean> {
+    await this.step("authenticate");
+    return this.tokens.has(token);
+  }
+
+  async shadowGet(name: string | null): Promise<HostResult> {
+    await this.step("shadowGet");
+    const s = this.shadows.get(name ?? "");
+    if (s === undefined) return { status: 404, body: { code: 404, message: `No shadow exists with name: '${name ?? "classic"}'` } };
+    return { status: 200, body: { state: { desired: s.desired, reported: s.reported, delta: this.delta(s) }, version: s.version, timestamp: 1 } };
+  }
+
+  async shadowUpdate(name: string | null, body: unknown): Promise<HostResult> {
+    await this.step("shadowUpdate");
+    this.beforeUpdate?.();
+    if (!isRecord(body) || !isRecord(body.state)) return { status: 400, body: { code: 400, message: "Missing required node: state" } };
+    const current = this.shadows.get(name ?? "") ?? { desired: {}, reported: {}, version: 0 };
+    if (body.version !== undefined && body.version !== current.version) {
+      return { status: 409, body: { code: 409, message: "Version conflict" } };
+    }
+    const next: Shadow = {
+      desired: { ...current.desired, ...(isRecord(body.state.desired) ? body.state.desired : {}) },
+      reported: { ...current.reported, ...(isRecord(body.state.reported) ? body.state.reported : {}) },
+      version: current.version + 1,
+    };
+    this.shadows.set(name ?? "", next);
+    return { status: 200, body: { state: body.state, version: next.version, timestamp: 2, clientToken: body.clientToken } };
+  }
+
+  async shadowDelete(name: string | null): Promise<HostResult> {
+    await this.step("shadowDelete");
+    const s = this.shadows.get(name ?? "");
+    if (s === undefined) return { status: 404, body: { code: 404, message: "No shadow exists" } };
+    this.shadows.delete(name ?? "");
+    return { status: 200, body: { version: s.version, timestamp: 3 } };
+  }
+
+  async shadowDelta(name: string | null): Promise<unknown> {
+    await this.step("shadowDelta");
+    const s = this.shadows.get(name ?? "");
+    return s === undefined ? {} : this.delta(s);
+  }
+
+  async telemetry(format: TelemetryFormat, payload: Uint8Array): Promise<{ status: number; message?: string }> {
+    await this.step("telemetry");
+    this.telemetryLog.push({ format, payload });
+    return this.telemetryResult;
+  }
+
+  decodeCbor(bytes: Uint8Array): unknown {
+    return cborDecode(bytes);
+  }
+
+  encodeCbor(value: unknown): Uint8Array {
+    if (this.failing.has("encodeCbor")) throw new Error("encodeCbor failed");
+    return cborEncode(value);
+  }
+
+  /** Desired fields that differ from reported. */
+  delta(s: Shadow): Doc {
+    return Object.fromEntries(Object.entries(s.desired).filter(([k, v]) => JSON.stringify(s.reported[k]) !== JSON.stringify(v)));
+  }
+}
