@@ -13,6 +13,7 @@ import { shadows } from "./routes/shadows";
 import { telemetry } from "./routes/telemetry";
 import { connect } from "./routes/connect";
 import { events } from "./routes/events";
+import { coap } from "./routes/coap";
 
 /** Builds the app (a function so tests can build a fresh one). */
 export function createApp() {
@@ -38,6 +39,7 @@ export function createApp() {
   app.route("/", telemetry);
   app.route("/", connect);
   app.route("/", events);
+  app.route("/", coap);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

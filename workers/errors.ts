@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 /** Stable problem types: the slug is part of the `type` URI clients may switch on. */
 export const PROBLEMS = {
   "malformed-json": { status: 400, title: "Malformed JSON" },
+  "malformed-cbor": { status: 400, title: "Malformed CBOR" },
   "invalid-request": { status: 400, title: "Invalid request" },
   "invalid-id": { status: 400, title: "Invalid identifier" },
   "unauthorized": { status: 401, title: "Unauthorized" },

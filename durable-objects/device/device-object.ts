@@ -33,6 +33,14 @@ export interface TelemetryQuery {
   after: { ts: number; seq: number } | null;
 }
 
+/**
+ * The protocol a JSON-speaking socket stands for: a device itself, or the edge Worker's link
+ * for a CoAP connection it terminates (presence then shows "coap").
+ */
+function linkProtocol(header: string | null): DeviceProtocol {
+  return header === "coap" ? "coap" : "json";
+}
+
 export class DeviceObject extends DurableObject<Env> {
   private readonly store: DeviceStore;
   private readonly config: DeviceConfig;
@@ -58,7 +66,7 @@ export class DeviceObject extends DurableObject<Env> {
     const deviceId = request.headers.get("x-umbra-device");
     if (deviceId && !this.ctx.id.name) this.store.setMeta("deviceId", deviceId);
     try {
-      if (url.pathname === "/connect/json") return this.acceptDevice(request, "json");
+      if (url.pathname === "/connect/json") return this.acceptDevice(request, linkProtocol(request.headers.get("x-umbra-protocol")));
       if (url.pathname === "/events") return this.openStream(request);
       return new Response("not found", { status: 404 });
     } catch (err) {

@@ -59,7 +59,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       method: "post",
       path,
       summary: `Update ${label}: merge desired/reported; a stale version is 409`,
-      request: { params, body: { content: { "application/json": { schema: UpdateShadow } }, required: true } },
+      request: { params, body: { content: { "application/json": { schema: UpdateShadow }, "application/cbor": { schema: UpdateShadow } }, required: false } },
       responses: { 200: jsonResponse(ShadowDoc, "Accepted (AWS update/accepted body)"), 409: { description: "Version conflict" }, 413: { description: "Too large" } },
     }),
     async (c) => {

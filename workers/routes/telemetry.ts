@@ -6,14 +6,13 @@ import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
 import { decodeCursor, encodeCursor } from "../registry/pagination";
-import { readTelemetry } from "../telemetry-body";
+import { TELEMETRY_MEDIA, TelemetryIn, decodeTelemetry } from "../telemetry-body";
+import { mediaType } from "../content";
 
 export const telemetry = router();
+telemetry.openAPIRegistry.register("TelemetryIn", TelemetryIn);
 
 const Sample = z.object({ ts: z.number().int(), data: JsonObjectSchema }).openapi("TelemetrySample");
-const TelemetryIn = z
-  .union([z.strictObject({ data: JsonObjectSchema, ts: z.number().int().optional() }), z.array(z.strictObject({ data: JsonObjectSchema, ts: z.number().int().optional() })).min(1).max(1000)])
-  .openapi("TelemetryIn", { description: "`{data, ts?}` or an array of them; `ts` in epoch milliseconds (default: now)" });
 
 /** Epoch ms or an ISO 8601 date. */
 const Instant = z
@@ -38,13 +37,28 @@ telemetry.openapi(
   secured({ scope: "devices:write", deviceParam: "id" }, {
     method: "post",
     path: "/v1/devices/{id}/telemetry",
-    summary: "Send telemetry (JSON; see also CBOR and SenML content types)",
-    request: { params: DeviceParams, body: { content: { "application/json": { schema: TelemetryIn } }, required: false } },
+    summary: "Send telemetry: JSON or CBOR `{data, ts?}` (or an array), or a SenML pack (JSON or CBOR)",
+    request: {
+      params: DeviceParams,
+      body: {
+        // Plain schemas (not zod): the handler decodes every format itself, so no JSON
+        // validator may run first on `application/senml+json`.
+        content: {
+          "application/json": { schema: { $ref: "#/components/schemas/TelemetryIn" } },
+          "application/cbor": { schema: { $ref: "#/components/schemas/TelemetryIn" } },
+          "application/senml+json": { schema: { type: "array", items: { type: "object" }, description: "SenML pack (RFC 8428)" } },
+          "application/senml+cbor": { schema: { type: "string", format: "binary", description: "SenML pack, CBOR with integer labels" } },
+        },
+        required: false,
+      },
+    },
     responses: { 202: jsonResponse(z.object({ accepted: z.number().int() }), "Stored") },
   }),
   async (c) => {
     const device = await getDevice(c.env, c.req.valid("param").id);
-    const rows = await readTelemetry(c, TelemetryIn);
+    const format = TELEMETRY_MEDIA[mediaType(c) || "application/json"];
+    if (!format) throw new ApiError("unsupported-media-type", `Send one of ${Object.keys(TELEMETRY_MEDIA).join(", ")}`);
+    const rows = decodeTelemetry(format, new Uint8Array(await c.req.arrayBuffer()), Date.now());
     const accepted = await deviceStub(c.env, device.id).ingestTelemetry(rows);
     return c.json({ accepted }, 202);
   },

@@ -1,0 +1,148 @@
+/**
+ * A CoAP-over-WebSocket connection (RFC 8323) held by the edge Worker. The device id is only
+ * known once a request carries `auth=<token>`, so the Worker terminates the socket and runs
+ * the pure CoAP session from `protocols/coap`; shadow and telemetry requests go to the
+ * device's object by RPC (answered after the object's write is durable), and a "link" socket
+ * to the object — the JSON device protocol, accepted there with the hibernation API — brings
+ * presence, takeover and every delta change back for Observe notifications.
+ */
+import { CoapSession, type CoapHost, type CoapOutput } from "../../protocols/coap";
+import type { Env } from "../env";
+import { resolveDeviceToken } from "../auth/resolve";
+import { deviceStub, type DeviceApi } from "../objects";
+import { decode as decodeCbor, encode as encodeCbor } from "../../wasm/src/worker";
+import { TELEMETRY_COAP, decodeTelemetry } from "../telemetry-body";
+import { ApiError } from "../errors";
+import { isJsonObject, isJsonValue } from "../../protocols/json-value";
+
+/** Bridges one device's CoAP socket to its DeviceObject. */
+export class CoapBridge {
+  private readonly session: CoapSession;
+  private device: { id: string; stub: DeviceApi } | null = null;
+  private link: WebSocket | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly env: Env,
+    private readonly ws: WebSocket,
+    private readonly remote: string,
+  ) {
+    this.session = new CoapSession(this.host(), { deviceId: "" });
+  }
+
+  /** Sends our CSM and starts serving the socket. */
+  start(): void {
+    this.ws.accept();
+    // The standard default is "blob" (workerd follows it at newer compatibility dates).
+    this.ws.binaryType = "arraybuffer";
+    this.apply(this.session.open());
+    this.ws.addEventListener("message", (e) => {
+      const data = e.data instanceof ArrayBuffer || typeof e.data === "string" ? e.data : new Uint8Array(e.data as ArrayBufferLike);
+      void this.session.receive(data).then((out) => this.apply(out));
+    });
+    this.ws.addEventListener("close", () => this.end());
+    this.ws.addEventListener("error", () => this.end());
+  }
+
+  private apply(out: CoapOutput): void {
+    for (const frame of out.frames) {
+      try {
+        this.ws.send(frame);
+      } catch {
+        return this.end();
+      }
+    }
+    if (out.close) {
+      try {
+        this.ws.close(out.close.code, out.close.reason);
+      } catch {
+        // already closed
+      }
+      this.end();
+    }
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.session.close();
+    try {
+      this.link?.close(1000, "coap connection closed");
+    } catch {
+      // already closed
+    }
+  }
+
+  private stub(): DeviceApi {
+    if (!this.device) throw new Error("not authenticated");
+    return this.device.stub;
+  }
+
+  /** Binds the connection to the token's device and opens the link to its object. */
+  private async bind(token: string): Promise<boolean> {
+    if (this.device) return true;
+    const p = await resolveDeviceToken(this.env, token);
+    if (!p || p.kind !== "device") return false;
+    const stub = deviceStub(this.env, p.deviceId);
+    const res = await stub.fetch(
+      new Request("https://device/connect/json", {
+        headers: { upgrade: "websocket", "x-umbra-device": p.deviceId, "x-umbra-protocol": "coap", "x-umbra-remote": this.remote },
+      }),
+    );
+    const link = res.webSocket;
+    if (!link) return false;
+    link.accept();
+    link.addEventListener("message", (e) => this.onLink(typeof e.data === "string" ? e.data : ""));
+    link.addEventListener("close", () => this.apply(this.session.release()));
+    this.device = { id: p.deviceId, stub };
+    this.link = link;
+    return true;
+  }
+
+  /** Messages the object pushes on the link: deltas become Observe notifications. */
+  private onLink(text: string): void {
+    let m: { type?: unknown; shadow?: unknown; state?: unknown; code?: unknown };
+    try {
+      m = JSON.parse(text) as typeof m;
+    } catch {
+      return;
+    }
+    if (m.type === "shadow.delta" && typeof m.shadow === "string") this.apply(this.session.notifyDelta(m.shadow === "" ? null : m.shadow, m.state ?? {}));
+    if (m.type === "error" && m.code === "session_taken_over") this.apply(this.session.release());
+  }
+
+  private host(): CoapHost {
+    const name = (n: string | null) => n ?? "";
+    return {
+      authenticate: (token) => this.bind(token),
+      shadowGet: (n) => this.stub().shadow(name(n), { kind: "get" }),
+      shadowUpdate: async (n, body) => {
+        // Only JSON crosses to the object (CBOR tags or byte strings would not even clone).
+        if (!isJsonObject(body) || !isJsonValue(body)) {
+          return { status: 400, body: { code: 400, message: "The request must be a JSON object {state, version?, clientToken?}", timestamp: Math.floor(Date.now() / 1000) } };
+        }
+        return this.stub().shadow(name(n), { ...body, kind: "update" });
+      },
+      shadowDelete: (n) => this.stub().shadow(name(n), { kind: "delete" }),
+      shadowDelta: async (n) => {
+        const r = await this.stub().shadow(name(n), { kind: "get" });
+        const state = r.body.state as { delta?: unknown } | undefined;
+        return state?.delta ?? {};
+      },
+      telemetry: async (format, payload) => {
+        const kind = TELEMETRY_COAP[format];
+        if (!kind) return { status: 415, message: "unsupported content format" };
+        try {
+          const rows = decodeTelemetry(kind, payload, Date.now());
+          await this.stub().ingestTelemetry(rows);
+          return { status: 204 };
+        } catch (err) {
+          if (err instanceof ApiError) return { status: err.status, message: err.message };
+          throw err;
+        }
+      },
+      decodeCbor: (bytes) => decodeCbor(bytes),
+      encodeCbor: (value) => encodeCbor(value),
+    };
+  }
+}
