@@ -14,6 +14,8 @@ import { telemetry } from "./routes/telemetry";
 import { connect } from "./routes/connect";
 import { events } from "./routes/events";
 import { coap } from "./routes/coap";
+import { channelRoutes } from "./routes/channels";
+import { mqtt } from "./routes/mqtt";
 
 /** Builds the app (a function so tests can build a fresh one). */
 export function createApp() {
@@ -40,6 +42,8 @@ export function createApp() {
   app.route("/", connect);
   app.route("/", events);
   app.route("/", coap);
+  app.route("/", channelRoutes);
+  app.route("/", mqtt);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

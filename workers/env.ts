@@ -1,4 +1,5 @@
 import type { DeviceObject } from "../durable-objects/device/device-object";
+import type { ChannelObject } from "../durable-objects/channel/channel-object";
 
 /**
  * The Worker's bindings, as declared in `wrangler.toml` (vars, D1, R2, Durable Objects) plus the
@@ -15,4 +16,5 @@ export interface Env {
   DB: D1Database;
   FIRMWARE: R2Bucket;
   DEVICE: DurableObjectNamespace<DeviceObject>;
+  CHANNEL: DurableObjectNamespace<ChannelObject>;
 }

@@ -3,7 +3,7 @@
 declare namespace Cloudflare {
   interface GlobalProps {
     mainModule: typeof import("./index");
-    durableNamespaces: "DeviceObject";
+    durableNamespaces: "DeviceObject" | "ChannelObject";
   }
   type UmbraEnv = import("./env").Env;
   interface Env extends UmbraEnv {}

@@ -2,6 +2,7 @@
 import { createApp } from "./app";
 
 export { DeviceObject } from "../durable-objects/device/device-object";
+export { ChannelObject } from "../durable-objects/channel/channel-object";
 
 const app = createApp();
 

@@ -6,16 +6,19 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../workers/env";
 import type { JsonObject } from "../../protocols/json-value";
-import type { ShadowDocument } from "./shadow";
 import type { HubMessage } from "../../protocols/json/messages";
+import type { Message } from "../../protocols/mqtt";
+import { shadowDelta } from "../../protocols/json/encode";
 import { deviceConfig, type DeviceConfig } from "./config";
 import { DeviceStore, type LatestValue, type TelemetryRow } from "./store";
 import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
 import { openDeltas, runShadow, type ShadowOutcome } from "./shadow-service";
 import { handleJsonFrame, jsonPushes } from "./json-device";
-import { shadowDelta } from "../../protocols/json/encode";
-import { closeQuietly, deviceSockets, type Attachment, type DeviceProtocol } from "./sockets";
+import type { ShadowDocument } from "./shadow";
+import { closeQuietly, deviceSockets, type Attachment, type DeviceProtocol, type MqttAttachment } from "./sockets";
 import { readPresence, statusOf, type DeviceStatus, type Presence } from "./presence";
+import { MqttHost } from "./mqtt-host";
+import { mqttServices, shadowMessages } from "./mqtt-routing";
 
 export type { DeviceStatus } from "./presence";
 
@@ -33,18 +36,25 @@ export interface TelemetryQuery {
   after: { ts: number; seq: number } | null;
 }
 
-/**
- * The protocol a JSON-speaking socket stands for: a device itself, or the edge Worker's link
- * for a CoAP connection it terminates (presence then shows "coap").
- */
-function linkProtocol(header: string | null): DeviceProtocol {
+/** The protocol a JSON-speaking socket stands for: a device, or the Worker's link for a CoAP connection. */
+function linkProtocol(header: string | null): "json" | "coap" {
   return header === "coap" ? "coap" : "json";
+}
+
+function jsonList(header: string | null): string[] {
+  try {
+    const v: unknown = JSON.parse(header ?? "[]");
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 export class DeviceObject extends DurableObject<Env> {
   private readonly store: DeviceStore;
   private readonly config: DeviceConfig;
   private readonly sse = new SseClients();
+  private readonly mqtt: MqttHost;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastSeen = 0;
 
@@ -53,6 +63,21 @@ export class DeviceObject extends DurableObject<Env> {
     this.store = new DeviceStore(ctx.storage.sql);
     this.config = deviceConfig(env as unknown as Record<string, unknown>);
     this.store.migrate();
+    const self = this;
+    this.mqtt = new MqttHost(
+      mqttServices({
+        get deviceId() {
+          return self.deviceId;
+        },
+        env,
+        store: this.store,
+        ctx,
+        shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
+        telemetry: (rows) => this.storeTelemetry(rows),
+        presence: (connected, remote) => this.markPresence(connected, "mqtt", remote),
+        closeJsonSockets: () => this.closeJsonSockets(),
+      }),
+    );
   }
 
   private get deviceId(): string {
@@ -64,9 +89,10 @@ export class DeviceObject extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const deviceId = request.headers.get("x-umbra-device");
-    if (deviceId && !this.ctx.id.name) this.store.setMeta("deviceId", deviceId);
+    if (deviceId && !this.ctx.id.name && this.store.getMeta<string>("deviceId") !== deviceId) this.store.setMeta("deviceId", deviceId);
     try {
-      if (url.pathname === "/connect/json") return this.acceptDevice(request, linkProtocol(request.headers.get("x-umbra-protocol")));
+      if (url.pathname === "/connect/json") return await this.acceptJson(request, linkProtocol(request.headers.get("x-umbra-protocol")));
+      if (url.pathname === "/connect/mqtt") return this.acceptMqtt(request);
       if (url.pathname === "/events") return this.openStream(request);
       return new Response("not found", { status: 404 });
     } catch (err) {
@@ -75,23 +101,49 @@ export class DeviceObject extends DurableObject<Env> {
     }
   }
 
-  private acceptDevice(request: Request, protocol: DeviceProtocol): Response {
+  private async acceptJson(request: Request, protocol: "json" | "coap"): Promise<Response> {
     // One live connection per device: the newest wins, the older is told why in the protocol
     // itself (workerd may hold the TCP connection open after a server-initiated close).
-    for (const old of deviceSockets(this.ctx)) {
-      this.send(old, { type: "error", code: "session_taken_over", message: "replaced by a newer connection of this device" });
-      closeQuietly(old, 4000, "replaced by a newer connection of this device");
-    }
+    this.closeJsonSockets();
+    await this.mqtt.yieldToOtherProtocol();
     const pair = new WebSocketPair();
     const now = Date.now();
-    const attachment: Attachment = { role: "device", protocol, connectedAt: now, remote: request.headers.get("x-umbra-remote") };
+    const remote = request.headers.get("x-umbra-remote") || null;
     this.ctx.acceptWebSocket(pair[1], ["device"]);
-    pair[1].serializeAttachment(attachment);
-    this.setPresence({ connected: true, protocol, remote_address: attachment.remote, connected_at: now, last_seen: now, disconnected_at: null });
+    pair[1].serializeAttachment({ role: "device", protocol, connectedAt: now, remote } satisfies Attachment);
+    this.markPresence(true, protocol, remote);
     // Beyond AWS: the open delta reaches the device at once, no GET needed.
     for (const { name, delta } of openDeltas(this.store, now)) this.send(pair[1], shadowDelta(name, delta));
     const sub = request.headers.get("x-umbra-subprotocol");
     return new Response(null, { status: 101, webSocket: pair[0], headers: sub ? { "sec-websocket-protocol": sub } : {} });
+  }
+
+  private acceptMqtt(request: Request): Response {
+    const pair = new WebSocketPair();
+    const attachment: MqttAttachment = {
+      role: "device",
+      protocol: "mqtt",
+      connectedAt: Date.now(),
+      remote: request.headers.get("x-umbra-remote") || null,
+      mqtt: {
+        stage: "connecting",
+        version: null,
+        relayed: request.headers.get("x-umbra-relayed") === "1",
+        hashes: jsonList(request.headers.get("x-umbra-token-hashes")),
+        channels: jsonList(request.headers.get("x-umbra-channels")),
+      },
+    };
+    this.ctx.acceptWebSocket(pair[1], ["mqtt"]);
+    pair[1].serializeAttachment(attachment);
+    const sub = request.headers.get("x-umbra-subprotocol");
+    return new Response(null, { status: 101, webSocket: pair[0], headers: sub ? { "sec-websocket-protocol": sub } : {} });
+  }
+
+  private closeJsonSockets(): void {
+    for (const old of deviceSockets(this.ctx)) {
+      this.send(old, { type: "error", code: "session_taken_over", message: "replaced by a newer connection of this device" });
+      closeQuietly(old, 4000, "replaced by a newer connection of this device");
+    }
   }
 
   private openStream(request: Request): Response {
@@ -120,33 +172,38 @@ export class DeviceObject extends DurableObject<Env> {
     if (a?.role !== "device") return;
     this.lastSeen = Date.now();
     try {
+      if (a.protocol === "mqtt") return await this.mqtt.onMessage(ws, message);
       for (const reply of handleJsonFrame(this.jsonHost(), message, this.config.maxMessageBytes, this.lastSeen)) this.send(ws, reply);
     } catch (err) {
       console.error(`DeviceObject ${this.deviceId} message:`, err instanceof Error ? err.message : String(err));
-      this.send(ws, { type: "error", code: "internal", message: "the message could not be processed" });
+      if (a.protocol === "mqtt") closeQuietly(ws, 1011, "internal error");
+      else this.send(ws, { type: "error", code: "internal", message: "the message could not be processed" });
     }
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     // Reciprocate the close so the client sees a clean close rather than 1006.
     closeQuietly(ws, code, "closed");
-    this.onSocketGone(ws);
+    await this.onSocketGone(ws);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.onSocketGone(ws);
+    await this.onSocketGone(ws);
   }
 
-  private onSocketGone(ws: WebSocket): void {
+  override async alarm(): Promise<void> {
+    await this.mqtt.onAlarm();
+  }
+
+  private async onSocketGone(ws: WebSocket): Promise<void> {
     const a = ws.deserializeAttachment() as Attachment | null;
     if (a?.role !== "device") return;
+    if (a.protocol === "mqtt") return this.mqtt.onClose(ws);
     if (deviceSockets(this.ctx).some((s) => s !== ws)) return; // taken over, still connected
-    const p = readPresence(this.store);
-    const now = Date.now();
-    this.setPresence({ ...p, connected: false, last_seen: Math.max(p.last_seen ?? 0, this.lastSeen, now), disconnected_at: now });
+    this.markPresence(false, a.protocol, a.remote);
   }
 
-  // ---- RPC for the Worker -------------------------------------------------------------------
+  // ---- RPC for the Worker and other objects ---------------------------------------------------
 
   /** Liveness probe. */
   async health(): Promise<{ ok: true; id: string }> {
@@ -158,10 +215,9 @@ export class DeviceObject extends DurableObject<Env> {
     return statusOf(readPresence(this.store), this.lastSeen);
   }
 
-  /** Applies a shadow request (`{kind, state?, version?, clientToken?}`) from HTTP. */
+  /** Applies a shadow request (`{kind, state?, version?, clientToken?}`) from HTTP or CoAP. */
   async shadow(name: string, input: unknown): Promise<ShadowReply> {
-    const outcome = runShadow(this.store, this.config, name, input, Date.now());
-    this.publishShadow(outcome);
+    const outcome = this.applyShadow(name, input, null);
     const r = outcome.response;
     return { status: r.status === "rejected" ? r.body.code : 200, body: r.body as unknown as Record<string, unknown> };
   }
@@ -192,9 +248,14 @@ export class DeviceObject extends DurableObject<Env> {
     return this.store.latest();
   }
 
+  /** A message for this device's MQTT session (channel fan-out); resolves once it is stored. */
+  async deliverMessage(message: Message): Promise<void> {
+    await this.mqtt.deliver(message);
+  }
+
   /** Closes every device socket (the device was disabled). */
   async disconnect(reason: string): Promise<void> {
-    for (const ws of deviceSockets(this.ctx)) closeQuietly(ws, 4403, reason);
+    for (const ws of [...deviceSockets(this.ctx), ...this.ctx.getWebSockets("mqtt")]) closeQuietly(ws, 4403, reason);
   }
 
   /** Erases everything the device had: called when the device is deleted from the registry. */
@@ -202,6 +263,7 @@ export class DeviceObject extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) closeQuietly(ws, 4404, "device deleted");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.mqtt.reset();
     this.store.migrate();
   }
 
@@ -209,13 +271,28 @@ export class DeviceObject extends DurableObject<Env> {
 
   private jsonHost() {
     return {
-      shadow: (name: string, input: unknown) => {
-        const outcome = runShadow(this.store, this.config, name, input, Date.now());
-        this.publishShadow(outcome);
-        return outcome;
-      },
+      shadow: (name: string, input: unknown) => this.applyShadow(name, input, null),
       telemetry: (data: JsonObject, ts: number) => this.storeTelemetry([{ ts, data }]),
     };
+  }
+
+  /**
+   * Runs a shadow request and publishes what it changed: app streams, JSON devices, and the
+   * MQTT session (into `mqttSelf` when the request came from that session, which is mid-event).
+   */
+  private applyShadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome {
+    const o = runShadow(this.store, this.config, name, input, Date.now());
+    const messages = shadowMessages(this.deviceId, o, mqttSelf !== null);
+    if (mqttSelf) mqttSelf.push(...messages);
+    else for (const m of messages) void this.mqtt.deliver(m);
+    const r = o.response;
+    if (r.status !== "accepted" || r.op === "get") return o;
+    const now = Date.now();
+    this.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
+    for (const e of o.events) this.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
+    const pushes = jsonPushes(o.name, o.events);
+    for (const ws of deviceSockets(this.ctx)) for (const m of pushes) this.send(ws, m);
+    return o;
   }
 
   private storeTelemetry(rows: TelemetryRow[]): void {
@@ -224,23 +301,14 @@ export class DeviceObject extends DurableObject<Env> {
     for (const row of rows) this.emit("telemetry", row, now);
   }
 
-  /** Sends an accepted change to the app streams and the device's own socket. */
-  private publishShadow(o: ShadowOutcome): void {
-    const r = o.response;
-    if (r.status !== "accepted" || r.op === "get") return;
-    const now = Date.now();
-    this.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
-    for (const e of o.events) this.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
-    const pushes = jsonPushes(o.name, o.events);
-    for (const ws of deviceSockets(this.ctx)) for (const m of pushes) this.send(ws, m);
-  }
-
-  private setPresence(p: Presence): void {
+  private markPresence(connected: boolean, protocol: DeviceProtocol, remote: string | null): void {
     const before = readPresence(this.store);
+    const now = Date.now();
+    const p: Presence = connected
+      ? { connected, protocol, remote_address: remote, connected_at: now, last_seen: now, disconnected_at: null }
+      : { ...before, connected, last_seen: Math.max(before.last_seen ?? 0, this.lastSeen, now), disconnected_at: now };
     this.store.setMeta("presence", p);
-    if (before.connected !== p.connected || p.connected) {
-      this.emit(p.connected ? "presence.connected" : "presence.disconnected", statusOf(p, 0), Date.now());
-    }
+    if (before.connected !== connected || connected) this.emit(connected ? "presence.connected" : "presence.disconnected", statusOf(p, 0), now);
   }
 
   private emit(type: DeviceEventType, data: unknown, ts: number): void {

@@ -1,16 +1,50 @@
 /** Per-socket state kept in WebSocket attachments (so it survives hibernation), and socket helpers. */
+import type { ProtocolVersion } from "../../protocols/mqtt";
 
 /** Device protocols a socket may speak. */
 export type DeviceProtocol = "json" | "mqtt" | "coap";
 
-/** What an object remembers about each accepted socket. */
-export type Attachment =
-  | { role: "device"; protocol: DeviceProtocol; connectedAt: number; remote: string | null }
-  | { role: "stream" };
+/** MQTT connection state of a socket. */
+export interface MqttSocketState {
+  /** "connecting" until CONNECT is accepted; "closed" once the session went offline. */
+  stage: "connecting" | "connected" | "closed";
+  version: ProtocolVersion | null;
+  /** The Worker already authenticated CONNECT (relay path). */
+  relayed: boolean;
+  /** SHA-256 of the device's live tokens, to check the CONNECT password (fast path); emptied once used. */
+  hashes: string[];
+  /** Channels the device is connected to (its `${channel}` policy variable). */
+  channels: string[];
+}
 
-/** The device's open sockets (normally one). */
+/** A device socket on the JSON protocol (or the Worker's link for a CoAP connection). */
+export interface JsonAttachment {
+  role: "device";
+  protocol: "json" | "coap";
+  connectedAt: number;
+  remote: string | null;
+}
+
+/** A device socket speaking MQTT. */
+export interface MqttAttachment {
+  role: "device";
+  protocol: "mqtt";
+  connectedAt: number;
+  remote: string | null;
+  mqtt: MqttSocketState;
+}
+
+/** What an object remembers about each accepted socket. */
+export type Attachment = JsonAttachment | MqttAttachment | { role: "stream" };
+
+/** The device's open sockets on the JSON protocol (normally one). */
 export function deviceSockets(ctx: DurableObjectState): WebSocket[] {
   return ctx.getWebSockets("device").filter((ws) => ws.readyState === WebSocket.OPEN);
+}
+
+/** The device's open MQTT sockets. */
+export function mqttSockets(ctx: DurableObjectState): WebSocket[] {
+  return ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN);
 }
 
 /** Closes a socket, ignoring one that is already closed; 1005/1006 may not be sent, so they become 1000. */

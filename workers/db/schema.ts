@@ -98,3 +98,25 @@ export type DeviceCredentialRow = typeof deviceCredentials.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type OAuthClientRow = typeof oauthClients.$inferSelect;
 export type X509IdentityRow = typeof x509Identities.$inferSelect;
+
+/** Channels: named pub/sub spaces that connected devices share (`channels/<id>/messages/...`). */
+export const channels = sqliteTable("channels", {
+  id: text("id").primaryKey(),
+  name: text("name"),
+  metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Which devices are connected to which channel (they may publish and subscribe there). */
+export const channelMembers = sqliteTable(
+  "channel_members",
+  {
+    channelId: text("channel_id").notNull().references(() => channels.id, { onDelete: "cascade" }),
+    deviceId: text("device_id").notNull().references(() => devices.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.deviceId] }), index("channel_members_device").on(t.deviceId)],
+);
+
+export type ChannelRow = typeof channels.$inferSelect;

@@ -1,0 +1,250 @@
+/**
+ * The MQTT side of a DeviceObject: the device's one persistent session (client id = device
+ * id), driven by the pure session machine in `protocols/mqtt`. Sockets are hibernatable
+ * (tag "mqtt"); events are processed one at a time; a session result is persisted before
+ * any packet it produced is sent, so acknowledgements follow durable writes.
+ */
+import {
+  DEFAULT_DEVICE_POLICY,
+  MqttProtocolError,
+  MqttStream,
+  connect,
+  connectFailure,
+  connectionLost,
+  createSession,
+  deliver,
+  encode,
+  handlePacket,
+  nextDeadline,
+  protocolError,
+  takeover,
+  tick,
+  touch,
+  type ConnectPacket,
+  type Message,
+  type MqttPacket,
+  type SessionContext,
+  type SessionResult,
+  type SessionState,
+} from "../../protocols/mqtt";
+import { closeQuietly, type MqttAttachment } from "./sockets";
+import { channelOfFilter, subscriptionChanges } from "./mqtt-subscriptions";
+import type { MqttServices } from "./mqtt-services";
+
+const SESSION_KEY = "mqtt_session";
+const CHANNELS_KEY = "mqtt_channels";
+/** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
+const ACTIVITY_PERSIST_MS = 5_000;
+
+export class MqttHost {
+  private readonly streams = new Map<WebSocket, MqttStream>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private state: SessionState | null = null;
+  private persistedActivity = 0;
+
+  constructor(private readonly svc: MqttServices) {}
+
+  /** Runs `fn` after every earlier event: the session changes one event at a time. */
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private session(): SessionState {
+    this.state ??= this.svc.store.getMeta<SessionState>(SESSION_KEY) ?? createSession(this.svc.deviceId);
+    return this.state;
+  }
+
+  private context(att?: MqttAttachment): SessionContext {
+    const channels = att?.mqtt.channels ?? this.svc.store.getMeta<string[]>(CHANNELS_KEY) ?? [];
+    return { policy: DEFAULT_DEVICE_POLICY, variables: { deviceId: this.svc.deviceId, channel: channels } };
+  }
+
+  /** The socket of the connected session, if any. */
+  private current(): WebSocket | null {
+    return this.svc.sockets().find((ws) => (ws.deserializeAttachment() as MqttAttachment).mqtt.stage === "connected") ?? null;
+  }
+
+  /** Bytes from an MQTT socket: reassemble packets and run each through the session. */
+  onMessage(ws: WebSocket, data: ArrayBuffer | string): Promise<void> {
+    return this.run(async () => {
+      const att = ws.deserializeAttachment() as MqttAttachment;
+      if (typeof data === "string") return this.fail(ws, att, new MqttProtocolError(0x81, "MQTT needs binary frames", att.mqtt.version ?? undefined));
+      let stream = this.streams.get(ws);
+      if (!stream) {
+        const connected = att.mqtt.stage === "connected";
+        stream = new MqttStream({ role: "server", connected, ...(connected && att.mqtt.version ? { protocolVersion: att.mqtt.version } : {}) });
+        this.streams.set(ws, stream);
+      }
+      let packets: MqttPacket[];
+      let error: MqttProtocolError | null = null;
+      try {
+        packets = stream.push(new Uint8Array(data));
+      } catch (err) {
+        if (!(err instanceof MqttProtocolError)) throw err;
+        packets = err.packets;
+        error = err;
+      }
+      for (const p of packets) {
+        if (att.mqtt.stage === "connecting") {
+          if (p.type === "connect") await this.onConnect(ws, att, p);
+        } else {
+          this.state = touch(this.session(), Date.now());
+          await this.apply(ws, handlePacket(this.session(), p, this.context(att), Date.now()));
+        }
+      }
+      if (error) await this.fail(ws, att, error);
+    });
+  }
+
+  private async fail(ws: WebSocket, att: MqttAttachment, error: MqttProtocolError): Promise<void> {
+    if (att.mqtt.stage === "connected") return this.apply(ws, protocolError(this.session(), error, Date.now()));
+    const f = connectFailure(error);
+    this.send(ws, f.out, error.protocolVersion ?? 4);
+    closeQuietly(ws, 1002, "protocol error");
+  }
+
+  private async onConnect(ws: WebSocket, att: MqttAttachment, p: ConnectPacket): Promise<void> {
+    const now = Date.now();
+    const ok = att.mqtt.relayed || (await this.svc.checkPassword(p.password, att.mqtt.hashes));
+    const ctx = this.context(att);
+    if (ok) {
+      // One live connection per device: the older MQTT socket gets DISCONNECT 0x8E, others a notice.
+      const old = this.current();
+      if (old && old !== ws) await this.apply(old, takeover(this.session(), now));
+      this.svc.closeOtherProtocols();
+    }
+    const r = connect(this.session(), p, ok ? { ok: true } : { ok: false, reason: "bad-credentials" }, ctx, now);
+    if (r.state.connected) {
+      att.mqtt = { ...att.mqtt, stage: "connected", version: p.protocolVersion, hashes: [] };
+      ws.serializeAttachment(att);
+      this.svc.store.setMeta(CHANNELS_KEY, att.mqtt.channels);
+      this.svc.presence(true, att.remote);
+    }
+    await this.apply(ws, r, p.protocolVersion);
+  }
+
+  /** The socket closed (or errored): the session goes offline and its will may fire. */
+  onClose(ws: WebSocket): Promise<void> {
+    return this.run(async () => {
+      this.streams.delete(ws);
+      const att = ws.deserializeAttachment() as MqttAttachment | null;
+      if (att?.mqtt.stage !== "connected" || this.current() !== null && this.current() !== ws) return;
+      att.mqtt.stage = "closed";
+      ws.serializeAttachment(att);
+      if (this.session().connected) await this.apply(null, connectionLost(this.session(), Date.now()));
+      this.svc.presence(false, att.remote);
+    });
+  }
+
+  /** A message routed to this device (channel fan-out, shadow responses): stored in the session, sent if online. */
+  deliver(message: Message, retainedFor?: string): Promise<void> {
+    return this.run(() => this.deliverNow(message, retainedFor));
+  }
+
+  private async deliverNow(message: Message, retainedFor?: string): Promise<void> {
+    const ws = this.current();
+    const att = ws ? (ws.deserializeAttachment() as MqttAttachment) : undefined;
+    await this.apply(ws, deliver(this.session(), message, this.context(att), Date.now(), retainedFor ? { retainedFor } : {}));
+  }
+
+  /** Keep-alive, will delay and session expiry deadlines. */
+  onAlarm(): Promise<void> {
+    return this.run(async () => {
+      if (!this.svc.store.getMeta<SessionState>(SESSION_KEY) && !this.state) return;
+      await this.apply(this.current(), tick(this.session(), Date.now()));
+    });
+  }
+
+  /** A JSON or CoAP connection of the device took over: the MQTT connection ends (DISCONNECT 0x8E). */
+  yieldToOtherProtocol(): Promise<void> {
+    return this.run(async () => {
+      const ws = this.current();
+      if (ws) await this.apply(ws, takeover(this.session(), Date.now()));
+    });
+  }
+
+  /** Forgets the session (the device was deleted). */
+  reset(): void {
+    this.state = null;
+    this.streams.clear();
+  }
+
+  /**
+   * Persists a result, then sends what it produced, then performs its effects. Channel
+   * subscriptions are registered with the channels before the SUBACK leaves.
+   */
+  private async apply(ws: WebSocket | null, r: SessionResult, version = r.state.protocolVersion): Promise<void> {
+    const before = this.state ?? r.state;
+    this.state = r.state;
+    const now = Date.now();
+    if (r.persist || now - this.persistedActivity > ACTIVITY_PERSIST_MS) {
+      this.svc.store.setMeta(SESSION_KEY, r.state);
+      this.persistedActivity = now;
+    }
+    await this.syncChannelSubscriptions(before, r.state);
+    const acks: MqttPacket[] = [];
+    const later: Message[] = [];
+    let close: number | null = null;
+    let ended = false;
+    for (const e of r.effects) {
+      switch (e.type) {
+        case "publish": {
+          const reason = await this.svc.route(e.message, later);
+          if (e.ack) acks.push(reason !== 0 && "reasonCode" in e.ack && version === 5 ? { ...e.ack, reasonCode: reason } : e.ack);
+          break;
+        }
+        case "deliverRetained": {
+          const channel = channelOfFilter(e.filter);
+          if (channel) for (const m of await this.svc.retained(channel, e.filter)) later.push({ ...m, retain: true, origin: `retained:${e.filter}` });
+          break;
+        }
+        case "dropped":
+          break;
+        case "close":
+          close = e.reasonCode;
+          break;
+        case "sessionEnded":
+          ended = true;
+          break;
+      }
+    }
+    if (ws) this.send(ws, [...r.out, ...acks], version);
+    if (ws && close !== null) {
+      this.streams.delete(ws);
+      closeQuietly(ws, close < 0x80 ? 1000 : 1002, `mqtt 0x${close.toString(16)}`);
+    }
+    if (ended) {
+      this.svc.store.setMeta(SESSION_KEY, null);
+      this.state = null;
+    }
+    for (const m of later) {
+      const retainedFor = m.origin?.startsWith("retained:") ? m.origin.slice(9) : undefined;
+      await this.deliverNow(retainedFor ? { ...m, origin: undefined } : m, retainedFor);
+    }
+    await this.svc.scheduleAlarm(this.state ? nextDeadline(this.state) : null);
+  }
+
+  private async syncChannelSubscriptions(before: SessionState, after: SessionState): Promise<void> {
+    const { added, removed } = subscriptionChanges(before.subscriptions, after.subscriptions);
+    for (const f of added) {
+      const ch = channelOfFilter(f);
+      if (ch) await this.svc.channelSubscribe(ch, f);
+    }
+    for (const f of removed) {
+      const ch = channelOfFilter(f);
+      if (ch) await this.svc.channelUnsubscribe(ch, f);
+    }
+  }
+
+  private send(ws: WebSocket, packets: MqttPacket[], version: number): void {
+    for (const p of packets) {
+      try {
+        ws.send(encode(p, version === 3 || version === 5 ? version : 4));
+      } catch {
+        return;
+      }
+    }
+  }
+}

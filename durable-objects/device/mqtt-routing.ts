@@ -1,0 +1,136 @@
+/**
+ * The DeviceObject's side of MQTT: what happens to a message a device publishes (shadow
+ * request, telemetry, channel), and the services the MQTT host uses.
+ */
+import type { Message } from "../../protocols/mqtt";
+import type { JsonObject } from "../../protocols/json-value";
+import { isJsonObject } from "../../protocols/json-value";
+import type { Env } from "../../workers/env";
+import { decode as decodeCbor } from "../../wasm/src/worker";
+import { routeTopic, shadowPublications } from "./mqtt-topics";
+import type { MqttServices } from "./mqtt-services";
+import type { ShadowOutcome } from "./shadow-service";
+import type { DeviceStore, TelemetryRow } from "./store";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What the routing needs from its object. */
+export interface DeviceInternals {
+  readonly deviceId: string;
+  readonly env: Env;
+  readonly store: DeviceStore;
+  readonly ctx: DurableObjectState;
+  shadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome;
+  telemetry(rows: TelemetryRow[]): void;
+  presence(connected: boolean, remote: string | null): void;
+  closeJsonSockets(): void;
+}
+
+/** Turns a shadow outcome into the MQTT messages the device's own session should receive. */
+export function shadowMessages(deviceId: string, o: ShadowOutcome, fromMqtt: boolean): Message[] {
+  const pub = shadowPublications(deviceId, o.name, o.response, o.events, fromMqtt);
+  const all = pub.reply ? [pub.reply, ...pub.events] : pub.events;
+  return all.map((p) => ({ topic: p.topic, payload: encoder.encode(JSON.stringify(p.body)), qos: 1, retain: false }));
+}
+
+/**
+ * Telemetry payloads: a JSON or CBOR object (`{data, ts?}` or the fields themselves), or a
+ * scalar on a sub-topic (`devices/<id>/telemetry/temp` ← `21.5` stores `{temp: 21.5}`).
+ */
+export function telemetryFromPayload(payload: Uint8Array, key: string | null, now: number): TelemetryRow | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(payload));
+  } catch {
+    try {
+      value = decodeCbor(payload);
+    } catch {
+      return null;
+    }
+  }
+  if (isJsonObject(value)) {
+    const data = value.data;
+    const ts = value.ts;
+    if (isJsonObject(data) && Object.keys(value).every((k) => k === "data" || k === "ts")) {
+      return Object.keys(data).length && (ts === undefined || Number.isSafeInteger(ts)) ? { ts: typeof ts === "number" ? ts : now, data } : null;
+    }
+    return Object.keys(value).length ? { ts: now, data: key ? { [key]: value } : value } : null;
+  }
+  if (key === null || value === undefined) return null;
+  return { ts: now, data: { [key]: value } as JsonObject };
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The services of the MQTT host, backed by the object. */
+export function mqttServices(o: DeviceInternals): MqttServices {
+  let alarmAt: number | null = null;
+  const channel = (id: string) => o.env.CHANNEL.get(o.env.CHANNEL.idFromName(id));
+  return {
+    get deviceId() {
+      return o.deviceId;
+    },
+    store: o.store,
+    sockets: () => o.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
+    checkPassword: async (password, hashes) => {
+      if (!password || hashes.length === 0) return false;
+      const given = encoder.encode(await sha256Hex(password));
+      let ok = false;
+      // Compare with every live hash, in constant time each, without stopping early.
+      for (const h of hashes) {
+        const want = encoder.encode(h);
+        if (want.byteLength === given.byteLength && crypto.subtle.timingSafeEqual(want, given)) ok = true;
+      }
+      return ok;
+    },
+    closeOtherProtocols: () => o.closeJsonSockets(),
+    presence: (connected, remote) => o.presence(connected, remote),
+    route: async (message, self) => {
+      const r = routeTopic(o.deviceId, message.topic);
+      switch (r.kind) {
+        case "shadow": {
+          let body: unknown = {};
+          if (message.payload.byteLength > 0) {
+            try {
+              body = JSON.parse(decoder.decode(message.payload));
+            } catch {
+              body = null;
+            }
+          }
+          const fields = isJsonObject(body) ? body : { state: "invalid" };
+          o.shadow(r.shadow, { ...(body === null ? { state: "invalid" } : fields), kind: r.op }, self);
+          return 0;
+        }
+        case "telemetry": {
+          const row = telemetryFromPayload(message.payload, r.key, Date.now());
+          if (!row) return 0x99; // payload format invalid
+          o.telemetry([row]);
+          return 0;
+        }
+        case "channel": {
+          const res = await channel(r.channel).publish({ ...message, origin: o.deviceId });
+          return res.failed > 0 && res.delivered === 0 ? 0x80 : 0;
+        }
+        case "other":
+          return 0x87;
+      }
+    },
+    channelSubscribe: async (id, filter) => {
+      await channel(id).subscribe(o.deviceId, filter);
+    },
+    channelUnsubscribe: async (id, filter) => {
+      await channel(id).unsubscribe(o.deviceId, filter);
+    },
+    retained: async (id, filter) => (await channel(id).retained(filter)) as Message[],
+    scheduleAlarm: async (at) => {
+      if (at === null || alarmAt === at) return;
+      const current = await o.ctx.storage.getAlarm();
+      if (current === null || current > at || current < Date.now()) await o.ctx.storage.setAlarm(at);
+      alarmAt = at;
+    },
+  };
+}

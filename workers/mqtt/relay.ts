@@ -1,0 +1,127 @@
+/**
+ * The `/mqtt` relay: the device id is only in CONNECT, so the Worker accepts the socket,
+ * reads CONNECT (MQTT.js sends it in many small frames), authenticates it (client id = device
+ * id, password = that device's token), and then pipes frames both ways between the client
+ * and the device's object, which runs the session. Refusals are answered here with the
+ * protocol's own CONNACK code.
+ */
+import {
+  DEFAULT_DEVICE_POLICY,
+  MqttProtocolError,
+  MqttStream,
+  connect,
+  connectFailure,
+  createSession,
+  encode,
+  type ConnectPacket,
+  type MqttPacket,
+} from "../../protocols/mqtt";
+import type { Env } from "../env";
+import { resolveDeviceToken } from "../auth/resolve";
+import { openDeviceSession } from "./open-session";
+
+const decoder = new TextDecoder();
+
+/** One relayed MQTT connection. */
+export class MqttRelay {
+  private readonly stream = new MqttStream({ role: "server" });
+  private readonly pending: ArrayBuffer[] = [];
+  private upstream: WebSocket | null = null;
+  private stage: "connect" | "auth" | "relay" | "closed" = "connect";
+
+  constructor(
+    private readonly env: Env,
+    private readonly client: WebSocket,
+    private readonly subprotocol: string,
+    private readonly remote: string,
+  ) {}
+
+  start(): void {
+    this.client.accept();
+    this.client.binaryType = "arraybuffer";
+    this.client.addEventListener("message", (e) => this.onClientFrame(e.data));
+    this.client.addEventListener("close", (e) => this.shutdown(e.code === 1005 || e.code === 1006 ? 1000 : e.code));
+    this.client.addEventListener("error", () => this.shutdown(1011));
+  }
+
+  private onClientFrame(data: unknown): void {
+    if (!(data instanceof ArrayBuffer)) return this.refuseRaw();
+    if (this.stage === "relay" && this.upstream) return this.upstream.send(data);
+    if (this.stage !== "connect") {
+      this.pending.push(data);
+      return;
+    }
+    this.pending.push(data);
+    let packets: MqttPacket[];
+    try {
+      packets = this.stream.push(new Uint8Array(data.slice(0)));
+    } catch (err) {
+      if (!(err instanceof MqttProtocolError)) throw err;
+      const f = connectFailure(err);
+      return this.refuse(f.out, err.protocolVersion ?? 4);
+    }
+    const first = packets[0];
+    if (first?.type === "connect") {
+      this.stage = "auth";
+      void this.authenticate(first);
+    }
+  }
+
+  private async authenticate(p: ConnectPacket): Promise<void> {
+    const token = p.password ? decoder.decode(p.password) : "";
+    const principal = token ? await resolveDeviceToken(this.env, token) : null;
+    if (!principal || principal.kind !== "device" || principal.deviceId !== p.clientId) {
+      // [MQTT-3.2.2-5] a refusing CONNACK, then close: 0x05 (3.1.1) / 0x86 (5.0).
+      const r = connect(createSession(p.clientId), p, { ok: false, reason: "bad-credentials" }, { policy: DEFAULT_DEVICE_POLICY, variables: {} }, Date.now());
+      return this.refuse(r.out, p.protocolVersion);
+    }
+    const res = await openDeviceSession(this.env, this.remote, principal.deviceId, this.subprotocol, { relayed: true });
+    const up = res.webSocket;
+    if (!up) return this.shutdown(1011);
+    up.accept();
+    up.binaryType = "arraybuffer";
+    up.addEventListener("message", (e) => {
+      try {
+        this.client.send(e.data as ArrayBuffer);
+      } catch {
+        this.shutdown(1000);
+      }
+    });
+    up.addEventListener("close", (e) => this.shutdown(e.code === 1005 || e.code === 1006 ? 1000 : e.code));
+    if (this.stage === "closed") {
+      up.close(1000, "client gone");
+      return;
+    }
+    this.upstream = up;
+    for (const frame of this.pending.splice(0)) up.send(frame);
+    this.stage = "relay";
+  }
+
+  private refuse(out: MqttPacket[], version: number): void {
+    for (const p of out) {
+      try {
+        this.client.send(encode(p, version === 3 || version === 5 ? version : 4));
+      } catch {
+        break;
+      }
+    }
+    this.shutdown(1000);
+  }
+
+  private refuseRaw(): void {
+    this.shutdown(1003);
+  }
+
+  private shutdown(code: number): void {
+    const wasClosed = this.stage === "closed";
+    this.stage = "closed";
+    if (wasClosed) return;
+    for (const ws of [this.client, this.upstream]) {
+      try {
+        ws?.close(code, "closed");
+      } catch {
+        // already closed
+      }
+    }
+  }
+}
