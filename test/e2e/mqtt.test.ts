@@ -1,0 +1,166 @@
+/** MQTT 3.1.1 and 5.0 over WebSockets with unmodified MQTT.js, on the fast path and the relay. */
+import { describe, expect, it } from "vitest";
+import type { MqttClient } from "mqtt";
+import { apiJson, createDevice } from "./client";
+import { Inbox, channelWith, connectMqtt } from "./mqtt-client";
+
+/** SUBACK codes of a subscription, refused ones included (MQTT.js rejects the promise form on any refusal). */
+function subscribeCodes(c: MqttClient, filters: string[]): Promise<number[]> {
+  return new Promise((resolve) => {
+    c.subscribe(filters, { qos: 1 }, (err, granted) => {
+      const packet = (err as { packet?: { granted?: (number | { qos: number })[] } } | null)?.packet;
+      resolve(packet?.granted ? packet.granted.map((g) => (typeof g === "number" ? g : g.qos)) : (granted ?? []).map((g) => g.qos));
+    });
+  });
+}
+
+const paths = (id: string) => [`/mqtt/${id}`, "/mqtt"] as const;
+
+describe("AWS shadow topics", () => {
+  for (const [version, path] of [[4, "fast"], [5, "relay"]] as const) {
+    it(`round trip over MQTT ${version === 4 ? "3.1.1" : "5.0"} (${path} path)`, async () => {
+      const id = `mq-shadow-${version}`;
+      const token = await createDevice(id);
+      const c = await connectMqtt(path === "fast" ? `/mqtt/${id}` : "/mqtt", { clientId: id, username: id, password: token, protocolVersion: version });
+      const inbox = new Inbox(c);
+      await c.subscribeAsync(`$aws/things/${id}/shadow/#`, { qos: 1 });
+      await apiJson("POST", `/v1/devices/${id}/shadow`, 200, { body: { state: { desired: { color: "green" } } } });
+      const [delta] = await inbox.waitFor(`$aws/things/${id}/shadow/update/delta`);
+      expect(JSON.parse(delta!.payload)).toMatchObject({ state: { color: "green" }, version: 1 });
+
+      await c.publishAsync(`$aws/things/${id}/shadow/update`, JSON.stringify({ state: { reported: { color: "green" } }, clientToken: "t-1" }), { qos: 1 });
+      const accepted = await inbox.waitFor(`$aws/things/${id}/shadow/update/accepted`, 2);
+      expect(JSON.parse(accepted[1]!.payload)).toMatchObject({ state: { reported: { color: "green" } }, version: 2, clientToken: "t-1" });
+      const docs = await inbox.waitFor(`$aws/things/${id}/shadow/update/documents`, 2);
+      expect(JSON.parse(docs[1]!.payload)).toMatchObject({ previous: { version: 1 }, current: { version: 2, state: { reported: { color: "green" } } } });
+
+      await c.publishAsync(`$aws/things/${id}/shadow/get`, "", { qos: 1 });
+      const [got] = await inbox.waitFor(`$aws/things/${id}/shadow/get/accepted`);
+      expect(JSON.parse(got!.payload)).toMatchObject({ version: 2, state: { desired: { color: "green" } } });
+      await c.publishAsync(`$aws/things/${id}/shadow/update`, JSON.stringify({ state: { reported: { x: 1 } }, version: 1 }), { qos: 1 });
+      const [rejected] = await inbox.waitFor(`$aws/things/${id}/shadow/update/rejected`);
+      expect(JSON.parse(rejected!.payload)).toMatchObject({ code: 409 });
+
+      await c.publishAsync(`devices/${id}/telemetry`, JSON.stringify({ rpm: 900 }), { qos: 1 });
+      const tm = await apiJson<{ items: { data: Record<string, unknown> }[] }>("GET", `/v1/devices/${id}/telemetry`, 200);
+      expect(tm.items.at(-1)?.data).toEqual({ rpm: 900 });
+      const status = await apiJson<{ status: { connected: boolean; protocol: string } }>("GET", `/v1/devices/${id}`, 200);
+      expect(status.status).toMatchObject({ connected: true, protocol: "mqtt" });
+      await c.endAsync();
+    });
+  }
+});
+
+describe("authentication and access", () => {
+  it("refuses a wrong password with CONNACK 0x05 (3.1.1) and 0x86 (5.0) on both paths", async () => {
+    await createDevice("mq-auth");
+    for (const path of paths("mq-auth")) {
+      for (const [protocolVersion, code] of [[4, 5], [5, 0x86]] as const) {
+        const err = await connectMqtt(path, { clientId: "mq-auth", username: "mq-auth", password: "wrong", protocolVersion }).then(
+          (c: MqttClient) => {
+            c.end(true);
+            return null;
+          },
+          (e: { code?: number }) => e,
+        );
+        expect(err?.code, `${path} v${protocolVersion}`).toBe(code);
+      }
+    }
+  });
+
+  it("refuses another device's topics: SUBACK 0x87 / 0x80, PUBACK 0x87, and a 3.1.1 disconnect", async () => {
+    const token = await createDevice("mq-a");
+    await createDevice("mq-b");
+    const v5 = await connectMqtt("/mqtt/mq-a", { clientId: "mq-a", username: "mq-a", password: token, protocolVersion: 5 });
+    const granted = await subscribeCodes(v5, ["$aws/things/mq-b/shadow/#", "devices/mq-b/commands/#", "devices/+/telemetry", "#", "devices/mq-a/commands/#"]);
+    expect(granted).toEqual([0x87, 0x87, 0x87, 0x87, 1]);
+    const puback = await new Promise<number | undefined>((resolve) => {
+      v5.publish("devices/mq-b/telemetry", "{}", { qos: 1 }, (err, packet) => resolve((packet as { reasonCode?: number } | undefined)?.reasonCode ?? (err as { code?: number } | undefined)?.code));
+    });
+    expect(puback).toBe(0x87);
+    await v5.endAsync();
+
+    const v4 = await connectMqtt("/mqtt", { clientId: "mq-a", username: "mq-a", password: token, protocolVersion: 4 });
+    expect(await subscribeCodes(v4, ["$aws/things/mq-b/shadow/#"])).toEqual([0x80]);
+    const closed = new Promise<void>((r) => v4.once("close", () => r()));
+    v4.publish("devices/mq-b/telemetry", "{}", { qos: 1 });
+    await closed;
+    v4.end(true);
+  });
+});
+
+describe("delivery", () => {
+  it("delivers a QoS 1 message published while a persistent session was offline", async () => {
+    const tSub = await createDevice("mq-off-sub");
+    const tPub = await createDevice("mq-off-pub");
+    await channelWith("offline-ch", ["mq-off-sub", "mq-off-pub"]);
+    const sub = await connectMqtt("/mqtt/mq-off-sub", { clientId: "mq-off-sub", password: tSub, clean: false, protocolVersion: 4 });
+    await sub.subscribeAsync("channels/offline-ch/messages/#", { qos: 1 });
+    await sub.endAsync();
+
+    const pub = await connectMqtt("/mqtt", { clientId: "mq-off-pub", password: tPub, protocolVersion: 5 });
+    await pub.publishAsync("channels/offline-ch/messages/alerts", "while you were away", { qos: 1 });
+    await pub.endAsync();
+
+    const back = await connectMqtt("/mqtt/mq-off-sub", { clientId: "mq-off-sub", password: tSub, clean: false, protocolVersion: 4 });
+    const inbox = new Inbox(back);
+    const [m] = await inbox.waitFor("channels/offline-ch/messages/alerts");
+    expect(m).toMatchObject({ payload: "while you were away", qos: 1 });
+    await back.endAsync();
+  });
+
+  it("delivers QoS 2 exactly once", async () => {
+    const tSub = await createDevice("mq-q2-sub");
+    const tPub = await createDevice("mq-q2-pub");
+    await channelWith("q2-ch", ["mq-q2-sub", "mq-q2-pub"]);
+    const sub = await connectMqtt("/mqtt/mq-q2-sub", { clientId: "mq-q2-sub", password: tSub, protocolVersion: 5 });
+    const inbox = new Inbox(sub);
+    await sub.subscribeAsync("channels/q2-ch/messages", { qos: 2 });
+    const pub = await connectMqtt("/mqtt/mq-q2-pub", { clientId: "mq-q2-pub", password: tPub, protocolVersion: 5 });
+    for (let i = 0; i < 20; i++) await pub.publishAsync("channels/q2-ch/messages", `m${i}`, { qos: 2 });
+    const got = await inbox.waitFor("channels/q2-ch/messages", 20);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(inbox.on("channels/q2-ch/messages").map((m) => m.payload)).toEqual(got.map((_m, i) => `m${i}`));
+    expect(got.every((m) => m.qos === 2)).toBe(true);
+    await Promise.all([sub.endAsync(), pub.endAsync()]);
+  });
+
+  it("publishes the will when the socket drops, and not on a clean DISCONNECT", async () => {
+    const tWill = await createDevice("mq-will");
+    const tObs = await createDevice("mq-will-obs");
+    await channelWith("will-ch", ["mq-will", "mq-will-obs"]);
+    const obs = await connectMqtt("/mqtt/mq-will-obs", { clientId: "mq-will-obs", password: tObs, protocolVersion: 4 });
+    const inbox = new Inbox(obs);
+    await obs.subscribeAsync("channels/will-ch/messages/status", { qos: 1 });
+    const will = { topic: "channels/will-ch/messages/status", payload: Buffer.from("mq-will offline"), qos: 1 as const, retain: false };
+    const polite = await connectMqtt("/mqtt/mq-will", { clientId: "mq-will", password: tWill, protocolVersion: 4, will });
+    await polite.endAsync();
+    const rude = await connectMqtt("/mqtt", { clientId: "mq-will", password: tWill, protocolVersion: 4, will });
+    rude.stream.destroy();
+    const [m] = await inbox.waitFor("channels/will-ch/messages/status");
+    expect(m!.payload).toBe("mq-will offline");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(inbox.on("channels/will-ch/messages/status")).toHaveLength(1);
+    rude.end(true);
+    await obs.endAsync();
+  });
+
+  it("keeps a retained message for late subscribers and clears it with an empty retained publish", async () => {
+    const tPub = await createDevice("mq-ret-pub");
+    const tLate = await createDevice("mq-ret-late");
+    await channelWith("ret-ch", ["mq-ret-pub", "mq-ret-late"]);
+    const pub = await connectMqtt("/mqtt/mq-ret-pub", { clientId: "mq-ret-pub", password: tPub, protocolVersion: 5 });
+    await pub.publishAsync("channels/ret-ch/messages/config", "v1", { qos: 1, retain: true });
+    const late = await connectMqtt("/mqtt", { clientId: "mq-ret-late", password: tLate, protocolVersion: 5 });
+    const inbox = new Inbox(late);
+    await late.subscribeAsync("channels/ret-ch/messages/#", { qos: 1 });
+    const [m] = await inbox.waitFor("channels/ret-ch/messages/config");
+    expect(m).toMatchObject({ payload: "v1", retain: true });
+    await late.unsubscribeAsync("channels/ret-ch/messages/#");
+    await pub.publishAsync("channels/ret-ch/messages/config", "", { qos: 1, retain: true });
+    await late.subscribeAsync("channels/ret-ch/messages/#", { qos: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(inbox.on("channels/ret-ch/messages/config")).toHaveLength(1);
+    await Promise.all([pub.endAsync(), late.endAsync()]);
+  });
+});
