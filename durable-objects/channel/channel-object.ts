@@ -9,7 +9,7 @@ import type { Message } from "../../protocols/mqtt";
 import { ChannelStore } from "./store";
 import { subscribersFor, type Subscriber } from "./fanout";
 
-/** Result of a publish: how many subscribers took the message, and how many could not be reached. */
+/** Result of a publish: how many subscribers the message is going to. */
 export interface PublishResult {
   delivered: number;
   failed: number;
@@ -18,6 +18,7 @@ export interface PublishResult {
 export class ChannelObject extends DurableObject<Env> {
   private readonly store: ChannelStore;
   private subscribers: Subscriber[] | null = null;
+  private draining = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -49,16 +50,46 @@ export class ChannelObject extends DurableObject<Env> {
   }
 
   /**
-   * Stores the retained message (an empty retained payload clears it [MQTT-3.3.1-6]) and
-   * delivers the message to every subscribed device; resolves once each subscriber's object
-   * has stored it (or failed three times).
+   * Takes a message durably: the retained message is updated (an empty retained payload clears
+   * it [MQTT-3.3.1-6]) and the message is written to the outbox before this resolves, so the
+   * publisher's PUBACK follows a durable write. Fan-out to the subscribers runs after, in
+   * order, from the outbox (resumed by the alarm if the object is evicted) — the publisher
+   * never waits on subscribers, so a publisher subscribed to its own topic cannot deadlock.
    */
   async publish(message: Message): Promise<PublishResult> {
     if (message.retain) this.store.setRetained(message);
-    const targets = subscribersFor(this.cached(), message.topic);
-    const results = await Promise.all(targets.map((deviceId) => this.deliverTo(deviceId, message)));
-    const failed = results.filter((ok) => !ok).length;
-    return { delivered: results.length - failed, failed };
+    const targets = subscribersFor(this.cached(), message.topic).length;
+    if (targets > 0) {
+      this.store.enqueue(message);
+      await this.ctx.storage.setAlarm(Date.now() + 5_000);
+      void this.drain();
+    }
+    return { delivered: targets, failed: 0 };
+  }
+
+  override async alarm(): Promise<void> {
+    await this.drain();
+  }
+
+  /** Delivers outbox messages oldest first; each leaves the outbox once every subscriber took it. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.store.oldest(); next; next = this.store.oldest()) {
+        const targets = subscribersFor(this.cached(), next.message.topic);
+        const results = await Promise.all(targets.map((deviceId) => this.deliverTo(deviceId, next!.message)));
+        if (results.some((ok) => !ok)) {
+          // Keep it for the next alarm rather than lose it; subscribers' sessions drop duplicates of QoS 2 only.
+          await this.ctx.storage.setAlarm(Date.now() + 5_000);
+          return;
+        }
+        this.store.dequeue(next.seq);
+      }
+      await this.ctx.storage.deleteAlarm();
+    } finally {
+      this.draining = false;
+    }
   }
 
   private async deliverTo(deviceId: string, message: Message): Promise<boolean> {

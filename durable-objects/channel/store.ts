@@ -6,7 +6,25 @@ import type { Subscriber } from "./fanout";
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS subscribers (device_id TEXT NOT NULL, filter TEXT NOT NULL, PRIMARY KEY (device_id, filter))`,
   `CREATE TABLE IF NOT EXISTS retained (topic TEXT PRIMARY KEY, qos INTEGER NOT NULL, payload BLOB NOT NULL, properties TEXT)`,
+  `CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, qos INTEGER NOT NULL, payload BLOB NOT NULL, origin TEXT, properties TEXT)`,
 ];
+
+type Row = { topic: string; qos: number; payload: ArrayBuffer; properties: string | null };
+
+function toMessage(r: Row, retain: boolean): Message {
+  const base: Message = { topic: r.topic, qos: (r.qos === 2 ? 2 : r.qos === 1 ? 1 : 0) as Message["qos"], payload: new Uint8Array(r.payload), retain };
+  if (!r.properties) return base;
+  const props = JSON.parse(r.properties) as Omit<NonNullable<Message["properties"]>, "correlationData"> & { correlationData?: string };
+  const { correlationData, ...rest } = props;
+  return { ...base, properties: correlationData ? { ...rest, correlationData: Uint8Array.from(atob(correlationData), (c) => c.charCodeAt(0)) } : rest };
+}
+
+/** Message properties as stored: correlation data (bytes) as base64. */
+function propertiesText(m: Message): string | null {
+  if (!m.properties) return null;
+  const { correlationData, ...rest } = m.properties;
+  return JSON.stringify(correlationData ? { ...rest, correlationData: btoa(String.fromCharCode(...correlationData)) } : rest);
+}
 
 /** Typed access to a channel's tables. */
 export class ChannelStore {
@@ -41,22 +59,33 @@ export class ChannelStore {
       m.topic,
       m.qos,
       m.payload,
-      m.properties ? JSON.stringify({ ...m.properties, correlationData: undefined }) : null,
+      propertiesText(m),
     );
   }
 
   /** Retained messages whose topic matches `filter`, flagged retain. */
   retainedMatching(filter: string): Message[] {
     return this.sql
-      .exec<{ topic: string; qos: number; payload: ArrayBuffer; properties: string | null }>(`SELECT topic, qos, payload, properties FROM retained`)
+      .exec<Row>(`SELECT topic, qos, payload, properties FROM retained`)
       .toArray()
       .filter((r) => topicMatches(filter, r.topic))
-      .map((r) => ({
-        topic: r.topic,
-        qos: (r.qos === 2 ? 2 : r.qos === 1 ? 1 : 0) as Message["qos"],
-        payload: new Uint8Array(r.payload),
-        retain: true,
-        ...(r.properties ? { properties: JSON.parse(r.properties) as Message["properties"] } : {}),
-      }));
+      .map((r) => toMessage(r, true));
+  }
+
+  /** Appends a message to the fan-out outbox. */
+  enqueue(m: Message): void {
+    this.sql.exec(`INSERT INTO outbox (topic, qos, payload, origin, properties) VALUES (?, ?, ?, ?, ?)`, m.topic, m.qos, m.payload, m.origin ?? null, propertiesText(m));
+  }
+
+  /** The oldest message still to fan out. */
+  oldest(): { seq: number; message: Message } | null {
+    const r = this.sql.exec<Row & { seq: number; origin: string | null }>(`SELECT seq, topic, qos, payload, origin, properties FROM outbox ORDER BY seq LIMIT 1`).toArray()[0];
+    if (!r) return null;
+    const message = toMessage(r, false);
+    return { seq: r.seq, message: r.origin ? { ...message, origin: r.origin } : message };
+  }
+
+  dequeue(seq: number): void {
+    this.sql.exec(`DELETE FROM outbox WHERE seq = ?`, seq);
   }
 }

@@ -11,6 +11,8 @@ export interface DeviceConfig {
   telemetryMaxAgeMs: number;
   /** Largest WebSocket message a device may send. */
   maxMessageBytes: number;
+  /** MQTT session limits: messages queued for an offline or busy client, and in flight to it. */
+  mqtt: { maxQueued: number; maxInflight: number; maximumPacketSize: number };
 }
 
 function num(env: Record<string, unknown>, key: string, fallback: number): number {
@@ -31,5 +33,10 @@ export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
     telemetryMaxRows: num(env, "TELEMETRY_MAX_ROWS", 100_000),
     telemetryMaxAgeMs: num(env, "TELEMETRY_MAX_AGE_DAYS", 30) * 86_400_000,
     maxMessageBytes: num(env, "WS_MAX_MESSAGE_BYTES", 256 * 1024),
+    mqtt: {
+      maxQueued: num(env, "MQTT_MAX_QUEUED", 10_000),
+      maxInflight: num(env, "MQTT_MAX_INFLIGHT", 100),
+      maximumPacketSize: num(env, "MQTT_MAX_PACKET_BYTES", 256 * 1024),
+    },
   };
 }

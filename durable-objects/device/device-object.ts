@@ -72,6 +72,7 @@ export class DeviceObject extends DurableObject<Env> {
         env,
         store: this.store,
         ctx,
+        mqttLimits: this.config.mqtt,
         shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
         telemetry: (rows) => this.storeTelemetry(rows),
         presence: (connected, remote) => this.markPresence(connected, "mqtt", remote),

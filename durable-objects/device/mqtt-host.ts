@@ -38,21 +38,39 @@ const ACTIVITY_PERSIST_MS = 5_000;
 
 export class MqttHost {
   private readonly streams = new Map<WebSocket, MqttStream>();
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Pending events: the client's own packets first, then deliveries routed to it. */
+  private readonly urgent: (() => Promise<void>)[] = [];
+  private readonly routine: (() => Promise<void>)[] = [];
+  private busy = false;
   private state: SessionState | null = null;
   private persistedActivity = 0;
 
   constructor(private readonly svc: MqttServices) {}
 
-  /** Runs `fn` after every earlier event: the session changes one event at a time. */
-  private run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn);
-    this.chain = next.catch(() => undefined);
-    return next;
+  /**
+   * Runs `fn` when no other event is being handled: the session changes one event at a time.
+   * The client's own packets go before queued deliveries, so its PUBACKs keep freeing the
+   * in-flight window while a burst of channel messages waits (bounded work per event).
+   */
+  private run<T>(fn: () => Promise<T>, urgent = true): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      (urgent ? this.urgent : this.routine).push(() => fn().then(resolve, reject));
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (let job = this.urgent.shift() ?? this.routine.shift(); job; job = this.urgent.shift() ?? this.routine.shift()) await job();
+    } finally {
+      this.busy = false;
+    }
   }
 
   private session(): SessionState {
-    this.state ??= this.svc.store.getMeta<SessionState>(SESSION_KEY) ?? createSession(this.svc.deviceId);
+    this.state ??= this.svc.store.getMeta<SessionState>(SESSION_KEY) ?? createSession(this.svc.deviceId, this.svc.limits);
     return this.state;
   }
 
@@ -140,7 +158,7 @@ export class MqttHost {
 
   /** A message routed to this device (channel fan-out, shadow responses): stored in the session, sent if online. */
   deliver(message: Message, retainedFor?: string): Promise<void> {
-    return this.run(() => this.deliverNow(message, retainedFor));
+    return this.run(() => this.deliverNow(message, retainedFor), false);
   }
 
   private async deliverNow(message: Message, retainedFor?: string): Promise<void> {
@@ -201,6 +219,7 @@ export class MqttHost {
           break;
         }
         case "dropped":
+          console.warn(`DeviceObject ${this.svc.deviceId}: MQTT message on ${e.topic} dropped (${e.reason})`);
           break;
         case "close":
           close = e.reasonCode;

@@ -2,7 +2,7 @@
  * The DeviceObject's side of MQTT: what happens to a message a device publishes (shadow
  * request, telemetry, channel), and the services the MQTT host uses.
  */
-import type { Message } from "../../protocols/mqtt";
+import type { Message, SessionLimits } from "../../protocols/mqtt";
 import type { JsonObject } from "../../protocols/json-value";
 import { isJsonObject } from "../../protocols/json-value";
 import type { Env } from "../../workers/env";
@@ -21,6 +21,7 @@ export interface DeviceInternals {
   readonly env: Env;
   readonly store: DeviceStore;
   readonly ctx: DurableObjectState;
+  readonly mqttLimits: Partial<SessionLimits>;
   shadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome;
   telemetry(rows: TelemetryRow[]): void;
   presence(connected: boolean, remote: string | null): void;
@@ -75,6 +76,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
       return o.deviceId;
     },
     store: o.store,
+    limits: o.mqttLimits,
     sockets: () => o.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
     checkPassword: async (password, hashes) => {
       if (!password || hashes.length === 0) return false;
@@ -127,9 +129,17 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     },
     retained: async (id, filter) => (await channel(id).retained(filter)) as Message[],
     scheduleAlarm: async (at) => {
-      if (at === null || alarmAt === at) return;
+      // Deadlines mostly move later (keep-alive follows activity): an earlier alarm already set
+      // is kept, and the alarm handler reschedules. One storage call per change, not per message.
+      if (at === null) return;
+      const now = Date.now();
+      if (alarmAt !== null && alarmAt > now && alarmAt <= at) return;
       const current = await o.ctx.storage.getAlarm();
-      if (current === null || current > at || current < Date.now()) await o.ctx.storage.setAlarm(at);
+      if (current !== null && current > now && current <= at) {
+        alarmAt = current;
+        return;
+      }
+      await o.ctx.storage.setAlarm(at);
       alarmAt = at;
     },
   };

@@ -1,10 +1,12 @@
 /** What the MQTT host needs from its DeviceObject. */
-import type { Message } from "../../protocols/mqtt";
+import type { Message, SessionLimits } from "../../protocols/mqtt";
 import type { DeviceStore } from "./store";
 
 export interface MqttServices {
   readonly deviceId: string;
   readonly store: DeviceStore;
+  /** Session limits from the deployment's config. */
+  readonly limits: Partial<SessionLimits>;
   /** The device's MQTT sockets. */
   sockets(): WebSocket[];
   /** Whether the CONNECT password is one of the device's live tokens (by SHA-256, constant time). */

@@ -81,8 +81,9 @@ export class DeviceStore {
 
   /** Stores samples, updates the latest value per key, and applies retention. */
   insertTelemetry(rows: TelemetryRow[], maxRows: number, maxAgeMs: number, now: number): void {
+    let seq = 0;
     for (const row of rows) {
-      this.sql.exec(`INSERT INTO telemetry (ts, data) VALUES (?, ?)`, row.ts, JSON.stringify(row.data));
+      seq = this.sql.exec<{ seq: number }>(`INSERT INTO telemetry (ts, data) VALUES (?, ?) RETURNING seq`, row.ts, JSON.stringify(row.data)).one().seq;
       for (const [key, value] of Object.entries(row.data)) {
         this.sql.exec(
           `INSERT INTO telemetry_latest (key, ts, value) VALUES (?, ?, ?)
@@ -93,8 +94,11 @@ export class DeviceStore {
         );
       }
     }
-    this.sql.exec(`DELETE FROM telemetry WHERE seq <= (SELECT MAX(seq) FROM telemetry) - ?`, maxRows);
-    this.sql.exec(`DELETE FROM telemetry WHERE ts < ?`, now - maxAgeMs);
+    // Retention every 64 inserts, not every one: pruning is the cost, not the rows it keeps.
+    if (Math.floor(seq / 64) !== Math.floor((seq - rows.length) / 64)) {
+      this.sql.exec(`DELETE FROM telemetry WHERE seq <= ? - ?`, seq, maxRows);
+      this.sql.exec(`DELETE FROM telemetry WHERE ts < ?`, now - maxAgeMs);
+    }
   }
 
   /** Samples with `from <= ts < to`, in (ts, seq) order, after the cursor position `after`. */

@@ -46,7 +46,14 @@ export class MqttRelay {
 
   private onClientFrame(data: unknown): void {
     if (!(data instanceof ArrayBuffer)) return this.refuseRaw();
-    if (this.stage === "relay" && this.upstream) return this.upstream.send(data);
+    if (this.stage === "relay" && this.upstream) {
+      try {
+        this.upstream.send(data);
+      } catch {
+        this.shutdown(1011);
+      }
+      return;
+    }
     if (this.stage !== "connect") {
       this.pending.push(data);
       return;
@@ -75,8 +82,12 @@ export class MqttRelay {
       const r = connect(createSession(p.clientId), p, { ok: false, reason: "bad-credentials" }, { policy: DEFAULT_DEVICE_POLICY, variables: {} }, Date.now());
       return this.refuse(r.out, p.protocolVersion);
     }
-    const res = await openDeviceSession(this.env, this.remote, principal.deviceId, this.subprotocol, { relayed: true });
-    const up = res.webSocket;
+    let up: WebSocket | null;
+    try {
+      up = (await openDeviceSession(this.env, this.remote, principal.deviceId, this.subprotocol, { relayed: true })).webSocket;
+    } catch {
+      up = null;
+    }
     if (!up) return this.shutdown(1011);
     up.accept();
     up.binaryType = "arraybuffer";
@@ -93,7 +104,11 @@ export class MqttRelay {
       return;
     }
     this.upstream = up;
-    for (const frame of this.pending.splice(0)) up.send(frame);
+    try {
+      for (const frame of this.pending.splice(0)) up.send(frame);
+    } catch {
+      return this.shutdown(1011);
+    }
     this.stage = "relay";
   }
 
