@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 
@@ -13,6 +14,11 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    resolve: {
+      // mqtt-packet → bl → readable-stream redefines a util symbol that nodejs_compat already
+      // defines when loaded through Vite's CJS shim; workerd's own node:stream serves bl the same.
+      alias: { "readable-stream": fileURLToPath(new URL("./test/runtime/readable-stream.cjs", import.meta.url)) },
+    },
     test: {
       include: ["test/runtime/**/*.test.ts"],
       setupFiles: ["test/runtime/apply-migrations.ts"],

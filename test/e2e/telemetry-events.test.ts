@@ -62,7 +62,8 @@ describe("telemetry", () => {
     const token = await createDevice("tm-bad");
     expect((await api("POST", "/v1/devices/tm-bad/telemetry", { token, body: { data: {} } })).status).toBe(400);
     expect((await api("POST", "/v1/devices/tm-bad/telemetry", { token, body: { temp: 1 } })).status).toBe(400);
-    expect((await api("POST", "/v1/devices/tm-bad/telemetry", { token, body: "{x" })).status).toBe(400);
+    expect((await api("POST", "/v1/devices/tm-bad/telemetry", { token, body: "{x", headers: { "content-type": "application/json" } })).status).toBe(400);
+    expect((await api("POST", "/v1/devices/tm-bad/telemetry", { token, body: "21", headers: { "content-type": "text/plain" } })).status).toBe(415);
   });
 });
 
