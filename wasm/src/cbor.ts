@@ -106,7 +106,11 @@ export function createCbor(module: WebAssembly.Module): Cbor {
       }
     },
     decodeSenML(bytes, format, now = nowSeconds(), limits) {
-      if (format === "json") return senmlFromJson(bytes, now);
+      if (format === "json") {
+        const max = resolveLimits(limits).maxBytes;
+        if (bytes.length > max) throw new CborError("too_large", max);
+        return senmlFromJson(bytes, now);
+      }
       parse(bytes, limits);
       try {
         const v = senmlFromTape(reader, now);

@@ -1,11 +1,11 @@
 // The one-pass CBOR walker: checks well-formedness (RFC 8949 §3, Appendix C) and validity
 // (UTF-8 §5.3.1, unique map keys §5.6) and writes the tape (see tape.ts).
 import {
-  K_BYTES, K_TEXT, K_BYTES_INDEF, K_TEXT_INDEF, K_ARRAY, K_MAP, K_TAG, K_SIMPLE,
+  K_BYTES, K_TEXT, K_TEXT_INDEF, K_ARRAY, K_MAP, K_TAG, K_SIMPLE,
   K_FALSE, K_TRUE, K_NULL, K_UNDEF, K_FLOAT, F_ASCII, F_TEXTKEYS, entryAt,
 } from "./tape";
 import {
-  E_TRUNCATED, E_RESERVED_AI, E_BAD_INDEFINITE, E_UNEXPECTED_BREAK, E_BAD_CHUNK, E_BAD_SIMPLE,
+  E_TRUNCATED, E_RESERVED_AI, E_BAD_INDEFINITE, E_UNEXPECTED_BREAK, E_BAD_SIMPLE,
   E_INVALID_UTF8, E_DUPLICATE_KEY, E_TOO_DEEP, E_TOO_MANY_ITEMS, E_TRAILING_BYTES, E_MISSING_VALUE,
 } from "./errors";
 import { inBase, tapeBase, stackBase, maxDepth, maxItems, fail, clearError } from "./state";

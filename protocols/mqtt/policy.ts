@@ -1,0 +1,175 @@
+/**
+ * MQTT access policy as data: statements of allowed/denied actions on topic filters
+ * with `${variable}` placeholders, evaluated by one pure function, {@link authorize}.
+ *
+ * Semantics (close to AWS IoT policies):
+ * - `publish` and `receive` check a topic name: allowed when some allow statement
+ *   has a filter matching it and no deny statement does.
+ * - `subscribe` checks a topic filter: allowed when it is contained in one allow
+ *   filter (every topic it can match is matched by that filter) and it intersects
+ *   no deny filter (no topic it can match is denied). Containment is checked
+ *   against single filters, never their union, which can only refuse more.
+ * - Deny always wins.
+ * - A variable may hold one value or a list ("any of these"). A value that is
+ *   empty, or contains `/`, `+`, `#`, U+0000 or a lone surrogate, is never substituted, so a
+ *   variable cannot widen a filter; a statement whose variable has no usable
+ *   value does not apply (for allow and deny alike).
+ */
+import { filterContains, filtersIntersect, isValidTopicFilter, isValidTopicName, topicMatches } from "./topics";
+
+/** What a client does with a topic. `receive` is checked per delivered message. */
+export type PolicyAction = "publish" | "subscribe" | "receive";
+
+/** One rule: `topics` are filters that may contain `${name}` variables. */
+export interface PolicyStatement {
+  effect: "allow" | "deny";
+  actions: readonly PolicyAction[];
+  topics: readonly string[];
+}
+
+/** A policy is an ordered list of statements (order does not matter: deny wins). */
+export type Policy = readonly PolicyStatement[];
+
+/** Variable values by name; a list means "any of these values". */
+export type PolicyVariables = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+const VARIABLE = /\$\{([A-Za-z][A-Za-z0-9_.:-]*)\}/g;
+const UNSAFE_VALUE = /[/+#\u0000]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A template split into literal text and variable names; null if it can never be valid. */
+type Compiled = { literals: string[]; names: string[] } | null;
+
+const compiled = new Map<string, Compiled>();
+
+function compile(template: string): Compiled {
+  let hit = compiled.get(template);
+  if (hit !== undefined) return hit;
+  const literals: string[] = [];
+  const names: string[] = [];
+  let last = 0;
+  for (const match of template.matchAll(VARIABLE)) {
+    literals.push(template.slice(last, match.index));
+    names.push(match[1]);
+    last = match.index + match[0].length;
+  }
+  literals.push(template.slice(last));
+  // Safe values are non-empty and free of "/", "+", "#": if the template is a valid
+  // filter with "x" in every slot, it is valid with any safe value. A "${" left
+  // over is a malformed placeholder and never a literal.
+  const ok = !literals.some((l) => l.includes("${")) && isValidTopicFilter(literals.join("x"));
+  hit = ok ? { literals, names } : null;
+  if (compiled.size < 1024) compiled.set(template, hit);
+  return hit;
+}
+
+/** Usable values of variable `name`; own properties only, so `${constructor}` is nothing. */
+function valuesOf(variables: PolicyVariables, name: string): readonly string[] {
+  if (!Object.prototype.hasOwnProperty.call(variables, name)) return [];
+  const raw = variables[name];
+  const list = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw : [];
+  return list.filter((v): v is string => typeof v === "string" && v.length > 0 && !UNSAFE_VALUE.test(v));
+}
+
+/**
+ * Expand a statement filter into concrete filters, one per combination of values.
+ * Returns only syntactically valid filters.
+ * @example expandFilter("channels/${channel}/messages", { channel: ["a", "b"] })
+ * // ["channels/a/messages", "channels/b/messages"]
+ */
+export function expandFilter(template: string, variables: PolicyVariables): string[] {
+  const c = compile(template);
+  if (c === null) return [];
+  let results = [c.literals[0]];
+  for (let i = 0; i < c.names.length; i++) {
+    const values = valuesOf(variables, c.names[i]);
+    const next: string[] = [];
+    for (const prefix of results) for (const v of values) next.push(prefix + v + c.literals[i + 1]);
+    results = next;
+    if (results.length === 0) break;
+  }
+  return results;
+}
+
+/** Does one expanded filter grant/deny `target` for `action`? */
+function covers(filter: string, action: PolicyAction, target: string, effect: "allow" | "deny"): boolean {
+  if (action !== "subscribe") return topicMatches(filter, target);
+  return effect === "allow" ? filterContains(filter, target) : filtersIntersect(filter, target);
+}
+
+/**
+ * May a client with `variables` perform `action` on `topicOrFilter`?
+ * Invalid names/filters are refused.
+ * @example
+ * authorize(DEFAULT_DEVICE_POLICY, { deviceId: "d1" }, "subscribe", "devices/d1/commands/#") // true
+ * authorize(DEFAULT_DEVICE_POLICY, { deviceId: "d1" }, "subscribe", "devices/+/commands/#") // false
+ */
+export function authorize(policy: Policy, variables: PolicyVariables, action: PolicyAction, topicOrFilter: string): boolean {
+  const valid = action === "subscribe" ? isValidTopicFilter(topicOrFilter) : isValidTopicName(topicOrFilter);
+  if (!valid) return false;
+  let allowed = false;
+  for (const statement of policy) {
+    if (!statement.actions.includes(action)) continue;
+    const deny = statement.effect === "deny";
+    if (!deny && allowed) continue;
+    for (const template of statement.topics) {
+      const hit = expandFilter(template, variables).some((f) => covers(f, action, topicOrFilter, statement.effect));
+      if (!hit) continue;
+      if (deny) return false;
+      allowed = true;
+      break;
+    }
+  }
+  return allowed;
+}
+
+const SHADOW = "$aws/things/${deviceId}/shadow";
+const SHADOW_OPS = ["get", "update", "delete"];
+
+/**
+ * What a device may do by default. Shadow request topics (get, update, delete,
+ * classic and `name/<shadow>/`) may be published; everything under its shadow
+ * (`/accepted`, `/rejected`, `update/delta`, `update/documents`) may be
+ * subscribed to and received. Publishing the service's response topics is not
+ * allowed, so a device cannot forge them.
+ */
+export const DEFAULT_DEVICE_POLICY: Policy = [
+  {
+    effect: "allow",
+    actions: ["publish"],
+    topics: [...SHADOW_OPS.map((op) => `${SHADOW}/${op}`), ...SHADOW_OPS.map((op) => `${SHADOW}/name/+/${op}`)],
+  },
+  { effect: "allow", actions: ["subscribe", "receive"], topics: [`${SHADOW}/#`] },
+  { effect: "allow", actions: ["publish"], topics: ["devices/${deviceId}/telemetry", "devices/${deviceId}/telemetry/#"] },
+  { effect: "allow", actions: ["subscribe", "receive"], topics: ["devices/${deviceId}/commands/#"] },
+  {
+    effect: "allow",
+    actions: ["publish", "subscribe", "receive"],
+    topics: ["channels/${channel}/messages", "channels/${channel}/messages/#"],
+  },
+];
+
+/**
+ * Policy of an app session from its API-key scopes:
+ * `devices:read` (telemetry), `shadows:read` (accepted/delta/documents),
+ * `commands:write` (publish commands), `admin` (everything, `$aws/...` included).
+ */
+export function appPolicy(scopes: readonly string[]): Policy {
+  const policy: PolicyStatement[] = [];
+  if (scopes.includes("admin")) {
+    policy.push({ effect: "allow", actions: ["publish", "subscribe", "receive"], topics: ["#", "$aws/#"] });
+  }
+  if (scopes.includes("devices:read")) {
+    policy.push({ effect: "allow", actions: ["subscribe", "receive"], topics: ["devices/+/telemetry", "devices/+/telemetry/#"] });
+  }
+  if (scopes.includes("shadows:read")) {
+    const topics: string[] = [];
+    for (const base of ["$aws/things/+/shadow", "$aws/things/+/shadow/name/+"]) {
+      topics.push(`${base}/+/accepted`, `${base}/update/delta`, `${base}/update/documents`);
+    }
+    policy.push({ effect: "allow", actions: ["subscribe", "receive"], topics });
+  }
+  if (scopes.includes("commands:write")) {
+    policy.push({ effect: "allow", actions: ["publish"], topics: ["devices/+/commands/#"] });
+  }
+  return policy;
+}

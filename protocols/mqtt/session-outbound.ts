@@ -1,0 +1,198 @@
+/**
+ * Server → client messages: matching a message against the session's
+ * subscriptions, packet ids, the in-flight window, the queue, and the client's
+ * PUBACK / PUBREC / PUBCOMP.
+ */
+import { encode } from "./codec";
+import type { AckPacket, MqttPacket, QoS } from "./packets";
+import { authorize } from "./policy";
+import { buildPublish, publishFromStored, storeMessage, type Delivery } from "./session-messages";
+import { isExpired, result } from "./session-state";
+import type { DropReason, Effect, InflightEntry, Message, SessionContext, SessionResult, SessionState, StoredMessage } from "./session-types";
+import { topicMatches } from "./topics";
+
+/** Options of {@link deliver}. */
+export interface DeliverOptions {
+  /** This is a retained message sent because of a new subscription to exactly this filter. */
+  retainedFor?: string;
+}
+
+/** Resolve how `m` reaches this session, or null if no subscription matches. */
+function resolve(state: SessionState, m: Message, retainedFor: string | undefined): Delivery | null {
+  let qos = -1;
+  let retain = false;
+  const ids: number[] = [];
+  for (const s of state.subscriptions) {
+    if (retainedFor !== undefined ? s.filter !== retainedFor : !topicMatches(s.filter, m.topic)) continue;
+    // v5 §3.8.3.1 No Local: not back to the publishing client (retained copies excepted)
+    if (retainedFor === undefined && s.noLocal && m.origin === state.clientId) continue;
+    qos = Math.max(qos, s.qos);
+    // v5 §3.8.3.1 Retain As Published keeps the flag; otherwise forwarded copies have it cleared [MQTT-3.3.1-9]
+    if (s.retainAsPublished && m.retain) retain = true;
+    if (s.identifier !== undefined) ids.push(s.identifier);
+  }
+  if (qos < 0) return null;
+  // [MQTT-3.3.1-8] a retained message sent for a new subscription keeps RETAIN = 1
+  if (retainedFor !== undefined) retain = true;
+  // §3.8.4: the delivered QoS is the minimum of published and granted QoS
+  return { qos: Math.min(m.qos, qos) as QoS, retain, subscriptionIdentifiers: ids };
+}
+
+/** Would `packet` exceed the client's Maximum Packet Size? Then it is discarded [MQTT-3.1.2-25]. */
+function tooLarge(state: SessionState, packet: MqttPacket): boolean {
+  const max = state.client.maximumPacketSize;
+  return max > 0 && encode(packet, state.protocolVersion).byteLength > max;
+}
+
+function dropped(topic: string, reason: DropReason): Effect {
+  return { type: "dropped", topic, reason };
+}
+
+/** Number of QoS 1/2 messages the client lets us have in flight [MQTT-3.3.4-9]. */
+function windowSize(state: SessionState): number {
+  return Math.min(state.client.receiveMaximum, state.limits.maxInflight);
+}
+
+/** Next free packet id from `from`, skipping those in flight (§2.2.1). */
+function allocateId(inflight: InflightEntry[], from: number): number {
+  const used = new Set(inflight.map((e) => e.packetId));
+  let id = from;
+  while (used.has(id)) id = (id % 65535) + 1;
+  return id;
+}
+
+/**
+ * Send queued messages while the window has room. Expired or oversized ones are
+ * dropped. Mutates nothing; returns the new state.
+ */
+export function pump(state: SessionState, now: number): SessionResult {
+  const window = windowSize(state);
+  if (!state.connected || state.queue.length === 0 || state.inflight.length >= window) return result(state, state);
+  const inflight = [...state.inflight];
+  const out: MqttPacket[] = [];
+  const effects: Effect[] = [];
+  let nextPacketId = state.nextPacketId;
+  let taken = 0;
+  while (taken < state.queue.length && inflight.length < window) {
+    const message = state.queue[taken++];
+    // [MQTT-3.3.2-5] an expired message is not forwarded
+    if (message.expiresAt !== undefined && message.expiresAt <= now) {
+      effects.push(dropped(message.topic, "expired"));
+      continue;
+    }
+    const packetId = allocateId(inflight, nextPacketId);
+    const packet = publishFromStored(message, packetId, false, state.protocolVersion, now);
+    if (tooLarge(state, packet)) {
+      effects.push(dropped(message.topic, "too-large"));
+      continue;
+    }
+    inflight.push({ packetId, phase: "publish", message });
+    nextPacketId = (packetId % 65535) + 1;
+    out.push(packet);
+  }
+  return result(state, { ...state, queue: state.queue.slice(taken), inflight, nextPacketId }, out, effects);
+}
+
+/** Drop expired messages from the queue (done only when it is full). */
+function pruneQueue(queue: StoredMessage[], now: number): StoredMessage[] {
+  return queue.filter((m) => m.expiresAt === undefined || m.expiresAt > now);
+}
+
+/**
+ * Deliver a message published elsewhere to this session. QoS 0 goes out only while
+ * connected; QoS 1/2 go out when the window has room, else wait in the queue
+ * (also while offline, for a persistent session). Checks the `receive` policy.
+ * @example
+ * const r = deliver(state, message, { policy, variables }, Date.now());
+ */
+export function deliver(state: SessionState, message: Message, ctx: SessionContext, now: number, options: DeliverOptions = {}): SessionResult {
+  if (isExpired(state, now)) return result(state, state);
+  const delivery = resolve(state, message, options.retainedFor);
+  if (delivery === null) return result(state, state);
+  if (!authorize(ctx.policy, ctx.variables, "receive", message.topic)) {
+    return result(state, state, [], [dropped(message.topic, "not-authorized")]);
+  }
+  if (message.expiresAt !== undefined && message.expiresAt <= now) {
+    return result(state, state, [], [dropped(message.topic, "expired")]);
+  }
+  if (delivery.qos === 0) {
+    // QoS 0 is never queued: without a connection it is gone
+    if (!state.connected) return result(state, state, [], [dropped(message.topic, "offline")]);
+    const packet = buildPublish(message, delivery, undefined, false, state.protocolVersion, now);
+    if (tooLarge(state, packet)) return result(state, state, [], [dropped(message.topic, "too-large")]);
+    return result(state, state, [packet]);
+  }
+  let queue = state.queue;
+  if (queue.length >= state.limits.maxQueued) queue = pruneQueue(queue, now);
+  if (queue.length >= state.limits.maxQueued) return result(state, state, [], [dropped(message.topic, "queue-full")]);
+  // Queue first, then pump: keeps QoS 1/2 order per topic [MQTT-4.6.0-6].
+  const pumped = pump({ ...state, queue: [...queue, storeMessage(message, delivery)] }, now);
+  return { ...pumped, persist: true };
+}
+
+/**
+ * On reconnect with a session present: resend every unacknowledged PUBLISH with
+ * DUP = 1 and every PUBREL, in their original order, then fill the window from
+ * the queue [MQTT-4.4.0-1].
+ */
+export function resend(state: SessionState, now: number): SessionResult {
+  const out: MqttPacket[] = [];
+  const effects: Effect[] = [];
+  const inflight: InflightEntry[] = [];
+  for (const entry of state.inflight) {
+    if (entry.phase === "pubrel") {
+      inflight.push(entry);
+      out.push(ack("pubrel", entry.packetId, state, 0));
+      continue;
+    }
+    const packet = publishFromStored(entry.message, entry.packetId, true, state.protocolVersion, now);
+    if (tooLarge(state, packet)) {
+      effects.push(dropped(entry.message.topic, "too-large"));
+      continue;
+    }
+    inflight.push(entry);
+    out.push(packet);
+  }
+  const next = inflight.length === state.inflight.length ? state : { ...state, inflight };
+  const pumped = pump(next, now);
+  return { state: pumped.state, out: [...out, ...pumped.out], effects: [...effects, ...pumped.effects], persist: pumped.state !== state };
+}
+
+/** An acknowledgement packet; the reason code is only sent in v5. */
+export function ack<T extends "puback" | "pubrec" | "pubrel" | "pubcomp">(type: T, packetId: number, state: SessionState, reasonCode: number): AckPacket<T> {
+  return state.protocolVersion === 5 ? { type, packetId, reasonCode } : { type, packetId };
+}
+
+function removeAt(state: SessionState, index: number, now: number): SessionResult {
+  const inflight = state.inflight.filter((_, i) => i !== index);
+  const pumped = pump({ ...state, inflight }, now);
+  return { ...pumped, persist: true };
+}
+
+/** PUBACK from the client: the QoS 1 message is done (§4.3.2). Unknown ids are ignored. */
+export function onPuback(state: SessionState, p: AckPacket<"puback">, now: number): SessionResult {
+  const index = state.inflight.findIndex((e) => e.packetId === p.packetId && e.phase === "publish" && e.message.qos === 1);
+  return index === -1 ? result(state, state) : removeAt(state, index, now);
+}
+
+/**
+ * PUBREC from the client: answer PUBREL and forget the payload (§4.3.3);
+ * a v5 failure code (≥ 0x80) ends the flow. Unknown ids get PUBREL 0x92 (v5).
+ */
+export function onPubrec(state: SessionState, p: AckPacket<"pubrec">, now: number): SessionResult {
+  const index = state.inflight.findIndex((e) => e.packetId === p.packetId);
+  const entry = state.inflight[index];
+  if (entry === undefined || (entry.phase === "publish" && entry.message.qos !== 2)) {
+    return result(state, state, [ack("pubrel", p.packetId, state, 0x92)]);
+  }
+  if (entry.phase === "pubrel") return result(state, state, [ack("pubrel", p.packetId, state, 0)]);
+  if ((p.reasonCode ?? 0) >= 0x80) return removeAt(state, index, now);
+  const inflight = state.inflight.map((e, i): InflightEntry => (i === index ? { packetId: e.packetId, phase: "pubrel" } : e));
+  return result(state, { ...state, inflight }, [ack("pubrel", p.packetId, state, 0)]);
+}
+
+/** PUBCOMP from the client: the QoS 2 message is done. Unknown ids are ignored. */
+export function onPubcomp(state: SessionState, p: AckPacket<"pubcomp">, now: number): SessionResult {
+  const index = state.inflight.findIndex((e) => e.packetId === p.packetId && e.phase === "pubrel");
+  return index === -1 ? result(state, state) : removeAt(state, index, now);
+}
