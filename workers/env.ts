@@ -1,5 +1,6 @@
 import type { DeviceObject } from "../durable-objects/device/device-object";
 import type { ChannelObject } from "../durable-objects/channel/channel-object";
+import type { AppSessionObject } from "../durable-objects/app/app-session-object";
 
 /**
  * The Worker's bindings, as declared in `wrangler.toml` (vars, D1, R2, Durable Objects) plus the
@@ -17,4 +18,5 @@ export interface Env {
   FIRMWARE: R2Bucket;
   DEVICE: DurableObjectNamespace<DeviceObject>;
   CHANNEL: DurableObjectNamespace<ChannelObject>;
+  APP_SESSION: DurableObjectNamespace<AppSessionObject>;
 }

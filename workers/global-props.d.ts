@@ -3,7 +3,7 @@
 declare namespace Cloudflare {
   interface GlobalProps {
     mainModule: typeof import("./index");
-    durableNamespaces: "DeviceObject" | "ChannelObject";
+    durableNamespaces: "DeviceObject" | "ChannelObject" | "AppSessionObject";
   }
   type UmbraEnv = import("./env").Env;
   interface Env extends UmbraEnv {}

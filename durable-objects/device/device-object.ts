@@ -19,6 +19,7 @@ import { closeQuietly, deviceSockets, type Attachment, type DeviceProtocol, type
 import { readPresence, statusOf, type DeviceStatus, type Presence } from "./presence";
 import { MqttHost } from "./mqtt-host";
 import { mqttServices, shadowMessages } from "./mqtt-routing";
+import { AppFanout } from "./app-fanout";
 
 export type { DeviceStatus } from "./presence";
 
@@ -55,6 +56,7 @@ export class DeviceObject extends DurableObject<Env> {
   private readonly config: DeviceConfig;
   private readonly sse = new SseClients();
   private readonly mqtt: MqttHost;
+  private readonly apps: AppFanout;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastSeen = 0;
 
@@ -63,6 +65,7 @@ export class DeviceObject extends DurableObject<Env> {
     this.store = new DeviceStore(ctx.storage.sql);
     this.config = deviceConfig(env as unknown as Record<string, unknown>);
     this.store.migrate();
+    this.apps = new AppFanout(env);
     const self = this;
     this.mqtt = new MqttHost(
       mqttServices({
@@ -288,6 +291,7 @@ export class DeviceObject extends DurableObject<Env> {
     else for (const m of messages) void this.mqtt.deliver(m);
     const r = o.response;
     if (r.status !== "accepted" || r.op === "get") return o;
+    this.toApps(shadowMessages(this.deviceId, o, false));
     const now = Date.now();
     this.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
     for (const e of o.events) this.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
@@ -300,6 +304,13 @@ export class DeviceObject extends DurableObject<Env> {
     const now = Date.now();
     this.store.insertTelemetry(rows, this.config.telemetryMaxRows, this.config.telemetryMaxAgeMs, now);
     for (const row of rows) this.emit("telemetry", row, now);
+    const topic = `devices/${this.deviceId}/telemetry`;
+    this.toApps(rows.map((row) => ({ topic, payload: new TextEncoder().encode(JSON.stringify(row)), qos: 1, retain: false })));
+  }
+
+  /** Sends device messages to subscribed MQTT app sessions, after the write that made them. */
+  private toApps(messages: Message[]): void {
+    this.apps.publish(messages).catch((err: unknown) => console.error(`DeviceObject ${this.deviceId}: app fan-out:`, err instanceof Error ? err.message : String(err)));
   }
 
   private markPresence(connected: boolean, protocol: DeviceProtocol, remote: string | null): void {

@@ -1,11 +1,10 @@
 /**
- * The MQTT side of a DeviceObject: the device's one persistent session (client id = device
- * id), driven by the pure session machine in `protocols/mqtt`. Sockets are hibernatable
+ * The MQTT side of an object: one persistent session (a device's, client id = device id, or
+ * an app's), driven by the pure session machine in `protocols/mqtt`. Sockets are hibernatable
  * (tag "mqtt"); events are processed one at a time; a session result is persisted before
  * any packet it produced is sent, so acknowledgements follow durable writes.
  */
 import {
-  DEFAULT_DEVICE_POLICY,
   MqttProtocolError,
   MqttStream,
   connect,
@@ -28,7 +27,7 @@ import {
   type SessionState,
 } from "../../protocols/mqtt";
 import { closeQuietly, type MqttAttachment } from "./sockets";
-import { channelOfFilter, subscriptionChanges } from "./mqtt-subscriptions";
+import { subscriptionChanges } from "./mqtt-subscriptions";
 import type { MqttServices } from "./mqtt-services";
 
 const SESSION_KEY = "mqtt_session";
@@ -75,8 +74,7 @@ export class MqttHost {
   }
 
   private context(att?: MqttAttachment): SessionContext {
-    const channels = att?.mqtt.channels ?? this.svc.store.getMeta<string[]>(CHANNELS_KEY) ?? [];
-    return { policy: DEFAULT_DEVICE_POLICY, variables: { deviceId: this.svc.deviceId, channel: channels } };
+    return this.svc.context(att?.mqtt.channels ?? this.svc.store.getMeta<string[]>(CHANNELS_KEY));
   }
 
   /** The socket of the connected session, if any. */
@@ -201,7 +199,7 @@ export class MqttHost {
       this.svc.store.setMeta(SESSION_KEY, r.state);
       this.persistedActivity = now;
     }
-    await this.syncChannelSubscriptions(before, r.state);
+    await this.syncSubscriptions(before, r.state);
     const acks: MqttPacket[] = [];
     const later: Message[] = [];
     let close: number | null = null;
@@ -213,11 +211,9 @@ export class MqttHost {
           if (e.ack) acks.push(reason !== 0 && "reasonCode" in e.ack && version === 5 ? { ...e.ack, reasonCode: reason } : e.ack);
           break;
         }
-        case "deliverRetained": {
-          const channel = channelOfFilter(e.filter);
-          if (channel) for (const m of await this.svc.retained(channel, e.filter)) later.push({ ...m, retain: true, origin: `retained:${e.filter}` });
+        case "deliverRetained":
+          for (const m of await this.svc.retained(e.filter)) later.push({ ...m, retain: true, origin: `retained:${e.filter}` });
           break;
-        }
         case "dropped":
           console.warn(`DeviceObject ${this.svc.deviceId}: MQTT message on ${e.topic} dropped (${e.reason})`);
           break;
@@ -235,6 +231,8 @@ export class MqttHost {
       closeQuietly(ws, close < 0x80 ? 1000 : 1002, `mqtt 0x${close.toString(16)}`);
     }
     if (ended) {
+      // The session is gone: so are its subscriptions wherever they were registered.
+      for (const sub of [...before.subscriptions, ...r.state.subscriptions]) await this.svc.unsubscribe(sub.filter);
       this.svc.store.setMeta(SESSION_KEY, null);
       this.state = null;
     }
@@ -245,16 +243,10 @@ export class MqttHost {
     await this.svc.scheduleAlarm(this.state ? nextDeadline(this.state) : null);
   }
 
-  private async syncChannelSubscriptions(before: SessionState, after: SessionState): Promise<void> {
+  private async syncSubscriptions(before: SessionState, after: SessionState): Promise<void> {
     const { added, removed } = subscriptionChanges(before.subscriptions, after.subscriptions);
-    for (const f of added) {
-      const ch = channelOfFilter(f);
-      if (ch) await this.svc.channelSubscribe(ch, f);
-    }
-    for (const f of removed) {
-      const ch = channelOfFilter(f);
-      if (ch) await this.svc.channelUnsubscribe(ch, f);
-    }
+    for (const f of added) await this.svc.subscribe(f);
+    for (const f of removed) await this.svc.unsubscribe(f);
   }
 
   private send(ws: WebSocket, packets: MqttPacket[], version: number): void {

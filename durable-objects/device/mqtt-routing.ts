@@ -2,7 +2,8 @@
  * The DeviceObject's side of MQTT: what happens to a message a device publishes (shadow
  * request, telemetry, channel), and the services the MQTT host uses.
  */
-import type { Message, SessionLimits } from "../../protocols/mqtt";
+import { DEFAULT_DEVICE_POLICY, type Message, type SessionLimits } from "../../protocols/mqtt";
+import { channelOfFilter } from "./mqtt-subscriptions";
 import type { JsonObject } from "../../protocols/json-value";
 import { isJsonObject } from "../../protocols/json-value";
 import type { Env } from "../../workers/env";
@@ -121,13 +122,19 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           return 0x87;
       }
     },
-    channelSubscribe: async (id, filter) => {
-      await channel(id).subscribe(o.deviceId, filter);
+    context: (channels) => ({ policy: DEFAULT_DEVICE_POLICY, variables: { deviceId: o.deviceId, channel: channels ?? [] } }),
+    subscribe: async (filter) => {
+      const id = channelOfFilter(filter);
+      if (id) await channel(id).subscribe(o.deviceId, filter);
     },
-    channelUnsubscribe: async (id, filter) => {
-      await channel(id).unsubscribe(o.deviceId, filter);
+    unsubscribe: async (filter) => {
+      const id = channelOfFilter(filter);
+      if (id) await channel(id).unsubscribe(o.deviceId, filter);
     },
-    retained: async (id, filter) => (await channel(id).retained(filter)) as Message[],
+    retained: async (filter) => {
+      const id = channelOfFilter(filter);
+      return id ? ((await channel(id).retained(filter)) as Message[]) : [];
+    },
     scheduleAlarm: async (at) => {
       // Deadlines mostly move later (keep-alive follows activity): an earlier alarm already set
       // is kept, and the alarm handler reschedules. One storage call per change, not per message.

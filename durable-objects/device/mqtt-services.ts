@@ -1,5 +1,5 @@
 /** What the MQTT host needs from its DeviceObject. */
-import type { Message, SessionLimits } from "../../protocols/mqtt";
+import type { Message, SessionContext, SessionLimits } from "../../protocols/mqtt";
 import type { DeviceStore } from "./store";
 
 export interface MqttServices {
@@ -20,11 +20,13 @@ export interface MqttServices {
    * responses) are appended to `self`. Returns a v5 reason code (0 = success).
    */
   route(message: Message, self: Message[]): Promise<number>;
-  /** Registers / drops a subscription with a channel. */
-  channelSubscribe(channel: string, filter: string): Promise<void>;
-  channelUnsubscribe(channel: string, filter: string): Promise<void>;
-  /** Retained messages of a channel matching a filter. */
-  retained(channel: string, filter: string): Promise<Message[]>;
+  /** Policy and variables of the session (`channels`: the device's channels, from the socket). */
+  context(channels: readonly string[] | null): SessionContext;
+  /** Registers / drops a subscription where messages for it come from (a channel, the fleet index). */
+  subscribe(filter: string): Promise<void>;
+  unsubscribe(filter: string): Promise<void>;
+  /** Retained messages matching a new subscription's filter. */
+  retained(filter: string): Promise<Message[]>;
   /** Sets (or clears) the object's alarm for the session's next deadline. */
   scheduleAlarm(at: number | null): Promise<void>;
 }

@@ -17,7 +17,11 @@ import {
   type MqttPacket,
 } from "../../protocols/mqtt";
 import type { Env } from "../env";
-import { resolveDeviceToken } from "../auth/resolve";
+import { resolveAppToken, resolveDeviceToken } from "../auth/resolve";
+import { scopesOf } from "../auth/principal";
+
+/** The MQTT user name that marks an app session (password: API key or OAuth token). */
+export const APP_USERNAME = "app";
 import { openDeviceSession } from "./open-session";
 
 const decoder = new TextDecoder();
@@ -76,17 +80,16 @@ export class MqttRelay {
 
   private async authenticate(p: ConnectPacket): Promise<void> {
     const token = p.password ? decoder.decode(p.password) : "";
-    const principal = token ? await resolveDeviceToken(this.env, token) : null;
-    if (!principal || principal.kind !== "device" || principal.deviceId !== p.clientId) {
+    let up: WebSocket | null | undefined;
+    try {
+      up = p.username === APP_USERNAME ? await this.openApp(p, token) : await this.openDevice(p, token);
+    } catch {
+      return this.shutdown(1011);
+    }
+    if (up === undefined) {
       // [MQTT-3.2.2-5] a refusing CONNACK, then close: 0x05 (3.1.1) / 0x86 (5.0).
       const r = connect(createSession(p.clientId), p, { ok: false, reason: "bad-credentials" }, { policy: DEFAULT_DEVICE_POLICY, variables: {} }, Date.now());
       return this.refuse(r.out, p.protocolVersion);
-    }
-    let up: WebSocket | null;
-    try {
-      up = (await openDeviceSession(this.env, this.remote, principal.deviceId, this.subprotocol, { relayed: true })).webSocket;
-    } catch {
-      up = null;
     }
     if (!up) return this.shutdown(1011);
     up.accept();
@@ -110,6 +113,31 @@ export class MqttRelay {
       return this.shutdown(1011);
     }
     this.stage = "relay";
+  }
+
+  /** A device: client id = device id, password = one of its tokens. `undefined` = refused. */
+  private async openDevice(p: ConnectPacket, token: string): Promise<WebSocket | null | undefined> {
+    const principal = token ? await resolveDeviceToken(this.env, token) : null;
+    if (!principal || principal.kind !== "device" || principal.deviceId !== p.clientId) return undefined;
+    return (await openDeviceSession(this.env, this.remote, principal.deviceId, this.subprotocol, { relayed: true })).webSocket;
+  }
+
+  /** An app: user name `app`, password = API key or OAuth access token; its scopes decide its topics. */
+  private async openApp(p: ConnectPacket, token: string): Promise<WebSocket | null | undefined> {
+    const principal = token ? await resolveAppToken(this.env, token) : null;
+    if (!principal || !/^[A-Za-z0-9_.:-]{1,128}$/.test(p.clientId)) return undefined;
+    const owner = principal.kind === "api-key" ? `key:${principal.id}` : principal.kind === "oauth" ? `client:${principal.clientId}` : "admin";
+    // Sessions are per credential owner, so one app can never take over another's session.
+    const session = `${owner}/${p.clientId}`;
+    const stub = this.env.APP_SESSION.get(this.env.APP_SESSION.idFromName(session));
+    const headers = new Headers({
+      upgrade: "websocket",
+      "x-umbra-session": session,
+      "x-umbra-scopes": JSON.stringify(scopesOf(principal)),
+      "x-umbra-subprotocol": this.subprotocol,
+      "x-umbra-remote": this.remote,
+    });
+    return (await stub.fetch(new Request("https://app/connect", { headers }))).webSocket;
   }
 
   private refuse(out: MqttPacket[], version: number): void {
