@@ -20,15 +20,13 @@
  * MQTT_BENCH_VERBOSE=1 (progress on stderr).
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { randomBytes } from "node:crypto";
-import type { ChildProcess } from "node:child_process";
 import mqtt, { type MqttClient } from "mqtt";
 import Aedes from "aedes";
 import { WebSocketServer, createWebSocketStream } from "ws";
+import { applyMigrations, freePort, startWrangler, type Hub } from "../scripts/hub.mjs";
 
 /** A positive integer from the environment, else `fallback` (for quick what-ifs). */
 function envInt(name: string, fallback: number): number {
@@ -47,32 +45,6 @@ const PUBLISHER_COUNTS = (process.env.MQTT_BENCH_PUBS ?? "4,10").split(",").map(
 const MAX_PUBLISHERS = Math.max(...PUBLISHER_COUNTS);
 const CHANNEL = "bench-ch";
 const PAYLOAD_BYTES = 32;
-
-// --- The hub helper in scripts/hub.mjs (plain ESM, typed here) ---------------------------
-interface Hub {
-  url: string;
-  child: ChildProcess;
-  stop: () => Promise<void>;
-  output: () => string;
-}
-interface HubModule {
-  applyMigrations: (persistTo: string) => string;
-  startWrangler: (opts: { port: number; persistTo: string; envFile?: string }) => Promise<Hub>;
-}
-
-/** A port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // --- CPU accounting ----------------------------------------------------------------------
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -367,14 +339,13 @@ async function api<T>(base: string, admin: string, method: string, path: string,
 }
 
 async function startUmbra(): Promise<{ hub: Hub; dir: string; target: Target; subId: string; pubIds: string[] }> {
-  const hubModule = (await import(pathToFileURL(join(import.meta.dirname, "..", "scripts", "hub.mjs")).href)) as HubModule;
   const dir = mkdtempSync(join(tmpdir(), "umbra-bench-mqtt-"));
   const admin = randomBytes(32).toString("base64url");
   const envFile = join(dir, "vars.env");
   writeFileSync(envFile, `ADMIN_TOKEN="${admin}"\n`);
   const persistTo = join(dir, "state");
-  hubModule.applyMigrations(persistTo);
-  const hub = await hubModule.startWrangler({ port: await freePort(), persistTo, envFile });
+  applyMigrations(persistTo);
+  const hub = await startWrangler({ port: await freePort(), persistTo, envFile });
 
   const subId = "bench-sub";
   const pubIds = Array.from({ length: MAX_PUBLISHERS }, (_, i) => `bench-pub-${i}`);

@@ -10,7 +10,7 @@ import type { Env } from "../../workers/env";
 import { appPolicy, type Message } from "../../protocols/mqtt";
 import { DeviceStore } from "../device/store";
 import { MqttHost } from "../device/mqtt-host";
-import { closeQuietly, type Attachment, type MqttAttachment } from "../device/sockets";
+import { acceptMqttSocket, closeQuietly, mqttAttachment, type Attachment } from "../device/sockets";
 import { deviceConfig } from "../device/config";
 
 const COMMANDS = /^devices\/([A-Za-z0-9_.:-]{1,128})\/commands(?:\/|$)/;
@@ -65,18 +65,7 @@ export class AppSessionObject extends DurableObject<Env> {
     if (!this.ctx.id.name && session) this.store.setMeta("session", session);
     const scopes: unknown = JSON.parse(request.headers.get("x-umbra-scopes") ?? "[]");
     this.store.setMeta("scopes", Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : []);
-    const pair = new WebSocketPair();
-    const attachment: MqttAttachment = {
-      role: "device",
-      protocol: "mqtt",
-      connectedAt: Date.now(),
-      remote: request.headers.get("x-umbra-remote") || null,
-      mqtt: { stage: "connecting", version: null, relayed: true, hashes: [], channels: [] },
-    };
-    this.ctx.acceptWebSocket(pair[1], ["mqtt"]);
-    pair[1].serializeAttachment(attachment);
-    const sub = request.headers.get("x-umbra-subprotocol");
-    return new Response(null, { status: 101, webSocket: pair[0], headers: sub ? { "sec-websocket-protocol": sub } : {} });
+    return acceptMqttSocket(this.ctx, mqttAttachment(request, [], []), request);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

@@ -15,7 +15,7 @@ import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
 import { openDeltas, runShadow, type ShadowOutcome } from "./shadow-service";
 import { handleJsonFrame, jsonPushes } from "./json-device";
 import type { ShadowDocument } from "./shadow";
-import { closeQuietly, deviceSockets, type Attachment, type DeviceProtocol, type MqttAttachment } from "./sockets";
+import { acceptMqttSocket, closeQuietly, deviceSockets, mqttAttachment, type Attachment, type DeviceProtocol } from "./sockets";
 import { readPresence, statusOf, type DeviceStatus, type Presence } from "./presence";
 import { MqttHost } from "./mqtt-host";
 import { mqttServices, shadowMessages } from "./mqtt-routing";
@@ -123,24 +123,8 @@ export class DeviceObject extends DurableObject<Env> {
   }
 
   private acceptMqtt(request: Request): Response {
-    const pair = new WebSocketPair();
-    const attachment: MqttAttachment = {
-      role: "device",
-      protocol: "mqtt",
-      connectedAt: Date.now(),
-      remote: request.headers.get("x-umbra-remote") || null,
-      mqtt: {
-        stage: "connecting",
-        version: null,
-        relayed: request.headers.get("x-umbra-relayed") === "1",
-        hashes: jsonList(request.headers.get("x-umbra-token-hashes")),
-        channels: jsonList(request.headers.get("x-umbra-channels")),
-      },
-    };
-    this.ctx.acceptWebSocket(pair[1], ["mqtt"]);
-    pair[1].serializeAttachment(attachment);
-    const sub = request.headers.get("x-umbra-subprotocol");
-    return new Response(null, { status: 101, webSocket: pair[0], headers: sub ? { "sec-websocket-protocol": sub } : {} });
+    const attachment = mqttAttachment(request, jsonList(request.headers.get("x-umbra-token-hashes")), jsonList(request.headers.get("x-umbra-channels")));
+    return acceptMqttSocket(this.ctx, attachment, request);
   }
 
   private closeJsonSockets(): void {

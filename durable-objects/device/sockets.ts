@@ -55,3 +55,23 @@ export function closeQuietly(ws: WebSocket, code: number, reason: string): void 
     // already closed
   }
 }
+
+/** The attachment of a new MQTT socket, from the headers the Worker set on the upgrade. */
+export function mqttAttachment(request: Request, hashes: string[], channels: string[]): MqttAttachment {
+  return {
+    role: "device",
+    protocol: "mqtt",
+    connectedAt: Date.now(),
+    remote: request.headers.get("x-umbra-remote") || null,
+    mqtt: { stage: "connecting", version: null, relayed: request.headers.get("x-umbra-relayed") === "1", hashes, channels },
+  };
+}
+
+/** Accepts an MQTT socket (tag "mqtt") and answers the 101 with the subprotocol the Worker chose. */
+export function acceptMqttSocket(ctx: DurableObjectState, attachment: MqttAttachment, request: Request): Response {
+  const pair = new WebSocketPair();
+  ctx.acceptWebSocket(pair[1], ["mqtt"]);
+  pair[1].serializeAttachment(attachment);
+  const sub = request.headers.get("x-umbra-subprotocol");
+  return new Response(null, { status: 101, webSocket: pair[0], headers: sub ? { "sec-websocket-protocol": sub } : {} });
+}

@@ -1,26 +1,10 @@
 /** Starts one real hub for the end-to-end suite on a free port, with its own state folder. */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
-// @ts-expect-error plain ESM helper shared with `npm start`
-import { applyMigrations, startWrangler } from "../../scripts/hub.mjs";
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {

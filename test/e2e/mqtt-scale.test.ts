@@ -7,9 +7,7 @@ import { join } from "node:path";
 import type { MqttClient } from "mqtt";
 import { apiJson, createDevice, hubUrl } from "./client";
 import { Inbox, channelWith, connectMqtt } from "./mqtt-client";
-import { freePort } from "./global-setup";
-// @ts-expect-error plain ESM helper shared with `npm start`
-import { applyMigrations, startWrangler } from "../../scripts/hub.mjs";
+import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
 
 describe("200 clients through one channel", () => {
   it("every subscriber gets every message, nothing lost", async () => {

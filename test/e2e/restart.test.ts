@@ -4,9 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiJson, createDevice } from "./client";
-import { freePort } from "./global-setup";
-// @ts-expect-error plain ESM helper shared with `npm start`
-import { applyMigrations, startWrangler } from "../../scripts/hub.mjs";
+import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
 
 describe("restart", () => {
   it("keeps the shadow, its history and telemetry across a server restart", async () => {

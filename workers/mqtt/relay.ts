@@ -134,6 +134,7 @@ export class MqttRelay {
       upgrade: "websocket",
       "x-umbra-session": session,
       "x-umbra-scopes": JSON.stringify(scopesOf(principal)),
+      "x-umbra-relayed": "1",
       "x-umbra-subprotocol": this.subprotocol,
       "x-umbra-remote": this.remote,
     });
