@@ -92,6 +92,6 @@ export class AppSessionObject extends DurableObject<Env> {
 
   /** A device's message matching one of this session's filters. */
   async deliverMessage(message: Message): Promise<void> {
-    await this.mqtt.deliver(message);
+    await this.mqtt.deliver([message]);
   }
 }

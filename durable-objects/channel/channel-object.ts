@@ -15,6 +15,9 @@ export interface PublishResult {
   failed: number;
 }
 
+/** Outbox messages fanned out per round trip to each subscriber. */
+const BATCH = 128;
+
 export class ChannelObject extends DurableObject<Env> {
   private readonly store: ChannelStore;
   private subscribers: Subscriber[] | null = null;
@@ -71,20 +74,26 @@ export class ChannelObject extends DurableObject<Env> {
     await this.drain();
   }
 
-  /** Delivers outbox messages oldest first; each leaves the outbox once every subscriber took it. */
+  /**
+   * Delivers outbox messages oldest first, in batches: each subscriber gets one call per batch
+   * with the messages it matches, in order. A batch leaves the outbox once every subscriber
+   * took its part; on a failure it stays for the alarm to retry (at least once).
+   */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     try {
-      for (let next = this.store.oldest(); next; next = this.store.oldest()) {
-        const targets = subscribersFor(this.cached(), next.message.topic);
-        const results = await Promise.all(targets.map((deviceId) => this.deliverTo(deviceId, next!.message)));
+      for (let batch = this.store.oldest(BATCH); batch.length > 0; batch = this.store.oldest(BATCH)) {
+        const perDevice = new Map<string, Message[]>();
+        for (const { message } of batch) {
+          for (const deviceId of subscribersFor(this.cached(), message.topic)) perDevice.set(deviceId, [...(perDevice.get(deviceId) ?? []), message]);
+        }
+        const results = await Promise.all([...perDevice].map(([deviceId, messages]) => this.deliverTo(deviceId, messages)));
         if (results.some((ok) => !ok)) {
-          // Keep it for the next alarm rather than lose it; subscribers' sessions drop duplicates of QoS 2 only.
           await this.ctx.storage.setAlarm(Date.now() + 5_000);
           return;
         }
-        this.store.dequeue(next.seq);
+        this.store.dequeueThrough(batch[batch.length - 1]!.seq);
       }
       await this.ctx.storage.deleteAlarm();
     } finally {
@@ -92,11 +101,11 @@ export class ChannelObject extends DurableObject<Env> {
     }
   }
 
-  private async deliverTo(deviceId: string, message: Message): Promise<boolean> {
+  private async deliverTo(deviceId: string, messages: Message[]): Promise<boolean> {
     const stub = this.env.DEVICE.get(this.env.DEVICE.idFromName(deviceId));
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await stub.deliverMessage(message);
+        await stub.deliverMessages(messages);
         return true;
       } catch (err) {
         console.error(`ChannelObject ${this.ctx.id.name ?? ""}: delivery to ${deviceId} failed:`, err instanceof Error ? err.message : String(err));

@@ -77,15 +77,19 @@ export class ChannelStore {
     this.sql.exec(`INSERT INTO outbox (topic, qos, payload, origin, properties) VALUES (?, ?, ?, ?, ?)`, m.topic, m.qos, m.payload, m.origin ?? null, propertiesText(m));
   }
 
-  /** The oldest message still to fan out. */
-  oldest(): { seq: number; message: Message } | null {
-    const r = this.sql.exec<Row & { seq: number; origin: string | null }>(`SELECT seq, topic, qos, payload, origin, properties FROM outbox ORDER BY seq LIMIT 1`).toArray()[0];
-    if (!r) return null;
-    const message = toMessage(r, false);
-    return { seq: r.seq, message: r.origin ? { ...message, origin: r.origin } : message };
+  /** The oldest messages still to fan out, in order (up to `limit`). */
+  oldest(limit: number): { seq: number; message: Message }[] {
+    return this.sql
+      .exec<Row & { seq: number; origin: string | null }>(`SELECT seq, topic, qos, payload, origin, properties FROM outbox ORDER BY seq LIMIT ?`, limit)
+      .toArray()
+      .map((r) => {
+        const message = toMessage(r, false);
+        return { seq: r.seq, message: r.origin ? { ...message, origin: r.origin } : message };
+      });
   }
 
-  dequeue(seq: number): void {
-    this.sql.exec(`DELETE FROM outbox WHERE seq = ?`, seq);
+  /** Drops every outbox message up to `seq` (they reached all their subscribers). */
+  dequeueThrough(seq: number): void {
+    this.sql.exec(`DELETE FROM outbox WHERE seq <= ?`, seq);
   }
 }

@@ -236,9 +236,14 @@ export class DeviceObject extends DurableObject<Env> {
     return this.store.latest();
   }
 
-  /** A message for this device's MQTT session (channel fan-out); resolves once it is stored. */
+  /** A message for this device's MQTT session (an app's command); resolves once it is stored. */
   async deliverMessage(message: Message): Promise<void> {
-    await this.mqtt.deliver(message);
+    await this.mqtt.deliver([message]);
+  }
+
+  /** Messages for this device's MQTT session, in order (channel fan-out); resolves once stored. */
+  async deliverMessages(messages: Message[]): Promise<void> {
+    await this.mqtt.deliver(messages);
   }
 
   /** Closes every device socket (the device was disabled). */
@@ -272,7 +277,7 @@ export class DeviceObject extends DurableObject<Env> {
     const o = runShadow(this.store, this.config, name, input, Date.now());
     const messages = shadowMessages(this.deviceId, o, mqttSelf !== null);
     if (mqttSelf) mqttSelf.push(...messages);
-    else for (const m of messages) void this.mqtt.deliver(m);
+    else if (messages.length) void this.mqtt.deliver(messages);
     const r = o.response;
     if (r.status !== "accepted" || r.op === "get") return o;
     this.toApps(shadowMessages(this.deviceId, o, false));

@@ -43,6 +43,8 @@ export class MqttHost {
   private busy = false;
   private state: SessionState | null = null;
   private persistedActivity = 0;
+  private batching = false;
+  private unsaved = false;
 
   constructor(private readonly svc: MqttServices) {}
 
@@ -107,7 +109,9 @@ export class MqttHost {
           if (p.type === "connect") await this.onConnect(ws, att, p);
         } else {
           this.state = touch(this.session(), Date.now());
-          await this.apply(ws, handlePacket(this.session(), p, this.context(att), Date.now()));
+          // A PUBACK only retires a QoS 1 message: losing that write means a resend, which
+          // QoS 1 allows, so it is saved with the next write instead of rewriting the session.
+          await this.apply(ws, handlePacket(this.session(), p, this.context(att), Date.now()), undefined, p.type === "puback");
         }
       }
       if (error) await this.fail(ws, att, error);
@@ -154,9 +158,25 @@ export class MqttHost {
     });
   }
 
-  /** A message routed to this device (channel fan-out, shadow responses): stored in the session, sent if online. */
-  deliver(message: Message, retainedFor?: string): Promise<void> {
-    return this.run(() => this.deliverNow(message, retainedFor), false);
+  /** Messages routed to this session (channel fan-out, shadow events): stored in the session, sent if online. */
+  deliver(messages: readonly Message[]): Promise<void> {
+    return this.run(async () => {
+      // One write for the batch: the caller (a channel's outbox) keeps the messages until this
+      // resolves, so sending before the batch's write still delivers at least once.
+      this.batching = true;
+      try {
+        for (const m of messages) await this.deliverNow(m);
+      } finally {
+        this.batching = false;
+        if (this.unsaved && this.state) this.save(this.state);
+      }
+    }, false);
+  }
+
+  private save(state: SessionState): void {
+    this.svc.store.setMeta(SESSION_KEY, state);
+    this.persistedActivity = Date.now();
+    this.unsaved = false;
   }
 
   private async deliverNow(message: Message, retainedFor?: string): Promise<void> {
@@ -191,13 +211,13 @@ export class MqttHost {
    * Persists a result, then sends what it produced, then performs its effects. Channel
    * subscriptions are registered with the channels before the SUBACK leaves.
    */
-  private async apply(ws: WebSocket | null, r: SessionResult, version = r.state.protocolVersion): Promise<void> {
+  private async apply(ws: WebSocket | null, r: SessionResult, version = r.state.protocolVersion, lazy = false): Promise<void> {
     const before = this.state ?? r.state;
     this.state = r.state;
     const now = Date.now();
     if (r.persist || now - this.persistedActivity > ACTIVITY_PERSIST_MS) {
-      this.svc.store.setMeta(SESSION_KEY, r.state);
-      this.persistedActivity = now;
+      if (this.batching || (lazy && now - this.persistedActivity <= ACTIVITY_PERSIST_MS)) this.unsaved = true;
+      else this.save(r.state);
     }
     await this.syncSubscriptions(before, r.state);
     const acks: MqttPacket[] = [];
