@@ -32,18 +32,9 @@ export function createApp() {
   });
 
   app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));
-  app.route("/", devices);
-  app.route("/", credentials);
-  app.route("/", groups);
-  app.route("/", appCredentials);
-  app.route("/", oauth);
-  app.route("/", shadows);
-  app.route("/", telemetry);
-  app.route("/", connect);
-  app.route("/", events);
-  app.route("/", coap);
-  app.route("/", channelRoutes);
-  app.route("/", mqtt);
+  for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt]) {
+    app.route("/", routes);
+  }
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -1,5 +1,5 @@
 /**
- * Parser for device → hub frames of the JSON protocol. Total: any input yields either a typed
+ * Parser for device → hub frames of the JSON protocol. Total: every input yields either a typed
  * message or a `{code, message}` error, never an exception, so one bad frame costs the sender
  * an `error` reply and nothing else.
  */
