@@ -39,10 +39,10 @@ export class AppSessionObject extends DurableObject<Env> {
       context: () => ({ policy: appPolicy(scopes()), variables: {} }),
       route: async (message) => {
         const m = COMMANDS.exec(message.topic);
-        if (!m?.[1]) return 0x87;
+        if (!m?.[1]) return { reason: 0x87 };
         const device = this.env.DEVICE.get(this.env.DEVICE.idFromName(m[1]));
         await device.deliverMessage({ ...message, origin: `app:${session()}` });
-        return 0;
+        return { reason: 0 };
       },
       subscribe: async (filter) => {
         await this.env.DB.prepare("INSERT OR IGNORE INTO app_subscriptions (session_id, filter) VALUES (?, ?)").bind(session(), filter).run();

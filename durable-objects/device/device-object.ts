@@ -20,6 +20,7 @@ import { readPresence, statusOf, type DeviceStatus, type Presence } from "./pres
 import { MqttHost } from "./mqtt-host";
 import { mqttServices, shadowMessages } from "./mqtt-routing";
 import { AppFanout } from "./app-fanout";
+import { GroupCommit } from "./group-commit";
 
 export type { DeviceStatus } from "./presence";
 
@@ -57,6 +58,8 @@ export class DeviceObject extends DurableObject<Env> {
   private readonly sse = new SseClients();
   private readonly mqtt: MqttHost;
   private readonly apps: AppFanout;
+  /** MQTT telemetry, written in one transaction per batch before its PUBACKs leave. */
+  private readonly telemetryCommit: GroupCommit<TelemetryRow>;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastSeen = 0;
 
@@ -66,6 +69,7 @@ export class DeviceObject extends DurableObject<Env> {
     this.config = deviceConfig(env as unknown as Record<string, unknown>);
     this.store.migrate();
     this.apps = new AppFanout(env);
+    this.telemetryCommit = new GroupCommit((rows) => ctx.storage.transactionSync(() => this.storeTelemetry(rows)));
     const self = this;
     this.mqtt = new MqttHost(
       mqttServices({
@@ -78,6 +82,7 @@ export class DeviceObject extends DurableObject<Env> {
         mqttLimits: this.config.mqtt,
         shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
         telemetry: (rows) => this.storeTelemetry(rows),
+        telemetryBatched: (rows) => this.telemetryCommit.add(rows),
         presence: (connected, remote) => this.markPresence(connected, "mqtt", remote),
         closeJsonSockets: () => this.closeJsonSockets(),
       }),

@@ -35,8 +35,18 @@ const CHANNELS_KEY = "mqtt_channels";
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
 const ACTIVITY_PERSIST_MS = 5_000;
 
+/** Packets to send to a socket once `ready` (their writes are durable), then maybe close. */
+interface Outgoing {
+  packets: MqttPacket[];
+  version: number;
+  ready: Promise<void> | null;
+  close: number | null;
+}
+
 export class MqttHost {
   private readonly streams = new Map<WebSocket, MqttStream>();
+  /** Packets waiting for their group commit, per socket, in production order. */
+  private readonly outgoing = new Map<WebSocket, Outgoing[]>();
   /** Pending events: the client's own packets first, then deliveries routed to it. */
   private readonly urgent: (() => Promise<void>)[] = [];
   private readonly routine: (() => Promise<void>)[] = [];
@@ -221,14 +231,16 @@ export class MqttHost {
     }
     await this.syncSubscriptions(before, r.state);
     const acks: MqttPacket[] = [];
+    const durable: Promise<void>[] = [];
     const later: Message[] = [];
     let close: number | null = null;
     let ended = false;
     for (const e of r.effects) {
       switch (e.type) {
         case "publish": {
-          const reason = await this.svc.route(e.message, later);
-          if (e.ack) acks.push(reason !== 0 && "reasonCode" in e.ack && version === 5 ? { ...e.ack, reasonCode: reason } : e.ack);
+          const routed = await this.svc.route(e.message, later);
+          if (routed.durable) durable.push(routed.durable);
+          if (e.ack) acks.push(routed.reason !== 0 && "reasonCode" in e.ack && version === 5 ? { ...e.ack, reasonCode: routed.reason } : e.ack);
           break;
         }
         case "deliverRetained":
@@ -245,10 +257,10 @@ export class MqttHost {
           break;
       }
     }
-    if (ws) this.send(ws, [...r.out, ...acks], version);
-    if (ws && close !== null) {
-      this.streams.delete(ws);
-      closeQuietly(ws, close < 0x80 ? 1000 : 1002, `mqtt 0x${close.toString(16)}`);
+    if (ws) {
+      if (close !== null) this.streams.delete(ws);
+      const ready = durable.length === 0 ? null : Promise.all(durable).then(() => undefined);
+      this.sendInOrder(ws, { packets: [...r.out, ...acks], version, ready, close });
     }
     if (ended) {
       // The session is gone: so are its subscriptions wherever they were registered.
@@ -267,6 +279,39 @@ export class MqttHost {
     const { added, removed } = subscriptionChanges(before.subscriptions, after.subscriptions);
     for (const f of added) await this.svc.subscribe(f);
     for (const f of removed) await this.svc.unsubscribe(f);
+  }
+
+  /**
+   * Sends packets to a socket in the order they were produced, each batch only once the
+   * writes it acknowledges are durable (group commit), without holding up other events:
+   * PUBACKs keep the order of their PUBLISHes [MQTT-4.6.0-2].
+   */
+  private sendInOrder(ws: WebSocket, item: Outgoing): void {
+    let queue = this.outgoing.get(ws);
+    if (!queue && item.ready === null) return this.flushOutgoing(ws, item);
+    if (!queue) {
+      queue = [];
+      this.outgoing.set(ws, queue);
+    }
+    queue.push(item);
+    if (queue.length === 1) void this.drainOutgoing(ws, queue);
+  }
+
+  private async drainOutgoing(ws: WebSocket, queue: Outgoing[]): Promise<void> {
+    while (queue.length > 0) {
+      const item = queue[0]!;
+      let failed = false;
+      if (item.ready) await item.ready.catch(() => (failed = true));
+      queue.shift();
+      // A failed write is never acknowledged: the connection ends and the client resends.
+      this.flushOutgoing(ws, failed ? { ...item, packets: [], close: 0x80 } : item);
+    }
+    this.outgoing.delete(ws);
+  }
+
+  private flushOutgoing(ws: WebSocket, item: Outgoing): void {
+    this.send(ws, item.packets, item.version);
+    if (item.close !== null) closeQuietly(ws, item.close < 0x80 ? 1000 : 1002, `mqtt 0x${item.close.toString(16)}`);
   }
 
   private send(ws: WebSocket, packets: MqttPacket[], version: number): void {

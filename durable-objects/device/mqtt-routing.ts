@@ -25,6 +25,8 @@ export interface DeviceInternals {
   readonly mqttLimits: Partial<SessionLimits>;
   shadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome;
   telemetry(rows: TelemetryRow[]): void;
+  /** Stores telemetry through group commit; resolves once durable. */
+  telemetryBatched(rows: TelemetryRow[]): Promise<void>;
   presence(connected: boolean, remote: string | null): void;
   closeJsonSockets(): void;
 }
@@ -106,20 +108,19 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           }
           const fields = isJsonObject(body) ? body : { state: "invalid" };
           o.shadow(r.shadow, { ...(body === null ? { state: "invalid" } : fields), kind: r.op }, self);
-          return 0;
+          return { reason: 0 };
         }
         case "telemetry": {
           const row = telemetryFromPayload(message.payload, r.key, Date.now());
-          if (!row) return 0x99; // payload format invalid
-          o.telemetry([row]);
-          return 0;
+          if (!row) return { reason: 0x99 }; // payload format invalid
+          return { reason: 0, durable: o.telemetryBatched([row]) };
         }
         case "channel": {
           const res = await channel(r.channel).publish({ ...message, origin: o.deviceId });
-          return res.failed > 0 && res.delivered === 0 ? 0x80 : 0;
+          return { reason: res.failed > 0 && res.delivered === 0 ? 0x80 : 0 };
         }
         case "other":
-          return 0x87;
+          return { reason: 0x87 };
       }
     },
     context: (channels) => ({ policy: DEFAULT_DEVICE_POLICY, variables: { deviceId: o.deviceId, channel: channels ?? [] } }),

@@ -17,9 +17,11 @@ export interface MqttServices {
   presence(connected: boolean, remote: string | null): void;
   /**
    * Handles a message the device published; messages for the device itself (shadow
-   * responses) are appended to `self`. Returns a v5 reason code (0 = success).
+   * responses) are appended to `self`. Returns a v5 reason code (0 = success) and, when the
+   * write is group-committed, a promise that resolves once it is durable: the acknowledgement
+   * waits for it.
    */
-  route(message: Message, self: Message[]): Promise<number>;
+  route(message: Message, self: Message[]): Promise<{ reason: number; durable?: Promise<void> }>;
   /** Policy and variables of the session (`channels`: the device's channels, from the socket). */
   context(channels: readonly string[] | null): SessionContext;
   /** Registers / drops a subscription where messages for it come from (a channel, the fleet index). */
