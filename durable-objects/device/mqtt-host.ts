@@ -145,7 +145,10 @@ export class MqttHost {
       if (old && old !== ws) await this.apply(old, takeover(this.session(), now));
       this.svc.closeOtherProtocols();
     }
-    const r = connect(this.session(), p, ok ? { ok: true } : { ok: false, reason: "bad-credentials" }, ctx, now);
+    // A relayed connection's keep-alive is enforced by the Worker that holds the socket and
+    // answers its PINGREQs; the session here must not time it out.
+    const packet = att.mqtt.relayed ? { ...p, keepAlive: 0 } : p;
+    const r = connect(this.session(), packet, ok ? { ok: true } : { ok: false, reason: "bad-credentials" }, ctx, now);
     if (r.state.connected) {
       att.mqtt = { ...att.mqtt, stage: "connected", version: p.protocolVersion, hashes: [] };
       ws.serializeAttachment(att);

@@ -1,7 +1,9 @@
 /** MQTT 3.1.1 and 5.0 over WebSockets with unmodified MQTT.js, on the fast path and the relay. */
 import { describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
-import { apiJson, createDevice } from "./client";
+import { generate } from "mqtt-packet";
+import WebSocket from "ws";
+import { apiJson, createDevice, hubUrl } from "./client";
 import { Inbox, channelWith, connectMqtt } from "./mqtt-client";
 
 /** SUBACK codes of a subscription, refused ones included (MQTT.js rejects the promise form on any refusal). */
@@ -162,5 +164,34 @@ describe("delivery", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(inbox.on("channels/ret-ch/messages/config")).toHaveLength(1);
     await Promise.all([pub.endAsync(), late.endAsync()]);
+  });
+});
+
+describe("keep-alive", () => {
+  it("answers PINGREQ and closes a silent client after 1.5 × Keep Alive, publishing its will (relay and fast path)", async () => {
+    const tDev = await createDevice("mq-ka");
+    const tObs = await createDevice("mq-ka-obs");
+    await channelWith("ka-ch", ["mq-ka", "mq-ka-obs"]);
+    const obs = await connectMqtt("/mqtt/mq-ka-obs", { clientId: "mq-ka-obs", password: tObs, protocolVersion: 4 });
+    const inbox = new Inbox(obs);
+    await obs.subscribeAsync("channels/ka-ch/messages/#", { qos: 1 });
+
+    for (const path of ["/mqtt", "/mqtt/mq-ka"]) {
+      const raw = new WebSocket(`${hubUrl().replace("http", "ws")}${path}`, ["mqtt"]);
+      const frames: Buffer[] = [];
+      raw.on("message", (d: Buffer) => frames.push(d));
+      await new Promise((r) => raw.once("open", r));
+      const closed = new Promise<number>((r) => raw.once("close", (code: number) => r(code)));
+      raw.send(generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "mq-ka", clean: true, keepalive: 1, username: "mq-ka", password: Buffer.from(tDev), will: { topic: "channels/ka-ch/messages/gone", payload: Buffer.from(path), qos: 1, retain: false } }));
+      raw.send(Uint8Array.of(0xc0, 0x00)); // PINGREQ
+      const started = Date.now();
+      await closed;
+      // CONNACK and PINGRESP came back; then silence ended the connection after ~1.5 s.
+      expect(frames.map((f) => f[0])).toEqual(expect.arrayContaining([0x20, 0xd0]));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      await inbox.waitFor("channels/ka-ch/messages/gone", path === "/mqtt" ? 1 : 2, 15_000);
+    }
+    expect(inbox.on("channels/ka-ch/messages/gone").map((m) => m.payload)).toEqual(["/mqtt", "/mqtt/mq-ka"]);
+    await obs.endAsync();
   });
 });

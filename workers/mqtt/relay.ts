@@ -3,7 +3,7 @@
  * reads CONNECT (MQTT.js sends it in many small frames), authenticates it (client id = device
  * id, password = that device's token), and then pipes frames both ways between the client
  * and the device's object, which runs the session. Refusals are answered here with the
- * protocol's own CONNACK code.
+ * protocol's own CONNACK code; PINGREQ and keep-alive are handled here too.
  */
 import {
   DEFAULT_DEVICE_POLICY,
@@ -25,6 +25,7 @@ export const APP_USERNAME = "app";
 import { openDeviceSession } from "./open-session";
 
 const decoder = new TextDecoder();
+const PINGRESP = Uint8Array.of(0xd0, 0x00);
 
 /** One relayed MQTT connection. */
 export class MqttRelay {
@@ -32,6 +33,9 @@ export class MqttRelay {
   private readonly pending: ArrayBuffer[] = [];
   private upstream: WebSocket | null = null;
   private stage: "connect" | "auth" | "relay" | "closed" = "connect";
+  private tracking = true;
+  private lastSeen = Date.now();
+  private keepAliveTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly env: Env,
@@ -50,6 +54,16 @@ export class MqttRelay {
 
   private onClientFrame(data: unknown): void {
     if (!(data instanceof ArrayBuffer)) return this.refuseRaw();
+    this.lastSeen = Date.now();
+    if (this.stage !== "connect" && this.lonePingreq(data)) {
+      // [MQTT-3.12.4-1] answered at the edge: the object is not woken for keep-alive.
+      try {
+        this.client.send(PINGRESP);
+      } catch {
+        this.shutdown(1000);
+      }
+      return;
+    }
     if (this.stage === "relay" && this.upstream) {
       try {
         this.upstream.send(data);
@@ -74,8 +88,38 @@ export class MqttRelay {
     const first = packets[0];
     if (first?.type === "connect") {
       this.stage = "auth";
+      this.watchKeepAlive(first.keepAlive);
       void this.authenticate(first);
     }
+  }
+
+  /**
+   * Whether a frame is exactly one PINGREQ at a packet boundary. Every frame goes through the
+   * Worker's own parser to know where packets start; if it meets bytes it cannot parse it stops
+   * tracking and forwards everything, and the object answers with the protocol's error.
+   */
+  private lonePingreq(data: ArrayBuffer): boolean {
+    if (!this.tracking) return false;
+    try {
+      const packets = this.stream.push(new Uint8Array(data.slice(0)));
+      return data.byteLength === 2 && packets.length === 1 && packets[0]?.type === "pingreq" && this.stream.buffered === 0;
+    } catch {
+      this.tracking = false;
+      return false;
+    }
+  }
+
+  /**
+   * Keep-alive is enforced here, where the socket is (the object is told keep-alive 0 for a
+   * relayed session): nothing from the client for 1.5 × Keep Alive closes the connection as a
+   * network failure would [MQTT-3.1.2-24], so the object publishes the will.
+   */
+  private watchKeepAlive(seconds: number): void {
+    if (seconds <= 0) return;
+    const limit = seconds * 1500;
+    this.keepAliveTimer = setInterval(() => {
+      if (Date.now() - this.lastSeen > limit) this.shutdown(1001);
+    }, Math.max(1000, seconds * 500));
   }
 
   private async authenticate(p: ConnectPacket): Promise<void> {
@@ -160,6 +204,7 @@ export class MqttRelay {
     const wasClosed = this.stage === "closed";
     this.stage = "closed";
     if (wasClosed) return;
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     for (const ws of [this.client, this.upstream]) {
       try {
         ws?.close(code, "closed");
