@@ -379,6 +379,23 @@ function hubTrouble(output: string): string[] {
   return output.split("\n").filter((l) => /error|exception|uncaught|✘/i.test(l)).slice(0, 20);
 }
 
+/** Relay against fast path: throughput, and hub CPU per 1,000 messages (the relay's cost). */
+function relayLine(n: number, relay: CaseResult, direct: CaseResult | undefined): void {
+  if (!direct) return;
+  const perK = (c: CaseResult) => (c.msgS > 0 ? round2((c.treeCores / c.msgS) * 1000) : null);
+  console.log(
+    JSON.stringify({
+      bench: "mqtt",
+      case: `telemetry-relay-vs-direct-${n}pub`,
+      relay_msg_s: round1(relay.msgS),
+      direct_msg_s: round1(direct.msgS),
+      ratio: direct.msgS > 0 ? round2(relay.msgS / direct.msgS) : null,
+      relay_hub_cpu_ms_per_msg: perK(relay),
+      direct_hub_cpu_ms_per_msg: perK(direct),
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   const umbra = await startUmbra();
   const aedes = await startAedes();
@@ -398,13 +415,24 @@ async function main(): Promise<void> {
         const a = await channelCase(aedes.target, aFleet, n);
         line(`channel-qos1-${n}pub`, n, u, a, true);
       }
+      const direct = new Map<number, CaseResult>();
       for (const n of PUBLISHER_COUNTS) {
         const u = await telemetryCase(umbra.target, uFleet, n);
         const a = await telemetryCase(aedes.target, aFleet, n);
+        direct.set(n, u);
         line(`telemetry-qos1-puback-${n}pub`, n, u, a, false);
       }
+      // The same devices through the /mqtt relay (the Worker holds every socket and pipes it).
+      await endAll([uFleet.sub, ...uFleet.pubs.map((p) => p.client)]);
+      const relay: Target = { ...umbra.target, url: () => umbra.target.url("").replace(/\/mqtt\/$/, "/mqtt") };
+      const rFleet = await openFleet(relay, umbra.subId, umbra.pubIds);
+      try {
+        for (const n of PUBLISHER_COUNTS) relayLine(n, await telemetryCase(relay, rFleet, n), direct.get(n));
+      } finally {
+        await endAll([rFleet.sub, ...rFleet.pubs.map((p) => p.client)]);
+      }
     } finally {
-      await endAll([uFleet.sub, ...uFleet.pubs.map((p) => p.client), aFleet.sub, ...aFleet.pubs.map((p) => p.client)]);
+      await endAll([aFleet.sub, ...aFleet.pubs.map((p) => p.client)]);
     }
   } finally {
     clearTimeout(guard);
