@@ -17,11 +17,13 @@ export interface PublishResult {
 
 /** Outbox messages fanned out per round trip to each subscriber. */
 const BATCH = 128;
+const GATHER_MS = 10;
 
 export class ChannelObject extends DurableObject<Env> {
   private readonly store: ChannelStore;
   private subscribers: Subscriber[] | null = null;
   private draining = false;
+  private alarmSet = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,7 +66,11 @@ export class ChannelObject extends DurableObject<Env> {
     const targets = subscribersFor(this.cached(), message.topic).length;
     if (targets > 0) {
       this.store.enqueue(message);
-      await this.ctx.storage.setAlarm(Date.now() + 5_000);
+      // The alarm resumes a drain cut short by eviction; one is enough while the outbox is non-empty.
+      if (!this.alarmSet) {
+        this.alarmSet = true;
+        await this.ctx.storage.setAlarm(Date.now() + 5_000);
+      }
       void this.drain();
     }
     return { delivered: targets, failed: 0 };
@@ -84,6 +90,12 @@ export class ChannelObject extends DurableObject<Env> {
     this.draining = true;
     try {
       for (let batch = this.store.oldest(BATCH); batch.length > 0; batch = this.store.oldest(BATCH)) {
+        if (batch.length < BATCH) {
+          // Let a batch gather for a few ms: fewer, larger calls leave each subscriber's object
+          // room to handle its client's PUBACKs between them, instead of one call per message.
+          await new Promise((r) => setTimeout(r, GATHER_MS));
+          batch = this.store.oldest(BATCH);
+        }
         const perDevice = new Map<string, Message[]>();
         for (const { message } of batch) {
           for (const deviceId of subscribersFor(this.cached(), message.topic)) perDevice.set(deviceId, [...(perDevice.get(deviceId) ?? []), message]);
@@ -91,11 +103,13 @@ export class ChannelObject extends DurableObject<Env> {
         const results = await Promise.all([...perDevice].map(([deviceId, messages]) => this.deliverTo(deviceId, messages)));
         if (results.some((ok) => !ok)) {
           await this.ctx.storage.setAlarm(Date.now() + 5_000);
+          this.alarmSet = true;
           return;
         }
         this.store.dequeueThrough(batch[batch.length - 1]!.seq);
       }
       await this.ctx.storage.deleteAlarm();
+      this.alarmSet = false;
     } finally {
       this.draining = false;
     }
