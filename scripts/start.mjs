@@ -6,7 +6,9 @@ const port = Number(process.env.PORT ?? 8787);
 const persistTo = join(root, ".wrangler", "state");
 
 const { token, created } = ensureDevVars();
-process.stdout.write(applyMigrations(persistTo).split("\n").filter((l) => /✅|No migrations/.test(l)).join("\n") + "\n");
+// wrangler redraws its progress table; report each migration once.
+const applied = [...new Set(applyMigrations(persistTo).match(/\d{4}_[\w-]+\.sql/g) ?? [])];
+console.log(applied.length ? `D1 migrations applied: ${applied.join(", ")}` : "D1 migrations: up to date");
 const hub = await startWrangler({ port, persistTo, stdio: "inherit" });
 console.log(`
 Umbra is listening on ${hub.url}
