@@ -18,12 +18,17 @@ export interface PublishResult {
 /** Outbox messages fanned out per round trip to each subscriber. */
 const BATCH = 128;
 const GATHER_MS = 10;
+const HIGH_WATER = 1024;
+const LOW_WATER = 256;
 
 export class ChannelObject extends DurableObject<Env> {
   private readonly store: ChannelStore;
   private subscribers: Subscriber[] | null = null;
   private draining = false;
   private alarmSet = false;
+  /** Messages in the outbox (null until first counted) and publishers held back by it. */
+  private backlog: number | null = null;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,7 +76,11 @@ export class ChannelObject extends DurableObject<Env> {
         this.alarmSet = true;
         await this.ctx.storage.setAlarm(Date.now() + 5_000);
       }
+      this.backlog = (this.backlog ?? this.store.outboxSize() - 1) + 1;
       void this.drain();
+      // Backpressure: past the high-water mark the publisher's acknowledgement waits for the
+      // fan-out to catch up, so a burst cannot starve the subscribers (bounded work).
+      if (this.backlog > HIGH_WATER) await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
     return { delivered: targets, failed: 0 };
   }
@@ -107,6 +116,8 @@ export class ChannelObject extends DurableObject<Env> {
           return;
         }
         this.store.dequeueThrough(batch[batch.length - 1]!.seq);
+        this.backlog = this.store.outboxSize();
+        if (this.backlog <= LOW_WATER) for (const resolve of this.waiting.splice(0)) resolve();
       }
       await this.ctx.storage.deleteAlarm();
       this.alarmSet = false;

@@ -88,6 +88,11 @@ export class ChannelStore {
       });
   }
 
+  /** How many messages wait in the outbox. */
+  outboxSize(): number {
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`).one().n;
+  }
+
   /** Drops every outbox message up to `seq` (they reached all their subscribers). */
   dequeueThrough(seq: number): void {
     this.sql.exec(`DELETE FROM outbox WHERE seq <= ?`, seq);

@@ -260,6 +260,7 @@ export class MqttHost {
           break;
       }
     }
+    if (!ws) for (const d of durable) d.catch((err: unknown) => console.error(`MQTT ${this.svc.deviceId}: routing failed:`, err instanceof Error ? err.message : String(err)));
     if (ws) {
       if (close !== null) this.streams.delete(ws);
       const ready = durable.length === 0 ? null : Promise.all(durable).then(() => undefined);

@@ -7,6 +7,7 @@ import { channelOfFilter } from "./mqtt-subscriptions";
 import type { JsonObject } from "../../protocols/json-value";
 import { isJsonObject } from "../../protocols/json-value";
 import type { Env } from "../../workers/env";
+import type { ChannelObject } from "../channel/channel-object";
 import { decode as decodeCbor } from "../../wasm/src/worker";
 import { routeTopic, shadowPublications } from "./mqtt-topics";
 import type { MqttServices } from "./mqtt-services";
@@ -73,7 +74,13 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 /** The services of the MQTT host, backed by the object. */
 export function mqttServices(o: DeviceInternals): MqttServices {
   let alarmAt: number | null = null;
-  const channel = (id: string) => o.env.CHANNEL.get(o.env.CHANNEL.idFromName(id));
+  // One stub per channel: calls through one stub arrive in order, so a device's messages keep theirs.
+  const stubs = new Map<string, DurableObjectStub<ChannelObject>>();
+  const channel = (id: string) => {
+    let stub = stubs.get(id);
+    if (!stub) stubs.set(id, (stub = o.env.CHANNEL.get(o.env.CHANNEL.idFromName(id))));
+    return stub;
+  };
   return {
     get deviceId() {
       return o.deviceId;
@@ -116,8 +123,10 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           return { reason: 0, durable: o.telemetryBatched([row]) };
         }
         case "channel": {
-          const res = await channel(r.channel).publish({ ...message, origin: o.deviceId });
-          return { reason: res.failed > 0 && res.delivered === 0 ? 0x80 : 0 };
+          // Not awaited here: the acknowledgement waits for it (the channel may hold it back
+          // under load) while this session keeps handling its other events, deliveries included.
+          const stored = channel(r.channel).publish({ ...message, origin: o.deviceId });
+          return { reason: 0, durable: stored.then(() => undefined) };
         }
         case "other":
           return { reason: 0x87 };

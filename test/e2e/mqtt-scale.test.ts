@@ -18,11 +18,16 @@ describe("200 clients through one channel", () => {
     for (const id of ids) await apiJson("PUT", `/v1/channels/fan-ch/devices/${id}`, 204);
     const clients: MqttClient[] = [];
     const inboxes: Inbox[] = [];
+    // Local workerd now and then leaves a freshly created object unanswered when many are
+    // created at once (seen here: 2-3 of 200, for ~30 s; see the issue note). A client that
+    // gets no CONNACK retries once, as a real device would.
+    const open = async (id: string, j: number, token: string): Promise<MqttClient> => {
+      const opts = { clientId: id, password: token, protocolVersion: j % 3 === 0 ? 5 : 4, connectTimeout: 20_000 } as const;
+      const path = j % 2 ? `/mqtt/${id}` : "/mqtt";
+      return connectMqtt(path, opts).catch(() => connectMqtt(path, opts));
+    };
     for (let i = 0; i < n; i += 20) {
-      const batch = await Promise.all(
-        ids.slice(i, i + 20).map((id, j) => connectMqtt(j % 2 ? `/mqtt/${id}` : "/mqtt", { clientId: id, password: tokens[i + j]!, protocolVersion: j % 3 === 0 ? 5 : 4, connectTimeout: 60_000 })),
-      );
-      clients.push(...batch);
+      clients.push(...(await Promise.all(ids.slice(i, i + 20).map((id, j) => open(id, i + j, tokens[i + j]!)))));
     }
     for (const c of clients) inboxes.push(new Inbox(c));
     await Promise.all(clients.map((c) => c.subscribeAsync("channels/fan-ch/messages/#", { qos: 1 })));
