@@ -154,7 +154,12 @@ const pairArb: fc.Arbitrary<[JsonObject, JsonObject]> = fc.oneof(
   fc.tuple(objectArb, patchArb).map(([d, p]): [JsonObject, JsonObject] => [d, modelMerge(d, p) ?? {}]),
 );
 
-const run = (doc: ShadowRecord | null, req: ShadowRequest, limits: ShadowLimits = DEFAULT_SHADOW_LIMITS, t = 1_700_000_000_000) =>
+/**
+ * Limits roomy enough that generated trees (which can nest past depth 10) are never refused:
+ * these properties are about merging and the delta; the limits have their own property below.
+ */
+const ROOMY: ShadowLimits = { ...DEFAULT_SHADOW_LIMITS, maxDepth: 64, maxDocumentBytes: 1 << 20 };
+const run = (doc: ShadowRecord | null, req: ShadowRequest, limits: ShadowLimits = ROOMY, t = 1_700_000_000_000) =>
   applyShadow(doc, req, t, limits);
 const live = (r: ShadowRecord | null): ShadowDocument | null => (r !== null && !("deleted" in r) ? r : null);
 const stateOf = (r: ShadowRecord | null): JsonObject => (live(r)?.state ?? {}) as JsonObject;

@@ -98,7 +98,17 @@ interface Outgoing {
   qos: 1 | 2;
   packetId: number;
   phase: "sent" | "released" | "done";
+  /** PUBLISHes of this message on the current connection, and acks for them seen so far. */
+  sends: number;
+  acks: number;
 }
+
+/**
+ * A packet id is reusable only once every PUBLISH sent with it on this connection has been
+ * answered: a client that resends within a connection (which [MQTT-4.4.0-1] does not ask for)
+ * would otherwise take the late duplicate ack as the ack of a new message with the same id.
+ */
+const inUse = (m: Outgoing) => m.phase !== "done" || m.acks < m.sends;
 
 function runInbound(version: ProtocolVersion, cmds: InCmd[]): void {
   const hello = persistentConnect(version, 65535);
@@ -136,19 +146,26 @@ function runInbound(version: ProtocolVersion, cmds: InCmd[]): void {
   });
   const reconnect = () => {
     inbox = [];
+    for (const m of messages) m.sends = m.acks; // acks of the old connection are gone with it
     apply(connectionLost(state, T0));
     apply(connect(state, hello, OK, CTX, T0));
     for (const m of messages) {
-      if (m.phase === "sent") apply(handlePacket(state, publishPacket(m, true), CTX, T0));
+      if (m.phase === "sent") {
+        m.sends++;
+        apply(handlePacket(state, publishPacket(m, true), CTX, T0));
+      }
       if (m.phase === "released") apply(handlePacket(state, { type: "pubrel", packetId: m.packetId, ...rc }, CTX, T0));
     }
   };
   const process = () => {
     const p = inbox.shift();
     if (p === undefined || !("packetId" in p)) return;
-    const m = messages.find((x) => x.packetId === p.packetId && x.phase !== "done");
+    const m = messages.find((x) => x.packetId === p.packetId && inUse(x));
     if (m === undefined) return;
-    if (p.type === "puback" || p.type === "pubcomp") m.phase = "done";
+    if (p.type === "puback" || p.type === "pubcomp") {
+      m.acks++;
+      m.phase = "done";
+    }
     if (p.type === "pubrec" && m.phase === "sent") {
       m.phase = "released";
       apply(handlePacket(state, { type: "pubrel", packetId: m.packetId, ...rc }, CTX, T0));
@@ -161,17 +178,20 @@ function runInbound(version: ProtocolVersion, cmds: InCmd[]): void {
   for (const cmd of cmds) {
     switch (cmd.k) {
       case "publish": {
-        const busy = new Set(messages.filter((m) => m.phase !== "done").map((m) => m.packetId));
+        const busy = new Set(messages.filter(inUse).map((m) => m.packetId));
         const packetId = [1, 2, 3].find((id) => !busy.has(id));
         if (packetId === undefined) break;
-        const m: Outgoing = { id: `m${messages.length}`, qos: cmd.qos, packetId, phase: "sent" };
+        const m: Outgoing = { id: `m${messages.length}`, qos: cmd.qos, packetId, phase: "sent", sends: 1, acks: 0 };
         messages.push(m);
         apply(handlePacket(state, publishPacket(m, false), CTX, T0));
         break;
       }
       case "resend": {
         const m = messages.find((x) => x.phase === "sent");
-        if (m) apply(handlePacket(state, publishPacket(m, true), CTX, T0));
+        if (m) {
+          m.sends++;
+          apply(handlePacket(state, publishPacket(m, true), CTX, T0));
+        }
         break;
       }
       case "process":
