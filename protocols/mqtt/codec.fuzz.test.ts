@@ -4,16 +4,8 @@ import { MqttStream, encode, type MqttStreamOptions } from "./codec";
 import { chunked, clientPacket, connectPacket, grouped, serverPacket } from "./codec.arbitraries";
 import { MqttProtocolError } from "./errors";
 import type { MqttPacket, ProtocolVersion } from "./packets";
+import { concat, varint } from "./codec.bytes";
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** One edit of a byte string. */
 type Mutation =
@@ -156,7 +148,7 @@ describe("random bytes", () => {
   it("packets with a valid header and random bodies", () => {
     const framed = fc
       .tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 15 }), fc.uint8Array({ maxLength: 200 }))
-      .map(([type, flags, body]) => new Uint8Array([(type << 4) | flags, ...lengthBytes(body.length), ...body]));
+      .map(([type, flags, body]) => new Uint8Array([(type << 4) | flags, ...varint(body.length), ...body]));
     for (const version of [4, 5] as const) {
       fc.assert(
         fc.property(fc.array(framed, { minLength: 1, maxLength: 4 }), (ps) => feed({ connected: true, protocolVersion: version }, [concat(ps)])),
@@ -166,13 +158,3 @@ describe("random bytes", () => {
   });
 });
 
-function lengthBytes(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return out;
-}

@@ -3,16 +3,8 @@ import { describe, expect, it } from "vitest";
 import { MqttStream, encode } from "./codec";
 import { chunked, clientPacket, connectPacket, serverPacket } from "./codec.arbitraries";
 import type { MqttPacket, ProtocolVersion } from "./packets";
+import { concat } from "./codec.bytes";
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Encode, cut into random pieces, push them all, return what came out. */
 function roundTrip(stream: MqttStream, packets: MqttPacket[], version: ProtocolVersion, cuts: (b: Uint8Array) => Uint8Array[]): MqttPacket[] {

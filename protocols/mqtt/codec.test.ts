@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_MAXIMUM_PACKET_SIZE, MqttStream, encode, type MqttStreamOptions } from "./codec";
 import { MqttProtocolError } from "./errors";
 import type { MqttPacket, ProtocolVersion } from "./packets";
+import { varint } from "./codec.bytes";
 
 /** UTF-8 string with its two-byte length. */
 const str = (s: string): number[] => {
@@ -12,16 +13,6 @@ const str = (s: string): number[] => {
 };
 /** Raw string bytes with a length prefix (for invalid UTF-8). */
 const raw = (...b: number[]): number[] => [b.length >> 8, b.length & 0xff, ...b];
-const varint = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return out;
-};
 /** A packet: first byte, remaining length, body. */
 const pkt = (first: number, ...body: number[][]): number[] => {
   const b = body.flat();
