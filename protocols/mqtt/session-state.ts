@@ -20,24 +20,15 @@ export function createSession(clientId: string, limits: Partial<SessionLimits> =
     lastActivity: 0,
     expiryInterval: 0,
     disconnectedAt: null,
-    will: null,
-    willAt: null,
-    subscriptions: [],
-    topicAliases: {},
-    awaitingRelease: [],
-    nextPacketId: 1,
-    inflight: [],
-    queue: [],
+    ...emptySession(),
     client: { receiveMaximum: 65535, maximumPacketSize: 0 },
     limits: { ...DEFAULT_LIMITS, ...limits },
   };
 }
 
-/** Drop everything the session held; keeps identity, limits and connection fields. */
-export function clearSession(state: SessionState): SessionState {
+/** What a session holds, empty: a new session starts with it and a cleared one returns to it. */
+function emptySession() {
   return {
-    ...state,
-    exists: false,
     will: null,
     willAt: null,
     subscriptions: [],
@@ -46,7 +37,12 @@ export function clearSession(state: SessionState): SessionState {
     nextPacketId: 1,
     inflight: [],
     queue: [],
-  };
+  } satisfies Partial<SessionState>;
+}
+
+/** Drop everything the session held; keeps identity, limits and connection fields. */
+export function clearSession(state: SessionState): SessionState {
+  return { ...state, exists: false, ...emptySession() };
 }
 
 /**
