@@ -1,4 +1,4 @@
-import type { Env } from "./env";
+import type { Env } from "../durable-objects/env";
 import type { Principal } from "./auth/principal";
 
 /** Hono's environment for every route: the bindings and the authenticated caller. */

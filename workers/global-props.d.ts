@@ -5,6 +5,6 @@ declare namespace Cloudflare {
     mainModule: typeof import("./index");
     durableNamespaces: "DeviceObject" | "ChannelObject" | "AppSessionObject";
   }
-  type UmbraEnv = import("./env").Env;
+  type UmbraEnv = import("../durable-objects/env").Env;
   interface Env extends UmbraEnv {}
 }

@@ -9,4 +9,4 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<import("./env").Env>;
+} satisfies ExportedHandler<import("../durable-objects/env").Env>;

@@ -1,4 +1,4 @@
-import type { Env } from "./env";
+import type { Env } from "../durable-objects/env";
 import type { DeviceObject } from "../durable-objects/device/device-object";
 
 /**

@@ -6,7 +6,7 @@
  * With `commands:write` it publishes to `devices/<id>/commands/...`, delivered to that device.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../workers/env";
+import type { Env } from "../env";
 import { appPolicy, type Message } from "../../protocols/mqtt";
 import { DeviceStore } from "../device/store";
 import { MqttHost } from "../device/mqtt-host";

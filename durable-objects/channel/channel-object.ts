@@ -4,7 +4,7 @@
  * and fans each published message out to the subscribers' DeviceObjects.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../workers/env";
+import type { Env } from "../env";
 import type { Message } from "../../protocols/mqtt";
 import { ChannelStore } from "./store";
 import { subscribersFor, type Subscriber } from "./fanout";

@@ -3,7 +3,7 @@
  * (D1 `app_subscriptions`) is cached here and refreshed at most every few seconds — never
  * read per message — and each matching session's object is called directly.
  */
-import type { Env } from "../../workers/env";
+import type { Env } from "../env";
 import { topicMatches, type Message } from "../../protocols/mqtt";
 
 const REFRESH_MS = 3_000;

@@ -1,5 +1,5 @@
 /** Per-device limits, read from the Worker's vars (all optional, with defaults). */
-import { DEFAULT_SHADOW_LIMITS, type ShadowLimits } from "./shadow";
+import { DEFAULT_SHADOW_LIMITS, type ShadowLimits } from "../../shadow/shadow";
 
 /** Everything configurable about one device's object. */
 export interface DeviceConfig {

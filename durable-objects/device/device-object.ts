@@ -4,7 +4,7 @@
  * with per-socket state in their attachment so it survives hibernation.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../workers/env";
+import type { Env } from "../env";
 import type { JsonObject } from "../../protocols/json-value";
 import type { HubMessage } from "../../protocols/json/messages";
 import type { Message } from "../../protocols/mqtt";
@@ -14,7 +14,7 @@ import { DeviceStore, type LatestValue, type TelemetryRow } from "./store";
 import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
 import { openDeltas, runShadow, type ShadowOutcome } from "./shadow-service";
 import { handleJsonFrame, jsonPushes } from "./json-device";
-import type { ShadowDocument } from "./shadow";
+import type { ShadowDocument } from "../../shadow/shadow";
 import { acceptMqttSocket, closeQuietly, deviceSockets, mqttAttachment, type Attachment, type DeviceProtocol } from "./sockets";
 import { readPresence, statusOf, type DeviceStatus, type Presence } from "./presence";
 import { MqttHost } from "./mqtt-host";

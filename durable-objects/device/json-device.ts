@@ -6,7 +6,7 @@ import { parseDeviceMessage } from "../../protocols/json/parse";
 import type { HubMessage } from "../../protocols/json/messages";
 import type { JsonObject } from "../../protocols/json-value";
 import { shadowDelta, shadowDocuments, shadowReply } from "../../protocols/json/encode";
-import type { ShadowEvent } from "./shadow";
+import type { ShadowEvent } from "../../shadow/shadow";
 import type { ShadowOutcome } from "./shadow-service";
 
 /** What the JSON protocol needs from its object. */

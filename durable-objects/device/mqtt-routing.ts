@@ -6,7 +6,7 @@ import { DEFAULT_DEVICE_POLICY, type Message, type SessionLimits } from "../../p
 import { channelOfFilter } from "./mqtt-subscriptions";
 import type { JsonObject } from "../../protocols/json-value";
 import { isJsonObject } from "../../protocols/json-value";
-import type { Env } from "../../workers/env";
+import type { Env } from "../env";
 import type { ChannelObject } from "../channel/channel-object";
 import { decode as decodeCbor } from "../../wasm/src/worker";
 import { routeTopic, shadowPublications } from "./mqtt-topics";

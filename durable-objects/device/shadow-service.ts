@@ -2,7 +2,7 @@
  * The shadow service of one device: load the record, apply the pure shadow logic, persist
  * when changed (with history), and return what to publish. Protocol-neutral.
  */
-import { applyShadow, checkShadowRequest, deltaOf, type ShadowEvent, type ShadowRequest, type ShadowResponse } from "./shadow";
+import { applyShadow, checkShadowRequest, deltaOf, type ShadowEvent, type ShadowRequest, type ShadowResponse } from "../../shadow/shadow";
 import type { DeviceStore } from "./store";
 import type { DeviceConfig } from "./config";
 

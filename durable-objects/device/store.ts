@@ -3,7 +3,7 @@
  * value per key) and small metadata. Synchronous, as the Durable Object SQL API is; the
  * object's output gate holds every reply until these writes are durable.
  */
-import type { ShadowDocument, ShadowRecord } from "./shadow";
+import type { ShadowDocument, ShadowRecord } from "../../shadow/shadow";
 import type { JsonObject } from "../../protocols/json-value";
 
 /** One telemetry sample as stored: when, and the fields sent. */

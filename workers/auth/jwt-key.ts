@@ -1,4 +1,4 @@
-import type { Env } from "../env";
+import type { Env } from "../../durable-objects/env";
 import { hmacSha256 } from "./crypto";
 
 const encoder = new TextEncoder();

@@ -3,7 +3,7 @@
  * access token (a JWT), or a device token. Secrets are only ever looked up by their SHA-256.
  */
 import { and, eq } from "drizzle-orm";
-import type { Env } from "../env";
+import type { Env } from "../../durable-objects/env";
 import { apiKeys, oauthClients } from "../db/schema";
 import { db } from "../db/client";
 import { constantTimeEqual, sha256Hex } from "./crypto";

@@ -7,7 +7,7 @@
  * presence, takeover and every delta change back for Observe notifications.
  */
 import { CoapSession, type CoapHost, type CoapOutput } from "../../protocols/coap";
-import type { Env } from "../env";
+import type { Env } from "../../durable-objects/env";
 import { resolveDeviceToken } from "../auth/resolve";
 import { deviceStub, type DeviceApi } from "../objects";
 import { decode as decodeCbor, encode as encodeCbor } from "../../wasm/src/worker";

@@ -1,5 +1,5 @@
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import type { Env } from "../env";
+import type { Env } from "../../durable-objects/env";
 import * as schema from "./schema";
 
 /** The registry database, typed by the schema. */

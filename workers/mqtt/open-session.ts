@@ -1,4 +1,4 @@
-import type { Env } from "../env";
+import type { Env } from "../../durable-objects/env";
 import { channelsOf } from "../registry/channels";
 import { deviceStub } from "../objects";
 

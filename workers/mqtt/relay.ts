@@ -16,7 +16,7 @@ import {
   type ConnectPacket,
   type MqttPacket,
 } from "../../protocols/mqtt";
-import type { Env } from "../env";
+import type { Env } from "../../durable-objects/env";
 import { resolveAppToken, resolveDeviceToken } from "../auth/resolve";
 import { scopesOf } from "../auth/principal";
 

@@ -1,6 +1,6 @@
 /** Credentials for apps: API keys and OAuth 2.0 clients, both kept hashed. */
 import { eq, gt, isNull, and } from "drizzle-orm";
-import type { Env } from "../env";
+import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { apiKeys, oauthClients, type ApiKeyRow, type OAuthClientRow } from "../db/schema";
 import { ApiError } from "../errors";

@@ -1,6 +1,6 @@
 /** Channels and the devices connected to them. */
 import { and, eq, gt } from "drizzle-orm";
-import type { Env } from "../env";
+import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { channelMembers, channels, type ChannelRow } from "../db/schema";
 import { ApiError } from "../errors";

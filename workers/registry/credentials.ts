@@ -3,7 +3,7 @@
  * fingerprints). A token is shown once, when it is created or rotated.
  */
 import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
-import type { Env } from "../env";
+import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { deviceCredentials, devices, x509Identities, type DeviceCredentialRow, type X509IdentityRow } from "../db/schema";
 import { ApiError } from "../errors";

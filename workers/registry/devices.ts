@@ -1,6 +1,6 @@
 /** The device registry in D1: create, read, filter, update, delete. */
 import { and, eq, gt, sql, type SQL } from "drizzle-orm";
-import type { Env } from "../env";
+import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { devices, groupMembers, type DeviceRow } from "../db/schema";
 import { ApiError } from "../errors";

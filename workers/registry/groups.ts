@@ -1,6 +1,6 @@
 /** Device groups and their members. */
 import { and, eq, gt } from "drizzle-orm";
-import type { Env } from "../env";
+import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { groupMembers, groups, type GroupRow } from "../db/schema";
 import { ApiError } from "../errors";

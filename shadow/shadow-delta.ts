@@ -5,8 +5,8 @@
  * facing a non-object — is in the delta whole when not deep-equal. Fields only in `reported`
  * never appear. Its metadata is `desired`'s metadata for the same nodes.
  */
-import { isJsonObject, jsonEquals, ownField, setOwnField } from "../../protocols/json-value";
-import type { JsonObject } from "../../protocols/json-value";
+import { isJsonObject, jsonEquals, ownField, setOwnField } from "../protocols/json-value";
+import type { JsonObject } from "../protocols/json-value";
 import { toSeconds } from "./shadow-limits";
 import { metadataChild, metadataFor } from "./shadow-merge";
 import type { ShadowDeltaMessage, ShadowDocument, ShadowMetadataNode, ShadowRecord } from "./shadow-types";

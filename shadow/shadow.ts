@@ -15,7 +15,7 @@
  *   delete emits only `documents` (with `current: null`). AWS publishes only non-empty deltas;
  *   the caller filters.
  */
-import { jsonDepth, jsonEquals, utf8ByteLength } from "../../protocols/json-value";
+import { jsonDepth, jsonEquals, utf8ByteLength } from "../protocols/json-value";
 import { computeDelta, deltaMetadata, isLiveShadow } from "./shadow-delta";
 import { DEFAULT_SHADOW_LIMITS, SHADOW_ERRORS, notFoundMessage, shadowError, toSeconds, tooDeepMessage } from "./shadow-limits";
 import type { ShadowLimits } from "./shadow-limits";

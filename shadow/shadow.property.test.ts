@@ -7,8 +7,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyShadow, DEFAULT_SHADOW_LIMITS } from "./shadow";
 import type { ShadowDocument, ShadowLimits, ShadowMetadataNode, ShadowRecord, ShadowRequest } from "./shadow";
-import { jsonDepth, jsonEquals, utf8ByteLength } from "../../protocols/json-value";
-import type { JsonObject, JsonValue } from "../../protocols/json-value";
+import { jsonDepth, jsonEquals, utf8ByteLength } from "../protocols/json-value";
+import type { JsonObject, JsonValue } from "../protocols/json-value";
 
 // ---- the model -------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyShadow, shadowRequestFromPayload, DEFAULT_SHADOW_LIMITS } from "./shadow";
 import type { ShadowRecord, ShadowRequest } from "./shadow";
-import type { JsonObject } from "../../protocols/json-value";
+import type { JsonObject } from "../protocols/json-value";
 
 const T0 = 1_591_057_529_000;
 const S0 = 1_591_057_529;

@@ -12,8 +12,8 @@
  *
  * Inputs are never mutated; results share untouched subtrees with them.
  */
-import { isJsonObject, ownField, setOwnField } from "../../protocols/json-value";
-import type { JsonObject, JsonValue } from "../../protocols/json-value";
+import { isJsonObject, ownField, setOwnField } from "../protocols/json-value";
+import type { JsonObject, JsonValue } from "../protocols/json-value";
 import type { ShadowMetadata, ShadowMetadataNode, ShadowState, ShadowStatePatch } from "./shadow-types";
 
 const SECTIONS = ["desired", "reported"] as const;

@@ -1,6 +1,6 @@
-import type { DeviceObject } from "../durable-objects/device/device-object";
-import type { ChannelObject } from "../durable-objects/channel/channel-object";
-import type { AppSessionObject } from "../durable-objects/app/app-session-object";
+import type { DeviceObject } from "./device/device-object";
+import type { ChannelObject } from "./channel/channel-object";
+import type { AppSessionObject } from "./app/app-session-object";
 
 /**
  * The Worker's bindings, as declared in `wrangler.toml` (vars, D1, R2, Durable Objects) plus the

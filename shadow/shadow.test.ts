@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { applyShadow, deltaOf, validateShadowName } from "./shadow";
 import type { ShadowDocument, ShadowRecord, ShadowRequest, ShadowResult } from "./shadow";
-import type { JsonObject, JsonValue } from "../../protocols/json-value";
+import type { JsonObject, JsonValue } from "../protocols/json-value";
 
 const T0 = 1_591_057_529_000; // ms; AWS's example timestamp 1591057529 s
 const S0 = 1_591_057_529;

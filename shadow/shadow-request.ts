@@ -3,8 +3,8 @@
  * the wire (MQTT payload, HTTP body, JSON message), so everything is checked at run time even
  * when the static type says it is fine.
  */
-import { isJsonObject, jsonDepth, ownField, utf8ByteLength } from "../../protocols/json-value";
-import type { JsonObject, JsonValue } from "../../protocols/json-value";
+import { isJsonObject, jsonDepth, ownField, utf8ByteLength } from "../protocols/json-value";
+import type { JsonObject, JsonValue } from "../protocols/json-value";
 import { SHADOW_ERRORS, shadowError, tooDeepMessage } from "./shadow-limits";
 import type { ShadowLimits } from "./shadow-limits";
 import type { ShadowErrorBody, ShadowOp, ShadowRequest, ShadowStatePatch } from "./shadow-types";

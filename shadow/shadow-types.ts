@@ -5,7 +5,7 @@
  *
  * Timestamps inside documents and bodies are epoch **seconds** (integers), as in AWS IoT.
  */
-import type { JsonObject } from "../../protocols/json-value";
+import type { JsonObject } from "../protocols/json-value";
 
 /**
  * Metadata of one state node: `{ timestamp }` for a scalar, an array of per-element metadata for
