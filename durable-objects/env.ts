@@ -14,6 +14,8 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Key that signs OAuth access tokens; derived from ADMIN_TOKEN when unset. */
   JWT_SECRET?: string;
+  /** Seconds an MQTT socket may stay open before its CONNECT arrives (default 10). */
+  MQTT_CONNECT_TIMEOUT_SECONDS?: string;
   DB: D1Database;
   FIRMWARE: R2Bucket;
   DEVICE: DurableObjectNamespace<DeviceObject>;

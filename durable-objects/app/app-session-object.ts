@@ -10,14 +10,16 @@ import type { Env } from "../env";
 import { appPolicy, type Message } from "../../protocols/mqtt";
 import { DeviceStore } from "../device/store";
 import { MqttHost } from "../device/mqtt-host";
-import { acceptMqttSocket, closeQuietly, mqttAttachment, type Attachment } from "../device/sockets";
+import { acceptMqttSocket, closeQuietly, mqttAttachment, type Attachment, type MqttAttachment } from "../device/sockets";
 import { deviceConfig } from "../device/config";
+import { AlarmScheduler } from "../shared/alarms";
 
 const COMMANDS = /^devices\/([A-Za-z0-9_.:-]{1,128})\/commands(?:\/|$)/;
 
 export class AppSessionObject extends DurableObject<Env> {
   private readonly store: DeviceStore;
   private readonly mqtt: MqttHost;
+  private readonly alarms: AlarmScheduler;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -25,7 +27,7 @@ export class AppSessionObject extends DurableObject<Env> {
     this.store.migrate();
     const session = () => this.ctx.id.name ?? this.store.getMeta<string>("session") ?? "";
     const scopes = () => this.store.getMeta<string[]>("scopes") ?? [];
-    let alarmAt: number | null = null;
+    const alarms = (this.alarms = new AlarmScheduler(ctx.storage));
     this.mqtt = new MqttHost({
       get deviceId() {
         return session().split("/").slice(1).join("/");
@@ -33,7 +35,6 @@ export class AppSessionObject extends DurableObject<Env> {
       store: this.store,
       limits: deviceConfig(env as unknown as Record<string, unknown>).mqtt,
       sockets: () => this.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
-      checkPassword: async () => false,
       closeOtherProtocols: () => undefined,
       presence: () => undefined,
       context: () => ({ policy: appPolicy(scopes()), variables: {} }),
@@ -51,11 +52,7 @@ export class AppSessionObject extends DurableObject<Env> {
         await this.env.DB.prepare("DELETE FROM app_subscriptions WHERE session_id = ? AND filter = ?").bind(session(), filter).run();
       },
       retained: async () => [],
-      scheduleAlarm: async (at) => {
-        if (at === null || (alarmAt !== null && alarmAt > Date.now() && alarmAt <= at)) return;
-        await this.ctx.storage.setAlarm(at);
-        alarmAt = at;
-      },
+      scheduleAlarm: (at) => alarms.set("mqtt", at),
     });
   }
 
@@ -65,7 +62,10 @@ export class AppSessionObject extends DurableObject<Env> {
     if (!this.ctx.id.name && session) this.store.setMeta("session", session);
     const scopes: unknown = JSON.parse(request.headers.get("x-umbra-scopes") ?? "[]");
     this.store.setMeta("scopes", Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : []);
-    return acceptMqttSocket(this.ctx, mqttAttachment(request, [], []), request);
+    const attachment = mqttAttachment(request, []);
+    // An OAuth access token ends the session's connection when it expires.
+    if (attachment.expiresAt !== undefined) await this.alarms.set("credential", attachment.expiresAt);
+    return acceptMqttSocket(this.ctx, attachment, request);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -87,7 +87,22 @@ export class AppSessionObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarms.fired();
     await this.mqtt.onAlarm();
+    const now = Date.now();
+    const expiry = (a: MqttAttachment) => a.expiresAt !== undefined && a.expiresAt <= now;
+    await this.mqtt.revoke(0x87, false, expiry);
+    const live = this.ctx.getWebSockets("mqtt").map((ws) => (ws.deserializeAttachment() as MqttAttachment | null)?.expiresAt ?? Infinity);
+    const next = Math.min(...live.filter((t) => t > now));
+    if (Number.isFinite(next)) await this.alarms.set("credential", next);
+  }
+
+  /**
+   * The credential that owns this session was revoked (or expired for good): the connection
+   * ends (v5 DISCONNECT 0x87) and so does the session, with its subscriptions.
+   */
+  async revoke(reason: "revoked" | "expired"): Promise<void> {
+    await this.mqtt.revoke(0x87, reason === "revoked");
   }
 
   /** A device's message matching one of this session's filters. */

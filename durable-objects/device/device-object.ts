@@ -15,7 +15,9 @@ import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
 import { openDeltas, runShadow, type ShadowOutcome } from "./shadow-service";
 import { handleJsonFrame, jsonPushes } from "./json-device";
 import type { ShadowDocument } from "../../shadow/shadow";
-import { acceptMqttSocket, closeQuietly, deviceSockets, mqttAttachment, type Attachment, type DeviceProtocol } from "./sockets";
+import { acceptMqttSocket, closeQuietly, credentialOf, deviceSockets, mqttAttachment, type Attachment, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
+import { AlarmScheduler } from "../shared/alarms";
+import { CredentialWatch } from "./credential-watch";
 import { readPresence, statusOf, type DeviceStatus, type Presence } from "./presence";
 import { MqttHost } from "./mqtt-host";
 import { mqttServices, shadowMessages } from "./mqtt-routing";
@@ -60,6 +62,8 @@ export class DeviceObject extends DurableObject<Env> {
   private readonly apps: AppFanout;
   /** MQTT telemetry, written in one transaction per batch before its PUBACKs leave. */
   private readonly telemetryCommit: GroupCommit<TelemetryRow>;
+  private readonly alarms: AlarmScheduler;
+  private readonly credentials: CredentialWatch;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastSeen = 0;
 
@@ -69,6 +73,8 @@ export class DeviceObject extends DurableObject<Env> {
     this.config = deviceConfig(env as unknown as Record<string, unknown>);
     this.store.migrate();
     this.apps = new AppFanout(env);
+    this.alarms = new AlarmScheduler(ctx.storage);
+    this.credentials = new CredentialWatch(this.store, this.alarms, (id, why) => this.endConnections((a) => a.credentialId === id, why));
     this.telemetryCommit = new GroupCommit((rows) => ctx.storage.transactionSync(() => this.storeTelemetry(rows)));
     const self = this;
     this.mqtt = new MqttHost(
@@ -84,6 +90,7 @@ export class DeviceObject extends DurableObject<Env> {
         telemetry: (rows) => this.storeTelemetry(rows),
         telemetryBatched: (rows) => this.telemetryCommit.add(rows),
         presence: (connected, remote) => this.markPresence(connected, "mqtt", remote),
+        alarms: this.alarms,
         closeJsonSockets: () => this.closeJsonSockets(),
       }),
     );
@@ -119,7 +126,7 @@ export class DeviceObject extends DurableObject<Env> {
     const now = Date.now();
     const remote = request.headers.get("x-umbra-remote") || null;
     this.ctx.acceptWebSocket(pair[1], ["device"]);
-    pair[1].serializeAttachment({ role: "device", protocol, connectedAt: now, remote } satisfies Attachment);
+    pair[1].serializeAttachment({ role: "device", protocol, connectedAt: now, remote, ...credentialOf(request) } satisfies Attachment);
     this.markPresence(true, protocol, remote);
     // Beyond AWS: the open delta reaches the device at once, no GET needed.
     for (const { name, delta } of openDeltas(this.store, now)) this.send(pair[1], shadowDelta(name, delta));
@@ -128,7 +135,7 @@ export class DeviceObject extends DurableObject<Env> {
   }
 
   private acceptMqtt(request: Request): Response {
-    const attachment = mqttAttachment(request, jsonList(request.headers.get("x-umbra-token-hashes")), jsonList(request.headers.get("x-umbra-channels")));
+    const attachment = mqttAttachment(request, jsonList(request.headers.get("x-umbra-channels")));
     return acceptMqttSocket(this.ctx, attachment, request);
   }
 
@@ -185,7 +192,9 @@ export class DeviceObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarms.fired();
     await this.mqtt.onAlarm();
+    await this.credentials.onAlarm(Date.now());
   }
 
   private async onSocketGone(ws: WebSocket): Promise<void> {
@@ -251,9 +260,36 @@ export class DeviceObject extends DurableObject<Env> {
     await this.mqtt.deliver(messages);
   }
 
-  /** Closes every device socket (the device was disabled). */
+  /** Ends every connection of the device (it was disabled): MQTT DISCONNECT 0x98, JSON `error` + 4403, CoAP Abort. */
   async disconnect(reason: string): Promise<void> {
-    for (const ws of [...deviceSockets(this.ctx), ...this.ctx.getWebSockets("mqtt")]) closeQuietly(ws, 4403, reason);
+    await this.endConnections(() => true, "disabled", reason);
+  }
+
+  /**
+   * A credential of this device was revoked (`at` null) or ends at `at` (rotation grace):
+   * every connection opened with it ends then, on every protocol.
+   */
+  async credentialRevoked(credentialId: string, at: number | null): Promise<void> {
+    await this.credentials.expire(credentialId, at);
+  }
+
+  /**
+   * Ends the connections whose credential `matches`, each in its protocol's terms: MQTT
+   * DISCONNECT 0x87 (0x98 when disabled) on v5, the close on 3.1.1; a JSON device gets
+   * `error` then close 4401 (4403 disabled); a CoAP link closes with the same code and the
+   * edge answers the device with an Abort.
+   */
+  private async endConnections(matches: (a: JsonAttachment | MqttAttachment) => boolean, why: "revoked" | "expired" | "disabled", detail?: string): Promise<void> {
+    const disabled = why === "disabled";
+    const code = disabled ? 4403 : 4401;
+    const message = detail ?? (disabled ? "the device was disabled" : `the credential was ${why}`);
+    for (const ws of deviceSockets(this.ctx)) {
+      const a = ws.deserializeAttachment() as JsonAttachment;
+      if (!matches(a)) continue;
+      this.send(ws, { type: "error", code: disabled ? "device_disabled" : `credential_${why}`, message });
+      closeQuietly(ws, code, message);
+    }
+    await this.mqtt.revoke(disabled ? 0x98 : 0x87, false, matches);
   }
 
   /** Erases everything the device had: called when the device is deleted from the registry. */

@@ -16,6 +16,7 @@ import {
   handlePacket,
   nextDeadline,
   protocolError,
+  revokeConnection,
   takeover,
   tick,
   touch,
@@ -41,6 +42,14 @@ interface Outgoing {
   version: number;
   ready: Promise<void> | null;
   close: number | null;
+}
+
+/** The WebSocket close code for an MQTT reason code (the edge passes it on to the client). */
+function closeCodeOf(reasonCode: number): number {
+  if (reasonCode < 0x80 || reasonCode === 0x8e) return 1000;
+  // Not authorized, banned, administrative action: a policy close, not a protocol error.
+  if (reasonCode === 0x87 || reasonCode === 0x8a || reasonCode === 0x98) return 1008;
+  return 1002;
 }
 
 export class MqttHost {
@@ -137,20 +146,17 @@ export class MqttHost {
 
   private async onConnect(ws: WebSocket, att: MqttAttachment, p: ConnectPacket): Promise<void> {
     const now = Date.now();
-    const ok = att.mqtt.relayed || (await this.svc.checkPassword(p.password, att.mqtt.hashes));
     const ctx = this.context(att);
-    if (ok) {
-      // One live connection per device: the older MQTT socket gets DISCONNECT 0x8E, others a notice.
-      const old = this.current();
-      if (old && old !== ws) await this.apply(old, takeover(this.session(), now));
-      this.svc.closeOtherProtocols();
-    }
-    // A relayed connection's keep-alive is enforced by the Worker that holds the socket and
-    // answers its PINGREQs; the session here must not time it out.
-    const packet = att.mqtt.relayed ? { ...p, keepAlive: 0 } : p;
-    const r = connect(this.session(), packet, ok ? { ok: true } : { ok: false, reason: "bad-credentials" }, ctx, now);
+    // The edge Worker authenticated CONNECT before opening this link. One live connection per
+    // device: the older MQTT connection gets DISCONNECT 0x8E, other protocols a notice.
+    const old = this.current();
+    if (old && old !== ws) await this.apply(old, takeover(this.session(), now));
+    this.svc.closeOtherProtocols();
+    // Keep-alive is enforced by the edge, which holds the client's socket and answers its
+    // PINGREQs; the session here must not time it out.
+    const r = connect(this.session(), { ...p, keepAlive: 0 }, { ok: true }, ctx, now);
     if (r.state.connected) {
-      att.mqtt = { ...att.mqtt, stage: "connected", version: p.protocolVersion, hashes: [] };
+      att.mqtt = { ...att.mqtt, stage: "connected", version: p.protocolVersion };
       ws.serializeAttachment(att);
       this.svc.store.setMeta(CHANNELS_KEY, att.mqtt.channels);
       this.svc.presence(true, att.remote);
@@ -203,6 +209,24 @@ export class MqttHost {
     return this.run(async () => {
       if (!this.svc.store.getMeta<SessionState>(SESSION_KEY) && !this.state) return;
       await this.apply(this.current(), tick(this.session(), Date.now()));
+    });
+  }
+
+  /**
+   * Ends the current connection if `matches` its attachment (its credential was revoked or
+   * expired, or the client was disabled): v5 DISCONNECT `reasonCode`, then the close; with
+   * `end`, the session is dropped too. Resolves true when a connection was ended.
+   */
+  revoke(reasonCode: number, end: boolean, matches: (att: MqttAttachment) => boolean = () => true): Promise<boolean> {
+    return this.run(async () => {
+      const ws = this.current();
+      const att = ws ? (ws.deserializeAttachment() as MqttAttachment) : null;
+      if (!ws || !att || !matches(att)) {
+        if (end && (this.state ?? this.svc.store.getMeta<SessionState>(SESSION_KEY))?.exists) await this.apply(null, revokeConnection(this.session(), reasonCode, Date.now(), true));
+        return false;
+      }
+      await this.apply(ws, revokeConnection(this.session(), reasonCode, Date.now(), end));
+      return true;
     });
   }
 
@@ -315,7 +339,7 @@ export class MqttHost {
 
   private flushOutgoing(ws: WebSocket, item: Outgoing): void {
     this.send(ws, item.packets, item.version);
-    if (item.close !== null) closeQuietly(ws, item.close < 0x80 ? 1000 : 1002, `mqtt 0x${item.close.toString(16)}`);
+    if (item.close !== null) closeQuietly(ws, closeCodeOf(item.close), `mqtt 0x${item.close.toString(16)}`);
   }
 
   private send(ws: WebSocket, packets: MqttPacket[], version: number): void {

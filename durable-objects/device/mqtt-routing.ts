@@ -11,6 +11,7 @@ import type { ChannelObject } from "../channel/channel-object";
 import { decode as decodeCbor } from "../../wasm/src/worker";
 import { routeTopic, shadowPublications } from "./mqtt-topics";
 import type { MqttServices } from "./mqtt-services";
+import type { AlarmScheduler } from "../shared/alarms";
 import type { ShadowOutcome } from "./shadow-service";
 import type { DeviceStore, TelemetryRow } from "./store";
 
@@ -30,6 +31,7 @@ export interface DeviceInternals {
   telemetryBatched(rows: TelemetryRow[]): Promise<void>;
   presence(connected: boolean, remote: string | null): void;
   closeJsonSockets(): void;
+  readonly alarms: AlarmScheduler;
 }
 
 /** Turns a shadow outcome into the MQTT messages the device's own session should receive. */
@@ -66,14 +68,8 @@ export function telemetryFromPayload(payload: Uint8Array, key: string | null, no
   return { ts: now, data: { [key]: value } as JsonObject };
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** The services of the MQTT host, backed by the object. */
 export function mqttServices(o: DeviceInternals): MqttServices {
-  let alarmAt: number | null = null;
   // One stub per channel: calls through one stub arrive in order, so a device's messages keep theirs.
   const stubs = new Map<string, DurableObjectStub<ChannelObject>>();
   const channel = (id: string) => {
@@ -88,17 +84,6 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     store: o.store,
     limits: o.mqttLimits,
     sockets: () => o.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
-    checkPassword: async (password, hashes) => {
-      if (!password || hashes.length === 0) return false;
-      const given = encoder.encode(await sha256Hex(password));
-      let ok = false;
-      // Compare with every live hash, in constant time each, without stopping early.
-      for (const h of hashes) {
-        const want = encoder.encode(h);
-        if (want.byteLength === given.byteLength && crypto.subtle.timingSafeEqual(want, given)) ok = true;
-      }
-      return ok;
-    },
     closeOtherProtocols: () => o.closeJsonSockets(),
     presence: (connected, remote) => o.presence(connected, remote),
     route: async (message, self) => {
@@ -145,19 +130,6 @@ export function mqttServices(o: DeviceInternals): MqttServices {
       const id = channelOfFilter(filter);
       return id ? ((await channel(id).retained(filter)) as Message[]) : [];
     },
-    scheduleAlarm: async (at) => {
-      // Deadlines mostly move later (keep-alive follows activity): an earlier alarm already set
-      // is kept, and the alarm handler reschedules. One storage call per change, not per message.
-      if (at === null) return;
-      const now = Date.now();
-      if (alarmAt !== null && alarmAt > now && alarmAt <= at) return;
-      const current = await o.ctx.storage.getAlarm();
-      if (current !== null && current > now && current <= at) {
-        alarmAt = current;
-        return;
-      }
-      await o.ctx.storage.setAlarm(at);
-      alarmAt = at;
-    },
+    scheduleAlarm: (at) => o.alarms.set("mqtt", at),
   };
 }

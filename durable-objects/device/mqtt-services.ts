@@ -9,8 +9,6 @@ export interface MqttServices {
   readonly limits: Partial<SessionLimits>;
   /** The device's MQTT sockets. */
   sockets(): WebSocket[];
-  /** Whether the CONNECT password is one of the device's live tokens (by SHA-256, constant time). */
-  checkPassword(password: Uint8Array | undefined, hashes: readonly string[]): Promise<boolean>;
   /** Closes the device's JSON and CoAP connections (an MQTT session took over). */
   closeOtherProtocols(): void;
   /** Presence changed. */

@@ -86,7 +86,7 @@ export class CoapBridge {
     const stub = deviceStub(this.env, p.deviceId);
     const res = await stub.fetch(
       new Request("https://device/connect/json", {
-        headers: { upgrade: "websocket", "x-umbra-device": p.deviceId, "x-umbra-protocol": "coap", "x-umbra-remote": this.remote },
+        headers: { upgrade: "websocket", "x-umbra-device": p.deviceId, "x-umbra-credential": p.credentialId, "x-umbra-protocol": "coap", "x-umbra-remote": this.remote },
       }),
     );
     const link = res.webSocket;

@@ -135,3 +135,18 @@ export const appSubscriptions = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.sessionId, t.filter] })],
 );
+
+/**
+ * MQTT app sessions by the credential that opened them, so revoking an API key or OAuth client
+ * can end every live session it holds (`owner` is `key:<id>`, `client:<id>` or `admin`).
+ */
+export const appSessions = sqliteTable(
+  "app_sessions",
+  {
+    sessionId: text("session_id").primaryKey(),
+    owner: text("owner").notNull(),
+    createdAt: createdAt(),
+    connectedAt: integer("connected_at").notNull(),
+  },
+  (t) => [index("app_sessions_owner").on(t.owner)],
+);

@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
 import { DeviceParams, jsonBody, jsonResponse } from "./schemas";
 import { getDevice } from "../registry/devices";
+import { deviceStub } from "../objects";
 import {
   addIdentity,
   credentialView,
@@ -72,6 +73,8 @@ credentials.openapi(
     // The body is optional: with none, the old credential ends at once.
     const body: { grace_seconds?: number } = c.req.valid("json") ?? {};
     const { fresh, old } = await rotateCredential(c.env, id, credId, body.grace_seconds ?? 0);
+    // Live connections opened with the old token end when its grace runs out (now, without one).
+    await deviceStub(c.env, id).credentialRevoked(credId, old.expires_at === null ? null : Date.parse(old.expires_at));
     return c.json({ credential: { ...credentialView(fresh.row), token: fresh.token }, previous: old }, 201);
   },
 );
@@ -87,6 +90,7 @@ credentials.openapi(
   async (c) => {
     const { id, credId } = c.req.valid("param");
     const revoked = await revokeCredential(c.env, id, credId);
+    await deviceStub(c.env, id).credentialRevoked(credId, null);
     return c.json(revoked, 200);
   },
 );
@@ -140,6 +144,7 @@ credentials.openapi(
   async (c) => {
     const { id, fingerprint } = c.req.valid("param");
     await removeIdentity(c.env, id, fingerprint);
+    await deviceStub(c.env, id).credentialRevoked(`x509:${fingerprint.replace(/:/g, "").toLowerCase()}`, null);
     return c.body(null, 204);
   },
 );
