@@ -17,7 +17,8 @@ export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), "umbra-e2e-"));
   const token = randomBytes(32).toString("base64url");
   const envFile = join(dir, "vars.env");
-  writeFileSync(envFile, `ADMIN_TOKEN="${token}"\n`);
+  // A short CONNECT timeout so the pre-authentication test does not wait the default 10 s.
+  writeFileSync(envFile, `ADMIN_TOKEN="${token}"\nMQTT_CONNECT_TIMEOUT_SECONDS="2"\n`);
   const persistTo = join(dir, "state");
   applyMigrations(persistTo);
   const hub = await startWrangler({ port: await freePort(), persistTo, envFile });
