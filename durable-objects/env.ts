@@ -1,5 +1,5 @@
 import type { DeviceObject } from "./device/device-object";
-import type { ChannelObject } from "./channel/channel-object";
+import type { TopicObject } from "./topic/topic-object";
 import type { AppSessionObject } from "./app/app-session-object";
 
 /**
@@ -14,11 +14,15 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Key that signs OAuth access tokens; derived from ADMIN_TOKEN when unset. */
   JWT_SECRET?: string;
+  /** Shards of each tenant's topic space (default 16; fixed for the life of a deployment). */
+  TOPIC_SHARDS?: string;
+  /** `"true"`: MQTT clients may connect without credentials to a sandbox of the open topic space. */
+  MQTT_ANONYMOUS?: string;
   /** Seconds an MQTT socket may stay open before its CONNECT arrives (default 10). */
   MQTT_CONNECT_TIMEOUT_SECONDS?: string;
   DB: D1Database;
   FIRMWARE: R2Bucket;
   DEVICE: DurableObjectNamespace<DeviceObject>;
-  CHANNEL: DurableObjectNamespace<ChannelObject>;
+  TOPIC: DurableObjectNamespace<TopicObject>;
   APP_SESSION: DurableObjectNamespace<AppSessionObject>;
 }

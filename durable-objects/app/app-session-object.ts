@@ -1,20 +1,24 @@
 /**
- * AppSessionObject: one per MQTT app session (`idFromName("<app>/<clientId>")`). An app
- * (user name `app`, an API key or OAuth token as password) subscribes across devices by scope:
- * its filters go into the fleet index (D1 `app_subscriptions`) that device objects cache, and
- * devices send matching messages straight here — no object sits on every message's path.
- * With `commands:write` it publishes to `devices/<id>/commands/...`, delivered to that device.
+ * AppSessionObject: one per MQTT app session (`idFromName("<owner>/<clientId>")`). An app
+ * (user name `app`, an API key or OAuth token as password) subscribes across devices as its
+ * scopes allow: its filters are registered in the topic shards before the SUBACK, and
+ * publishers deliver matching messages straight here — no object sits on every message's
+ * path. It publishes to devices' topics (commands, delivered through the device's object)
+ * and to shared topics (channels, the open topic space) through their shards.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { appPolicy, type Message } from "../../protocols/mqtt";
+import { logText } from "../../protocols/log-text";
 import { DeviceStore } from "../device/store";
 import { MqttHost } from "../device/mqtt-host";
 import { acceptMqttSocket, closeQuietly, mqttAttachment, type Attachment, type MqttAttachment } from "../device/sockets";
 import { deviceConfig } from "../device/config";
 import { AlarmScheduler } from "../shared/alarms";
-
-const COMMANDS = /^devices\/([A-Za-z0-9_.:-]{1,128})\/commands(?:\/|$)/;
+import { GroupCommit } from "../shared/group-commit";
+import { ShardClient } from "../routing/shard-client";
+import { appSession } from "../routing/sessions";
+import { topicClass } from "../topic/shards";
 
 export class AppSessionObject extends DurableObject<Env> {
   private readonly store: DeviceStore;
@@ -28,9 +32,20 @@ export class AppSessionObject extends DurableObject<Env> {
     const session = () => this.ctx.id.name ?? this.store.getMeta<string>("session") ?? "";
     const scopes = () => this.store.getMeta<string[]>("scopes") ?? [];
     const alarms = (this.alarms = new AlarmScheduler(ctx.storage));
+    const shards = new ShardClient(env, "default");
+    // One batch per target device: calls through one stub arrive in order.
+    const devices = new Map<string, GroupCommit<Message>>();
+    const toDevice = (id: string, m: Message) => {
+      let batch = devices.get(id);
+      if (!batch) devices.set(id, (batch = new GroupCommit((items) => env.DEVICE.get(env.DEVICE.idFromName(id)).deliverMessages(items))));
+      return batch.add([m]);
+    };
     this.mqtt = new MqttHost({
       get deviceId() {
         return session().split("/").slice(1).join("/");
+      },
+      get address() {
+        return appSession(session());
       },
       store: this.store,
       limits: deviceConfig(env as unknown as Record<string, unknown>).mqtt,
@@ -39,24 +54,19 @@ export class AppSessionObject extends DurableObject<Env> {
       presence: () => undefined,
       context: () => ({ policy: appPolicy(scopes()), variables: {} }),
       route: async (message) => {
-        const m = COMMANDS.exec(message.topic);
-        if (!m?.[1]) return { reason: 0x87 };
-        const device = this.env.DEVICE.get(this.env.DEVICE.idFromName(m[1]));
-        await device.deliverMessage({ ...message, origin: `app:${session()}` });
-        return { reason: 0 };
+        const c = topicClass(message.topic);
+        if (c.kind === "device") return { reason: 0, durable: toDevice(c.deviceId, message) };
+        if (c.kind === "shared") return { reason: 0, durable: shards.publish(message) };
+        return { reason: 0x87 };
       },
-      subscribe: async (filter) => {
-        await this.env.DB.prepare("INSERT OR IGNORE INTO app_subscriptions (session_id, filter) VALUES (?, ?)").bind(session(), filter).run();
-      },
-      unsubscribe: async (filter) => {
-        await this.env.DB.prepare("DELETE FROM app_subscriptions WHERE session_id = ? AND filter = ?").bind(session(), filter).run();
-      },
-      retained: async () => [],
+      subscribe: (filters) => shards.subscribe(appSession(session()), filters),
+      unsubscribe: (filters) => shards.unsubscribe(appSession(session()), filters),
+      retained: (filter) => shards.retained(filter),
       scheduleAlarm: (at) => alarms.set("mqtt", at),
     });
   }
 
-  /** Accepts the relayed socket of an authenticated app (the Worker checked the credential). */
+  /** Accepts the link of an authenticated app (the edge Worker checked the credential). */
   override async fetch(request: Request): Promise<Response> {
     const session = request.headers.get("x-umbra-session") ?? "";
     if (!this.ctx.id.name && session) this.store.setMeta("session", session);
@@ -72,7 +82,7 @@ export class AppSessionObject extends DurableObject<Env> {
     try {
       await this.mqtt.onMessage(ws, message);
     } catch (err) {
-      console.error(`AppSessionObject ${this.ctx.id.name ?? ""}:`, err instanceof Error ? err.message : String(err));
+      console.error(`AppSessionObject ${logText(this.ctx.id.name ?? "")}:`, err instanceof Error ? err.message : String(err));
       closeQuietly(ws, 1011, "internal error");
     }
   }
@@ -105,8 +115,8 @@ export class AppSessionObject extends DurableObject<Env> {
     await this.mqtt.revoke(0x87, reason === "revoked");
   }
 
-  /** A device's message matching one of this session's filters. */
-  async deliverMessage(message: Message): Promise<void> {
-    await this.mqtt.deliver([message]);
+  /** Messages matching this session's subscriptions, in order; resolves once stored. */
+  async deliverMessages(messages: Message[]): Promise<void> {
+    await this.mqtt.deliver(messages);
   }
 }

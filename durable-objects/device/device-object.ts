@@ -21,8 +21,11 @@ import { CredentialWatch } from "./credential-watch";
 import { readPresence, statusOf, type DeviceStatus, type Presence } from "./presence";
 import { MqttHost } from "./mqtt-host";
 import { mqttServices, shadowMessages } from "./mqtt-routing";
-import { AppFanout } from "./app-fanout";
-import { GroupCommit } from "./group-commit";
+import { GroupCommit } from "../shared/group-commit";
+import { ShardClient } from "../routing/shard-client";
+import { OwnTopics } from "./own-topics";
+import type { ShardSubscription } from "../topic/store";
+import { topicClass } from "../topic/shards";
 
 export type { DeviceStatus } from "./presence";
 
@@ -54,14 +57,17 @@ function jsonList(header: string | null): string[] {
   }
 }
 
+const encoder = new TextEncoder();
+
 export class DeviceObject extends DurableObject<Env> {
   private readonly store: DeviceStore;
   private readonly config: DeviceConfig;
   private readonly sse = new SseClients();
   private readonly mqtt: MqttHost;
-  private readonly apps: AppFanout;
+  private readonly shards: ShardClient;
+  private readonly own: OwnTopics;
   /** MQTT telemetry, written in one transaction per batch before its PUBACKs leave. */
-  private readonly telemetryCommit: GroupCommit<TelemetryRow>;
+  private readonly telemetryCommit: GroupCommit<{ row: TelemetryRow; message: Message }>;
   private readonly alarms: AlarmScheduler;
   private readonly credentials: CredentialWatch;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
@@ -72,10 +78,18 @@ export class DeviceObject extends DurableObject<Env> {
     this.store = new DeviceStore(ctx.storage.sql);
     this.config = deviceConfig(env as unknown as Record<string, unknown>);
     this.store.migrate();
-    this.apps = new AppFanout(env);
     this.alarms = new AlarmScheduler(ctx.storage);
+    this.shards = new ShardClient(env, "default");
+    this.own = new OwnTopics(env, ctx.storage.sql, () => this.deviceId, this.shards, this.alarms);
     this.credentials = new CredentialWatch(this.store, this.alarms, (id, why) => this.endConnections((a) => a.credentialId === id, why));
-    this.telemetryCommit = new GroupCommit((rows) => ctx.storage.transactionSync(() => this.storeTelemetry(rows)));
+    this.telemetryCommit = new GroupCommit((items) =>
+      ctx.storage.transactionSync(() =>
+        this.storeTelemetry(
+          items.map((i) => i.row),
+          items.map((i) => i.message),
+        ),
+      ),
+    );
     const self = this;
     this.mqtt = new MqttHost(
       mqttServices({
@@ -87,8 +101,10 @@ export class DeviceObject extends DurableObject<Env> {
         ctx,
         mqttLimits: this.config.mqtt,
         shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
-        telemetry: (rows) => this.storeTelemetry(rows),
-        telemetryBatched: (rows) => this.telemetryCommit.add(rows),
+        telemetryBatched: (items) => this.telemetryCommit.add(items),
+        selfDeliver: (messages) => this.selfDeliver(messages),
+        own: this.own,
+        shards: this.shards,
         presence: (connected, remote) => this.markPresence(connected, "mqtt", remote),
         alarms: this.alarms,
         closeJsonSockets: () => this.closeJsonSockets(),
@@ -172,6 +188,7 @@ export class DeviceObject extends DurableObject<Env> {
     if (a?.role !== "device") return;
     this.lastSeen = Date.now();
     try {
+      await this.own.ready();
       if (a.protocol === "mqtt") return await this.mqtt.onMessage(ws, message);
       for (const reply of handleJsonFrame(this.jsonHost(), message, this.config.maxMessageBytes, this.lastSeen)) this.send(ws, reply);
     } catch (err) {
@@ -195,6 +212,7 @@ export class DeviceObject extends DurableObject<Env> {
     this.alarms.fired();
     await this.mqtt.onAlarm();
     await this.credentials.onAlarm(Date.now());
+    await this.own.onAlarm();
   }
 
   private async onSocketGone(ws: WebSocket): Promise<void> {
@@ -219,6 +237,7 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Applies a shadow request (`{kind, state?, version?, clientToken?}`) from HTTP or CoAP. */
   async shadow(name: string, input: unknown): Promise<ShadowReply> {
+    await this.own.ready();
     const outcome = this.applyShadow(name, input, null);
     const r = outcome.response;
     return { status: r.status === "rejected" ? r.body.code : 200, body: r.body as unknown as Record<string, unknown> };
@@ -236,6 +255,7 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Stores telemetry samples (from HTTP or a protocol at the edge) and streams them. */
   async ingestTelemetry(rows: TelemetryRow[]): Promise<number> {
+    await this.own.ready();
     this.storeTelemetry(rows);
     return rows.length;
   }
@@ -250,14 +270,30 @@ export class DeviceObject extends DurableObject<Env> {
     return this.store.latest();
   }
 
-  /** A message for this device's MQTT session (an app's command); resolves once it is stored. */
-  async deliverMessage(message: Message): Promise<void> {
-    await this.mqtt.deliver([message]);
+  /**
+   * Messages for this device, in order; resolves once stored. Those on the device's own topics
+   * were published to it (an app's command): they also go to every session subscribed to
+   * them. The rest are for its session's subscriptions (a shard's or another device's fan-out).
+   */
+  async deliverMessages(messages: Message[]): Promise<void> {
+    await this.own.ready();
+    const id = this.deviceId;
+    const mine = messages.filter((m) => {
+      const c = topicClass(m.topic);
+      return c.kind === "device" && c.deviceId === id;
+    });
+    if (mine.length) this.own.publish(mine);
+    await this.mqtt.deliver(messages);
   }
 
-  /** Messages for this device's MQTT session, in order (channel fan-out); resolves once stored. */
-  async deliverMessages(messages: Message[]): Promise<void> {
-    await this.mqtt.deliver(messages);
+  /** The device's channel memberships changed: live MQTT sessions follow at once. */
+  async channelsChanged(channels: string[]): Promise<void> {
+    await this.mqtt.channelsChanged(channels);
+  }
+
+  /** The topic shard's push: the sessions subscribed to this device's topics changed. */
+  async routesChanged(subs: ShardSubscription[]): Promise<void> {
+    this.own.changed(subs);
   }
 
   /** Ends every connection of the device (it was disabled): MQTT DISCONNECT 0x98, JSON `error` + 4403, CoAP Abort. */
@@ -295,6 +331,8 @@ export class DeviceObject extends DurableObject<Env> {
   /** Erases everything the device had: called when the device is deleted from the registry. */
   async wipe(): Promise<void> {
     for (const ws of this.ctx.getWebSockets()) closeQuietly(ws, 4404, "device deleted");
+    await this.mqtt.revoke(0x98, true);
+    await this.shards.deviceShard(this.deviceId).unlisten(this.deviceId);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.mqtt.reset();
@@ -321,7 +359,7 @@ export class DeviceObject extends DurableObject<Env> {
     else if (messages.length) void this.mqtt.deliver(messages);
     const r = o.response;
     if (r.status !== "accepted" || r.op === "get") return o;
-    this.toApps(shadowMessages(this.deviceId, o, false));
+    this.own.publish(shadowMessages(this.deviceId, o, false));
     const now = Date.now();
     this.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
     for (const e of o.events) this.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
@@ -330,17 +368,22 @@ export class DeviceObject extends DurableObject<Env> {
     return o;
   }
 
-  private storeTelemetry(rows: TelemetryRow[]): void {
+  /**
+   * Stores telemetry, streams it, and publishes it on the device's telemetry topic: MQTT
+   * messages as the device sent them, samples from other protocols as `{"ts","data"}` JSON.
+   */
+  private storeTelemetry(rows: TelemetryRow[], messages?: Message[]): void {
     const now = Date.now();
     this.store.insertTelemetry(rows, this.config.telemetryMaxRows, this.config.telemetryMaxAgeMs, now);
     for (const row of rows) this.emit("telemetry", row, now);
     const topic = `devices/${this.deviceId}/telemetry`;
-    this.toApps(rows.map((row) => ({ topic, payload: new TextEncoder().encode(JSON.stringify(row)), qos: 1, retain: false })));
+    this.own.publish(messages ?? rows.map((row) => ({ topic, payload: encoder.encode(JSON.stringify(row)), qos: 1, retain: false })));
   }
 
-  /** Sends device messages to subscribed MQTT app sessions, after the write that made them. */
-  private toApps(messages: Message[]): void {
-    this.apps.publish(messages).catch((err: unknown) => console.error(`DeviceObject ${this.deviceId}: app fan-out:`, err instanceof Error ? err.message : String(err)));
+  /** Messages on the device's own topics for its own session, when it subscribed to them. */
+  private selfDeliver(messages: Message[]): void {
+    const wanted = messages.filter((m) => this.mqtt.wants(m.topic));
+    if (wanted.length) void this.mqtt.deliver(wanted);
   }
 
   private markPresence(connected: boolean, protocol: DeviceProtocol, remote: string | null): void {

@@ -16,9 +16,11 @@ import {
   handlePacket,
   nextDeadline,
   protocolError,
+  revalidate,
   revokeConnection,
   takeover,
   tick,
+  topicMatches,
   touch,
   type ConnectPacket,
   type Message,
@@ -29,6 +31,7 @@ import {
 } from "../../protocols/mqtt";
 import { closeQuietly, type MqttAttachment } from "./sockets";
 import { subscriptionChanges } from "./mqtt-subscriptions";
+import { logText } from "../../protocols/log-text";
 import type { MqttServices } from "./mqtt-services";
 
 const SESSION_KEY = "mqtt_session";
@@ -204,6 +207,31 @@ export class MqttHost {
     await this.apply(ws, deliver(this.session(), message, this.context(att), Date.now(), retainedFor ? { retainedFor } : {}));
   }
 
+  /**
+   * The device's channels changed (membership added or removed): the live connection's policy
+   * variables follow at once, and subscriptions the policy no longer allows are dropped (and
+   * unregistered from the shards), so a device removed from a channel stops receiving there.
+   */
+  channelsChanged(channels: string[]): Promise<void> {
+    return this.run(async () => {
+      this.svc.store.setMeta(CHANNELS_KEY, channels);
+      const ws = this.current();
+      if (ws) {
+        const att = ws.deserializeAttachment() as MqttAttachment;
+        att.mqtt = { ...att.mqtt, channels };
+        ws.serializeAttachment(att);
+      }
+      if (!(this.state ?? this.svc.store.getMeta<SessionState>(SESSION_KEY))?.exists) return;
+      await this.apply(null, revalidate(this.session(), this.svc.context(channels)));
+    });
+  }
+
+  /** Whether the session has a subscription that matches `topic` (cheap: the state in memory). */
+  wants(topic: string): boolean {
+    const state = this.session();
+    return state.exists && state.subscriptions.some((sub) => topicMatches(sub.filter, topic));
+  }
+
   /** Keep-alive, will delay and session expiry deadlines. */
   onAlarm(): Promise<void> {
     return this.run(async () => {
@@ -256,7 +284,7 @@ export class MqttHost {
       if (this.batching || (lazy && now - this.persistedActivity <= ACTIVITY_PERSIST_MS)) this.unsaved = true;
       else this.save(r.state);
     }
-    await this.syncSubscriptions(before, r.state);
+    const retained = await this.syncSubscriptions(before, r.state);
     const acks: MqttPacket[] = [];
     const durable: Promise<void>[] = [];
     const later: Message[] = [];
@@ -271,10 +299,10 @@ export class MqttHost {
           break;
         }
         case "deliverRetained":
-          for (const m of await this.svc.retained(e.filter)) later.push({ ...m, retain: true, origin: `retained:${e.filter}` });
+          for (const m of retained.get(e.filter) ?? (await this.svc.retained(e.filter))) later.push({ ...m, retain: true, origin: `retained:${e.filter}` });
           break;
         case "dropped":
-          console.warn(`DeviceObject ${this.svc.deviceId}: MQTT message on ${e.topic} dropped (${e.reason})`);
+          console.warn(`MQTT ${logText(this.svc.deviceId)}: message on ${logText(e.topic)} dropped (${e.reason})`);
           break;
         case "close":
           close = e.reasonCode;
@@ -284,7 +312,7 @@ export class MqttHost {
           break;
       }
     }
-    if (!ws) for (const d of durable) d.catch((err: unknown) => console.error(`MQTT ${this.svc.deviceId}: routing failed:`, err instanceof Error ? err.message : String(err)));
+    if (!ws) for (const d of durable) d.catch((err: unknown) => console.error(`MQTT ${logText(this.svc.deviceId)}: routing failed:`, err instanceof Error ? err.message : String(err)));
     if (ws) {
       if (close !== null) this.streams.delete(ws);
       const ready = durable.length === 0 ? null : Promise.all(durable).then(() => undefined);
@@ -292,7 +320,8 @@ export class MqttHost {
     }
     if (ended) {
       // The session is gone: so are its subscriptions wherever they were registered.
-      for (const sub of [...before.subscriptions, ...r.state.subscriptions]) await this.svc.unsubscribe(sub.filter);
+      const filters = [...new Set([...before.subscriptions, ...r.state.subscriptions].map((s) => s.filter))];
+      if (filters.length) await this.svc.unsubscribe(filters);
       this.svc.store.setMeta(SESSION_KEY, null);
       this.state = null;
     }
@@ -303,10 +332,12 @@ export class MqttHost {
     await this.svc.scheduleAlarm(this.state ? nextDeadline(this.state) : null);
   }
 
-  private async syncSubscriptions(before: SessionState, after: SessionState): Promise<void> {
+  /** Registers added filters and drops removed ones; the retained messages of the added ones. */
+  private async syncSubscriptions(before: SessionState, after: SessionState): Promise<Map<string, Message[]>> {
+    if (before.subscriptions === after.subscriptions) return new Map();
     const { added, removed } = subscriptionChanges(before.subscriptions, after.subscriptions);
-    for (const f of added) await this.svc.subscribe(f);
-    for (const f of removed) await this.svc.unsubscribe(f);
+    if (removed.length) await this.svc.unsubscribe(removed);
+    return added.length ? this.svc.subscribe(added) : new Map();
   }
 
   /**

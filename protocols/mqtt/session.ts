@@ -35,6 +35,7 @@ import { onPublish, onPubrel } from "./session-inbound";
 import { onPuback, onPubcomp, onPubrec } from "./session-outbound";
 import { result } from "./session-state";
 import { onSubscribe, onUnsubscribe } from "./session-subscribe";
+export { revalidate } from "./session-subscribe";
 import type { SessionContext, SessionResult, SessionState } from "./session-types";
 
 export { connect, refuseConnect, type ConnectRefusal } from "./session-connect";

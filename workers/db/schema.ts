@@ -122,21 +122,6 @@ export const channelMembers = sqliteTable(
 export type ChannelRow = typeof channels.$inferSelect;
 
 /**
- * What each MQTT app session subscribed to across devices. Device objects cache this table
- * (a fleet-wide index, refreshed every few seconds, never read per message) and send matching
- * telemetry and shadow messages straight to the app session's object.
- */
-export const appSubscriptions = sqliteTable(
-  "app_subscriptions",
-  {
-    sessionId: text("session_id").notNull(),
-    filter: text("filter").notNull(),
-    createdAt: createdAt(),
-  },
-  (t) => [primaryKey({ columns: [t.sessionId, t.filter] })],
-);
-
-/**
  * MQTT app sessions by the credential that opened them, so revoking an API key or OAuth client
  * can end every live session it holds (`owner` is `key:<id>`, `client:<id>` or `admin`).
  */
