@@ -15,6 +15,7 @@ import { MqttHost } from "../device/mqtt-host";
 import { acceptMqttSocket, closeQuietly, mqttAttachment, type Attachment, type MqttAttachment } from "../device/sockets";
 import { deviceConfig } from "../device/config";
 import { AlarmScheduler } from "../shared/alarms";
+import { TokenBucket } from "../shared/token-bucket";
 import { GroupCommit } from "../shared/group-commit";
 import { ShardClient } from "../routing/shard-client";
 import { appSession } from "../routing/sessions";
@@ -33,6 +34,7 @@ export class AppSessionObject extends DurableObject<Env> {
     const scopes = () => this.store.getMeta<string[]>("scopes") ?? [];
     const alarms = (this.alarms = new AlarmScheduler(ctx.storage));
     const shards = new ShardClient(env, "default");
+    const config = deviceConfig(env as unknown as Record<string, unknown>);
     // One batch per target device: calls through one stub arrive in order.
     const devices = new Map<string, GroupCommit<Message>>();
     const toDevice = (id: string, m: Message) => {
@@ -48,7 +50,9 @@ export class AppSessionObject extends DurableObject<Env> {
         return appSession(session());
       },
       store: this.store,
-      limits: deviceConfig(env as unknown as Record<string, unknown>).mqtt,
+      limits: config.mqtt,
+      rate: new TokenBucket(config.rate.perSecond, config.rate.burst, Date.now()),
+      maxPendingAcks: config.maxPendingAcks,
       sockets: () => this.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
       closeOtherProtocols: () => undefined,
       presence: () => undefined,

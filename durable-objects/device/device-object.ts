@@ -17,6 +17,7 @@ import { handleJsonFrame, jsonPushes } from "./json-device";
 import type { ShadowDocument } from "../../shadow/shadow";
 import { acceptMqttSocket, closeQuietly, credentialOf, deviceSockets, mqttAttachment, type Attachment, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
 import { AlarmScheduler } from "../shared/alarms";
+import { TokenBucket } from "../shared/token-bucket";
 import { CredentialWatch } from "./credential-watch";
 import { readPresence, statusOf, type DeviceStatus, type Presence } from "./presence";
 import { MqttHost } from "./mqtt-host";
@@ -70,6 +71,8 @@ export class DeviceObject extends DurableObject<Env> {
   private readonly telemetryCommit: GroupCommit<{ row: TelemetryRow; message: Message }>;
   private readonly alarms: AlarmScheduler;
   private readonly credentials: CredentialWatch;
+  /** The device's message rate, across its protocols. */
+  private readonly rate: TokenBucket;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastSeen = 0;
 
@@ -79,6 +82,7 @@ export class DeviceObject extends DurableObject<Env> {
     this.config = deviceConfig(env as unknown as Record<string, unknown>);
     this.store.migrate();
     this.alarms = new AlarmScheduler(ctx.storage);
+    this.rate = new TokenBucket(this.config.rate.perSecond, this.config.rate.burst, Date.now());
     this.shards = new ShardClient(env, "default");
     this.own = new OwnTopics(env, ctx.storage.sql, () => this.deviceId, this.shards, this.alarms);
     this.credentials = new CredentialWatch(this.store, this.alarms, (id, why) => this.endConnections((a) => a.credentialId === id, why));
@@ -100,6 +104,8 @@ export class DeviceObject extends DurableObject<Env> {
         store: this.store,
         ctx,
         mqttLimits: this.config.mqtt,
+        rate: this.rate,
+        maxPendingAcks: this.config.maxPendingAcks,
         shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
         telemetryBatched: (items) => this.telemetryCommit.add(items),
         selfDeliver: (messages) => this.selfDeliver(messages),
@@ -345,6 +351,7 @@ export class DeviceObject extends DurableObject<Env> {
     return {
       shadow: (name: string, input: unknown) => this.applyShadow(name, input, null),
       telemetry: (data: JsonObject, ts: number) => this.storeTelemetry([{ ts, data }]),
+      wait: (now: number) => this.rate.take(now),
     };
   }
 

@@ -11,6 +11,7 @@ import {
   connectFailure,
   connectionLost,
   createSession,
+  disconnectClient,
   deliver,
   encode,
   handlePacket,
@@ -45,6 +46,8 @@ interface Outgoing {
   version: number;
   ready: Promise<void> | null;
   close: number | null;
+  /** Acknowledgements of the client's messages among the packets (they wait for `ready`). */
+  acks: number;
 }
 
 /** The WebSocket close code for an MQTT reason code (the edge passes it on to the client). */
@@ -133,7 +136,7 @@ export class MqttHost {
           this.state = touch(this.session(), Date.now());
           // A PUBACK only retires a QoS 1 message: losing that write means a resend, which
           // QoS 1 allows, so it is saved with the next write instead of rewriting the session.
-          await this.apply(ws, handlePacket(this.session(), p, this.context(att), Date.now()), undefined, p.type === "puback");
+          await this.apply(ws, handlePacket(this.session(), p, this.context(att), Date.now()), undefined, p.type === "puback", p.type === "publish");
         }
       }
       if (error) await this.fail(ws, att, error);
@@ -276,7 +279,7 @@ export class MqttHost {
    * Persists a result, then sends what it produced, then performs its effects. Channel
    * subscriptions are registered with the channels before the SUBACK leaves.
    */
-  private async apply(ws: WebSocket | null, r: SessionResult, version = r.state.protocolVersion, lazy = false): Promise<void> {
+  private async apply(ws: WebSocket | null, r: SessionResult, version = r.state.protocolVersion, lazy = false, inbound = false): Promise<void> {
     const before = this.state ?? r.state;
     this.state = r.state;
     const now = Date.now();
@@ -293,8 +296,13 @@ export class MqttHost {
     for (const e of r.effects) {
       switch (e.type) {
         case "publish": {
+          // The client's own messages are held to its rate: over it, a QoS 0 message is dropped
+          // (at most once allows it) and a QoS 1/2 acknowledgement waits, which slows the client.
+          const wait = inbound ? this.pace(e.message.qos, now) : 0;
+          if (wait < 0) break;
           const routed = await this.svc.route(e.message, later);
           if (routed.durable) durable.push(routed.durable);
+          if (wait > 0) durable.push(new Promise((resolve) => setTimeout(resolve, wait)));
           if (e.ack) acks.push(routed.reason !== 0 && "reasonCode" in e.ack && version === 5 ? { ...e.ack, reasonCode: routed.reason } : e.ack);
           break;
         }
@@ -316,7 +324,12 @@ export class MqttHost {
     if (ws) {
       if (close !== null) this.streams.delete(ws);
       const ready = durable.length === 0 ? null : Promise.all(durable).then(() => undefined);
-      this.sendInOrder(ws, { packets: [...r.out, ...acks], version, ready, close });
+      this.sendInOrder(ws, { packets: [...r.out, ...acks], version, ready, close, acks: ready ? acks.length : 0 });
+      if (close === null && this.pendingAcks(ws) > this.maxPendingAcks()) {
+        // v5 §3.3.4: more unacknowledged QoS 1/2 messages than our Receive Maximum → 0x93.
+        await this.apply(ws, disconnectClient(this.session(), 0x93, now));
+        return;
+      }
     }
     if (ended) {
       // The session is gone: so are its subscriptions wherever they were registered.
@@ -330,6 +343,29 @@ export class MqttHost {
       await this.deliverNow(retainedFor ? { ...m, origin: undefined } : m, retainedFor);
     }
     await this.svc.scheduleAlarm(this.state ? nextDeadline(this.state) : null);
+  }
+
+  /**
+   * How long to hold the acknowledgement of a client's message to keep it within its rate
+   * (0: none), or -1 to drop it (QoS 0 over the rate).
+   */
+  private pace(qos: number, now: number): number {
+    const bucket = this.svc.rate;
+    if (!bucket) return 0;
+    if (qos === 0) return bucket.take(now) === 0 ? 0 : -1;
+    return bucket.reserve(now);
+  }
+
+  private pendingAcks(ws: WebSocket): number {
+    let n = 0;
+    for (const item of this.outgoing.get(ws) ?? []) n += item.acks;
+    return n;
+  }
+
+  /** Our Receive Maximum for v5 clients; a generous cap for 3.1.1, which has none. */
+  private maxPendingAcks(): number {
+    const s = this.session();
+    return s.protocolVersion === 5 ? s.limits.receiveMaximum : this.svc.maxPendingAcks;
   }
 
   /** Registers added filters and drops removed ones; the retained messages of the added ones. */

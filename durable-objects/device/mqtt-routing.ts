@@ -11,6 +11,7 @@ import { GroupCommit } from "../shared/group-commit";
 import { deviceSession } from "../routing/sessions";
 import type { ShardClient } from "../routing/shard-client";
 import type { OwnTopics } from "./own-topics";
+import type { TokenBucket } from "../shared/token-bucket";
 import { decode as decodeCbor } from "../../wasm/src/worker";
 import { routeTopic, shadowPublications } from "./mqtt-topics";
 import type { MqttServices } from "./mqtt-services";
@@ -28,6 +29,8 @@ export interface DeviceInternals {
   readonly store: DeviceStore;
   readonly ctx: DurableObjectState;
   readonly mqttLimits: Partial<SessionLimits>;
+  readonly rate: TokenBucket;
+  readonly maxPendingAcks: number;
   shadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome;
   /** Stores telemetry (and fans its message out) through group commit; resolves once durable. */
   telemetryBatched(items: { row: TelemetryRow; message: Message }[]): Promise<void>;
@@ -98,6 +101,8 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     },
     store: o.store,
     limits: o.mqttLimits,
+    rate: o.rate,
+    maxPendingAcks: o.maxPendingAcks,
     sockets: () => o.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
     closeOtherProtocols: () => o.closeJsonSockets(),
     presence: (connected, remote) => o.presence(connected, remote),

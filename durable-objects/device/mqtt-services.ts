@@ -1,6 +1,7 @@
 /** What the MQTT host needs from the object that holds its session (a device's or an app's). */
 import type { Message, SessionContext, SessionLimits } from "../../protocols/mqtt";
 import type { DeviceStore } from "./store";
+import type { TokenBucket } from "../shared/token-bucket";
 
 export interface MqttServices {
   /** The session's client id. */
@@ -10,6 +11,10 @@ export interface MqttServices {
   readonly store: DeviceStore;
   /** Session limits from the deployment's config. */
   readonly limits: Partial<SessionLimits>;
+  /** The client's message rate (absent: unlimited). */
+  readonly rate?: TokenBucket;
+  /** Unacknowledged QoS 1/2 messages a 3.1.1 client may have before it is disconnected. */
+  readonly maxPendingAcks: number;
   /** The session's MQTT links. */
   sockets(): WebSocket[];
   /** Closes the device's JSON and CoAP connections (an MQTT session took over). */

@@ -28,8 +28,8 @@ export class RawMqtt {
   }
 
   /** Opens a socket on `path` (e.g. `/mqtt` or `/mqtt/<id>`) with subprotocol `mqtt`. */
-  static async open(path: string, version: ProtocolVersion = 4): Promise<RawMqtt> {
-    const ws = new WebSocket(`${hubUrl().replace(/^http/, "ws")}${path}`, ["mqtt"]);
+  static async open(path: string, version: ProtocolVersion = 4, base = hubUrl()): Promise<RawMqtt> {
+    const ws = new WebSocket(`${base.replace(/^http/, "ws")}${path}`, ["mqtt"]);
     const c = new RawMqtt(ws, version);
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
