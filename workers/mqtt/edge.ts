@@ -54,8 +54,9 @@ export class MqttEdge {
     this.client.accept();
     this.client.binaryType = "arraybuffer";
     this.client.addEventListener("message", (e) => this.onClientMessage(e.data));
-    this.client.addEventListener("close", () => this.end(LINK_CLOSE.clientGone));
-    this.client.addEventListener("error", () => this.end(LINK_CLOSE.clientGone));
+    // The client's socket is gone: only the link is left to close.
+    this.client.addEventListener("close", () => this.end(LINK_CLOSE.clientGone, "client gone", LINK_CLOSE.clientGone, false));
+    this.client.addEventListener("error", () => this.end(LINK_CLOSE.clientGone, "client gone", LINK_CLOSE.clientGone, false));
     this.timer = setTimeout(() => {
       if (this.stage === "connect" || this.stage === "auth") this.end(1008, "no CONNECT in time");
     }, connectTimeoutMs(this.env));
@@ -193,12 +194,13 @@ export class MqttEdge {
   }
 
   /** Closes both sockets once: the client with `code`, the link with `linkCode`. */
-  private end(code: number, reason = "closed", linkCode: number = code): void {
+  private end(code: number, reason = "closed", linkCode: number = code, closeClient = true): void {
     if (this.stage === "closed") return;
     this.stage = "closed";
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    closeQuietly(this.client, code, reason);
+    // Closing a socket whose peer vanished only makes workerd log "Network connection lost".
+    if (closeClient) closeQuietly(this.client, code, reason);
     if (this.link) closeQuietly(this.link, linkCode, reason);
   }
 }
