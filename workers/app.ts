@@ -16,6 +16,7 @@ import { events } from "./routes/events";
 import { coap } from "./routes/coap";
 import { channelRoutes } from "./routes/channels";
 import { mqtt } from "./routes/mqtt";
+import { policyRoutes } from "./routes/policies";
 
 /** Builds the app (a function so tests can build a fresh one). */
 export function createApp() {
@@ -32,7 +33,7 @@ export function createApp() {
   });
 
   app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));
-  for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt]) {
+  for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt, policyRoutes]) {
     app.route("/", routes);
   }
 

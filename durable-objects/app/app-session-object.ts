@@ -8,7 +8,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { appPolicy, type Message } from "../../protocols/mqtt";
+import { SANDBOX_POLICY, appPolicy, type Message, type PolicyStatement, type SessionContext } from "../../protocols/mqtt";
 import { logText } from "../../protocols/log-text";
 import { DeviceStore } from "../device/store";
 import { MqttHost } from "../device/mqtt-host";
@@ -21,19 +21,32 @@ import { ShardClient } from "../routing/shard-client";
 import { appSession } from "../routing/sessions";
 import { topicClass } from "../topic/shards";
 
+/** The owner part of an anonymous sandbox session's name (`anonymous/<clientId>`). */
+export const ANONYMOUS = "anonymous";
+
+function stringList(header: string | null): string[] {
+  try {
+    const v: unknown = JSON.parse(header ?? "[]");
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 export class AppSessionObject extends DurableObject<Env> {
   private readonly store: DeviceStore;
   private readonly mqtt: MqttHost;
   private readonly alarms: AlarmScheduler;
+  private accessCache: SessionContext | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new DeviceStore(ctx.storage.sql);
     this.store.migrate();
     const session = () => this.ctx.id.name ?? this.store.getMeta<string>("session") ?? "";
-    const scopes = () => this.store.getMeta<string[]>("scopes") ?? [];
     const alarms = (this.alarms = new AlarmScheduler(ctx.storage));
-    const shards = new ShardClient(env, "default");
+    // Anonymous sandbox clients (`anonymous/<clientId>`) live in a topic space of their own.
+    const shards = new ShardClient(env, session().startsWith(`${ANONYMOUS}/`) ? "sandbox" : "default");
     const config = deviceConfig(env as unknown as Record<string, unknown>);
     // One batch per target device: calls through one stub arrive in order.
     const devices = new Map<string, GroupCommit<Message>>();
@@ -56,7 +69,7 @@ export class AppSessionObject extends DurableObject<Env> {
       sockets: () => this.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
       closeOtherProtocols: () => undefined,
       presence: () => undefined,
-      context: () => ({ policy: appPolicy(scopes()), variables: {} }),
+      context: () => this.access(),
       route: async (message) => {
         const c = topicClass(message.topic);
         if (c.kind === "device") return { reason: 0, durable: toDevice(c.deviceId, message) };
@@ -70,13 +83,29 @@ export class AppSessionObject extends DurableObject<Env> {
     });
   }
 
+  /**
+   * The session's policy: an app's comes from its scopes plus the policies attached to its
+   * credential (deny wins); an anonymous client's from the policies attached to `anonymous`,
+   * or the sandbox default. Variables: `${clientId}`.
+   */
+  private access(): SessionContext {
+    if (this.accessCache) return this.accessCache;
+    const name = this.ctx.id.name ?? this.store.getMeta<string>("session") ?? "";
+    const statements = this.store.getMeta<PolicyStatement[]>("statements") ?? [];
+    const anonymous = name.startsWith(`${ANONYMOUS}/`);
+    const policy = anonymous ? (statements.length ? statements : SANDBOX_POLICY) : [...appPolicy(this.store.getMeta<string[]>("scopes") ?? []), ...statements];
+    this.accessCache = { policy, variables: { clientId: name.split("/").slice(1).join("/") } };
+    return this.accessCache;
+  }
+
   /** Accepts the link of an authenticated app (the edge Worker checked the credential). */
   override async fetch(request: Request): Promise<Response> {
     const session = request.headers.get("x-umbra-session") ?? "";
     if (!this.ctx.id.name && session) this.store.setMeta("session", session);
-    const scopes: unknown = JSON.parse(request.headers.get("x-umbra-scopes") ?? "[]");
-    this.store.setMeta("scopes", Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : []);
-    const attachment = mqttAttachment(request, []);
+    this.store.setMeta("scopes", stringList(request.headers.get("x-umbra-scopes")));
+    this.store.setMeta("statements", JSON.parse(request.headers.get("x-umbra-statements") ?? "[]") as unknown);
+    this.accessCache = null;
+    const attachment = mqttAttachment(request);
     // An OAuth access token ends the session's connection when it expires.
     if (attachment.expiresAt !== undefined) await this.alarms.set("credential", attachment.expiresAt);
     return acceptMqttSocket(this.ctx, attachment, request);
@@ -117,6 +146,13 @@ export class AppSessionObject extends DurableObject<Env> {
    */
   async revoke(reason: "revoked" | "expired"): Promise<void> {
     await this.mqtt.revoke(0x87, reason === "revoked");
+  }
+
+  /** The policies attached to this session's credential changed: the session follows at once. */
+  async accessChanged(statements: PolicyStatement[]): Promise<void> {
+    this.store.setMeta("statements", statements);
+    this.accessCache = null;
+    await this.mqtt.accessChanged();
   }
 
   /** Messages matching this session's subscriptions, in order; resolves once stored. */

@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { JsonObject } from "../../protocols/json-value";
 import type { HubMessage } from "../../protocols/json/messages";
-import type { Message } from "../../protocols/mqtt";
+import { DEFAULT_DEVICE_POLICY, type Message, type SessionContext } from "../../protocols/mqtt";
 import { shadowDelta } from "../../protocols/json/encode";
 import { deviceConfig, type DeviceConfig } from "./config";
 import { DeviceStore, type LatestValue, type TelemetryRow } from "./store";
@@ -49,12 +49,16 @@ function linkProtocol(header: string | null): "json" | "coap" {
   return header === "coap" ? "coap" : "json";
 }
 
-function jsonList(header: string | null): string[] {
+const ACCESS_KEY = "mqtt_access";
+
+/** The access the edge Worker computed at CONNECT (header `x-umbra-access`), or null. */
+function parseAccess(header: string | null): SessionContext | null {
+  if (!header) return null;
   try {
-    const v: unknown = JSON.parse(header ?? "[]");
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+    const v = JSON.parse(header) as SessionContext;
+    return Array.isArray(v.policy) && typeof v.variables === "object" && v.variables !== null ? v : null;
   } catch {
-    return [];
+    return null;
   }
 }
 
@@ -73,6 +77,7 @@ export class DeviceObject extends DurableObject<Env> {
   private readonly credentials: CredentialWatch;
   /** The device's message rate, across its protocols. */
   private readonly rate: TokenBucket;
+  private accessCache: SessionContext | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastSeen = 0;
 
@@ -106,6 +111,7 @@ export class DeviceObject extends DurableObject<Env> {
         mqttLimits: this.config.mqtt,
         rate: this.rate,
         maxPendingAcks: this.config.maxPendingAcks,
+        access: () => this.access(),
         shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
         telemetryBatched: (items) => this.telemetryCommit.add(items),
         selfDeliver: (messages) => this.selfDeliver(messages),
@@ -157,7 +163,9 @@ export class DeviceObject extends DurableObject<Env> {
   }
 
   private acceptMqtt(request: Request): Response {
-    const attachment = mqttAttachment(request, jsonList(request.headers.get("x-umbra-channels")));
+    const access = parseAccess(request.headers.get("x-umbra-access"));
+    if (access) this.setAccess(access);
+    const attachment = mqttAttachment(request);
     return acceptMqttSocket(this.ctx, attachment, request);
   }
 
@@ -292,9 +300,24 @@ export class DeviceObject extends DurableObject<Env> {
     await this.mqtt.deliver(messages);
   }
 
-  /** The device's channel memberships changed: live MQTT sessions follow at once. */
-  async channelsChanged(channels: string[]): Promise<void> {
-    await this.mqtt.channelsChanged(channels);
+  /**
+   * The device's MQTT access changed (a policy, an attachment, a channel or group membership,
+   * its tags or attributes): live sessions follow at once.
+   */
+  async accessChanged(access: SessionContext): Promise<void> {
+    this.setAccess(access);
+    await this.mqtt.accessChanged();
+  }
+
+  private setAccess(access: SessionContext): void {
+    this.accessCache = access;
+    this.store.setMeta(ACCESS_KEY, access);
+  }
+
+  /** The device's MQTT policy and variables; the default policy until the registry said otherwise. */
+  private access(): SessionContext {
+    this.accessCache ??= this.store.getMeta<SessionContext>(ACCESS_KEY) ?? { policy: DEFAULT_DEVICE_POLICY, variables: { deviceId: this.deviceId, clientId: this.deviceId } };
+    return this.accessCache;
   }
 
   /** The topic shard's push: the sessions subscribed to this device's topics changed. */

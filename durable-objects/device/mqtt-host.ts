@@ -36,7 +36,6 @@ import { logText } from "../../protocols/log-text";
 import type { MqttServices } from "./mqtt-services";
 
 const SESSION_KEY = "mqtt_session";
-const CHANNELS_KEY = "mqtt_channels";
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
 const ACTIVITY_PERSIST_MS = 5_000;
 
@@ -100,8 +99,8 @@ export class MqttHost {
     return this.state;
   }
 
-  private context(att?: MqttAttachment): SessionContext {
-    return this.svc.context(att?.mqtt.channels ?? this.svc.store.getMeta<string[]>(CHANNELS_KEY));
+  private context(): SessionContext {
+    return this.svc.context();
   }
 
   /** The socket of the connected session, if any. */
@@ -136,7 +135,7 @@ export class MqttHost {
           this.state = touch(this.session(), Date.now());
           // A PUBACK only retires a QoS 1 message: losing that write means a resend, which
           // QoS 1 allows, so it is saved with the next write instead of rewriting the session.
-          await this.apply(ws, handlePacket(this.session(), p, this.context(att), Date.now()), undefined, p.type === "puback", p.type === "publish");
+          await this.apply(ws, handlePacket(this.session(), p, this.context(), Date.now()), undefined, p.type === "puback", p.type === "publish");
         }
       }
       if (error) await this.fail(ws, att, error);
@@ -152,7 +151,7 @@ export class MqttHost {
 
   private async onConnect(ws: WebSocket, att: MqttAttachment, p: ConnectPacket): Promise<void> {
     const now = Date.now();
-    const ctx = this.context(att);
+    const ctx = this.context();
     // The edge Worker authenticated CONNECT before opening this link. One live connection per
     // device: the older MQTT connection gets DISCONNECT 0x8E, other protocols a notice.
     const old = this.current();
@@ -164,7 +163,6 @@ export class MqttHost {
     if (r.state.connected) {
       att.mqtt = { ...att.mqtt, stage: "connected", version: p.protocolVersion };
       ws.serializeAttachment(att);
-      this.svc.store.setMeta(CHANNELS_KEY, att.mqtt.channels);
       this.svc.presence(true, att.remote);
     }
     await this.apply(ws, r, p.protocolVersion);
@@ -207,25 +205,18 @@ export class MqttHost {
   private async deliverNow(message: Message, retainedFor?: string): Promise<void> {
     const ws = this.current();
     const att = ws ? (ws.deserializeAttachment() as MqttAttachment) : undefined;
-    await this.apply(ws, deliver(this.session(), message, this.context(att), Date.now(), retainedFor ? { retainedFor } : {}));
+    await this.apply(ws, deliver(this.session(), message, this.context(), Date.now(), retainedFor ? { retainedFor } : {}));
   }
 
   /**
-   * The device's channels changed (membership added or removed): the live connection's policy
-   * variables follow at once, and subscriptions the policy no longer allows are dropped (and
-   * unregistered from the shards), so a device removed from a channel stops receiving there.
+   * The session's access changed (a policy, a channel or group membership, the device's tags
+   * or attributes): subscriptions the new policy no longer allows are dropped at once (and
+   * unregistered from the shards); publishes and deliveries are checked against it from now on.
    */
-  channelsChanged(channels: string[]): Promise<void> {
+  accessChanged(): Promise<void> {
     return this.run(async () => {
-      this.svc.store.setMeta(CHANNELS_KEY, channels);
-      const ws = this.current();
-      if (ws) {
-        const att = ws.deserializeAttachment() as MqttAttachment;
-        att.mqtt = { ...att.mqtt, channels };
-        ws.serializeAttachment(att);
-      }
       if (!(this.state ?? this.svc.store.getMeta<SessionState>(SESSION_KEY))?.exists) return;
-      await this.apply(null, revalidate(this.session(), this.svc.context(channels)));
+      await this.apply(null, revalidate(this.session(), this.context()));
     });
   }
 

@@ -3,7 +3,7 @@
  * request, telemetry, its other topics, another device's topic, a channel or the open topic
  * space), and the services the MQTT host uses.
  */
-import { DEFAULT_DEVICE_POLICY, filterContains, type Message, type SessionLimits } from "../../protocols/mqtt";
+import { filterContains, type Message, type SessionContext, type SessionLimits } from "../../protocols/mqtt";
 import type { JsonObject } from "../../protocols/json-value";
 import { isJsonObject } from "../../protocols/json-value";
 import type { Env } from "../env";
@@ -30,6 +30,8 @@ export interface DeviceInternals {
   readonly ctx: DurableObjectState;
   readonly mqttLimits: Partial<SessionLimits>;
   readonly rate: TokenBucket;
+  /** The device's MQTT policy and variables (from the registry; kept current by pushes). */
+  access(): SessionContext;
   readonly maxPendingAcks: number;
   shadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome;
   /** Stores telemetry (and fans its message out) through group commit; resolves once durable. */
@@ -144,7 +146,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           return { reason: 0x87 };
       }
     },
-    context: (channels) => ({ policy: DEFAULT_DEVICE_POLICY, variables: { deviceId: o.deviceId, channel: channels ?? [] } }),
+    context: () => o.access(),
     subscribe: async (filters) => {
       const retained = await o.shards.subscribe(deviceSession(o.deviceId), shared(filters));
       for (const f of filters) if (!retained.has(f)) retained.set(f, []);

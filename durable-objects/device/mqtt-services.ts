@@ -28,8 +28,8 @@ export interface MqttServices {
    * it is durable: the acknowledgement waits for it.
    */
   route(message: Message, self: Message[]): Promise<{ reason: number; durable?: Promise<void> }>;
-  /** Policy and variables of the session (`channels`: the device's channels, from the socket). */
-  context(channels: readonly string[] | null): SessionContext;
+  /** The session's policy and its variables, as they stand now. */
+  context(): SessionContext;
   /**
    * Registers new subscriptions wherever messages for them come from (the topic shards), so
    * they are in force when this resolves; returns the retained messages of each filter.

@@ -9,8 +9,6 @@ export interface MqttSocketState {
   /** "connecting" until CONNECT is accepted; "closed" once the session went offline. */
   stage: "connecting" | "connected" | "closed";
   version: ProtocolVersion | null;
-  /** Channels the device is connected to (its `${channel}` policy variable). */
-  channels: string[];
 }
 
 /**
@@ -78,14 +76,14 @@ export function credentialOf(request: Request): Credential {
 }
 
 /** The attachment of a new MQTT link, from the headers the Worker set on the upgrade. */
-export function mqttAttachment(request: Request, channels: string[]): MqttAttachment {
+export function mqttAttachment(request: Request): MqttAttachment {
   return {
     role: "device",
     protocol: "mqtt",
     connectedAt: Date.now(),
     remote: request.headers.get("x-umbra-remote") || null,
     ...credentialOf(request),
-    mqtt: { stage: "connecting", version: null, channels },
+    mqtt: { stage: "connecting", version: null },
   };
 }
 

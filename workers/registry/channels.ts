@@ -6,7 +6,8 @@ import { channelMembers, channels, type ChannelRow } from "../db/schema";
 import { ApiError } from "../errors";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { getDevice } from "./devices";
-import { deviceStub } from "../objects";
+// Live sessions gain or lose a channel at once (the `${channel}` policy variable), not at their next CONNECT.
+import { refreshDevices } from "./access";
 
 /** Channel ids appear in topics, so they share the device id alphabet (no `/`, `+`, `#`). */
 export const CHANNEL_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -64,21 +65,13 @@ export async function updateChannel(env: Env, id: string, patch: { name?: string
   return view(row);
 }
 
-/**
- * Tells a device's object its current channels, so live sessions gain or lose them at once
- * (the `${channel}` policy variable) instead of at their next CONNECT.
- */
-async function syncChannels(env: Env, deviceIds: readonly string[]): Promise<void> {
-  await Promise.all(deviceIds.map(async (d) => deviceStub(env, d).channelsChanged(await channelsOf(env, d))));
-}
-
 /** Deletes a channel (connections go with it, and live sessions lose it). */
 export async function deleteChannel(env: Env, id: string): Promise<void> {
   assertId(id);
   const members = await db(env).select({ id: channelMembers.deviceId }).from(channelMembers).where(eq(channelMembers.channelId, id)).all();
   const gone = await db(env).delete(channels).where(eq(channels.id, id)).returning().get();
   if (!gone) throw new ApiError("not-found", `No channel "${id}"`);
-  await syncChannels(env, members.map((m) => m.id));
+  await refreshDevices(env, members.map((m) => m.id));
 }
 
 /** Connects a device to a channel (idempotent). */
@@ -86,7 +79,7 @@ export async function connectDevice(env: Env, channelId: string, deviceId: strin
   await getChannel(env, channelId);
   await getDevice(env, deviceId);
   await db(env).insert(channelMembers).values({ channelId, deviceId, createdAt: Date.now() }).onConflictDoNothing().run();
-  await syncChannels(env, [deviceId]);
+  await refreshDevices(env, [deviceId]);
 }
 
 /** Disconnects a device from a channel; 404 when it was not connected. */
@@ -98,7 +91,7 @@ export async function disconnectDevice(env: Env, channelId: string, deviceId: st
     .returning()
     .get();
   if (!gone) throw new ApiError("not-found", `Device "${deviceId}" is not connected to channel "${channelId}"`);
-  await syncChannels(env, [deviceId]);
+  await refreshDevices(env, [deviceId]);
 }
 
 /** Lists the devices connected to a channel, a page at a time. */
