@@ -117,7 +117,7 @@ export function serializeDatagram(msg: Datagram): Uint8Array {
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** RFC 7252 §4.2/§4.3: an Empty ACK or RST for a message id. */
-export function emptyMessage(type: "ACK" | "RST", messageId: number): Datagram {
+/** RFC 7252 §4.1–§4.3: an Empty message (ACK, RST, or CON as a CoAP ping). */
+export function emptyMessage(type: MessageType, messageId: number): Datagram {
   return { type, code: 0, messageId, token: new Uint8Array(0), options: [], payload: new Uint8Array(0) };
 }
