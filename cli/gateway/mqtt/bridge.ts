@@ -110,7 +110,7 @@ function relay(socket: Socket, opts: MqttBridgeOptions, forget: (stop: () => voi
   ws.on("close", (code: number, reason: Buffer) => {
     because(`hub closed ${code}${reason.length > 0 ? ` ${reason.toString("utf8")}` : ""}`);
     // after what is already written (a CONNACK refusing the device, say) has reached it
-    socket.destroySoon();
+    endSoon();
   });
   ws.on("error", (err: Error) => {
     if (!opened) counters.refused++;
@@ -133,6 +133,11 @@ function relay(socket: Socket, opts: MqttBridgeOptions, forget: (stop: () => voi
     if (ws.readyState === WebSocket.OPEN) ws.close(1000, "device closed");
     else if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
   }
+  /** Closes TCP once written data is out, or after a grace period for a device that stopped reading. */
+  function endSoon(): void {
+    socket.destroySoon();
+    setTimeout(() => socket.destroy(), 5000).unref();
+  }
   function finish(): void {
     if (finished) return;
     finished = true;
@@ -152,7 +157,7 @@ function relay(socket: Socket, opts: MqttBridgeOptions, forget: (stop: () => voi
   function stop(): void {
     because("gateway stopping");
     closeHub();
-    socket.destroySoon();
+    endSoon();
   }
   return stop;
 }
