@@ -3,11 +3,12 @@
  * to CoAP over WebSockets at `/.well-known/coap`. Both listen on 127.0.0.1 unless told otherwise.
  */
 import { startCoapGateway } from "./coap/server";
-import type { TranslatorConfig } from "./coap/translator";
+import type { TranslatorConfig } from "./coap/config";
 import { hubSocketUrl } from "./hub-url";
 import type { Logger } from "./log";
-import type { Listener } from "./mqtt/bridge";
-import { peerName, startMqttBridge } from "./mqtt/bridge";
+import type { Listener } from "./listener";
+import { peerName } from "./listener";
+import { startMqttBridge } from "./mqtt/bridge";
 import type { Counters } from "./stats";
 import { newCounters } from "./stats";
 

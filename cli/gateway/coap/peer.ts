@@ -5,7 +5,8 @@
  */
 import WebSocket from "ws";
 import type { CoapCounters } from "../stats";
-import type { Action, TranslatorConfig } from "./translator";
+import type { TranslatorConfig } from "./config";
+import type { Action } from "./translator";
 import { Translator } from "./translator";
 
 /** What a peer session needs from the gateway. */

@@ -7,14 +7,14 @@ import { createSocket, type RemoteInfo } from "node:dgram";
 import { isIPv6 } from "node:net";
 import { Option, uintOption } from "../../../protocols/coap";
 import type { Logger } from "../log";
-import type { Listener } from "../mqtt/bridge";
-import { peerName } from "../mqtt/bridge";
+import type { Listener } from "../listener";
+import { peerName } from "../listener";
 import type { CoapCounters } from "../stats";
 import { parseDatagram, serializeDatagram } from "./datagram";
 import { PeerSession } from "./peer";
 import { GatewayCode, refusal } from "./translate";
-import type { TranslatorConfig } from "./translator";
-import { DEFAULT_TRANSLATOR } from "./translator";
+import type { TranslatorConfig } from "./config";
+import { DEFAULT_TRANSLATOR } from "./config";
 
 /** What the CoAP side needs. */
 export interface CoapGatewayOptions {

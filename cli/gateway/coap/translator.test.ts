@@ -20,7 +20,8 @@ import {
 import type { Datagram } from "./datagram";
 import { emptyMessage, parseDatagram, serializeDatagram } from "./datagram";
 import type { Action } from "./translator";
-import { DEFAULT_TRANSLATOR, Translator } from "./translator";
+import { DEFAULT_TRANSLATOR } from "./config";
+import { Translator } from "./translator";
 
 const T0 = 1_000_000;
 const config = { ...DEFAULT_TRANSLATOR, random: () => 0 };
@@ -86,7 +87,7 @@ describe("requests and responses (RFC 7252 §5.2)", () => {
     expect(resent).toMatchObject([{ kind: "udp", retransmission: true }]);
     expect(udp(resent)[0]).toEqual(sep);
     expect(udp(t.fromPeer(serializeDatagram(emptyMessage("ACK", sep.messageId)), first + 1))).toEqual([]);
-    expect(t.nextDeadline()).toBeNull();
+    expect(udp(t.tick(first + 60_000))).toEqual([]);
   });
 
   it("answers a duplicate of a request still at the hub with an Empty ACK (§4.5)", () => {
@@ -124,6 +125,17 @@ describe("requests and responses (RFC 7252 §5.2)", () => {
     expect(res).toMatchObject({ type: "ACK", messageId: 101 });
     expect(formatCode(res.code)).toBe("4.13");
     expect(getUintOption(res, Option.SIZE1)).toBeLessThan(2000);
+  });
+
+  it("answers 4.29 beyond maxExchanges requests in flight (RFC 8516)", () => {
+    const t = new Translator({ ...config, maxExchanges: 2 }, T0);
+    t.fromPeer(datagram("NON", 1, [1]), T0);
+    t.fromPeer(datagram("NON", 2, [2]), T0);
+    const out = t.fromPeer(datagram("CON", 3, [3]), T0);
+    expect(hub(out)).toEqual([]);
+    const [res] = udp(out);
+    expect(res).toMatchObject({ type: "ACK", messageId: 3, token: Uint8Array.of(3) });
+    expect(formatCode(res.code)).toBe("4.29");
   });
 
   it("applies No-Response on the UDP hop (RFC 7967): an Empty ACK for CON, nothing for NON", () => {
@@ -191,12 +203,16 @@ describe("Observe (RFC 7641)", () => {
     const { t, request } = register("CON");
     udp(t.fromHub(response(request.token, Code.CONTENT, [observe(6)]), T0 + 10));
     let now = T0 + 10;
-    let sent: Action[] = [];
-    for (let i = 0; i <= config.timing.maxRetransmit; i++) {
+    let resent = 0;
+    let dereg: CoapMessage[] = [];
+    while (dereg.length === 0 && now < T0 + 200_000) {
       now = t.nextDeadline() ?? now;
-      sent = t.tick(now);
+      const out = t.tick(now);
+      resent += out.filter((a) => a.kind === "udp").length;
+      dereg = hub(out).filter((m) => m.code === Code.GET);
     }
-    expect(hub(sent).map((m) => getUintOption(m, Option.OBSERVE))).toEqual([1]);
+    expect(resent).toBe(config.timing.maxRetransmit);
+    expect(dereg.map((m) => getUintOption(m, Option.OBSERVE))).toEqual([1]);
     expect(t.fromHub(response(request.token, Code.CONTENT, [observe(8)]), now + 1)).toEqual([]);
   });
 
@@ -222,6 +238,16 @@ describe("Observe (RFC 7641)", () => {
 });
 
 describe("the hub's signaling (RFC 8323 §5)", () => {
+  it("pings a quiet hub connection, and not a busy one", () => {
+    const { t, request } = connected();
+    t.fromHub(response(request.token), T0 + 1);
+    expect(t.nextDeadline()).toBe(T0 + 1 + config.keepaliveMs);
+    expect(hub(t.tick(T0 + config.keepaliveMs - 1))).toEqual([]);
+    const [ping] = hub(t.tick(T0 + 1 + config.keepaliveMs));
+    expect(formatCode(ping.code)).toBe("7.02");
+    expect(t.nextDeadline()).toBe(T0 + 1 + 2 * config.keepaliveMs);
+  });
+
   it("answers Ping with Pong, echoing token and Custody", () => {
     const { t } = connected();
     const [pong] = hub(t.fromHub(encode(pingMessage(Uint8Array.of(3), true)), T0 + 1));

@@ -5,42 +5,17 @@
  * re-tokens every exchange; codes, options, payloads, Observe numbers and Block-wise options
  * pass through, so resources, errors and Block-wise state are the hub's own.
  */
-import type { CoapMessage, CsmValues } from "../../../protocols/coap";
-import { Option, abortMessage, bytesEqual, codeClass, csmMessage, encode, releaseMessage, toHex, uintOption } from "../../../protocols/coap";
+import type { CoapMessage, CoapOption, CsmValues } from "../../../protocols/coap";
+import { Code, Option, abortMessage, bytesEqual, codeClass, csmMessage, encode, pingMessage, releaseMessage, toHex, uintOption } from "../../../protocols/coap";
 import type { Datagram } from "./datagram";
 import { parseDatagram } from "./datagram";
 import type { Observation } from "./observations";
 import { Observations } from "./observations";
 import type { PeerSide } from "./peer-link";
 import { PeerLink } from "./peer-link";
-import { DEFAULT_TIMING, type Timing } from "./reliability";
+import type { TranslatorConfig } from "./config";
 import { readHubFrame } from "./hub-signals";
 import { GatewayCode, diagnostic, observeOf, suppressed, toHubRequest, udpKind, withObserve } from "./translate";
-
-/** Tunables of a peer session. */
-export interface TranslatorConfig {
-  timing: Timing;
-  /** Wait this long for the hub's answer before acknowledging a CON request empty (RFC 7252 §5.2.2). */
-  piggybackMs: number;
-  /** Give up on the hub after this long with 5.04. */
-  hubTimeoutMs: number;
-  /** A peer silent this long gets its next notification as CON, and an empty session ends. */
-  idleMs: number;
-  /** Max-Message-Size in our CSM: 1152 keeps answers in one datagram (RFC 7252 §4.6); the hub sends Block2 beyond. */
-  maxMessageSize: number;
-  /** [0, 1), for retransmission jitter and the first token and message id. */
-  random: () => number;
-}
-
-/** Defaults: RFC 7252 timing, piggyback within 1 s (before the peer's first retransmission). */
-export const DEFAULT_TRANSLATOR: TranslatorConfig = {
-  timing: DEFAULT_TIMING,
-  piggybackMs: 1000,
-  hubTimeoutMs: 30_000,
-  idleMs: 120_000,
-  maxMessageSize: 1152,
-  random: Math.random,
-};
 
 /** What the host must do, in order. */
 export type Action =
@@ -59,7 +34,7 @@ interface Exchange {
   peer: PeerSide | null;
   request: CoapMessage;
   /** The peer's options, for No-Response. */
-  peerOptions: Datagram["options"];
+  peerOptions: CoapOption[];
   observe: number | undefined;
   ackAt: number;
   expiresAt: number;
@@ -69,7 +44,8 @@ const udp = (bytes: Uint8Array): Action => ({ kind: "udp", bytes });
 
 /** The gateway's session for one UDP peer. */
 export class Translator {
-  private hub: { csm: CsmValues | null } | null = null;
+  /** The hub connection: its CSM values and when a frame last crossed it. */
+  private hub: { csm: CsmValues | null; lastAt: number } | null = null;
   private readonly exchanges = new Map<string, Exchange>();
   private readonly observations = new Observations();
   private readonly link: PeerLink<Tag>;
@@ -106,6 +82,7 @@ export class Translator {
   /** One WebSocket message from the hub. */
   fromHub(frame: Uint8Array, now: number): Action[] {
     if (this.hub === null) return [];
+    this.hub.lastAt = now;
     const input = readHubFrame(frame, this.hub.csm);
     switch (input.kind) {
       case "response":
@@ -140,6 +117,7 @@ export class Translator {
         out.push(udp(this.link.ack(ex.peer)));
       }
     }
+    if (this.hub !== null && now - this.hub.lastAt >= this.config.keepaliveMs) out.push(this.toHub(encode(pingMessage()), now));
     const due = this.link.due(now);
     for (const p of due.resend) out.push({ kind: "udp", bytes: p.bytes, retransmission: true });
     for (const p of due.expired) {
@@ -153,6 +131,7 @@ export class Translator {
   /** When `tick` has work next, or null. */
   nextDeadline(): number | null {
     let next = this.link.nextDeadline();
+    if (this.hub !== null && (next === null || this.hub.lastAt + this.config.keepaliveMs < next)) next = this.hub.lastAt + this.config.keepaliveMs;
     for (const ex of this.exchanges.values()) {
       const at = ex.peer?.type === "CON" && !ex.peer.acked ? Math.min(ex.ackAt, ex.expiresAt) : ex.expiresAt;
       if (next === null || at < next) next = at;
@@ -187,30 +166,24 @@ export class Translator {
     }
     const request = toHubRequest(d, hubToken);
     const frame = encode(request);
-    const ex: Exchange = {
-      hubToken,
-      clientToken: d.token,
-      peer: { type: d.type === "CON" ? "CON" : "NON", messageId: d.messageId, acked: false },
-      request,
-      peerOptions: d.options,
-      observe,
-      ackAt: now + this.config.piggybackMs,
-      expiresAt: now + this.config.hubTimeoutMs,
-    };
+    const ex = this.exchange(hubToken, d.token, { type: d.type === "CON" ? "CON" : "NON", messageId: d.messageId, acked: false }, request, d.options, observe, now);
     const limit = this.hub?.csm?.maxMessageSize;
     if (limit !== undefined && frame.length > limit) {
       // RFC 7959 §2.9.3: too big for the hub in one message; Size1 says how much body fits
       const size1 = Math.max(0, limit - (frame.length - request.payload.length));
       return this.reply(ex, diagnostic(GatewayCode.REQUEST_ENTITY_TOO_LARGE, d.token, "request too large for the hub", [uintOption(Option.SIZE1, size1)]), now);
     }
+    if (this.exchanges.size >= this.config.maxExchanges) {
+      return this.reply(ex, diagnostic(Code.TOO_MANY_REQUESTS, d.token, "too many requests in flight", [uintOption(Option.MAX_AGE, 1)]), now);
+    }
     this.exchanges.set(toHex(hubToken), ex);
     const open: Action[] = [];
     if (this.hub === null) {
-      this.hub = { csm: null };
+      this.hub = { csm: null, lastAt: now };
       // RFC 8323 §5.3: our CSM is the first message; Block-Wise-Transfer lets the hub cut big answers
-      open.push({ kind: "connect" }, { kind: "hub", frame: encode(csmMessage({ maxMessageSize: this.config.maxMessageSize, blockWise: true })) });
+      open.push({ kind: "connect" }, this.toHub(encode(csmMessage({ maxMessageSize: this.config.maxMessageSize, blockWise: true })), now));
     }
-    return [...open, { kind: "hub", frame }];
+    return [...open, this.toHub(frame, now)];
   }
 
   private onHubResponse(msg: CoapMessage, now: number): Action[] {
@@ -281,9 +254,8 @@ export class Translator {
     this.observations.remove(obs);
     if (this.hub === null) return [];
     const request = withObserve(obs.registration, 1, obs.hubToken);
-    const ex: Exchange = { hubToken: obs.hubToken, clientToken: obs.clientToken, peer: null, request, peerOptions: [], observe: 1, ackAt: now, expiresAt: now + this.config.hubTimeoutMs };
-    this.exchanges.set(toHex(obs.hubToken), ex);
-    return [{ kind: "hub", frame: encode(request) }];
+    this.exchanges.set(toHex(obs.hubToken), this.exchange(obs.hubToken, obs.clientToken, null, request, [], 1, now));
+    return [this.toHub(encode(request), now)];
   }
 
   private hubGone(code: number, why: string, now: number, options: CoapMessage["options"] = []): Action[] {
@@ -297,6 +269,15 @@ export class Translator {
       out.push(udp(this.link.send(final, obs.confirmable ? "CON" : "NON", obs.clientToken, { kind: "response" }, now).bytes));
     }
     return out;
+  }
+
+  private exchange(hubToken: Uint8Array, clientToken: Uint8Array, peer: PeerSide | null, request: CoapMessage, peerOptions: CoapOption[], observe: number | undefined, now: number): Exchange {
+    return { hubToken, clientToken, peer, request, peerOptions, observe, ackAt: now + this.config.piggybackMs, expiresAt: now + this.config.hubTimeoutMs };
+  }
+
+  private toHub(frame: Uint8Array, now: number): Action {
+    if (this.hub !== null) this.hub.lastAt = now;
+    return { kind: "hub", frame };
   }
 
   private newToken(): Uint8Array {

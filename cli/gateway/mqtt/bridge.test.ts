@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import type { Logger } from "../log";
 import { newCounters } from "../stats";
-import type { Listener } from "./bridge";
+import type { Listener } from "../listener";
 import { startMqttBridge } from "./bridge";
 
 const quiet: Logger = { info: () => {}, warn: () => {} };

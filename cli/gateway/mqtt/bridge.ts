@@ -6,6 +6,8 @@
  */
 import { createServer, type Socket } from "node:net";
 import WebSocket from "ws";
+import type { Listener } from "../listener";
+import { peerName } from "../listener";
 import type { Logger } from "../log";
 import type { MqttCounters } from "../stats";
 import { ConnectSniffer } from "./client-id";
@@ -21,20 +23,6 @@ export interface MqttBridgeOptions {
   counters: MqttCounters;
   /** Pause the TCP socket while the WebSocket holds more than this many unsent bytes (default 1 MiB). */
   highWaterMark?: number;
-}
-
-/** A listening side of the gateway. */
-export interface Listener {
-  host: string;
-  port: number;
-  /** Stops accepting and closes every session. */
-  close(): Promise<void>;
-}
-
-/** `host:port`, with IPv6 addresses in brackets. */
-export function peerName(address: string | undefined, port: number | undefined): string {
-  const a = address ?? "?";
-  return `${a.includes(":") ? `[${a}]` : a}:${port ?? 0}`;
 }
 
 /** Starts the TCP listener. */
