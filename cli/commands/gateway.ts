@@ -83,7 +83,7 @@ async function run(flags: GatewayFlags, globals: GlobalOptions): Promise<void> {
 /** A warning, not a failure: the hub may well come up after the gateway. */
 async function checkHub(hub: string, log: Logger): Promise<void> {
   try {
-    const r = await fetch(new URL("/health", hub), { signal: AbortSignal.timeout(5000) });
+    const r = await fetch(hubSocketUrl(hub, "/health").replace(/^ws/, "http"), { signal: AbortSignal.timeout(5000) });
     if (!r.ok) log.warn("gateway.hub", { hub, reason: `GET /health answered ${r.status}` });
   } catch (err) {
     log.warn("gateway.hub", { hub, reason: `unreachable: ${escapeLogText(err instanceof Error ? err.message : String(err))}` });
