@@ -41,10 +41,15 @@ export function startCoapGateway(opts: CoapGatewayOptions): Promise<Listener> {
   const maxPeers = opts.maxPeers ?? 1024;
   const peers = new Map<string, { session: PeerSession; name: string }>();
   const socket = createSocket({ type: isIPv6(opts.host) ? "udp6" : "udp4" });
-  const send = (bytes: Uint8Array, to: RemoteInfo) =>
-    socket.send(bytes, to.port, to.address, () => {
-      // a peer that went away is found out by retransmission, not by a send error
-    });
+  const send = (bytes: Uint8Array, to: RemoteInfo) => {
+    try {
+      socket.send(bytes, to.port, to.address, () => {
+        // a peer that went away is found out by retransmission, not by a send error
+      });
+    } catch {
+      // the socket is closed: the gateway is stopping
+    }
+  };
 
   const retire = (key: string, why: string) => {
     const p = peers.get(key);
