@@ -45,7 +45,7 @@ export function readHubFrame(frame: Uint8Array, csm: CsmValues | null): HubInput
       // RFC 8323 §5.5: Hold-Off becomes the peers' Max-Age, when to come back (RFC 7252 §5.9.3.4)
       const holdOff = uintOf(msg, SignalOption.HOLD_OFF);
       const options = holdOff === undefined ? [] : [uintOption(Option.MAX_AGE, holdOff)];
-      return { kind: "gone", code: GatewayCode.SERVICE_UNAVAILABLE, why: "hub released the connection", options };
+      return { kind: "gone", code: Code.SERVICE_UNAVAILABLE, why: "hub released the connection", options };
     }
     case "abort": // RFC 8323 §5.6
       return { kind: "gone", code: GatewayCode.BAD_GATEWAY, why: `hub aborted: ${safeText(msg.payload)}`, options: [] };

@@ -5,14 +5,14 @@
  */
 import { createSocket, type RemoteInfo } from "node:dgram";
 import { isIPv6 } from "node:net";
-import { Option, uintOption } from "../../../protocols/coap";
+import { Code, Option, uintOption } from "../../../protocols/coap";
 import type { Logger } from "../log";
 import type { Listener } from "../listener";
 import { peerName } from "../listener";
 import type { CoapCounters } from "../stats";
 import { parseDatagram, serializeDatagram } from "./datagram";
 import { PeerSession } from "./peer";
-import { GatewayCode, refusal } from "./translate";
+import { refusal } from "./translate";
 import type { TranslatorConfig } from "./config";
 import { DEFAULT_TRANSLATOR } from "./config";
 
@@ -79,7 +79,7 @@ export function startCoapGateway(opts: CoapGatewayOptions): Promise<Listener> {
       if (peers.size >= maxPeers) {
         counters.refused++;
         const parsed = parseDatagram(bytes);
-        const no = parsed.ok ? refusal(parsed.msg, GatewayCode.SERVICE_UNAVAILABLE, "gateway full", [uintOption(Option.MAX_AGE, RETRY_AFTER_S)]) : null;
+        const no = parsed.ok ? refusal(parsed.msg, Code.SERVICE_UNAVAILABLE, "gateway full", [uintOption(Option.MAX_AGE, RETRY_AFTER_S)]) : null;
         if (no !== null) send(serializeDatagram(no), from);
         return;
       }

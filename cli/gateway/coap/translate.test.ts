@@ -45,8 +45,8 @@ describe("translation", () => {
 
   it("refuses a CON request on its ACK, a NON on a NON, and nothing else", () => {
     const get = { type: "CON" as const, code: Code.GET, messageId: 9, token: Uint8Array.of(4), options: [], payload: new Uint8Array() };
-    expect(refusal(get, GatewayCode.SERVICE_UNAVAILABLE, "full")).toMatchObject({ type: "ACK", messageId: 9, token: Uint8Array.of(4) });
-    expect(formatCode(refusal({ ...get, type: "NON" }, GatewayCode.SERVICE_UNAVAILABLE, "full")?.code ?? 0)).toBe("5.03");
-    expect(refusal(emptyMessage("CON", 1), GatewayCode.SERVICE_UNAVAILABLE, "full")).toBeNull();
+    expect(refusal(get, Code.SERVICE_UNAVAILABLE, "full")).toMatchObject({ type: "ACK", messageId: 9, token: Uint8Array.of(4) });
+    expect(formatCode(refusal({ ...get, type: "NON" }, Code.SERVICE_UNAVAILABLE, "full")?.code ?? 0)).toBe("5.03");
+    expect(refusal(emptyMessage("CON", 1), Code.SERVICE_UNAVAILABLE, "full")).toBeNull();
   });
 });

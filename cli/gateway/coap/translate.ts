@@ -8,16 +8,12 @@ import type { CoapMessage, CoapOption } from "../../../protocols/coap";
 import { CoapError, Option, codeClass, encodeString, getUintOption, makeCode } from "../../../protocols/coap";
 import type { Datagram, MessageType } from "./datagram";
 
-/** Response codes the hub's protocol module has no name for (RFC 7252 §5.9.3). */
+/** The proxy response codes `Code` in protocols/coap has no name for (RFC 7252 §5.9.3). */
 export const GatewayCode = {
   /** 5.02: the hub could not be reached, or closed the connection. */
   BAD_GATEWAY: makeCode(5, 2),
-  /** 5.03: the gateway is full or shutting down (with Max-Age, RFC 7252 §5.9.3.4). */
-  SERVICE_UNAVAILABLE: makeCode(5, 3),
   /** 5.04: the hub did not answer in time. */
   GATEWAY_TIMEOUT: makeCode(5, 4),
-  /** 4.13 with Size1 (RFC 7959 §2.9.3). */
-  REQUEST_ENTITY_TOO_LARGE: makeCode(4, 13),
 } as const;
 
 /** What a datagram's code makes it on UDP (RFC 7252 §3, §12.1.1: classes 1, 3, 6, 7 are reserved). */

@@ -142,7 +142,7 @@ export class Translator {
   /** Ends the session: 5.03 to whatever is pending or observed, then Release to the hub (RFC 8323 §5.5). */
   release(why: string, now: number): Action[] {
     if (this.hub === null) return [];
-    return [...this.hubGone(GatewayCode.SERVICE_UNAVAILABLE, why, now), { kind: "hub", frame: encode(releaseMessage()) }, disconnect(why)];
+    return [...this.hubGone(Code.SERVICE_UNAVAILABLE, why, now), { kind: "hub", frame: encode(releaseMessage()) }, disconnect(why)];
   }
 
   private onRequest(d: Datagram, now: number): Action[] {
@@ -171,7 +171,7 @@ export class Translator {
     if (limit !== undefined && frame.length > limit) {
       // RFC 7959 §2.9.3: too big for the hub in one message; Size1 says how much body fits
       const size1 = Math.max(0, limit - (frame.length - request.payload.length));
-      return this.reply(ex, diagnostic(GatewayCode.REQUEST_ENTITY_TOO_LARGE, d.token, "request too large for the hub", [uintOption(Option.SIZE1, size1)]), now);
+      return this.reply(ex, diagnostic(Code.REQUEST_ENTITY_TOO_LARGE, d.token, "request too large for the hub", [uintOption(Option.SIZE1, size1)]), now);
     }
     if (this.exchanges.size >= this.config.maxExchanges) {
       return this.reply(ex, diagnostic(Code.TOO_MANY_REQUESTS, d.token, "too many requests in flight", [uintOption(Option.MAX_AGE, 1)]), now);
