@@ -1,3 +1,4 @@
+/** The `umbra` command line: global options, exit codes, command discovery. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Command, InvalidArgumentError } from "commander";
 import { defineCommand, globalOptions } from "./command";

@@ -1,3 +1,4 @@
+/** Hub base URLs to WebSocket URLs. */
 import { describe, expect, it } from "vitest";
 import { hubSocketUrl } from "./hub-url";
 

@@ -1,3 +1,4 @@
+/** Log lines: format, and escaping of whatever peers supply. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { escapeLogText, formatLine } from "./log";

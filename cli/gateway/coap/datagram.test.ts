@@ -1,3 +1,4 @@
+/** RFC 7252 datagrams: hand-written vectors, refusals of malformed input, round-trip properties. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CoapMessage } from "../../../protocols/coap";

@@ -1,3 +1,4 @@
+/** The RFC 7252 §4 message layer: retransmission schedule and duplicate detection. */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TIMING, Dedupe, Outbox, lifetimes } from "./reliability";
 

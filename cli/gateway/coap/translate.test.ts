@@ -1,3 +1,4 @@
+/** The pure mapping between RFC 7252 datagrams and RFC 8323 messages. */
 import { describe, expect, it } from "vitest";
 import { Code, Option, formatCode, stringOption, uintOption } from "../../../protocols/coap";
 import { emptyMessage } from "./datagram";

@@ -1,3 +1,4 @@
+/** One UDP peer's session through the gateway, driven with datagrams, hub frames and a clock. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CoapMessage, CoapOption } from "../../../protocols/coap";

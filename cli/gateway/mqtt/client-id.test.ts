@@ -1,3 +1,4 @@
+/** Reading the client id of a relayed MQTT connection for the log. */
 import { generate } from "mqtt-packet";
 import { describe, expect, it } from "vitest";
 import { ConnectSniffer } from "./client-id";
