@@ -1,3 +1,7 @@
+/**
+ * The contract between a CoAP session and whoever hosts it: the I/O it needs (`CoapHost`),
+ * its tunables, its serializable state and what each event asks the host to do.
+ */
 import type { CsmValues } from "./signaling";
 
 /** Content formats accepted on POST /telemetry. */
@@ -46,6 +50,11 @@ export interface CoapSessionConfig {
   maxMessageSize?: number;
   /** Observations kept per connection (default 8; the state must fit a 2 KiB attachment). */
   maxObservers?: number;
+  /**
+   * Largest block sent unasked (default 1024): a response with a bigger payload goes in Block2
+   * blocks of at most this size to a peer that can take blocks. A power of two, 16 … 1024.
+   */
+  blockSize?: number;
 }
 
 /** One observation (RFC 7641 §4.1), identified by its token on a reliable transport. */
@@ -58,6 +67,8 @@ export interface ObserverEntry {
   seq: number;
   /** Content format of the notifications (the registration's Accept). */
   accept: ShadowFormat;
+  /** Block size the registration asked for with Block2 (RFC 7959 §2.4); notifications keep to it. */
+  szx?: number;
 }
 
 /**

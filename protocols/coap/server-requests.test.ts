@@ -1,6 +1,7 @@
 import { decode as cborDecode, encode as cborEncode } from "cbor-x";
 import { describe, expect, it } from "vitest";
 import { Code, formatCode } from "./codes";
+import { versionEtag } from "./etag";
 import { ContentFormat, Option, emptyOption, encodeUint, etagFromVersion, getOption, stringOption, uintOption } from "./options";
 import type { TestRequest } from "./testing/driver";
 import { Driver, has, json, text, uint } from "./testing/driver";
@@ -54,6 +55,9 @@ describe("request checks", () => {
     const resp = await d.request(req);
     expect(formatCode(resp.code)).toBe(code);
     expect(resp.token).toEqual(Uint8Array.of(0x42));
+    // every error is typed the same way: JSON {code, message}, Content-Format 50
+    expect(uint(resp, Option.CONTENT_FORMAT)).toBe(ContentFormat.JSON);
+    expect(json(resp)).toEqual({ code: Number(code.replace(".", "")), message: expect.any(String) });
   });
 
   it("ignores unknown elective options (§5.4.1)", async () => {
@@ -79,7 +83,7 @@ describe("request checks", () => {
     d.host.failing.add("shadowGet");
     const resp = await d.request({ path: "/shadow" });
     expect(formatCode(resp.code)).toBe("5.00");
-    expect(text(resp)).toBe("internal error");
+    expect(json(resp)).toEqual({ code: 500, message: "internal error" });
     d.host.failing.clear();
     expect(formatCode((await d.request({ path: "/shadow" })).code)).toBe("4.04");
   });
@@ -141,7 +145,45 @@ describe("shadow resources", () => {
     const d = await started();
     const resp = await d.request(req);
     expect(formatCode(resp.code)).toBe(code);
-    expect(json(resp)).toMatchObject({ code: status });
+    expect(uint(resp, Option.CONTENT_FORMAT)).toBe(ContentFormat.JSON);
+    expect(json(resp)).toMatchObject({ code: status, message: expect.any(String) });
+  });
+
+  it("errors stay JSON when the request asked for CBOR", async () => {
+    const d = await started();
+    const resp = await d.request({ path: "/shadow", accept: 60 });
+    expect(formatCode(resp.code)).toBe("4.04");
+    expect(uint(resp, Option.CONTENT_FORMAT)).toBe(ContentFormat.JSON);
+    expect(json(resp)).toMatchObject({ code: 404 });
+  });
+
+  it("JSON and CBOR forms of one version have different ETags; each validates only itself", async () => {
+    const d = await started();
+    await d.request({ method: Code.POST, path: "/shadow", payload: update({ reported: { a: 1 } }) });
+    const asJson = getOption(await d.request({ path: "/shadow" }), Option.ETAG);
+    const asCbor = getOption(await d.request({ path: "/shadow", accept: 60 }), Option.ETAG);
+    expect(asJson).toEqual(versionEtag(1, 50));
+    expect(asCbor).toEqual(versionEtag(1, 60));
+    expect(asCbor).not.toEqual(asJson);
+    const ask = (accept: number, etag: Uint8Array | undefined) => d.request({ path: "/shadow", accept, options: [{ number: Option.ETAG, value: etag ?? new Uint8Array() }] });
+    expect(formatCode((await ask(60, asJson)).code)).toBe("2.05");
+    expect(formatCode((await ask(60, asCbor)).code)).toBe("2.03");
+    expect(formatCode((await ask(50, asCbor)).code)).toBe("2.05");
+    expect(formatCode((await ask(50, asJson)).code)).toBe("2.03");
+    // If-Match compares the version, whichever form's ETag the client holds
+    const post = await d.request({ method: Code.POST, path: "/shadow", accept: 60, payload: update({ reported: { a: 2 } }), options: [{ number: Option.IF_MATCH, value: asCbor ?? new Uint8Array() }] });
+    expect(formatCode(post.code)).toBe("2.04");
+    expect(getOption(post, Option.ETAG)).toEqual(versionEtag(2, 60));
+  });
+
+  it("a 2.04 bigger than one block carries only version, timestamp and clientToken", async () => {
+    const d = await started({ blockSize: 256 });
+    const small = await d.request({ method: Code.POST, path: "/shadow", payload: update({ reported: { a: 1 } }, { clientToken: "t" }) });
+    expect(json(small)).toMatchObject({ state: { reported: { a: 1 } }, version: 1, clientToken: "t" });
+    const big = await d.request({ method: Code.POST, path: "/shadow", payload: update({ reported: { blob: "b".repeat(400) } }, { clientToken: "t" }) });
+    expect(formatCode(big.code)).toBe("2.04");
+    expect(json(big)).toEqual({ version: 2, timestamp: 2, clientToken: "t" });
+    expect(getOption(big, Option.ETAG)).toEqual(versionEtag(2, 50));
   });
 
   it("GET with the current ETag → 2.03 Valid (RFC 7252 §5.10.6.2)", async () => {
@@ -228,13 +270,13 @@ describe("telemetry", () => {
     }
   });
 
-  it("maps a host refusal to its code with a diagnostic payload", async () => {
+  it("maps a host refusal to its code with a typed diagnostic payload", async () => {
     const d = await started();
     d.host.telemetryResult = { status: 400, message: "invalid SenML" };
     const resp = await d.request({ method: Code.POST, path: "/telemetry", contentFormat: 110, payload: "[]" });
     expect(formatCode(resp.code)).toBe("4.00");
-    expect(text(resp)).toBe("invalid SenML");
-    expect(has(resp, Option.CONTENT_FORMAT)).toBe(false);
+    expect(json(resp)).toEqual({ code: 400, message: "invalid SenML" });
+    expect(uint(resp, Option.CONTENT_FORMAT)).toBe(ContentFormat.JSON);
     d.host.telemetryResult = { status: 429 };
     expect(formatCode((await d.request({ method: Code.POST, path: "/telemetry", payload: "{}" })).code)).toBe("4.29");
   });

@@ -155,6 +155,31 @@ describe("session signaling (RFC 8323 §5)", () => {
     expect(s.release().frames).toEqual([]);
   });
 
+  it("aborts on the host's behalf with a diagnostic (§5.6), e.g. a device disabled or never authenticated", async () => {
+    const d = new Driver();
+    d.session.open();
+    expect(d.session.authenticated).toBe(false);
+    await d.send(csmMessage({ maxMessageSize: 1152, blockWise: true }));
+    expect(d.session.authenticated).toBe(false);
+    await d.request({ path: "/shadow/delta" });
+    expect(d.session.authenticated).toBe(true);
+    const out = d.session.abort("device disabled");
+    const abort = decode(out.frames[0]);
+    expect(abort.code).toBe(Code.ABORT);
+    expect(text(abort)).toBe("device disabled");
+    expect(out.close).toEqual({ code: 1008, reason: "device disabled" });
+    expect(d.session.closed).toBe(true);
+    expect(d.session.abort("again").frames).toEqual([]);
+  });
+
+  it("keeps an Abort's diagnostic within the peer's Max-Message-Size", async () => {
+    const d = new Driver();
+    await d.start({ maxMessageSize: 40, blockWise: false });
+    const out = d.session.abort("é".repeat(100));
+    expect(out.frames[0].length).toBeLessThanOrEqual(40);
+    expect(text(decode(out.frames[0]))).toMatch(/^é+$/);
+  });
+
   it("a max-size uint option in CSM is fine", async () => {
     const d = new Driver();
     const csm = { code: Code.CSM, token: new Uint8Array(), options: [uintOption(2, 0xffffffff)], payload: new Uint8Array() };
