@@ -14,6 +14,10 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Key that signs OAuth access tokens; derived from ADMIN_TOKEN when unset. */
   JWT_SECRET?: string;
+  /** Seconds a CoAP socket may take to send its CSM and authenticate (default 10). */
+  COAP_PREAUTH_SECONDS?: string;
+  /** Largest CoAP block sent unasked, a power of two 16–1024 (default 1024). */
+  COAP_BLOCK_SIZE?: string;
   DB: D1Database;
   FIRMWARE: R2Bucket;
   DEVICE: DurableObjectNamespace<DeviceObject>;
