@@ -10,6 +10,13 @@ export type TelemetryFormat = 50 | 60 | 110 | 112;
 /** Content formats a shadow resource can answer in (Accept). */
 export type ShadowFormat = 50 | 60;
 
+/** A host answer for telemetry: HTTP-style status, the rows stored, or why not. */
+export interface TelemetryResult {
+  status: number;
+  accepted?: number;
+  message?: string;
+}
+
 /** A host answer for a shadow operation: HTTP-style status and an AWS-style JSON body. */
 export interface HostResult {
   status: number;
@@ -32,8 +39,8 @@ export interface CoapHost {
   shadowDelete(name: string | null): Promise<HostResult>;
   /** Current delta state object (may be `{}`). */
   shadowDelta(name: string | null): Promise<unknown>;
-  /** Stores telemetry; 2xx → 2.04 Changed. */
-  telemetry(format: TelemetryFormat, payload: Uint8Array): Promise<{ status: number; message?: string }>;
+  /** Stores telemetry; 2xx → 2.04 Changed, with `{accepted}` (the rows stored) when given. */
+  telemetry(format: TelemetryFormat, payload: Uint8Array): Promise<TelemetryResult>;
   /** CBOR decoder (RFC 8949); throws on malformed input. */
   decodeCbor(bytes: Uint8Array): unknown;
   /** CBOR encoder. */

@@ -20,6 +20,7 @@ export type {
   ObserverEntry,
   ShadowFormat,
   TelemetryFormat,
+  TelemetryResult,
 } from "./host";
 export {
   ContentFormat,

@@ -203,13 +203,19 @@ function isTelemetryFormat(f: number): f is TelemetryFormat {
   return telemetryFormats.includes(f);
 }
 
-/** POST /telemetry in 50, 60, 110 or 112 (absent = JSON) → 2.04; others → 4.15. */
+/**
+ * POST /telemetry in 50, 60, 110 or 112 (absent = JSON) → 2.04 `{"accepted": rows}` (JSON, as
+ * HTTP's 202 says it); others → 4.15. The body is not only informative: libcoap 4.3.5 drops
+ * every 2-byte WebSocket message, and a bare 2.04 to its empty token is exactly that.
+ */
 export async function postTelemetry(host: CoapHost, req: ParsedRequest, payload: Uint8Array): Promise<CoapMessage> {
   const format = req.contentFormat ?? ContentFormat.JSON;
   if (!isTelemetryFormat(format)) {
     return errorReply(req.token, Code.UNSUPPORTED_CONTENT_FORMAT, "telemetry accepts content formats 50, 60, 110, 112");
   }
   const r = await host.telemetry(format, payload);
-  if (isSuccess(r.status)) return reply(req.token, Code.CHANGED);
+  if (isSuccess(r.status)) {
+    return r.accepted === undefined ? reply(req.token, Code.CHANGED) : bodyReply(host, req.token, Code.CHANGED, { accepted: r.accepted }, ContentFormat.JSON);
+  }
   return errorReply(req.token, statusToCode(r.status), r.message ?? `telemetry rejected (${r.status})`);
 }

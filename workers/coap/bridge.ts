@@ -184,8 +184,7 @@ export class CoapBridge {
         if (!kind) return { status: 415, message: "unsupported content format" };
         try {
           const rows = decodeTelemetry(kind, payload, Date.now());
-          await this.stub().ingestTelemetry(rows);
-          return { status: 204 };
+          return { status: 204, accepted: await this.stub().ingestTelemetry(rows) };
         } catch (err) {
           if (err instanceof ApiError) return { status: err.status, message: err.message };
           throw err;
