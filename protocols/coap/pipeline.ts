@@ -150,7 +150,7 @@ function runResource(ctx: PipelineContext, r: Route, req: ParsedRequest, payload
 /**
  * Makes a response fit the peer (RFC 8323 §5.3.1, RFC 7959 §2.4): whole when it fits one block,
  * else cut into Block2 blocks (the whole cached under `key` for the follow-up requests), else
- * — for a peer that cannot take blocks — a 5.00 saying so. `preferredSzx` is a block size the
+ * — for a peer that cannot take blocks — a 5.00 saying so. Errors are never cut. `preferredSzx` is a block size the
  * client chose earlier (its Observe registration's Block2). Nothing bigger than the peer's
  * Max-Message-Size leaves here.
  */
@@ -162,6 +162,8 @@ export function fitResponse(
   preferredSzx?: number,
 ): CoapMessage {
   const peer = ctx.state.peerCsm ?? DEFAULT_CSM;
+  // An error's diagnostic is no representation to fetch in blocks: it goes whole, shortened if need be.
+  if (codeClass(full.code) !== 2) return limitToPeer(full, peer.maxMessageSize);
   // a Block1 transfer's final response comes in the client's own block size (RFC 7959 §2.3)
   const requestedSzx = req?.block2?.szx ?? preferredSzx ?? req?.block1?.szx;
   const clientBlockWise = req?.block1 !== undefined || req?.block2 !== undefined;

@@ -164,17 +164,23 @@ describe("Block2: responses in blocks (RFC 7959 §2.4)", () => {
     expect(() => new Driver({ blockSize: 1000 })).toThrow(RangeError);
   });
 
-  it("a Block1 transfer's final response is cut in the client's block size", async () => {
+  it("a Block1 transfer's final response is cut in the client's block size; errors are never cut", async () => {
     const d = await started({ blockSize: 1024 }, { maxMessageSize: 8_388_864, blockWise: true });
-    // telemetry answers 2.04 without a body; a shadow answer that stays big is an error body
-    d.host.telemetryResult = { status: 400, message: "m".repeat(300) };
+    const body = new TextEncoder().encode(JSON.stringify({ state: { reported: { blob: "u".repeat(200) } } }));
     const opts = (num: number, more: boolean) => [blockOption(Option.BLOCK1, { num, more, szx: 2 })];
-    await d.request({ method: Code.POST, path: "/telemetry", payload: new Uint8Array(64), options: opts(0, true) });
-    const last = await d.request({ method: Code.POST, path: "/telemetry", payload: Uint8Array.of(1), options: opts(1, false) });
-    expect(formatCode(last.code)).toBe("4.00");
-    expect(block(last, 27)).toEqual({ num: 1, more: false, szx: 2 });
+    const blocks = Math.ceil(body.length / 64);
+    for (let n = 0; n < blocks - 1; n++) await d.request({ method: Code.POST, path: "/shadow", payload: body.slice(n * 64, (n + 1) * 64), options: opts(n, true) });
+    const last = await d.request({ method: Code.POST, path: "/shadow", payload: body.slice((blocks - 1) * 64), options: opts(blocks - 1, false) });
+    expect(formatCode(last.code)).toBe("2.04");
+    expect(block(last, 27)).toEqual({ num: blocks - 1, more: false, szx: 2 });
     expect(block(last, 23)).toEqual({ num: 0, more: true, szx: 2 });
     expect(last.payload.length).toBe(64);
+    // a long diagnostic, asked for in 16-byte blocks, still comes whole
+    d.host.telemetryResult = { status: 400, message: "m".repeat(300) };
+    const refused = await d.request({ method: Code.POST, path: "/telemetry", payload: "{}", options: [blockOption(Option.BLOCK2, { num: 0, more: false, szx: 0 })] });
+    expect(formatCode(refused.code)).toBe("4.00");
+    expect(has(refused, Option.BLOCK2)).toBe(false);
+    expect(JSON.parse(text(refused))).toMatchObject({ code: 400 });
   });
 
   it("cuts one version, in one format, from one rendering: a second transfer gets the same bytes", async () => {
