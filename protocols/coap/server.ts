@@ -19,7 +19,6 @@ import {
   abortMessage,
   applyCsm,
   csmMessage,
-  hasCustody,
   pingMessage,
   pongMessage,
   releaseMessage,
@@ -197,8 +196,11 @@ export class CoapSession {
     switch (kind) {
       case "csm":
         return this.onCsm(msg);
-      case "ping": // RFC 8323 §5.4: Pong echoes the token; requests are handled in order, so Custody holds
-        return this.output([encode(pongMessage(msg.token, hasCustody(msg)))]);
+      case "ping":
+        // RFC 8323 §5.4: Pong echoes the token. Requests are handled in order, so Custody always
+        // holds (§5.4.1 lets a Pong carry it unasked) — and it keeps the Pong to libcoap's empty
+        // token above 2 bytes: libcoap 4.3.5 drops 2-byte messages and declares its keepalive failed.
+        return this.output([encode(pongMessage(msg.token, true))]);
       case "release": // RFC 8323 §5.5
         return this.finish({ code: CloseCode.NORMAL, reason: "release" });
       case "abort": // RFC 8323 §5.6

@@ -220,9 +220,8 @@ export class CoapWsClient {
     return { blocks, payload: Buffer.concat(blocks.map((m) => m.payload)) };
   }
 
-  /** Ping → Pong (RFC 8323 §5.4). */
-  ping(custody = false): Promise<WireMessage> {
-    const token = uintBytes(0x3000000 + this.nextToken++);
+  /** Ping → Pong (RFC 8323 §5.4); `token` defaults to a fresh one (libcoap sends empty ones). */
+  ping(custody = false, token = uintBytes(0x3000000 + this.nextToken++)): Promise<WireMessage> {
     const pong = new Promise<WireMessage>((r) => this.waiting.set(hex(token), r));
     this.send({ code: Codes.PING, token, options: custody ? [{ number: 2, value: new Uint8Array() }] : [], payload: new Uint8Array() });
     return withTimeout(pong, 5000, "pong");

@@ -79,6 +79,18 @@ describe("Observers of a delta see the delete (issue 8 item 17)", () => {
   });
 });
 
+describe("libcoap 4.3.5 interop", () => {
+  it("answers an empty-token Ping and POST /telemetry with messages longer than 2 bytes (libcoap drops 2-byte ones)", async () => {
+    const { c } = await bound("lc-1");
+    const pong = await c.ping(false, new Uint8Array());
+    expect(codeText(pong.code)).toBe("7.03");
+    const stored = await c.request({ method: "POST", path: "telemetry", payload: JSON.stringify({ data: { t: 1 } }), token: new Uint8Array() });
+    expect(codeText(stored.code)).toBe("2.04");
+    expect(c.frameSizes.every((n) => n > 2)).toBe(true);
+    await c.close();
+  });
+});
+
 describe("Pre-authentication timeout (issue 8 item D)", () => {
   it("aborts a socket that sends no CSM, and one that never authenticates", async () => {
     const silent = new WebSocket(coapUrl(), ["coap"]);
