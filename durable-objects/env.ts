@@ -20,6 +20,10 @@ export interface Env {
   MQTT_ANONYMOUS?: string;
   /** Seconds an MQTT socket may stay open before its CONNECT arrives (default 10). */
   MQTT_CONNECT_TIMEOUT_SECONDS?: string;
+  /** Seconds a CoAP socket may take to send its CSM and authenticate (default 10). */
+  COAP_PREAUTH_SECONDS?: string;
+  /** Largest CoAP block sent unasked, a power of two 16–1024 (default 1024). */
+  COAP_BLOCK_SIZE?: string;
   DB: D1Database;
   FIRMWARE: R2Bucket;
   DEVICE: DurableObjectNamespace<DeviceObject>;
