@@ -124,6 +124,15 @@ describe("The hub ends sessions whose device changed (issue 8 item A)", () => {
     expect(closed.code).toBe(1008);
   });
 
+  it("a revoked credential gets Abort 7.05 naming the reason", async () => {
+    const { c } = await bound("end-4");
+    const creds = await apiJson<{ items: { id: string }[] }>("GET", "/v1/devices/end-4/credentials", 200);
+    await apiJson("DELETE", `/v1/devices/end-4/credentials/${creds.items[0]!.id}`, 200);
+    const closed = await c.closed;
+    expect(text(c.signals.find((m) => m.code === Codes.ABORT)!)).toMatch(/credential revoked or expired/);
+    expect(closed.code).toBe(1008);
+  });
+
   it("a deleted device gets Abort 7.05 naming the reason", async () => {
     const { c } = await bound("end-2");
     expect((await api("DELETE", "/v1/devices/end-2")).status).toBe(204);
