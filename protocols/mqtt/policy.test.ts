@@ -115,18 +115,33 @@ describe("deny wins", () => {
     ["publish", "devices/secret", false],
     ["receive", "devices/secret/a/b", false],
     ["subscribe", "devices/public/#", true],
-    ["subscribe", "devices/#", false], // could receive a denied topic
-    ["subscribe", "devices/+/x", false],
-    ["subscribe", "+/secret", false],
-    ["subscribe", "devices/+", false], // matches devices/secret
-    ["subscribe", "devices/+/public/#", false], // matches devices/secret/public/...
+    // Wider filters are granted; the denied topics are kept away by `receive`, per message.
+    ["subscribe", "devices/#", true],
+    ["subscribe", "devices/+/x", true],
+    ["subscribe", "devices/+", true],
     ["subscribe", "devices/a/+", true],
+    // A filter that could only ever reach denied topics is refused.
+    ["subscribe", "devices/secret/#", false],
+    ["subscribe", "devices/secret/+/x", false],
+    ["subscribe", "devices/secret", false],
   ])("%s %j → %s", (action, topic, expected) => {
     expect(authorize(policy, {}, action, topic)).toBe(expected);
   });
   it("applies regardless of statement order", () => {
     const reversed = [...policy].reverse();
     expect(authorize(reversed, {}, "publish", "devices/secret/x")).toBe(false);
+  });
+
+  it("never delivers a denied topic through a wider granted subscription", () => {
+    const level = fc.constantFrom("devices", "secret", "public", "x", "+");
+    const filter = fc.tuple(fc.array(level, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([l, h]) => (h ? [...l, "#"] : l).join("/"));
+    const topic = fc.array(level.filter((l) => l !== "+"), { minLength: 1, maxLength: 5 }).map((l) => l.join("/"));
+    fc.assert(
+      fc.property(filter, topic, (f, t) => {
+        if (!authorize(policy, {}, "subscribe", f) || !topicMatches(f, t) || !topicMatches("devices/secret/#", t)) return true;
+        return !authorize(policy, {}, "receive", t);
+      }),
+    );
   });
 });
 

@@ -6,8 +6,11 @@
  * - `publish` and `receive` check a topic name: allowed when some allow statement
  *   has a filter matching it and no deny statement does.
  * - `subscribe` checks a topic filter: allowed when it is contained in one allow
- *   filter (every topic it can match is matched by that filter) and it intersects
- *   no deny filter (no topic it can match is denied). Containment is checked
+ *   filter (every topic it can match is matched by that filter) and in no deny
+ *   filter (a subscription that could only ever reach denied topics is refused).
+ *   A wider subscription that also covers denied topics is granted, as in AWS IoT:
+ *   what keeps those messages away is `receive`, checked per delivered message, so
+ *   a deny meant to hide topics lists `receive` too. Containment is checked
  *   against single filters, never their union, which can only refuse more.
  * - Deny always wins.
  * - A variable may hold one value or a list ("any of these"). A value that is
@@ -15,7 +18,7 @@
  *   variable cannot widen a filter; a statement whose variable has no usable
  *   value does not apply (for allow and deny alike).
  */
-import { filterContains, filtersIntersect, isValidTopicFilter, isValidTopicName, topicMatches } from "./topics";
+import { filterContains, isValidTopicFilter, isValidTopicName, topicMatches } from "./topics";
 
 /** What a client does with a topic. `receive` is checked per delivered message. */
 export type PolicyAction = "publish" | "subscribe" | "receive";
@@ -91,9 +94,8 @@ export function expandFilter(template: string, variables: PolicyVariables): stri
 }
 
 /** Does one expanded filter grant/deny `target` for `action`? */
-function covers(filter: string, action: PolicyAction, target: string, effect: "allow" | "deny"): boolean {
-  if (action !== "subscribe") return topicMatches(filter, target);
-  return effect === "allow" ? filterContains(filter, target) : filtersIntersect(filter, target);
+function covers(filter: string, action: PolicyAction, target: string): boolean {
+  return action === "subscribe" ? filterContains(filter, target) : topicMatches(filter, target);
 }
 
 /**
@@ -126,7 +128,7 @@ export function explain(policy: Policy, variables: PolicyVariables, action: Poli
     if (!statement.actions.includes(action)) continue;
     const deny = statement.effect === "deny";
     if (!deny && allow !== null) continue;
-    const hit = statement.topics.some((template) => expandFilter(template, variables).some((f) => covers(f, action, topicOrFilter, statement.effect)));
+    const hit = statement.topics.some((template) => expandFilter(template, variables).some((f) => covers(f, action, topicOrFilter)));
     if (!hit) continue;
     if (deny) return { allowed: false, statement: i };
     allow = i;
@@ -150,7 +152,7 @@ export function authorize(policy: Policy, variables: PolicyVariables, action: Po
     const deny = statement.effect === "deny";
     if (!deny && allowed) continue;
     for (const template of statement.topics) {
-      const hit = expandFilter(template, variables).some((f) => covers(f, action, topicOrFilter, statement.effect));
+      const hit = expandFilter(template, variables).some((f) => covers(f, action, topicOrFilter));
       if (!hit) continue;
       if (deny) return false;
       allowed = true;
