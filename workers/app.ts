@@ -1,7 +1,6 @@
 /** The Worker's HTTP app: routes per resource, one error renderer, the OpenAPI document. */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./app-env";
 import { ApiError, problemResponse } from "./errors";
 import { devices } from "./routes/devices";
@@ -16,20 +15,13 @@ import { events } from "./routes/events";
 import { coap } from "./routes/coap";
 import { channelRoutes } from "./routes/channels";
 import { mqtt } from "./routes/mqtt";
+import { requestBody } from "./edge/request-body";
 
 /** Builds the app (a function so tests can build a fresh one). */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
-  app.use("*", async (c, next) => {
-    const max = Number(c.env.MAX_BODY_BYTES) || 1_048_576;
-    return bodyLimit({
-      maxSize: max,
-      onError: () => {
-        throw new ApiError("payload-too-large", `The body is over the limit of ${max} bytes`);
-      },
-    })(c, next);
-  });
+  app.use("*", requestBody());
 
   app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));
   for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt]) {

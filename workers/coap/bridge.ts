@@ -11,7 +11,7 @@ import type { Env } from "../../durable-objects/env";
 import { resolveDeviceToken } from "../auth/resolve";
 import { deviceStub, type DeviceApi } from "../objects";
 import { decode as decodeCbor, encode as encodeCbor } from "../../wasm/src/worker";
-import { TELEMETRY_COAP, decodeTelemetry } from "../telemetry-body";
+import { TELEMETRY_COAP, decodeTelemetry, telemetryLimits } from "../telemetry-body";
 import { ApiError } from "../errors";
 import { isJsonObject, isJsonValue } from "../../protocols/json-value";
 
@@ -133,7 +133,7 @@ export class CoapBridge {
         const kind = TELEMETRY_COAP[format];
         if (!kind) return { status: 415, message: "unsupported content format" };
         try {
-          const rows = decodeTelemetry(kind, payload, Date.now());
+          const rows = decodeTelemetry(kind, payload, Date.now(), telemetryLimits(this.env));
           await this.stub().ingestTelemetry(rows);
           return { status: 204 };
         } catch (err) {

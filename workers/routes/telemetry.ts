@@ -6,8 +6,8 @@ import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
 import { decodeCursor, encodeCursor } from "../registry/pagination";
-import { TELEMETRY_MEDIA, TelemetryIn, decodeTelemetry } from "../telemetry-body";
-import { mediaType } from "../content";
+import { TELEMETRY_MEDIA, TelemetryIn, decodeTelemetry, telemetryLimits } from "../telemetry-body";
+import { mediaType, unsupportedMedia } from "../content";
 
 export const telemetry = router();
 telemetry.openAPIRegistry.register("TelemetryIn", TelemetryIn);
@@ -56,9 +56,9 @@ telemetry.openapi(
   }),
   async (c) => {
     const device = await getDevice(c.env, c.req.valid("param").id);
-    const format = TELEMETRY_MEDIA[mediaType(c) || "application/json"];
-    if (!format) throw new ApiError("unsupported-media-type", `Send one of ${Object.keys(TELEMETRY_MEDIA).join(", ")}`);
-    const rows = decodeTelemetry(format, new Uint8Array(await c.req.arrayBuffer()), Date.now());
+    const format = TELEMETRY_MEDIA[mediaType(c)];
+    if (!format) throw unsupportedMedia(c.req.method, Object.keys(TELEMETRY_MEDIA), mediaType(c));
+    const rows = decodeTelemetry(format, new Uint8Array(await c.req.arrayBuffer()), Date.now(), telemetryLimits(c.env));
     const accepted = await deviceStub(c.env, device.id).ingestTelemetry(rows);
     return c.json({ accepted }, 202);
   },
