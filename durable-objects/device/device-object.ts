@@ -166,7 +166,7 @@ export class DeviceObject extends DurableObject<Env> {
     this.lastSeen = Date.now();
     try {
       if (a.protocol === "mqtt") return await this.mqtt.onMessage(ws, message);
-      for (const reply of handleJsonFrame(this.jsonHost(), message, this.config.maxMessageBytes, this.lastSeen)) this.send(ws, reply);
+      for (const reply of handleJsonFrame(this.jsonHost(), message, this.config, this.lastSeen)) this.send(ws, reply);
     } catch (err) {
       console.error(`DeviceObject ${this.deviceId} message:`, err instanceof Error ? err.message : String(err));
       if (a.protocol === "mqtt") closeQuietly(ws, 1011, "internal error");

@@ -1,3 +1,4 @@
+import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
 import type { CoapMessage } from "./codec";
 import { Code } from "./codes";
 import type { CoapHost, ShadowFormat, TelemetryFormat } from "./host";
@@ -63,11 +64,15 @@ function etagOptions(body: unknown): { number: number; value: Uint8Array }[] {
 /** Request body as JSON (50, also when Content-Format is absent) or CBOR (60). */
 function parseBody(host: CoapHost, format: number | undefined, payload: Uint8Array): { value: unknown } | { status: number; message: string } {
   if (format === undefined || format === ContentFormat.JSON) {
+    // Nesting is bounded before parsing, as on every JSON path (protocols/json-depth.ts).
+    let text: string;
     try {
-      return { value: JSON.parse(decodeString(payload)) };
+      text = decodeString(payload);
     } catch {
       return { status: 400, message: "Payload contains invalid json" };
     }
+    const r = parseJsonBounded(text, DEFAULT_JSON_MAX_DEPTH);
+    return r.ok ? { value: r.value } : { status: 400, message: r.reason === "too_deep" ? `Payload ${r.message.replace(/^JSON /, "")}` : "Payload contains invalid json" };
   }
   if (format === ContentFormat.CBOR) {
     try {
