@@ -12,6 +12,7 @@ import { DeviceStore } from "../device/store";
 import { MqttHost } from "../device/mqtt-host";
 import { acceptMqttSocket, closeQuietly, mqttAttachment, type Attachment } from "../device/sockets";
 import { deviceConfig } from "../device/config";
+import { logText, logError } from "../../protocols/log-text";
 
 const COMMANDS = /^devices\/([A-Za-z0-9_.:-]{1,128})\/commands(?:\/|$)/;
 
@@ -72,7 +73,7 @@ export class AppSessionObject extends DurableObject<Env> {
     try {
       await this.mqtt.onMessage(ws, message);
     } catch (err) {
-      console.error(`AppSessionObject ${this.ctx.id.name ?? ""}:`, err instanceof Error ? err.message : String(err));
+      console.error(`AppSessionObject ${logText(this.ctx.id.name ?? "")}: ${logError(err)}`);
       closeQuietly(ws, 1011, "internal error");
     }
   }

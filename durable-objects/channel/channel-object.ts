@@ -8,6 +8,7 @@ import type { Env } from "../env";
 import type { Message } from "../../protocols/mqtt";
 import { ChannelStore } from "./store";
 import { subscribersFor, type Subscriber } from "./fanout";
+import { logText, logError } from "../../protocols/log-text";
 
 /** Result of a publish: how many subscribers the message is going to. */
 export interface PublishResult {
@@ -133,7 +134,7 @@ export class ChannelObject extends DurableObject<Env> {
         await stub.deliverMessages(messages);
         return true;
       } catch (err) {
-        console.error(`ChannelObject ${this.ctx.id.name ?? ""}: delivery to ${deviceId} failed:`, err instanceof Error ? err.message : String(err));
+        console.error(`ChannelObject ${logText(this.ctx.id.name ?? "")}: delivery to ${logText(deviceId)} failed: ${logError(err)}`);
       }
     }
     return false;

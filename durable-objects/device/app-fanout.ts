@@ -5,6 +5,7 @@
  */
 import type { Env } from "../env";
 import { topicMatches, type Message } from "../../protocols/mqtt";
+import { logText, logError } from "../../protocols/log-text";
 
 const REFRESH_MS = 3_000;
 
@@ -37,7 +38,7 @@ export class AppFanout {
       const sessions = new Set(this.index.filter((s) => topicMatches(s.filter, m.topic)).map((s) => s.sessionId));
       for (const id of sessions) {
         const stub = this.env.APP_SESSION.get(this.env.APP_SESSION.idFromName(id));
-        stub.deliverMessage(m).catch((err: unknown) => console.error(`app fan-out to ${id} failed:`, err instanceof Error ? err.message : String(err)));
+        stub.deliverMessage(m).catch((err: unknown) => console.error(`app fan-out to ${logText(id)} failed: ${logError(err)}`));
       }
     }
   }

@@ -21,6 +21,7 @@ import { MqttHost } from "./mqtt-host";
 import { mqttServices, shadowMessages } from "./mqtt-routing";
 import { AppFanout } from "./app-fanout";
 import { GroupCommit } from "./group-commit";
+import { logText, logError } from "../../protocols/log-text";
 
 export type { DeviceStatus } from "./presence";
 
@@ -105,7 +106,7 @@ export class DeviceObject extends DurableObject<Env> {
       if (url.pathname === "/events") return this.openStream(request);
       return new Response("not found", { status: 404 });
     } catch (err) {
-      console.error(`DeviceObject ${this.deviceId} fetch ${url.pathname}:`, err instanceof Error ? err.message : String(err));
+      console.error(`DeviceObject ${this.deviceId} fetch ${logText(url.pathname)}: ${logError(err)}`);
       return new Response("internal error", { status: 500 });
     }
   }
@@ -168,7 +169,7 @@ export class DeviceObject extends DurableObject<Env> {
       if (a.protocol === "mqtt") return await this.mqtt.onMessage(ws, message);
       for (const reply of handleJsonFrame(this.jsonHost(), message, this.config, this.lastSeen)) this.send(ws, reply);
     } catch (err) {
-      console.error(`DeviceObject ${this.deviceId} message:`, err instanceof Error ? err.message : String(err));
+      console.error(`DeviceObject ${this.deviceId} message: ${logError(err)}`);
       if (a.protocol === "mqtt") closeQuietly(ws, 1011, "internal error");
       else this.send(ws, { type: "error", code: "internal", message: "the message could not be processed" });
     }
@@ -304,7 +305,7 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Sends device messages to subscribed MQTT app sessions, after the write that made them. */
   private toApps(messages: Message[]): void {
-    this.apps.publish(messages).catch((err: unknown) => console.error(`DeviceObject ${this.deviceId}: app fan-out:`, err instanceof Error ? err.message : String(err)));
+    this.apps.publish(messages).catch((err: unknown) => console.error(`DeviceObject ${this.deviceId}: app fan-out: ${logError(err)}`));
   }
 
   private markPresence(connected: boolean, protocol: DeviceProtocol, remote: string | null): void {

@@ -29,6 +29,7 @@ import {
 import { closeQuietly, type MqttAttachment } from "./sockets";
 import { subscriptionChanges } from "./mqtt-subscriptions";
 import type { MqttServices } from "./mqtt-services";
+import { logText, logError } from "../../protocols/log-text";
 
 const SESSION_KEY = "mqtt_session";
 const CHANNELS_KEY = "mqtt_channels";
@@ -250,7 +251,7 @@ export class MqttHost {
           for (const m of await this.svc.retained(e.filter)) later.push({ ...m, retain: true, origin: `retained:${e.filter}` });
           break;
         case "dropped":
-          console.warn(`DeviceObject ${this.svc.deviceId}: MQTT message on ${e.topic} dropped (${e.reason})`);
+          console.warn(`DeviceObject ${this.svc.deviceId}: MQTT message on ${logText(e.topic)} dropped (${logText(e.reason)})`);
           break;
         case "close":
           close = e.reasonCode;
@@ -260,7 +261,7 @@ export class MqttHost {
           break;
       }
     }
-    if (!ws) for (const d of durable) d.catch((err: unknown) => console.error(`MQTT ${this.svc.deviceId}: routing failed:`, err instanceof Error ? err.message : String(err)));
+    if (!ws) for (const d of durable) d.catch((err: unknown) => console.error(`MQTT ${this.svc.deviceId}: routing failed: ${logError(err)}`));
     if (ws) {
       if (close !== null) this.streams.delete(ws);
       const ready = durable.length === 0 ? null : Promise.all(durable).then(() => undefined);
