@@ -25,6 +25,14 @@ describe("take", () => {
     expect(take({ tokens: 0, at: 5000 }, limit, 0).ok).toBe(false);
   });
 
+  it("a cost of 0 checks without taking", () => {
+    const limit = { rate: 1, burst: 1 };
+    const full = take(undefined, limit, 0, 0);
+    expect(full).toMatchObject({ ok: true, bucket: { tokens: 1 } });
+    const empty = take(full.bucket, limit, 0).bucket;
+    expect(take(empty, limit, 0, 0)).toMatchObject({ ok: false, retryAfterMs: 1000, bucket: { tokens: 0 } });
+  });
+
   it("a rate of 0 refuses forever once empty", () => {
     expect(take({ tokens: 0, at: 0 }, { rate: 0, burst: 1 }, 1e12).retryAfterMs).toBe(Number.POSITIVE_INFINITY);
   });

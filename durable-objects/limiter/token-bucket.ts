@@ -24,15 +24,17 @@ export interface Take {
 
 /**
  * Takes `cost` tokens from a bucket (a missing bucket is full) after refilling it for the time
- * since `bucket.at`. A clock that goes backwards refills nothing.
+ * since `bucket.at`. A clock that goes backwards refills nothing. A cost of 0 only asks whether
+ * one more request would pass, taking nothing (a check before work whose failure costs).
  * @example take(undefined, { rate: 1, burst: 2 }, 0) // { ok: true, bucket: { tokens: 1, at: 0 }, retryAfterMs: 0 }
  */
 export function take(bucket: Bucket | undefined, limit: Rate, now: number, cost = 1): Take {
   const burst = Math.max(limit.burst, cost);
   const elapsed = bucket ? Math.max(0, now - bucket.at) : 0;
   const tokens = bucket ? Math.min(burst, bucket.tokens + (elapsed / 1000) * limit.rate) : burst;
-  if (tokens >= cost) return { bucket: { tokens: tokens - cost, at: now }, ok: true, retryAfterMs: 0 };
-  const retryAfterMs = limit.rate > 0 ? Math.ceil(((cost - tokens) / limit.rate) * 1000) : Number.POSITIVE_INFINITY;
+  const need = Math.max(cost, 1);
+  if (tokens >= need) return { bucket: { tokens: tokens - cost, at: now }, ok: true, retryAfterMs: 0 };
+  const retryAfterMs = limit.rate > 0 ? Math.ceil(((need - tokens) / limit.rate) * 1000) : Number.POSITIVE_INFINITY;
   return { bucket: { tokens, at: now }, ok: false, retryAfterMs };
 }
 

@@ -1,7 +1,7 @@
 /** `/v1/channels`: cross-device pub/sub spaces (`channels/<id>/messages/...` over MQTT). */
 import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
-import { JsonObjectSchema, PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
+import { IdSchema, JsonObjectSchema, PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
 import { connectDevice, createChannel, deleteChannel, disconnectDevice, getChannel, listChannelDevices, listChannels, updateChannel } from "../registry/channels";
 import { randomId } from "../auth/crypto";
 
@@ -10,7 +10,7 @@ export const channelRoutes = router();
 const Channel = z
   .object({ id: z.string(), name: z.string().nullable(), metadata: JsonObjectSchema, created_at: z.string(), updated_at: z.string() })
   .openapi("Channel");
-const NewChannel = z.strictObject({ id: z.string().optional(), name: z.string().max(256).nullable().optional(), metadata: JsonObjectSchema.optional() });
+const NewChannel = z.strictObject({ id: IdSchema.optional(), name: z.string().max(256).nullable().optional(), metadata: JsonObjectSchema.optional() });
 const PatchChannel = z.strictObject({ name: z.string().max(256).nullable().optional(), metadata: JsonObjectSchema.optional() });
 const ChannelParams = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 const MemberParams = ChannelParams.extend({ deviceId: z.string().openapi({ param: { name: "deviceId", in: "path" } }) });

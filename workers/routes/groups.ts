@@ -1,7 +1,7 @@
 /** `/v1/groups`: device groups and their members. */
 import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
-import { PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
+import { IdSchema, PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
 import { addMember, createGroup, deleteGroup, getGroup, listGroups, listMembers, removeMember, updateGroup } from "../registry/groups";
 
 export const groups = router();
@@ -9,7 +9,7 @@ export const groups = router();
 const Group = z
   .object({ name: z.string(), description: z.string().nullable(), created_at: z.string(), updated_at: z.string() })
   .openapi("Group");
-const NewGroup = z.strictObject({ name: z.string(), description: z.string().max(1024).nullable().optional() });
+const NewGroup = z.strictObject({ name: IdSchema, description: z.string().max(1024).nullable().optional() });
 const PatchGroup = z.strictObject({ description: z.string().max(1024).nullable() });
 const GroupParams = z.object({ name: z.string().openapi({ param: { name: "name", in: "path" } }) });
 const MemberParams = GroupParams.extend({ deviceId: z.string().openapi({ param: { name: "deviceId", in: "path" } }) });

@@ -17,6 +17,7 @@ const problems = {
   401: { description: "Missing or invalid credential", content: { "application/problem+json": { schema: ProblemSchema } } },
   403: { description: "Credential lacks the scope", content: { "application/problem+json": { schema: ProblemSchema } } },
   404: { description: "Not found", content: { "application/problem+json": { schema: ProblemSchema } } },
+  429: { description: "Too many requests (Retry-After): failed authentications from this address, or a rate limit", content: { "application/problem+json": { schema: ProblemSchema } } },
   // Without content: it also lets handlers return a plain Response (problem+json, SSE, 101).
   500: { description: "Internal error (application/problem+json)" },
 } as const;

@@ -8,6 +8,7 @@ import { ApiError } from "../errors";
 import { decodeCursor, encodeCursor } from "../registry/pagination";
 import { TELEMETRY_MEDIA, TelemetryIn, decodeTelemetry, telemetryLimits } from "../telemetry-body";
 import { mediaType, unsupportedMedia } from "../content";
+import { limitDeviceWrite } from "../limits/device-http";
 
 export const telemetry = router();
 telemetry.openAPIRegistry.register("TelemetryIn", TelemetryIn);
@@ -52,10 +53,11 @@ telemetry.openapi(
         required: false,
       },
     },
-    responses: { 202: jsonResponse(z.object({ accepted: z.number().int() }), "Stored") },
+    responses: { 202: jsonResponse(z.object({ accepted: z.number().int() }), "Stored"), 429: { description: "Over the device's HTTP write limit (Retry-After)" } },
   }),
   async (c) => {
     const device = await getDevice(c.env, c.req.valid("param").id);
+    await limitDeviceWrite(c.env, device.id);
     const format = TELEMETRY_MEDIA[mediaType(c)];
     if (!format) throw unsupportedMedia(c.req.method, Object.keys(TELEMETRY_MEDIA), mediaType(c));
     const rows = decodeTelemetry(format, new Uint8Array(await c.req.arrayBuffer()), Date.now(), telemetryLimits(c.env));
