@@ -19,6 +19,7 @@ import { requestBody } from "./edge/request-body";
 import { stripInternalHeaders } from "./edge/internal-headers";
 import { cors } from "./edge/cors";
 import { allowedMethods } from "./edge/methods";
+import { documentPlainRoutes } from "./routes/openapi-docs";
 import { logText, logError } from "../protocols/log-text";
 
 /** Builds the app (a function so tests can build a fresh one). */
@@ -40,9 +41,11 @@ export function createApp() {
     scheme: "bearer",
     description: "ADMIN_TOKEN, an API key, an OAuth 2.0 access token, or (on a device's own resources) a device token",
   });
+  documentPlainRoutes(app);
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: { title: "Umbra", version: c.env.VERSION, description: "IoT hub on Cloudflare Workers" },
+    servers: [{ url: new URL(c.req.url).origin, description: "This hub" }],
   }));
 
   let methodsOf: ((path: string) => string[]) | undefined;

@@ -17,7 +17,8 @@ const MemberParams = ChannelParams.extend({ deviceId: z.string().openapi({ param
 
 channelRoutes.openapi(
   secured({ scope: "devices:write" }, {
-    method: "post",
+    operationId: "createChannel",
+method: "post",
     path: "/v1/channels",
     summary: "Create a channel",
     request: jsonBody(NewChannel),
@@ -31,7 +32,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listChannels",
+method: "get",
     path: "/v1/channels",
     summary: "List channels",
     request: { query: PageQuery },
@@ -45,7 +47,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "getChannel",
+method: "get",
     path: "/v1/channels/{id}",
     summary: "Read a channel",
     request: { params: ChannelParams },
@@ -56,7 +59,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:write" }, {
-    method: "patch",
+    operationId: "updateChannel",
+method: "patch",
     path: "/v1/channels/{id}",
     summary: "Change a channel's name or metadata",
     request: { params: ChannelParams, ...jsonBody(PatchChannel) },
@@ -67,7 +71,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "deleteChannel",
+method: "delete",
     path: "/v1/channels/{id}",
     summary: "Delete a channel",
     request: { params: ChannelParams },
@@ -81,7 +86,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listChannelDevices",
+method: "get",
     path: "/v1/channels/{id}/devices",
     summary: "Devices connected to a channel",
     request: { params: ChannelParams, query: PageQuery },
@@ -95,7 +101,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:write" }, {
-    method: "put",
+    operationId: "connectChannelDevice",
+method: "put",
     path: "/v1/channels/{id}/devices/{deviceId}",
     summary: "Connect a device to a channel (it may then publish and subscribe there)",
     request: { params: MemberParams },
@@ -110,7 +117,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "disconnectChannelDevice",
+method: "delete",
     path: "/v1/channels/{id}/devices/{deviceId}",
     summary: "Disconnect a device from a channel",
     request: { params: MemberParams },

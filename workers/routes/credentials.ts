@@ -39,7 +39,8 @@ export function rotateGraceSeconds(raw: unknown): number {
 
 credentials.openapi(
   secured({ scope: "devices:write" }, {
-    method: "post",
+    operationId: "issueCredential",
+method: "post",
     path: "/v1/devices/{id}/credentials",
     summary: "Issue another token for a device (shown once)",
     request: { params: DeviceParams },
@@ -54,7 +55,8 @@ credentials.openapi(
 
 credentials.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listCredentials",
+method: "get",
     path: "/v1/devices/{id}/credentials",
     summary: "List a device's credentials (metadata only), newest first",
     request: { params: DeviceParams, query: PageQuery },
@@ -69,7 +71,8 @@ credentials.openapi(
 
 credentials.openapi(
   secured({ scope: "devices:write" }, {
-    method: "post",
+    operationId: "rotateCredential",
+method: "post",
     path: "/v1/devices/{id}/credentials/{credId}/rotate",
     summary: "Replace a credential; the old one stays valid for `grace_seconds` (default CREDENTIAL_ROTATE_GRACE_SECONDS, 60 s; 0 ends it now)",
     request: { params: CredParams, body: { content: { "application/json": { schema: Rotate } }, required: false } },
@@ -87,7 +90,8 @@ credentials.openapi(
 
 credentials.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "revokeCredential",
+method: "delete",
     path: "/v1/devices/{id}/credentials/{credId}",
     summary: "Revoke a credential at once",
     request: { params: CredParams },
@@ -111,7 +115,8 @@ const IdentityParams = DeviceParams.extend({ fingerprint: z.string().openapi({ p
 
 credentials.openapi(
   secured({ scope: "devices:write" }, {
-    method: "post",
+    operationId: "addCertificate",
+method: "post",
     path: "/v1/devices/{id}/certificates",
     summary: "Bind an X.509 client certificate (by fingerprint) to a device, for Cloudflare mTLS",
     request: { params: DeviceParams, ...jsonBody(NewIdentity) },
@@ -126,7 +131,8 @@ credentials.openapi(
 
 credentials.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listCertificates",
+method: "get",
     path: "/v1/devices/{id}/certificates",
     summary: "List a device's certificate identities",
     request: { params: DeviceParams },
@@ -140,7 +146,8 @@ credentials.openapi(
 
 credentials.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "removeCertificate",
+method: "delete",
     path: "/v1/devices/{id}/certificates/{fingerprint}",
     summary: "Unbind a certificate",
     request: { params: IdentityParams },

@@ -16,7 +16,8 @@ const MemberParams = GroupParams.extend({ deviceId: z.string().openapi({ param: 
 
 groups.openapi(
   secured({ scope: "devices:write" }, {
-    method: "post",
+    operationId: "createGroup",
+method: "post",
     path: "/v1/groups",
     summary: "Create a group",
     request: jsonBody(NewGroup),
@@ -30,7 +31,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listGroups",
+method: "get",
     path: "/v1/groups",
     summary: "List groups",
     request: { query: PageQuery },
@@ -44,7 +46,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "getGroup",
+method: "get",
     path: "/v1/groups/{name}",
     summary: "Read a group",
     request: { params: GroupParams },
@@ -55,7 +58,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:write" }, {
-    method: "patch",
+    operationId: "updateGroup",
+method: "patch",
     path: "/v1/groups/{name}",
     summary: "Change a group's description",
     request: { params: GroupParams, ...jsonBody(PatchGroup) },
@@ -66,7 +70,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "deleteGroup",
+method: "delete",
     path: "/v1/groups/{name}",
     summary: "Delete a group (its devices stay)",
     request: { params: GroupParams },
@@ -80,7 +85,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listGroupDevices",
+method: "get",
     path: "/v1/groups/{name}/devices",
     summary: "List a group's members",
     request: { params: GroupParams, query: PageQuery },
@@ -94,7 +100,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:write" }, {
-    method: "put",
+    operationId: "addGroupDevice",
+method: "put",
     path: "/v1/groups/{name}/devices/{deviceId}",
     summary: "Add a device to a group",
     request: { params: MemberParams },
@@ -109,7 +116,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "removeGroupDevice",
+method: "delete",
     path: "/v1/groups/{name}/devices/{deviceId}",
     summary: "Remove a device from a group",
     request: { params: MemberParams },

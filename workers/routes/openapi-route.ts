@@ -29,10 +29,10 @@ const bodyProblems = {
 } as const;
 
 /**
- * `createRoute` plus the guard for `access`.
- * @example secured({ scope: "devices:read" }, { method: "get", path: "/v1/devices", responses: {...} })
+ * `createRoute` plus the guard for `access`. Every operation must name its `operationId`.
+ * @example secured({ scope: "devices:read" }, { operationId: "listDevices", method: "get", path: "/v1/devices", responses: {...} })
  */
-export function secured<P extends string, R extends Omit<RouteConfig, "path" | "middleware"> & { path: P }>(access: Access, config: R) {
+export function secured<P extends string, R extends Omit<RouteConfig, "path" | "middleware"> & { path: P; operationId: string }>(access: Access, config: R) {
   const body = config.request?.body;
   const checks = body ? [bodyOf(Object.keys(body.content), body.required === true)] : [];
   return createRoute({

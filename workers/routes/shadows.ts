@@ -51,9 +51,10 @@ async function device(c: Context<AppEnv>) {
 }
 
 /** The four routes of one shadow (classic or named); registered twice below. */
-function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | typeof NamedParams, label: string) {
+function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | typeof NamedParams, label: string, noun: "Shadow" | "NamedShadow") {
   shadows.openapi(
     secured({ scope: "shadows:read", deviceParam: "id" }, {
+      operationId: `get${noun}`,
       method: "get",
       path,
       summary: `Read ${label} (state, computed delta, metadata, version)`,
@@ -65,6 +66,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
 
   shadows.openapi(
     secured({ scope: "shadows:write", deviceParam: "id" }, {
+      operationId: `update${noun}`,
       method: "post",
       path,
       summary: `Update ${label}: merge desired/reported; a stale version is 409`,
@@ -82,6 +84,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
 
   shadows.openapi(
     secured({ scope: "shadows:write", deviceParam: "id" }, {
+      operationId: `delete${noun}`,
       method: "delete",
       path,
       summary: `Delete ${label} (its version counter is kept)`,
@@ -96,6 +99,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
 
   shadows.openapi(
     secured({ scope: "shadows:read", deviceParam: "id" }, {
+      operationId: `${noun === "Shadow" ? "shadow" : "namedShadow"}History`,
       method: "get",
       path: `${path}/history`,
       summary: `Past accepted versions of ${label}, oldest first`,
@@ -113,12 +117,13 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
   );
 }
 
-shadowRoutes("/v1/devices/{id}/shadow", DeviceParams, "the classic shadow");
-shadowRoutes("/v1/devices/{id}/shadows/{name}", NamedParams, "a named shadow");
+shadowRoutes("/v1/devices/{id}/shadow", DeviceParams, "the classic shadow", "Shadow");
+shadowRoutes("/v1/devices/{id}/shadows/{name}", NamedParams, "a named shadow", "NamedShadow");
 
 shadows.openapi(
   secured({ scope: "shadows:read", deviceParam: "id" }, {
-    method: "get",
+    operationId: "listShadowNames",
+method: "get",
     path: "/v1/devices/{id}/shadows",
     summary: "Names of a device's shadows (\"\" is the classic shadow)",
     request: { params: DeviceParams },

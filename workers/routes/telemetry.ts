@@ -36,7 +36,8 @@ const Query = z.object({
 
 telemetry.openapi(
   secured({ scope: "devices:write", deviceParam: "id" }, {
-    method: "post",
+    operationId: "sendTelemetry",
+method: "post",
     path: "/v1/devices/{id}/telemetry",
     summary: "Send telemetry: JSON or CBOR `{data, ts?}` (or an array), or a SenML pack (JSON or CBOR)",
     request: {
@@ -68,7 +69,8 @@ telemetry.openapi(
 
 telemetry.openapi(
   secured({ scope: "devices:read", deviceParam: "id" }, {
-    method: "get",
+    operationId: "readTelemetry",
+method: "get",
     path: "/v1/devices/{id}/telemetry",
     summary: "Stored samples with from <= ts < to, oldest first",
     request: { params: DeviceParams, query: Query },
@@ -91,7 +93,8 @@ telemetry.openapi(
 
 telemetry.openapi(
   secured({ scope: "devices:read", deviceParam: "id" }, {
-    method: "get",
+    operationId: "latestTelemetry",
+method: "get",
     path: "/v1/devices/{id}/telemetry/latest",
     summary: "The latest value of every telemetry key",
     request: { params: DeviceParams },
