@@ -1,5 +1,5 @@
 import type { DeviceObject } from "./device/device-object";
-import type { ChannelObject } from "./channel/channel-object";
+import type { TopicObject } from "./topic/topic-object";
 import type { AppSessionObject } from "./app/app-session-object";
 
 /**
@@ -14,6 +14,16 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Key that signs OAuth access tokens (at least 32 characters); without it no token is issued. */
   JWT_SECRET?: string;
+  /** Shards of each tenant's topic space (default 16; fixed for the life of a deployment). */
+  TOPIC_SHARDS?: string;
+  /** `"true"`: MQTT clients may connect without credentials to a sandbox of the open topic space. */
+  MQTT_ANONYMOUS?: string;
+  /** Seconds an MQTT socket may stay open before its CONNECT arrives (default 10). */
+  MQTT_CONNECT_TIMEOUT_SECONDS?: string;
+  /** Seconds a CoAP socket may take to send its CSM and authenticate (default 10). */
+  COAP_PREAUTH_SECONDS?: string;
+  /** Largest CoAP block sent unasked, a power of two 16–1024 (default 1024). */
+  COAP_BLOCK_SIZE?: string;
   /** HTTP edge settings (optional vars, see wrangler.toml and the README): nesting limit of JSON bodies, */
   JSON_MAX_DEPTH?: string;
   /** comma-separated origins allowed by CORS, */
@@ -34,6 +44,6 @@ export interface Env {
   DB: D1Database;
   FIRMWARE: R2Bucket;
   DEVICE: DurableObjectNamespace<DeviceObject>;
-  CHANNEL: DurableObjectNamespace<ChannelObject>;
+  TOPIC: DurableObjectNamespace<TopicObject>;
   APP_SESSION: DurableObjectNamespace<AppSessionObject>;
 }

@@ -5,8 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { TelemetryRow } from "../durable-objects/device/store";
-import type { JsonObject, JsonValue } from "../protocols/json-value";
-import { isJsonObject } from "../protocols/json-value";
+import { isJsonObject, ownField, setOwnField, type JsonObject, type JsonValue } from "../protocols/json-value";
 import { jsonMaxDepth } from "../protocols/json-depth";
 import { checkTelemetryTs } from "../protocols/telemetry-time";
 import type { Env } from "../durable-objects/env";
@@ -97,7 +96,12 @@ export function decodeTelemetry(format: TelemetryFormat, bytes: Uint8Array, now:
   return checkTimes(rows, now, limits.maxAgeMs);
 }
 
-/** Resolved SenML records → one row per distinct time, the record names as keys. */
+/**
+ * Resolved SenML records → rows: one per distinct time, the record names as keys (a name
+ * repeated at one time — the same sensor in two units, RFC 8428 §5.1.4 — starts another row
+ * at that time, so no record is lost). `data` holds each record's value (its sum when it has
+ * only one); the row's `units`, `sums` and `types` keep what JSON alone cannot say.
+ */
 function senmlRows(bytes: Uint8Array, format: "cbor" | "json", maxDepth: number): TelemetryRow[] {
   let records: SenMLRecord[];
   try {
@@ -111,13 +115,23 @@ function senmlRows(bytes: Uint8Array, format: "cbor" | "json", maxDepth: number)
     throw err;
   }
   if (records.length === 0) throw new ApiError("invalid-request", "The SenML pack has no records");
-  const byTime = new Map<number, JsonObject>();
+  const rows: TelemetryRow[] = [];
+  const open = new Map<number, TelemetryRow>();
   for (const r of records) {
     const ts = Math.round(r.t * 1000);
-    const row = byTime.get(ts) ?? {};
+    let row = open.get(ts);
+    if (row === undefined || ownField(row.data, r.n) !== undefined) {
+      row = { ts, data: {} };
+      open.set(ts, row);
+      rows.push(row);
+    }
+    // the decoder guarantees a value or a sum (RFC 8428 §4.2)
     const value: JsonValue = r.v ?? r.vs ?? r.vb ?? r.vd ?? r.s ?? null;
-    Object.defineProperty(row, r.n, { value, enumerable: true, writable: true, configurable: true });
-    byTime.set(ts, row);
+    setOwnField(row.data, r.n, value);
+    if (r.u !== undefined) setOwnField((row.units ??= {}), r.n, r.u);
+    if (r.s !== undefined) setOwnField((row.sums ??= {}), r.n, r.s);
+    if (r.vd !== undefined) setOwnField((row.types ??= {}), r.n, "data");
+    else if (r.v === undefined && r.vs === undefined && r.vb === undefined) setOwnField((row.types ??= {}), r.n, "sum");
   }
-  return [...byTime].map(([ts, data]) => ({ ts, data }));
+  return rows;
 }

@@ -16,6 +16,10 @@ export interface DeviceConfig {
   jsonMaxDepth: number;
   /** MQTT session limits: messages queued for an offline or busy client, and in flight to it. */
   mqtt: { maxQueued: number; maxInflight: number; maximumPacketSize: number };
+  /** Unacknowledged QoS 1/2 messages a 3.1.1 client may have before it is disconnected (v5: Receive Maximum). */
+  maxPendingAcks: number;
+  /** Messages a second a device (or app session) may send, and the burst it may save up. */
+  rate: { perSecond: number; burst: number };
 }
 
 function num(env: Record<string, unknown>, key: string, fallback: number): number {
@@ -42,5 +46,7 @@ export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
       maxInflight: num(env, "MQTT_MAX_INFLIGHT", 100),
       maximumPacketSize: num(env, "MQTT_MAX_PACKET_BYTES", 256 * 1024),
     },
+    maxPendingAcks: num(env, "MQTT_MAX_PENDING_ACKS", 1000),
+    rate: { perSecond: num(env, "DEVICE_RATE_PER_SECOND", 1000), burst: num(env, "DEVICE_RATE_BURST", 2000) },
   };
 }

@@ -15,6 +15,8 @@ import type { ShadowOutcome } from "./shadow-service";
 export interface JsonDeviceHost {
   shadow(name: string, input: unknown): ShadowOutcome;
   telemetry(data: JsonObject, ts: number): void;
+  /** Milliseconds until the device may send again (0: now); over its rate a message is refused `busy`. */
+  wait(now: number): number;
 }
 
 /** The limits a JSON frame is held to. */
@@ -25,15 +27,20 @@ export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffe
   const parsed = parseDeviceMessage(frame, { maxBytes: limits.maxMessageBytes, maxDepth: limits.jsonMaxDepth });
   if (!parsed.ok) return [{ type: "error", code: parsed.error.code, message: parsed.error.message }];
   const m = parsed.message;
+  if (m.type === "ping") return [m.id === undefined ? { type: "pong" } : { type: "pong", id: m.id }];
+  const wait = host.wait(now);
+  if (wait > 0) {
+    const busy: HubMessage = { type: "error", code: "busy", message: "over the device's message rate: nothing was stored, send again later", retryAfterMs: wait };
+    return [m.type === "telemetry" && m.id !== undefined ? { ...busy, id: m.id } : busy];
+  }
   switch (m.type) {
-    case "ping":
-      return [m.id === undefined ? { type: "pong" } : { type: "pong", id: m.id }];
     case "telemetry": {
       const ts = m.ts ?? now;
       const t = checkTelemetryTs(ts, now, limits.telemetryMaxAgeMs);
       if (!t.ok) return [{ type: "error", code: "bad_message", message: `telemetry: ${t.message}` }];
       host.telemetry(m.data, ts);
-      return [];
+      // The write above is in this event: the output gate holds the ack until it is durable.
+      return m.id === undefined ? [] : [{ type: "ack", id: m.id }];
     }
     case "shadow.get":
       return [reply(host.shadow(m.shadow, { kind: "get", clientToken: m.clientToken }))];

@@ -51,7 +51,7 @@ const SCHEMAS: Record<DeviceMessageType, { fields: Record<string, Check>; requir
     required: ["state"],
   },
   "shadow.delete": { fields: { shadow: isShadowName, version: isCount, clientToken: isString }, required: [] },
-  telemetry: { fields: { data: isData, ts: isCount }, required: ["data"] },
+  telemetry: { fields: { data: isData, ts: isCount, id: isPingId }, required: ["data"] },
   ping: { fields: { id: isPingId }, required: [] },
 };
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DEVICE_POLICY, appPolicy, authorize, expandFilter, type Policy, type PolicyAction, type PolicyVariables } from "./policy";
+import { DEFAULT_DEVICE_POLICY, appPolicy, authorize, expandFilter, explain, type Policy, type PolicyAction, type PolicyVariables } from "./policy";
 import { topicMatches } from "./topics";
 
 const D1: PolicyVariables = { deviceId: "d1", channel: ["c1", "c2"] };
@@ -189,6 +189,29 @@ describe("policy properties", () => {
         return authorize(DEFAULT_DEVICE_POLICY, D1, "receive", t);
       }),
       { numRuns: 5000 },
+    );
+  });
+});
+
+describe("explain", () => {
+  it("names the deciding statement: deny wins, else the first allow, else none", () => {
+    const policy = [
+      { effect: "allow", actions: ["publish"], topics: ["factory/#"] },
+      { effect: "deny", actions: ["publish"], topics: ["factory/secret/#"] },
+      { effect: "allow", actions: ["publish"], topics: ["factory/+/alarms"] },
+    ] as const;
+    expect(explain(policy, {}, "publish", "factory/l1/alarms")).toEqual({ allowed: true, statement: 0 });
+    expect(explain(policy, {}, "publish", "factory/secret/x")).toEqual({ allowed: false, statement: 1 });
+    expect(explain(policy, {}, "publish", "office/x")).toEqual({ allowed: false, statement: null });
+  });
+
+  it("agrees with authorize on random inputs", () => {
+    const topics = fc.constantFrom("a", "a/b", "a/+", "a/#", "#", "+/b", "${deviceId}/x", "a/${deviceId}");
+    const statement = fc.record({ effect: fc.constantFrom("allow" as const, "deny" as const), actions: fc.subarray(["publish", "subscribe", "receive"] as const, { minLength: 1 }), topics: fc.array(topics, { minLength: 1, maxLength: 3 }) });
+    fc.assert(
+      fc.property(fc.array(statement, { maxLength: 5 }), fc.constantFrom("publish" as const, "subscribe" as const, "receive" as const), fc.constantFrom("a", "a/b", "a/x", "d1/x", "a/d1", "b/b", "a/#", "+/b"), (policy, action, target) => {
+        expect(explain(policy, { deviceId: "d1" }, action, target).allowed).toBe(authorize(policy, { deviceId: "d1" }, action, target));
+      }),
     );
   });
 });

@@ -97,6 +97,44 @@ function covers(filter: string, action: PolicyAction, target: string, effect: "a
 }
 
 /**
+ * Whether a statement's topic template is well formed: a valid topic filter once each
+ * `${variable}` is replaced by a value (REST input is checked with this before it is stored).
+ * @example isValidTemplate("factory/${attr:site}/+/alarms") // true
+ */
+export function isValidTemplate(template: string): boolean {
+  return compile(template) !== null;
+}
+
+/** How a decision was reached: the statement that decided it (its index), or none (implicit deny). */
+export interface Decision {
+  allowed: boolean;
+  /** Index of the deciding statement in the policy, or null when nothing allowed it. */
+  statement: number | null;
+}
+
+/**
+ * {@link authorize} with its reason: a deny statement that applies decides (deny wins), else
+ * the first allow statement that applies, else nothing does and the answer is deny.
+ * @example explain(DEFAULT_DEVICE_POLICY, { deviceId: "d1" }, "publish", "devices/d1/telemetry") // { allowed: true, statement: 2 }
+ */
+export function explain(policy: Policy, variables: PolicyVariables, action: PolicyAction, topicOrFilter: string): Decision {
+  const valid = action === "subscribe" ? isValidTopicFilter(topicOrFilter) : isValidTopicName(topicOrFilter);
+  if (!valid) return { allowed: false, statement: null };
+  let allow: number | null = null;
+  for (let i = 0; i < policy.length; i++) {
+    const statement = policy[i]!;
+    if (!statement.actions.includes(action)) continue;
+    const deny = statement.effect === "deny";
+    if (!deny && allow !== null) continue;
+    const hit = statement.topics.some((template) => expandFilter(template, variables).some((f) => covers(f, action, topicOrFilter, statement.effect)));
+    if (!hit) continue;
+    if (deny) return { allowed: false, statement: i };
+    allow = i;
+  }
+  return { allowed: allow !== null, statement: allow };
+}
+
+/**
  * May a client with `variables` perform `action` on `topicOrFilter`?
  * Invalid names/filters are refused.
  * @example
@@ -146,6 +184,17 @@ export const DEFAULT_DEVICE_POLICY: Policy = [
     actions: ["publish", "subscribe", "receive"],
     topics: ["channels/${channel}/messages", "channels/${channel}/messages/#"],
   },
+];
+
+/**
+ * What an anonymous client may do in the sandbox (`MQTT_ANONYMOUS=true`) unless a policy is
+ * attached to `anonymous`: everything in the sandbox's own topic space, which is apart from
+ * every authenticated one, but never publish under the names of devices or channels. `$`
+ * topics stay reserved (`#` never matches them [MQTT-4.7.2-1]).
+ */
+export const SANDBOX_POLICY: Policy = [
+  { effect: "allow", actions: ["publish", "subscribe", "receive"], topics: ["#"] },
+  { effect: "deny", actions: ["publish"], topics: ["devices/#", "channels/#"] },
 ];
 
 /**

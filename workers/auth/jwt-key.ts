@@ -22,11 +22,11 @@ export function jwtKey(env: Env): Uint8Array | null {
 
 /** Longest access token lifetime: 24 h, whatever `OAUTH_TOKEN_TTL` says. */
 export const MAX_TOKEN_TTL_SECONDS = 86_400;
-/** Shortest: a minute. */
-export const MIN_TOKEN_TTL_SECONDS = 60;
+/** Shortest: a second (tests use short-lived tokens). */
+export const MIN_TOKEN_TTL_SECONDS = 1;
 
 /**
- * The access token lifetime from `OAUTH_TOKEN_TTL` (seconds, default 3600), clamped to 60 s … 24 h.
+ * The access token lifetime from `OAUTH_TOKEN_TTL` (seconds, default 3600), clamped to 1 s … 24 h.
  * @example tokenTtl("604800") // 86400
  */
 export function tokenTtl(raw: unknown): number {

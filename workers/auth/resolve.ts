@@ -36,7 +36,7 @@ export async function resolveAppToken(env: Env, token: string): Promise<Principa
       .where(and(eq(oauthClients.id, claims.sub)))
       .get();
     if (!client || client.revokedAt !== null) return null;
-    return { kind: "oauth", clientId: claims.sub, scopes: toScopes(claims.scope.split(" ")) };
+    return { kind: "oauth", clientId: claims.sub, scopes: toScopes(claims.scope.split(" ")), expiresAt: claims.exp * 1000 };
   }
   return null;
 }

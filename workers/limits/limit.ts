@@ -13,8 +13,7 @@
  * if (!d.ok) throw tooManyRequests(d.retryAfterSeconds);
  */
 import type { Env } from "../../durable-objects/env";
-import type { Rate } from "../../durable-objects/limiter/token-bucket";
-import type { LimitDecision } from "../../durable-objects/limiter/limiter-object";
+import type { LimitDecision, Rate } from "../../durable-objects/limiter/limiter-object";
 import { ApiError } from "../errors";
 
 export type { Rate, LimitDecision };

@@ -7,6 +7,8 @@ import { ApiError } from "../errors";
 import { assertUserId } from "./ids";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { getDevice } from "./devices";
+// Live sessions gain or lose a channel at once (the `${channel}` policy variable), not at their next CONNECT.
+import { refreshDevices } from "./access";
 
 
 /** A channel as the API shows it. */
@@ -62,11 +64,13 @@ export async function updateChannel(env: Env, id: string, patch: { name?: string
   return view(row);
 }
 
-/** Deletes a channel (connections go with it). */
+/** Deletes a channel (connections go with it, and live sessions lose it). */
 export async function deleteChannel(env: Env, id: string): Promise<void> {
   assertId(id);
+  const members = await db(env).select({ id: channelMembers.deviceId }).from(channelMembers).where(eq(channelMembers.channelId, id)).all();
   const gone = await db(env).delete(channels).where(eq(channels.id, id)).returning().get();
   if (!gone) throw new ApiError("not-found", `No channel "${id}"`);
+  await refreshDevices(env, members.map((m) => m.id));
 }
 
 /** Connects a device to a channel (idempotent). */
@@ -74,6 +78,7 @@ export async function connectDevice(env: Env, channelId: string, deviceId: strin
   await getChannel(env, channelId);
   await getDevice(env, deviceId);
   await db(env).insert(channelMembers).values({ channelId, deviceId, createdAt: Date.now() }).onConflictDoNothing().run();
+  await refreshDevices(env, [deviceId]);
 }
 
 /** Disconnects a device from a channel; 404 when it was not connected. */
@@ -85,6 +90,7 @@ export async function disconnectDevice(env: Env, channelId: string, deviceId: st
     .returning()
     .get();
   if (!gone) throw new ApiError("not-found", `Device "${deviceId}" is not connected to channel "${channelId}"`);
+  await refreshDevices(env, [deviceId]);
 }
 
 /** Lists the devices connected to a channel, a page at a time. */

@@ -4,6 +4,7 @@ import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { devices, groupMembers, type DeviceRow } from "../db/schema";
 import { ApiError } from "../errors";
+import { refreshDevices } from "./access";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { assertUserId } from "./ids";
 
@@ -125,6 +126,8 @@ export async function updateDevice(env: Env, id: string, patch: DevicePatch): Pr
   if (patch.enabled !== undefined) set.enabled = patch.enabled;
   const row = await db(env).update(devices).set(set).where(eq(devices.id, id)).returning().get();
   if (!row) throw new ApiError("not-found", `No device "${id}"`);
+  // `${tag:…}` and `${attr:…}` policy variables follow into live sessions at once.
+  if (patch.attributes !== undefined || patch.tags !== undefined) await refreshDevices(env, [id]);
   return row;
 }
 

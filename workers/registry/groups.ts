@@ -7,6 +7,8 @@ import { ApiError } from "../errors";
 import { assertUserId } from "./ids";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { getDevice } from "./devices";
+// A group's policies and the `${group}` variable follow membership into live sessions at once.
+import { refreshDevices } from "./access";
 
 
 /** A group as the API shows it. */
@@ -69,8 +71,10 @@ export async function updateGroup(env: Env, name: string, description: string | 
 /** Deletes a group (memberships go with it; devices stay). */
 export async function deleteGroup(env: Env, name: string): Promise<void> {
   assertName(name);
+  const members = await db(env).select({ id: groupMembers.deviceId }).from(groupMembers).where(eq(groupMembers.groupName, name)).all();
   const gone = await db(env).delete(groups).where(eq(groups.name, name)).returning().get();
   if (!gone) throw new ApiError("not-found", `No group "${name}"`);
+  await refreshDevices(env, members.map((m) => m.id));
 }
 
 /** Lists the ids of a group's members, a page at a time. */
@@ -87,6 +91,7 @@ export async function addMember(env: Env, name: string, deviceId: string): Promi
   await getGroup(env, name);
   await getDevice(env, deviceId);
   await db(env).insert(groupMembers).values({ groupName: name, deviceId, createdAt: Date.now() }).onConflictDoNothing().run();
+  await refreshDevices(env, [deviceId]);
 }
 
 /** Removes a device from a group; 404 when it was not a member. */
@@ -98,4 +103,5 @@ export async function removeMember(env: Env, name: string, deviceId: string): Pr
     .returning()
     .get();
   if (!gone) throw new ApiError("not-found", `Device "${deviceId}" is not in group "${name}"`);
+  await refreshDevices(env, [deviceId]);
 }

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
 import { PageQuery, ScopeSchema, jsonBody, jsonResponse, pageOf } from "./schemas";
+import { endAppSessions } from "../registry/app-sessions";
 import { createApiKey, createOAuthClient, listApiKeys, listOAuthClients, revokeApiKey, revokeOAuthClient } from "../registry/app-credentials";
 
 export const appCredentials = router();
@@ -55,7 +56,9 @@ method: "delete",
     responses: { 204: { description: "Revoked" } },
   }),
   async (c) => {
-    await revokeApiKey(c.env, c.req.valid("param").id);
+    const id = c.req.valid("param").id;
+    await revokeApiKey(c.env, id);
+    await endAppSessions(c.env, `key:${id}`, "revoked");
     return c.body(null, 204);
   },
 );
@@ -100,7 +103,9 @@ method: "delete",
     responses: { 204: { description: "Revoked" } },
   }),
   async (c) => {
-    await revokeOAuthClient(c.env, c.req.valid("param").id);
+    const id = c.req.valid("param").id;
+    await revokeOAuthClient(c.env, id);
+    await endAppSessions(c.env, `client:${id}`, "revoked");
     return c.body(null, 204);
   },
 );

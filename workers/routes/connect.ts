@@ -30,15 +30,19 @@ async function deviceOf(c: Context<AppEnv>, offered: string[]): Promise<Principa
   return p;
 }
 
-/** Forwards a WebSocket upgrade to the device's object with the verified identity. */
-export function forwardUpgrade(c: Context<AppEnv>, deviceId: string, path: string, subprotocol: string | null): Promise<Response> {
-  const headers = new Headers(c.req.raw.headers);
-  headers.set("x-umbra-device", deviceId);
-  headers.set("x-umbra-remote", c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? "");
+/**
+ * Forwards a WebSocket upgrade to the device's object with the verified identity. Only headers
+ * the Worker sets cross: nothing a client sends can pass for the Worker's word.
+ */
+export function forwardUpgrade(c: Context<AppEnv>, device: Principal & { kind: "device" }, path: string, subprotocol: string | null): Promise<Response> {
+  const headers = new Headers({
+    upgrade: "websocket",
+    "x-umbra-device": device.deviceId,
+    "x-umbra-credential": device.credentialId,
+    "x-umbra-remote": c.req.header("cf-connecting-ip") ?? "",
+  });
   if (subprotocol) headers.set("x-umbra-subprotocol", subprotocol);
-  else headers.delete("x-umbra-subprotocol");
-  headers.delete("authorization");
-  return deviceStub(c.env, deviceId).fetch(new Request(`https://device${path}`, { headers }));
+  return deviceStub(c.env, device.deviceId).fetch(new Request(`https://device${path}`, { headers }));
 }
 
 connect.get("/v1/connect", async (c) => {
@@ -48,5 +52,5 @@ connect.get("/v1/connect", async (c) => {
   if (offered.length > 0 && !offered.includes(JSON_SUBPROTOCOL)) {
     throw new ApiError("invalid-request", `Offer the "${JSON_SUBPROTOCOL}" subprotocol`);
   }
-  return forwardUpgrade(c, device.deviceId, "/connect/json", offered.length > 0 ? JSON_SUBPROTOCOL : null);
+  return forwardUpgrade(c, device, "/connect/json", offered.length > 0 ? JSON_SUBPROTOCOL : null);
 });

@@ -13,7 +13,17 @@ import { limitDeviceWrite } from "../limits/device-http";
 export const telemetry = router();
 telemetry.openAPIRegistry.register("TelemetryIn", TelemetryIn);
 
-const Sample = z.object({ ts: z.number().int(), data: JsonObjectSchema }).openapi("TelemetrySample");
+const ValueType = z.enum(["data", "sum"]).openapi({ description: '"data": a SenML data value (vd, bytes as base64url text); "sum": the record had only a sum (s)' });
+const Sample = z
+  .object({
+    ts: z.number().int(),
+    data: JsonObjectSchema,
+    units: z.record(z.string(), z.string()).optional().openapi({ description: "SenML unit (u or bu) per key of data" }),
+    sums: z.record(z.string(), z.number()).optional().openapi({ description: "SenML sum (s) per key whose record had one" }),
+    types: z.record(z.string(), ValueType).optional().openapi({ description: "Keys whose value is not a plain value" }),
+  })
+  .openapi("TelemetrySample");
+const Latest = z.object({ ts: z.number(), value: z.unknown(), unit: z.string().optional(), sum: z.number().optional(), type: ValueType.optional() }).openapi("TelemetryLatest");
 
 /** Epoch ms or an ISO 8601 date. */
 const Instant = z
@@ -87,7 +97,8 @@ method: "get",
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
     const last = page[page.length - 1];
-    return c.json({ items: page.map((r) => ({ ts: r.ts, data: r.data })), next_cursor: more && last ? encodeCursor(`${last.ts}:${last.seq}`) : null }, 200);
+    const items = page.map(({ seq: _seq, ...row }) => row);
+    return c.json({ items, next_cursor: more && last ? encodeCursor(`${last.ts}:${last.seq}`) : null }, 200);
   },
 );
 
@@ -98,7 +109,7 @@ method: "get",
     path: "/v1/devices/{id}/telemetry/latest",
     summary: "The latest value of every telemetry key",
     request: { params: DeviceParams },
-    responses: { 200: jsonResponse(z.record(z.string(), z.object({ ts: z.number(), value: z.unknown() })), "Latest values") },
+    responses: { 200: jsonResponse(z.record(z.string(), Latest), "Latest values") },
   }),
   async (c) => {
     const device = await getDevice(c.env, c.req.valid("param").id);

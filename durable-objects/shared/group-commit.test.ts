@@ -4,7 +4,7 @@ import { GroupCommit } from "./group-commit";
 describe("GroupCommit", () => {
   it("writes everything added within the delay in one batch, then releases every waiter", async () => {
     const batches: number[][] = [];
-    const g = new GroupCommit<number>((items) => batches.push(items), 5, 100);
+    const g = new GroupCommit<number>((items) => void batches.push(items), 5, 100);
     const done = [g.add([1]), g.add([2, 3]), g.add([4])];
     expect(batches).toEqual([]);
     await Promise.all(done);
@@ -13,7 +13,7 @@ describe("GroupCommit", () => {
 
   it("writes at once when the batch is full", async () => {
     const batches: number[][] = [];
-    const g = new GroupCommit<number>((items) => batches.push(items), 1_000, 3);
+    const g = new GroupCommit<number>((items) => void batches.push(items), 1_000, 3);
     const first = g.add([1, 2]);
     const second = g.add([3]);
     expect(batches).toEqual([[1, 2, 3]]);
