@@ -4,6 +4,7 @@ import { createApp } from "./app";
 export { DeviceObject } from "../durable-objects/device/device-object";
 export { TopicObject } from "../durable-objects/topic/topic-object";
 export { AppSessionObject } from "../durable-objects/app/app-session-object";
+export { LimiterObject } from "../durable-objects/limiter/limiter-object";
 
 const app = createApp();
 

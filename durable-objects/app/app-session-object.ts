@@ -9,7 +9,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { SANDBOX_POLICY, appPolicy, type Message, type PolicyStatement, type SessionContext } from "../../protocols/mqtt";
-import { logText } from "../../protocols/log-text";
+import { logText, logError } from "../../protocols/log-text";
 import { DeviceStore } from "../device/store";
 import { MqttHost } from "../device/mqtt-host";
 import { acceptMqttSocket, closeQuietly, mqttAttachment, type Attachment, type MqttAttachment } from "../device/sockets";
@@ -115,7 +115,7 @@ export class AppSessionObject extends DurableObject<Env> {
     try {
       await this.mqtt.onMessage(ws, message);
     } catch (err) {
-      console.error(`AppSessionObject ${logText(this.ctx.id.name ?? "")}:`, err instanceof Error ? err.message : String(err));
+      console.error(`AppSessionObject ${logText(this.ctx.id.name ?? "")}: ${logError(err)}`);
       closeQuietly(ws, 1011, "internal error");
     }
   }

@@ -27,6 +27,7 @@ import { ShardClient } from "../routing/shard-client";
 import { OwnTopics } from "./own-topics";
 import type { ShardSubscription } from "../topic/store";
 import { topicClass } from "../topic/shards";
+import { logText, logError } from "../../protocols/log-text";
 
 export type { DeviceStatus } from "./presence";
 
@@ -140,7 +141,7 @@ export class DeviceObject extends DurableObject<Env> {
       if (url.pathname === "/events") return this.openStream(request);
       return new Response("not found", { status: 404 });
     } catch (err) {
-      console.error(`DeviceObject ${this.deviceId} fetch ${url.pathname}:`, err instanceof Error ? err.message : String(err));
+      console.error(`DeviceObject ${this.deviceId} fetch ${logText(url.pathname)}: ${logError(err)}`);
       return new Response("internal error", { status: 500 });
     }
   }
@@ -204,9 +205,9 @@ export class DeviceObject extends DurableObject<Env> {
     try {
       await this.own.ready();
       if (a.protocol === "mqtt") return await this.mqtt.onMessage(ws, message);
-      for (const reply of handleJsonFrame(this.jsonHost(), message, this.config.maxMessageBytes, this.lastSeen)) this.send(ws, reply);
+      for (const reply of handleJsonFrame(this.jsonHost(), message, this.config, this.lastSeen)) this.send(ws, reply);
     } catch (err) {
-      console.error(`DeviceObject ${this.deviceId} message:`, err instanceof Error ? err.message : String(err));
+      console.error(`DeviceObject ${this.deviceId} message: ${logError(err)}`);
       if (a.protocol === "mqtt") closeQuietly(ws, 1011, "internal error");
       else this.send(ws, { type: "error", code: "internal", message: "the message could not be processed" });
     }

@@ -32,8 +32,8 @@ import {
 } from "../../protocols/mqtt";
 import { closeQuietly, type MqttAttachment } from "./sockets";
 import { subscriptionChanges } from "./mqtt-subscriptions";
-import { logText } from "../../protocols/log-text";
 import type { MqttServices } from "./mqtt-services";
+import { logText, logError } from "../../protocols/log-text";
 
 const SESSION_KEY = "mqtt_session";
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
@@ -311,7 +311,7 @@ export class MqttHost {
           break;
       }
     }
-    if (!ws) for (const d of durable) d.catch((err: unknown) => console.error(`MQTT ${logText(this.svc.deviceId)}: routing failed:`, err instanceof Error ? err.message : String(err)));
+    if (!ws) for (const d of durable) d.catch((err: unknown) => console.error(`MQTT ${logText(this.svc.deviceId)}: routing failed: ${logError(err)}`));
     if (ws) {
       if (close !== null) this.streams.delete(ws);
       const ready = durable.length === 0 ? null : Promise.all(durable).then(() => undefined);

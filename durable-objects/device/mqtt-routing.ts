@@ -13,6 +13,10 @@ import type { ShardClient } from "../routing/shard-client";
 import type { OwnTopics } from "./own-topics";
 import type { TokenBucket } from "../shared/token-bucket";
 import { decode as decodeCbor } from "../../wasm/src/worker";
+import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../../protocols/json-depth";
+import { checkTelemetryTs } from "../../protocols/telemetry-time";
+import { shadowError, tooDeepMessage } from "../../shadow/shadow-limits";
+import { deviceConfig } from "./config";
 import { routeTopic, shadowPublications } from "./mqtt-topics";
 import type { MqttServices } from "./mqtt-services";
 import type { AlarmScheduler } from "../shared/alarms";
@@ -52,17 +56,30 @@ export function shadowMessages(deviceId: string, o: ShadowOutcome, fromMqtt: boo
   return all.map((p) => ({ topic: p.topic, payload: encoder.encode(JSON.stringify(p.body)), qos: 1, retain: false }));
 }
 
+/** What bounds a telemetry payload: nesting, and the oldest `ts` retention keeps. */
+export interface PayloadLimits {
+  maxDepth: number;
+  maxAgeMs: number;
+}
+
 /**
  * Telemetry payloads: a JSON or CBOR object (`{data, ts?}` or the fields themselves), or a
  * scalar on a sub-topic (`devices/<id>/telemetry/temp` ← `21.5` stores `{temp: 21.5}`).
+ * Null (payload format invalid) also for nesting past the limit and a `ts` that is not epoch
+ * milliseconds within retention.
  */
-export function telemetryFromPayload(payload: Uint8Array, key: string | null, now: number): TelemetryRow | null {
+export function telemetryFromPayload(
+  payload: Uint8Array,
+  key: string | null,
+  now: number,
+  limits: PayloadLimits = { maxDepth: DEFAULT_JSON_MAX_DEPTH, maxAgeMs: Number.POSITIVE_INFINITY },
+): TelemetryRow | null {
   let value: unknown;
-  try {
-    value = JSON.parse(decoder.decode(payload));
-  } catch {
+  const json = parseJsonBounded(decoder.decode(payload), limits.maxDepth);
+  if (json.ok) value = json.value;
+  else {
     try {
-      value = decodeCbor(payload);
+      value = decodeCbor(payload, { maxDepth: limits.maxDepth });
     } catch {
       return null;
     }
@@ -71,7 +88,8 @@ export function telemetryFromPayload(payload: Uint8Array, key: string | null, no
     const data = value.data;
     const ts = value.ts;
     if (isJsonObject(data) && Object.keys(value).every((k) => k === "data" || k === "ts")) {
-      return Object.keys(data).length && (ts === undefined || Number.isSafeInteger(ts)) ? { ts: typeof ts === "number" ? ts : now, data } : null;
+      if (!Object.keys(data).length || (ts !== undefined && (typeof ts !== "number" || !checkTelemetryTs(ts, now, limits.maxAgeMs).ok))) return null;
+      return { ts: typeof ts === "number" ? ts : now, data };
     }
     return Object.keys(value).length ? { ts: now, data: key ? { [key]: value } : value } : null;
   }
@@ -93,6 +111,8 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     if (!batch) devices.set(id, (batch = new GroupCommit((items) => o.env.DEVICE.get(o.env.DEVICE.idFromName(id)).deliverMessages(items))));
     return batch.add([m]);
   };
+  const config = deviceConfig(o.env as unknown as Record<string, unknown>);
+  const payloadLimits: PayloadLimits = { maxDepth: config.jsonMaxDepth, maxAgeMs: config.telemetryMaxAgeMs };
   const shared = (filters: readonly string[]) => filters.filter((f) => !ownFilter(o.deviceId, f));
   return {
     get deviceId() {
@@ -114,18 +134,21 @@ export function mqttServices(o: DeviceInternals): MqttServices {
         case "shadow": {
           let body: unknown = {};
           if (message.payload.byteLength > 0) {
-            try {
-              body = JSON.parse(decoder.decode(message.payload));
-            } catch {
-              body = null;
+            const parsed = parseJsonBounded(decoder.decode(message.payload), config.jsonMaxDepth);
+            if (!parsed.ok && parsed.reason === "too_deep") {
+              // Refused before parsing: answer on …/rejected as the shadow would for nesting.
+              const body = shadowError(400, tooDeepMessage(config.shadow.maxDepth), Math.floor(Date.now() / 1000));
+              self.push(...shadowMessages(o.deviceId, { name: r.shadow, response: { status: "rejected", op: r.op, body }, events: [] }, true));
+              return { reason: 0 };
             }
+            body = parsed.ok ? parsed.value : null;
           }
           const fields = isJsonObject(body) ? body : { state: "invalid" };
           o.shadow(r.shadow, { ...(body === null ? { state: "invalid" } : fields), kind: r.op }, self);
           return { reason: 0 };
         }
         case "telemetry": {
-          const row = telemetryFromPayload(message.payload, r.key, Date.now());
+          const row = telemetryFromPayload(message.payload, r.key, Date.now(), payloadLimits);
           if (!row) return { reason: 0x99 }; // payload format invalid
           await o.own.ready();
           return { reason: 0, durable: o.telemetryBatched([{ row, message }]) };

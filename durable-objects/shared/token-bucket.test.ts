@@ -17,6 +17,18 @@ describe("TokenBucket", () => {
     expect(b.reserve(1_000)).toBe(0);
   });
 
+  it("wait tells how long until a token is there, taking none", () => {
+    const b = new TokenBucket(1, 1, 0);
+    expect(b.wait(0)).toBe(0);
+    expect(b.wait(0)).toBe(0);
+    expect(b.take(0)).toBe(0);
+    expect(b.wait(0)).toBe(1000);
+    expect(b.wait(400)).toBe(600);
+    expect(b.wait(1000)).toBe(0);
+    expect(b.wait(1000, 1)).toBe(0);
+    expect(b.take(1000)).toBe(0);
+  });
+
   it("never lets more through than burst + rate × time", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 100 }), fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 300 }), (rate, burst, gaps) => {

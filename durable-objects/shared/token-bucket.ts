@@ -32,6 +32,15 @@ export class TokenBucket {
   }
 
   /**
+   * Milliseconds until `n` tokens are there, taking none (0: they are there now). A check before
+   * work whose failure is what costs a token (a credential lookup).
+   */
+  wait(now: number, n = 1): number {
+    this.take(now, 0);
+    return this.tokens >= n ? 0 : Math.ceil(((n - this.tokens) / this.rate) * 1000);
+  }
+
+  /**
    * Takes a token even when there is none (a debt the rate pays back) and returns how long the
    * caller should hold its acknowledgement: 0 within the rate, else the time until the debt is
    * paid. Acknowledgements held that long pace a sender to the rate without refusing anything.

@@ -2,6 +2,7 @@
  * The resources a CoAP connection serves — `/shadow[/<name>]`, `/shadow[/<name>]/delta`
  * (observable) and `/telemetry` — as functions from a parsed request to a response.
  */
+import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
 import type { CoapMessage, CoapOption } from "./codec";
 import { Code } from "./codes";
 import { contentEtag, etagNamesVersion, versionEtag } from "./etag";
@@ -68,11 +69,15 @@ function etagOptions(body: unknown, format: ShadowFormat): CoapOption[] {
 /** Request body as JSON (50, also when Content-Format is absent) or CBOR (60). */
 function parseBody(host: CoapHost, format: number | undefined, payload: Uint8Array): { value: unknown } | { status: number; message: string } {
   if (format === undefined || format === ContentFormat.JSON) {
+    // Nesting is bounded before parsing, as on every JSON path (protocols/json-depth.ts).
+    let text: string;
     try {
-      return { value: JSON.parse(decodeString(payload)) };
+      text = decodeString(payload);
     } catch {
       return { status: 400, message: "Payload contains invalid json" };
     }
+    const r = parseJsonBounded(text, DEFAULT_JSON_MAX_DEPTH);
+    return r.ok ? { value: r.value } : { status: 400, message: r.reason === "too_deep" ? `Payload ${r.message.replace(/^JSON /, "")}` : "Payload contains invalid json" };
   }
   if (format === ContentFormat.CBOR) {
     try {

@@ -17,7 +17,7 @@ import type { Env } from "../../durable-objects/env";
 import { resolveDeviceToken } from "../auth/resolve";
 import { deviceStub, type DeviceApi } from "../objects";
 import { decode as decodeCbor, encode as encodeCbor } from "../../wasm/src/worker";
-import { TELEMETRY_COAP, decodeTelemetry } from "../telemetry-body";
+import { TELEMETRY_COAP, decodeTelemetry, telemetryLimits } from "../telemetry-body";
 import { ApiError } from "../errors";
 import { isJsonObject, isJsonValue } from "../../protocols/json-value";
 
@@ -183,7 +183,7 @@ export class CoapBridge {
         const kind = TELEMETRY_COAP[format];
         if (!kind) return { status: 415, message: "unsupported content format" };
         try {
-          const rows = decodeTelemetry(kind, payload, Date.now());
+          const rows = decodeTelemetry(kind, payload, Date.now(), telemetryLimits(this.env));
           return { status: 204, accepted: await this.stub().ingestTelemetry(rows) };
         } catch (err) {
           if (err instanceof ApiError) return { status: err.status, message: err.message };

@@ -4,13 +4,12 @@ import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { channelMembers, channels, type ChannelRow } from "../db/schema";
 import { ApiError } from "../errors";
+import { assertUserId } from "./ids";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { getDevice } from "./devices";
 // Live sessions gain or lose a channel at once (the `${channel}` policy variable), not at their next CONNECT.
 import { refreshDevices } from "./access";
 
-/** Channel ids appear in topics, so they share the device id alphabet (no `/`, `+`, `#`). */
-export const CHANNEL_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** A channel as the API shows it. */
 export interface ChannelView {
@@ -30,7 +29,7 @@ const view = (r: ChannelRow): ChannelView => ({
 });
 
 function assertId(id: string): void {
-  if (!CHANNEL_ID.test(id)) throw new ApiError("invalid-id", "channel id must match [A-Za-z0-9_.:-]{1,128}");
+  assertUserId("channel id", id);
 }
 
 /** Reads a channel or throws 404. */

@@ -6,9 +6,8 @@ import { devices, groupMembers, type DeviceRow } from "../db/schema";
 import { ApiError } from "../errors";
 import { refreshDevices } from "./access";
 import { decodeCursor, toPage, type Page } from "./pagination";
+import { assertUserId } from "./ids";
 
-/** Device ids are client-chosen or generated: `[A-Za-z0-9_.:-]{1,128}`. */
-export const DEVICE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** The JSON shape of a device in every response. */
 export interface DeviceView {
@@ -36,7 +35,7 @@ export function deviceView(row: DeviceRow): DeviceView {
 
 /** Throws a 400 unless `id` is a valid device id. */
 export function assertDeviceId(id: string): void {
-  if (!DEVICE_ID.test(id)) throw new ApiError("invalid-id", "device id must match [A-Za-z0-9_.:-]{1,128}");
+  assertUserId("device id", id);
 }
 
 /** Reads one device or throws 404. */

@@ -4,13 +4,12 @@ import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { groupMembers, groups, type GroupRow } from "../db/schema";
 import { ApiError } from "../errors";
+import { assertUserId } from "./ids";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { getDevice } from "./devices";
 // A group's policies and the `${group}` variable follow membership into live sessions at once.
 import { refreshDevices } from "./access";
 
-/** Group names share the device id alphabet. */
-export const GROUP_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** A group as the API shows it. */
 export interface GroupView {
@@ -28,7 +27,7 @@ const view = (r: GroupRow): GroupView => ({
 });
 
 function assertName(name: string): void {
-  if (!GROUP_NAME.test(name)) throw new ApiError("invalid-id", "group name must match [A-Za-z0-9_.:-]{1,128}");
+  assertUserId("group name", name);
 }
 
 /** Reads a group or throws 404. */

@@ -10,12 +10,11 @@ import { db } from "../db/client";
 import { apiKeys, oauthClients, policies, policyAttachments, type PolicyRow } from "../db/schema";
 import { ApiError } from "../errors";
 import { decodeCursor, toPage, type Page } from "./pagination";
+import { assertUserId } from "./ids";
 import { getDevice } from "./devices";
 import { getGroup } from "./groups";
 import { deviceAccess, refreshTargets, type TargetKind } from "./access";
 
-/** Policy ids share the device id alphabet. */
-export const POLICY_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** A policy as the API shows it. */
 export interface PolicyView {
@@ -44,7 +43,7 @@ function assertStatements(statements: PolicyStatement[]): void {
 }
 
 export async function getPolicy(env: Env, id: string): Promise<PolicyView> {
-  if (!POLICY_ID.test(id)) throw new ApiError("invalid-id", "policy id must match [A-Za-z0-9_.:-]{1,128}");
+  assertUserId("policy id", id);
   const row = await db(env).select().from(policies).where(eq(policies.id, id)).get();
   if (!row) throw new ApiError("not-found", `No policy "${id}"`);
   return view(row);
@@ -57,7 +56,7 @@ export async function listPolicies(env: Env, cursor: string | undefined, limit: 
 }
 
 export async function createPolicy(env: Env, id: string, name: string | null, statements: PolicyStatement[]): Promise<PolicyView> {
-  if (!POLICY_ID.test(id)) throw new ApiError("invalid-id", "policy id must match [A-Za-z0-9_.:-]{1,128}");
+  assertUserId("policy id", id);
   assertStatements(statements);
   const now = Date.now();
   const row = await db(env).insert(policies).values({ id, name, statements, createdAt: now, updatedAt: now }).onConflictDoNothing().returning().get();

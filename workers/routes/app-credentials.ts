@@ -18,7 +18,8 @@ const IdParams = z.object({ id: z.string().openapi({ param: { name: "id", in: "p
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "post",
+    operationId: "createApiKey",
+method: "post",
     path: "/v1/api-keys",
     summary: "Create an API key (the key is shown once)",
     request: jsonBody(NewAppCredential),
@@ -32,7 +33,8 @@ appCredentials.openapi(
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "get",
+    operationId: "listApiKeys",
+method: "get",
     path: "/v1/api-keys",
     summary: "List API keys",
     request: { query: PageQuery },
@@ -46,7 +48,8 @@ appCredentials.openapi(
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "delete",
+    operationId: "revokeApiKey",
+method: "delete",
     path: "/v1/api-keys/{id}",
     summary: "Revoke an API key",
     request: { params: IdParams },
@@ -62,7 +65,8 @@ appCredentials.openapi(
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "post",
+    operationId: "createOAuthClient",
+method: "post",
     path: "/v1/oauth-clients",
     summary: "Register an OAuth 2.0 client for the client credentials grant (the secret is shown once)",
     request: jsonBody(NewAppCredential),
@@ -76,7 +80,8 @@ appCredentials.openapi(
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "get",
+    operationId: "listOAuthClients",
+method: "get",
     path: "/v1/oauth-clients",
     summary: "List OAuth clients",
     request: { query: PageQuery },
@@ -90,7 +95,8 @@ appCredentials.openapi(
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "delete",
+    operationId: "revokeOAuthClient",
+method: "delete",
     path: "/v1/oauth-clients/{id}",
     summary: "Revoke an OAuth client and every token it holds",
     request: { params: IdParams },

@@ -10,6 +10,7 @@ import { bearerToken } from "../auth/guard";
 import { resolveClientCertificate, resolveDeviceToken } from "../auth/resolve";
 import type { Principal } from "../auth/principal";
 import { deviceStub } from "../objects";
+import { underFailureLimit } from "../limits/auth-failures";
 
 export const connect = new Hono<AppEnv>();
 
@@ -24,7 +25,7 @@ export function offeredProtocols(header: string | undefined | null): string[] {
 async function deviceOf(c: Context<AppEnv>, offered: string[]): Promise<Principal & { kind: "device" }> {
   const fromProtocol = offered.find((p) => p.startsWith("token."))?.slice(6) ?? null;
   const token = bearerToken(c.req.header("authorization")) ?? fromProtocol;
-  const p = token !== null ? await resolveDeviceToken(c.env, token) : await resolveClientCertificate(c.env, c.req.raw.cf);
+  const p = token !== null ? await underFailureLimit(c, () => resolveDeviceToken(c.env, token)) : await resolveClientCertificate(c.env, c.req.raw.cf);
   if (!p || p.kind !== "device") throw new ApiError("unauthorized", token === null ? "A device credential is required" : "The device credential is not valid");
   return p;
 }

@@ -5,7 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
-import { PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
+import { IdSchema, PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
 import { attachPolicy, createPolicy, deletePolicy, detachPolicy, getPolicy, listAttachments, listPolicies, replacePolicy, simulatePolicy } from "../registry/policies";
 import { randomId } from "../auth/crypto";
 
@@ -22,7 +22,7 @@ const Statement = z
 const Policy = z
   .object({ id: z.string(), name: z.string().nullable(), statements: z.array(Statement), created_at: z.string(), updated_at: z.string() })
   .openapi("Policy");
-const NewPolicy = z.strictObject({ id: z.string().optional(), name: z.string().max(256).nullable().optional(), statements: z.array(Statement).max(256) });
+const NewPolicy = z.strictObject({ id: IdSchema.optional(), name: z.string().max(256).nullable().optional(), statements: z.array(Statement).max(256) });
 const PutPolicy = z.strictObject({ name: z.string().max(256).nullable().optional(), statements: z.array(Statement).max(256) });
 const PolicyParams = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 const TargetKind = z.enum(["device", "group", "api-key", "oauth-client", "anonymous"]);
@@ -41,7 +41,7 @@ const Decision = z
   .openapi("PolicyDecision");
 
 policyRoutes.openapi(
-  secured({ scope: "admin" }, { method: "post", path: "/v1/policies", summary: "Create a policy", request: jsonBody(NewPolicy), responses: { 201: jsonResponse(Policy, "Created") } }),
+  secured({ scope: "admin" }, { operationId: "createPolicy", method: "post", path: "/v1/policies", summary: "Create a policy", request: jsonBody(NewPolicy), responses: { 201: jsonResponse(Policy, "Created") } }),
   async (c) => {
     const { id, name, statements } = c.req.valid("json");
     return c.json(await createPolicy(c.env, id ?? randomId("pol"), name ?? null, statements), 201);
@@ -49,7 +49,7 @@ policyRoutes.openapi(
 );
 
 policyRoutes.openapi(
-  secured({ scope: "admin" }, { method: "get", path: "/v1/policies", summary: "List policies", request: { query: PageQuery }, responses: { 200: jsonResponse(pageOf(Policy, "PolicyPage"), "A page of policies") } }),
+  secured({ scope: "admin" }, { operationId: "listPolicies", method: "get", path: "/v1/policies", summary: "List policies", request: { query: PageQuery }, responses: { 200: jsonResponse(pageOf(Policy, "PolicyPage"), "A page of policies") } }),
   async (c) => {
     const { cursor, limit } = c.req.valid("query");
     return c.json(await listPolicies(c.env, cursor, limit), 200);
@@ -57,12 +57,13 @@ policyRoutes.openapi(
 );
 
 policyRoutes.openapi(
-  secured({ scope: "admin" }, { method: "get", path: "/v1/policies/{id}", summary: "Read a policy", request: { params: PolicyParams }, responses: { 200: jsonResponse(Policy, "The policy") } }),
+  secured({ scope: "admin" }, { operationId: "getPolicy", method: "get", path: "/v1/policies/{id}", summary: "Read a policy", request: { params: PolicyParams }, responses: { 200: jsonResponse(Policy, "The policy") } }),
   async (c) => c.json(await getPolicy(c.env, c.req.valid("param").id), 200),
 );
 
 policyRoutes.openapi(
   secured({ scope: "admin" }, {
+    operationId: "replacePolicy",
     method: "put",
     path: "/v1/policies/{id}",
     summary: "Replace a policy's statements (live sessions follow at once)",
@@ -76,7 +77,7 @@ policyRoutes.openapi(
 );
 
 policyRoutes.openapi(
-  secured({ scope: "admin" }, { method: "delete", path: "/v1/policies/{id}", summary: "Delete a policy and its attachments", request: { params: PolicyParams }, responses: { 204: { description: "Deleted" } } }),
+  secured({ scope: "admin" }, { operationId: "deletePolicy", method: "delete", path: "/v1/policies/{id}", summary: "Delete a policy and its attachments", request: { params: PolicyParams }, responses: { 204: { description: "Deleted" } } }),
   async (c) => {
     await deletePolicy(c.env, c.req.valid("param").id);
     return c.body(null, 204);
@@ -85,6 +86,7 @@ policyRoutes.openapi(
 
 policyRoutes.openapi(
   secured({ scope: "admin" }, {
+    operationId: "listPolicyAttachments",
     method: "get",
     path: "/v1/policies/{id}/attachments",
     summary: "Who a policy is attached to",
@@ -96,6 +98,7 @@ policyRoutes.openapi(
 
 policyRoutes.openapi(
   secured({ scope: "admin" }, {
+    operationId: "attachPolicy",
     method: "put",
     path: "/v1/policies/{id}/attachments/{kind}/{target}",
     summary: "Attach a policy to a device, group, API key, OAuth client or anonymous clients (*)",
@@ -110,7 +113,7 @@ policyRoutes.openapi(
 );
 
 policyRoutes.openapi(
-  secured({ scope: "admin" }, { method: "delete", path: "/v1/policies/{id}/attachments/{kind}/{target}", summary: "Detach a policy", request: { params: AttachmentParams }, responses: { 204: { description: "Detached" } } }),
+  secured({ scope: "admin" }, { operationId: "detachPolicy", method: "delete", path: "/v1/policies/{id}/attachments/{kind}/{target}", summary: "Detach a policy", request: { params: AttachmentParams }, responses: { 204: { description: "Detached" } } }),
   async (c) => {
     const { id, kind, target } = c.req.valid("param");
     await detachPolicy(c.env, id, kind, target);
@@ -120,6 +123,7 @@ policyRoutes.openapi(
 
 policyRoutes.openapi(
   secured({ scope: "admin" }, {
+    operationId: "simulatePolicy",
     method: "post",
     path: "/v1/policies/{id}/simulate",
     summary: "Would this policy allow a principal an action on a topic, and which statement decides",

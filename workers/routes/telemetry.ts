@@ -6,8 +6,9 @@ import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
 import { decodeCursor, encodeCursor } from "../registry/pagination";
-import { TELEMETRY_MEDIA, TelemetryIn, decodeTelemetry } from "../telemetry-body";
-import { mediaType } from "../content";
+import { TELEMETRY_MEDIA, TelemetryIn, decodeTelemetry, telemetryLimits } from "../telemetry-body";
+import { mediaType, unsupportedMedia } from "../content";
+import { limitDeviceWrite } from "../limits/device-http";
 
 export const telemetry = router();
 telemetry.openAPIRegistry.register("TelemetryIn", TelemetryIn);
@@ -45,7 +46,8 @@ const Query = z.object({
 
 telemetry.openapi(
   secured({ scope: "devices:write", deviceParam: "id" }, {
-    method: "post",
+    operationId: "sendTelemetry",
+method: "post",
     path: "/v1/devices/{id}/telemetry",
     summary: "Send telemetry: JSON or CBOR `{data, ts?}` (or an array), or a SenML pack (JSON or CBOR)",
     request: {
@@ -62,13 +64,14 @@ telemetry.openapi(
         required: false,
       },
     },
-    responses: { 202: jsonResponse(z.object({ accepted: z.number().int() }), "Stored") },
+    responses: { 202: jsonResponse(z.object({ accepted: z.number().int() }), "Stored"), 429: { description: "Over the device's HTTP write limit (Retry-After)" } },
   }),
   async (c) => {
     const device = await getDevice(c.env, c.req.valid("param").id);
-    const format = TELEMETRY_MEDIA[mediaType(c) || "application/json"];
-    if (!format) throw new ApiError("unsupported-media-type", `Send one of ${Object.keys(TELEMETRY_MEDIA).join(", ")}`);
-    const rows = decodeTelemetry(format, new Uint8Array(await c.req.arrayBuffer()), Date.now());
+    await limitDeviceWrite(c.env, device.id);
+    const format = TELEMETRY_MEDIA[mediaType(c)];
+    if (!format) throw unsupportedMedia(c.req.method, Object.keys(TELEMETRY_MEDIA), mediaType(c));
+    const rows = decodeTelemetry(format, new Uint8Array(await c.req.arrayBuffer()), Date.now(), telemetryLimits(c.env));
     const accepted = await deviceStub(c.env, device.id).ingestTelemetry(rows);
     return c.json({ accepted }, 202);
   },
@@ -76,7 +79,8 @@ telemetry.openapi(
 
 telemetry.openapi(
   secured({ scope: "devices:read", deviceParam: "id" }, {
-    method: "get",
+    operationId: "readTelemetry",
+method: "get",
     path: "/v1/devices/{id}/telemetry",
     summary: "Stored samples with from <= ts < to, oldest first",
     request: { params: DeviceParams, query: Query },
@@ -100,7 +104,8 @@ telemetry.openapi(
 
 telemetry.openapi(
   secured({ scope: "devices:read", deviceParam: "id" }, {
-    method: "get",
+    operationId: "latestTelemetry",
+method: "get",
     path: "/v1/devices/{id}/telemetry/latest",
     summary: "The latest value of every telemetry key",
     request: { params: DeviceParams },
