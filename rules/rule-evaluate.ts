@@ -1,0 +1,210 @@
+/**
+ * The rule evaluator: `(rule, state, event | tick, now) → (state, firings, wakeAt)`, pure.
+ *
+ * Time is `ctx.now` only (the object's clock; a device's own timestamps are data). Every call
+ * first catches up on the instants that passed since the last one — a FOR deadline, a window
+ * bucket leaving a window that a FOR or WHEN condition reads — in time order, then handles the
+ * event. So firings and their `at` times do not depend on when, or whether, ticks were called:
+ * a late alarm gives the same firings, only later.
+ */
+import type { CompiledRule } from "./rule-compile";
+import { evalExpr, itemValue, truth, type EvalEnv, type Truth, type Value } from "./rule-expr-eval";
+import { restoreState, type LastEvent, type RuleState } from "./rule-state";
+import { addToWindow, nextWindowChange, pruneWindow, readWindow } from "./rule-window";
+import { isJsonObject, ownField, setOwnField } from "../protocols/json-value";
+import type { JsonObject, JsonValue } from "../protocols/json-value";
+
+/** One input event (see rules/README.md, "Sources" for each source's `data`). */
+export interface RuleEvent {
+  source: string;
+  data: JsonObject;
+  /** When the data was produced (epoch ms; `timestamp()`); defaults to `now`. */
+  ts?: number;
+  /** The topic it came on (`topic()`). */
+  topic?: string | null;
+}
+
+/** Who evaluates, and when (epoch ms). */
+export interface RuleContext {
+  deviceId: string;
+  now: number;
+}
+
+/** One firing: the SELECT projection, and the instant the rule fired. */
+export interface Firing {
+  output: JsonObject;
+  at: number;
+}
+
+/** What `evaluate` and `tick` return. Persist `state`; call `tick` at `wakeAt` (if not null). */
+export interface RuleResult {
+  state: RuleState;
+  firings: Firing[];
+  /** Firings dropped by LIMIT during this call (the state keeps the total). */
+  suppressed: number;
+  wakeAt: number | null;
+}
+
+/** Evaluation in progress: the state being changed and what came out. */
+interface Run {
+  rule: CompiledRule;
+  s: RuleState;
+  deviceId: string;
+  firings: Firing[];
+  suppressed: number;
+}
+
+/** The evaluation environment at `t`: windows pruned to `t` and, unless `bare`, read. */
+function env(run: Run, row: LastEvent, t: number, bare = false): EvalEnv {
+  const { rule, s } = run;
+  for (let i = 0; i < rule.windows.length; i++) pruneWindow(rule.windows[i], s.windows[i], t);
+  const aggregates: Value[] = bare ? [] : rule.windows.map((spec, i) => readWindow(spec, s.windows[i]));
+  return { rule, data: row.data, topic: row.topic, ts: row.ts, deviceId: run.deviceId, aggregates, items: new Map() };
+}
+
+function project(e: EvalEnv): JsonObject {
+  const out: JsonObject = {};
+  e.rule.select.forEach((item, i) => {
+    if (item.star) for (const key of Object.keys(e.data)) setOwnField(out, key, ownField(e.data, key) as JsonValue);
+    else {
+      const v = itemValue(i, e);
+      if (v !== undefined) setOwnField(out, item.name, v);
+    }
+  });
+  return out;
+}
+
+/** Emits a firing at `t` unless LIMIT has let `count` through within the last `per` ms. */
+function fire(run: Run, e: EvalEnv, t: number): void {
+  const { rule, s } = run;
+  if (rule.limit) {
+    const per = rule.limit.per;
+    s.sent = s.sent.filter((at) => at > t - per);
+    if (s.sent.length >= rule.limit.count) {
+      s.suppressed++;
+      run.suppressed++;
+      return;
+    }
+    s.sent.push(t);
+  }
+  s.fired++;
+  run.firings.push({ output: project(e), at: t });
+}
+
+const holds = (e: EvalEnv, expr: CompiledRule["condition"]): Truth => (expr === null ? true : truth(evalExpr(expr, e)));
+
+/**
+ * Applies the FOR or hysteresis transition for one evaluation at `t`; returns false when the
+ * condition was unknown (nothing changed, so the row does not become `last`).
+ */
+function step(run: Run, e: EvalEnv, t: number): boolean {
+  const { rule, s } = run;
+  if (rule.mode === "hysteresis") {
+    const armed = s.armed === true;
+    const c = holds(e, armed ? rule.when : rule.until);
+    if (c === null) return false;
+    // one transition per evaluation: a re-arming event never fires, so no two firings are adjacent
+    if (armed && c) {
+      s.armed = false;
+      fire(run, e, t);
+    } else if (!armed && c) s.armed = true;
+    return true;
+  }
+  const c = holds(e, rule.condition);
+  if (c === null) return false;
+  if (rule.mode === "each") {
+    if (c) fire(run, e, t);
+    return true;
+  }
+  const f = s.for ?? { since: null, fired: false };
+  s.for = f;
+  if (!c) {
+    f.since = null;
+    f.fired = false;
+  } else {
+    if (f.since === null) f.since = t;
+    if (!f.fired && t - f.since >= (rule.forMs ?? 0)) {
+      f.fired = true;
+      fire(run, e, t);
+    }
+  }
+  return true;
+}
+
+/** The next instant at which the rule must be re-evaluated without an event, or null. */
+function nextInstant(rule: CompiledRule, s: RuleState): number | null {
+  let next: number | null = null;
+  const consider = (t: number | null) => {
+    if (t !== null && (next === null || t < next)) next = t;
+  };
+  if (rule.mode === "for" && s.for && s.for.since !== null && !s.for.fired) consider(s.for.since + (rule.forMs ?? 0));
+  if (rule.windowTicks) rule.windows.forEach((spec, i) => consider(nextWindowChange(spec, s.windows[i])));
+  return next;
+}
+
+/** Re-evaluates, in time order, every instant up to `now` that can change the rule's outcome. */
+function catchUp(run: Run, now: number): void {
+  // Each instant either removes a bucket or fires a pending FOR, and a new FOR deadline needs a
+  // condition change that only a removal brings, so this ends after at most 2·buckets+1 rounds;
+  // the cap only guards against a mistake in that argument.
+  for (let round = 0; round < 10_000; round++) {
+    const t = nextInstant(run.rule, run.s);
+    if (t === null || t > now) return;
+    step(run, env(run, run.s.last ?? { data: {}, topic: null, ts: t }, t), t);
+  }
+}
+
+function trimmed(rule: CompiledRule, row: LastEvent): LastEvent {
+  if (rule.rowKeys === null) return row;
+  const data: JsonObject = {};
+  for (const key of rule.rowKeys) {
+    const v = ownField(row.data, key);
+    if (v !== undefined) setOwnField(data, key, v);
+  }
+  return { ...row, data };
+}
+
+function start(rule: CompiledRule, state: unknown, ctx: RuleContext): { run: Run; now: number } {
+  if (!Number.isFinite(ctx.now)) throw new TypeError("rule evaluation needs a finite ctx.now (epoch ms)");
+  const s = restoreState(rule, state);
+  const now = s.now === null ? ctx.now : Math.max(s.now, ctx.now);
+  return { run: { rule, s, deviceId: ctx.deviceId, firings: [], suppressed: 0 }, now };
+}
+
+function finish(run: Run, now: number): RuleResult {
+  run.s.now = now;
+  return { state: run.s, firings: run.firings, suppressed: run.suppressed, wakeAt: nextInstant(run.rule, run.s) };
+}
+
+/**
+ * Feeds one event to a rule. `state` is what the previous call returned (or anything restored
+ * from storage: invalid or foreign state is replaced by a fresh one). Never mutates its inputs.
+ * @example
+ * const { rule } = compileRule("SELECT temp FROM telemetry WHERE temp > 30") as { ok: true; rule: CompiledRule };
+ * evaluate(rule, null, { source: "telemetry", data: { temp: 31 } }, { deviceId: "d1", now: 1000 }).firings
+ * // [{ output: { temp: 31 }, at: 1000 }]
+ */
+export function evaluate(rule: CompiledRule, state: unknown, event: RuleEvent, ctx: RuleContext): RuleResult {
+  const { run, now } = start(rule, state, ctx);
+  catchUp(run, now);
+  if (event.source !== rule.source) return finish(run, now);
+  const ts = typeof event.ts === "number" && Number.isFinite(event.ts) ? event.ts : now;
+  const row: LastEvent = { data: isJsonObject(event.data) ? event.data : {}, topic: typeof event.topic === "string" ? event.topic : null, ts };
+  // WHERE and window arguments cannot read windows, so they run before the windows are read
+  const bare = env(run, row, now, true);
+  if (rule.filter && truth(evalExpr(rule.filter, bare)) !== true) return finish(run, now);
+  rule.windows.forEach((spec, i) => addToWindow(spec, run.s.windows[i], now, spec.arg ? evalExpr(spec.arg, bare) : undefined, spec.arg === null));
+  if (step(run, env(run, row, now), now) && rule.needsLast) run.s.last = trimmed(rule, row);
+  return finish(run, now);
+}
+
+/**
+ * Advances a rule to `ctx.now` without an event: fires FOR deadlines and re-reads expiring
+ * windows. Call it at (or after) the `wakeAt` of the previous result.
+ * @example tick(rule, state, { deviceId: "d1", now: result.wakeAt })
+ */
+export function tick(rule: CompiledRule, state: unknown, ctx: RuleContext): RuleResult {
+  const { run, now } = start(rule, state, ctx);
+  catchUp(run, now);
+  return finish(run, now);
+}

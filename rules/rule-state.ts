@@ -1,0 +1,95 @@
+/**
+ * The evaluation state of one rule on one device: plain JSON, stored by the device's object after
+ * every change and handed back on the next call. Whatever comes back is checked against the rule
+ * it is used with: state of another rule version (its fingerprint differs), of an older format,
+ * or damaged in any way is replaced by a fresh state instead of crashing the evaluator.
+ */
+import type { CompiledRule } from "./rule-compile";
+import { isBucketList, type Bucket } from "./rule-window";
+import { isJsonObject } from "../protocols/json-value";
+import type { JsonObject } from "../protocols/json-value";
+
+/** The latest event that decided the condition, as far as the rule reads it. */
+export interface LastEvent {
+  data: JsonObject;
+  topic: string | null;
+  ts: number;
+}
+
+/** A rule's state (plain JSON; see rules/README.md, "State"). */
+export interface RuleState {
+  /** Format version. */
+  v: 1;
+  /** Fingerprint of the compiled rule this state belongs to. */
+  rule: string;
+  /** The latest instant processed; time never runs backwards for a rule. */
+  now: number | null;
+  /** FOR rules: since when the condition holds (`null`: it does not), and whether that run fired. */
+  for: { since: number | null; fired: boolean } | null;
+  /** Hysteresis rules: whether WHEN can fire (true until it fires, again after UNTIL). */
+  armed: boolean | null;
+  /** See {@link LastEvent}; kept only when a tick must re-read it. */
+  last: LastEvent | null;
+  /** One bucket list per window slot. */
+  windows: Bucket[][];
+  /** Times of the firings let through inside the current LIMIT period. */
+  sent: number[];
+  /** Firings let through, in total. */
+  fired: number;
+  /** Firings dropped by LIMIT, in total. */
+  suppressed: number;
+}
+
+/**
+ * A fresh state for `rule`.
+ * @example initialState(rule) // { v: 1, rule: "…", now: null, for: null, armed: null, last: null, windows: [], sent: [], fired: 0, suppressed: 0 }
+ */
+export function initialState(rule: CompiledRule): RuleState {
+  return {
+    v: 1,
+    rule: rule.fingerprint,
+    now: null,
+    for: rule.mode === "for" ? { since: null, fired: false } : null,
+    armed: rule.mode === "hysteresis" ? true : null,
+    last: null,
+    windows: rule.windows.map(() => []),
+    sent: [],
+    fired: 0,
+    suppressed: 0,
+  };
+}
+
+const isTime = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
+const isCount = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+
+function isLast(x: unknown): x is LastEvent {
+  if (!isJsonObject(x)) return false;
+  return isJsonObject(x.data) && (x.topic === null || typeof x.topic === "string") && isTime(x.ts);
+}
+
+function isForState(x: unknown): x is { since: number | null; fired: boolean } {
+  return isJsonObject(x) && (x.since === null || isTime(x.since)) && typeof x.fired === "boolean";
+}
+
+/** Whether `x` is a usable state for `rule` (checks every field, so no later step can trip). */
+export function isRuleState(rule: CompiledRule, x: unknown): x is RuleState {
+  if (!isJsonObject(x) || x.v !== 1 || x.rule !== rule.fingerprint) return false;
+  if (!(x.now === null || isTime(x.now)) || !isCount(x.fired) || !isCount(x.suppressed)) return false;
+  if (rule.mode === "for" ? !isForState(x.for) : x.for !== null) return false;
+  if (rule.mode === "hysteresis" ? typeof x.armed !== "boolean" : x.armed !== null) return false;
+  if (!(x.last === null || (rule.needsLast && isLast(x.last)))) return false;
+  const { windows, sent } = x;
+  if (!Array.isArray(windows) || windows.length !== rule.windows.length) return false;
+  if (!rule.windows.every((spec, i) => isBucketList(spec, windows[i]))) return false;
+  const max = rule.limit ? rule.limit.count : 0;
+  return Array.isArray(sent) && sent.length <= max && sent.every(isTime);
+}
+
+/**
+ * A private, mutable copy of `x` when it is valid for `rule`, else a fresh state. Bucket lists
+ * are copied one level deep: buckets themselves are replaced, never changed (rule-window.ts).
+ */
+export function restoreState(rule: CompiledRule, x: unknown): RuleState {
+  if (!isRuleState(rule, x)) return initialState(rule);
+  return { ...x, for: x.for && { ...x.for }, windows: x.windows.map((w) => w.slice()), sent: x.sent.slice() };
+}
