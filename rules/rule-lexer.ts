@@ -72,6 +72,13 @@ export function tokenize(text: string): Token[] {
     const start = i;
     const push = (kind: TokenKind, value: string | number, end: number): void => {
       tokens.push({ kind, text: text.slice(start, end), value, line, column: start - lineStart + 1 });
+      // strings and quoted names may span lines; later positions must count those lines
+      for (let j = start; j < end; j++) {
+        if (text[j] === "\n") {
+          line++;
+          lineStart = j + 1;
+        }
+      }
       i = end;
     };
     if (isWordStart(c)) {

@@ -6,10 +6,10 @@
  */
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from "./rule-ast";
 import type { AggregateFunction, BinaryOp, Expr, PathSegment, ScalarFunction } from "./rule-ast";
-import { RuleSyntaxError } from "./rule-error";
-import { durationMs, formatDuration, RULE_LIMITS } from "./rule-limits";
+import { RULE_LIMITS } from "./rule-limits";
 import type { Token } from "./rule-lexer";
 import { printExpr, RESERVED } from "./rule-print";
+import { TokenCursor } from "./rule-token-cursor";
 
 /** Where aggregates may appear: `null` when allowed, else the reason shown when one is found. */
 export type AggregateRule = null | string;
@@ -19,70 +19,12 @@ const ARITY: Record<ScalarFunction, [number, number]> = {
   abs: [1, 1], round: [1, 2], min: [1, 16], max: [1, 16], deviceId: [0, 0], timestamp: [0, 0], topic: [0, 0],
 };
 
-/** Token cursor plus the expression grammar; the clause grammar (rule-parser.ts) drives it. */
-export class ExprParser {
-  private pos = 0;
+/** The expression grammar; the clause grammar (rule-parser.ts) drives it. */
+export class ExprParser extends TokenCursor {
   private nodes = 0;
   private depth = 0;
   /** Printed forms of the distinct aggregates seen, to bound window state. */
   readonly aggregates = new Set<string>();
-
-  constructor(private readonly tokens: Token[]) {}
-
-  peek(offset = 0): Token {
-    return this.tokens[Math.min(this.pos + offset, this.tokens.length - 1)];
-  }
-
-  next(): Token {
-    const t = this.peek();
-    if (t.kind !== "eof") this.pos++;
-    return t;
-  }
-
-  /** An error pointing at `token` (the current one by default). */
-  error(message: string, token: Token = this.peek()): RuleSyntaxError {
-    return new RuleSyntaxError(message, token.line, token.column, token.kind === "eof" ? "end of input" : token.text);
-  }
-
-  /** How a token is named in messages. */
-  describe(t: Token): string {
-    return t.kind === "eof" ? "end of input" : t.text;
-  }
-
-  isKeyword(keyword: string, t: Token = this.peek()): boolean {
-    return t.kind === "word" && t.text.toUpperCase() === keyword;
-  }
-
-  isOp(op: string, t: Token = this.peek()): boolean {
-    return t.kind === "op" && t.text === op;
-  }
-
-  expectKeyword(keyword: string): Token {
-    if (!this.isKeyword(keyword)) throw this.error(`expected ${keyword}, found ${this.describe(this.peek())}`);
-    return this.next();
-  }
-
-  expectOp(op: string, what = op): Token {
-    if (!this.isOp(op)) throw this.error(`expected ${what}, found ${this.describe(this.peek())}`);
-    return this.next();
-  }
-
-  /** Reads a duration token within [1 ms, max]. */
-  duration(after: string, max: number): number {
-    const t = this.peek();
-    if (t.kind !== "duration") throw this.error(`expected a duration after ${after} (such as 500ms, 30s, 5m, 2h, 1d), found ${this.describe(t)}`);
-    const ms = durationMs(t.text);
-    if (ms === null || ms < 1 || ms > max) throw this.error(`${after} ${t.text} is out of range (1ms to ${formatDuration(max)})`, t);
-    this.next();
-    return ms;
-  }
-
-  /** A bare (non-reserved) word or a quoted name; `what` names it in the error. */
-  name(what: string): string {
-    const t = this.peek();
-    if (t.kind === "quoted" || (t.kind === "word" && !RESERVED.has(t.text.toUpperCase()))) return String(this.next().value);
-    throw this.error(`expected ${what}, found ${this.describe(t)}`);
-  }
 
   private node<E extends Expr>(e: E): E {
     if (++this.nodes > RULE_LIMITS.maxNodes) throw this.error(`rule is too large (at most ${RULE_LIMITS.maxNodes} expression nodes)`);
@@ -237,7 +179,7 @@ export class ExprParser {
       } else if (this.isOp("[")) {
         this.next();
         const t = this.peek();
-        if (t.kind === "string") path.push(String(t.value));
+        if (t.kind === "string" || t.kind === "quoted") path.push(String(t.value));
         else if (t.kind === "number" && Number.isSafeInteger(t.value)) path.push(Number(t.value));
         else throw this.error(`expected a string or a non-negative whole number in [ ], found ${this.describe(t)}`);
         this.next();
