@@ -9,7 +9,7 @@
  */
 import type { CompiledRule } from "./rule-compile";
 import { evalExpr, itemValue, truth, type EvalEnv, type Truth, type Value } from "./rule-expr-eval";
-import { restoreState, type LastEvent, type RuleState } from "./rule-state";
+import { issueState, restoreState, type LastEvent, type RuleState } from "./rule-state";
 import { addToWindow, nextWindowChange, pruneWindow, readWindow } from "./rule-window";
 import { isJsonObject, ownField, setOwnField } from "../protocols/json-value";
 import type { JsonObject, JsonValue } from "../protocols/json-value";
@@ -57,20 +57,32 @@ interface Run {
 /** The evaluation environment at `t`: windows pruned to `t` and, unless `bare`, read. */
 function env(run: Run, row: LastEvent, t: number, bare = false): EvalEnv {
   const { rule, s } = run;
-  for (let i = 0; i < rule.windows.length; i++) pruneWindow(rule.windows[i], s.windows[i], t);
-  const aggregates: Value[] = bare ? [] : rule.windows.map((spec, i) => readWindow(spec, s.windows[i]));
-  return { rule, data: row.data, topic: row.topic, ts: row.ts, deviceId: run.deviceId, aggregates, items: new Map() };
+  const aggregates: Value[] = [];
+  for (let i = 0; i < rule.windows.length; i++) {
+    pruneWindow(rule.windows[i], s.windows[i], t);
+    if (!bare) aggregates.push(readWindow(rule.windows[i], s.windows[i]));
+  }
+  return { rule, data: row.data, topic: row.topic, ts: row.ts, deviceId: run.deviceId, aggregates, items: null };
+}
+
+/** `obj[key] = v`, except that `"__proto__"` becomes an own key instead of the prototype. */
+function put(obj: JsonObject, key: string, v: JsonValue): void {
+  if (key === "__proto__") setOwnField(obj, key, v);
+  else obj[key] = v;
 }
 
 function project(e: EvalEnv): JsonObject {
   const out: JsonObject = {};
-  e.rule.select.forEach((item, i) => {
-    if (item.star) for (const key of Object.keys(e.data)) setOwnField(out, key, ownField(e.data, key) as JsonValue);
-    else {
+  const select = e.rule.select;
+  for (let i = 0; i < select.length; i++) {
+    const item = select[i];
+    if (item.star) {
+      for (const key of Object.keys(e.data)) put(out, key, e.data[key]);
+    } else {
       const v = itemValue(i, e);
-      if (v !== undefined) setOwnField(out, item.name, v);
+      if (v !== undefined) put(out, item.name, v);
     }
-  });
+  }
   return out;
 }
 
@@ -134,11 +146,13 @@ function step(run: Run, e: EvalEnv, t: number): boolean {
 /** The next instant at which the rule must be re-evaluated without an event, or null. */
 function nextInstant(rule: CompiledRule, s: RuleState): number | null {
   let next: number | null = null;
-  const consider = (t: number | null) => {
-    if (t !== null && (next === null || t < next)) next = t;
-  };
-  if (rule.mode === "for" && s.for && s.for.since !== null && !s.for.fired) consider(s.for.since + (rule.forMs ?? 0));
-  if (rule.windowTicks) rule.windows.forEach((spec, i) => consider(nextWindowChange(spec, s.windows[i])));
+  if (rule.mode === "for" && s.for && s.for.since !== null && !s.for.fired) next = s.for.since + (rule.forMs ?? 0);
+  if (rule.windowTicks) {
+    for (let i = 0; i < rule.windows.length; i++) {
+      const t = nextWindowChange(rule.windows[i], s.windows[i]);
+      if (t !== null && (next === null || t < next)) next = t;
+    }
+  }
   return next;
 }
 
@@ -173,7 +187,7 @@ function start(rule: CompiledRule, state: unknown, ctx: RuleContext): { run: Run
 
 function finish(run: Run, now: number): RuleResult {
   run.s.now = now;
-  return { state: run.s, firings: run.firings, suppressed: run.suppressed, wakeAt: nextInstant(run.rule, run.s) };
+  return { state: issueState(run.s), firings: run.firings, suppressed: run.suppressed, wakeAt: nextInstant(run.rule, run.s) };
 }
 
 /**
@@ -193,7 +207,10 @@ export function evaluate(rule: CompiledRule, state: unknown, event: RuleEvent, c
   // WHERE and window arguments cannot read windows, so they run before the windows are read
   const bare = env(run, row, now, true);
   if (rule.filter && truth(evalExpr(rule.filter, bare)) !== true) return finish(run, now);
-  rule.windows.forEach((spec, i) => addToWindow(spec, run.s.windows[i], now, spec.arg ? evalExpr(spec.arg, bare) : undefined, spec.arg === null));
+  for (let i = 0; i < rule.windows.length; i++) {
+    const spec = rule.windows[i];
+    addToWindow(spec, run.s.windows[i], now, spec.arg ? evalExpr(spec.arg, bare) : undefined, spec.arg === null);
+  }
   if (step(run, env(run, row, now), now) && rule.needsLast) run.s.last = trimmed(rule, row);
   return finish(run, now);
 }

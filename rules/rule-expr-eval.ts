@@ -24,8 +24,8 @@ export interface EvalEnv {
   readonly deviceId: string;
   /** Window values by slot, read at the evaluation instant. */
   readonly aggregates: readonly Value[];
-  /** SELECT item values computed so far (for aliases and the projection). */
-  readonly items: Map<number, Value>;
+  /** SELECT item values computed so far (for aliases and the projection), made on first use. */
+  items: Map<number, Value> | null;
 }
 
 const isNull = (v: Value): v is null | undefined => v === null || v === undefined;
@@ -162,10 +162,11 @@ function call(e: Extract<CExpr, { k: "call" }>, env: EvalEnv): Value {
 
 /** The value of SELECT item `index` (computed once per evaluation). */
 export function itemValue(index: number, env: EvalEnv): Value {
-  if (env.items.has(index)) return env.items.get(index);
+  const items = (env.items ??= new Map());
+  if (items.has(index)) return items.get(index);
   const item = env.rule.select[index];
   const v = item.star ? undefined : evalExpr(item.expr, env);
-  env.items.set(index, v);
+  items.set(index, v);
   return v;
 }
 

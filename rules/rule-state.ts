@@ -5,7 +5,7 @@
  * or damaged in any way is replaced by a fresh state instead of crashing the evaluator.
  */
 import type { CompiledRule } from "./rule-compile";
-import { isBucketList, type Bucket } from "./rule-window";
+import { copyWindow, emptyWindow, isWindowState, type WindowState } from "./rule-window";
 import { isJsonObject } from "../protocols/json-value";
 import type { JsonObject } from "../protocols/json-value";
 
@@ -30,8 +30,8 @@ export interface RuleState {
   armed: boolean | null;
   /** See {@link LastEvent}; kept only when a tick must re-read it. */
   last: LastEvent | null;
-  /** One bucket list per window slot. */
-  windows: Bucket[][];
+  /** One window per `... OVER` slot. */
+  windows: WindowState[];
   /** Times of the firings let through inside the current LIMIT period. */
   sent: number[];
   /** Firings let through, in total. */
@@ -52,7 +52,7 @@ export function initialState(rule: CompiledRule): RuleState {
     for: rule.mode === "for" ? { since: null, fired: false } : null,
     armed: rule.mode === "hysteresis" ? true : null,
     last: null,
-    windows: rule.windows.map(() => []),
+    windows: rule.windows.map(emptyWindow),
     sent: [],
     fired: 0,
     suppressed: 0,
@@ -80,16 +80,44 @@ export function isRuleState(rule: CompiledRule, x: unknown): x is RuleState {
   if (!(x.last === null || (rule.needsLast && isLast(x.last)))) return false;
   const { windows, sent } = x;
   if (!Array.isArray(windows) || windows.length !== rule.windows.length) return false;
-  if (!rule.windows.every((spec, i) => isBucketList(spec, windows[i]))) return false;
+  if (!rule.windows.every((spec, i) => isWindowState(spec, windows[i]))) return false;
   const max = rule.limit ? rule.limit.count : 0;
   return Array.isArray(sent) && sent.length <= max && sent.every(isTime);
 }
 
 /**
- * A private, mutable copy of `x` when it is valid for `rule`, else a fresh state. Bucket lists
- * are copied one level deep: buckets themselves are replaced, never changed (rule-window.ts).
+ * States this module handed out. The object keeps a rule's state in memory between events and
+ * passes back what it got (treating it as read-only), so only state restored from storage needs
+ * the full check; for the rest the fingerprint suffices.
+ */
+const issued = new WeakSet<object>();
+
+/** Marks a state as handed out by the evaluator (see {@link restoreState}). */
+export function issueState(s: RuleState): RuleState {
+  issued.add(s);
+  return s;
+}
+
+/**
+ * A private, mutable copy of `x` when it is valid for `rule`, else a fresh state. Windows are
+ * copied (prune and add change their arrays in place); `last` is replaced, never changed.
  */
 export function restoreState(rule: CompiledRule, x: unknown): RuleState {
-  if (!isRuleState(rule, x)) return initialState(rule);
-  return { ...x, for: x.for && { ...x.for }, windows: x.windows.map((w) => w.slice()), sent: x.sent.slice() };
+  const trusted = typeof x === "object" && x !== null && issued.has(x) && (x as RuleState).rule === rule.fingerprint;
+  if (!trusted && !isRuleState(rule, x)) return initialState(rule);
+  const s = x as RuleState;
+  const windows: WindowState[] = [];
+  for (const w of s.windows) windows.push(copyWindow(w));
+  return {
+    v: 1,
+    rule: s.rule,
+    now: s.now,
+    for: s.for && { since: s.for.since, fired: s.for.fired },
+    armed: s.armed,
+    last: s.last,
+    windows,
+    sent: s.sent.slice(),
+    fired: s.fired,
+    suppressed: s.suppressed,
+  };
 }

@@ -1,91 +1,106 @@
 /**
  * Sliding windows in bounded memory. A window of W ms is kept as buckets of g = ceil(W / 120) ms
- * (so at most 121 buckets, whatever the event rate): an event accepted at time s lands in bucket
+ * (at most 120 of them, whatever the event rate): an event accepted at time s lands in bucket
  * floor(s / g), and at time t the window holds the buckets k with floor(t / g) - span < k ≤
  * floor(t / g), span = ceil(W / g). Counts and sums are exact for that definition (a test checks
  * them against a brute-force list of events); the window's edge moves in steps of g.
  *
- * A bucket is `[k, n]` for COUNT and `[k, n, sum, min, max]` for the numeric aggregates (n counts
- * the numbers seen), plain JSON for the rule state.
+ * Stored densely as plain JSON, `{ k, n, v }`: `k` is the newest bucket's index, `n[i]` the count
+ * of bucket `k - n.length + 1 + i` (the first is never 0), and `v[i]` its sum (SUM, AVG), minimum
+ * (MIN) or maximum (MAX); COUNT keeps `v` empty. Dense arrays of numbers keep both the JSON small
+ * (a busy COUNT over 1m is ~400 bytes) and its parse and stringify cheap.
  */
 import type { WindowSpec } from "./rule-compile";
 import type { Value } from "./rule-expr-eval";
 
-/** One bucket, see the file comment. */
-export type Bucket = number[];
+/** One window's buckets, see the file comment. */
+export interface WindowState {
+  k: number;
+  n: number[];
+  v: number[];
+}
 
-/** Drops, in place, the buckets that have left the window at time `t`. */
-export function pruneWindow(spec: WindowSpec, buckets: Bucket[], t: number): void {
-  const oldest = Math.floor(t / spec.bucketMs) - spec.span;
-  let drop = 0;
-  while (drop < buckets.length && buckets[drop][0] <= oldest) drop++;
-  if (drop > 0) buckets.splice(0, drop);
+/** An empty window. */
+export const emptyWindow = (): WindowState => ({ k: 0, n: [], v: [] });
+
+/** A private copy (the arrays are changed in place by prune and add). */
+export const copyWindow = (w: WindowState): WindowState => ({ k: w.k, n: w.n.slice(), v: w.v.slice() });
+
+/** Drops, in place, the buckets that have left the window at time `t`, and any leading empty ones. */
+export function pruneWindow(spec: WindowSpec, w: WindowState, t: number): void {
+  const len = w.n.length;
+  if (len === 0) return;
+  let drop = Math.floor(t / spec.bucketMs) - spec.span + 1 - (w.k - len + 1);
+  if (drop <= 0) return;
+  if (drop >= len) drop = len;
+  while (drop < len && w.n[drop] === 0) drop++;
+  w.n.splice(0, drop);
+  if (w.v.length) w.v.splice(0, drop);
 }
 
 /**
- * Adds one event's value at time `t` (not earlier than any previous add). `value` is ignored for
- * COUNT(*) (pass `undefined`); COUNT(x) counts non-NULL values; the others count numbers only,
- * within ±2^53.
- * The last bucket is replaced, not changed, so a caller's copy of the array stays intact.
+ * Adds one event's value at time `t` (pruned to `t` first, and not earlier than any previous
+ * add). COUNT(*) (`star`) counts every event, COUNT(x) non-NULL values, the others numbers
+ * within ±2^53 (beyond that a number is not a measurement; leaving it out keeps sums finite).
  */
-export function addToWindow(spec: WindowSpec, buckets: Bucket[], t: number, value: Value, star: boolean): void {
+export function addToWindow(spec: WindowSpec, w: WindowState, t: number, value: Value, star: boolean): void {
+  const count = spec.fn === "COUNT";
+  if (count ? !star && (value === null || value === undefined) : typeof value !== "number" || Math.abs(value) > Number.MAX_SAFE_INTEGER) return;
+  const x = count ? 0 : (value as number);
   const k = Math.floor(t / spec.bucketMs);
-  if (spec.fn === "COUNT") {
-    if (!star && (value === null || value === undefined)) return;
-    const last = buckets[buckets.length - 1];
-    if (last && last[0] === k) buckets[buckets.length - 1] = [k, last[1] + 1];
-    else buckets.push([k, 1]);
+  if (w.n.length > 0 && k - w.k >= spec.span) {
+    w.n.length = 0; // everything stored has left the window (a caller that did not prune)
+    w.v.length = 0;
+  }
+  const last = w.n.length - 1;
+  if (last >= 0 && k === w.k) {
+    w.n[last]++;
+    if (!count) w.v[last] = spec.fn === "MIN" ? Math.min(w.v[last], x) : spec.fn === "MAX" ? Math.max(w.v[last], x) : w.v[last] + x;
     return;
   }
-  // beyond 2^53 a number is not a measurement; leaving it out also keeps every sum finite
-  if (typeof value !== "number" || Math.abs(value) > Number.MAX_SAFE_INTEGER) return;
-  const last = buckets[buckets.length - 1];
-  if (last && last[0] === k) buckets[buckets.length - 1] = [k, last[1] + 1, last[2] + value, Math.min(last[3], value), Math.max(last[4], value)];
-  else buckets.push([k, 1, value, value, value]);
-}
-
-/** The aggregate over the buckets (already pruned to the instant): COUNT is 0 when empty, the others have no value. */
-export function readWindow(spec: WindowSpec, buckets: readonly Bucket[]): Value {
-  let n = 0;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const b of buckets) {
-    n += b[1];
-    if (spec.fn !== "COUNT") {
-      sum += b[2];
-      if (b[3] < min) min = b[3];
-      if (b[4] > max) max = b[4];
+  if (last >= 0) {
+    for (let gap = k - w.k - 1; gap > 0; gap--) {
+      w.n.push(0);
+      if (!count) w.v.push(0);
     }
   }
-  switch (spec.fn) {
-    case "COUNT":
-      return n;
-    case "SUM":
-      return n === 0 || !Number.isFinite(sum) ? undefined : sum;
-    case "AVG":
-      return n === 0 || !Number.isFinite(sum / n) ? undefined : sum / n;
-    case "MIN":
-      return n === 0 ? undefined : min;
-    case "MAX":
-      return n === 0 ? undefined : max;
+  w.k = k;
+  w.n.push(1);
+  if (!count) w.v.push(x);
+}
+
+/** The aggregate over a window pruned to the instant: COUNT is 0 when empty, the others have no value. */
+export function readWindow(spec: WindowSpec, w: WindowState): Value {
+  let n = 0;
+  let acc = spec.fn === "MIN" ? Infinity : spec.fn === "MAX" ? -Infinity : 0;
+  for (let i = 0; i < w.n.length; i++) {
+    if (w.n[i] === 0) continue;
+    n += w.n[i];
+    if (spec.fn === "MIN") acc = Math.min(acc, w.v[i]);
+    else if (spec.fn === "MAX") acc = Math.max(acc, w.v[i]);
+    else if (spec.fn !== "COUNT") acc += w.v[i];
   }
+  if (spec.fn === "COUNT") return n;
+  if (n === 0) return undefined;
+  return spec.fn === "AVG" ? acc / n : acc;
 }
 
 /** When the oldest bucket leaves the window (the next instant its value can change by itself), or `null`. */
-export function nextWindowChange(spec: WindowSpec, buckets: readonly Bucket[]): number | null {
-  return buckets.length === 0 ? null : (buckets[0][0] + spec.span) * spec.bucketMs;
+export function nextWindowChange(spec: WindowSpec, w: WindowState): number | null {
+  return w.n.length === 0 ? null : (w.k - w.n.length + 1 + spec.span) * spec.bucketMs;
 }
 
-/** Whether restored JSON is a valid bucket list for `spec` (ascending, right widths, finite). */
-export function isBucketList(spec: WindowSpec, x: unknown): x is Bucket[] {
-  if (!Array.isArray(x) || x.length > spec.span + 1) return false;
-  const width = spec.fn === "COUNT" ? 2 : 5;
-  let prev = -Infinity;
-  for (const b of x) {
-    if (!Array.isArray(b) || b.length !== width || !b.every((n) => typeof n === "number" && Number.isFinite(n))) return false;
-    if (!Number.isInteger(b[0]) || b[0] <= prev || b[1] < 1) return false;
-    prev = b[0];
-  }
+const isInt = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x);
+
+/** Whether restored JSON is a valid window for `spec` (shape, bounds, first bucket not empty). */
+export function isWindowState(spec: WindowSpec, x: unknown): x is WindowState {
+  if (typeof x !== "object" || x === null) return false;
+  const { k, n, v } = x as Record<string, unknown>;
+  if (!isInt(k) || !Array.isArray(n) || !Array.isArray(v) || n.length > spec.span) return false;
+  if (n.length > 0 && n[0] === 0) return false;
+  for (const c of n) if (!isInt(c) || c < 0) return false;
+  if (spec.fn === "COUNT") return v.length === 0;
+  if (v.length !== n.length) return false;
+  for (const s of v) if (typeof s !== "number" || !Number.isFinite(s)) return false;
   return true;
 }
