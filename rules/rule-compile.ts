@@ -44,10 +44,12 @@ export interface CompiledRule {
   readonly fingerprint: string;
   readonly source: RuleSource;
   readonly mode: TriggerMode;
-  /** Events failing this are ignored entirely (`null`: none are). */
+  /** WHERE: only events where it is true are counted by windows and reach the condition. */
   readonly filter: CExpr | null;
-  /** The level condition of `each` and `for` rules (`null`: always true). */
+  /** The level condition of `each` and `for` rules after the filter (`null`: always true). */
   readonly condition: CExpr | null;
+  /** A FOR rule without HAVING: WHERE is its condition, so an event where it is false ends the run. */
+  readonly filterEndsRun: boolean;
   readonly when: CExpr | null;
   readonly until: CExpr | null;
   readonly select: ReadonlyArray<{ star: true } | { star: false; name: string; expr: CExpr }>;
@@ -165,9 +167,10 @@ export function compileAst(ast: RuleAst): CompiledRule {
   const when = ast.when && c.expr(ast.when.when, true);
   const until = ast.when && c.expr(ast.when.until, true);
   const mode: TriggerMode = ast.when ? "hysteresis" : ast.for !== null ? "for" : "each";
-  // HAVING (or WHEN/UNTIL) is the condition when present, and WHERE then only picks events
-  const condition = mode === "hysteresis" ? null : (having ?? where);
-  const filter = having || mode === "hysteresis" ? where : null;
+  // WHERE always picks the events (what windows count); HAVING or WHEN/UNTIL decide on those. A
+  // FOR rule needs false events to end a run, so without HAVING its WHERE is the condition too.
+  const filterEndsRun = mode === "for" && having === null && where !== null;
+  const condition = mode === "hysteresis" ? null : having;
   const windowTicks = mode !== "each" && [condition, when, until].some((e) => readsWindow(e, items));
   const text = printRule(ast);
   return {
@@ -176,8 +179,9 @@ export function compileAst(ast: RuleAst): CompiledRule {
     fingerprint: fingerprint(`${STATE_FORMAT}\n${text}`),
     source: ast.from,
     mode,
-    filter,
+    filter: where,
     condition,
+    filterEndsRun,
     when,
     until,
     select,

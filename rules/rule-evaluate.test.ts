@@ -85,6 +85,14 @@ describe("windows", () => {
     expect(r.last.wakeAt).toBeNull(); // a plain rule fires on events only: no alarm needed
   });
 
+  it("WHERE picks what a window counts, with or without HAVING", () => {
+    const doors = ["open", "shut", "open", "shut", "open"].map((door, i) => ev(i * 1000, { door }));
+    expect(run("SELECT COUNT(*) OVER 1m AS n FROM telemetry WHERE door = 'open'", doors).firings.map((f) => f.output.n)).toEqual([1, 2, 3]);
+    // a FOR rule without HAVING: WHERE is the condition, and a false event ends the run but is not counted
+    const r = run("SELECT COUNT(*) OVER 1m AS n FROM telemetry WHERE door = 'open' FOR 3s", [...doors, tk(10_000)]);
+    expect(r.firings).toEqual([{ output: { n: 3 }, at: 7000 }]); // the window at the deadline holds the three opens
+  });
+
   it("AVG, SUM, MIN, MAX and COUNT(x) over numbers; other values are skipped", () => {
     const rule = "SELECT AVG(t) OVER 10m AS avg, SUM(t) OVER 10m AS sum, MIN(t) OVER 10m AS lo, MAX(t) OVER 10m AS hi, COUNT(t) OVER 10m AS n FROM telemetry";
     const r = run(rule, [ev(0, { t: 20 }), ev(M, { t: "warm" }), ev(2 * M, { t: 30 }), ev(3 * M, {}), ev(4 * M, { t: 25 })]);

@@ -109,7 +109,7 @@ const holds = (e: EvalEnv, expr: CompiledRule["condition"]): Truth => (expr === 
  * Applies the FOR or hysteresis transition for one evaluation at `t`; returns false when the
  * condition was unknown (nothing changed, so the row does not become `last`).
  */
-function step(run: Run, e: EvalEnv, t: number): boolean {
+function step(run: Run, e: EvalEnv, t: number, picked: Truth = true): boolean {
   const { rule, s } = run;
   if (rule.mode === "hysteresis") {
     const armed = s.armed === true;
@@ -122,7 +122,9 @@ function step(run: Run, e: EvalEnv, t: number): boolean {
     } else if (!armed && c) s.armed = true;
     return true;
   }
-  const c = holds(e, rule.condition);
+  // `picked` is WHERE's answer for an event (ticks re-read only rows that passed it); false
+  // reaches here only for a FOR rule without HAVING, where it ends the run
+  const c = picked === true ? holds(e, rule.condition) : picked;
   if (c === null) return false;
   if (rule.mode === "each") {
     if (c) fire(run, e, t);
@@ -206,12 +208,14 @@ export function evaluate(rule: CompiledRule, state: unknown, event: RuleEvent, c
   const row: LastEvent = { data: isJsonObject(event.data) ? event.data : {}, topic: typeof event.topic === "string" ? event.topic : null, ts };
   // WHERE and window arguments cannot read windows, so they run before the windows are read
   const bare = env(run, row, now, true);
-  if (rule.filter && truth(evalExpr(rule.filter, bare)) !== true) return finish(run, now);
-  for (let i = 0; i < rule.windows.length; i++) {
-    const spec = rule.windows[i];
-    addToWindow(spec, run.s.windows[i], now, spec.arg ? evalExpr(spec.arg, bare) : undefined, spec.arg === null);
-  }
-  if (step(run, env(run, row, now), now) && rule.needsLast) run.s.last = trimmed(rule, row);
+  const picked = rule.filter === null ? true : truth(evalExpr(rule.filter, bare));
+  if (picked === true) {
+    for (let i = 0; i < rule.windows.length; i++) {
+      const spec = rule.windows[i];
+      addToWindow(spec, run.s.windows[i], now, spec.arg ? evalExpr(spec.arg, bare) : undefined, spec.arg === null);
+    }
+  } else if (!(picked === false && rule.filterEndsRun)) return finish(run, now);
+  if (step(run, env(run, row, now), now, picked) && rule.needsLast) run.s.last = trimmed(rule, row);
   return finish(run, now);
 }
 
