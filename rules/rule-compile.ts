@@ -114,14 +114,27 @@ class Compiler {
         if (slot === undefined) {
           slot = this.windows.length;
           this.slots.set(key, slot);
-          const bucketMs = Math.ceil(e.window / RULE_LIMITS.windowBuckets);
           const arg = e.arg === null ? null : this.expr(e.arg, false);
-          this.windows.push({ fn: e.fn, arg, windowMs: e.window, bucketMs, span: Math.ceil(e.window / bucketMs) });
+          this.windows.push({ fn: e.fn, arg, windowMs: e.window, ...windowBuckets(e.window) });
         }
         return { k: "agg", slot };
       }
     }
   }
+}
+
+/**
+ * Bucket width `g` and count `span` of a window of `w` ms, with `span · g ≤ w` so an event never
+ * counts longer than `w`: exactly `w` when some span from 60 to 120 divides it (every window in
+ * whole seconds, and every one up to 120 ms), else `g = ceil(w / 120)`, `span = floor(w / g)`.
+ * @example windowBuckets(1000) // { bucketMs: 10, span: 100 }
+ */
+export function windowBuckets(w: number): { bucketMs: number; span: number } {
+  const max = RULE_LIMITS.windowBuckets;
+  if (w <= max) return { bucketMs: 1, span: w };
+  for (let span = max; span >= max / 2; span--) if (w % span === 0) return { bucketMs: w / span, span };
+  const bucketMs = Math.ceil(w / max);
+  return { bucketMs, span: Math.floor(w / bucketMs) };
 }
 
 /** True when a compiled expression reads a window (`items`: the SELECT expressions, for aliases). */

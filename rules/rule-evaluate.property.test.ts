@@ -165,8 +165,11 @@ describe("the evaluator agrees with independent models", () => {
       fc.property(windowArb, scenarioArb(3000), (W, evs) => {
         const sql = `SELECT COUNT(*) OVER ${W}ms AS n, COUNT(x) OVER ${W}ms AS nx, AVG(x) OVER ${W}ms AS avg FROM telemetry WHERE tag = 'a'`;
         const r = both(sql, steps(evs));
-        const g = Math.ceil(W / RULE_LIMITS.windowBuckets);
-        const span = Math.ceil(W / g);
+        // the README's definition: span from 60 to 120 dividing W, else g = ceil(W / 120)
+        const divisor = W <= 120 ? W : [...Array(61).keys()].map((i) => 120 - i).find((d) => W % d === 0);
+        const g = divisor !== undefined ? W / divisor : Math.ceil(W / RULE_LIMITS.windowBuckets);
+        const span = divisor ?? Math.floor(W / g);
+        expect(span * g).toBeLessThanOrEqual(W);
         const accepted = evs.filter((e) => e.tag === "a");
         const expected = accepted.map((e, i) => {
           const inWindow = accepted.slice(0, i + 1).filter((s) => Math.floor(s.t / g) > Math.floor(e.t / g) - span);

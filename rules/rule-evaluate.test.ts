@@ -47,6 +47,13 @@ describe("FOR", () => {
     expect(r.state.last).toEqual({ data: { temp: 31 }, topic: null, ts: 0 });
   });
 
+  it("a condition that becomes unknown neither ends the run nor stalls its deadline", () => {
+    // the AVG window (100 buckets of 10 ms) empties at 1 s: a has no value, a > 1 is unknown; the run still fires at 5 s
+    const r = run("SELECT AVG(x) OVER 1s AS a FROM telemetry HAVING a > 1 FOR 5s", [ev(0, { x: 2 }), tk(1000), tk(5000)]);
+    expect(r.results.map((x) => x.wakeAt)).toEqual([1000, 5000, null]);
+    expect(r.firings).toEqual([{ output: {}, at: 5000 }]);
+  });
+
   it("on a window condition: a dead-man switch, re-read as buckets expire", () => {
     // 1m window → 500 ms buckets; the event at 0 leaves the window at 60 s exactly
     const rule = "SELECT COUNT(*) OVER 1m AS n FROM telemetry HAVING n = 0 FOR 2m";
@@ -100,7 +107,17 @@ describe("windows", () => {
     expect(run(rule, [ev(0, { t: "x" })]).firings[0].output).toEqual({ n: 1 });
   });
 
-  it("slides in steps of window/120: an event leaves between W - g and W after it", () => {
+  it("slides in steps of g: an event counts for at most W and more than W - g", () => {
+    const n = (w: string, times: number[]) => run(`SELECT COUNT(*) OVER ${w} AS n FROM telemetry`, times.map((t) => ev(t, {}))).firings.map((f) => f.output.n);
+    expect(n("1s", [9, 999])).toEqual([1, 2]); // 1 s: 100 buckets of 10 ms
+    expect(n("1s", [9, 1000])).toEqual([1, 1]);
+    expect(n("7ms", [0, 6, 7])).toEqual([1, 2, 2]); // up to 120 ms: 1 ms buckets, exact
+    // a prime: 119 buckets of 66 ms (120 would make 7920 > W), so the event at 0 leaves at 7854
+    expect(n("7919ms", [0, 7853])).toEqual([1, 2]);
+    expect(n("7919ms", [0, 7854])).toEqual([1, 1]);
+  });
+
+  it("1m: 120 buckets of 500 ms", () => {
     const rule = "SELECT COUNT(*) OVER 1m AS n FROM telemetry";
     const n = (times: number[]) => run(rule, times.map((t) => ev(t, {}))).firings.map((f) => f.output.n);
     expect(n([499, 59_999])).toEqual([1, 2]); // bucket 0 is in the window until 60 000

@@ -105,44 +105,39 @@ function fire(run: Run, e: EvalEnv, t: number): void {
 
 const holds = (e: EvalEnv, expr: CompiledRule["condition"]): Truth => (expr === null ? true : truth(evalExpr(expr, e)));
 
-/**
- * Applies the FOR or hysteresis transition for one evaluation at `t`; returns false when the
- * condition was unknown (nothing changed, so the row does not become `last`).
- */
-function step(run: Run, e: EvalEnv, t: number, picked: Truth = true): boolean {
+/** WHEN ... UNTIL at one evaluation; false when the clause read was unknown (nothing changed). */
+function hysteresis(run: Run, e: EvalEnv, t: number): boolean {
   const { rule, s } = run;
-  if (rule.mode === "hysteresis") {
-    const armed = s.armed === true;
-    const c = holds(e, armed ? rule.when : rule.until);
-    if (c === null) return false;
-    // one transition per evaluation: a re-arming event never fires, so no two firings are adjacent
-    if (armed && c) {
-      s.armed = false;
-      fire(run, e, t);
-    } else if (!armed && c) s.armed = true;
-    return true;
-  }
-  // `picked` is WHERE's answer for an event (ticks re-read only rows that passed it); false
-  // reaches here only for a FOR rule without HAVING, where it ends the run
-  const c = picked === true ? holds(e, rule.condition) : picked;
+  const armed = s.armed === true;
+  const c = holds(e, armed ? rule.when : rule.until);
   if (c === null) return false;
-  if (rule.mode === "each") {
-    if (c) fire(run, e, t);
-    return true;
-  }
-  const f = s.for ?? { since: null, fired: false };
-  s.for = f;
-  if (!c) {
-    f.since = null;
-    f.fired = false;
-  } else {
-    if (f.since === null) f.since = t;
-    if (!f.fired && t - f.since >= (rule.forMs ?? 0)) {
-      f.fired = true;
-      fire(run, e, t);
-    }
+  if (c) {
+    // one transition per evaluation: a re-arming event never fires, so no two firings are adjacent
+    s.armed = !armed;
+    if (armed) fire(run, e, t);
   }
   return true;
+}
+
+/**
+ * A level condition `c` at `t` (each and FOR rules); `null` is unknown or, at a tick, "no news".
+ * A FOR deadline fires whether or not `c` is known: only a false ends a run.
+ */
+function level(run: Run, e: EvalEnv, t: number, c: Truth): void {
+  const { rule, s } = run;
+  if (rule.mode === "each") {
+    if (c === true) fire(run, e, t);
+    return;
+  }
+  const f = (s.for ??= { since: null, fired: false });
+  if (c === false) {
+    f.since = null;
+    f.fired = false;
+  } else if (c === true && f.since === null) f.since = t;
+  if (f.since !== null && !f.fired && t - f.since >= (rule.forMs ?? 0)) {
+    f.fired = true;
+    fire(run, e, t);
+  }
 }
 
 /** The next instant at which the rule must be re-evaluated without an event, or null. */
@@ -160,13 +155,16 @@ function nextInstant(rule: CompiledRule, s: RuleState): number | null {
 
 /** Re-evaluates, in time order, every instant up to `now` that can change the rule's outcome. */
 function catchUp(run: Run, now: number): void {
-  // Each instant either removes a bucket or fires a pending FOR, and a new FOR deadline needs a
-  // condition change that only a removal brings, so this ends after at most 2·buckets+1 rounds;
-  // the cap only guards against a mistake in that argument.
+  // Each instant either removes a bucket or fires a pending FOR deadline (whatever the condition
+  // reads), and a new deadline needs a condition change that only a removal brings, so this ends
+  // after at most 2·buckets+1 rounds; the cap only guards against a mistake in that argument.
   for (let round = 0; round < 10_000; round++) {
     const t = nextInstant(run.rule, run.s);
     if (t === null || t > now) return;
-    step(run, env(run, run.s.last ?? { data: {}, topic: null, ts: t }, t), t);
+    const e = env(run, run.s.last ?? { data: {}, topic: null, ts: t }, t);
+    if (run.rule.mode === "hysteresis") hysteresis(run, e, t);
+    // only a window change can change a condition between events; a deadline needs no re-read
+    else level(run, e, t, run.rule.windowTicks ? holds(e, run.rule.condition) : null);
   }
 }
 
@@ -215,7 +213,12 @@ export function evaluate(rule: CompiledRule, state: unknown, event: RuleEvent, c
       addToWindow(spec, run.s.windows[i], now, spec.arg ? evalExpr(spec.arg, bare) : undefined, spec.arg === null);
     }
   } else if (!(picked === false && rule.filterEndsRun)) return finish(run, now);
-  if (step(run, env(run, row, now), now, picked) && rule.needsLast) run.s.last = trimmed(rule, row);
+  const e = env(run, row, now);
+  // `picked` false gets here only for a FOR rule without HAVING, where it ends the run
+  const c = picked === true ? (rule.mode === "hysteresis" ? null : holds(e, rule.condition)) : picked;
+  const decided = rule.mode === "hysteresis" ? hysteresis(run, e, now) : (level(run, e, now, c), c !== null);
+  // the latest event that decided something is what a later tick re-reads
+  if (decided && rule.needsLast) run.s.last = trimmed(rule, row);
   return finish(run, now);
 }
 

@@ -1,9 +1,10 @@
 /**
- * Sliding windows in bounded memory. A window of W ms is kept as buckets of g = ceil(W / 120) ms
- * (at most 120 of them, whatever the event rate): an event accepted at time s lands in bucket
- * floor(s / g), and at time t the window holds the buckets k with floor(t / g) - span < k ≤
- * floor(t / g), span = ceil(W / g). Counts and sums are exact for that definition (a test checks
- * them against a brute-force list of events); the window's edge moves in steps of g.
+ * Sliding windows in bounded memory. A window of W ms is kept as at most `span` ≤ 120 buckets of
+ * g ms (`windowBuckets` in rule-compile.ts; span · g = W for any window in whole seconds): an
+ * event accepted at time s lands in bucket floor(s / g), and at time t the window holds the
+ * buckets k with floor(t / g) - span < k ≤ floor(t / g). So an event counts for at most W and
+ * more than W - g (W - 2g in the rare case span · g < W). Counts and sums are exact for that
+ * definition (a test checks them against a brute-force list of events).
  *
  * Stored densely as plain JSON, `{ k, n, v }`: `k` is the newest bucket's index, `n[i]` the count
  * of bucket `k - n.length + 1 + i` (the first is never 0), and `v[i]` its sum (SUM, AVG), minimum
