@@ -44,6 +44,16 @@ export interface Broker {
 
 // --- Umbra -------------------------------------------------------------------------------
 
+/** How device `id` (with its token) reaches `hub` by `path`. */
+export function umbraDevice(hub: LocalHub, id: string, token: string, path: MqttPath): MqttEndpoint {
+  return { url: path === "direct" ? `${hub.wsUrl}/mqtt/${id}` : `${hub.wsUrl}/mqtt`, clientId: id, username: id, password: token };
+}
+
+/** An app session on `hub` (user name `app`, the admin token as password). */
+export function umbraApp(hub: LocalHub, clientId: string): MqttEndpoint {
+  return { url: `${hub.wsUrl}/mqtt`, clientId, username: "app", password: hub.adminToken };
+}
+
 /** Starts a fresh hub; devices connect by `path`. */
 export async function startUmbra(path: MqttPath = "direct"): Promise<Broker> {
   const hub = LocalHub.create("umbra-bench-");
@@ -68,11 +78,9 @@ export async function startUmbra(path: MqttPath = "direct"): Promise<Broker> {
     device(id) {
       const token = tokens.get(id);
       if (token === undefined) throw new Error(`device ${id} was not provisioned`);
-      return { url: path === "direct" ? `${hub.wsUrl}/mqtt/${id}` : `${hub.wsUrl}/mqtt`, clientId: id, username: id, password: token };
+      return umbraDevice(hub, id, token, path);
     },
-    app(clientId) {
-      return { url: `${hub.wsUrl}/mqtt`, clientId, username: "app", password: hub.adminToken };
-    },
+    app: (clientId) => umbraApp(hub, clientId),
     async close() {
       const trouble = troubleLines(hub.output());
       if (trouble.length) process.stderr.write(`wrangler reported:\n${trouble.join("\n")}\n`);
