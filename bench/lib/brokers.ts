@@ -12,7 +12,7 @@ import Aedes from "aedes";
 import { WebSocketServer, createWebSocketStream } from "ws";
 import { freePort } from "../../scripts/hub.mjs";
 import { mapLimit } from "./admin";
-import { LocalHub, troubleLines } from "./hub";
+import { LocalHub, troubleLines, type HubAccess } from "./hub";
 
 export type BrokerName = "umbra" | "aedes" | "mosquitto";
 /** Umbra's two MQTT entrances: `/mqtt/<id>` straight to the device's object, or `/mqtt` via the Worker. */
@@ -45,12 +45,12 @@ export interface Broker {
 // --- Umbra -------------------------------------------------------------------------------
 
 /** How device `id` (with its token) reaches `hub` by `path`. */
-export function umbraDevice(hub: LocalHub, id: string, token: string, path: MqttPath): MqttEndpoint {
+export function umbraDevice(hub: HubAccess, id: string, token: string, path: MqttPath): MqttEndpoint {
   return { url: path === "direct" ? `${hub.wsUrl}/mqtt/${id}` : `${hub.wsUrl}/mqtt`, clientId: id, username: id, password: token };
 }
 
 /** An app session on `hub` (user name `app`, the admin token as password). */
-export function umbraApp(hub: LocalHub, clientId: string): MqttEndpoint {
+export function umbraApp(hub: HubAccess, clientId: string): MqttEndpoint {
   return { url: `${hub.wsUrl}/mqtt`, clientId, username: "app", password: hub.adminToken };
 }
 

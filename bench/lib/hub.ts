@@ -16,8 +16,21 @@ export function troubleLines(output: string, max = 20): string[] {
   return output.split("\n").filter((l) => /error|exception|uncaught|✘/i.test(l)).slice(0, max);
 }
 
+/** What clients need of a running hub (a {@link LocalHub}, or the e2e suite's shared one). */
+export interface HubAccess {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly adminToken: string;
+  readonly admin: Admin;
+}
+
+/** Access to a hub someone else started (e.g. the e2e global setup's). */
+export function hubAt(url: string, adminToken: string): HubAccess {
+  return { url, wsUrl: url.replace(/^http/, "ws"), adminToken, admin: new Admin(url, adminToken) };
+}
+
 /** One local hub with its own state folder; `start` it, then use `admin`, `url`, `wsUrl`. */
-export class LocalHub {
+export class LocalHub implements HubAccess {
   private hub: Hub | undefined;
   private port = 0;
   /** Everything wrangler printed over all runs (for diagnosis after a crash). */

@@ -9,7 +9,7 @@ import { CoapWsClient, codeText } from "../../test/clients/coap-ws-client";
 import { mapLimit, type Admin } from "./admin";
 import { umbraDevice } from "./brokers";
 import { Histogram } from "./histogram";
-import type { LocalHub } from "./hub";
+import type { HubAccess } from "./hub";
 import { JsonDevice } from "./json-device";
 import { connectMqtt } from "./mqtt-clients";
 
@@ -23,10 +23,10 @@ interface Sender {
   close(): Promise<void>;
 }
 
-async function openSender(hubWs: string, hub: LocalHub, protocol: SteadyProtocol, id: string, token: string): Promise<Sender> {
+async function openSender(hub: HubAccess, protocol: SteadyProtocol, id: string, token: string): Promise<Sender> {
   switch (protocol) {
     case "json": {
-      const d = await JsonDevice.open(hubWs, token);
+      const d = await JsonDevice.open(hub.wsUrl, token);
       return {
         async send(data) {
           d.send({ type: "telemetry", data });
@@ -46,7 +46,7 @@ async function openSender(hubWs: string, hub: LocalHub, protocol: SteadyProtocol
       };
     }
     case "coap": {
-      const c = await CoapWsClient.connect(`${hubWs}/.well-known/coap`);
+      const c = await CoapWsClient.connect(`${hub.wsUrl}/.well-known/coap`);
       let first = true;
       let open = true;
       void c.closed.then(() => (open = false));
@@ -85,7 +85,7 @@ export class SteadyFleet {
   private running = false;
 
   /** @param run marks this fleet's rows (`data.k`) so reruns on one hub do not mix */
-  constructor(private readonly hub: LocalHub, readonly run: string) {
+  constructor(private readonly hub: HubAccess, readonly run: string) {
     for (const p of PROTOCOLS) this.stats.set(p, { devices: 0, sent: 0, acked: 0, errors: 0, latency: new Histogram(), down: 0 });
   }
 
@@ -94,7 +94,7 @@ export class SteadyFleet {
     const plan = PROTOCOLS.flatMap((protocol) => Array.from({ length: perProtocol }, (_, i) => ({ protocol, id: `${this.run}-${protocol}-${i}` })));
     const tokens = await this.hub.admin.createDevices(plan.map((p) => p.id), 8);
     await mapLimit(plan, concurrency, async ({ protocol, id }) => {
-      const sender = await openSender(this.hub.wsUrl, this.hub, protocol, id, tokens.get(id) ?? "");
+      const sender = await openSender(this.hub, protocol, id, tokens.get(id) ?? "");
       this.senders.push({ id, protocol, sender, next: 0, acked: new Set() });
       (this.stats.get(protocol) as ProtocolStats).devices++;
       onProgress?.(this.senders.length);
