@@ -19,7 +19,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 /** Raises this process's open-file limit (root may raise the hard limit too); best effort. */
-export function raiseFileLimit(n = 65536) {
+function raiseFileLimit(n = 65536) {
   const r = spawnSync("prlimit", ["--pid", String(process.pid), `--nofile=${n}:${n}`], { stdio: "ignore" });
   if (r.status !== 0) spawnSync("prlimit", ["--pid", String(process.pid), `--nofile=${n}`], { stdio: "ignore" });
 }

@@ -47,15 +47,15 @@ async function openSender(hub: HubAccess, protocol: SteadyProtocol, id: string, 
     }
     case "coap": {
       const c = await CoapWsClient.connect(`${hub.wsUrl}/.well-known/coap`);
-      let first = true;
+      let bound = false; // the connection is bound to the device by its first successful request
       let open = true;
       void c.closed.then(() => (open = false));
       return {
         async send(data) {
-          const query = first ? [`auth=${token}`] : [];
-          first = false;
+          const query = bound ? [] : [`auth=${token}`];
           const r = await c.request({ method: "POST", path: "telemetry", query, contentFormat: 50, payload: JSON.stringify({ data }) }, 30_000);
           if (codeText(r.code) !== "2.04") throw new Error(`CoAP POST /telemetry answered ${codeText(r.code)}`);
+          bound = true;
         },
         up: () => open,
         close: () => c.close(),

@@ -12,7 +12,7 @@ import { adminToken, hubUrl } from "./client";
 describe("socket-level fuzzing", () => {
   it("garbage on every protocol harms no one else", async () => {
     const report = await socketFuzz(hubAt(hubUrl(), adminToken()), {
-      seed: 0x50c4, sessions: 120, maxFrames: 12, concurrency: 4, steadyPerProtocol: 2, periodMs: 100,
+      seed: 0x50c4, sessions: 100, maxFrames: 12, concurrency: 5, steadyPerProtocol: 2, periodMs: 100,
     });
     expect(report.healthFailures).toBe(0);
     for (const [protocol, s] of Object.entries(report.steady)) {
