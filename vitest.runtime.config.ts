@@ -10,7 +10,9 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token" },
+          // JWT_SECRET: tokens are signed only with one. AUTH_FAILURE_BURST: the authorization
+          // matrix sends hundreds of bad credentials on purpose from one (absent) address.
+          bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token", JWT_SECRET: "test-jwt-secret-at-least-32-characters-long", AUTH_FAILURE_BURST: "1000000" },
         },
       }),
     ],

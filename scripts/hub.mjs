@@ -22,16 +22,27 @@ export function offlineEnv(extra = {}) {
   };
 }
 
-/** Reads ADMIN_TOKEN from a .dev.vars file, creating the file with a random token when missing. */
+/** A random secret: 32 bytes, base64url (43 characters). */
+export const randomSecret = () => randomBytes(32).toString("base64url");
+
+/**
+ * Makes sure a .dev.vars file holds ADMIN_TOKEN and JWT_SECRET (the key that signs OAuth access
+ * tokens, never derived from the admin token), adding a random value for each one missing and
+ * keeping everything else in the file. Returns the admin token and whether it was created.
+ */
 export function ensureDevVars(file = join(root, ".dev.vars")) {
-  if (existsSync(file)) {
-    const m = /^ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(readFileSync(file, "utf8"));
-    if (m) return { token: m[1], created: false };
-  }
-  const token = randomBytes(32).toString("base64url");
-  const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
-  writeFileSync(file, `${previous}${previous && !previous.endsWith("\n") ? "\n" : ""}ADMIN_TOKEN="${token}"\n`, { mode: 0o600 });
-  return { token, created: true };
+  let text = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const read = (name) => new RegExp(`^${name}\\s*=\\s*"?([^"\\n]+)"?\\s*$`, "m").exec(text)?.[1];
+  const add = (name, value) => {
+    text = `${text}${text && !text.endsWith("\n") ? "\n" : ""}${name}="${value}"\n`;
+    return value;
+  };
+  const existing = read("ADMIN_TOKEN");
+  const token = existing ?? add("ADMIN_TOKEN", randomSecret());
+  const hasJwt = read("JWT_SECRET") !== undefined;
+  if (!hasJwt) add("JWT_SECRET", randomSecret());
+  if (existing === undefined || !hasJwt) writeFileSync(file, text, { mode: 0o600 });
+  return { token, created: existing === undefined, jwtCreated: !hasJwt };
 }
 
 /** Applies the D1 migrations to the local database under `persistTo`. */

@@ -5,7 +5,8 @@ import { applyMigrations, ensureDevVars, root, startWrangler } from "./hub.mjs";
 const port = Number(process.env.PORT ?? 8787);
 const persistTo = join(root, ".wrangler", "state");
 
-const { token, created } = ensureDevVars();
+const { token, created, jwtCreated } = ensureDevVars();
+if (jwtCreated) console.log("JWT_SECRET (signs OAuth access tokens): new, saved in .dev.vars");
 // wrangler redraws its progress table; report each migration once.
 const applied = [...new Set(applyMigrations(persistTo).match(/\d{4}_[\w-]+\.sql/g) ?? [])];
 console.log(applied.length ? `D1 migrations applied: ${applied.join(", ")}` : "D1 migrations: up to date");

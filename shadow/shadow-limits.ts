@@ -57,7 +57,11 @@ export const SHADOW_ERRORS = {
   invalidNode: "State contains an invalid node",
   versionConflict: "Version conflict",
   tooLarge: "The payload exceeds the maximum size allowed",
+  emptyState: "State node must not be empty",
 } as const;
+
+/** AWS's size message, naming our configured maximum. */
+export const tooLargeMessage = (maxBytes: number): string => `${SHADOW_ERRORS.tooLarge} (${maxBytes} bytes)`;
 
 /** AWS's nesting message, with our configured maximum. */
 export const tooDeepMessage = (maxDepth: number): string =>

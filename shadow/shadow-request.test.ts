@@ -27,7 +27,8 @@ describe("rejections (AWS error messages)", () => {
     ["clientToken over 64 bytes", { kind: "get", clientToken: "é".repeat(33) }, 400, "Invalid clientToken"],
     ["clientToken not a string", { kind: "get", clientToken: 7 }, 400, "Invalid clientToken"],
     ["too deep", { kind: "update", state: { reported: { a: { b: { c: [1] } } } } }, 400, "JSON contains too many levels of nesting; maximum is 3"],
-    ["request too large", { kind: "update", state: { reported: { big } } }, 413, "The payload exceeds the maximum size allowed"],
+    ["request too large", { kind: "update", state: { reported: { big } } }, 413, "The payload exceeds the maximum size allowed (100 bytes)"],
+    ["empty state", { kind: "update", state: {} }, 400, "State node must not be empty"],
     ["unknown kind", { kind: "patch" }, 400, "Invalid JSON"],
   ];
   const limits = { ...DEFAULT_SHADOW_LIMITS, maxDepth: 3, maxDocumentBytes: 100 };

@@ -5,7 +5,7 @@
  */
 import { isJsonObject, jsonDepth, ownField, utf8ByteLength } from "../protocols/json-value";
 import type { JsonObject, JsonValue } from "../protocols/json-value";
-import { SHADOW_ERRORS, shadowError, tooDeepMessage } from "./shadow-limits";
+import { SHADOW_ERRORS, shadowError, tooDeepMessage, tooLargeMessage } from "./shadow-limits";
 import type { ShadowLimits } from "./shadow-limits";
 import type { ShadowErrorBody, ShadowOp, ShadowRequest, ShadowStatePatch } from "./shadow-types";
 
@@ -91,6 +91,8 @@ export function checkShadowRequest(input: unknown, limits: ShadowLimits, timesta
   if (state === undefined) return fail(400, SHADOW_ERRORS.missingState, clientToken);
   if (state === null) return { ok: true, request: { kind: "update", state: null, ...version, ...extras } };
   if (!isJsonObject(state)) return fail(400, SHADOW_ERRORS.stateNotObject, clientToken);
+  // AWS answers 400 to `{"state":{}}` rather than bumping the version with no change.
+  if (Object.keys(state).length === 0) return fail(400, SHADOW_ERRORS.emptyState, clientToken);
   const patch: ShadowStatePatch = {};
   for (const key of Object.keys(state)) {
     if (!STATE_KEYS.has(key)) return fail(400, SHADOW_ERRORS.invalidNode, clientToken);
@@ -111,7 +113,7 @@ export function checkShadowRequest(input: unknown, limits: ShadowLimits, timesta
   // The request alone already over the limit cannot lead to an acceptable document; refusing
   // it here also bounds the work the merge does.
   if (utf8ByteLength(JSON.stringify(patch)) > limits.maxDocumentBytes) {
-    return fail(413, SHADOW_ERRORS.tooLarge, clientToken);
+    return fail(413, tooLargeMessage(limits.maxDocumentBytes), clientToken);
   }
   return { ok: true, request: { kind: "update", state: patch, ...version, ...extras } };
 }

@@ -17,7 +17,7 @@
  */
 import { jsonDepth, jsonEquals, utf8ByteLength } from "../protocols/json-value";
 import { computeDelta, deltaMetadata, isLiveShadow } from "./shadow-delta";
-import { DEFAULT_SHADOW_LIMITS, SHADOW_ERRORS, notFoundMessage, shadowError, toSeconds, tooDeepMessage } from "./shadow-limits";
+import { DEFAULT_SHADOW_LIMITS, SHADOW_ERRORS, notFoundMessage, shadowError, toSeconds, tooDeepMessage, tooLargeMessage } from "./shadow-limits";
 import type { ShadowLimits } from "./shadow-limits";
 import { applyPatch, patchMetadata } from "./shadow-merge";
 import { checkShadowRequest } from "./shadow-request";
@@ -115,7 +115,7 @@ function update(current: ShadowRecord | null, req: ShadowUpdateRequest, timestam
   // The merged document can outgrow limits the request alone respected (it adds to what is
   // stored), so both are checked on the result too.
   if (utf8ByteLength(JSON.stringify(next.state)) > limits.maxDocumentBytes) {
-    return rejected(current, "update", 413, SHADOW_ERRORS.tooLarge, timestamp, req.clientToken);
+    return rejected(current, "update", 413, tooLargeMessage(limits.maxDocumentBytes), timestamp, req.clientToken);
   }
   for (const section of [next.state.desired, next.state.reported]) {
     if (section !== undefined && jsonDepth(section, limits.maxDepth) > limits.maxDepth) {

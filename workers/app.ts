@@ -1,7 +1,6 @@
 /** The Worker's HTTP app: routes per resource, one error renderer, the OpenAPI document. */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./app-env";
 import { ApiError, problemResponse } from "./errors";
 import { devices } from "./routes/devices";
@@ -16,23 +15,25 @@ import { events } from "./routes/events";
 import { coap } from "./routes/coap";
 import { channelRoutes } from "./routes/channels";
 import { mqtt } from "./routes/mqtt";
+import { requestBody } from "./edge/request-body";
+import { stripInternalHeaders } from "./edge/internal-headers";
+import { cors } from "./edge/cors";
+import { allowedMethods } from "./edge/methods";
+import { documentPlainRoutes } from "./routes/openapi-docs";
+import { logText, logError } from "../protocols/log-text";
+import { policyRoutes } from "./routes/policies";
 
 /** Builds the app (a function so tests can build a fresh one). */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
-  app.use("*", async (c, next) => {
-    const max = Number(c.env.MAX_BODY_BYTES) || 1_048_576;
-    return bodyLimit({
-      maxSize: max,
-      onError: () => {
-        throw new ApiError("payload-too-large", `The body is over the limit of ${max} bytes`);
-      },
-    })(c, next);
-  });
+  // Edge order: forged internal headers go first, CORS wraps every answer, bodies are read once.
+  app.use("*", stripInternalHeaders());
+  app.use("*", cors());
+  app.use("*", requestBody());
 
   app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));
-  for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt]) {
+  for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt, policyRoutes]) {
     app.route("/", routes);
   }
 
@@ -41,12 +42,21 @@ export function createApp() {
     scheme: "bearer",
     description: "ADMIN_TOKEN, an API key, an OAuth 2.0 access token, or (on a device's own resources) a device token",
   });
+  documentPlainRoutes(app);
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: { title: "Umbra", version: c.env.VERSION, description: "IoT hub on Cloudflare Workers" },
+    servers: [{ url: new URL(c.req.url).origin, description: "This hub" }],
   }));
 
-  app.notFound((c) => problemResponse(new ApiError("not-found", `No route for ${c.req.method} ${c.req.path}`), c.req.path));
+  let methodsOf: ((path: string) => string[]) | undefined;
+  app.notFound((c) => {
+    // Known path, other method: 405 with Allow (OPTIONS: 204 with Allow), for every route alike.
+    const allow = (methodsOf ??= allowedMethods(app.routes))(c.req.path);
+    if (allow.length === 0) return problemResponse(new ApiError("not-found", `No route for ${c.req.method} ${c.req.path}`), c.req.path);
+    if (c.req.method === "OPTIONS") return new Response(null, { status: 204, headers: { allow: allow.join(", ") } });
+    return problemResponse(new ApiError("method-not-allowed", `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(", ")}`, { allow }, { allow: allow.join(", ") }), c.req.path);
+  });
   app.onError((err, c) => {
     if (err instanceof ApiError) return problemResponse(err, c.req.path);
     if (err instanceof HTTPException) {
@@ -54,7 +64,7 @@ export function createApp() {
       const slug = err.status === 400 ? "malformed-json" : err.status === 413 ? "payload-too-large" : err.status === 401 ? "unauthorized" : "invalid-request";
       return problemResponse(new ApiError(slug, err.message), c.req.path);
     }
-    console.error(`unhandled error on ${c.req.method} ${c.req.path}:`, err instanceof Error ? err.message : String(err));
+    console.error(`unhandled error on ${logText(c.req.method)} ${logText(c.req.path)}: ${logError(err)}`);
     return problemResponse(new ApiError("internal", "Something went wrong on our side"), c.req.path);
   });
   return app;

@@ -1,12 +1,16 @@
 /**
  * Request and response bodies in JSON or CBOR (RFC 8949, decoded by the WebAssembly decoder at
- * the edge), validated against the route's schema.
+ * the edge), validated against the route's schema. `bodyOf` is attached by `secured()` to
+ * every route that declares a body, so no route can read a body of a type it did not declare
+ * (`@hono/zod-openapi` would otherwise skip validation) or parse JSON nested past the limit.
  */
 import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import type { z } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
 import { ApiError, validationError } from "./errors";
 import { isJsonValue } from "../protocols/json-value";
+import { jsonMaxDepth, parseJsonBounded, scanJsonDepth } from "../protocols/json-depth";
 import { CborError, decode as decodeCbor, encode as encodeCbor } from "../wasm/src/worker";
 
 /** Media types Umbra reads and writes besides JSON. */
@@ -17,41 +21,80 @@ export function mediaType(c: Context<AppEnv>): string {
   return (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 }
 
+/** True for `application/json` and the `+json` structured suffix (RFC 6839). */
+export const isJsonMedia = (type: string): boolean => type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+
+/** The 415 for a body of a type the route does not take, naming the ones it does. */
+export function unsupportedMedia(method: string, accepted: readonly string[], got: string): ApiError {
+  const header = method === "PATCH" ? "accept-patch" : "accept-post";
+  return new ApiError(
+    "unsupported-media-type",
+    `${got ? `Content-Type ${got} is not accepted here` : "A Content-Type is required"}: send ${accepted.join(" or ")}`,
+    { accepted },
+    { [header]: accepted.join(", ") },
+  );
+}
+
+/**
+ * Middleware for a route that takes a body in the `accepted` media types: a missing or other
+ * Content-Type is a 415 (an empty optional body passes), and JSON nested deeper than
+ * `JSON_MAX_DEPTH` is a 400 before anything parses it.
+ */
+export function bodyOf(accepted: readonly string[], required: boolean) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const type = mediaType(c);
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (!required && bytes.byteLength === 0 && type === "") return next();
+    if (!accepted.includes(type)) throw unsupportedMedia(c.req.method, accepted, type);
+    if (isJsonMedia(type)) checkDepth(bytes, jsonMaxDepth(c.env.JSON_MAX_DEPTH));
+    await next();
+  });
+}
+
+function checkDepth(input: string | Uint8Array, maxDepth: number): void {
+  const scan = scanJsonDepth(input, maxDepth);
+  if (!scan.ok) throw new ApiError("invalid-request", `The body nests deeper than ${maxDepth} levels (at byte ${scan.offset})`, { reason: "too_deep", limit: maxDepth });
+}
+
 /**
  * Decodes CBOR bytes that must stand for JSON (text-keyed maps, arrays, text, finite numbers,
- * booleans, null): a decoder error is a 400 naming the byte offset, and values JSON cannot
- * hold (tags, byte strings, undefined, bignums) are a 400 too, since everything stored is JSON.
+ * booleans, null): a decoder error is a 400 naming the byte offset, nesting past `maxDepth` is
+ * a 400 (the decoder stops there), and values JSON cannot hold (tags, byte strings, undefined,
+ * bignums) are a 400 too, since everything stored is JSON.
  */
-export function cborValue(bytes: Uint8Array): unknown {
+export function cborValue(bytes: Uint8Array, maxDepth: number): unknown {
   let value: unknown;
   try {
-    value = decodeCbor(bytes);
+    value = decodeCbor(bytes, { maxDepth });
   } catch (err) {
+    if (err instanceof CborError && err.code === "too_deep") {
+      throw new ApiError("invalid-request", `The body nests deeper than ${maxDepth} levels`, { reason: "too_deep", limit: maxDepth });
+    }
     if (err instanceof CborError) {
       throw new ApiError("malformed-cbor", `The body is not valid CBOR: ${err.code} at byte ${err.offset}`, { reason: err.code, offset: err.offset });
     }
     throw err;
   }
-  if (!isJsonValue(value)) throw new ApiError("invalid-request", "The CBOR body holds values JSON cannot (tags, byte strings, undefined or non-text map keys)");
+  if (!isJsonValue(value, maxDepth)) throw new ApiError("invalid-request", "The CBOR body holds values JSON cannot (tags, byte strings, undefined or non-text map keys)");
   return value;
 }
 
-/** Parses JSON bytes/text, turning a syntax error into a 400. */
-export function jsonValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError("malformed-json", "The body is not valid JSON");
-  }
+/** Parses JSON text within `maxDepth` levels: too deep or a syntax error is a 400. */
+export function jsonValue(text: string, maxDepth: number): unknown {
+  const r = parseJsonBounded(text, maxDepth);
+  if (r.ok) return r.value;
+  if (r.reason === "too_deep") throw new ApiError("invalid-request", `The body ${r.message.replace(/^JSON /, "")}`, { reason: "too_deep", limit: maxDepth });
+  throw new ApiError("malformed-json", "The body is not valid JSON");
 }
 
 /** Reads a JSON or CBOR body and validates it (malformed → 400, invalid → 400, other types → 415). */
 export async function readBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.infer<T>> {
   const type = mediaType(c);
+  const maxDepth = jsonMaxDepth(c.env.JSON_MAX_DEPTH);
   let value: unknown;
-  if (type === CBOR) value = cborValue(new Uint8Array(await c.req.arrayBuffer()));
-  else if (type === "application/json" || type.endsWith("+json") || type === "") value = jsonValue(await c.req.text());
-  else throw new ApiError("unsupported-media-type", `Send application/json or ${CBOR}`);
+  if (type === CBOR) value = cborValue(new Uint8Array(await c.req.arrayBuffer()), maxDepth);
+  else if (isJsonMedia(type) || type === "") value = jsonValue(await c.req.text(), maxDepth);
+  else throw unsupportedMedia(c.req.method, ["application/json", CBOR], type);
   const r = schema.safeParse(value);
   if (!r.success) throw validationError(r.error.issues);
   return r.data;

@@ -3,7 +3,7 @@
 declare namespace Cloudflare {
   interface GlobalProps {
     mainModule: typeof import("./index");
-    durableNamespaces: "DeviceObject" | "ChannelObject" | "AppSessionObject";
+    durableNamespaces: "DeviceObject" | "TopicObject" | "AppSessionObject";
   }
   type UmbraEnv = import("../durable-objects/env").Env;
   interface Env extends UmbraEnv {}

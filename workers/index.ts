@@ -2,8 +2,9 @@
 import { createApp } from "./app";
 
 export { DeviceObject } from "../durable-objects/device/device-object";
-export { ChannelObject } from "../durable-objects/channel/channel-object";
+export { TopicObject } from "../durable-objects/topic/topic-object";
 export { AppSessionObject } from "../durable-objects/app/app-session-object";
+export { LimiterObject } from "../durable-objects/limiter/limiter-object";
 
 const app = createApp();
 

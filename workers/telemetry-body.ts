@@ -1,10 +1,15 @@
 /**
  * Telemetry bodies in every format Umbra takes — JSON, CBOR, SenML JSON and SenML CBOR
- * (RFC 8428) — turned into stored rows. Shared by HTTP and CoAP.
+ * (RFC 8428) — turned into stored rows. Shared by HTTP and CoAP; every row's `ts` passes the
+ * same epoch-milliseconds and retention check as on the device sockets.
  */
 import { z } from "@hono/zod-openapi";
 import type { TelemetryRow } from "../durable-objects/device/store";
-import type { JsonObject, JsonValue } from "../protocols/json-value";
+import { isJsonObject, ownField, setOwnField, type JsonObject, type JsonValue } from "../protocols/json-value";
+import { jsonMaxDepth } from "../protocols/json-depth";
+import { checkTelemetryTs } from "../protocols/telemetry-time";
+import type { Env } from "../durable-objects/env";
+import { deviceConfig } from "../durable-objects/device/config";
 import { ApiError, validationError } from "./errors";
 import { cborValue, jsonValue } from "./content";
 import { CborError, SenMLError, decodeSenML, type SenMLRecord } from "../wasm/src/worker";
@@ -21,20 +26,60 @@ export const TELEMETRY_MEDIA: Record<string, TelemetryFormat> = {
 };
 export const TELEMETRY_COAP: Record<number, TelemetryFormat> = { 50: "json", 60: "cbor", 110: "senml+json", 112: "senml+cbor" };
 
-const Sample = z.strictObject({ data: z.record(z.string(), z.unknown()), ts: z.number().int().optional() });
+const Sample = z.strictObject({
+  data: z.record(z.string(), z.unknown()).openapi({ description: "at least one field" }),
+  ts: z.number().int().optional().openapi({ description: "epoch milliseconds, 2000-01-01 … now + 1 day, within retention (default: now)" }),
+});
+const Samples = z.array(Sample).min(1).max(1000);
 
 /** `{data, ts?}` or an array of them; `ts` in epoch milliseconds (default: now). */
 export const TelemetryIn = z
-  .union([Sample, z.array(Sample).min(1).max(1000)])
+  .union([Sample, Samples])
   .openapi("TelemetryIn", { description: "`{data, ts?}` or an array of them; `ts` in epoch milliseconds (default: now)" });
 
+/** What bounds a telemetry body: JSON/CBOR nesting and the oldest `ts` retention keeps. */
+export interface TelemetryLimits {
+  maxDepth: number;
+  maxAgeMs: number;
+}
+
+/** The limits from the Worker's vars (`JSON_MAX_DEPTH`, `TELEMETRY_MAX_AGE_DAYS`). */
+export function telemetryLimits(env: Env): TelemetryLimits {
+  return { maxDepth: jsonMaxDepth(env.JSON_MAX_DEPTH), maxAgeMs: deviceConfig(env as unknown as Record<string, unknown>).telemetryMaxAgeMs };
+}
+
+const SHAPES = "expected {data, ts?} (data: an object with at least one field, ts: epoch milliseconds) or an array of 1 to 1000 of them";
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
+/** Validates against the shape the value has (object or array), so errors name real fields. */
+function samplesOf(value: unknown): z.infer<typeof Sample>[] {
+  if (!isJsonObject(value) && !Array.isArray(value)) throw new ApiError("invalid-request", `body: ${SHAPES}`, { errors: [{ path: "", message: SHAPES, code: "invalid_type" }] });
+  const r = Array.isArray(value) ? Samples.safeParse(value) : Sample.safeParse(value);
+  if (!r.success) {
+    const err = validationError(r.error.issues);
+    throw new ApiError("invalid-request", `${err.message} (${SHAPES})`, err.extra);
+  }
+  return Array.isArray(r.data) ? r.data : [r.data];
+}
+
+/** Refuses rows whose `ts` is not plausible epoch milliseconds or is past retention. */
+function checkTimes(rows: TelemetryRow[], now: number, maxAgeMs: number): TelemetryRow[] {
+  rows.forEach((row, i) => {
+    const t = checkTelemetryTs(row.ts, now, maxAgeMs);
+    if (!t.ok) {
+      const path = rows.length > 1 ? `${i}.ts` : "ts";
+      // The message starts with "ts …"; a batch names the sample too ("3.ts …").
+      throw new ApiError("invalid-request", rows.length > 1 ? `${i}.${t.message}` : t.message, { reason: t.reason, errors: [{ path, message: t.message, code: t.reason }] });
+    }
+  });
+  return rows;
+}
+
 /** Decodes a telemetry body into rows; bad input is a 400 ApiError naming what is wrong. */
-export function decodeTelemetry(format: TelemetryFormat, bytes: Uint8Array, now: number): TelemetryRow[] {
-  if (format === "senml+json" || format === "senml+cbor") return senmlRows(bytes, format === "senml+cbor" ? "cbor" : "json");
+export function decodeTelemetry(format: TelemetryFormat, bytes: Uint8Array, now: number, limits: TelemetryLimits): TelemetryRow[] {
+  if (format === "senml+json" || format === "senml+cbor") return checkTimes(senmlRows(bytes, format === "senml+cbor" ? "cbor" : "json", limits.maxDepth), now, limits.maxAgeMs);
   let value: unknown;
-  if (format === "cbor") value = cborValue(bytes);
+  if (format === "cbor") value = cborValue(bytes, limits.maxDepth);
   else {
     let text: string;
     try {
@@ -42,22 +87,25 @@ export function decodeTelemetry(format: TelemetryFormat, bytes: Uint8Array, now:
     } catch {
       throw new ApiError("malformed-json", "The body is not UTF-8");
     }
-    value = jsonValue(text);
+    value = jsonValue(text, limits.maxDepth);
   }
-  const r = TelemetryIn.safeParse(value);
-  if (!r.success) throw validationError(r.error.issues);
-  const samples = Array.isArray(r.data) ? r.data : [r.data];
-  return samples.map((s) => {
-    if (Object.keys(s.data).length === 0) throw new ApiError("invalid-request", "data must have at least one field");
+  const rows = samplesOf(value).map((s, i, all) => {
+    if (Object.keys(s.data).length === 0) throw new ApiError("invalid-request", `${all.length > 1 ? `${i}.` : ""}data must have at least one field`);
     return { ts: s.ts ?? now, data: s.data as JsonObject };
   });
+  return checkTimes(rows, now, limits.maxAgeMs);
 }
 
-/** Resolved SenML records → one row per distinct time, the record names as keys. */
-function senmlRows(bytes: Uint8Array, format: "cbor" | "json"): TelemetryRow[] {
+/**
+ * Resolved SenML records → rows: one per distinct time, the record names as keys (a name
+ * repeated at one time — the same sensor in two units, RFC 8428 §5.1.4 — starts another row
+ * at that time, so no record is lost). `data` holds each record's value (its sum when it has
+ * only one); the row's `units`, `sums` and `types` keep what JSON alone cannot say.
+ */
+function senmlRows(bytes: Uint8Array, format: "cbor" | "json", maxDepth: number): TelemetryRow[] {
   let records: SenMLRecord[];
   try {
-    records = decodeSenML(bytes, format);
+    records = decodeSenML(bytes, format, undefined, { maxDepth });
   } catch (err) {
     // SenMLError is a CborError: malformed CBOR and invalid SenML both carry a reason and offset.
     if (err instanceof CborError) {
@@ -67,13 +115,23 @@ function senmlRows(bytes: Uint8Array, format: "cbor" | "json"): TelemetryRow[] {
     throw err;
   }
   if (records.length === 0) throw new ApiError("invalid-request", "The SenML pack has no records");
-  const byTime = new Map<number, JsonObject>();
+  const rows: TelemetryRow[] = [];
+  const open = new Map<number, TelemetryRow>();
   for (const r of records) {
     const ts = Math.round(r.t * 1000);
-    const row = byTime.get(ts) ?? {};
+    let row = open.get(ts);
+    if (row === undefined || ownField(row.data, r.n) !== undefined) {
+      row = { ts, data: {} };
+      open.set(ts, row);
+      rows.push(row);
+    }
+    // the decoder guarantees a value or a sum (RFC 8428 §4.2)
     const value: JsonValue = r.v ?? r.vs ?? r.vb ?? r.vd ?? r.s ?? null;
-    Object.defineProperty(row, r.n, { value, enumerable: true, writable: true, configurable: true });
-    byTime.set(ts, row);
+    setOwnField(row.data, r.n, value);
+    if (r.u !== undefined) setOwnField((row.units ??= {}), r.n, r.u);
+    if (r.s !== undefined) setOwnField((row.sums ??= {}), r.n, r.s);
+    if (r.vd !== undefined) setOwnField((row.types ??= {}), r.n, "data");
+    else if (r.v === undefined && r.vs === undefined && r.vb === undefined) setOwnField((row.types ??= {}), r.n, "sum");
   }
-  return [...byTime].map(([ts, data]) => ({ ts, data }));
+  return rows;
 }

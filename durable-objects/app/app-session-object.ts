@@ -1,78 +1,121 @@
 /**
- * AppSessionObject: one per MQTT app session (`idFromName("<app>/<clientId>")`). An app
- * (user name `app`, an API key or OAuth token as password) subscribes across devices by scope:
- * its filters go into the fleet index (D1 `app_subscriptions`) that device objects cache, and
- * devices send matching messages straight here — no object sits on every message's path.
- * With `commands:write` it publishes to `devices/<id>/commands/...`, delivered to that device.
+ * AppSessionObject: one per MQTT app session (`idFromName("<owner>/<clientId>")`). An app
+ * (user name `app`, an API key or OAuth token as password) subscribes across devices as its
+ * scopes allow: its filters are registered in the topic shards before the SUBACK, and
+ * publishers deliver matching messages straight here — no object sits on every message's
+ * path. It publishes to devices' topics (commands, delivered through the device's object)
+ * and to shared topics (channels, the open topic space) through their shards.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { appPolicy, type Message } from "../../protocols/mqtt";
+import { SANDBOX_POLICY, appPolicy, type Message, type PolicyStatement, type SessionContext } from "../../protocols/mqtt";
+import { logText, logError } from "../../protocols/log-text";
 import { DeviceStore } from "../device/store";
 import { MqttHost } from "../device/mqtt-host";
-import { acceptMqttSocket, closeQuietly, mqttAttachment, type Attachment } from "../device/sockets";
+import { acceptMqttSocket, closeQuietly, mqttAttachment, type Attachment, type MqttAttachment } from "../device/sockets";
 import { deviceConfig } from "../device/config";
+import { AlarmScheduler } from "../shared/alarms";
+import { TokenBucket } from "../shared/token-bucket";
+import { GroupCommit } from "../shared/group-commit";
+import { ShardClient } from "../routing/shard-client";
+import { appSession } from "../routing/sessions";
+import { topicClass } from "../topic/shards";
 
-const COMMANDS = /^devices\/([A-Za-z0-9_.:-]{1,128})\/commands(?:\/|$)/;
+/** The owner part of an anonymous sandbox session's name (`anonymous/<clientId>`). */
+export const ANONYMOUS = "anonymous";
+
+function stringList(header: string | null): string[] {
+  try {
+    const v: unknown = JSON.parse(header ?? "[]");
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
 
 export class AppSessionObject extends DurableObject<Env> {
   private readonly store: DeviceStore;
   private readonly mqtt: MqttHost;
+  private readonly alarms: AlarmScheduler;
+  private accessCache: SessionContext | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new DeviceStore(ctx.storage.sql);
     this.store.migrate();
     const session = () => this.ctx.id.name ?? this.store.getMeta<string>("session") ?? "";
-    const scopes = () => this.store.getMeta<string[]>("scopes") ?? [];
-    let alarmAt: number | null = null;
+    const alarms = (this.alarms = new AlarmScheduler(ctx.storage));
+    // Anonymous sandbox clients (`anonymous/<clientId>`) live in a topic space of their own.
+    const shards = new ShardClient(env, session().startsWith(`${ANONYMOUS}/`) ? "sandbox" : "default");
+    const config = deviceConfig(env as unknown as Record<string, unknown>);
+    // One batch per target device: calls through one stub arrive in order.
+    const devices = new Map<string, GroupCommit<Message>>();
+    const toDevice = (id: string, m: Message) => {
+      let batch = devices.get(id);
+      if (!batch) devices.set(id, (batch = new GroupCommit((items) => env.DEVICE.get(env.DEVICE.idFromName(id)).deliverMessages(items))));
+      return batch.add([m]);
+    };
     this.mqtt = new MqttHost({
       get deviceId() {
         return session().split("/").slice(1).join("/");
       },
+      get address() {
+        return appSession(session());
+      },
       store: this.store,
-      limits: deviceConfig(env as unknown as Record<string, unknown>).mqtt,
+      limits: config.mqtt,
+      rate: new TokenBucket(config.rate.perSecond, config.rate.burst, Date.now()),
+      maxPendingAcks: config.maxPendingAcks,
       sockets: () => this.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
-      checkPassword: async () => false,
       closeOtherProtocols: () => undefined,
       presence: () => undefined,
-      context: () => ({ policy: appPolicy(scopes()), variables: {} }),
+      context: () => this.access(),
       route: async (message) => {
-        const m = COMMANDS.exec(message.topic);
-        if (!m?.[1]) return { reason: 0x87 };
-        const device = this.env.DEVICE.get(this.env.DEVICE.idFromName(m[1]));
-        await device.deliverMessage({ ...message, origin: `app:${session()}` });
-        return { reason: 0 };
+        const c = topicClass(message.topic);
+        if (c.kind === "device") return { reason: 0, durable: toDevice(c.deviceId, message) };
+        if (c.kind === "shared") return { reason: 0, durable: shards.publish(message) };
+        return { reason: 0x87 };
       },
-      subscribe: async (filter) => {
-        await this.env.DB.prepare("INSERT OR IGNORE INTO app_subscriptions (session_id, filter) VALUES (?, ?)").bind(session(), filter).run();
-      },
-      unsubscribe: async (filter) => {
-        await this.env.DB.prepare("DELETE FROM app_subscriptions WHERE session_id = ? AND filter = ?").bind(session(), filter).run();
-      },
-      retained: async () => [],
-      scheduleAlarm: async (at) => {
-        if (at === null || (alarmAt !== null && alarmAt > Date.now() && alarmAt <= at)) return;
-        await this.ctx.storage.setAlarm(at);
-        alarmAt = at;
-      },
+      subscribe: (filters) => shards.subscribe(appSession(session()), filters),
+      unsubscribe: (filters) => shards.unsubscribe(appSession(session()), filters),
+      retained: (filter) => shards.retained(filter),
+      scheduleAlarm: (at) => alarms.set("mqtt", at),
     });
   }
 
-  /** Accepts the relayed socket of an authenticated app (the Worker checked the credential). */
+  /**
+   * The session's policy: an app's comes from its scopes plus the policies attached to its
+   * credential (deny wins); an anonymous client's from the policies attached to `anonymous`,
+   * or the sandbox default. Variables: `${clientId}`.
+   */
+  private access(): SessionContext {
+    if (this.accessCache) return this.accessCache;
+    const name = this.ctx.id.name ?? this.store.getMeta<string>("session") ?? "";
+    const statements = this.store.getMeta<PolicyStatement[]>("statements") ?? [];
+    const anonymous = name.startsWith(`${ANONYMOUS}/`);
+    const policy = anonymous ? (statements.length ? statements : SANDBOX_POLICY) : [...appPolicy(this.store.getMeta<string[]>("scopes") ?? []), ...statements];
+    this.accessCache = { policy, variables: { clientId: name.split("/").slice(1).join("/") } };
+    return this.accessCache;
+  }
+
+  /** Accepts the link of an authenticated app (the edge Worker checked the credential). */
   override async fetch(request: Request): Promise<Response> {
     const session = request.headers.get("x-umbra-session") ?? "";
     if (!this.ctx.id.name && session) this.store.setMeta("session", session);
-    const scopes: unknown = JSON.parse(request.headers.get("x-umbra-scopes") ?? "[]");
-    this.store.setMeta("scopes", Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : []);
-    return acceptMqttSocket(this.ctx, mqttAttachment(request, [], []), request);
+    this.store.setMeta("scopes", stringList(request.headers.get("x-umbra-scopes")));
+    this.store.setMeta("statements", JSON.parse(request.headers.get("x-umbra-statements") ?? "[]") as unknown);
+    this.accessCache = null;
+    const attachment = mqttAttachment(request);
+    // An OAuth access token ends the session's connection when it expires.
+    if (attachment.expiresAt !== undefined) await this.alarms.set("credential", attachment.expiresAt);
+    return acceptMqttSocket(this.ctx, attachment, request);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     try {
       await this.mqtt.onMessage(ws, message);
     } catch (err) {
-      console.error(`AppSessionObject ${this.ctx.id.name ?? ""}:`, err instanceof Error ? err.message : String(err));
+      console.error(`AppSessionObject ${logText(this.ctx.id.name ?? "")}: ${logError(err)}`);
       closeQuietly(ws, 1011, "internal error");
     }
   }
@@ -87,11 +130,33 @@ export class AppSessionObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarms.fired();
     await this.mqtt.onAlarm();
+    const now = Date.now();
+    const expiry = (a: MqttAttachment) => a.expiresAt !== undefined && a.expiresAt <= now;
+    await this.mqtt.revoke(0x87, false, expiry);
+    const live = this.ctx.getWebSockets("mqtt").map((ws) => (ws.deserializeAttachment() as MqttAttachment | null)?.expiresAt ?? Infinity);
+    const next = Math.min(...live.filter((t) => t > now));
+    if (Number.isFinite(next)) await this.alarms.set("credential", next);
   }
 
-  /** A device's message matching one of this session's filters. */
-  async deliverMessage(message: Message): Promise<void> {
-    await this.mqtt.deliver([message]);
+  /**
+   * The credential that owns this session was revoked (or expired for good): the connection
+   * ends (v5 DISCONNECT 0x87) and so does the session, with its subscriptions.
+   */
+  async revoke(reason: "revoked" | "expired"): Promise<void> {
+    await this.mqtt.revoke(0x87, reason === "revoked");
+  }
+
+  /** The policies attached to this session's credential changed: the session follows at once. */
+  async accessChanged(statements: PolicyStatement[]): Promise<void> {
+    this.store.setMeta("statements", statements);
+    this.accessCache = null;
+    await this.mqtt.accessChanged();
+  }
+
+  /** Messages matching this session's subscriptions, in order; resolves once stored. */
+  async deliverMessages(messages: Message[]): Promise<void> {
+    await this.mqtt.deliver(messages);
   }
 }

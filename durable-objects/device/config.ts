@@ -1,5 +1,6 @@
 /** Per-device limits, read from the Worker's vars (all optional, with defaults). */
 import { DEFAULT_SHADOW_LIMITS, type ShadowLimits } from "../../shadow/shadow";
+import { jsonMaxDepth } from "../../protocols/json-depth";
 
 /** Everything configurable about one device's object. */
 export interface DeviceConfig {
@@ -11,8 +12,14 @@ export interface DeviceConfig {
   telemetryMaxAgeMs: number;
   /** Largest WebSocket message a device may send. */
   maxMessageBytes: number;
+  /** Deepest nesting of a JSON message or payload (`JSON_MAX_DEPTH`), refused before parsing. */
+  jsonMaxDepth: number;
   /** MQTT session limits: messages queued for an offline or busy client, and in flight to it. */
   mqtt: { maxQueued: number; maxInflight: number; maximumPacketSize: number };
+  /** Unacknowledged QoS 1/2 messages a 3.1.1 client may have before it is disconnected (v5: Receive Maximum). */
+  maxPendingAcks: number;
+  /** Messages a second a device (or app session) may send, and the burst it may save up. */
+  rate: { perSecond: number; burst: number };
 }
 
 function num(env: Record<string, unknown>, key: string, fallback: number): number {
@@ -33,10 +40,13 @@ export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
     telemetryMaxRows: num(env, "TELEMETRY_MAX_ROWS", 100_000),
     telemetryMaxAgeMs: num(env, "TELEMETRY_MAX_AGE_DAYS", 30) * 86_400_000,
     maxMessageBytes: num(env, "WS_MAX_MESSAGE_BYTES", 256 * 1024),
+    jsonMaxDepth: jsonMaxDepth(env.JSON_MAX_DEPTH),
     mqtt: {
       maxQueued: num(env, "MQTT_MAX_QUEUED", 10_000),
       maxInflight: num(env, "MQTT_MAX_INFLIGHT", 100),
       maximumPacketSize: num(env, "MQTT_MAX_PACKET_BYTES", 256 * 1024),
     },
+    maxPendingAcks: num(env, "MQTT_MAX_PENDING_ACKS", 1000),
+    rate: { perSecond: num(env, "DEVICE_RATE_PER_SECOND", 1000), burst: num(env, "DEVICE_RATE_BURST", 2000) },
   };
 }

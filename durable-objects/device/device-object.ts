@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { JsonObject } from "../../protocols/json-value";
 import type { HubMessage } from "../../protocols/json/messages";
-import type { Message } from "../../protocols/mqtt";
+import { DEFAULT_DEVICE_POLICY, type Message, type SessionContext } from "../../protocols/mqtt";
 import { shadowDelta } from "../../protocols/json/encode";
 import { deviceConfig, type DeviceConfig } from "./config";
 import { DeviceStore, type LatestValue, type TelemetryRow } from "./store";
@@ -15,12 +15,19 @@ import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
 import { openDeltas, runShadow, type ShadowOutcome } from "./shadow-service";
 import { handleJsonFrame, jsonPushes } from "./json-device";
 import type { ShadowDocument } from "../../shadow/shadow";
-import { acceptMqttSocket, closeQuietly, deviceSockets, mqttAttachment, type Attachment, type DeviceProtocol } from "./sockets";
+import { acceptMqttSocket, closeQuietly, credentialOf, deviceSockets, mqttAttachment, type Attachment, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
+import { AlarmScheduler } from "../shared/alarms";
+import { TokenBucket } from "../shared/token-bucket";
+import { CredentialWatch } from "./credential-watch";
 import { readPresence, statusOf, type DeviceStatus, type Presence } from "./presence";
 import { MqttHost } from "./mqtt-host";
 import { mqttServices, shadowMessages } from "./mqtt-routing";
-import { AppFanout } from "./app-fanout";
-import { GroupCommit } from "./group-commit";
+import { GroupCommit } from "../shared/group-commit";
+import { ShardClient } from "../routing/shard-client";
+import { OwnTopics } from "./own-topics";
+import type { ShardSubscription } from "../topic/store";
+import { topicClass } from "../topic/shards";
+import { logText, logError } from "../../protocols/log-text";
 
 export type { DeviceStatus } from "./presence";
 
@@ -43,23 +50,35 @@ function linkProtocol(header: string | null): "json" | "coap" {
   return header === "coap" ? "coap" : "json";
 }
 
-function jsonList(header: string | null): string[] {
+const ACCESS_KEY = "mqtt_access";
+
+/** The access the edge Worker computed at CONNECT (header `x-umbra-access`), or null. */
+function parseAccess(header: string | null): SessionContext | null {
+  if (!header) return null;
   try {
-    const v: unknown = JSON.parse(header ?? "[]");
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+    const v = JSON.parse(header) as SessionContext;
+    return Array.isArray(v.policy) && typeof v.variables === "object" && v.variables !== null ? v : null;
   } catch {
-    return [];
+    return null;
   }
 }
+
+const encoder = new TextEncoder();
 
 export class DeviceObject extends DurableObject<Env> {
   private readonly store: DeviceStore;
   private readonly config: DeviceConfig;
   private readonly sse = new SseClients();
   private readonly mqtt: MqttHost;
-  private readonly apps: AppFanout;
+  private readonly shards: ShardClient;
+  private readonly own: OwnTopics;
   /** MQTT telemetry, written in one transaction per batch before its PUBACKs leave. */
-  private readonly telemetryCommit: GroupCommit<TelemetryRow>;
+  private readonly telemetryCommit: GroupCommit<{ row: TelemetryRow; message: Message }>;
+  private readonly alarms: AlarmScheduler;
+  private readonly credentials: CredentialWatch;
+  /** The device's message rate, across its protocols. */
+  private readonly rate: TokenBucket;
+  private accessCache: SessionContext | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastSeen = 0;
 
@@ -68,8 +87,19 @@ export class DeviceObject extends DurableObject<Env> {
     this.store = new DeviceStore(ctx.storage.sql);
     this.config = deviceConfig(env as unknown as Record<string, unknown>);
     this.store.migrate();
-    this.apps = new AppFanout(env);
-    this.telemetryCommit = new GroupCommit((rows) => ctx.storage.transactionSync(() => this.storeTelemetry(rows)));
+    this.alarms = new AlarmScheduler(ctx.storage);
+    this.rate = new TokenBucket(this.config.rate.perSecond, this.config.rate.burst, Date.now());
+    this.shards = new ShardClient(env, "default");
+    this.own = new OwnTopics(env, ctx.storage.sql, () => this.deviceId, this.shards, this.alarms);
+    this.credentials = new CredentialWatch(this.store, this.alarms, (id, why) => this.endConnections((a) => a.credentialId === id, why));
+    this.telemetryCommit = new GroupCommit((items) =>
+      ctx.storage.transactionSync(() =>
+        this.storeTelemetry(
+          items.map((i) => i.row),
+          items.map((i) => i.message),
+        ),
+      ),
+    );
     const self = this;
     this.mqtt = new MqttHost(
       mqttServices({
@@ -80,10 +110,16 @@ export class DeviceObject extends DurableObject<Env> {
         store: this.store,
         ctx,
         mqttLimits: this.config.mqtt,
+        rate: this.rate,
+        maxPendingAcks: this.config.maxPendingAcks,
+        access: () => this.access(),
         shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
-        telemetry: (rows) => this.storeTelemetry(rows),
-        telemetryBatched: (rows) => this.telemetryCommit.add(rows),
+        telemetryBatched: (items) => this.telemetryCommit.add(items),
+        selfDeliver: (messages) => this.selfDeliver(messages),
+        own: this.own,
+        shards: this.shards,
         presence: (connected, remote) => this.markPresence(connected, "mqtt", remote),
+        alarms: this.alarms,
         closeJsonSockets: () => this.closeJsonSockets(),
       }),
     );
@@ -105,7 +141,7 @@ export class DeviceObject extends DurableObject<Env> {
       if (url.pathname === "/events") return this.openStream(request);
       return new Response("not found", { status: 404 });
     } catch (err) {
-      console.error(`DeviceObject ${this.deviceId} fetch ${url.pathname}:`, err instanceof Error ? err.message : String(err));
+      console.error(`DeviceObject ${this.deviceId} fetch ${logText(url.pathname)}: ${logError(err)}`);
       return new Response("internal error", { status: 500 });
     }
   }
@@ -119,7 +155,7 @@ export class DeviceObject extends DurableObject<Env> {
     const now = Date.now();
     const remote = request.headers.get("x-umbra-remote") || null;
     this.ctx.acceptWebSocket(pair[1], ["device"]);
-    pair[1].serializeAttachment({ role: "device", protocol, connectedAt: now, remote } satisfies Attachment);
+    pair[1].serializeAttachment({ role: "device", protocol, connectedAt: now, remote, ...credentialOf(request) } satisfies Attachment);
     this.markPresence(true, protocol, remote);
     // Beyond AWS: the open delta reaches the device at once, no GET needed.
     for (const { name, delta } of openDeltas(this.store, now)) this.send(pair[1], shadowDelta(name, delta));
@@ -128,7 +164,9 @@ export class DeviceObject extends DurableObject<Env> {
   }
 
   private acceptMqtt(request: Request): Response {
-    const attachment = mqttAttachment(request, jsonList(request.headers.get("x-umbra-token-hashes")), jsonList(request.headers.get("x-umbra-channels")));
+    const access = parseAccess(request.headers.get("x-umbra-access"));
+    if (access) this.setAccess(access);
+    const attachment = mqttAttachment(request);
     return acceptMqttSocket(this.ctx, attachment, request);
   }
 
@@ -165,10 +203,11 @@ export class DeviceObject extends DurableObject<Env> {
     if (a?.role !== "device") return;
     this.lastSeen = Date.now();
     try {
+      await this.own.ready();
       if (a.protocol === "mqtt") return await this.mqtt.onMessage(ws, message);
-      for (const reply of handleJsonFrame(this.jsonHost(), message, this.config.maxMessageBytes, this.lastSeen)) this.send(ws, reply);
+      for (const reply of handleJsonFrame(this.jsonHost(), message, this.config, this.lastSeen)) this.send(ws, reply);
     } catch (err) {
-      console.error(`DeviceObject ${this.deviceId} message:`, err instanceof Error ? err.message : String(err));
+      console.error(`DeviceObject ${this.deviceId} message: ${logError(err)}`);
       if (a.protocol === "mqtt") closeQuietly(ws, 1011, "internal error");
       else this.send(ws, { type: "error", code: "internal", message: "the message could not be processed" });
     }
@@ -185,7 +224,10 @@ export class DeviceObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarms.fired();
     await this.mqtt.onAlarm();
+    await this.credentials.onAlarm(Date.now());
+    await this.own.onAlarm();
   }
 
   private async onSocketGone(ws: WebSocket): Promise<void> {
@@ -210,6 +252,7 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Applies a shadow request (`{kind, state?, version?, clientToken?}`) from HTTP or CoAP. */
   async shadow(name: string, input: unknown): Promise<ShadowReply> {
+    await this.own.ready();
     const outcome = this.applyShadow(name, input, null);
     const r = outcome.response;
     return { status: r.status === "rejected" ? r.body.code : 200, body: r.body as unknown as Record<string, unknown> };
@@ -227,6 +270,7 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Stores telemetry samples (from HTTP or a protocol at the edge) and streams them. */
   async ingestTelemetry(rows: TelemetryRow[]): Promise<number> {
+    await this.own.ready();
     this.storeTelemetry(rows);
     return rows.length;
   }
@@ -241,24 +285,84 @@ export class DeviceObject extends DurableObject<Env> {
     return this.store.latest();
   }
 
-  /** A message for this device's MQTT session (an app's command); resolves once it is stored. */
-  async deliverMessage(message: Message): Promise<void> {
-    await this.mqtt.deliver([message]);
-  }
-
-  /** Messages for this device's MQTT session, in order (channel fan-out); resolves once stored. */
+  /**
+   * Messages for this device, in order; resolves once stored. Those on the device's own topics
+   * were published to it (an app's command): they also go to every session subscribed to
+   * them. The rest are for its session's subscriptions (a shard's or another device's fan-out).
+   */
   async deliverMessages(messages: Message[]): Promise<void> {
+    await this.own.ready();
+    const id = this.deviceId;
+    const mine = messages.filter((m) => {
+      const c = topicClass(m.topic);
+      return c.kind === "device" && c.deviceId === id;
+    });
+    if (mine.length) this.own.publish(mine);
     await this.mqtt.deliver(messages);
   }
 
-  /** Closes every device socket (the device was disabled). */
+  /**
+   * The device's MQTT access changed (a policy, an attachment, a channel or group membership,
+   * its tags or attributes): live sessions follow at once.
+   */
+  async accessChanged(access: SessionContext): Promise<void> {
+    this.setAccess(access);
+    await this.mqtt.accessChanged();
+  }
+
+  private setAccess(access: SessionContext): void {
+    this.accessCache = access;
+    this.store.setMeta(ACCESS_KEY, access);
+  }
+
+  /** The device's MQTT policy and variables; the default policy until the registry said otherwise. */
+  private access(): SessionContext {
+    this.accessCache ??= this.store.getMeta<SessionContext>(ACCESS_KEY) ?? { policy: DEFAULT_DEVICE_POLICY, variables: { deviceId: this.deviceId, clientId: this.deviceId } };
+    return this.accessCache;
+  }
+
+  /** The topic shard's push: the sessions subscribed to this device's topics changed. */
+  async routesChanged(subs: ShardSubscription[]): Promise<void> {
+    this.own.changed(subs);
+  }
+
+  /** Ends every connection of the device (it was disabled): MQTT DISCONNECT 0x98, JSON `error` + 4403, CoAP Abort. */
   async disconnect(reason: string): Promise<void> {
-    for (const ws of [...deviceSockets(this.ctx), ...this.ctx.getWebSockets("mqtt")]) closeQuietly(ws, 4403, reason);
+    await this.endConnections(() => true, "disabled", reason);
+  }
+
+  /**
+   * A credential of this device was revoked (`at` null) or ends at `at` (rotation grace):
+   * every connection opened with it ends then, on every protocol.
+   */
+  async credentialRevoked(credentialId: string, at: number | null): Promise<void> {
+    await this.credentials.expire(credentialId, at);
+  }
+
+  /**
+   * Ends the connections whose credential `matches`, each in its protocol's terms: MQTT
+   * DISCONNECT 0x87 (0x98 when disabled) on v5, the close on 3.1.1; a JSON device gets
+   * `error` then close 4401 (4403 disabled); a CoAP link closes with the same code and the
+   * edge answers the device with an Abort.
+   */
+  private async endConnections(matches: (a: JsonAttachment | MqttAttachment) => boolean, why: "revoked" | "expired" | "disabled", detail?: string): Promise<void> {
+    const disabled = why === "disabled";
+    const code = disabled ? 4403 : 4401;
+    const message = detail ?? (disabled ? "the device was disabled" : `the credential was ${why}`);
+    for (const ws of deviceSockets(this.ctx)) {
+      const a = ws.deserializeAttachment() as JsonAttachment;
+      if (!matches(a)) continue;
+      this.send(ws, { type: "error", code: disabled ? "device_disabled" : `credential_${why}`, message });
+      closeQuietly(ws, code, message);
+    }
+    await this.mqtt.revoke(disabled ? 0x98 : 0x87, false, matches);
   }
 
   /** Erases everything the device had: called when the device is deleted from the registry. */
   async wipe(): Promise<void> {
     for (const ws of this.ctx.getWebSockets()) closeQuietly(ws, 4404, "device deleted");
+    await this.mqtt.revoke(0x98, true);
+    await this.shards.deviceShard(this.deviceId).unlisten(this.deviceId);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.mqtt.reset();
@@ -271,6 +375,7 @@ export class DeviceObject extends DurableObject<Env> {
     return {
       shadow: (name: string, input: unknown) => this.applyShadow(name, input, null),
       telemetry: (data: JsonObject, ts: number) => this.storeTelemetry([{ ts, data }]),
+      wait: (now: number) => this.rate.take(now),
     };
   }
 
@@ -285,7 +390,7 @@ export class DeviceObject extends DurableObject<Env> {
     else if (messages.length) void this.mqtt.deliver(messages);
     const r = o.response;
     if (r.status !== "accepted" || r.op === "get") return o;
-    this.toApps(shadowMessages(this.deviceId, o, false));
+    this.own.publish(shadowMessages(this.deviceId, o, false));
     const now = Date.now();
     this.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
     for (const e of o.events) this.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
@@ -294,17 +399,22 @@ export class DeviceObject extends DurableObject<Env> {
     return o;
   }
 
-  private storeTelemetry(rows: TelemetryRow[]): void {
+  /**
+   * Stores telemetry, streams it, and publishes it on the device's telemetry topic: MQTT
+   * messages as the device sent them, samples from other protocols as `{"ts","data"}` JSON.
+   */
+  private storeTelemetry(rows: TelemetryRow[], messages?: Message[]): void {
     const now = Date.now();
     this.store.insertTelemetry(rows, this.config.telemetryMaxRows, this.config.telemetryMaxAgeMs, now);
     for (const row of rows) this.emit("telemetry", row, now);
     const topic = `devices/${this.deviceId}/telemetry`;
-    this.toApps(rows.map((row) => ({ topic, payload: new TextEncoder().encode(JSON.stringify(row)), qos: 1, retain: false })));
+    this.own.publish(messages ?? rows.map((row) => ({ topic, payload: encoder.encode(JSON.stringify(row)), qos: 1, retain: false })));
   }
 
-  /** Sends device messages to subscribed MQTT app sessions, after the write that made them. */
-  private toApps(messages: Message[]): void {
-    this.apps.publish(messages).catch((err: unknown) => console.error(`DeviceObject ${this.deviceId}: app fan-out:`, err instanceof Error ? err.message : String(err)));
+  /** Messages on the device's own topics for its own session, when it subscribed to them. */
+  private selfDeliver(messages: Message[]): void {
+    const wanted = messages.filter((m) => this.mqtt.wants(m.topic));
+    if (wanted.length) void this.mqtt.deliver(wanted);
   }
 
   private markPresence(connected: boolean, protocol: DeviceProtocol, remote: string | null): void {

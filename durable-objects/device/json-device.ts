@@ -3,6 +3,8 @@
  * Shadow and telemetry work is delegated to the object through `JsonDeviceHost`.
  */
 import { parseDeviceMessage } from "../../protocols/json/parse";
+import { checkTelemetryTs } from "../../protocols/telemetry-time";
+import type { DeviceConfig } from "./config";
 import type { HubMessage } from "../../protocols/json/messages";
 import type { JsonObject } from "../../protocols/json-value";
 import { shadowDelta, shadowDocuments, shadowReply } from "../../protocols/json/encode";
@@ -13,19 +15,33 @@ import type { ShadowOutcome } from "./shadow-service";
 export interface JsonDeviceHost {
   shadow(name: string, input: unknown): ShadowOutcome;
   telemetry(data: JsonObject, ts: number): void;
+  /** Milliseconds until the device may send again (0: now); over its rate a message is refused `busy`. */
+  wait(now: number): number;
 }
 
+/** The limits a JSON frame is held to. */
+export type JsonFrameLimits = Pick<DeviceConfig, "maxMessageBytes" | "jsonMaxDepth" | "telemetryMaxAgeMs">;
+
 /** Handles one frame from a device; returns the messages to send back (in order). */
-export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffer, maxBytes: number, now: number): HubMessage[] {
-  const parsed = parseDeviceMessage(frame, { maxBytes });
+export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffer, limits: JsonFrameLimits, now: number): HubMessage[] {
+  const parsed = parseDeviceMessage(frame, { maxBytes: limits.maxMessageBytes, maxDepth: limits.jsonMaxDepth });
   if (!parsed.ok) return [{ type: "error", code: parsed.error.code, message: parsed.error.message }];
   const m = parsed.message;
+  if (m.type === "ping") return [m.id === undefined ? { type: "pong" } : { type: "pong", id: m.id }];
+  const wait = host.wait(now);
+  if (wait > 0) {
+    const busy: HubMessage = { type: "error", code: "busy", message: "over the device's message rate: nothing was stored, send again later", retryAfterMs: wait };
+    return [m.type === "telemetry" && m.id !== undefined ? { ...busy, id: m.id } : busy];
+  }
   switch (m.type) {
-    case "ping":
-      return [m.id === undefined ? { type: "pong" } : { type: "pong", id: m.id }];
-    case "telemetry":
-      host.telemetry(m.data, m.ts ?? now);
-      return [];
+    case "telemetry": {
+      const ts = m.ts ?? now;
+      const t = checkTelemetryTs(ts, now, limits.telemetryMaxAgeMs);
+      if (!t.ok) return [{ type: "error", code: "bad_message", message: `telemetry: ${t.message}` }];
+      host.telemetry(m.data, ts);
+      // The write above is in this event: the output gate holds the ack until it is durable.
+      return m.id === undefined ? [] : [{ type: "ack", id: m.id }];
+    }
     case "shadow.get":
       return [reply(host.shadow(m.shadow, { kind: "get", clientToken: m.clientToken }))];
     case "shadow.update":

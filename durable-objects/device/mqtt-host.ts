@@ -11,13 +11,17 @@ import {
   connectFailure,
   connectionLost,
   createSession,
+  disconnectClient,
   deliver,
   encode,
   handlePacket,
   nextDeadline,
   protocolError,
+  revalidate,
+  revokeConnection,
   takeover,
   tick,
+  topicMatches,
   touch,
   type ConnectPacket,
   type Message,
@@ -29,9 +33,9 @@ import {
 import { closeQuietly, type MqttAttachment } from "./sockets";
 import { subscriptionChanges } from "./mqtt-subscriptions";
 import type { MqttServices } from "./mqtt-services";
+import { logText, logError } from "../../protocols/log-text";
 
 const SESSION_KEY = "mqtt_session";
-const CHANNELS_KEY = "mqtt_channels";
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
 const ACTIVITY_PERSIST_MS = 5_000;
 
@@ -41,6 +45,16 @@ interface Outgoing {
   version: number;
   ready: Promise<void> | null;
   close: number | null;
+  /** Acknowledgements of the client's messages among the packets (they wait for `ready`). */
+  acks: number;
+}
+
+/** The WebSocket close code for an MQTT reason code (the edge passes it on to the client). */
+function closeCodeOf(reasonCode: number): number {
+  if (reasonCode < 0x80 || reasonCode === 0x8e) return 1000;
+  // Not authorized, banned, administrative action: a policy close, not a protocol error.
+  if (reasonCode === 0x87 || reasonCode === 0x8a || reasonCode === 0x98) return 1008;
+  return 1002;
 }
 
 export class MqttHost {
@@ -85,8 +99,8 @@ export class MqttHost {
     return this.state;
   }
 
-  private context(att?: MqttAttachment): SessionContext {
-    return this.svc.context(att?.mqtt.channels ?? this.svc.store.getMeta<string[]>(CHANNELS_KEY));
+  private context(): SessionContext {
+    return this.svc.context();
   }
 
   /** The socket of the connected session, if any. */
@@ -121,7 +135,7 @@ export class MqttHost {
           this.state = touch(this.session(), Date.now());
           // A PUBACK only retires a QoS 1 message: losing that write means a resend, which
           // QoS 1 allows, so it is saved with the next write instead of rewriting the session.
-          await this.apply(ws, handlePacket(this.session(), p, this.context(att), Date.now()), undefined, p.type === "puback");
+          await this.apply(ws, handlePacket(this.session(), p, this.context(), Date.now()), undefined, p.type === "puback", p.type === "publish");
         }
       }
       if (error) await this.fail(ws, att, error);
@@ -137,22 +151,18 @@ export class MqttHost {
 
   private async onConnect(ws: WebSocket, att: MqttAttachment, p: ConnectPacket): Promise<void> {
     const now = Date.now();
-    const ok = att.mqtt.relayed || (await this.svc.checkPassword(p.password, att.mqtt.hashes));
-    const ctx = this.context(att);
-    if (ok) {
-      // One live connection per device: the older MQTT socket gets DISCONNECT 0x8E, others a notice.
-      const old = this.current();
-      if (old && old !== ws) await this.apply(old, takeover(this.session(), now));
-      this.svc.closeOtherProtocols();
-    }
-    // A relayed connection's keep-alive is enforced by the Worker that holds the socket and
-    // answers its PINGREQs; the session here must not time it out.
-    const packet = att.mqtt.relayed ? { ...p, keepAlive: 0 } : p;
-    const r = connect(this.session(), packet, ok ? { ok: true } : { ok: false, reason: "bad-credentials" }, ctx, now);
+    const ctx = this.context();
+    // The edge Worker authenticated CONNECT before opening this link. One live connection per
+    // device: the older MQTT connection gets DISCONNECT 0x8E, other protocols a notice.
+    const old = this.current();
+    if (old && old !== ws) await this.apply(old, takeover(this.session(), now));
+    this.svc.closeOtherProtocols();
+    // Keep-alive is enforced by the edge, which holds the client's socket and answers its
+    // PINGREQs; the session here must not time it out.
+    const r = connect(this.session(), { ...p, keepAlive: 0 }, { ok: true }, ctx, now);
     if (r.state.connected) {
-      att.mqtt = { ...att.mqtt, stage: "connected", version: p.protocolVersion, hashes: [] };
+      att.mqtt = { ...att.mqtt, stage: "connected", version: p.protocolVersion };
       ws.serializeAttachment(att);
-      this.svc.store.setMeta(CHANNELS_KEY, att.mqtt.channels);
       this.svc.presence(true, att.remote);
     }
     await this.apply(ws, r, p.protocolVersion);
@@ -195,7 +205,25 @@ export class MqttHost {
   private async deliverNow(message: Message, retainedFor?: string): Promise<void> {
     const ws = this.current();
     const att = ws ? (ws.deserializeAttachment() as MqttAttachment) : undefined;
-    await this.apply(ws, deliver(this.session(), message, this.context(att), Date.now(), retainedFor ? { retainedFor } : {}));
+    await this.apply(ws, deliver(this.session(), message, this.context(), Date.now(), retainedFor ? { retainedFor } : {}));
+  }
+
+  /**
+   * The session's access changed (a policy, a channel or group membership, the device's tags
+   * or attributes): subscriptions the new policy no longer allows are dropped at once (and
+   * unregistered from the shards); publishes and deliveries are checked against it from now on.
+   */
+  accessChanged(): Promise<void> {
+    return this.run(async () => {
+      if (!(this.state ?? this.svc.store.getMeta<SessionState>(SESSION_KEY))?.exists) return;
+      await this.apply(null, revalidate(this.session(), this.context()));
+    });
+  }
+
+  /** Whether the session has a subscription that matches `topic` (cheap: the state in memory). */
+  wants(topic: string): boolean {
+    const state = this.session();
+    return state.exists && state.subscriptions.some((sub) => topicMatches(sub.filter, topic));
   }
 
   /** Keep-alive, will delay and session expiry deadlines. */
@@ -203,6 +231,24 @@ export class MqttHost {
     return this.run(async () => {
       if (!this.svc.store.getMeta<SessionState>(SESSION_KEY) && !this.state) return;
       await this.apply(this.current(), tick(this.session(), Date.now()));
+    });
+  }
+
+  /**
+   * Ends the current connection if `matches` its attachment (its credential was revoked or
+   * expired, or the client was disabled): v5 DISCONNECT `reasonCode`, then the close; with
+   * `end`, the session is dropped too. Resolves true when a connection was ended.
+   */
+  revoke(reasonCode: number, end: boolean, matches: (att: MqttAttachment) => boolean = () => true): Promise<boolean> {
+    return this.run(async () => {
+      const ws = this.current();
+      const att = ws ? (ws.deserializeAttachment() as MqttAttachment) : null;
+      if (!ws || !att || !matches(att)) {
+        if (end && (this.state ?? this.svc.store.getMeta<SessionState>(SESSION_KEY))?.exists) await this.apply(null, revokeConnection(this.session(), reasonCode, Date.now(), true));
+        return false;
+      }
+      await this.apply(ws, revokeConnection(this.session(), reasonCode, Date.now(), end));
+      return true;
     });
   }
 
@@ -224,7 +270,7 @@ export class MqttHost {
    * Persists a result, then sends what it produced, then performs its effects. Channel
    * subscriptions are registered with the channels before the SUBACK leaves.
    */
-  private async apply(ws: WebSocket | null, r: SessionResult, version = r.state.protocolVersion, lazy = false): Promise<void> {
+  private async apply(ws: WebSocket | null, r: SessionResult, version = r.state.protocolVersion, lazy = false, inbound = false): Promise<void> {
     const before = this.state ?? r.state;
     this.state = r.state;
     const now = Date.now();
@@ -232,7 +278,7 @@ export class MqttHost {
       if (this.batching || (lazy && now - this.persistedActivity <= ACTIVITY_PERSIST_MS)) this.unsaved = true;
       else this.save(r.state);
     }
-    await this.syncSubscriptions(before, r.state);
+    const retained = await this.syncSubscriptions(before, r.state);
     const acks: MqttPacket[] = [];
     const durable: Promise<void>[] = [];
     const later: Message[] = [];
@@ -241,16 +287,21 @@ export class MqttHost {
     for (const e of r.effects) {
       switch (e.type) {
         case "publish": {
+          // The client's own messages are held to its rate: over it, a QoS 0 message is dropped
+          // (at most once allows it) and a QoS 1/2 acknowledgement waits, which slows the client.
+          const wait = inbound ? this.pace(e.message.qos, now) : 0;
+          if (wait < 0) break;
           const routed = await this.svc.route(e.message, later);
           if (routed.durable) durable.push(routed.durable);
+          if (wait > 0) durable.push(new Promise((resolve) => setTimeout(resolve, wait)));
           if (e.ack) acks.push(routed.reason !== 0 && "reasonCode" in e.ack && version === 5 ? { ...e.ack, reasonCode: routed.reason } : e.ack);
           break;
         }
         case "deliverRetained":
-          for (const m of await this.svc.retained(e.filter)) later.push({ ...m, retain: true, origin: `retained:${e.filter}` });
+          for (const m of retained.get(e.filter) ?? (await this.svc.retained(e.filter))) later.push({ ...m, retain: true, origin: `retained:${e.filter}` });
           break;
         case "dropped":
-          console.warn(`DeviceObject ${this.svc.deviceId}: MQTT message on ${e.topic} dropped (${e.reason})`);
+          console.warn(`MQTT ${logText(this.svc.deviceId)}: message on ${logText(e.topic)} dropped (${e.reason})`);
           break;
         case "close":
           close = e.reasonCode;
@@ -260,15 +311,21 @@ export class MqttHost {
           break;
       }
     }
-    if (!ws) for (const d of durable) d.catch((err: unknown) => console.error(`MQTT ${this.svc.deviceId}: routing failed:`, err instanceof Error ? err.message : String(err)));
+    if (!ws) for (const d of durable) d.catch((err: unknown) => console.error(`MQTT ${logText(this.svc.deviceId)}: routing failed: ${logError(err)}`));
     if (ws) {
       if (close !== null) this.streams.delete(ws);
       const ready = durable.length === 0 ? null : Promise.all(durable).then(() => undefined);
-      this.sendInOrder(ws, { packets: [...r.out, ...acks], version, ready, close });
+      this.sendInOrder(ws, { packets: [...r.out, ...acks], version, ready, close, acks: ready ? acks.length : 0 });
+      if (close === null && this.pendingAcks(ws) > this.maxPendingAcks()) {
+        // v5 §3.3.4: more unacknowledged QoS 1/2 messages than our Receive Maximum → 0x93.
+        await this.apply(ws, disconnectClient(this.session(), 0x93, now));
+        return;
+      }
     }
     if (ended) {
       // The session is gone: so are its subscriptions wherever they were registered.
-      for (const sub of [...before.subscriptions, ...r.state.subscriptions]) await this.svc.unsubscribe(sub.filter);
+      const filters = [...new Set([...before.subscriptions, ...r.state.subscriptions].map((s) => s.filter))];
+      if (filters.length) await this.svc.unsubscribe(filters);
       this.svc.store.setMeta(SESSION_KEY, null);
       this.state = null;
     }
@@ -279,10 +336,35 @@ export class MqttHost {
     await this.svc.scheduleAlarm(this.state ? nextDeadline(this.state) : null);
   }
 
-  private async syncSubscriptions(before: SessionState, after: SessionState): Promise<void> {
+  /**
+   * How long to hold the acknowledgement of a client's message to keep it within its rate
+   * (0: none), or -1 to drop it (QoS 0 over the rate).
+   */
+  private pace(qos: number, now: number): number {
+    const bucket = this.svc.rate;
+    if (!bucket) return 0;
+    if (qos === 0) return bucket.take(now) === 0 ? 0 : -1;
+    return bucket.reserve(now);
+  }
+
+  private pendingAcks(ws: WebSocket): number {
+    let n = 0;
+    for (const item of this.outgoing.get(ws) ?? []) n += item.acks;
+    return n;
+  }
+
+  /** Our Receive Maximum for v5 clients; a generous cap for 3.1.1, which has none. */
+  private maxPendingAcks(): number {
+    const s = this.session();
+    return s.protocolVersion === 5 ? s.limits.receiveMaximum : this.svc.maxPendingAcks;
+  }
+
+  /** Registers added filters and drops removed ones; the retained messages of the added ones. */
+  private async syncSubscriptions(before: SessionState, after: SessionState): Promise<Map<string, Message[]>> {
+    if (before.subscriptions === after.subscriptions) return new Map();
     const { added, removed } = subscriptionChanges(before.subscriptions, after.subscriptions);
-    for (const f of added) await this.svc.subscribe(f);
-    for (const f of removed) await this.svc.unsubscribe(f);
+    if (removed.length) await this.svc.unsubscribe(removed);
+    return added.length ? this.svc.subscribe(added) : new Map();
   }
 
   /**
@@ -315,7 +397,7 @@ export class MqttHost {
 
   private flushOutgoing(ws: WebSocket, item: Outgoing): void {
     this.send(ws, item.packets, item.version);
-    if (item.close !== null) closeQuietly(ws, item.close < 0x80 ? 1000 : 1002, `mqtt 0x${item.close.toString(16)}`);
+    if (item.close !== null) closeQuietly(ws, closeCodeOf(item.close), `mqtt 0x${item.close.toString(16)}`);
   }
 
   private send(ws: WebSocket, packets: MqttPacket[], version: number): void {

@@ -1,16 +1,25 @@
 /**
  * The DeviceObject's side of MQTT: what happens to a message a device publishes (shadow
- * request, telemetry, channel), and the services the MQTT host uses.
+ * request, telemetry, its other topics, another device's topic, a channel or the open topic
+ * space), and the services the MQTT host uses.
  */
-import { DEFAULT_DEVICE_POLICY, type Message, type SessionLimits } from "../../protocols/mqtt";
-import { channelOfFilter } from "./mqtt-subscriptions";
+import { filterContains, type Message, type SessionContext, type SessionLimits } from "../../protocols/mqtt";
 import type { JsonObject } from "../../protocols/json-value";
 import { isJsonObject } from "../../protocols/json-value";
 import type { Env } from "../env";
-import type { ChannelObject } from "../channel/channel-object";
+import { GroupCommit } from "../shared/group-commit";
+import { deviceSession } from "../routing/sessions";
+import type { ShardClient } from "../routing/shard-client";
+import type { OwnTopics } from "./own-topics";
+import type { TokenBucket } from "../shared/token-bucket";
 import { decode as decodeCbor } from "../../wasm/src/worker";
+import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../../protocols/json-depth";
+import { checkTelemetryTs } from "../../protocols/telemetry-time";
+import { shadowError, tooDeepMessage } from "../../shadow/shadow-limits";
+import { deviceConfig } from "./config";
 import { routeTopic, shadowPublications } from "./mqtt-topics";
 import type { MqttServices } from "./mqtt-services";
+import type { AlarmScheduler } from "../shared/alarms";
 import type { ShadowOutcome } from "./shadow-service";
 import type { DeviceStore, TelemetryRow } from "./store";
 
@@ -24,12 +33,20 @@ export interface DeviceInternals {
   readonly store: DeviceStore;
   readonly ctx: DurableObjectState;
   readonly mqttLimits: Partial<SessionLimits>;
+  readonly rate: TokenBucket;
+  /** The device's MQTT policy and variables (from the registry; kept current by pushes). */
+  access(): SessionContext;
+  readonly maxPendingAcks: number;
   shadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome;
-  telemetry(rows: TelemetryRow[]): void;
-  /** Stores telemetry through group commit; resolves once durable. */
-  telemetryBatched(rows: TelemetryRow[]): Promise<void>;
+  /** Stores telemetry (and fans its message out) through group commit; resolves once durable. */
+  telemetryBatched(items: { row: TelemetryRow; message: Message }[]): Promise<void>;
+  /** Delivers messages on the device's own topics to its own session, when it subscribed. */
+  selfDeliver(messages: Message[]): void;
+  readonly own: OwnTopics;
+  readonly shards: ShardClient;
   presence(connected: boolean, remote: string | null): void;
   closeJsonSockets(): void;
+  readonly alarms: AlarmScheduler;
 }
 
 /** Turns a shadow outcome into the MQTT messages the device's own session should receive. */
@@ -39,17 +56,30 @@ export function shadowMessages(deviceId: string, o: ShadowOutcome, fromMqtt: boo
   return all.map((p) => ({ topic: p.topic, payload: encoder.encode(JSON.stringify(p.body)), qos: 1, retain: false }));
 }
 
+/** What bounds a telemetry payload: nesting, and the oldest `ts` retention keeps. */
+export interface PayloadLimits {
+  maxDepth: number;
+  maxAgeMs: number;
+}
+
 /**
  * Telemetry payloads: a JSON or CBOR object (`{data, ts?}` or the fields themselves), or a
  * scalar on a sub-topic (`devices/<id>/telemetry/temp` ← `21.5` stores `{temp: 21.5}`).
+ * Null (payload format invalid) also for nesting past the limit and a `ts` that is not epoch
+ * milliseconds within retention.
  */
-export function telemetryFromPayload(payload: Uint8Array, key: string | null, now: number): TelemetryRow | null {
+export function telemetryFromPayload(
+  payload: Uint8Array,
+  key: string | null,
+  now: number,
+  limits: PayloadLimits = { maxDepth: DEFAULT_JSON_MAX_DEPTH, maxAgeMs: Number.POSITIVE_INFINITY },
+): TelemetryRow | null {
   let value: unknown;
-  try {
-    value = JSON.parse(decoder.decode(payload));
-  } catch {
+  const json = parseJsonBounded(decoder.decode(payload), limits.maxDepth);
+  if (json.ok) value = json.value;
+  else {
     try {
-      value = decodeCbor(payload);
+      value = decodeCbor(payload, { maxDepth: limits.maxDepth });
     } catch {
       return null;
     }
@@ -58,7 +88,8 @@ export function telemetryFromPayload(payload: Uint8Array, key: string | null, no
     const data = value.data;
     const ts = value.ts;
     if (isJsonObject(data) && Object.keys(value).every((k) => k === "data" || k === "ts")) {
-      return Object.keys(data).length && (ts === undefined || Number.isSafeInteger(ts)) ? { ts: typeof ts === "number" ? ts : now, data } : null;
+      if (!Object.keys(data).length || (ts !== undefined && (typeof ts !== "number" || !checkTelemetryTs(ts, now, limits.maxAgeMs).ok))) return null;
+      return { ts: typeof ts === "number" ? ts : now, data };
     }
     return Object.keys(value).length ? { ts: now, data: key ? { [key]: value } : value } : null;
   }
@@ -66,39 +97,35 @@ export function telemetryFromPayload(payload: Uint8Array, key: string | null, no
   return { ts: now, data: { [key]: value } as JsonObject };
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
+/** Whether a filter only ever matches the device's own topics (served inside its object). */
+export function ownFilter(deviceId: string, filter: string): boolean {
+  return filterContains(`devices/${deviceId}/#`, filter) || filterContains(`$aws/things/${deviceId}/#`, filter);
 }
 
 /** The services of the MQTT host, backed by the object. */
 export function mqttServices(o: DeviceInternals): MqttServices {
-  let alarmAt: number | null = null;
-  // One stub per channel: calls through one stub arrive in order, so a device's messages keep theirs.
-  const stubs = new Map<string, DurableObjectStub<ChannelObject>>();
-  const channel = (id: string) => {
-    let stub = stubs.get(id);
-    if (!stub) stubs.set(id, (stub = o.env.CHANNEL.get(o.env.CHANNEL.idFromName(id))));
-    return stub;
+  // One batch per target device: calls through one stub arrive in order, so messages keep theirs.
+  const devices = new Map<string, GroupCommit<Message>>();
+  const toDevice = (id: string, m: Message) => {
+    let batch = devices.get(id);
+    if (!batch) devices.set(id, (batch = new GroupCommit((items) => o.env.DEVICE.get(o.env.DEVICE.idFromName(id)).deliverMessages(items))));
+    return batch.add([m]);
   };
+  const config = deviceConfig(o.env as unknown as Record<string, unknown>);
+  const payloadLimits: PayloadLimits = { maxDepth: config.jsonMaxDepth, maxAgeMs: config.telemetryMaxAgeMs };
+  const shared = (filters: readonly string[]) => filters.filter((f) => !ownFilter(o.deviceId, f));
   return {
     get deviceId() {
       return o.deviceId;
     },
+    get address() {
+      return deviceSession(o.deviceId);
+    },
     store: o.store,
     limits: o.mqttLimits,
+    rate: o.rate,
+    maxPendingAcks: o.maxPendingAcks,
     sockets: () => o.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
-    checkPassword: async (password, hashes) => {
-      if (!password || hashes.length === 0) return false;
-      const given = encoder.encode(await sha256Hex(password));
-      let ok = false;
-      // Compare with every live hash, in constant time each, without stopping early.
-      for (const h of hashes) {
-        const want = encoder.encode(h);
-        if (want.byteLength === given.byteLength && crypto.subtle.timingSafeEqual(want, given)) ok = true;
-      }
-      return ok;
-    },
     closeOtherProtocols: () => o.closeJsonSockets(),
     presence: (connected, remote) => o.presence(connected, remote),
     route: async (message, self) => {
@@ -107,57 +134,52 @@ export function mqttServices(o: DeviceInternals): MqttServices {
         case "shadow": {
           let body: unknown = {};
           if (message.payload.byteLength > 0) {
-            try {
-              body = JSON.parse(decoder.decode(message.payload));
-            } catch {
-              body = null;
+            const parsed = parseJsonBounded(decoder.decode(message.payload), config.jsonMaxDepth);
+            if (!parsed.ok && parsed.reason === "too_deep") {
+              // Refused before parsing: answer on …/rejected as the shadow would for nesting.
+              const body = shadowError(400, tooDeepMessage(config.shadow.maxDepth), Math.floor(Date.now() / 1000));
+              self.push(...shadowMessages(o.deviceId, { name: r.shadow, response: { status: "rejected", op: r.op, body }, events: [] }, true));
+              return { reason: 0 };
             }
+            body = parsed.ok ? parsed.value : null;
           }
           const fields = isJsonObject(body) ? body : { state: "invalid" };
           o.shadow(r.shadow, { ...(body === null ? { state: "invalid" } : fields), kind: r.op }, self);
           return { reason: 0 };
         }
         case "telemetry": {
-          const row = telemetryFromPayload(message.payload, r.key, Date.now());
+          const row = telemetryFromPayload(message.payload, r.key, Date.now(), payloadLimits);
           if (!row) return { reason: 0x99 }; // payload format invalid
-          return { reason: 0, durable: o.telemetryBatched([row]) };
+          await o.own.ready();
+          return { reason: 0, durable: o.telemetryBatched([{ row, message }]) };
         }
-        case "channel": {
-          // Not awaited here: the acknowledgement waits for it (the channel may hold it back
-          // under load) while this session keeps handling its other events, deliveries included.
-          const stored = channel(r.channel).publish({ ...message, origin: o.deviceId });
-          return { reason: 0, durable: stored.then(() => undefined) };
+        case "own": {
+          await o.own.ready();
+          o.own.publish([message]);
+          o.selfDeliver([message]);
+          return { reason: 0 };
         }
-        case "other":
+        case "device":
+          return { reason: 0, durable: toDevice(r.deviceId, message) };
+        case "shared":
+          if (message.retain || message.qos > 0) return { reason: 0, durable: o.shards.publish(message) };
+          void o.shards.publish(message).catch(() => undefined);
+          return { reason: 0 };
+        case "reserved":
           return { reason: 0x87 };
       }
     },
-    context: (channels) => ({ policy: DEFAULT_DEVICE_POLICY, variables: { deviceId: o.deviceId, channel: channels ?? [] } }),
-    subscribe: async (filter) => {
-      const id = channelOfFilter(filter);
-      if (id) await channel(id).subscribe(o.deviceId, filter);
+    context: () => o.access(),
+    subscribe: async (filters) => {
+      const retained = await o.shards.subscribe(deviceSession(o.deviceId), shared(filters));
+      for (const f of filters) if (!retained.has(f)) retained.set(f, []);
+      return retained;
     },
-    unsubscribe: async (filter) => {
-      const id = channelOfFilter(filter);
-      if (id) await channel(id).unsubscribe(o.deviceId, filter);
+    unsubscribe: async (filters) => {
+      const remote = shared(filters);
+      if (remote.length) await o.shards.unsubscribe(deviceSession(o.deviceId), remote);
     },
-    retained: async (filter) => {
-      const id = channelOfFilter(filter);
-      return id ? ((await channel(id).retained(filter)) as Message[]) : [];
-    },
-    scheduleAlarm: async (at) => {
-      // Deadlines mostly move later (keep-alive follows activity): an earlier alarm already set
-      // is kept, and the alarm handler reschedules. One storage call per change, not per message.
-      if (at === null) return;
-      const now = Date.now();
-      if (alarmAt !== null && alarmAt > now && alarmAt <= at) return;
-      const current = await o.ctx.storage.getAlarm();
-      if (current !== null && current > now && current <= at) {
-        alarmAt = current;
-        return;
-      }
-      await o.ctx.storage.setAlarm(at);
-      alarmAt = at;
-    },
+    retained: async (filter) => (ownFilter(o.deviceId, filter) ? [] : o.shards.retained(filter)),
+    scheduleAlarm: (at) => o.alarms.set("mqtt", at),
   };
 }

@@ -1,33 +1,42 @@
-/** What the MQTT host needs from its DeviceObject. */
+/** What the MQTT host needs from the object that holds its session (a device's or an app's). */
 import type { Message, SessionContext, SessionLimits } from "../../protocols/mqtt";
 import type { DeviceStore } from "./store";
+import type { TokenBucket } from "../shared/token-bucket";
 
 export interface MqttServices {
+  /** The session's client id. */
   readonly deviceId: string;
+  /** The session's address as shards name it (`d:<id>`, `a:<name>`). */
+  readonly address: string;
   readonly store: DeviceStore;
   /** Session limits from the deployment's config. */
   readonly limits: Partial<SessionLimits>;
-  /** The device's MQTT sockets. */
+  /** The client's message rate (absent: unlimited). */
+  readonly rate?: TokenBucket;
+  /** Unacknowledged QoS 1/2 messages a 3.1.1 client may have before it is disconnected. */
+  readonly maxPendingAcks: number;
+  /** The session's MQTT links. */
   sockets(): WebSocket[];
-  /** Whether the CONNECT password is one of the device's live tokens (by SHA-256, constant time). */
-  checkPassword(password: Uint8Array | undefined, hashes: readonly string[]): Promise<boolean>;
   /** Closes the device's JSON and CoAP connections (an MQTT session took over). */
   closeOtherProtocols(): void;
   /** Presence changed. */
   presence(connected: boolean, remote: string | null): void;
   /**
-   * Handles a message the device published; messages for the device itself (shadow
+   * Handles a message the client published; messages for the session itself (shadow
    * responses) are appended to `self`. Returns a v5 reason code (0 = success) and, when the
-   * write is group-committed, a promise that resolves once it is durable: the acknowledgement
-   * waits for it.
+   * message is written by a batch (group commit, another object), a promise that resolves once
+   * it is durable: the acknowledgement waits for it.
    */
   route(message: Message, self: Message[]): Promise<{ reason: number; durable?: Promise<void> }>;
-  /** Policy and variables of the session (`channels`: the device's channels, from the socket). */
-  context(channels: readonly string[] | null): SessionContext;
-  /** Registers / drops a subscription where messages for it come from (a channel, the fleet index). */
-  subscribe(filter: string): Promise<void>;
-  unsubscribe(filter: string): Promise<void>;
-  /** Retained messages matching a new subscription's filter. */
+  /** The session's policy and its variables, as they stand now. */
+  context(): SessionContext;
+  /**
+   * Registers new subscriptions wherever messages for them come from (the topic shards), so
+   * they are in force when this resolves; returns the retained messages of each filter.
+   */
+  subscribe(filters: string[]): Promise<Map<string, Message[]>>;
+  unsubscribe(filters: string[]): Promise<void>;
+  /** Retained messages matching a filter. */
   retained(filter: string): Promise<Message[]>;
   /** Sets (or clears) the object's alarm for the session's next deadline. */
   scheduleAlarm(at: number | null): Promise<void>;

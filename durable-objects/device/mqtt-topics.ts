@@ -1,18 +1,24 @@
 /**
  * Where an MQTT publish from a device goes, decided from its topic alone (pure):
- * AWS shadow requests, device telemetry, or a channel.
+ * AWS shadow requests, device telemetry, the device's other topics, another device's topics,
+ * or a shared topic (a channel or the open topic space).
  */
+import { topicClass } from "../topic/shards";
 
 /** The route of a published topic. */
 export type TopicRoute =
   | { kind: "shadow"; shadow: string; op: "get" | "update" | "delete" }
   | { kind: "telemetry"; key: string | null }
-  | { kind: "channel"; channel: string }
-  | { kind: "other" };
+  /** Another of the device's own topics (published to its subscribers from its object). */
+  | { kind: "own" }
+  /** A topic of another device: its object publishes it. */
+  | { kind: "device"; deviceId: string }
+  /** A channel or the open topic space: its shard publishes it. */
+  | { kind: "shared" }
+  | { kind: "reserved" };
 
 const SHADOW = /^\$aws\/things\/([^/]+)\/shadow\/(?:name\/([A-Za-z0-9_-]{1,64})\/)?(get|update|delete)$/;
 const TELEMETRY = /^devices\/([^/]+)\/telemetry(?:\/(.+))?$/;
-const CHANNEL = /^channels\/([^/]+)\/messages(?:\/.*)?$/;
 
 /**
  * Classifies a topic published by device `deviceId` (the policy has already allowed it).
@@ -23,9 +29,9 @@ export function routeTopic(deviceId: string, topic: string): TopicRoute {
   if (s && s[1] === deviceId) return { kind: "shadow", shadow: s[2] ?? "", op: s[3] as "get" | "update" | "delete" };
   const t = TELEMETRY.exec(topic);
   if (t && t[1] === deviceId) return { kind: "telemetry", key: t[2] ?? null };
-  const c = CHANNEL.exec(topic);
-  if (c?.[1]) return { kind: "channel", channel: c[1] };
-  return { kind: "other" };
+  const c = topicClass(topic);
+  if (c.kind === "device") return c.deviceId === deviceId ? { kind: "own" } : { kind: "device", deviceId: c.deviceId };
+  return c.kind === "shared" ? { kind: "shared" } : { kind: "reserved" };
 }
 
 /** The AWS topic prefix of a shadow: `$aws/things/<id>/shadow[/name/<n>]`. */

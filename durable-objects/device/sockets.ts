@@ -9,24 +9,31 @@ export interface MqttSocketState {
   /** "connecting" until CONNECT is accepted; "closed" once the session went offline. */
   stage: "connecting" | "connected" | "closed";
   version: ProtocolVersion | null;
-  /** The Worker already authenticated CONNECT (relay path). */
-  relayed: boolean;
-  /** SHA-256 of the device's live tokens, to check the CONNECT password (fast path); emptied once used. */
-  hashes: string[];
-  /** Channels the device is connected to (its `${channel}` policy variable). */
-  channels: string[];
+}
+
+/**
+ * The credential a connection was opened with, as the edge Worker verified it: revoking or
+ * expiring it ends the connection.
+ */
+export interface Credential {
+  /** A device credential's id (`cred_…` or `x509:<fingerprint>`). */
+  credentialId?: string;
+  /** An app credential's owner (`key:<id>`, `client:<id>`, `admin`). */
+  owner?: string;
+  /** When the credential stops being valid (epoch ms; OAuth access tokens). */
+  expiresAt?: number;
 }
 
 /** A device socket on the JSON protocol (or the Worker's link for a CoAP connection). */
-export interface JsonAttachment {
+export interface JsonAttachment extends Credential {
   role: "device";
   protocol: "json" | "coap";
   connectedAt: number;
   remote: string | null;
 }
 
-/** A device socket speaking MQTT. */
-export interface MqttAttachment {
+/** A link from the edge Worker carrying one MQTT connection (device or app session). */
+export interface MqttAttachment extends Credential {
   role: "device";
   protocol: "mqtt";
   connectedAt: number;
@@ -56,14 +63,27 @@ export function closeQuietly(ws: WebSocket, code: number, reason: string): void 
   }
 }
 
-/** The attachment of a new MQTT socket, from the headers the Worker set on the upgrade. */
-export function mqttAttachment(request: Request, hashes: string[], channels: string[]): MqttAttachment {
+/** The credential the edge Worker verified, from the headers it set on the upgrade. */
+export function credentialOf(request: Request): Credential {
+  const c: Credential = {};
+  const id = request.headers.get("x-umbra-credential");
+  const owner = request.headers.get("x-umbra-owner");
+  const expires = Number(request.headers.get("x-umbra-expires") || NaN);
+  if (id) c.credentialId = id;
+  if (owner) c.owner = owner;
+  if (Number.isFinite(expires) && expires > 0) c.expiresAt = expires;
+  return c;
+}
+
+/** The attachment of a new MQTT link, from the headers the Worker set on the upgrade. */
+export function mqttAttachment(request: Request): MqttAttachment {
   return {
     role: "device",
     protocol: "mqtt",
     connectedAt: Date.now(),
     remote: request.headers.get("x-umbra-remote") || null,
-    mqtt: { stage: "connecting", version: null, relayed: request.headers.get("x-umbra-relayed") === "1", hashes, channels },
+    ...credentialOf(request),
+    mqtt: { stage: "connecting", version: null },
   };
 }
 

@@ -5,15 +5,16 @@
  */
 import type { ShadowDocument, ShadowRecord } from "../../shadow/shadow";
 import type { JsonObject } from "../../protocols/json-value";
+import { keyExtrasText, parseExtras, rowExtrasText, type KeyExtras, type TelemetryExtras } from "./telemetry-meta";
 
-/** One telemetry sample as stored: when, and the fields sent. */
-export interface TelemetryRow {
+/** One telemetry sample as stored: when, the fields sent, and (from SenML) units, sums and value types. */
+export interface TelemetryRow extends TelemetryExtras {
   ts: number;
   data: JsonObject;
 }
 
-/** The latest value of one telemetry key. */
-export interface LatestValue {
+/** The latest value of one telemetry key (with its unit, sum and type when its row had them). */
+export interface LatestValue extends KeyExtras {
   ts: number;
   value: unknown;
 }
@@ -32,9 +33,13 @@ const SCHEMA = [
 export class DeviceStore {
   constructor(private readonly sql: SqlStorage) {}
 
-  /** Creates the tables (idempotent; also after a wipe). */
+  /** Creates the tables (idempotent; also after a wipe), and adds the columns later versions need. */
   migrate(): void {
     for (const stmt of SCHEMA) this.sql.exec(stmt);
+    // `meta`: SenML units, sums and value types (telemetry-meta.ts); nullable, so old rows stay valid.
+    for (const table of ["telemetry", "telemetry_latest"]) {
+      if (!this.sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames.includes("meta")) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN meta TEXT`);
+    }
   }
 
   /** A small JSON value kept under `key`. */
@@ -83,14 +88,16 @@ export class DeviceStore {
   insertTelemetry(rows: TelemetryRow[], maxRows: number, maxAgeMs: number, now: number): void {
     let seq = 0;
     for (const row of rows) {
-      seq = this.sql.exec<{ seq: number }>(`INSERT INTO telemetry (ts, data) VALUES (?, ?) RETURNING seq`, row.ts, JSON.stringify(row.data)).one().seq;
+      const meta = rowExtrasText(row);
+      seq = this.sql.exec<{ seq: number }>(`INSERT INTO telemetry (ts, data, meta) VALUES (?, ?, ?) RETURNING seq`, row.ts, JSON.stringify(row.data), meta).one().seq;
       for (const [key, value] of Object.entries(row.data)) {
         this.sql.exec(
-          `INSERT INTO telemetry_latest (key, ts, value) VALUES (?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= telemetry_latest.ts`,
+          `INSERT INTO telemetry_latest (key, ts, value, meta) VALUES (?, ?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET ts = excluded.ts, value = excluded.value, meta = excluded.meta WHERE excluded.ts >= telemetry_latest.ts`,
           key,
           row.ts,
           JSON.stringify(value),
+          meta === null ? null : keyExtrasText(row, key),
         );
       }
     }
@@ -102,11 +109,11 @@ export class DeviceStore {
   }
 
   /** Samples with `from <= ts < to`, in (ts, seq) order, after the cursor position `after`. */
-  queryTelemetry(from: number, to: number, limit: number, after: { ts: number; seq: number } | null): { seq: number; ts: number; data: JsonObject }[] {
+  queryTelemetry(from: number, to: number, limit: number, after: { ts: number; seq: number } | null): ({ seq: number } & TelemetryRow)[] {
     const a = after ?? { ts: Number.MIN_SAFE_INTEGER, seq: 0 };
     return this.sql
-      .exec<{ seq: number; ts: number; data: string }>(
-        `SELECT seq, ts, data FROM telemetry WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND seq > ?)) ORDER BY ts, seq LIMIT ?`,
+      .exec<{ seq: number; ts: number; data: string; meta: string | null }>(
+        `SELECT seq, ts, data, meta FROM telemetry WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND seq > ?)) ORDER BY ts, seq LIMIT ?`,
         from,
         to,
         a.ts,
@@ -115,13 +122,13 @@ export class DeviceStore {
         limit,
       )
       .toArray()
-      .map((r) => ({ seq: r.seq, ts: r.ts, data: JSON.parse(r.data) as JsonObject }));
+      .map((r) => ({ seq: r.seq, ts: r.ts, data: JSON.parse(r.data) as JsonObject, ...parseExtras<TelemetryExtras>(r.meta) }));
   }
 
   /** The latest value of every telemetry key. */
   latest(): Record<string, LatestValue> {
-    const rows = this.sql.exec<{ key: string; ts: number; value: string }>(`SELECT key, ts, value FROM telemetry_latest ORDER BY key`).toArray();
+    const rows = this.sql.exec<{ key: string; ts: number; value: string; meta: string | null }>(`SELECT key, ts, value, meta FROM telemetry_latest ORDER BY key`).toArray();
     // fromEntries defines own properties, so a key named "__proto__" stays data.
-    return Object.fromEntries(rows.map((r) => [r.key, { ts: r.ts, value: JSON.parse(r.value) as unknown }]));
+    return Object.fromEntries(rows.map((r) => [r.key, { ts: r.ts, value: JSON.parse(r.value) as unknown, ...parseExtras<KeyExtras>(r.meta) }]));
   }
 }

@@ -1,3 +1,7 @@
+/**
+ * Block-wise transfers (RFC 7959, RFC 8323 §6): Block1 reassembly of requests, Block2
+ * cutting of responses, and the choice of a block size that fits the peer.
+ */
 import type { BlockValue } from "./block";
 import { BERT_SZX, blockOption, blockSize, szxForSize } from "./block";
 import type { CoapMessage } from "./codec";
@@ -81,13 +85,15 @@ export class Block1Assembler {
 }
 
 /**
- * Full representations whose later Block2 blocks a client may still fetch, keyed by
- * resource path. Memory only; the ETag lets a client notice a changed representation.
+ * Full representations whose later Block2 blocks a client may still fetch, keyed by resource
+ * path and content format (the JSON and CBOR forms are different representations). Memory
+ * only, the newest `maxEntries` kept: every block of one representation is cut from one
+ * rendering, under one ETag (RFC 7959 §2.4).
  */
 export class Block2Cache {
   private readonly entries = new Map<string, CoapMessage>();
 
-  constructor(private readonly maxEntries = 4) {}
+  constructor(private readonly maxEntries = 8) {}
 
   /** Remembers the full response for `key` (replacing an older one). */
   put(key: string, full: CoapMessage): void {
@@ -106,20 +112,37 @@ export class Block2Cache {
   }
 }
 
+/** What decides how a response goes out (RFC 8323 §5.3.1, RFC 7959 §2.4). */
+export interface Block2Plan {
+  /** The peer's CSM values (Max-Message-Size, Block-Wise-Transfer). */
+  peer: CsmValues;
+  /** Our largest unasked-for block: anything bigger goes in blocks when the peer can take them. */
+  blockSize: number;
+  /** A block size the client chose: its Block2 in this request, or in its Observe registration. */
+  requestedSzx?: number;
+  /** The client used block-wise itself (Block1 or Block2 in the request), so it can take blocks. */
+  clientBlockWise?: boolean;
+}
+
 /**
- * Picks the block size for a response, or null to send it whole. A Block2 in the request
- * sets it (RFC 7959 §2.4; a BERT request is answered with 1024-byte blocks, our choice);
- * otherwise split only when the peer announced Block-Wise-Transfer and the message would
- * exceed its Max-Message-Size (RFC 8323 §5.3.1–§5.3.2).
+ * The block size (SZX) to cut a response with (it goes whole when it fits one block), `null`
+ * to send it whole to a peer that cannot take blocks, or `"too-big"` when it exceeds the
+ * peer's Max-Message-Size and cannot be cut to fit (RFC 8323 §5.3.1: never send more than
+ * the peer allows). A peer can take blocks when it announced
+ * Block-Wise-Transfer (§5.3.2) or used block-wise in the request. Blocks are at most
+ * `blockSize` (1 KiB by default: libcoap 4.3.5 announces 8 MB but reads ~1.4 KB per message),
+ * at most the size the client asked for (a BERT request gets 1024-byte blocks), and small
+ * enough for the whole message to fit the peer's Max-Message-Size.
  */
-export function chooseBlock2Szx(full: CoapMessage, requested: BlockValue | undefined, peer: CsmValues): number | null {
-  if (requested !== undefined) return Math.min(requested.szx, 6);
-  if (!peer.blockWise) return null;
+export function chooseBlock2Szx(full: CoapMessage, plan: Block2Plan): number | null | "too-big" {
   const total = encode(full).length;
-  if (total <= peer.maxMessageSize) return null;
+  const blockWise = plan.peer.blockWise || plan.clientBlockWise === true || plan.requestedSzx !== undefined;
+  if (!blockWise) return total <= plan.peer.maxMessageSize ? null : "too-big";
   // room for the header, Block2 (≤3 bytes) and Size2 (≤4 bytes) with their option headers
   const header = total - full.payload.length + 12;
-  return szxForSize(peer.maxMessageSize - header);
+  const room = plan.peer.maxMessageSize - header;
+  if (room < blockSize(0)) return "too-big";
+  return Math.min(plan.requestedSzx ?? 6, 6, szxForSize(plan.blockSize), szxForSize(room));
 }
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * The contract between a CoAP session and whoever hosts it: the I/O it needs (`CoapHost`),
+ * its tunables, its serializable state and what each event asks the host to do.
+ */
 import type { CsmValues } from "./signaling";
 
 /** Content formats accepted on POST /telemetry. */
@@ -5,6 +9,13 @@ export type TelemetryFormat = 50 | 60 | 110 | 112;
 
 /** Content formats a shadow resource can answer in (Accept). */
 export type ShadowFormat = 50 | 60;
+
+/** A host answer for telemetry: HTTP-style status, the rows stored, or why not. */
+export interface TelemetryResult {
+  status: number;
+  accepted?: number;
+  message?: string;
+}
 
 /** A host answer for a shadow operation: HTTP-style status and an AWS-style JSON body. */
 export interface HostResult {
@@ -28,8 +39,8 @@ export interface CoapHost {
   shadowDelete(name: string | null): Promise<HostResult>;
   /** Current delta state object (may be `{}`). */
   shadowDelta(name: string | null): Promise<unknown>;
-  /** Stores telemetry; 2xx → 2.04 Changed. */
-  telemetry(format: TelemetryFormat, payload: Uint8Array): Promise<{ status: number; message?: string }>;
+  /** Stores telemetry; 2xx → 2.04 Changed, with `{accepted}` (the rows stored) when given. */
+  telemetry(format: TelemetryFormat, payload: Uint8Array): Promise<TelemetryResult>;
   /** CBOR decoder (RFC 8949); throws on malformed input. */
   decodeCbor(bytes: Uint8Array): unknown;
   /** CBOR encoder. */
@@ -46,6 +57,11 @@ export interface CoapSessionConfig {
   maxMessageSize?: number;
   /** Observations kept per connection (default 8; the state must fit a 2 KiB attachment). */
   maxObservers?: number;
+  /**
+   * Largest block sent unasked (default 1024): a response with a bigger payload goes in Block2
+   * blocks of at most this size to a peer that can take blocks. A power of two, 16 … 1024.
+   */
+  blockSize?: number;
 }
 
 /** One observation (RFC 7641 §4.1), identified by its token on a reliable transport. */
@@ -58,6 +74,8 @@ export interface ObserverEntry {
   seq: number;
   /** Content format of the notifications (the registration's Accept). */
   accept: ShadowFormat;
+  /** Block size the registration asked for with Block2 (RFC 7959 §2.4); notifications keep to it. */
+  szx?: number;
 }
 
 /**

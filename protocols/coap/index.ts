@@ -20,6 +20,7 @@ export type {
   ObserverEntry,
   ShadowFormat,
   TelemetryFormat,
+  TelemetryResult,
 } from "./host";
 export {
   ContentFormat,
@@ -48,7 +49,8 @@ export {
   toHex,
   uintOption,
 } from "./options";
-export { CloseCode, CoapSession, DEFAULT_MAX_OBSERVERS, DEFAULT_MAX_PAYLOAD } from "./server";
+export { CloseCode, CoapSession, DEFAULT_BLOCK_SIZE, DEFAULT_MAX_OBSERVERS, DEFAULT_MAX_PAYLOAD } from "./server";
+export { contentEtag, etagNamesVersion, versionEtag } from "./etag";
 export type { CsmValues } from "./signaling";
 export {
   DEFAULT_CSM,

@@ -1,3 +1,4 @@
+/** Observations (RFC 7641) in a session's state: register, deregister, look up, number. */
 import type { CoapSessionState, ObserverEntry, ShadowFormat } from "./host";
 
 /**
@@ -12,16 +13,19 @@ export function registerObserver(
   resource: string,
   accept: ShadowFormat,
   max: number,
+  szx?: number,
 ): ObserverEntry | null {
   const existing = state.observers.find((o) => o.token === token);
   if (existing !== undefined) {
     existing.resource = resource;
     existing.accept = accept;
     existing.seq = nextSeq(existing.seq);
+    if (szx === undefined) delete existing.szx;
+    else existing.szx = szx;
     return existing;
   }
   if (state.observers.length >= max) return null;
-  const entry: ObserverEntry = { token, resource, seq: 1, accept };
+  const entry: ObserverEntry = szx === undefined ? { token, resource, seq: 1, accept } : { token, resource, seq: 1, accept, szx };
   state.observers.push(entry);
   return entry;
 }

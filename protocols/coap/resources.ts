@@ -1,9 +1,15 @@
-import type { CoapMessage } from "./codec";
+/**
+ * The resources a CoAP connection serves — `/shadow[/<name>]`, `/shadow[/<name>]/delta`
+ * (observable) and `/telemetry` — as functions from a parsed request to a response.
+ */
+import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
+import type { CoapMessage, CoapOption } from "./codec";
 import { Code } from "./codes";
+import { contentEtag, etagNamesVersion, versionEtag } from "./etag";
 import type { CoapHost, ShadowFormat, TelemetryFormat } from "./host";
-import { ContentFormat, Option, bytesEqual, decodeString, etagFromVersion, observeOption } from "./options";
+import { ContentFormat, Option, bytesEqual, decodeString, observeOption } from "./options";
 import type { ParsedRequest } from "./request";
-import { awsError, bodyReply, diagnosticReply, isSuccess, reply, statusToCode } from "./responses";
+import { bodyReply, errorReply, hostErrorReply, isSuccess, reply, statusToCode } from "./responses";
 
 /** A resource this server exposes, with the key used for observers and Block2 caching. */
 export type Route =
@@ -55,19 +61,23 @@ function versionOf(body: unknown): number | undefined {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
 }
 
-function etagOptions(body: unknown): { number: number; value: Uint8Array }[] {
+function etagOptions(body: unknown, format: ShadowFormat): CoapOption[] {
   const v = versionOf(body);
-  return v === undefined ? [] : [{ number: Option.ETAG, value: etagFromVersion(v) }];
+  return v === undefined ? [] : [{ number: Option.ETAG, value: versionEtag(v, format) }];
 }
 
 /** Request body as JSON (50, also when Content-Format is absent) or CBOR (60). */
 function parseBody(host: CoapHost, format: number | undefined, payload: Uint8Array): { value: unknown } | { status: number; message: string } {
   if (format === undefined || format === ContentFormat.JSON) {
+    // Nesting is bounded before parsing, as on every JSON path (protocols/json-depth.ts).
+    let text: string;
     try {
-      return { value: JSON.parse(decodeString(payload)) };
+      text = decodeString(payload);
     } catch {
       return { status: 400, message: "Payload contains invalid json" };
     }
+    const r = parseJsonBounded(text, DEFAULT_JSON_MAX_DEPTH);
+    return r.ok ? { value: r.value } : { status: 400, message: r.reason === "too_deep" ? `Payload ${r.message.replace(/^JSON /, "")}` : "Payload contains invalid json" };
   }
   if (format === ContentFormat.CBOR) {
     try {
@@ -91,17 +101,19 @@ async function preconditions(host: CoapHost, req: ParsedRequest, name: string | 
   if (req.ifNoneMatch && exists) return { failure: "Shadow already exists" };
   if (req.ifMatch.length === 0) return {};
   const version = exists ? versionOf(current.body) : undefined;
-  const etag = version === undefined ? undefined : etagFromVersion(version);
-  if (etag !== undefined && req.ifMatch.some((v) => bytesEqual(v, etag))) return { version };
+  if (version !== undefined && req.ifMatch.some((v) => etagNamesVersion(v, version))) return { version };
   if (exists && req.ifMatch.some((v) => v.length === 0)) return {};
   return { failure: "Precondition failed: version mismatch" };
 }
 
-/** GET /shadow[/<name>]: 2.05 with ETag from the version, 2.03 when the client's ETag matches (RFC 7252 §5.10.6.2). */
+/**
+ * GET /shadow[/<name>]: 2.05 with the ETag of this version in this format, 2.03 when the
+ * client's ETag names exactly that representation (RFC 7252 §5.10.6.2).
+ */
 export async function getShadow(host: CoapHost, req: ParsedRequest, name: string | null, accept: ShadowFormat): Promise<CoapMessage> {
   const r = await host.shadowGet(name);
-  if (!isSuccess(r.status)) return bodyReply(host, req.token, statusToCode(r.status), r.body, accept);
-  const etag = etagOptions(r.body);
+  if (!isSuccess(r.status)) return hostErrorReply(req.token, statusToCode(r.status), r.body);
+  const etag = etagOptions(r.body, accept);
   if (etag.length > 0 && req.etags.some((e) => bytesEqual(e, etag[0].value))) return reply(req.token, Code.VALID, etag);
   return bodyReply(host, req.token, Code.CONTENT, r.body, accept, etag);
 }
@@ -110,6 +122,9 @@ export async function getShadow(host: CoapHost, req: ParsedRequest, name: string
  * POST /shadow[/<name>]: AWS-style update → 2.04. If-Match compares against the version's
  * ETag and, when the body names no version, pins it so the host's optimistic check makes
  * the compare-and-set atomic (RFC 7252 §5.10.8.1); If-None-Match fails if the shadow exists.
+ * The 2.04 carries the AWS `update/accepted` document, cut down to `{version, timestamp,
+ * clientToken}` when it would be bigger than `maxEcho` bytes: a device that sent a large
+ * update has it already, and echoing it would only cost blocks (the ETag names the version).
  */
 export async function updateShadow(
   host: CoapHost,
@@ -117,29 +132,34 @@ export async function updateShadow(
   payload: Uint8Array,
   name: string | null,
   accept: ShadowFormat,
+  maxEcho: number,
 ): Promise<CoapMessage> {
-  const fail = (status: number, code: number, message: string) => bodyReply(host, req.token, code, awsError(status, message), accept);
   const parsed = parseBody(host, req.contentFormat, payload);
-  if ("status" in parsed) return fail(parsed.status, statusToCode(parsed.status), parsed.message);
+  if ("status" in parsed) return errorReply(req.token, statusToCode(parsed.status), parsed.message);
   let body = parsed.value;
   const pre = await preconditions(host, req, name);
-  if ("failure" in pre) return fail(412, Code.PRECONDITION_FAILED, pre.failure);
+  if ("failure" in pre) return errorReply(req.token, Code.PRECONDITION_FAILED, pre.failure);
   const pinned = pre.version !== undefined && isRecord(body) && body.version === undefined;
   if (pinned && isRecord(body)) body = { ...body, version: pre.version };
   const r = await host.shadowUpdate(name, body);
   if (!isSuccess(r.status)) {
     const code = pinned && r.status === 409 ? Code.PRECONDITION_FAILED : statusToCode(r.status);
-    return bodyReply(host, req.token, code, r.body, accept);
+    return hostErrorReply(req.token, code, r.body);
   }
-  return bodyReply(host, req.token, Code.CHANGED, r.body, accept, etagOptions(r.body));
+  const full = bodyReply(host, req.token, Code.CHANGED, r.body, accept, etagOptions(r.body, accept));
+  if (full.payload.length <= maxEcho || !isRecord(r.body)) return full;
+  const { version, timestamp, clientToken } = r.body;
+  const short = clientToken === undefined ? { version, timestamp } : { version, timestamp, clientToken };
+  return bodyReply(host, req.token, Code.CHANGED, short, accept, etagOptions(r.body, accept));
 }
 
 /** DELETE /shadow[/<name>] → 2.02 Deleted; If-Match / If-None-Match checked first. */
 export async function deleteShadow(host: CoapHost, req: ParsedRequest, name: string | null, accept: ShadowFormat): Promise<CoapMessage> {
   const pre = await preconditions(host, req, name);
-  if ("failure" in pre) return bodyReply(host, req.token, Code.PRECONDITION_FAILED, awsError(412, pre.failure), accept);
+  if ("failure" in pre) return errorReply(req.token, Code.PRECONDITION_FAILED, pre.failure);
   const r = await host.shadowDelete(name);
-  return bodyReply(host, req.token, isSuccess(r.status) ? Code.DELETED : statusToCode(r.status), r.body, accept);
+  if (!isSuccess(r.status)) return hostErrorReply(req.token, statusToCode(r.status), r.body);
+  return bodyReply(host, req.token, Code.DELETED, r.body, accept);
 }
 
 /** Registers or removes an observation; `register` returns the sequence number or null when full. */
@@ -158,7 +178,7 @@ export async function getDelta(
 ): Promise<CoapMessage> {
   const delta = await host.shadowDelta(name);
   // encode before registering so a failing encoder leaves no observer behind
-  const resp = bodyReply(host, req.token, Code.CONTENT, delta, accept);
+  const resp = deltaReply(host, req.token, delta, accept);
   if (req.observe === 0) {
     const seq = observe.register(deltaKey(name), accept);
     if (seq !== null) resp.options = [observeOption(seq), ...resp.options];
@@ -168,9 +188,16 @@ export async function getDelta(
   return resp;
 }
 
+/** A delta representation: 2.05 whose ETag comes from its bytes (a delta has no version of its own). */
+function deltaReply(host: CoapHost, token: Uint8Array, delta: unknown, accept: ShadowFormat): CoapMessage {
+  const resp = bodyReply(host, token, Code.CONTENT, delta, accept);
+  resp.options.push({ number: Option.ETAG, value: contentEtag(resp.payload) });
+  return resp;
+}
+
 /** A notification for one observer (RFC 7641 §4.2): same token, 2.05, a fresh Observe number. */
 export function deltaNotification(host: CoapHost, token: Uint8Array, seq: number, delta: unknown, accept: ShadowFormat): CoapMessage {
-  const resp = bodyReply(host, token, Code.CONTENT, delta, accept);
+  const resp = deltaReply(host, token, delta, accept);
   resp.options = [observeOption(seq), ...resp.options];
   return resp;
 }
@@ -181,13 +208,19 @@ function isTelemetryFormat(f: number): f is TelemetryFormat {
   return telemetryFormats.includes(f);
 }
 
-/** POST /telemetry in 50, 60, 110 or 112 (absent = JSON) → 2.04; others → 4.15. */
+/**
+ * POST /telemetry in 50, 60, 110 or 112 (absent = JSON) → 2.04 `{"accepted": rows}` (JSON, as
+ * HTTP's 202 says it); others → 4.15. The body is not only informative: libcoap 4.3.5 drops
+ * every 2-byte WebSocket message, and a bare 2.04 to its empty token is exactly that.
+ */
 export async function postTelemetry(host: CoapHost, req: ParsedRequest, payload: Uint8Array): Promise<CoapMessage> {
   const format = req.contentFormat ?? ContentFormat.JSON;
   if (!isTelemetryFormat(format)) {
-    return diagnosticReply(req.token, Code.UNSUPPORTED_CONTENT_FORMAT, "telemetry accepts content formats 50, 60, 110, 112");
+    return errorReply(req.token, Code.UNSUPPORTED_CONTENT_FORMAT, "telemetry accepts content formats 50, 60, 110, 112");
   }
   const r = await host.telemetry(format, payload);
-  if (isSuccess(r.status)) return reply(req.token, Code.CHANGED);
-  return diagnosticReply(req.token, statusToCode(r.status), r.message ?? `telemetry rejected (${r.status})`);
+  if (isSuccess(r.status)) {
+    return r.accepted === undefined ? reply(req.token, Code.CHANGED) : bodyReply(host, req.token, Code.CHANGED, { accepted: r.accepted }, ContentFormat.JSON);
+  }
+  return errorReply(req.token, statusToCode(r.status), r.message ?? `telemetry rejected (${r.status})`);
 }

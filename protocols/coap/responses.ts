@@ -1,5 +1,10 @@
+/**
+ * Building responses: plain replies, bodies in JSON or CBOR, and errors. Every error (4.xx,
+ * 5.xx) carries the same typed diagnostic — JSON `{code, message}` with Content-Format 50 —
+ * so a client never has to guess whether an error payload is text or a document.
+ */
 import type { CoapMessage, CoapOption } from "./codec";
-import { Code } from "./codes";
+import { Code, codeClass, codeDetail } from "./codes";
 import type { CoapHost, ShadowFormat } from "./host";
 import { ContentFormat, contentFormatOption, encodeString } from "./options";
 
@@ -10,9 +15,28 @@ export function reply(token: Uint8Array, code: number, options: CoapOption[] = [
   return { code, token, options, payload };
 }
 
-/** An error response whose payload is a UTF-8 diagnostic without Content-Format (RFC 7252 §5.5.2). */
-export function diagnosticReply(token: Uint8Array, code: number, text: string, options: CoapOption[] = []): CoapMessage {
-  return { code, token, options, payload: encodeString(text) };
+/** A response code as the number error bodies carry: 4.04 → 404, 5.00 → 500 (the HTTP status in the common cases). */
+export function codeNumber(code: number): number {
+  return codeClass(code) * 100 + codeDetail(code);
+}
+
+/**
+ * An error response (RFC 7252 §5.5.2) with its diagnostic as JSON `{code, message, ...extra}`
+ * and Content-Format 50. `extra` keeps the other fields of an AWS error document
+ * (`timestamp`, `clientToken`); `code` and `message` always win.
+ *
+ * @example errorReply(token, Code.NOT_FOUND, "no resource /x") // 4.04 {"code":404,"message":"no resource /x"}
+ */
+export function errorReply(token: Uint8Array, code: number, message: string, options: CoapOption[] = [], extra: Record<string, unknown> = {}): CoapMessage {
+  const body = JSON.stringify({ ...extra, code: codeNumber(code), message });
+  return { code, token, options: [contentFormatOption(ContentFormat.JSON), ...options], payload: encodeString(body) };
+}
+
+/** An error response from a host's error body (AWS `{code, message, timestamp?, clientToken?}`). */
+export function hostErrorReply(token: Uint8Array, code: number, body: unknown, options: CoapOption[] = []): CoapMessage {
+  const doc = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const message = typeof doc.message === "string" ? doc.message : "request failed";
+  return errorReply(token, code, message, options, doc);
 }
 
 /** Maps a host's HTTP-style status to a CoAP response code (RFC 8075 §7 in reverse). */
@@ -52,11 +76,6 @@ export function statusToCode(status: number): number {
 /** Whether a host status is a success (2xx). */
 export function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
-}
-
-/** An AWS IoT-style error document, `{ code, message }`. */
-export function awsError(status: number, message: string): { code: number; message: string } {
-  return { code: status, message };
 }
 
 /** Serializes a body in JSON (50) or CBOR (60); `undefined` gives an empty payload. */

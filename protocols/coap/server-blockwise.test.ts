@@ -1,3 +1,4 @@
+import { decode as cborDecode } from "cbor-x";
 import { describe, expect, it } from "vitest";
 import { blockOption, decodeBlock } from "./block";
 import type { CoapMessage } from "./codec";
@@ -133,13 +134,91 @@ describe("Block2: responses in blocks (RFC 7959 §2.4)", () => {
     expect(JSON.parse(await fetchAll(d, first, "/shadow"))).toMatchObject({ version: 1 });
   });
 
-  it("sends whole when the peer cannot do block-wise, and when it fits", async () => {
-    const small = await started({}, { maxMessageSize: 256, blockWise: false });
-    await bigShadow(small);
-    expect(has(await small.request({ path: "/shadow" }), Option.BLOCK2)).toBe(false);
+  it("sends whole what fits; refuses with a typed 5.00 what a peer without block-wise cannot receive (RFC 8323 §5.3.1)", async () => {
     const fits = await started();
     await bigShadow(fits);
     expect(has(await fits.request({ path: "/shadow" }), Option.BLOCK2)).toBe(false);
+    const noBlocks = await started({}, { maxMessageSize: 1152, blockWise: false });
+    await bigShadow(noBlocks);
+    expect(has(await noBlocks.request({ path: "/shadow" }), Option.BLOCK2)).toBe(false);
+    const small = await started({}, { maxMessageSize: 256, blockWise: false });
+    await bigShadow(small);
+    const refused = await small.request({ path: "/shadow" });
+    expect(formatCode(refused.code)).toBe("5.00");
+    expect(encode(refused).length).toBeLessThanOrEqual(256);
+    expect(uint(refused, Option.CONTENT_FORMAT)).toBe(50);
+    expect(JSON.parse(text(refused))).toMatchObject({ code: 500, message: expect.stringMatching(/Max-Message-Size 256/) });
+    expect(uint(refused, Option.SIZE2)).toBeGreaterThan(600);
+  });
+
+  it("blocks anything over the block size (default 1 KiB) even for a peer announcing 8 MB (libcoap 4.3.5)", async () => {
+    const d = await started({}, { maxMessageSize: 8_388_864, blockWise: true });
+    await d.request({ method: Code.POST, path: "/shadow", payload: JSON.stringify({ state: { reported: { blob: "k".repeat(3000) } } }) });
+    const first = await d.request({ path: "/shadow" });
+    expect(block(first, 23)).toEqual({ num: 0, more: true, szx: 6 });
+    expect(first.payload.length).toBe(1024);
+    expect(JSON.parse(await fetchAll(d, first, "/shadow"))).toMatchObject({ state: { reported: { blob: "k".repeat(3000) } } });
+    const smaller = await started({ blockSize: 256 }, { maxMessageSize: 8_388_864, blockWise: true });
+    await bigShadow(smaller);
+    expect(block(await smaller.request({ path: "/shadow" }), 23)).toEqual({ num: 0, more: true, szx: 4 });
+    expect(() => new Driver({ blockSize: 1000 })).toThrow(RangeError);
+  });
+
+  it("a Block1 transfer's final response is cut in the client's block size; errors are never cut", async () => {
+    const d = await started({ blockSize: 1024 }, { maxMessageSize: 8_388_864, blockWise: true });
+    const body = new TextEncoder().encode(JSON.stringify({ state: { reported: { blob: "u".repeat(200) } } }));
+    const opts = (num: number, more: boolean) => [blockOption(Option.BLOCK1, { num, more, szx: 2 })];
+    const blocks = Math.ceil(body.length / 64);
+    for (let n = 0; n < blocks - 1; n++) await d.request({ method: Code.POST, path: "/shadow", payload: body.slice(n * 64, (n + 1) * 64), options: opts(n, true) });
+    const last = await d.request({ method: Code.POST, path: "/shadow", payload: body.slice((blocks - 1) * 64), options: opts(blocks - 1, false) });
+    expect(formatCode(last.code)).toBe("2.04");
+    expect(block(last, 27)).toEqual({ num: blocks - 1, more: false, szx: 2 });
+    expect(block(last, 23)).toEqual({ num: 0, more: true, szx: 2 });
+    expect(last.payload.length).toBe(64);
+    // a long diagnostic, asked for in 16-byte blocks, still comes whole
+    d.host.telemetryResult = { status: 400, message: "m".repeat(300) };
+    const refused = await d.request({ method: Code.POST, path: "/telemetry", payload: "{}", options: [blockOption(Option.BLOCK2, { num: 0, more: false, szx: 0 })] });
+    expect(formatCode(refused.code)).toBe("4.00");
+    expect(has(refused, Option.BLOCK2)).toBe(false);
+    expect(JSON.parse(text(refused))).toMatchObject({ code: 400 });
+  });
+
+  it("cuts one version, in one format, from one rendering: a second transfer gets the same bytes", async () => {
+    const d = await started({}, { maxMessageSize: 256, blockWise: true });
+    await bigShadow(d);
+    // a host whose answers carry the time of the answer, as the device object's do
+    let clock = 100;
+    const get = d.host.shadowGet.bind(d.host);
+    d.host.shadowGet = async (name) => {
+      const r = await get(name);
+      return { ...r, body: { ...(r.body as Record<string, unknown>), timestamp: clock++ } };
+    };
+    const first = await d.request({ path: "/shadow" });
+    const again = await d.request({ path: "/shadow" });
+    expect(again.payload).toEqual(first.payload);
+    expect(JSON.parse(await fetchAll(d, again, "/shadow"))).toMatchObject({ timestamp: 100 });
+    await d.request({ method: Code.POST, path: "/shadow", payload: JSON.stringify({ state: { reported: { n: 1 } } }) });
+    const changed = await d.request({ path: "/shadow" });
+    expect(getOption(changed, Option.ETAG)).not.toEqual(getOption(first, Option.ETAG));
+    expect(JSON.parse(await fetchAll(d, changed, "/shadow"))).toMatchObject({ version: 2, timestamp: 102 });
+  });
+
+  it("keeps the JSON and CBOR representations apart: interleaved block fetches each stay whole", async () => {
+    const d = await started({}, { maxMessageSize: 256, blockWise: true });
+    await bigShadow(d);
+    const asJson = await d.request({ path: "/shadow" });
+    const asCbor = await d.request({ path: "/shadow", accept: 60 });
+    expect(getOption(asCbor, Option.ETAG)).not.toEqual(getOption(asJson, Option.ETAG));
+    expect(JSON.parse(await fetchAll(d, asJson, "/shadow"))).toMatchObject({ version: 1 });
+    let bytes = asCbor.payload;
+    let b = block(asCbor, 23);
+    while (b?.more === true) {
+      const next = await d.request({ path: "/shadow", accept: 60, options: [blockOption(Option.BLOCK2, { num: b.num + 1, more: false, szx: b.szx })] });
+      expect(getOption(next, Option.ETAG)).toEqual(getOption(asCbor, Option.ETAG));
+      bytes = Uint8Array.from([...bytes, ...next.payload]);
+      b = block(next, 23);
+    }
+    expect(cborDecode(bytes)).toMatchObject({ version: 1 });
   });
 
   it("a block number past the end → 4.02", async () => {
@@ -177,5 +256,32 @@ describe("Block2: responses in blocks (RFC 7959 §2.4)", () => {
     }
     expect(JSON.parse(all)).toEqual({ blob: "q".repeat(500) });
     expect(d.session.state.observers).toHaveLength(1);
+  });
+
+  it("notifications keep the block size of the registration and carry an ETag from their bytes", async () => {
+    const d = await started({}, { maxMessageSize: 8_388_864, blockWise: true });
+    const reg = await d.request({ path: "/shadow/delta", observe: 0, token: [1], options: [blockOption(Option.BLOCK2, { num: 0, more: false, szx: 2 })] });
+    expect(getOption(reg, Option.ETAG)).toBeDefined();
+    expect(d.session.state.observers[0]).toMatchObject({ szx: 2 });
+    const note = decode(d.session.notifyDelta(null, { blob: "q".repeat(500) }).frames[0]);
+    expect(block(note, 23)).toEqual({ num: 0, more: true, szx: 2 });
+    expect(note.payload.length).toBe(64);
+    const same = decode(d.session.notifyDelta(null, { blob: "q".repeat(500) }).frames[0]);
+    expect(getOption(same, Option.ETAG)).toEqual(getOption(note, Option.ETAG));
+    const other = decode(d.session.notifyDelta(null, {}).frames[0]);
+    expect(getOption(other, Option.ETAG)).not.toEqual(getOption(note, Option.ETAG));
+    // the registration's size survives hibernation with the rest of the state
+    d.session = CoapSession.restore(d.host, d.config, d.session.state);
+    expect(block(decode(d.session.notifyDelta(null, { blob: "q".repeat(500) }).frames[0]), 23)).toMatchObject({ szx: 2 });
+  });
+
+  it("a notification a peer without block-wise cannot receive is a 5.00 that ends the observation (RFC 7641 §3.2)", async () => {
+    const d = await started({}, { maxMessageSize: 300, blockWise: false });
+    await d.request({ path: "/shadow/delta", observe: 0, token: [1] });
+    const out = d.session.notifyDelta(null, { blob: "q".repeat(2000) });
+    const note = decode(out.frames[0]);
+    expect(formatCode(note.code)).toBe("5.00");
+    expect(out.frames[0].length).toBeLessThanOrEqual(300);
+    expect(d.session.state.observers).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { blockOption } from "./block";
 import type { CoapMessage, CoapOption } from "./codec";
 import { decode, encode } from "./codec";
 import { Code, codeClass } from "./codes";
-import { Option, encodeString, encodeUint, pathOptions } from "./options";
+import { Option, encodeString, encodeUint, getUintOption, pathOptions } from "./options";
 import { Driver } from "./testing/driver";
 
 const segment = fc.constantFrom("shadow", "delta", "telemetry", "lamp", "x", "", "n:1", "bad name", "é");
@@ -55,12 +55,22 @@ const step = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("delta" as const), name: fc.constantFrom(null, "lamp"), delta: fc.anything() }) },
 );
 
+/** Every error payload is the same typed diagnostic: JSON {code, message}, Content-Format 50. */
+function expectTypedError(m: CoapMessage): void {
+  expect(getUintOption(m, Option.CONTENT_FORMAT)).toBe(50);
+  const body = JSON.parse(new TextDecoder().decode(m.payload)) as { code: unknown; message: unknown };
+  expect(body.code).toBe(codeClass(m.code) * 100 + (m.code & 0x1f));
+  expect(typeof body.message).toBe("string");
+}
+
 describe("fuzzing the request path", () => {
-  it("every request gets exactly one well-formed response with its token, and the connection stays up", async () => {
+  it("every request gets exactly one well-formed response with its token, no frame exceeds the peer's Max-Message-Size, and the connection stays up", async () => {
+    const csm = fc.record({ maxMessageSize: fc.oneof(fc.integer({ min: 64, max: 400 }), fc.constantFrom(1152, 8_388_864)), blockWise: fc.boolean() });
+    const blockSize = fc.constantFrom(16, 64, 256, 1024);
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
-        const d = new Driver({ maxPayload: 200, maxObservers: 3 });
-        await d.start({ maxMessageSize: 128, blockWise: true });
+      fc.asyncProperty(csm, blockSize, fc.array(step, { minLength: 1, maxLength: 12 }), async (peer, size, steps) => {
+        const d = new Driver({ maxPayload: 200, maxObservers: 3, blockSize: size });
+        await d.start(peer);
         for (const s of steps) {
           if (s.kind === "request") {
             const { out, msgs } = await d.send(s.msg);
@@ -68,9 +78,13 @@ describe("fuzzing the request path", () => {
             expect(msgs).toHaveLength(1);
             expect(msgs[0].token).toEqual(s.msg.token);
             expect([2, 4, 5]).toContain(codeClass(msgs[0].code));
+            for (const f of out.frames) expect(f.length).toBeLessThanOrEqual(peer.maxMessageSize);
+            if (codeClass(msgs[0].code) !== 2 && msgs[0].payload.length > 0) expectTypedError(msgs[0]);
           } else {
             const out = d.session.notifyDelta(s.name, s.delta);
             for (const f of out.frames) expect([2, 5]).toContain(codeClass(decode(f).code));
+            for (const f of out.frames) expect(f.length).toBeLessThanOrEqual(peer.maxMessageSize);
+            for (const m of out.frames.map(decode)) if (codeClass(m.code) !== 2 && m.payload.length > 0) expectTypedError(m);
           }
           expect(JSON.stringify(d.session.state).length).toBeLessThan(2048);
         }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Code, formatCode } from "./codes";
 import { ContentFormat, Option, emptyOption, encodeUint, etagFromVersion, getOption, stringOption, uintOption } from "./options";
 import type { TestRequest } from "./testing/driver";
-import { Driver, has, json, text, uint } from "./testing/driver";
+import { Driver, json, uint } from "./testing/driver";
 
 async function started(config = {}): Promise<Driver> {
   const d = new Driver(config);
@@ -54,6 +54,9 @@ describe("request checks", () => {
     const resp = await d.request(req);
     expect(formatCode(resp.code)).toBe(code);
     expect(resp.token).toEqual(Uint8Array.of(0x42));
+    // every error is typed the same way: JSON {code, message}, Content-Format 50
+    expect(uint(resp, Option.CONTENT_FORMAT)).toBe(ContentFormat.JSON);
+    expect(json(resp)).toEqual({ code: Number(code.replace(".", "")), message: expect.any(String) });
   });
 
   it("ignores unknown elective options (§5.4.1)", async () => {
@@ -79,7 +82,7 @@ describe("request checks", () => {
     d.host.failing.add("shadowGet");
     const resp = await d.request({ path: "/shadow" });
     expect(formatCode(resp.code)).toBe("5.00");
-    expect(text(resp)).toBe("internal error");
+    expect(json(resp)).toEqual({ code: 500, message: "internal error" });
     d.host.failing.clear();
     expect(formatCode((await d.request({ path: "/shadow" })).code)).toBe("4.04");
   });
@@ -141,7 +144,16 @@ describe("shadow resources", () => {
     const d = await started();
     const resp = await d.request(req);
     expect(formatCode(resp.code)).toBe(code);
-    expect(json(resp)).toMatchObject({ code: status });
+    expect(uint(resp, Option.CONTENT_FORMAT)).toBe(ContentFormat.JSON);
+    expect(json(resp)).toMatchObject({ code: status, message: expect.any(String) });
+  });
+
+  it("errors stay JSON when the request asked for CBOR", async () => {
+    const d = await started();
+    const resp = await d.request({ path: "/shadow", accept: 60 });
+    expect(formatCode(resp.code)).toBe("4.04");
+    expect(uint(resp, Option.CONTENT_FORMAT)).toBe(ContentFormat.JSON);
+    expect(json(resp)).toMatchObject({ code: 404 });
   });
 
   it("GET with the current ETag → 2.03 Valid (RFC 7252 §5.10.6.2)", async () => {
@@ -211,12 +223,19 @@ describe("shadow resources", () => {
 });
 
 describe("telemetry", () => {
-  it.each([50, 60, 110, 112])("POST /telemetry in format %i → 2.04", async (format) => {
+  it.each([50, 60, 110, 112])("POST /telemetry in format %i → 2.04 {accepted}", async (format) => {
     const d = await started();
     const resp = await d.request({ method: Code.POST, path: "/telemetry", contentFormat: format, payload: Uint8Array.of(1, 2) });
     expect(formatCode(resp.code)).toBe("2.04");
-    expect(resp.payload.length).toBe(0);
+    expect(uint(resp, Option.CONTENT_FORMAT)).toBe(ContentFormat.JSON);
+    expect(json(resp)).toEqual({ accepted: 1 });
     expect(d.host.telemetryLog).toEqual([{ format, payload: Uint8Array.of(1, 2) }]);
+  });
+
+  it("never answers libcoap's empty token with a bare 2-byte message (libcoap 4.3.5 drops those)", async () => {
+    const d = await started();
+    const { out } = await d.send(d.message({ method: Code.POST, path: "/telemetry", payload: "{}", token: [] }));
+    expect(out.frames[0].length).toBeGreaterThan(2);
   });
 
   it("absent Content-Format is JSON; others → 4.15", async () => {
@@ -228,13 +247,13 @@ describe("telemetry", () => {
     }
   });
 
-  it("maps a host refusal to its code with a diagnostic payload", async () => {
+  it("maps a host refusal to its code with a typed diagnostic payload", async () => {
     const d = await started();
     d.host.telemetryResult = { status: 400, message: "invalid SenML" };
     const resp = await d.request({ method: Code.POST, path: "/telemetry", contentFormat: 110, payload: "[]" });
     expect(formatCode(resp.code)).toBe("4.00");
-    expect(text(resp)).toBe("invalid SenML");
-    expect(has(resp, Option.CONTENT_FORMAT)).toBe(false);
+    expect(json(resp)).toEqual({ code: 400, message: "invalid SenML" });
+    expect(uint(resp, Option.CONTENT_FORMAT)).toBe(ContentFormat.JSON);
     d.host.telemetryResult = { status: 429 };
     expect(formatCode((await d.request({ method: Code.POST, path: "/telemetry", payload: "{}" })).code)).toBe("4.29");
   });

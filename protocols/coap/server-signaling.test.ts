@@ -66,11 +66,18 @@ describe("session signaling (RFC 8323 §5)", () => {
     expect((await d.send(csm)).msgs).toEqual([]);
   });
 
-  it("answers Ping with Pong, echoing the token (§5.4)", async () => {
+  it("answers Ping with Pong, echoing the token, with Custody: requests are answered in order (§5.4, §5.4.1)", async () => {
     const d = new Driver();
     await d.start();
     const { msgs } = await d.send(pingMessage(Uint8Array.of(1, 2, 3)));
-    expect(msgs).toEqual([{ code: Code.PONG, token: Uint8Array.of(1, 2, 3), options: [], payload: new Uint8Array() }]);
+    expect(msgs).toEqual([{ code: Code.PONG, token: Uint8Array.of(1, 2, 3), options: [emptyOption(SignalOption.CUSTODY)], payload: new Uint8Array() }]);
+  });
+
+  it("never answers libcoap's empty-token Ping with a 2-byte Pong (libcoap 4.3.5 drops those)", async () => {
+    const d = new Driver();
+    await d.start();
+    const { out } = await d.send(pingMessage());
+    expect(out.frames[0].length).toBeGreaterThan(2);
   });
 
   it("answers Ping with Custody with a Pong with Custody (§5.4.1)", async () => {
@@ -153,6 +160,31 @@ describe("session signaling (RFC 8323 §5)", () => {
     expect(decode(r.frames[0]).code).toBe(Code.RELEASE);
     expect(r.close).toEqual({ code: 1000, reason: "release" });
     expect(s.release().frames).toEqual([]);
+  });
+
+  it("aborts on the host's behalf with a diagnostic (§5.6), e.g. a device disabled or never authenticated", async () => {
+    const d = new Driver();
+    d.session.open();
+    expect(d.session.authenticated).toBe(false);
+    await d.send(csmMessage({ maxMessageSize: 1152, blockWise: true }));
+    expect(d.session.authenticated).toBe(false);
+    await d.request({ path: "/shadow/delta" });
+    expect(d.session.authenticated).toBe(true);
+    const out = d.session.abort("device disabled");
+    const abort = decode(out.frames[0]);
+    expect(abort.code).toBe(Code.ABORT);
+    expect(text(abort)).toBe("device disabled");
+    expect(out.close).toEqual({ code: 1008, reason: "device disabled" });
+    expect(d.session.closed).toBe(true);
+    expect(d.session.abort("again").frames).toEqual([]);
+  });
+
+  it("keeps an Abort's diagnostic within the peer's Max-Message-Size", async () => {
+    const d = new Driver();
+    await d.start({ maxMessageSize: 40, blockWise: false });
+    const out = d.session.abort("é".repeat(100));
+    expect(out.frames[0].length).toBeLessThanOrEqual(40);
+    expect(text(decode(out.frames[0]))).toMatch(/^é+$/);
   });
 
   it("a max-size uint option in CSM is fine", async () => {

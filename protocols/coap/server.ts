@@ -1,21 +1,24 @@
+/**
+ * The server side of one CoAP-over-WebSocket connection (RFC 8323): signaling, requests and
+ * Observe notifications, as a pure state machine its host drives.
+ */
 import { Block1Assembler, Block2Cache } from "./blockwise";
 import type { CoapMessage } from "./codec";
 import { decode, encode } from "./codec";
-import { Code, codeKind } from "./codes";
+import { Code, codeClass, codeKind } from "./codes";
 import { CoapError } from "./errors";
 import type { CoapClose, CoapHost, CoapOutput, CoapSessionConfig, CoapSessionState } from "./host";
 import { deregisterObserver, nextSeq, observersOf } from "./observe";
 import { SignalOption, fromHex } from "./options";
 import type { PipelineContext } from "./pipeline";
-import { fitResponse, handleRequest } from "./pipeline";
+import { fitResponse, handleRequest, limitToPeer, representationKey } from "./pipeline";
 import { deltaKey, deltaNotification } from "./resources";
-import { diagnosticReply } from "./responses";
+import { errorReply } from "./responses";
 import {
   DEFAULT_CSM,
   abortMessage,
   applyCsm,
   csmMessage,
-  hasCustody,
   pingMessage,
   pongMessage,
   releaseMessage,
@@ -27,9 +30,11 @@ import { cloneState, initialState, parseSessionState } from "./state";
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024;
 /** Default number of observations per connection. */
 export const DEFAULT_MAX_OBSERVERS = 8;
+/** Default largest block sent unasked, and largest 2.04 body echoed: 1 KiB. */
+export const DEFAULT_BLOCK_SIZE = 1024;
 
 /** WebSocket close codes used after Release/Abort (RFC 6455 §7.4.1). */
-export const CloseCode = { NORMAL: 1000, PROTOCOL_ERROR: 1002, UNSUPPORTED_DATA: 1003 } as const;
+export const CloseCode = { NORMAL: 1000, PROTOCOL_ERROR: 1002, UNSUPPORTED_DATA: 1003, POLICY_VIOLATION: 1008 } as const;
 
 const NOTHING: CoapOutput = { frames: [], close: null, stateChanged: false };
 
@@ -63,11 +68,14 @@ export class CoapSession {
     this.st = state ?? initialState(config.deviceId);
     this.maxPayload = config.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.maxMessageSize = config.maxMessageSize ?? this.maxPayload + 1024;
+    const blockSize = config.blockSize ?? DEFAULT_BLOCK_SIZE;
+    if (!Number.isInteger(Math.log2(blockSize)) || blockSize < 16 || blockSize > 1024) throw new RangeError("blockSize must be a power of two from 16 to 1024");
     this.ctx = {
       host,
       state: this.st,
       maxPayload: this.maxPayload,
       maxObservers: config.maxObservers ?? DEFAULT_MAX_OBSERVERS,
+      blockSize,
       block1: new Block1Assembler(),
       block2: new Block2Cache(),
       markDirty: () => {
@@ -91,6 +99,11 @@ export class CoapSession {
     return this.st.closed;
   }
 
+  /** The peer's CSM arrived and a request carried a valid `auth=` (the connection is bound). */
+  get authenticated(): boolean {
+    return this.st.peerCsm !== null && this.st.authenticated;
+  }
+
   /** Our CSM, to send as soon as the socket is accepted (RFC 8323 §5.3). */
   open(): CoapOutput {
     const csm = csmMessage({ maxMessageSize: this.maxMessageSize, blockWise: true });
@@ -103,14 +116,16 @@ export class CoapSession {
    */
   receive(data: ArrayBuffer | Uint8Array | string): Promise<CoapOutput> {
     // a bug must not leave the socket half-alive: anything unexpected aborts the connection
-    const run = this.queue.then(() => this.process(data)).catch(() => this.abort("internal error"));
+    const run = this.queue.then(() => this.process(data)).catch(() => this.abortWith("internal error"));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
   /**
-   * Notifications for every observer of the shadow's delta resource (RFC 7641 §4.2):
-   * same token, increasing Observe numbers; too big ones go out as Block2 block 0.
+   * Notifications for every observer of the shadow's delta resource (RFC 7641 §4.2): same
+   * token, increasing Observe numbers, an ETag from the bytes. Big ones go out as Block2
+   * block 0 in the block size of the registration; one the peer cannot receive at all is a
+   * 5.00, which ends that observation (RFC 7641 §3.2).
    */
   notifyDelta(name: string | null, delta: unknown): CoapOutput {
     if (this.st.closed) return NOTHING;
@@ -120,14 +135,16 @@ export class CoapSession {
     for (const entry of observers) {
       const token = fromHex(entry.token);
       entry.seq = nextSeq(entry.seq);
+      let note: CoapMessage;
       try {
         const full = deltaNotification(this.host, token, entry.seq, delta, entry.accept);
-        frames.push(encode(fitResponse(this.ctx, full, undefined, key)));
+        note = fitResponse(this.ctx, full, undefined, representationKey(key, entry.accept), entry.szx);
       } catch {
-        // RFC 7641 §3.2: a non-2.xx notification ends the observation
-        deregisterObserver(this.st, entry.token);
-        frames.push(encode(diagnosticReply(token, Code.INTERNAL_SERVER_ERROR, "cannot encode notification")));
+        note = limitToPeer(errorReply(token, Code.INTERNAL_SERVER_ERROR, "cannot encode notification"), this.peerMax);
       }
+      // RFC 7641 §3.2: a non-2.xx notification ends the observation
+      if (codeClass(note.code) !== 2) deregisterObserver(this.st, entry.token);
+      frames.push(encode(note));
     }
     return { frames, close: null, stateChanged: observers.length > 0 };
   }
@@ -143,6 +160,15 @@ export class CoapSession {
     return { ...this.finish({ code: CloseCode.NORMAL, reason: "release" }), frames: [encode(releaseMessage())] };
   }
 
+  /**
+   * Server-initiated Abort (RFC 8323 §5.6): a 7.05 whose diagnostic says why, then close with
+   * `code` — e.g. 1008 when the device was disabled or never authenticated.
+   */
+  abort(diagnostic: string, code: number = CloseCode.POLICY_VIOLATION): CoapOutput {
+    if (this.st.closed) return NOTHING;
+    return this.abortWith(diagnostic, undefined, code);
+  }
+
   /** The socket closed: forget observations. */
   close(): void {
     this.finish({ code: CloseCode.NORMAL, reason: "closed" });
@@ -152,26 +178,29 @@ export class CoapSession {
     if (this.st.closed) return NOTHING;
     this.dirty = false;
     // RFC 8323 §4.2: CoAP uses binary frames only
-    if (typeof data === "string") return this.abort("text frames are not CoAP", undefined, CloseCode.UNSUPPORTED_DATA);
+    if (typeof data === "string") return this.abortWith("text frames are not CoAP", undefined, CloseCode.UNSUPPORTED_DATA);
     let msg: CoapMessage;
     try {
       msg = decode(data instanceof Uint8Array ? data : new Uint8Array(data));
     } catch (e) {
-      if (e instanceof CoapError) return this.abort(`malformed message: ${e.message}`);
+      if (e instanceof CoapError) return this.abortWith(`malformed message: ${e.message}`);
       throw e;
     }
     const kind = codeKind(msg.code);
     // RFC 8323 §5.3: the CSM must be the first message on the connection
-    if (this.st.peerCsm === null && kind !== "csm") return this.abort("CSM must be first");
+    if (this.st.peerCsm === null && kind !== "csm") return this.abortWith("CSM must be first");
     if (kind !== "request" && kind !== "response" && kind !== "empty" && kind !== "reserved") {
       const bad = unknownCriticalSignalOption(msg);
-      if (bad !== undefined) return this.abort(`unknown critical option ${bad}`, kind === "csm" ? bad : undefined);
+      if (bad !== undefined) return this.abortWith(`unknown critical option ${bad}`, kind === "csm" ? bad : undefined);
     }
     switch (kind) {
       case "csm":
         return this.onCsm(msg);
-      case "ping": // RFC 8323 §5.4: Pong echoes the token; requests are handled in order, so Custody holds
-        return this.output([encode(pongMessage(msg.token, hasCustody(msg)))]);
+      case "ping":
+        // RFC 8323 §5.4: Pong echoes the token. Requests are handled in order, so Custody always
+        // holds (§5.4.1 lets a Pong carry it unasked) — and it keeps the Pong to libcoap's empty
+        // token above 2 bytes: libcoap 4.3.5 drops 2-byte messages and declares its keepalive failed.
+        return this.output([encode(pongMessage(msg.token, true))]);
       case "release": // RFC 8323 §5.5
         return this.finish({ code: CloseCode.NORMAL, reason: "release" });
       case "abort": // RFC 8323 §5.6
@@ -190,7 +219,7 @@ export class CoapSession {
     try {
       this.st.peerCsm = applyCsm(this.st.peerCsm ?? DEFAULT_CSM, msg);
     } catch (e) {
-      if (e instanceof CoapError) return this.abort(e.message, SignalOption.MAX_MESSAGE_SIZE);
+      if (e instanceof CoapError) return this.abortWith(e.message, SignalOption.MAX_MESSAGE_SIZE);
       throw e;
     }
     this.dirty = true;
@@ -203,18 +232,24 @@ export class CoapSession {
       response = encode(await handleRequest(this.ctx, msg));
     } catch {
       // a failing host call or encoder costs this request, never the connection
-      response = encode(diagnosticReply(msg.token, Code.INTERNAL_SERVER_ERROR, "internal error"));
+      response = encode(limitToPeer(errorReply(msg.token, Code.INTERNAL_SERVER_ERROR, "internal error"), this.peerMax));
     }
     return this.output([response]);
+  }
+
+  /** The peer's Max-Message-Size (RFC 8323 §5.3.1: 1152 until its CSM says otherwise). */
+  private get peerMax(): number {
+    return (this.st.peerCsm ?? DEFAULT_CSM).maxMessageSize;
   }
 
   private output(frames: Uint8Array[]): CoapOutput {
     return { frames, close: null, stateChanged: this.dirty };
   }
 
-  /** RFC 8323 §5.6: Abort with a diagnostic, then close. */
-  private abort(diagnostic: string, badCsmOption?: number, code: number = CloseCode.PROTOCOL_ERROR): CoapOutput {
-    const frame = encode(abortMessage(diagnostic, badCsmOption));
+  /** RFC 8323 §5.6: Abort with a diagnostic (UTF-8 text, as §5.6 defines it), then close. */
+  private abortWith(diagnostic: string, badCsmOption?: number, code: number = CloseCode.PROTOCOL_ERROR): CoapOutput {
+    // even an Abort keeps to the peer's Max-Message-Size (header, Bad-CSM-Option: < 12 bytes)
+    const frame = encode(abortMessage(truncateUtf8(diagnostic, this.peerMax - 12), badCsmOption));
     return { ...this.finish({ code, reason: diagnostic.slice(0, 120) }), frames: [frame] };
   }
 
@@ -223,4 +258,11 @@ export class CoapSession {
     this.st.observers = [];
     return { frames: [], close, stateChanged: true };
   }
+}
+
+/** At most `max` UTF-8 bytes of `s`, cut at a character boundary. */
+function truncateUtf8(s: string, max: number): string {
+  const bytes = new TextEncoder().encode(s);
+  if (bytes.length <= max) return s;
+  return new TextDecoder().decode(bytes.slice(0, Math.max(0, max))).replace(/\uFFFD$/, "");
 }

@@ -1,3 +1,4 @@
+/** The serializable state of a CoAP session: a fresh one, a checked one read back, a copy. */
 import type { CoapSessionState, ObserverEntry } from "./host";
 import type { CsmValues } from "./signaling";
 
@@ -18,11 +19,13 @@ function parseCsm(v: unknown): CsmValues | null | undefined {
 
 function parseObserver(v: unknown): ObserverEntry | undefined {
   if (!isRecord(v)) return undefined;
-  const { token, resource, seq, accept } = v;
+  const { token, resource, seq, accept, szx } = v;
   if (typeof token !== "string" || !/^([0-9a-f]{2}){0,8}$/.test(token)) return undefined;
   if (typeof resource !== "string" || typeof seq !== "number" || !Number.isInteger(seq)) return undefined;
   if (accept !== 50 && accept !== 60) return undefined;
-  return { token, resource, seq: seq & 0xffffff, accept };
+  const entry: ObserverEntry = { token, resource, seq: seq & 0xffffff, accept };
+  if (szx === undefined) return entry;
+  return typeof szx === "number" && Number.isInteger(szx) && szx >= 0 && szx <= 6 ? { ...entry, szx } : undefined;
 }
 
 /**

@@ -29,8 +29,11 @@ export type ShadowUpdateMessage = {
 /** Delete a shadow. */
 export type ShadowDeleteMessage = { type: "shadow.delete"; shadow: string; version?: number; clientToken?: string };
 
-/** Telemetry: a non-empty object of readings; `ts` is the device's epoch-milliseconds time. */
-export type TelemetryMessage = { type: "telemetry"; data: JsonObject; ts?: number };
+/**
+ * Telemetry: a non-empty object of readings; `ts` is the device's epoch-milliseconds time.
+ * With an `id`, the hub answers `ack` (stored) or `error` (refused, e.g. `busy`) with that id.
+ */
+export type TelemetryMessage = { type: "telemetry"; data: JsonObject; ts?: number; id?: string | number };
 
 /** Keep-alive; answered by `pong` with the same `id`. */
 export type PingMessage = { type: "ping"; id?: string | number };
@@ -90,11 +93,17 @@ export type ShadowDocumentsOut = {
 /** Answer to `ping`. */
 export type PongOut = { type: "pong"; id?: string | number };
 
-/** A message could not be understood; the connection stays open. */
-export type ErrorOut = { type: "error"; code: string; message: string };
+/** Telemetry with an `id` was stored (durably) under that id. */
+export type AckOut = { type: "ack"; id: string | number };
+
+/**
+ * A message could not be understood or was refused; the connection stays open. `busy`: the
+ * device sends faster than its limit, nothing was stored; send again after `retryAfterMs`.
+ */
+export type ErrorOut = { type: "error"; code: string; message: string; id?: string | number; retryAfterMs?: number };
 
 /** Any message the hub sends. */
-export type HubMessage = ShadowDeltaOut | ShadowAcceptedOut | ShadowRejectedOut | ShadowDocumentsOut | PongOut | ErrorOut;
+export type HubMessage = ShadowDeltaOut | ShadowAcceptedOut | ShadowRejectedOut | ShadowDocumentsOut | PongOut | AckOut | ErrorOut;
 
 // ---- errors ------------------------------------------------------------------------------
 

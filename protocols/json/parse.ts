@@ -3,7 +3,8 @@
  * message or a `{code, message}` error, never an exception, so one bad frame costs the sender
  * an `error` reply and nothing else.
  */
-import { isJsonObject, jsonDepth, ownField, utf8ByteLength } from "../json-value";
+import { isJsonObject, ownField, utf8ByteLength } from "../json-value";
+import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
 import type { JsonObject, JsonValue } from "../json-value";
 import type { DeviceMessage, DeviceMessageType, JsonProtocolError, JsonProtocolErrorCode, ParseResult } from "./messages";
 
@@ -18,7 +19,7 @@ export type ParseOptions = {
 /** Default largest frame: 64 KiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 /** Default deepest nesting. */
-export const DEFAULT_MAX_MESSAGE_DEPTH = 32;
+export const DEFAULT_MAX_MESSAGE_DEPTH = DEFAULT_JSON_MAX_DEPTH;
 
 /** Shadow names as the shadow service accepts them; `""` is the classic shadow. */
 const SHADOW_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -50,7 +51,7 @@ const SCHEMAS: Record<DeviceMessageType, { fields: Record<string, Check>; requir
     required: ["state"],
   },
   "shadow.delete": { fields: { shadow: isShadowName, version: isCount, clientToken: isString }, required: [] },
-  telemetry: { fields: { data: isData, ts: isCount }, required: ["data"] },
+  telemetry: { fields: { data: isData, ts: isCount, id: isPingId }, required: ["data"] },
   ping: { fields: { id: isPingId }, required: [] },
 };
 
@@ -86,14 +87,11 @@ export function parseDeviceMessage(frame: Frame, options: ParseOptions = {}): Pa
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_MESSAGE_DEPTH;
   const decoded = decode(frame, maxBytes);
   if (!decoded.ok) return decoded;
-  let value: JsonValue;
-  try {
-    value = JSON.parse(decoded.text) as JsonValue;
-  } catch {
-    return fail("bad_json", "message is not valid JSON");
-  }
+  // Depth is scanned before parsing: nothing deeper than the limit is ever built.
+  const parsed = parseJsonBounded(decoded.text, maxDepth);
+  if (!parsed.ok) return parsed.reason === "too_deep" ? fail("bad_message", `message nests deeper than ${maxDepth} levels`) : fail("bad_json", "message is not valid JSON");
+  const value = parsed.value as JsonValue;
   if (!isJsonObject(value)) return fail("bad_message", "message must be a JSON object");
-  if (jsonDepth(value, maxDepth) > maxDepth) return fail("bad_message", `message nests deeper than ${maxDepth} levels`);
   const type = ownField(value, "type");
   if (typeof type !== "string") return fail("bad_message", 'message needs a string "type"');
   if (!isKnownType(type)) return fail("unknown_type", `unknown message type ${JSON.stringify(type.slice(0, 64))}`);

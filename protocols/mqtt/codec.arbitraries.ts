@@ -51,8 +51,12 @@ export const userProperties: fc.Arbitrary<UserProperties> = fc
 
 /** Reorder pairs so equal names are adjacent, in order of first appearance. */
 export function groupUserProperties(pairs: UserProperties): UserProperties {
+  // mqtt-packet carries user properties as an object, whose keys JavaScript orders with
+  // array-index names ("0", "7") first, ascending, then the rest in insertion order.
+  const isIndex = (n: string) => /^(0|[1-9][0-9]*)$/.test(n) && Number(n) < 4294967295;
   const names = [...new Set(pairs.map(([n]) => n))];
-  return names.flatMap((n) => pairs.filter(([m]) => m === n));
+  const ordered = [...names.filter(isIndex).sort((a, b) => Number(a) - Number(b)), ...names.filter((n) => !isIndex(n))];
+  return ordered.flatMap((n) => pairs.filter(([m]) => m === n));
 }
 
 /** Optional record: each key present or not; undefined when empty. */

@@ -1,23 +1,21 @@
 /**
  * MQTT codec: a byte stream in, typed packets out; typed packets in, bytes out.
  *
- * Framing is ours (fixed header + remaining length), so a packet split over many
- * WebSocket messages (MQTT.js sends each field separately) or several packets in
- * one message both work, the size limit is enforced before buffering a body, and
- * mqtt-packet only ever sees exactly one complete packet.
+ * Framing is ours ({@link MqttFramer}: fixed header + remaining length), so mqtt-packet
+ * only ever sees exactly one complete packet.
  */
 import { generate } from "mqtt-packet";
 import { createPacketParser, type PacketParser } from "./codec-parser";
 import { fromRaw } from "./codec-from";
 import { toRaw } from "./codec-to";
 import { validatePacket, type CodecRole } from "./codec-validate";
-import { MqttProtocolError, malformed, protocolViolation } from "./errors";
+import { MqttProtocolError, malformed } from "./errors";
+import { MqttFramer } from "./framer";
 import type { MqttPacket, ProtocolVersion } from "./packets";
 
 export type { CodecRole } from "./codec-validate";
 
-/** Largest packet accepted unless configured otherwise (256 KiB). */
-export const DEFAULT_MAXIMUM_PACKET_SIZE = 256 * 1024;
+export { DEFAULT_MAXIMUM_PACKET_SIZE } from "./framer";
 
 /** Options of {@link MqttStream}. */
 export interface MqttStreamOptions {
@@ -34,9 +32,10 @@ export interface MqttStreamOptions {
 const CONNECT = 1;
 
 /**
- * Incremental decoder for one connection. Feed it every received chunk; it returns
- * the complete packets. After it throws (always an {@link MqttProtocolError}) it is
- * dead: every later `push` rethrows, and the connection must be closed.
+ * Incremental decoder for one connection: {@link MqttFramer} to find whole packets, then
+ * mqtt-packet (hardened) to decode each. Feed it every received chunk; it returns the complete
+ * packets. After it throws (always an {@link MqttProtocolError}) it is dead: every later `push`
+ * rethrows, and the connection must be closed.
  *
  * `push` takes ownership of `bytes`: decoded payloads may be views into them.
  *
@@ -46,20 +45,21 @@ const CONNECT = 1;
  */
 export class MqttStream {
   readonly #role: CodecRole;
-  readonly #maximumPacketSize: number;
+  readonly #framer: MqttFramer;
   readonly #parser: PacketParser;
   #version: ProtocolVersion | undefined;
-  #connected: boolean;
-  #chunks: Uint8Array[] = [];
-  #buffered = 0;
   #failed: MqttProtocolError | undefined;
 
   /** @param options see {@link MqttStreamOptions} */
   constructor(options: MqttStreamOptions = {}) {
     this.#role = options.role ?? "server";
-    this.#maximumPacketSize = options.maximumPacketSize ?? DEFAULT_MAXIMUM_PACKET_SIZE;
     this.#version = options.protocolVersion ?? (this.#role === "client" ? 4 : undefined);
-    this.#connected = options.connected ?? false;
+    this.#framer = new MqttFramer({
+      role: this.#role === "server" ? "server" : "client",
+      connected: options.connected ?? false,
+      protocolVersion: this.#version,
+      maximumPacketSize: options.maximumPacketSize,
+    });
     this.#parser = createPacketParser(this.#version);
   }
 
@@ -70,30 +70,29 @@ export class MqttStream {
 
   /** Bytes held for an incomplete packet. */
   get buffered(): number {
-    return this.#buffered;
+    return this.#framer.buffered;
   }
 
   /** Decode every complete packet now available. Throws {@link MqttProtocolError}. */
   push(bytes: Uint8Array): MqttPacket[] {
     if (this.#failed) throw this.#failed;
-    if (bytes.byteLength > 0) {
-      this.#chunks.push(bytes);
-      this.#buffered += bytes.byteLength;
-    }
     const packets: MqttPacket[] = [];
+    let frames: Uint8Array[];
+    let framing: MqttProtocolError | undefined;
     try {
-      for (;;) {
-        const total = this.#frameLength();
-        if (total === null || this.#buffered < total) break;
-        packets.push(this.#decode(this.#take(total)));
-      }
+      frames = this.#framer.push(bytes);
+    } catch (e) {
+      framing = e as MqttProtocolError;
+      frames = framing.frames;
+    }
+    try {
+      for (const frame of frames) packets.push(this.#decode(frame));
+      if (framing) throw framing;
     } catch (e) {
       const error = e instanceof MqttProtocolError ? e : malformed(e instanceof Error ? e.message : String(e));
       error.packets = packets;
       error.protocolVersion ??= this.#version;
       this.#failed = error;
-      this.#chunks = [];
-      this.#buffered = 0;
       throw error;
     }
     return packets;
@@ -104,74 +103,12 @@ export class MqttStream {
     return encode(packet, this.#version ?? 4);
   }
 
-  #byteAt(index: number): number {
-    for (const chunk of this.#chunks) {
-      if (index < chunk.byteLength) return chunk[index];
-      index -= chunk.byteLength;
-    }
-    return -1;
-  }
-
-  /** Total length of the next packet, or null while its header is incomplete. */
-  #frameLength(): number | null {
-    if (this.#buffered === 0) return null;
-    const type = this.#byteAt(0) >> 4;
-    if (this.#role === "server") {
-      // [MQTT-3.1.0-1] the first packet from the client MUST be CONNECT
-      if (!this.#connected && type !== CONNECT) throw protocolViolation("first packet must be CONNECT [MQTT-3.1.0-1]");
-      // [MQTT-3.1.0-2] a second CONNECT is a protocol error
-      if (this.#connected && type === CONNECT) throw protocolViolation("second CONNECT [MQTT-3.1.0-2]");
-    }
-    let remaining = 0;
-    let multiplier = 1;
-    for (let i = 1; i <= 4; i++) {
-      const byte = this.#byteAt(i);
-      if (byte === -1) return null;
-      remaining += (byte & 0x7f) * multiplier;
-      if ((byte & 0x80) === 0) {
-        // [MQTT-1.5.5-1] (v5) the minimum number of bytes
-        if (this.#version === 5 && i > 1 && byte === 0) throw malformed("non-minimal remaining length");
-        const total = 1 + i + remaining;
-        // §3.1.2.11.4 / §3.2.2.3.6: over the advertised Maximum Packet Size → 0x95
-        if (total > this.#maximumPacketSize) {
-          throw new MqttProtocolError(0x95, `packet of ${total} bytes exceeds maximum ${this.#maximumPacketSize}`);
-        }
-        return total;
-      }
-      multiplier *= 128;
-    }
-    throw malformed("remaining length longer than 4 bytes");
-  }
-
-  /** Remove and return the next `n` buffered bytes (a view when they sit in one chunk). */
-  #take(n: number): Uint8Array {
-    const first = this.#chunks[0];
-    this.#buffered -= n;
-    if (first.byteLength >= n) {
-      if (first.byteLength === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.#chunks[0];
-      const used = Math.min(chunk.byteLength, n - filled);
-      out.set(chunk.subarray(0, used), filled);
-      filled += used;
-      if (used === chunk.byteLength) this.#chunks.shift();
-      else this.#chunks[0] = chunk.subarray(used);
-    }
-    return out;
-  }
-
   #decode(bytes: Uint8Array): MqttPacket {
     const isConnect = bytes[0] >> 4 === CONNECT;
     if (isConnect && this.#role === "server") this.#learnVersion(bytes);
     const version = this.#version ?? 4;
     const packet = fromRaw(this.#parser.parse(bytes), version);
     validatePacket(packet, version, this.#role);
-    if (isConnect) this.#connected = true;
     return packet;
   }
 
@@ -188,6 +125,7 @@ export class MqttStream {
     // [MQTT-3.1.2-2] an unsupported level is answered with CONNACK 0x01 (0x84 in v5)
     if (level !== 3 && level !== 4 && level !== 5) throw new MqttProtocolError(0x84, `unsupported protocol level ${String(level)} [MQTT-3.1.2-2]`);
     this.#version = level;
+    this.#framer.protocolVersion = level;
     this.#parser.protocolVersion = level;
   }
 }

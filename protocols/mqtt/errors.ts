@@ -24,6 +24,8 @@ export class MqttProtocolError extends Error {
    * well formed; a host may process them before closing the connection.
    */
   packets: MqttPacket[] = [];
+  /** The same for the framer: whole packets (undecoded) framed before the bad bytes. */
+  frames: Uint8Array[] = [];
 
   /** @param reasonCode MQTT 5 reason code. */
   constructor(reasonCode: number, message: string, protocolVersion?: ProtocolVersion) {

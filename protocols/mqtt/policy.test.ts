@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DEVICE_POLICY, appPolicy, authorize, expandFilter, type Policy, type PolicyAction, type PolicyVariables } from "./policy";
+import { DEFAULT_DEVICE_POLICY, appPolicy, authorize, expandFilter, explain, type Policy, type PolicyAction, type PolicyVariables } from "./policy";
 import { topicMatches } from "./topics";
 
 const D1: PolicyVariables = { deviceId: "d1", channel: ["c1", "c2"] };
@@ -115,18 +115,33 @@ describe("deny wins", () => {
     ["publish", "devices/secret", false],
     ["receive", "devices/secret/a/b", false],
     ["subscribe", "devices/public/#", true],
-    ["subscribe", "devices/#", false], // could receive a denied topic
-    ["subscribe", "devices/+/x", false],
-    ["subscribe", "+/secret", false],
-    ["subscribe", "devices/+", false], // matches devices/secret
-    ["subscribe", "devices/+/public/#", false], // matches devices/secret/public/...
+    // Wider filters are granted; the denied topics are kept away by `receive`, per message.
+    ["subscribe", "devices/#", true],
+    ["subscribe", "devices/+/x", true],
+    ["subscribe", "devices/+", true],
     ["subscribe", "devices/a/+", true],
+    // A filter that could only ever reach denied topics is refused.
+    ["subscribe", "devices/secret/#", false],
+    ["subscribe", "devices/secret/+/x", false],
+    ["subscribe", "devices/secret", false],
   ])("%s %j → %s", (action, topic, expected) => {
     expect(authorize(policy, {}, action, topic)).toBe(expected);
   });
   it("applies regardless of statement order", () => {
     const reversed = [...policy].reverse();
     expect(authorize(reversed, {}, "publish", "devices/secret/x")).toBe(false);
+  });
+
+  it("never delivers a denied topic through a wider granted subscription", () => {
+    const level = fc.constantFrom("devices", "secret", "public", "x", "+");
+    const filter = fc.tuple(fc.array(level, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([l, h]) => (h ? [...l, "#"] : l).join("/"));
+    const topic = fc.array(level.filter((l) => l !== "+"), { minLength: 1, maxLength: 5 }).map((l) => l.join("/"));
+    fc.assert(
+      fc.property(filter, topic, (f, t) => {
+        if (!authorize(policy, {}, "subscribe", f) || !topicMatches(f, t) || !topicMatches("devices/secret/#", t)) return true;
+        return !authorize(policy, {}, "receive", t);
+      }),
+    );
   });
 });
 
@@ -189,6 +204,29 @@ describe("policy properties", () => {
         return authorize(DEFAULT_DEVICE_POLICY, D1, "receive", t);
       }),
       { numRuns: 5000 },
+    );
+  });
+});
+
+describe("explain", () => {
+  it("names the deciding statement: deny wins, else the first allow, else none", () => {
+    const policy = [
+      { effect: "allow", actions: ["publish"], topics: ["factory/#"] },
+      { effect: "deny", actions: ["publish"], topics: ["factory/secret/#"] },
+      { effect: "allow", actions: ["publish"], topics: ["factory/+/alarms"] },
+    ] as const;
+    expect(explain(policy, {}, "publish", "factory/l1/alarms")).toEqual({ allowed: true, statement: 0 });
+    expect(explain(policy, {}, "publish", "factory/secret/x")).toEqual({ allowed: false, statement: 1 });
+    expect(explain(policy, {}, "publish", "office/x")).toEqual({ allowed: false, statement: null });
+  });
+
+  it("agrees with authorize on random inputs", () => {
+    const topics = fc.constantFrom("a", "a/b", "a/+", "a/#", "#", "+/b", "${deviceId}/x", "a/${deviceId}");
+    const statement = fc.record({ effect: fc.constantFrom("allow" as const, "deny" as const), actions: fc.subarray(["publish", "subscribe", "receive"] as const, { minLength: 1 }), topics: fc.array(topics, { minLength: 1, maxLength: 3 }) });
+    fc.assert(
+      fc.property(fc.array(statement, { maxLength: 5 }), fc.constantFrom("publish" as const, "subscribe" as const, "receive" as const), fc.constantFrom("a", "a/b", "a/x", "d1/x", "a/d1", "b/b", "a/#", "+/b"), (policy, action, target) => {
+        expect(explain(policy, { deviceId: "d1" }, action, target).allowed).toBe(authorize(policy, { deviceId: "d1" }, action, target));
+      }),
     );
   });
 });

@@ -6,8 +6,11 @@
  * - `publish` and `receive` check a topic name: allowed when some allow statement
  *   has a filter matching it and no deny statement does.
  * - `subscribe` checks a topic filter: allowed when it is contained in one allow
- *   filter (every topic it can match is matched by that filter) and it intersects
- *   no deny filter (no topic it can match is denied). Containment is checked
+ *   filter (every topic it can match is matched by that filter) and in no deny
+ *   filter (a subscription that could only ever reach denied topics is refused).
+ *   A wider subscription that also covers denied topics is granted, as in AWS IoT:
+ *   what keeps those messages away is `receive`, checked per delivered message, so
+ *   a deny meant to hide topics lists `receive` too. Containment is checked
  *   against single filters, never their union, which can only refuse more.
  * - Deny always wins.
  * - A variable may hold one value or a list ("any of these"). A value that is
@@ -15,7 +18,7 @@
  *   variable cannot widen a filter; a statement whose variable has no usable
  *   value does not apply (for allow and deny alike).
  */
-import { filterContains, filtersIntersect, isValidTopicFilter, isValidTopicName, topicMatches } from "./topics";
+import { filterContains, isValidTopicFilter, isValidTopicName, topicMatches } from "./topics";
 
 /** What a client does with a topic. `receive` is checked per delivered message. */
 export type PolicyAction = "publish" | "subscribe" | "receive";
@@ -91,9 +94,46 @@ export function expandFilter(template: string, variables: PolicyVariables): stri
 }
 
 /** Does one expanded filter grant/deny `target` for `action`? */
-function covers(filter: string, action: PolicyAction, target: string, effect: "allow" | "deny"): boolean {
-  if (action !== "subscribe") return topicMatches(filter, target);
-  return effect === "allow" ? filterContains(filter, target) : filtersIntersect(filter, target);
+function covers(filter: string, action: PolicyAction, target: string): boolean {
+  return action === "subscribe" ? filterContains(filter, target) : topicMatches(filter, target);
+}
+
+/**
+ * Whether a statement's topic template is well formed: a valid topic filter once each
+ * `${variable}` is replaced by a value (REST input is checked with this before it is stored).
+ * @example isValidTemplate("factory/${attr:site}/+/alarms") // true
+ */
+export function isValidTemplate(template: string): boolean {
+  return compile(template) !== null;
+}
+
+/** How a decision was reached: the statement that decided it (its index), or none (implicit deny). */
+export interface Decision {
+  allowed: boolean;
+  /** Index of the deciding statement in the policy, or null when nothing allowed it. */
+  statement: number | null;
+}
+
+/**
+ * {@link authorize} with its reason: a deny statement that applies decides (deny wins), else
+ * the first allow statement that applies, else nothing does and the answer is deny.
+ * @example explain(DEFAULT_DEVICE_POLICY, { deviceId: "d1" }, "publish", "devices/d1/telemetry") // { allowed: true, statement: 2 }
+ */
+export function explain(policy: Policy, variables: PolicyVariables, action: PolicyAction, topicOrFilter: string): Decision {
+  const valid = action === "subscribe" ? isValidTopicFilter(topicOrFilter) : isValidTopicName(topicOrFilter);
+  if (!valid) return { allowed: false, statement: null };
+  let allow: number | null = null;
+  for (let i = 0; i < policy.length; i++) {
+    const statement = policy[i]!;
+    if (!statement.actions.includes(action)) continue;
+    const deny = statement.effect === "deny";
+    if (!deny && allow !== null) continue;
+    const hit = statement.topics.some((template) => expandFilter(template, variables).some((f) => covers(f, action, topicOrFilter)));
+    if (!hit) continue;
+    if (deny) return { allowed: false, statement: i };
+    allow = i;
+  }
+  return { allowed: allow !== null, statement: allow };
 }
 
 /**
@@ -112,7 +152,7 @@ export function authorize(policy: Policy, variables: PolicyVariables, action: Po
     const deny = statement.effect === "deny";
     if (!deny && allowed) continue;
     for (const template of statement.topics) {
-      const hit = expandFilter(template, variables).some((f) => covers(f, action, topicOrFilter, statement.effect));
+      const hit = expandFilter(template, variables).some((f) => covers(f, action, topicOrFilter));
       if (!hit) continue;
       if (deny) return false;
       allowed = true;
@@ -146,6 +186,17 @@ export const DEFAULT_DEVICE_POLICY: Policy = [
     actions: ["publish", "subscribe", "receive"],
     topics: ["channels/${channel}/messages", "channels/${channel}/messages/#"],
   },
+];
+
+/**
+ * What an anonymous client may do in the sandbox (`MQTT_ANONYMOUS=true`) unless a policy is
+ * attached to `anonymous`: everything in the sandbox's own topic space, which is apart from
+ * every authenticated one, but never publish under the names of devices or channels. `$`
+ * topics stay reserved (`#` never matches them [MQTT-4.7.2-1]).
+ */
+export const SANDBOX_POLICY: Policy = [
+  { effect: "allow", actions: ["publish", "subscribe", "receive"], topics: ["#"] },
+  { effect: "deny", actions: ["publish"], topics: ["devices/#", "channels/#"] },
 ];
 
 /**

@@ -71,6 +71,27 @@ export function disconnectClient(state: SessionState, reasonCode: number, now: n
 }
 
 /**
+ * The connection's credential was revoked or expired, or an operator disabled the client: a v5
+ * client gets DISCONNECT `reasonCode` (0x87 Not authorized, 0x98 Administrative action), then
+ * the close. The Will is discarded: it was registered under the credential that no longer
+ * holds. With `end`, the session ends too (an app whose credential is gone can never resume it).
+ * @example revokeConnection(state, 0x87, Date.now(), false)
+ */
+export function revokeConnection(state: SessionState, reasonCode: number, now: number, end: boolean): SessionResult {
+  const out: MqttPacket[] = [];
+  if (state.connected && state.protocolVersion === 5) out.push({ type: "disconnect", reasonCode: SERVER_DISCONNECT_CODES.has(reasonCode) ? reasonCode : 0x80 });
+  const offline = goOffline(state, now, false);
+  const effects: Effect[] = [...offline.effects];
+  let next = offline.state;
+  if (end && next.exists) {
+    next = clearSession(next);
+    effects.push({ type: "sessionEnded" });
+  }
+  if (state.connected) effects.push({ type: "close", reasonCode });
+  return { state: next, out, effects, persist: true };
+}
+
+/**
  * Another connection is taking over this client id: call on the OLD connection
  * before `connect` for the new one. v5 gets DISCONNECT 0x8E [MQTT-3.1.4-3].
  */

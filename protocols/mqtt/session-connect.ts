@@ -20,11 +20,23 @@ const REFUSALS = {
   "bad-auth-method": [0x8c, 0x05],
 } as const;
 
-function refuse(state: SessionState, packet: ConnectPacket, why: keyof typeof REFUSALS): SessionResult {
+/** Why a CONNECT is refused. */
+export type ConnectRefusal = keyof typeof REFUSALS;
+
+/**
+ * The refusing CONNACK for `why` in the client's protocol version [MQTT-3.2.2-5]; the
+ * connection is closed after it. Hosts that refuse before any session exists (the edge) use it.
+ * @example ws.send(encode(refuseConnect(packet, "bad-client-id"), packet.protocolVersion)) // 0x85 / 0x02
+ */
+export function refuseConnect(packet: Pick<ConnectPacket, "protocolVersion">, why: ConnectRefusal): ConnackPacket {
   const [v5, v3] = REFUSALS[why];
-  const reasonCode = packet.protocolVersion === 5 ? v5 : v3;
+  return { type: "connack", sessionPresent: false, reasonCode: packet.protocolVersion === 5 ? v5 : v3 };
+}
+
+function refuse(state: SessionState, packet: ConnectPacket, why: ConnectRefusal): SessionResult {
+  const connack = refuseConnect(packet, why);
   // A refused CONNECT leaves any stored session untouched.
-  return result(state, state, [{ type: "connack", sessionPresent: false, reasonCode }], [{ type: "close", reasonCode }]);
+  return result(state, state, [connack], [{ type: "close", reasonCode: connack.reasonCode }]);
 }
 
 /**

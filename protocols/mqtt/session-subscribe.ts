@@ -77,3 +77,15 @@ export function onUnsubscribe(state: SessionState, p: UnsubscribePacket): Sessio
   const reasonCodes = state.protocolVersion === 5 ? codes : [];
   return result(state, next, [{ type: "unsuback", packetId: p.packetId, reasonCodes }], []);
 }
+
+/**
+ * The session's access changed (a channel membership or a policy): subscriptions the policy
+ * no longer allows are dropped at once. MQTT has no server-side UNSUBSCRIBE notice; the
+ * client sees nothing but the messages stop (and a later SUBSCRIBE is refused).
+ * @example revalidate(state, { policy, variables: { deviceId, channel: ["kitchen"] } })
+ */
+export function revalidate(state: SessionState, ctx: SessionContext): SessionResult {
+  const kept = state.subscriptions.filter((s) => authorize(ctx.policy, ctx.variables, "subscribe", s.filter));
+  if (kept.length === state.subscriptions.length) return result(state, state);
+  return result(state, { ...state, subscriptions: kept });
+}

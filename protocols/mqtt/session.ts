@@ -35,10 +35,11 @@ import { onPublish, onPubrel } from "./session-inbound";
 import { onPuback, onPubcomp, onPubrec } from "./session-outbound";
 import { result } from "./session-state";
 import { onSubscribe, onUnsubscribe } from "./session-subscribe";
+export { revalidate } from "./session-subscribe";
 import type { SessionContext, SessionResult, SessionState } from "./session-types";
 
-export { connect } from "./session-connect";
-export { connectFailure, connectionLost, disconnectClient, protocolError, takeover, tick } from "./session-close";
+export { connect, refuseConnect, type ConnectRefusal } from "./session-connect";
+export { connectFailure, connectionLost, disconnectClient, protocolError, revokeConnection, takeover, tick } from "./session-close";
 export { deliver, type DeliverOptions } from "./session-outbound";
 export { createSession, isExpired, nextDeadline, touch } from "./session-state";
 export * from "./session-types";

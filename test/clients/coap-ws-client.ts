@@ -14,7 +14,7 @@ export interface WireMessage {
 }
 
 /** Codes used by the client (RFC 7252 §12.1.1, RFC 8323 §11.1). */
-export const Codes = { GET: 0x01, POST: 0x02, PUT: 0x03, DELETE: 0x04, CSM: 0xe1, PING: 0xe2, PONG: 0xe3, RELEASE: 0xe4, ABORT: 0xe5 } as const;
+export const Codes = { GET: 0x01, POST: 0x02, PUT: 0x03, DELETE: 0x04, CONTINUE: 0x5f, CSM: 0xe1, PING: 0xe2, PONG: 0xe3, RELEASE: 0xe4, ABORT: 0xe5 } as const;
 /** Option numbers (RFC 7252 §5.10, RFC 7641, RFC 7959). */
 export const Opts = { IF_MATCH: 1, ETAG: 4, IF_NONE_MATCH: 5, OBSERVE: 6, URI_PATH: 11, CONTENT_FORMAT: 12, URI_QUERY: 15, ACCEPT: 17, BLOCK2: 23, BLOCK1: 27, SIZE2: 28, SIZE1: 60 } as const;
 
@@ -102,6 +102,29 @@ export function optionUint(m: WireMessage, n: number): number | undefined {
   return o === undefined ? undefined : bytesUint(o.value);
 }
 
+/** A Block1/Block2 value (RFC 7959 §2.2): NUM, M, SZX; the block size is 2^(SZX+4), 1024 for BERT. */
+export interface Block {
+  num: number;
+  more: boolean;
+  szx: number;
+}
+
+/** The Block option `n` (23 or 27) of a message, decoded. */
+export function optionBlock(m: WireMessage, n: number): Block | undefined {
+  const v = optionUint(m, n);
+  return v === undefined ? undefined : { num: Math.floor(v / 16), more: (v & 8) !== 0, szx: v & 7 };
+}
+
+/** A Block1/Block2 option with the value encoded. */
+export function blockOpt(n: number, b: Block): { number: number; value: Uint8Array } {
+  return { number: n, value: uintBytes(b.num * 16 + (b.more ? 8 : 0) + b.szx) };
+}
+
+/** First value of an option as raw bytes. */
+export function optionBytes(m: WireMessage, n: number): Uint8Array | undefined {
+  return m.options.find((x) => x.number === n)?.value;
+}
+
 /** "2.05"-style rendering of a code. */
 export function codeText(code: number): string {
   return `${code >> 5}.${String(code & 0x1f).padStart(2, "0")}`;
@@ -115,6 +138,8 @@ export class CoapWsClient {
   serverCsm = { maxMessageSize: 1152, blockWise: false };
   /** Signaling messages other than CSM/Pong (Abort, Release, Ping) in arrival order. */
   readonly signals: WireMessage[] = [];
+  /** Byte length of every WebSocket message received, in order (RFC 8323 §5.3.1 checks). */
+  readonly frameSizes: number[] = [];
   /** Resolves with the close code and reason. */
   readonly closed: Promise<{ code: number; reason: string }>;
   private readonly waiting = new Map<string, (m: WireMessage) => void>();
@@ -125,7 +150,10 @@ export class CoapWsClient {
   private constructor(readonly ws: WebSocket) {
     ws.binaryType = "nodebuffer";
     this.closed = new Promise((r) => ws.on("close", (code, reason) => r({ code, reason: reason.toString() })));
-    ws.on("message", (data: Buffer) => this.onMessage(decodeMessage(new Uint8Array(data))));
+    ws.on("message", (data: Buffer) => {
+      this.frameSizes.push(data.length);
+      this.onMessage(decodeMessage(new Uint8Array(data)));
+    });
   }
 
   /** Connects with subprotocol `coap`, sends our CSM first and waits for the server's (RFC 8323 §5.3). */
@@ -175,9 +203,25 @@ export class CoapWsClient {
     return { response, cancel };
   }
 
-  /** Ping → Pong (RFC 8323 §5.4). */
-  ping(custody = false): Promise<WireMessage> {
-    const token = uintBytes(0x3000000 + this.nextToken++);
+  /**
+   * A GET (or the follow-ups of any response) fetched to the end with Block2 (RFC 7959 §2.4):
+   * later blocks repeat the request with Block2 NUM+1 at the server's block size. Returns every
+   * response and the reassembled payload.
+   */
+  async fetchRest(first: WireMessage, spec: RequestSpec): Promise<{ blocks: WireMessage[]; payload: Uint8Array }> {
+    const blocks = [first];
+    let b = optionBlock(first, Opts.BLOCK2);
+    while (b?.more === true) {
+      const options = (spec.options ?? []).filter((o) => o.number !== Opts.BLOCK2 && o.number !== Opts.OBSERVE);
+      const next = await this.request({ ...spec, observe: undefined, options: [...options, blockOpt(Opts.BLOCK2, { num: b.num + 1, more: false, szx: b.szx })] });
+      blocks.push(next);
+      b = optionBlock(next, Opts.BLOCK2);
+    }
+    return { blocks, payload: Buffer.concat(blocks.map((m) => m.payload)) };
+  }
+
+  /** Ping → Pong (RFC 8323 §5.4); `token` defaults to a fresh one (libcoap sends empty ones). */
+  ping(custody = false, token = uintBytes(0x3000000 + this.nextToken++)): Promise<WireMessage> {
     const pong = new Promise<WireMessage>((r) => this.waiting.set(hex(token), r));
     this.send({ code: Codes.PING, token, options: custody ? [{ number: 2, value: new Uint8Array() }] : [], payload: new Uint8Array() });
     return withTimeout(pong, 5000, "pong");

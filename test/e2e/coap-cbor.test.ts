@@ -59,8 +59,8 @@ describe("CoAP over WebSockets", () => {
     ]);
     const stored = await c.request({ method: "POST", path: "telemetry", contentFormat: 112, payload: pack });
     expect(codeText(stored.code)).toBe("2.04");
-    const rows = await apiJson<{ items: { ts: number; data: Record<string, unknown> }[] }>("GET", "/v1/devices/coap-1/telemetry", 200);
-    expect(rows.items).toEqual([{ ts: t * 1000, data: { "coap-1/temp": 21.5, "coap-1/hum": 40 } }]);
+    const rows = await apiJson<{ items: { ts: number; data: Record<string, unknown>; units?: Record<string, string> }[] }>("GET", "/v1/devices/coap-1/telemetry", 200);
+    expect(rows.items).toEqual([{ ts: t * 1000, data: { "coap-1/temp": 21.5, "coap-1/hum": 40 }, units: { "coap-1/temp": "Cel", "coap-1/hum": "%RH" } }]);
 
     const unsupported = await c.request({ method: "POST", path: "telemetry", contentFormat: 0, payload: "21" });
     expect(codeText(unsupported.code)).toBe("4.15");

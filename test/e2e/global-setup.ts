@@ -17,7 +17,10 @@ export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), "umbra-e2e-"));
   const token = randomBytes(32).toString("base64url");
   const envFile = join(dir, "vars.env");
-  writeFileSync(envFile, `ADMIN_TOKEN="${token}"\n`);
+  // As `npm start` does: a random JWT_SECRET beside the admin token (tokens are never signed without one);
+  // a short CONNECT timeout so the pre-authentication test does not wait the default 10 s; the
+  // anonymous sandbox on, for the sandbox and interoperability tests (off by default: limits.test.ts).
+  writeFileSync(envFile, `ADMIN_TOKEN="${token}"\nJWT_SECRET="${randomBytes(32).toString("base64url")}"\nMQTT_CONNECT_TIMEOUT_SECONDS="2"\nMQTT_ANONYMOUS="true"\n`);
   const persistTo = join(dir, "state");
   applyMigrations(persistTo);
   const hub = await startWrangler({ port: await freePort(), persistTo, envFile });

@@ -64,6 +64,25 @@ export class JsonSocket {
     });
   }
 
+  /**
+   * Resolves once the hub closed the socket (`closed` then holds its code). The hub's close
+   * frame is what counts: workerd may hold the TCP connection in CLOSING after a close from an
+   * object (DESIGN.md), and `ws` reports "close" only when TCP ends, so the frame's code is read
+   * from `ws` as soon as the state turns CLOSING.
+   */
+  async waitClosed(ms = 10_000): Promise<void> {
+    const until = Date.now() + ms;
+    while (this.closed === null) {
+      if (this.ws.readyState === WebSocket.CLOSING || this.ws.readyState === WebSocket.CLOSED) {
+        const code = (this.ws as unknown as { _closeCode?: number })._closeCode;
+        if (code !== undefined && code !== 1006) this.closed = { code, reason: "" };
+        else if (this.ws.readyState === WebSocket.CLOSED) break;
+      }
+      if (Date.now() > until) throw new Error(`not closed within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => {
       if (this.ws.readyState === WebSocket.CLOSED) return resolve();

@@ -8,16 +8,6 @@ async function appKey(scopes: string[]): Promise<string> {
   return (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: `app-${scopes.join("+")}`, scopes } })).key;
 }
 
-/** The fleet index reaches device objects within seconds: retry the trigger until the app sees it. */
-async function until(trigger: () => Promise<unknown>, seen: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!seen()) {
-    if (Date.now() > deadline) throw new Error("app session never received the message");
-    await trigger();
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 describe("MQTT app sessions", () => {
   it("subscribe across devices by scope and send commands to a device", async () => {
     const key = await appKey(["devices:read", "shadows:read", "commands:write"]);
@@ -30,11 +20,10 @@ describe("MQTT app sessions", () => {
     const devInbox = new Inbox(dev);
     await dev.subscribeAsync("devices/app-dev-1/commands/#", { qos: 1 });
 
-    await until(
-      () => dev.publishAsync("devices/app-dev-1/telemetry", JSON.stringify({ watts: 42 }), { qos: 1 }),
-      () => inbox.on("devices/app-dev-1/telemetry").length > 0,
-    );
-    expect(JSON.parse(inbox.on("devices/app-dev-1/telemetry")[0]!.payload)).toMatchObject({ data: { watts: 42 } });
+    // In force at SUBACK: the first publish after it arrives, as the device sent it.
+    await dev.publishAsync("devices/app-dev-1/telemetry", JSON.stringify({ watts: 42 }), { qos: 1 });
+    const [t] = await inbox.waitFor("devices/app-dev-1/telemetry");
+    expect(JSON.parse(t!.payload)).toEqual({ watts: 42 });
 
     await apiJson("POST", "/v1/devices/app-dev-1/shadow", 200, { body: { state: { desired: { on: true } } } });
     const [doc] = await inbox.waitFor("$aws/things/app-dev-1/shadow/update/documents");
@@ -43,6 +32,38 @@ describe("MQTT app sessions", () => {
     await app.publishAsync("devices/app-dev-1/commands/reboot", JSON.stringify({ delay: 5 }), { qos: 1 });
     const [cmd] = await devInbox.waitFor("devices/app-dev-1/commands/reboot");
     expect(JSON.parse(cmd!.payload)).toEqual({ delay: 5 });
+    await Promise.all([app.endAsync(), dev.endAsync()]);
+  });
+
+  it("gets a device's PUBLISH as the device sent it: topic, payload bytes, QoS capped by the subscription, v5 properties", async () => {
+    const key = await appKey(["devices:read"]);
+    const token = await createDevice("app-raw-1");
+    const app = await connectMqtt("/mqtt", { clientId: "raw-reader", username: "app", password: key, protocolVersion: 5 });
+    const got: { topic: string; payload: Buffer; qos: number; properties: Record<string, unknown> | undefined }[] = [];
+    app.on("message", (topic, payload, packet) => got.push({ topic, payload, qos: packet.qos, properties: packet.properties as Record<string, unknown> | undefined }));
+    await app.subscribeAsync("devices/+/telemetry/temp", { qos: 0 });
+    await app.subscribeAsync("devices/+/telemetry/raw", { qos: 1 });
+    const dev = await connectMqtt("/mqtt/app-raw-1", { clientId: "app-raw-1", password: token, protocolVersion: 5 });
+    await dev.publishAsync("devices/app-raw-1/telemetry/temp", "22.5", { qos: 0 });
+    const cbor = Buffer.from([0xa1, 0x61, 0x74, 0xf9, 0x4d, 0x60]); // {"t": 21.5} in CBOR
+    await dev.publishAsync("devices/app-raw-1/telemetry/raw", cbor, {
+      qos: 1,
+      properties: { contentType: "application/cbor", userProperties: { site: "north" }, correlationData: Buffer.from("c-1"), messageExpiryInterval: 600 },
+    });
+    const until = Date.now() + 10_000;
+    while (got.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    const temp = got.find((m) => m.topic === "devices/app-raw-1/telemetry/temp");
+    const raw = got.find((m) => m.topic === "devices/app-raw-1/telemetry/raw");
+    expect(temp).toMatchObject({ qos: 0 });
+    expect(temp!.payload.toString()).toBe("22.5");
+    expect(raw).toMatchObject({ qos: 1 });
+    expect([...raw!.payload]).toEqual([...cbor]);
+    expect(raw!.properties).toMatchObject({ contentType: "application/cbor", userProperties: { site: "north" } });
+    expect(Buffer.from(raw!.properties!.correlationData as Buffer).toString()).toBe("c-1");
+    expect(raw!.properties!.messageExpiryInterval).toBeGreaterThan(590);
+    // The hub stored both as telemetry too.
+    const latest = await apiJson<Record<string, { value: unknown }>>("GET", "/v1/devices/app-raw-1/telemetry/latest", 200);
+    expect(latest.temp?.value).toBe(22.5);
     await Promise.all([app.endAsync(), dev.endAsync()]);
   });
 

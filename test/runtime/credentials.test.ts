@@ -36,8 +36,20 @@ describe("device credentials", () => {
     expect((await call("GET", "/v1/devices/cred-rot", { token: d.credential.token })).status).toBe(200);
     expect((await call("GET", "/v1/devices/cred-rot", { token: rotated.credential.token })).status).toBe(200);
 
-    const again = await json<{ credential: { id: string; token: string } }>(call("POST", `/v1/devices/cred-rot/credentials/${rotated.credential.id}/rotate`), 201);
-    expect((await call("GET", "/v1/devices/cred-rot", { token: rotated.credential.token })).status).toBe(401);
+    // No body: the default grace (CREDENTIAL_ROTATE_GRACE_SECONDS, 60 s), not an instant cut-off.
+    const soft = await json<{ credential: { id: string; token: string }; previous: { status: string; expires_at: string } }>(
+      call("POST", `/v1/devices/cred-rot/credentials/${rotated.credential.id}/rotate`),
+      201,
+    );
+    expect(soft.previous.status).toBe("expiring");
+    expect(Date.parse(soft.previous.expires_at) - Date.now()).toBeGreaterThan(50_000);
+    expect((await call("GET", "/v1/devices/cred-rot", { token: rotated.credential.token })).status).toBe(200);
+    // grace_seconds: 0 ends the old one at once.
+    const again = await json<{ credential: { id: string; token: string } }>(
+      call("POST", `/v1/devices/cred-rot/credentials/${soft.credential.id}/rotate`, { body: { grace_seconds: 0 } }),
+      201,
+    );
+    expect((await call("GET", "/v1/devices/cred-rot", { token: soft.credential.token })).status).toBe(401);
 
     const revoked = await json<{ status: string }>(call("DELETE", `/v1/devices/cred-rot/credentials/${again.credential.id}`), 200);
     expect(revoked.status).toBe("revoked");
@@ -47,6 +59,29 @@ describe("device credentials", () => {
     const extra = await json<{ token: string; status: string }>(call("POST", "/v1/devices/cred-rot/credentials"), 201);
     expect(extra.status).toBe("active");
     expect((await call("GET", "/v1/devices/cred-rot", { token: extra.token })).status).toBe(200);
+  });
+
+  it("lists credentials a page at a time, newest first", async () => {
+    await device("cred-page");
+    for (let i = 0; i < 4; i++) await json(call("POST", "/v1/devices/cred-page/credentials"), 201);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { items: { id: string; created_at: string }[]; next_cursor: string | null } = await json(
+        call("GET", `/v1/devices/cred-page/credentials?limit=2${cursor ? `&cursor=${cursor}` : ""}`),
+        200,
+      );
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.next_cursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(5);
+    const all = await json<{ items: { id: string; created_at: string }[] }>(call("GET", "/v1/devices/cred-page/credentials"), 200);
+    expect(all.items.map((i) => i.id)).toEqual(seen);
+    expect((await call("GET", "/v1/devices/cred-page/credentials?cursor=%%%")).status).toBe(400);
   });
 
   it("a disabled device's token stops working", async () => {

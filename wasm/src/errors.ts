@@ -60,7 +60,8 @@ export type SenMLErrorCode =
   | "senml_mandatory_field"
   | "senml_unsupported_version"
   | "senml_invalid_name"
-  | "senml_multiple_values";
+  | "senml_multiple_values"
+  | "senml_no_value";
 
 /**
  * A SenML pack that decodes as CBOR/JSON but breaks RFC 8428 rules.

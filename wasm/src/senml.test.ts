@@ -123,10 +123,10 @@ describe("base values (RFC 8428 §4.1, §4.6)", () => {
     }
   });
 
-  it("ignores unknown labels and accepts records without a value", () => {
-    const cbor = encode([new Map<unknown, unknown>([[0, "a"], [99, [1, 2]], ["note", { x: 1 }], [6, 1.6e9]])]);
-    expect(codec.decodeSenML(cbor, "cbor", NOW)).toEqual([{ n: "a", t: 1.6e9 }]);
-    expect(codec.decodeSenML(json(`[{"n":"a","note":{"x":1}}]`), "json", NOW)).toEqual([{ n: "a", t: NOW }]);
+  it("ignores unknown labels", () => {
+    const cbor = encode([new Map<unknown, unknown>([[0, "a"], [99, [1, 2]], ["note", { x: 1 }], [6, 1.6e9], [2, 1]])]);
+    expect(codec.decodeSenML(cbor, "cbor", NOW)).toEqual([{ n: "a", t: 1.6e9, v: 1 }]);
+    expect(codec.decodeSenML(json(`[{"n":"a","note":{"x":1},"s":4}]`), "json", NOW)).toEqual([{ n: "a", t: NOW, s: 4 }]);
   });
 
   it("defaults now to the current time", () => {
@@ -146,6 +146,11 @@ describe("invalid packs", () => {
     [`[{"n":"ü","v":1}]`, "senml_invalid_name"],
     [`[{"n":"a","v":1,"vs":"x"}]`, "senml_multiple_values"],
     [`[{"n":"a","vb":true,"vd":"AA"}]`, "senml_multiple_values"],
+    // §4.2: a record needs a value or a sum; units or a base value alone are not one
+    [`[{"n":"a"}]`, "senml_no_value"],
+    [`[{"n":"a","u":"Cel","t":1}]`, "senml_no_value"],
+    [`[{"bv":1,"n":"a"}]`, "senml_no_value"],
+    [`[{"n":"a","v":1},{"n":"b","bu":"V"}]`, "senml_no_value"],
     [`[{"bver":11,"n":"a","v":1}]`, "senml_unsupported_version"],
     [`[{"bver":0,"n":"a","v":1}]`, "senml_invalid_field"],
     [`[{"n":"a","v":"1"}]`, "senml_invalid_field"],

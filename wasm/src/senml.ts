@@ -100,10 +100,12 @@ export class Resolver {
     if (!this.bnOk || name.length === 0 || !startsName(name.charCodeAt(0))) {
       throw new SenMLError("senml_invalid_name", index, offset, name);
     }
-    // §4.2: at most one of v, vs, vb, vd; a sum may stand alone or beside a value.
+    // §4.2: exactly one of v, vs, vb, vd, unless there is a sum, which may also stand alone
+    // (a base value alone is no value: it only adds to one).
     const values = (f.v !== undefined ? 1 : 0) + (f.vs !== undefined ? 1 : 0)
       + (f.vb !== undefined ? 1 : 0) + (f.vd !== undefined ? 1 : 0);
     if (values > 1) throw new SenMLError("senml_multiple_values", index, offset);
+    if (values === 0 && f.s === undefined) throw new SenMLError("senml_no_value", index, offset, name);
 
     let t = this.bt + (f.t ?? 0);
     if (t < RELATIVE_TIME_LIMIT) t += this.now;

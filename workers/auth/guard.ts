@@ -9,6 +9,7 @@ import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { hasScope, type Principal, type Scope } from "./principal";
 import { resolveBearer, resolveClientCertificate } from "./resolve";
+import { underFailureLimit } from "../limits/auth-failures";
 
 /** What a route requires: a scope for apps, and whether a device may call it on itself. */
 export interface Access {
@@ -24,11 +25,14 @@ export function bearerToken(header: string | undefined | null): string | null {
   return m?.[1] ?? null;
 }
 
-/** Authenticates a request; throws 401 when there is no credential or it is not valid. */
+/**
+ * Authenticates a request; throws 401 when there is no credential or it is not valid, and 429
+ * once the address has sent too many bad ones (checked before the credential is looked at).
+ */
 export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
   const token = bearerToken(c.req.header("authorization"));
   if (token !== null) {
-    const p = await resolveBearer(c.env, token);
+    const p = await underFailureLimit(c, () => resolveBearer(c.env, token));
     if (!p) throw new ApiError("unauthorized", "The credential is not valid (unknown, revoked or expired)");
     return p;
   }

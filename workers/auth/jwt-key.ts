@@ -1,14 +1,36 @@
+/**
+ * The HS256 key for OAuth access tokens: `JWT_SECRET`, and nothing else. It was once derived
+ * from ADMIN_TOKEN, which let one leaked access token test admin-token guesses offline; now a
+ * hub without a strong `JWT_SECRET` issues no tokens and accepts none. `npm start` and the
+ * end-to-end setup generate one; a deployment sets it with `wrangler secret put JWT_SECRET`.
+ */
 import type { Env } from "../../durable-objects/env";
-import { hmacSha256 } from "./crypto";
 
 const encoder = new TextEncoder();
 
+/** Shortest secret accepted: 32 characters (the generated ones are 43, base64url of 32 bytes). */
+export const MIN_JWT_SECRET_LENGTH = 32;
+
+/** Why there is no key, for the operator (never shown with the secret's value). */
+export const JWT_SECRET_MISSING = `JWT_SECRET is not set or shorter than ${MIN_JWT_SECRET_LENGTH} characters: set it (\`npx wrangler secret put JWT_SECRET\`, e.g. the output of \`openssl rand -base64 32\`) to issue OAuth tokens`;
+
+/** The signing key, or null when `JWT_SECRET` is missing or too short. */
+export function jwtKey(env: Env): Uint8Array | null {
+  const secret = env.JWT_SECRET ?? "";
+  return secret.length >= MIN_JWT_SECRET_LENGTH ? encoder.encode(secret) : null;
+}
+
+/** Longest access token lifetime: 24 h, whatever `OAUTH_TOKEN_TTL` says. */
+export const MAX_TOKEN_TTL_SECONDS = 86_400;
+/** Shortest: a second (tests use short-lived tokens). */
+export const MIN_TOKEN_TTL_SECONDS = 1;
+
 /**
- * The HS256 key for access tokens: `JWT_SECRET` when set, else derived from `ADMIN_TOKEN`
- * (so a fresh install needs one secret only; rotating the admin token also ends all tokens).
+ * The access token lifetime from `OAUTH_TOKEN_TTL` (seconds, default 3600), clamped to 1 s … 24 h.
+ * @example tokenTtl("604800") // 86400
  */
-export async function jwtKey(env: Env): Promise<Uint8Array> {
-  if (env.JWT_SECRET) return encoder.encode(env.JWT_SECRET);
-  if (!env.ADMIN_TOKEN) throw new Error("neither JWT_SECRET nor ADMIN_TOKEN is set");
-  return hmacSha256(encoder.encode(env.ADMIN_TOKEN), encoder.encode("umbra oauth access tokens v1"));
+export function tokenTtl(raw: unknown): number {
+  const n = Number(raw);
+  const ttl = raw !== undefined && raw !== "" && Number.isFinite(n) && n > 0 ? Math.floor(n) : 3600;
+  return Math.min(MAX_TOKEN_TTL_SECONDS, Math.max(MIN_TOKEN_TTL_SECONDS, ttl));
 }

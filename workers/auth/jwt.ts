@@ -1,5 +1,7 @@
 /** Compact HS256 JSON Web Tokens (RFC 7519) for OAuth 2.0 access tokens. */
 import { base64url, fromBase64url, hmacSha256 } from "./crypto";
+import { parseJsonBounded } from "../../protocols/json-depth";
+import { isJsonObject } from "../../protocols/json-value";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -45,12 +47,9 @@ export async function verifyJwt(token: string, key: Uint8Array, nowSeconds: numb
   return { iss, sub, scope, iat, exp, jti };
 }
 
+/** A JWT part as a flat JSON object; the header is parsed before the signature is checked, so it is bounded. */
 function parseJson(bytes: Uint8Array | null): Record<string, unknown> | null {
   if (!bytes) return null;
-  try {
-    const v: unknown = JSON.parse(decoder.decode(bytes));
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+  const r = parseJsonBounded(decoder.decode(bytes), 4);
+  return r.ok && isJsonObject(r.value) ? r.value : null;
 }

@@ -17,7 +17,7 @@ export type Scope = (typeof SCOPES)[number];
 export type Principal =
   | { kind: "admin" }
   | { kind: "api-key"; id: string; scopes: Scope[] }
-  | { kind: "oauth"; clientId: string; scopes: Scope[] }
+  | { kind: "oauth"; clientId: string; scopes: Scope[]; expiresAt: number }
   | { kind: "device"; deviceId: string; credentialId: string; via: "token" | "x509" };
 
 /** Narrows strings to scopes, dropping unknown ones. */

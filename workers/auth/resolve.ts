@@ -25,7 +25,9 @@ export async function resolveAppToken(env: Env, token: string): Promise<Principa
     return { kind: "api-key", id: row.id, scopes: toScopes(row.scopes) };
   }
   if (token.split(".").length === 3) {
-    const claims = await verifyJwt(token, await jwtKey(env), Math.floor(Date.now() / 1000));
+    const key = jwtKey(env);
+    if (!key) return null;
+    const claims = await verifyJwt(token, key, Math.floor(Date.now() / 1000));
     if (!claims) return null;
     // A deleted or revoked client's tokens stop working at once, not at expiry.
     const client = await db(env)
@@ -34,7 +36,7 @@ export async function resolveAppToken(env: Env, token: string): Promise<Principa
       .where(and(eq(oauthClients.id, claims.sub)))
       .get();
     if (!client || client.revokedAt !== null) return null;
-    return { kind: "oauth", clientId: claims.sub, scopes: toScopes(claims.scope.split(" ")) };
+    return { kind: "oauth", clientId: claims.sub, scopes: toScopes(claims.scope.split(" ")), expiresAt: claims.exp * 1000 };
   }
   return null;
 }

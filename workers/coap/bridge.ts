@@ -5,21 +5,51 @@
  * device's object by RPC (answered after the object's write is durable), and a "link" socket
  * to the object — the JSON device protocol, accepted there with the hibernation API — brings
  * presence, takeover and every delta change back for Observe notifications.
+ *
+ * The object ends the link to end the session: 4000 is a takeover (the client gets Release,
+ * RFC 8323 §5.5: it may reconnect), 4401/4403/4404 mean the device may no longer connect
+ * (credential revoked or expired, device disabled, device deleted; the client gets Abort,
+ * RFC 8323 §5.6, naming the reason). A socket that has not sent its CSM and a request with
+ * a valid `auth=` within `COAP_PREAUTH_SECONDS` is aborted too.
  */
-import { CoapSession, type CoapHost, type CoapOutput } from "../../protocols/coap";
+import { CoapSession, DEFAULT_BLOCK_SIZE, blockSize, szxForSize, type CoapHost, type CoapOutput } from "../../protocols/coap";
 import type { Env } from "../../durable-objects/env";
 import { resolveDeviceToken } from "../auth/resolve";
 import { deviceStub, type DeviceApi } from "../objects";
 import { decode as decodeCbor, encode as encodeCbor } from "../../wasm/src/worker";
-import { TELEMETRY_COAP, decodeTelemetry } from "../telemetry-body";
+import { TELEMETRY_COAP, decodeTelemetry, telemetryLimits } from "../telemetry-body";
 import { ApiError } from "../errors";
 import { isJsonObject, isJsonValue } from "../../protocols/json-value";
+
+/** Default seconds a socket may take to send its CSM and authenticate (`COAP_PREAUTH_SECONDS`). */
+export const DEFAULT_COAP_PREAUTH_SECONDS = 10;
+
+/** Why the object closed the link, by close code: these end the session with an Abort. */
+const LINK_ENDINGS: Record<number, string> = {
+  4401: "device credential revoked or expired",
+  4403: "device disabled",
+  4404: "device deleted",
+};
+
+/** The diagnostic of the Abort for a link closed with `code`, or null to Release instead. */
+export function linkEnding(code: number, reason: string): string | null {
+  const label = LINK_ENDINGS[code];
+  if (label === undefined) return null;
+  return reason === "" || reason === label ? label : `${label}: ${reason}`;
+}
+
+function positiveNumber(v: string | undefined, fallback: number): number {
+  const n = Number(v);
+  return v !== undefined && v !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
+}
 
 /** Bridges one device's CoAP socket to its DeviceObject. */
 export class CoapBridge {
   private readonly session: CoapSession;
+  private readonly preauthSeconds: number;
   private device: { id: string; stub: DeviceApi } | null = null;
   private link: WebSocket | null = null;
+  private preauth: ReturnType<typeof setTimeout> | null = null;
   private ended = false;
 
   constructor(
@@ -27,7 +57,10 @@ export class CoapBridge {
     private readonly ws: WebSocket,
     private readonly remote: string,
   ) {
-    this.session = new CoapSession(this.host(), { deviceId: "" });
+    this.preauthSeconds = positiveNumber(env.COAP_PREAUTH_SECONDS, DEFAULT_COAP_PREAUTH_SECONDS);
+    // a block size is a power of two from 16 to 1024: round a configured value down to one
+    const size = blockSize(szxForSize(positiveNumber(env.COAP_BLOCK_SIZE, DEFAULT_BLOCK_SIZE)));
+    this.session = new CoapSession(this.host(), { deviceId: "", blockSize: size });
   }
 
   /** Sends our CSM and starts serving the socket. */
@@ -42,6 +75,16 @@ export class CoapBridge {
     });
     this.ws.addEventListener("close", () => this.end());
     this.ws.addEventListener("error", () => this.end());
+    // Issue 8 item D: an idle unauthenticated socket costs file descriptors, so it gets seconds, not forever.
+    this.preauth = setTimeout(() => this.preauthExpired(), this.preauthSeconds * 1000);
+  }
+
+  private preauthExpired(): void {
+    this.preauth = null;
+    if (this.ended || this.session.authenticated) return;
+    const s = this.preauthSeconds;
+    const why = this.session.state.peerCsm === null ? `no CSM within ${s} s` : `not authenticated within ${s} s: send auth=<device token> in the Uri-Query of the first request`;
+    this.apply(this.session.abort(why));
   }
 
   private apply(out: CoapOutput): void {
@@ -65,6 +108,7 @@ export class CoapBridge {
   private end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.preauth !== null) clearTimeout(this.preauth);
     this.session.close();
     try {
       this.link?.close(1000, "coap connection closed");
@@ -86,17 +130,23 @@ export class CoapBridge {
     const stub = deviceStub(this.env, p.deviceId);
     const res = await stub.fetch(
       new Request("https://device/connect/json", {
-        headers: { upgrade: "websocket", "x-umbra-device": p.deviceId, "x-umbra-protocol": "coap", "x-umbra-remote": this.remote },
+        headers: { upgrade: "websocket", "x-umbra-device": p.deviceId, "x-umbra-credential": p.credentialId, "x-umbra-protocol": "coap", "x-umbra-remote": this.remote },
       }),
     );
     const link = res.webSocket;
     if (!link) return false;
     link.accept();
     link.addEventListener("message", (e) => this.onLink(typeof e.data === "string" ? e.data : ""));
-    link.addEventListener("close", () => this.apply(this.session.release()));
+    link.addEventListener("close", (e) => this.onLinkClosed(e.code, e.reason));
     this.device = { id: p.deviceId, stub };
     this.link = link;
     return true;
+  }
+
+  /** The object ended the link: Abort when the device may no longer connect, else Release. */
+  private onLinkClosed(code: number, reason: string): void {
+    const ending = linkEnding(code, reason);
+    this.apply(ending === null ? this.session.release() : this.session.abort(ending));
   }
 
   /** Messages the object pushes on the link: deltas become Observe notifications. */
@@ -133,9 +183,8 @@ export class CoapBridge {
         const kind = TELEMETRY_COAP[format];
         if (!kind) return { status: 415, message: "unsupported content format" };
         try {
-          const rows = decodeTelemetry(kind, payload, Date.now());
-          await this.stub().ingestTelemetry(rows);
-          return { status: 204 };
+          const rows = decodeTelemetry(kind, payload, Date.now(), telemetryLimits(this.env));
+          return { status: 204, accepted: await this.stub().ingestTelemetry(rows) };
         } catch (err) {
           if (err instanceof ApiError) return { status: err.status, message: err.message };
           throw err;

@@ -122,16 +122,46 @@ export const channelMembers = sqliteTable(
 export type ChannelRow = typeof channels.$inferSelect;
 
 /**
- * What each MQTT app session subscribed to across devices. Device objects cache this table
- * (a fleet-wide index, refreshed every few seconds, never read per message) and send matching
- * telemetry and shadow messages straight to the app session's object.
+ * MQTT app sessions by the credential that opened them, so revoking an API key or OAuth client
+ * can end every live session it holds (`owner` is `key:<id>`, `client:<id>` or `admin`).
  */
-export const appSubscriptions = sqliteTable(
-  "app_subscriptions",
+export const appSessions = sqliteTable(
+  "app_sessions",
   {
-    sessionId: text("session_id").notNull(),
-    filter: text("filter").notNull(),
+    sessionId: text("session_id").primaryKey(),
+    owner: text("owner").notNull(),
+    createdAt: createdAt(),
+    connectedAt: integer("connected_at").notNull(),
+  },
+  (t) => [index("app_sessions_owner").on(t.owner)],
+);
+
+/**
+ * MQTT topic policies (AWS IoT-policy-like): `statements` is a JSON list of
+ * `{effect, actions, topics}` with `${deviceId}`, `${clientId}`, `${tag:…}`, `${attr:…}`,
+ * `${group}` and `${channel}` variables, evaluated by `protocols/mqtt/policy.ts`.
+ */
+export const policies = sqliteTable("policies", {
+  id: text("id").primaryKey(),
+  name: text("name"),
+  statements: text("statements", { mode: "json" }).$type<unknown[]>().notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * Which policy applies to whom: a device (`device`), every member of a group (`group`), an
+ * API key (`api-key`), an OAuth client (`oauth-client`), or anonymous sandbox clients (`anonymous`, id "*").
+ */
+export const policyAttachments = sqliteTable(
+  "policy_attachments",
+  {
+    policyId: text("policy_id").notNull().references(() => policies.id, { onDelete: "cascade" }),
+    targetKind: text("target_kind", { enum: ["device", "group", "api-key", "oauth-client", "anonymous"] }).notNull(),
+    targetId: text("target_id").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.sessionId, t.filter] })],
+  (t) => [primaryKey({ columns: [t.policyId, t.targetKind, t.targetId] }), index("policy_attachments_target").on(t.targetKind, t.targetId)],
 );
+
+export type PolicyRow = typeof policies.$inferSelect;

@@ -4,11 +4,12 @@ import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { channelMembers, channels, type ChannelRow } from "../db/schema";
 import { ApiError } from "../errors";
+import { assertUserId } from "./ids";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { getDevice } from "./devices";
+// Live sessions gain or lose a channel at once (the `${channel}` policy variable), not at their next CONNECT.
+import { refreshDevices } from "./access";
 
-/** Channel ids appear in topics, so they share the device id alphabet (no `/`, `+`, `#`). */
-export const CHANNEL_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** A channel as the API shows it. */
 export interface ChannelView {
@@ -28,7 +29,7 @@ const view = (r: ChannelRow): ChannelView => ({
 });
 
 function assertId(id: string): void {
-  if (!CHANNEL_ID.test(id)) throw new ApiError("invalid-id", "channel id must match [A-Za-z0-9_.:-]{1,128}");
+  assertUserId("channel id", id);
 }
 
 /** Reads a channel or throws 404. */
@@ -63,11 +64,13 @@ export async function updateChannel(env: Env, id: string, patch: { name?: string
   return view(row);
 }
 
-/** Deletes a channel (connections go with it). */
+/** Deletes a channel (connections go with it, and live sessions lose it). */
 export async function deleteChannel(env: Env, id: string): Promise<void> {
   assertId(id);
+  const members = await db(env).select({ id: channelMembers.deviceId }).from(channelMembers).where(eq(channelMembers.channelId, id)).all();
   const gone = await db(env).delete(channels).where(eq(channels.id, id)).returning().get();
   if (!gone) throw new ApiError("not-found", `No channel "${id}"`);
+  await refreshDevices(env, members.map((m) => m.id));
 }
 
 /** Connects a device to a channel (idempotent). */
@@ -75,6 +78,7 @@ export async function connectDevice(env: Env, channelId: string, deviceId: strin
   await getChannel(env, channelId);
   await getDevice(env, deviceId);
   await db(env).insert(channelMembers).values({ channelId, deviceId, createdAt: Date.now() }).onConflictDoNothing().run();
+  await refreshDevices(env, [deviceId]);
 }
 
 /** Disconnects a device from a channel; 404 when it was not connected. */
@@ -86,6 +90,7 @@ export async function disconnectDevice(env: Env, channelId: string, deviceId: st
     .returning()
     .get();
   if (!gone) throw new ApiError("not-found", `Device "${deviceId}" is not connected to channel "${channelId}"`);
+  await refreshDevices(env, [deviceId]);
 }
 
 /** Lists the devices connected to a channel, a page at a time. */

@@ -2,12 +2,13 @@
  * Device credentials (bearer tokens kept as SHA-256) and X.509 identities (certificate
  * fingerprints). A token is shown once, when it is created or rotated.
  */
-import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { deviceCredentials, devices, x509Identities, type DeviceCredentialRow, type X509IdentityRow } from "../db/schema";
 import { ApiError } from "../errors";
 import { randomId, randomToken, sha256Hex } from "../auth/crypto";
+import { decodeCursor, toPage, type Page } from "./pagination";
 
 /** A credential as listed: metadata only, never the token or its hash. */
 export interface CredentialView {
@@ -45,11 +46,22 @@ export async function issueCredential(env: Env, deviceId: string): Promise<{ id:
   return { id: row.id, token, row };
 }
 
-/** Lists a device's credentials, newest first. */
-export async function listCredentials(env: Env, deviceId: string): Promise<CredentialView[]> {
-  const rows = await db(env).select().from(deviceCredentials).where(eq(deviceCredentials.deviceId, deviceId)).orderBy(sql`${deviceCredentials.createdAt} DESC`).all();
+/** Lists a device's credentials, newest first, one page at a time (keyset on created_at, id). */
+export async function listCredentials(env: Env, deviceId: string, cursor: string | undefined, limit: number): Promise<Page<CredentialView>> {
+  const after = decodeCursor(cursor);
+  const m = after === null ? null : /^(\d+):(.+)$/.exec(after);
+  if (after !== null && !m) throw new ApiError("invalid-request", "cursor is not one this API handed out");
+  const c = deviceCredentials;
+  const older = m ? or(lt(c.createdAt, Number(m[1])), and(eq(c.createdAt, Number(m[1])), lt(c.id, m[2]!))) : undefined;
+  const rows = await db(env)
+    .select()
+    .from(c)
+    .where(and(eq(c.deviceId, deviceId), older))
+    .orderBy(sql`${c.createdAt} DESC, ${c.id} DESC`)
+    .limit(limit + 1)
+    .all();
   const now = Date.now();
-  return rows.map((r) => credentialView(r, now));
+  return toPage(rows, limit, (r) => `${r.createdAt}:${r.id}`, (r) => credentialView(r, now));
 }
 
 async function getCredential(env: Env, deviceId: string, id: string): Promise<DeviceCredentialRow> {

@@ -4,10 +4,10 @@ import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { devices, groupMembers, type DeviceRow } from "../db/schema";
 import { ApiError } from "../errors";
+import { refreshDevices } from "./access";
 import { decodeCursor, toPage, type Page } from "./pagination";
+import { assertUserId } from "./ids";
 
-/** Device ids are client-chosen or generated: `[A-Za-z0-9_.:-]{1,128}`. */
-export const DEVICE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** The JSON shape of a device in every response. */
 export interface DeviceView {
@@ -35,7 +35,7 @@ export function deviceView(row: DeviceRow): DeviceView {
 
 /** Throws a 400 unless `id` is a valid device id. */
 export function assertDeviceId(id: string): void {
-  if (!DEVICE_ID.test(id)) throw new ApiError("invalid-id", "device id must match [A-Za-z0-9_.:-]{1,128}");
+  assertUserId("device id", id);
 }
 
 /** Reads one device or throws 404. */
@@ -126,6 +126,8 @@ export async function updateDevice(env: Env, id: string, patch: DevicePatch): Pr
   if (patch.enabled !== undefined) set.enabled = patch.enabled;
   const row = await db(env).update(devices).set(set).where(eq(devices.id, id)).returning().get();
   if (!row) throw new ApiError("not-found", `No device "${id}"`);
+  // `${tag:…}` and `${attr:…}` policy variables follow into live sessions at once.
+  if (patch.attributes !== undefined || patch.tags !== undefined) await refreshDevices(env, [id]);
   return row;
 }
 

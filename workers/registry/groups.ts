@@ -4,11 +4,12 @@ import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { groupMembers, groups, type GroupRow } from "../db/schema";
 import { ApiError } from "../errors";
+import { assertUserId } from "./ids";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { getDevice } from "./devices";
+// A group's policies and the `${group}` variable follow membership into live sessions at once.
+import { refreshDevices } from "./access";
 
-/** Group names share the device id alphabet. */
-export const GROUP_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** A group as the API shows it. */
 export interface GroupView {
@@ -26,7 +27,7 @@ const view = (r: GroupRow): GroupView => ({
 });
 
 function assertName(name: string): void {
-  if (!GROUP_NAME.test(name)) throw new ApiError("invalid-id", "group name must match [A-Za-z0-9_.:-]{1,128}");
+  assertUserId("group name", name);
 }
 
 /** Reads a group or throws 404. */
@@ -70,8 +71,10 @@ export async function updateGroup(env: Env, name: string, description: string | 
 /** Deletes a group (memberships go with it; devices stay). */
 export async function deleteGroup(env: Env, name: string): Promise<void> {
   assertName(name);
+  const members = await db(env).select({ id: groupMembers.deviceId }).from(groupMembers).where(eq(groupMembers.groupName, name)).all();
   const gone = await db(env).delete(groups).where(eq(groups.name, name)).returning().get();
   if (!gone) throw new ApiError("not-found", `No group "${name}"`);
+  await refreshDevices(env, members.map((m) => m.id));
 }
 
 /** Lists the ids of a group's members, a page at a time. */
@@ -88,6 +91,7 @@ export async function addMember(env: Env, name: string, deviceId: string): Promi
   await getGroup(env, name);
   await getDevice(env, deviceId);
   await db(env).insert(groupMembers).values({ groupName: name, deviceId, createdAt: Date.now() }).onConflictDoNothing().run();
+  await refreshDevices(env, [deviceId]);
 }
 
 /** Removes a device from a group; 404 when it was not a member. */
@@ -99,4 +103,5 @@ export async function removeMember(env: Env, name: string, deviceId: string): Pr
     .returning()
     .get();
   if (!gone) throw new ApiError("not-found", `Device "${deviceId}" is not in group "${name}"`);
+  await refreshDevices(env, [deviceId]);
 }

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
 import { PageQuery, ScopeSchema, jsonBody, jsonResponse, pageOf } from "./schemas";
+import { endAppSessions } from "../registry/app-sessions";
 import { createApiKey, createOAuthClient, listApiKeys, listOAuthClients, revokeApiKey, revokeOAuthClient } from "../registry/app-credentials";
 
 export const appCredentials = router();
@@ -17,7 +18,8 @@ const IdParams = z.object({ id: z.string().openapi({ param: { name: "id", in: "p
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "post",
+    operationId: "createApiKey",
+method: "post",
     path: "/v1/api-keys",
     summary: "Create an API key (the key is shown once)",
     request: jsonBody(NewAppCredential),
@@ -31,7 +33,8 @@ appCredentials.openapi(
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "get",
+    operationId: "listApiKeys",
+method: "get",
     path: "/v1/api-keys",
     summary: "List API keys",
     request: { query: PageQuery },
@@ -45,21 +48,25 @@ appCredentials.openapi(
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "delete",
+    operationId: "revokeApiKey",
+method: "delete",
     path: "/v1/api-keys/{id}",
     summary: "Revoke an API key",
     request: { params: IdParams },
     responses: { 204: { description: "Revoked" } },
   }),
   async (c) => {
-    await revokeApiKey(c.env, c.req.valid("param").id);
+    const id = c.req.valid("param").id;
+    await revokeApiKey(c.env, id);
+    await endAppSessions(c.env, `key:${id}`, "revoked");
     return c.body(null, 204);
   },
 );
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "post",
+    operationId: "createOAuthClient",
+method: "post",
     path: "/v1/oauth-clients",
     summary: "Register an OAuth 2.0 client for the client credentials grant (the secret is shown once)",
     request: jsonBody(NewAppCredential),
@@ -73,7 +80,8 @@ appCredentials.openapi(
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "get",
+    operationId: "listOAuthClients",
+method: "get",
     path: "/v1/oauth-clients",
     summary: "List OAuth clients",
     request: { query: PageQuery },
@@ -87,14 +95,17 @@ appCredentials.openapi(
 
 appCredentials.openapi(
   secured({ scope: "admin" }, {
-    method: "delete",
+    operationId: "revokeOAuthClient",
+method: "delete",
     path: "/v1/oauth-clients/{id}",
     summary: "Revoke an OAuth client and every token it holds",
     request: { params: IdParams },
     responses: { 204: { description: "Revoked" } },
   }),
   async (c) => {
-    await revokeOAuthClient(c.env, c.req.valid("param").id);
+    const id = c.req.valid("param").id;
+    await revokeOAuthClient(c.env, id);
+    await endAppSessions(c.env, `client:${id}`, "revoked");
     return c.body(null, 204);
   },
 );

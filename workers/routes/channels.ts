@@ -1,7 +1,7 @@
 /** `/v1/channels`: cross-device pub/sub spaces (`channels/<id>/messages/...` over MQTT). */
 import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
-import { JsonObjectSchema, PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
+import { IdSchema, JsonObjectSchema, PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
 import { connectDevice, createChannel, deleteChannel, disconnectDevice, getChannel, listChannelDevices, listChannels, updateChannel } from "../registry/channels";
 import { randomId } from "../auth/crypto";
 
@@ -10,14 +10,15 @@ export const channelRoutes = router();
 const Channel = z
   .object({ id: z.string(), name: z.string().nullable(), metadata: JsonObjectSchema, created_at: z.string(), updated_at: z.string() })
   .openapi("Channel");
-const NewChannel = z.strictObject({ id: z.string().optional(), name: z.string().max(256).nullable().optional(), metadata: JsonObjectSchema.optional() });
+const NewChannel = z.strictObject({ id: IdSchema.optional(), name: z.string().max(256).nullable().optional(), metadata: JsonObjectSchema.optional() });
 const PatchChannel = z.strictObject({ name: z.string().max(256).nullable().optional(), metadata: JsonObjectSchema.optional() });
 const ChannelParams = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 const MemberParams = ChannelParams.extend({ deviceId: z.string().openapi({ param: { name: "deviceId", in: "path" } }) });
 
 channelRoutes.openapi(
   secured({ scope: "devices:write" }, {
-    method: "post",
+    operationId: "createChannel",
+method: "post",
     path: "/v1/channels",
     summary: "Create a channel",
     request: jsonBody(NewChannel),
@@ -31,7 +32,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listChannels",
+method: "get",
     path: "/v1/channels",
     summary: "List channels",
     request: { query: PageQuery },
@@ -45,7 +47,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "getChannel",
+method: "get",
     path: "/v1/channels/{id}",
     summary: "Read a channel",
     request: { params: ChannelParams },
@@ -56,7 +59,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:write" }, {
-    method: "patch",
+    operationId: "updateChannel",
+method: "patch",
     path: "/v1/channels/{id}",
     summary: "Change a channel's name or metadata",
     request: { params: ChannelParams, ...jsonBody(PatchChannel) },
@@ -67,7 +71,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "deleteChannel",
+method: "delete",
     path: "/v1/channels/{id}",
     summary: "Delete a channel",
     request: { params: ChannelParams },
@@ -81,7 +86,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listChannelDevices",
+method: "get",
     path: "/v1/channels/{id}/devices",
     summary: "Devices connected to a channel",
     request: { params: ChannelParams, query: PageQuery },
@@ -95,7 +101,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:write" }, {
-    method: "put",
+    operationId: "connectChannelDevice",
+method: "put",
     path: "/v1/channels/{id}/devices/{deviceId}",
     summary: "Connect a device to a channel (it may then publish and subscribe there)",
     request: { params: MemberParams },
@@ -110,7 +117,8 @@ channelRoutes.openapi(
 
 channelRoutes.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "disconnectChannelDevice",
+method: "delete",
     path: "/v1/channels/{id}/devices/{deviceId}",
     summary: "Disconnect a device from a channel",
     request: { params: MemberParams },

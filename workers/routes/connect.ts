@@ -10,6 +10,7 @@ import { bearerToken } from "../auth/guard";
 import { resolveClientCertificate, resolveDeviceToken } from "../auth/resolve";
 import type { Principal } from "../auth/principal";
 import { deviceStub } from "../objects";
+import { underFailureLimit } from "../limits/auth-failures";
 
 export const connect = new Hono<AppEnv>();
 
@@ -24,20 +25,24 @@ export function offeredProtocols(header: string | undefined | null): string[] {
 async function deviceOf(c: Context<AppEnv>, offered: string[]): Promise<Principal & { kind: "device" }> {
   const fromProtocol = offered.find((p) => p.startsWith("token."))?.slice(6) ?? null;
   const token = bearerToken(c.req.header("authorization")) ?? fromProtocol;
-  const p = token !== null ? await resolveDeviceToken(c.env, token) : await resolveClientCertificate(c.env, c.req.raw.cf);
+  const p = token !== null ? await underFailureLimit(c, () => resolveDeviceToken(c.env, token)) : await resolveClientCertificate(c.env, c.req.raw.cf);
   if (!p || p.kind !== "device") throw new ApiError("unauthorized", token === null ? "A device credential is required" : "The device credential is not valid");
   return p;
 }
 
-/** Forwards a WebSocket upgrade to the device's object with the verified identity. */
-export function forwardUpgrade(c: Context<AppEnv>, deviceId: string, path: string, subprotocol: string | null): Promise<Response> {
-  const headers = new Headers(c.req.raw.headers);
-  headers.set("x-umbra-device", deviceId);
-  headers.set("x-umbra-remote", c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? "");
+/**
+ * Forwards a WebSocket upgrade to the device's object with the verified identity. Only headers
+ * the Worker sets cross: nothing a client sends can pass for the Worker's word.
+ */
+export function forwardUpgrade(c: Context<AppEnv>, device: Principal & { kind: "device" }, path: string, subprotocol: string | null): Promise<Response> {
+  const headers = new Headers({
+    upgrade: "websocket",
+    "x-umbra-device": device.deviceId,
+    "x-umbra-credential": device.credentialId,
+    "x-umbra-remote": c.req.header("cf-connecting-ip") ?? "",
+  });
   if (subprotocol) headers.set("x-umbra-subprotocol", subprotocol);
-  else headers.delete("x-umbra-subprotocol");
-  headers.delete("authorization");
-  return deviceStub(c.env, deviceId).fetch(new Request(`https://device${path}`, { headers }));
+  return deviceStub(c.env, device.deviceId).fetch(new Request(`https://device${path}`, { headers }));
 }
 
 connect.get("/v1/connect", async (c) => {
@@ -47,5 +52,5 @@ connect.get("/v1/connect", async (c) => {
   if (offered.length > 0 && !offered.includes(JSON_SUBPROTOCOL)) {
     throw new ApiError("invalid-request", `Offer the "${JSON_SUBPROTOCOL}" subprotocol`);
   }
-  return forwardUpgrade(c, device.deviceId, "/connect/json", offered.length > 0 ? JSON_SUBPROTOCOL : null);
+  return forwardUpgrade(c, device, "/connect/json", offered.length > 0 ? JSON_SUBPROTOCOL : null);
 });

@@ -1,8 +1,9 @@
 /** `/v1/devices/{id}/credentials` and `/v1/devices/{id}/certificates`: a device's identities. */
 import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
-import { DeviceParams, jsonBody, jsonResponse } from "./schemas";
+import { DeviceParams, PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
 import { getDevice } from "../registry/devices";
+import { deviceStub } from "../objects";
 import {
   addIdentity,
   credentialView,
@@ -28,11 +29,19 @@ const Credential = z
   .openapi("Credential");
 const NewCredential = Credential.extend({ token: z.string() }).openapi("NewCredential");
 const CredParams = DeviceParams.extend({ credId: z.string().openapi({ param: { name: "credId", in: "path" } }) });
-const Rotate = z.strictObject({ grace_seconds: z.number().int().min(0).max(30 * 86400).optional() });
+const MAX_GRACE_SECONDS = 30 * 86400;
+const Rotate = z.strictObject({ grace_seconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).optional() });
+
+/** The default grace of a rotated credential, from `CREDENTIAL_ROTATE_GRACE_SECONDS` (60 s when unset). */
+export function rotateGraceSeconds(raw: unknown): number {
+  const n = raw === undefined || raw === "" ? NaN : Number(raw);
+  return Number.isInteger(n) && n >= 0 ? Math.min(n, MAX_GRACE_SECONDS) : 60;
+}
 
 credentials.openapi(
   secured({ scope: "devices:write" }, {
-    method: "post",
+    operationId: "issueCredential",
+method: "post",
     path: "/v1/devices/{id}/credentials",
     summary: "Issue another token for a device (shown once)",
     request: { params: DeviceParams },
@@ -47,38 +56,45 @@ credentials.openapi(
 
 credentials.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listCredentials",
+method: "get",
     path: "/v1/devices/{id}/credentials",
-    summary: "List a device's credentials (metadata only)",
-    request: { params: DeviceParams },
-    responses: { 200: jsonResponse(z.object({ items: z.array(Credential), next_cursor: z.null() }), "Credentials") },
+    summary: "List a device's credentials (metadata only), newest first",
+    request: { params: DeviceParams, query: PageQuery },
+    responses: { 200: jsonResponse(pageOf(Credential, "CredentialPage"), "Credentials") },
   }),
   async (c) => {
     const device = await getDevice(c.env, c.req.valid("param").id);
-    return c.json({ items: await listCredentials(c.env, device.id), next_cursor: null }, 200);
+    const { cursor, limit } = c.req.valid("query");
+    return c.json(await listCredentials(c.env, device.id, cursor, limit), 200);
   },
 );
 
 credentials.openapi(
   secured({ scope: "devices:write" }, {
-    method: "post",
+    operationId: "rotateCredential",
+method: "post",
     path: "/v1/devices/{id}/credentials/{credId}/rotate",
-    summary: "Replace a credential; the old one stays valid for `grace_seconds`",
+    summary: "Replace a credential; the old one stays valid for `grace_seconds` (default CREDENTIAL_ROTATE_GRACE_SECONDS, 60 s; 0 ends it now)",
     request: { params: CredParams, body: { content: { "application/json": { schema: Rotate } }, required: false } },
     responses: { 201: jsonResponse(z.object({ credential: NewCredential, previous: Credential }), "The new credential") },
   }),
   async (c) => {
     const { id, credId } = c.req.valid("param");
-    // The body is optional: with none, the old credential ends at once.
+    // The body is optional: with none, the old credential gets the default grace, so devices
+    // still using it have time to pick up the new one.
     const body: { grace_seconds?: number } = c.req.valid("json") ?? {};
-    const { fresh, old } = await rotateCredential(c.env, id, credId, body.grace_seconds ?? 0);
+    const { fresh, old } = await rotateCredential(c.env, id, credId, body.grace_seconds ?? rotateGraceSeconds(c.env.CREDENTIAL_ROTATE_GRACE_SECONDS));
+    // Live connections opened with the old token end when its grace runs out.
+    await deviceStub(c.env, id).credentialRevoked(credId, old.expires_at === null ? null : Date.parse(old.expires_at));
     return c.json({ credential: { ...credentialView(fresh.row), token: fresh.token }, previous: old }, 201);
   },
 );
 
 credentials.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "revokeCredential",
+method: "delete",
     path: "/v1/devices/{id}/credentials/{credId}",
     summary: "Revoke a credential at once",
     request: { params: CredParams },
@@ -87,6 +103,7 @@ credentials.openapi(
   async (c) => {
     const { id, credId } = c.req.valid("param");
     const revoked = await revokeCredential(c.env, id, credId);
+    await deviceStub(c.env, id).credentialRevoked(credId, null);
     return c.json(revoked, 200);
   },
 );
@@ -102,7 +119,8 @@ const IdentityParams = DeviceParams.extend({ fingerprint: z.string().openapi({ p
 
 credentials.openapi(
   secured({ scope: "devices:write" }, {
-    method: "post",
+    operationId: "addCertificate",
+method: "post",
     path: "/v1/devices/{id}/certificates",
     summary: "Bind an X.509 client certificate (by fingerprint) to a device, for Cloudflare mTLS",
     request: { params: DeviceParams, ...jsonBody(NewIdentity) },
@@ -117,7 +135,8 @@ credentials.openapi(
 
 credentials.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listCertificates",
+method: "get",
     path: "/v1/devices/{id}/certificates",
     summary: "List a device's certificate identities",
     request: { params: DeviceParams },
@@ -131,7 +150,8 @@ credentials.openapi(
 
 credentials.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "removeCertificate",
+method: "delete",
     path: "/v1/devices/{id}/certificates/{fingerprint}",
     summary: "Unbind a certificate",
     request: { params: IdentityParams },
@@ -140,6 +160,7 @@ credentials.openapi(
   async (c) => {
     const { id, fingerprint } = c.req.valid("param");
     await removeIdentity(c.env, id, fingerprint);
+    await deviceStub(c.env, id).credentialRevoked(`x509:${fingerprint.replace(/:/g, "").toLowerCase()}`, null);
     return c.body(null, 204);
   },
 );

@@ -24,7 +24,8 @@ const CreatedDevice = z
 
 devices.openapi(
   secured({ scope: "devices:write" }, {
-    method: "post",
+    operationId: "createDevice",
+method: "post",
     path: "/v1/devices",
     summary: "Register a device; its first credential is returned once",
     request: jsonBody(CreateDevice),
@@ -42,32 +43,47 @@ const ListQuery = PageQuery.extend({
   tag: z.string().optional(),
   group: z.string().optional(),
   prefix: z.string().max(128).optional(),
-}).openapi({ description: "Also `attr.<key>=<value>` filters on attributes (compared as text)." });
+  attr: z
+    .record(z.string(), z.string())
+    .optional()
+    .openapi({
+      param: { name: "attr", in: "query", style: "deepObject", explode: true },
+      description: "Attribute filters, compared as text: `attr[room]=kitchen`, also written `attr.room=kitchen`",
+      example: { room: "kitchen" },
+    }),
+});
+
+/** `attr.<key>=v` and `attr[<key>]=v` query parameters → `{key: v}`. */
+function attributeFilters(query: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    const name = key.startsWith("attr.") ? key.slice(5) : /^attr\[(.*)\]$/.exec(key)?.[1];
+    if (name === undefined) continue;
+    if (!/^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$/.test(name)) throw new ApiError("invalid-request", `bad attribute filter "${key}"`);
+    Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
 
 devices.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listDevices",
+method: "get",
     path: "/v1/devices",
     summary: "List devices, filtered by tag, group, attribute or id prefix",
     request: { query: ListQuery },
     responses: { 200: jsonResponse(pageOf(DeviceSchema, "DevicePage"), "A page of devices") },
   }),
   async (c) => {
-    const q = c.req.valid("query");
-    const attributes: Record<string, string> = {};
-    for (const [key, value] of Object.entries(c.req.query())) {
-      if (!key.startsWith("attr.")) continue;
-      const name = key.slice(5);
-      if (!/^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$/.test(name)) throw new ApiError("invalid-request", `bad attribute filter "${key}"`);
-      attributes[name] = value;
-    }
-    return c.json(await listDevices(c.env, { ...q, attributes }), 200);
+    const { attr: _declaredOnly, ...q } = c.req.valid("query");
+    return c.json(await listDevices(c.env, { ...q, attributes: attributeFilters(c.req.query()) }), 200);
   },
 );
 
 devices.openapi(
   secured({ scope: "devices:read", deviceParam: "id" }, {
-    method: "get",
+    operationId: "getDevice",
+method: "get",
     path: "/v1/devices/{id}",
     summary: "Read a device, with its connection status",
     request: { params: DeviceParams },
@@ -82,7 +98,8 @@ devices.openapi(
 
 devices.openapi(
   secured({ scope: "devices:write" }, {
-    method: "patch",
+    operationId: "updateDevice",
+method: "patch",
     path: "/v1/devices/{id}",
     summary: "Change a device's name, attributes (replaced whole), tags or enabled flag",
     request: { params: DeviceParams, ...jsonBody(PatchDevice) },
@@ -97,7 +114,8 @@ devices.openapi(
 
 devices.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "deleteDevice",
+method: "delete",
     path: "/v1/devices/{id}",
     summary: "Delete a device, its credentials and all its state",
     request: { params: DeviceParams },

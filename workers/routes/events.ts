@@ -9,7 +9,8 @@ export const events = router();
 
 events.openapi(
   secured({ scope: "devices:read", deviceParam: "id" }, {
-    method: "get",
+    operationId: "deviceEvents",
+method: "get",
     path: "/v1/devices/{id}/events",
     summary: "Live events (shadow, telemetry, presence): WebSocket upgrade, or SSE with Accept: text/event-stream",
     request: { params: DeviceParams },

@@ -1,7 +1,7 @@
 /** `/v1/groups`: device groups and their members. */
 import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
-import { PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
+import { IdSchema, PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
 import { addMember, createGroup, deleteGroup, getGroup, listGroups, listMembers, removeMember, updateGroup } from "../registry/groups";
 
 export const groups = router();
@@ -9,14 +9,15 @@ export const groups = router();
 const Group = z
   .object({ name: z.string(), description: z.string().nullable(), created_at: z.string(), updated_at: z.string() })
   .openapi("Group");
-const NewGroup = z.strictObject({ name: z.string(), description: z.string().max(1024).nullable().optional() });
+const NewGroup = z.strictObject({ name: IdSchema, description: z.string().max(1024).nullable().optional() });
 const PatchGroup = z.strictObject({ description: z.string().max(1024).nullable() });
 const GroupParams = z.object({ name: z.string().openapi({ param: { name: "name", in: "path" } }) });
 const MemberParams = GroupParams.extend({ deviceId: z.string().openapi({ param: { name: "deviceId", in: "path" } }) });
 
 groups.openapi(
   secured({ scope: "devices:write" }, {
-    method: "post",
+    operationId: "createGroup",
+method: "post",
     path: "/v1/groups",
     summary: "Create a group",
     request: jsonBody(NewGroup),
@@ -30,7 +31,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listGroups",
+method: "get",
     path: "/v1/groups",
     summary: "List groups",
     request: { query: PageQuery },
@@ -44,7 +46,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "getGroup",
+method: "get",
     path: "/v1/groups/{name}",
     summary: "Read a group",
     request: { params: GroupParams },
@@ -55,7 +58,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:write" }, {
-    method: "patch",
+    operationId: "updateGroup",
+method: "patch",
     path: "/v1/groups/{name}",
     summary: "Change a group's description",
     request: { params: GroupParams, ...jsonBody(PatchGroup) },
@@ -66,7 +70,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "deleteGroup",
+method: "delete",
     path: "/v1/groups/{name}",
     summary: "Delete a group (its devices stay)",
     request: { params: GroupParams },
@@ -80,7 +85,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:read" }, {
-    method: "get",
+    operationId: "listGroupDevices",
+method: "get",
     path: "/v1/groups/{name}/devices",
     summary: "List a group's members",
     request: { params: GroupParams, query: PageQuery },
@@ -94,7 +100,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:write" }, {
-    method: "put",
+    operationId: "addGroupDevice",
+method: "put",
     path: "/v1/groups/{name}/devices/{deviceId}",
     summary: "Add a device to a group",
     request: { params: MemberParams },
@@ -109,7 +116,8 @@ groups.openapi(
 
 groups.openapi(
   secured({ scope: "devices:write" }, {
-    method: "delete",
+    operationId: "removeGroupDevice",
+method: "delete",
     path: "/v1/groups/{name}/devices/{deviceId}",
     summary: "Remove a device from a group",
     request: { params: MemberParams },

@@ -1,19 +1,16 @@
 /**
- * MQTT 3.1.1 / 5.0 over WebSockets (subprotocols `mqtt`, `mqttv3.1`).
- * - `/mqtt/<deviceId>` (fast path): the Worker checks the device exists and is enabled and
- *   hands the upgrade straight to its DeviceObject, which authenticates CONNECT itself
- *   against the credential hashes passed along and owns the socket (hibernation API).
- * - `/mqtt`: the device id is only in CONNECT, so the Worker terminates the socket, reads
- *   CONNECT, authenticates it, then relays to the device's object.
+ * MQTT 3.1.1 / 5.0 over WebSockets (subprotocols `mqtt`, `mqttv3.1`) at `/mqtt` and
+ * `/mqtt/<deviceId>`. Both are served the same way: the edge Worker holds the client's socket,
+ * frames packets and authenticates CONNECT (workers/mqtt/edge.ts), and the session runs in the
+ * device's (or app's) object behind a hibernatable link. `/mqtt/<deviceId>` only admits that
+ * device; every id gets the same answer until CONNECT proves who is asking.
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { offeredProtocols } from "./connect";
-import { getDevice } from "../registry/devices";
-import { liveTokenHashes } from "../registry/credentials";
-import { MqttRelay } from "../mqtt/relay";
-import { openDeviceSession } from "../mqtt/open-session";
+import { MqttEdge } from "../mqtt/edge";
+import { deviceConfig } from "../../durable-objects/device/config";
 
 export const mqtt = new Hono<AppEnv>();
 
@@ -26,17 +23,18 @@ function subprotocol(c: Context<AppEnv>): string {
   return chosen;
 }
 
-mqtt.get("/mqtt/:deviceId", async (c) => {
-  const sub = subprotocol(c);
-  const device = await getDevice(c.env, c.req.param("deviceId"));
-  if (!device.enabled) throw new ApiError("forbidden", "The device is disabled");
-  const hashes = await liveTokenHashes(c.env, device.id, Date.now());
-  return openDeviceSession(c.env, c.req.header("cf-connecting-ip") ?? "", device.id, sub, { relayed: false, hashes });
-});
-
-mqtt.get("/mqtt", (c) => {
+function serve(c: Context<AppEnv>, deviceId: string | undefined): Response {
   const sub = subprotocol(c);
   const pair = new WebSocketPair();
-  new MqttRelay(c.env, pair[1], sub, c.req.header("cf-connecting-ip") ?? "").start();
+  const options = {
+    subprotocol: sub,
+    remote: c.req.header("cf-connecting-ip") ?? "",
+    maximumPacketSize: deviceConfig(c.env as unknown as Record<string, unknown>).mqtt.maximumPacketSize,
+    ...(deviceId === undefined ? {} : { deviceId }),
+  };
+  new MqttEdge(c.env, pair[1], options).start();
   return new Response(null, { status: 101, webSocket: pair[0], headers: { "sec-websocket-protocol": sub } });
-});
+}
+
+mqtt.get("/mqtt/:deviceId", (c) => serve(c, c.req.param("deviceId")));
+mqtt.get("/mqtt", (c) => serve(c, undefined));

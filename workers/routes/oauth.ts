@@ -1,14 +1,22 @@
 /**
  * `POST /oauth/token`: the OAuth 2.0 client credentials grant (RFC 6749 §4.4). Errors follow
- * RFC 6749 §5.2 (`{error, error_description}`), since that is what OAuth client libraries parse.
+ * RFC 6749 §5.2 (`{error, error_description}`), since that is what OAuth client libraries parse;
+ * too many requests (per address and per client id) or failed authentications (per address) are
+ * 429 `slow_down` (the token-endpoint error RFC 8628 registered) with Retry-After. Without a
+ * `JWT_SECRET` no token is issued (503).
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { activeOAuthClient } from "../registry/app-credentials";
 import { constantTimeEqual, randomId, sha256Hex } from "../auth/crypto";
 import { signJwt } from "../auth/jwt";
-import { jwtKey } from "../auth/jwt-key";
+import { JWT_SECRET_MISSING, jwtKey, tokenTtl } from "../auth/jwt-key";
 import { toScopes } from "../auth/principal";
+import { ApiError, problemResponse } from "../errors";
+import { jsonMaxDepth, parseJsonBounded } from "../../protocols/json-depth";
+import { isJsonObject } from "../../protocols/json-value";
+import { limit, rateFrom, type LimitDecision } from "../limits/limit";
+import { clientAddress, failuresLeft, recordFailure } from "../limits/auth-failures";
 
 export const oauth = new Hono<AppEnv>();
 
@@ -21,23 +29,29 @@ function oauthError(c: Context<AppEnv>, error: OAuthErrorCode, description: stri
   return c.newResponse(JSON.stringify({ error, error_description: description }), status, headers);
 }
 
+/** 429 in the token endpoint's error shape. */
+function slowDown(c: Context<AppEnv>, d: LimitDecision, what: string): Response {
+  return c.newResponse(JSON.stringify({ error: "slow_down", error_description: `too many ${what}: retry after ${d.retryAfterSeconds} s` }), 429, {
+    "cache-control": "no-store",
+    "content-type": "application/json",
+    "retry-after": String(d.retryAfterSeconds),
+  });
+}
+
+/** Form (RFC 6749 §4.4.2) or JSON parameters from the body the edge already read. */
 async function readParams(c: Context<AppEnv>): Promise<Record<string, string> | null> {
   const type = c.req.header("content-type") ?? "";
-  try {
-    if (type.startsWith("application/x-www-form-urlencoded")) {
-      const out: Record<string, string> = {};
-      for (const [k, v] of await c.req.formData()) if (typeof v === "string") out[k] = v;
-      return out;
-    }
-    if (type.startsWith("application/json")) {
-      const body: unknown = await c.req.json();
-      if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(body)) if (typeof v === "string") out[k] = v;
-      return out;
-    }
-  } catch {
-    return null;
+  const text = await c.req.text();
+  const out: Record<string, string> = {};
+  if (type.startsWith("application/x-www-form-urlencoded")) {
+    for (const [k, v] of new URLSearchParams(text)) out[k] = v;
+    return out;
+  }
+  if (type.startsWith("application/json")) {
+    const r = parseJsonBounded(text, jsonMaxDepth(c.env.JSON_MAX_DEPTH));
+    if (!r.ok || !isJsonObject(r.value)) return null;
+    for (const [k, v] of Object.entries(r.value)) if (typeof v === "string") out[k] = v;
+    return out;
   }
   return null;
 }
@@ -58,6 +72,16 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 }
 
 oauth.post("/oauth/token", async (c) => {
+  const rate = rateFrom(c.env.OAUTH_RATE, c.env.OAUTH_BURST, { rate: 1, burst: 10 });
+  const address = clientAddress(c);
+  const byAddress = await limit(c.env, `oauth-ip:${address}`, rate);
+  if (!byAddress.ok) return slowDown(c, byAddress, "token requests from this address");
+  const failures = await failuresLeft(c.env, address);
+  if (!failures.ok) return slowDown(c, failures, "failed authentications from this address");
+  const key = jwtKey(c.env);
+  if (!key) {
+    return problemResponse(new ApiError("unavailable", JWT_SECRET_MISSING, { error: "temporarily_unavailable", error_description: "the server cannot issue tokens: JWT_SECRET is not set" }), c.req.path);
+  }
   const params = await readParams(c);
   if (!params) return oauthError(c, "invalid_request", "send application/x-www-form-urlencoded or JSON parameters");
   if (params.grant_type !== "client_credentials") {
@@ -67,10 +91,16 @@ oauth.post("/oauth/token", async (c) => {
   const id = basic?.id ?? params.client_id;
   const secret = basic?.secret ?? params.client_secret;
   if (!id || !secret) return oauthError(c, "invalid_client", "client authentication is required", true);
+  const byClient = await limit(c.env, `oauth-client:${id}`, rate);
+  if (!byClient.ok) return slowDown(c, byClient, "token requests for this client");
   const client = await activeOAuthClient(c.env, id);
   // Compare against a dummy hash when the client is unknown, so timing does not tell ids apart.
   const ok = await constantTimeEqual(await sha256Hex(secret), client?.secretHash ?? "0".repeat(64));
-  if (!client || !ok) return oauthError(c, "invalid_client", "unknown client or wrong secret", basic !== null);
+  if (!client || !ok) {
+    const d = await recordFailure(c.env, address);
+    if (!d.ok) return slowDown(c, d, "failed authentications from this address");
+    return oauthError(c, "invalid_client", "unknown client or wrong secret", basic !== null);
+  }
   const granted = toScopes(client.scopes);
   let scopes = granted;
   if (params.scope !== undefined && params.scope.trim() !== "") {
@@ -80,12 +110,12 @@ oauth.post("/oauth/token", async (c) => {
     }
     scopes = toScopes(asked);
   }
-  const ttl = Number(c.env.OAUTH_TOKEN_TTL) || 3600;
+  const ttl = tokenTtl(c.env.OAUTH_TOKEN_TTL);
   const now = Math.floor(Date.now() / 1000);
   const scope = scopes.join(" ");
   const token = await signJwt(
     { iss: "umbra", sub: client.id, scope, iat: now, exp: now + ttl, jti: randomId("tok", 8) },
-    await jwtKey(c.env),
+    key,
   );
   return c.newResponse(JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: ttl, scope }), 200, {
     "content-type": "application/json",

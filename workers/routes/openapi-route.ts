@@ -1,12 +1,15 @@
 /**
  * Route definitions with their access rule attached, so every route declares its scope in
  * one place: the guard enforces it and the OpenAPI document shows it (`x-umbra-scope`).
+ * A route that declares a request body also gets its media-type and nesting check from the
+ * same declaration (`bodyOf`), so no route can take a body it did not declare.
  */
 import { OpenAPIHono, createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { validationError } from "../errors";
 import { guard, type Access } from "../auth/guard";
 import { ProblemSchema } from "./schemas";
+import { bodyOf } from "../content";
 
 /** Problem responses every secured route may give. */
 const problems = {
@@ -14,20 +17,29 @@ const problems = {
   401: { description: "Missing or invalid credential", content: { "application/problem+json": { schema: ProblemSchema } } },
   403: { description: "Credential lacks the scope", content: { "application/problem+json": { schema: ProblemSchema } } },
   404: { description: "Not found", content: { "application/problem+json": { schema: ProblemSchema } } },
+  429: { description: "Too many requests (Retry-After): failed authentications from this address, or a rate limit", content: { "application/problem+json": { schema: ProblemSchema } } },
   // Without content: it also lets handlers return a plain Response (problem+json, SSE, 101).
   500: { description: "Internal error (application/problem+json)" },
 } as const;
 
+/** Further problems of a route that takes a body. */
+const bodyProblems = {
+  413: { description: "Body over MAX_BODY_BYTES", content: { "application/problem+json": { schema: ProblemSchema } } },
+  415: { description: "Content-Type not one of the declared request media types", content: { "application/problem+json": { schema: ProblemSchema } } },
+} as const;
+
 /**
- * `createRoute` plus the guard for `access`.
- * @example secured({ scope: "devices:read" }, { method: "get", path: "/v1/devices", responses: {...} })
+ * `createRoute` plus the guard for `access`. Every operation must name its `operationId`.
+ * @example secured({ scope: "devices:read" }, { operationId: "listDevices", method: "get", path: "/v1/devices", responses: {...} })
  */
-export function secured<P extends string, R extends Omit<RouteConfig, "path" | "middleware"> & { path: P }>(access: Access, config: R) {
+export function secured<P extends string, R extends Omit<RouteConfig, "path" | "middleware"> & { path: P; operationId: string }>(access: Access, config: R) {
+  const body = config.request?.body;
+  const checks = body ? [bodyOf(Object.keys(body.content), body.required === true)] : [];
   return createRoute({
     ...config,
-    responses: { ...problems, ...config.responses },
+    responses: { ...problems, ...(body ? bodyProblems : {}), ...config.responses },
     security: [{ bearer: [] }],
-    middleware: [guard(access)] as const,
+    middleware: [guard(access), ...checks],
     "x-umbra-scope": access.scope,
     "x-umbra-device-access": access.deviceParam !== undefined,
   });

@@ -1,6 +1,7 @@
 /** Shared request/response schemas; the OpenAPI document is generated from these. */
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../auth/principal";
+import { USER_ID, USER_ID_RULE } from "../registry/ids";
 
 /** RFC 9457 problem details. */
 export const ProblemSchema = z
@@ -16,7 +17,9 @@ export const ProblemSchema = z
 /** A JSON object with any values. */
 export const JsonObjectSchema = z.record(z.string(), z.unknown());
 
-export const DeviceIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "must match [A-Za-z0-9_.:-]{1,128}");
+/** Every user-chosen id (device, channel, group): one rule, see registry/ids.ts. */
+export const IdSchema = z.string().regex(USER_ID, USER_ID_RULE).openapi({ pattern: USER_ID.source });
+export const DeviceIdSchema = IdSchema;
 
 export const DeviceSchema = z
   .object({

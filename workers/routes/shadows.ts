@@ -3,12 +3,14 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { router, secured } from "./openapi-route";
-import { DeviceParams, JsonObjectSchema, jsonResponse } from "./schemas";
+import { DeviceParams, JsonObjectSchema, PageQuery, jsonResponse } from "./schemas";
+import { decodeCursor, encodeCursor } from "../registry/pagination";
 import { shadowReply } from "./shadow-reply";
 import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
 import { readBody } from "../content";
+import { limitDeviceWrite } from "../limits/device-http";
 
 export const shadows = router();
 
@@ -22,10 +24,17 @@ const UpdateShadow = z
   })
   .openapi("ShadowUpdate");
 const ShadowDoc = JsonObjectSchema.openapi("ShadowDocument", { description: "AWS IoT shadow document" });
-const HistoryQuery = z.object({
-  from_version: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+const HistoryQuery = PageQuery.extend({
+  from_version: z.coerce.number().int().min(0).optional().openapi({ description: "Start at this version (an alias kept for older clients; `cursor` wins)" }),
 });
+
+/** The first version a history page starts at: the cursor's, else `from_version`, else 0. */
+function historyStart(q: z.infer<typeof HistoryQuery>): number {
+  const raw = decodeCursor(q.cursor);
+  if (raw === null) return q.from_version ?? 0;
+  if (!/^\d{1,15}$/.test(raw)) throw new ApiError("invalid-request", "cursor is not one this API handed out");
+  return Number(raw);
+}
 const VersionQuery = z.object({ version: z.coerce.number().int().min(0).optional(), clientToken: z.string().optional() });
 
 /** The shadow name of a request: "" (classic) or a validated `{name}`. */
@@ -42,9 +51,10 @@ async function device(c: Context<AppEnv>) {
 }
 
 /** The four routes of one shadow (classic or named); registered twice below. */
-function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | typeof NamedParams, label: string) {
+function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | typeof NamedParams, label: string, noun: "Shadow" | "NamedShadow") {
   shadows.openapi(
     secured({ scope: "shadows:read", deviceParam: "id" }, {
+      operationId: `get${noun}`,
       method: "get",
       path,
       summary: `Read ${label} (state, computed delta, metadata, version)`,
@@ -56,14 +66,17 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
 
   shadows.openapi(
     secured({ scope: "shadows:write", deviceParam: "id" }, {
+      operationId: `update${noun}`,
       method: "post",
       path,
       summary: `Update ${label}: merge desired/reported; a stale version is 409`,
       request: { params, body: { content: { "application/json": { schema: UpdateShadow }, "application/cbor": { schema: UpdateShadow } }, required: false } },
-      responses: { 200: jsonResponse(ShadowDoc, "Accepted (AWS update/accepted body)"), 409: { description: "Version conflict" }, 413: { description: "Too large" } },
+      responses: { 200: jsonResponse(ShadowDoc, "Accepted (AWS update/accepted body)"), 409: { description: "Version conflict" }, 413: { description: "Too large" }, 429: { description: "Over the device's HTTP write limit (Retry-After)" } },
     }),
     async (c) => {
-      const stub = await device(c);
+      const row = await getDevice(c.env, c.req.param("id") ?? "");
+      await limitDeviceWrite(c.env, row.id);
+      const stub = deviceStub(c.env, row.id);
       const body = await readBody(c, UpdateShadow);
       return shadowReply(c, await stub.shadow(shadowName(c), { kind: "update", ...body }));
     },
@@ -71,6 +84,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
 
   shadows.openapi(
     secured({ scope: "shadows:write", deviceParam: "id" }, {
+      operationId: `delete${noun}`,
       method: "delete",
       path,
       summary: `Delete ${label} (its version counter is kept)`,
@@ -85,6 +99,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
 
   shadows.openapi(
     secured({ scope: "shadows:read", deviceParam: "id" }, {
+      operationId: `${noun === "Shadow" ? "shadow" : "namedShadow"}History`,
       method: "get",
       path: `${path}/history`,
       summary: `Past accepted versions of ${label}, oldest first`,
@@ -92,22 +107,23 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       responses: { 200: jsonResponse(z.object({ items: z.array(ShadowDoc), next_cursor: z.string().nullable() }), "Versions") },
     }),
     async (c) => {
-      const { from_version, limit } = c.req.valid("query") as z.infer<typeof HistoryQuery>;
-      const items = await (await device(c)).shadowHistory(shadowName(c), from_version, limit + 1);
-      const more = items.length > limit;
-      const page = more ? items.slice(0, limit) : items;
-      const next = more ? String((page[page.length - 1]?.version ?? 0) + 1) : null;
+      const q = c.req.valid("query") as z.infer<typeof HistoryQuery>;
+      const items = await (await device(c)).shadowHistory(shadowName(c), historyStart(q), q.limit + 1);
+      const more = items.length > q.limit;
+      const page = more ? items.slice(0, q.limit) : items;
+      const next = more ? encodeCursor(String((page[page.length - 1]?.version ?? 0) + 1)) : null;
       return c.json({ items: page, next_cursor: next }, 200);
     },
   );
 }
 
-shadowRoutes("/v1/devices/{id}/shadow", DeviceParams, "the classic shadow");
-shadowRoutes("/v1/devices/{id}/shadows/{name}", NamedParams, "a named shadow");
+shadowRoutes("/v1/devices/{id}/shadow", DeviceParams, "the classic shadow", "Shadow");
+shadowRoutes("/v1/devices/{id}/shadows/{name}", NamedParams, "a named shadow", "NamedShadow");
 
 shadows.openapi(
   secured({ scope: "shadows:read", deviceParam: "id" }, {
-    method: "get",
+    operationId: "listShadowNames",
+method: "get",
     path: "/v1/devices/{id}/shadows",
     summary: "Names of a device's shadows (\"\" is the classic shadow)",
     request: { params: DeviceParams },

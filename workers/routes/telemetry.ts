@@ -6,13 +6,24 @@ import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
 import { decodeCursor, encodeCursor } from "../registry/pagination";
-import { TELEMETRY_MEDIA, TelemetryIn, decodeTelemetry } from "../telemetry-body";
-import { mediaType } from "../content";
+import { TELEMETRY_MEDIA, TelemetryIn, decodeTelemetry, telemetryLimits } from "../telemetry-body";
+import { mediaType, unsupportedMedia } from "../content";
+import { limitDeviceWrite } from "../limits/device-http";
 
 export const telemetry = router();
 telemetry.openAPIRegistry.register("TelemetryIn", TelemetryIn);
 
-const Sample = z.object({ ts: z.number().int(), data: JsonObjectSchema }).openapi("TelemetrySample");
+const ValueType = z.enum(["data", "sum"]).openapi({ description: '"data": a SenML data value (vd, bytes as base64url text); "sum": the record had only a sum (s)' });
+const Sample = z
+  .object({
+    ts: z.number().int(),
+    data: JsonObjectSchema,
+    units: z.record(z.string(), z.string()).optional().openapi({ description: "SenML unit (u or bu) per key of data" }),
+    sums: z.record(z.string(), z.number()).optional().openapi({ description: "SenML sum (s) per key whose record had one" }),
+    types: z.record(z.string(), ValueType).optional().openapi({ description: "Keys whose value is not a plain value" }),
+  })
+  .openapi("TelemetrySample");
+const Latest = z.object({ ts: z.number(), value: z.unknown(), unit: z.string().optional(), sum: z.number().optional(), type: ValueType.optional() }).openapi("TelemetryLatest");
 
 /** Epoch ms or an ISO 8601 date. */
 const Instant = z
@@ -35,7 +46,8 @@ const Query = z.object({
 
 telemetry.openapi(
   secured({ scope: "devices:write", deviceParam: "id" }, {
-    method: "post",
+    operationId: "sendTelemetry",
+method: "post",
     path: "/v1/devices/{id}/telemetry",
     summary: "Send telemetry: JSON or CBOR `{data, ts?}` (or an array), or a SenML pack (JSON or CBOR)",
     request: {
@@ -52,13 +64,14 @@ telemetry.openapi(
         required: false,
       },
     },
-    responses: { 202: jsonResponse(z.object({ accepted: z.number().int() }), "Stored") },
+    responses: { 202: jsonResponse(z.object({ accepted: z.number().int() }), "Stored"), 429: { description: "Over the device's HTTP write limit (Retry-After)" } },
   }),
   async (c) => {
     const device = await getDevice(c.env, c.req.valid("param").id);
-    const format = TELEMETRY_MEDIA[mediaType(c) || "application/json"];
-    if (!format) throw new ApiError("unsupported-media-type", `Send one of ${Object.keys(TELEMETRY_MEDIA).join(", ")}`);
-    const rows = decodeTelemetry(format, new Uint8Array(await c.req.arrayBuffer()), Date.now());
+    await limitDeviceWrite(c.env, device.id);
+    const format = TELEMETRY_MEDIA[mediaType(c)];
+    if (!format) throw unsupportedMedia(c.req.method, Object.keys(TELEMETRY_MEDIA), mediaType(c));
+    const rows = decodeTelemetry(format, new Uint8Array(await c.req.arrayBuffer()), Date.now(), telemetryLimits(c.env));
     const accepted = await deviceStub(c.env, device.id).ingestTelemetry(rows);
     return c.json({ accepted }, 202);
   },
@@ -66,7 +79,8 @@ telemetry.openapi(
 
 telemetry.openapi(
   secured({ scope: "devices:read", deviceParam: "id" }, {
-    method: "get",
+    operationId: "readTelemetry",
+method: "get",
     path: "/v1/devices/{id}/telemetry",
     summary: "Stored samples with from <= ts < to, oldest first",
     request: { params: DeviceParams, query: Query },
@@ -83,17 +97,19 @@ telemetry.openapi(
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
     const last = page[page.length - 1];
-    return c.json({ items: page.map((r) => ({ ts: r.ts, data: r.data })), next_cursor: more && last ? encodeCursor(`${last.ts}:${last.seq}`) : null }, 200);
+    const items = page.map(({ seq: _seq, ...row }) => row);
+    return c.json({ items, next_cursor: more && last ? encodeCursor(`${last.ts}:${last.seq}`) : null }, 200);
   },
 );
 
 telemetry.openapi(
   secured({ scope: "devices:read", deviceParam: "id" }, {
-    method: "get",
+    operationId: "latestTelemetry",
+method: "get",
     path: "/v1/devices/{id}/telemetry/latest",
     summary: "The latest value of every telemetry key",
     request: { params: DeviceParams },
-    responses: { 200: jsonResponse(z.record(z.string(), z.object({ ts: z.number(), value: z.unknown() })), "Latest values") },
+    responses: { 200: jsonResponse(z.record(z.string(), Latest), "Latest values") },
   }),
   async (c) => {
     const device = await getDevice(c.env, c.req.valid("param").id);

@@ -1,5 +1,5 @@
 import { decode as cborDecode, encode as cborEncode } from "cbor-x";
-import type { CoapHost, HostResult, TelemetryFormat } from "../host";
+import type { CoapHost, HostResult, TelemetryFormat, TelemetryResult } from "../host";
 
 type Doc = Record<string, unknown>;
 interface Shadow {
@@ -18,7 +18,7 @@ export class FakeHost implements CoapHost {
   readonly shadows = new Map<string, Shadow>();
   readonly telemetryLog: { format: TelemetryFormat; payload: Uint8Array }[] = [];
   readonly calls: string[] = [];
-  telemetryResult: { status: number; message?: string } = { status: 204 };
+  telemetryResult: TelemetryResult = { status: 204, accepted: 1 };
   /** Host methods that reject, to prove a failing host costs one request only. */
   readonly failing = new Set<string>();
   /** Runs just before an update applies (simulates a concurrent writer). */
@@ -74,7 +74,7 @@ export class FakeHost implements CoapHost {
     return s === undefined ? {} : this.delta(s);
   }
 
-  async telemetry(format: TelemetryFormat, payload: Uint8Array): Promise<{ status: number; message?: string }> {
+  async telemetry(format: TelemetryFormat, payload: Uint8Array): Promise<TelemetryResult> {
     await this.step("telemetry");
     this.telemetryLog.push({ format, payload });
     return this.telemetryResult;

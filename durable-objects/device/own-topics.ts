@@ -1,0 +1,99 @@
+/**
+ * The device's object as the publisher of the device's own topics (`devices/<id>/…` and
+ * `$aws/things/<id>/…`): telemetry as the device sent it, shadow responses and events,
+ * messages others publish to the device. The sessions that want them are kept in the
+ * device's topic shard; this object caches that list (fetched once per object life, then kept
+ * current by the shard's pushes, which land before a SUBACK is sent) and delivers straight to
+ * those sessions — no shard sits on a message's path. QoS 1/2 messages go through a durable
+ * outbox written in the same transaction as the write they come from; QoS 0 ones are sent once.
+ */
+import type { Env } from "../env";
+import { topicMatches, type Message } from "../../protocols/mqtt";
+import { logText } from "../../protocols/log-text";
+import type { ShardSubscription } from "../topic/store";
+import { Outbox, OutboxDrain } from "../shared/outbox";
+import { GroupCommit } from "../shared/group-commit";
+import { deliverToSession, deviceSession } from "../routing/sessions";
+import type { ShardClient } from "../routing/shard-client";
+import type { AlarmScheduler } from "../shared/alarms";
+
+const RETRY_MS = 2_000;
+
+export class OwnTopics {
+  private subs: ShardSubscription[] | null = null;
+  private loading: Promise<void> | null = null;
+  readonly drain: OutboxDrain;
+  private readonly batches = new Map<string, GroupCommit<Message>>();
+
+  constructor(
+    private readonly env: Env,
+    sql: SqlStorage,
+    private readonly deviceId: () => string,
+    private readonly shards: ShardClient,
+    alarms: AlarmScheduler,
+  ) {
+    this.drain = new OutboxDrain(new Outbox(sql, "fanout_outbox"), {
+      sessionsFor: (m) => this.sessionsFor(m.topic),
+      deliver: (session, messages) => deliverToSession(env, session, messages),
+      retryLater: () => alarms.set("fanout", Date.now() + RETRY_MS),
+      failed: (session, err) => console.error(`DeviceObject ${logText(deviceId())}: delivery to ${logText(session)} failed:`, err instanceof Error ? err.message : String(err)),
+    });
+  }
+
+  /** Loads the subscriber list once per object life (and registers for its updates). */
+  ready(): Promise<void> {
+    if (this.subs) return Promise.resolve();
+    this.loading ??= this.shards
+      .deviceShard(this.deviceId())
+      .listen(this.deviceId())
+      .then((subs) => {
+        this.subs ??= subs;
+      })
+      .finally(() => {
+        this.loading = null;
+      });
+    return this.loading;
+  }
+
+  /** The shard's push: the sessions subscribed to this device's topics changed. */
+  changed(subs: ShardSubscription[]): void {
+    this.subs = subs;
+  }
+
+  /** Sessions other than the device's own that want `topic`, each once. */
+  sessionsFor(topic: string): Set<string> {
+    const self = deviceSession(this.deviceId());
+    const out = new Set<string>();
+    for (const s of this.subs ?? []) if (s.session !== self && !out.has(s.session) && topicMatches(s.filter, topic)) out.add(s.session);
+    return out;
+  }
+
+  /**
+   * Publishes messages on the device's own topics to the sessions that want them. Call inside
+   * the write that produced them (same event or transaction): QoS 1/2 copies are written to the
+   * outbox there, so the acknowledgement that follows that write cannot lose them.
+   */
+  publish(messages: readonly Message[]): void {
+    if (!this.subs || this.subs.length === 0) return;
+    const durable: Message[] = [];
+    for (const m of messages) {
+      const sessions = this.sessionsFor(m.topic);
+      if (sessions.size === 0) continue;
+      if (m.qos > 0) durable.push(m);
+      else for (const s of sessions) this.volatile(s).add([m]).catch(() => undefined); // QoS 0: at most once, batched per session
+    }
+    if (durable.length) void this.drain.push(durable);
+  }
+
+  private volatile(session: string): GroupCommit<Message> {
+    let batch = this.batches.get(session);
+    if (!batch) this.batches.set(session, (batch = new GroupCommit((items) => deliverToSession(this.env, session, items))));
+    return batch;
+  }
+
+  /** Resumes the outbox after an eviction or a failed delivery (from the alarm). */
+  async onAlarm(): Promise<void> {
+    await this.ready();
+    await this.drain.drain();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * A session object's view of the topic shards: where its publishes go (batched per shard, one
+ * call per batch), where its subscriptions are registered (before the SUBACK), and where
+ * retained messages come from.
+ */
+import type { Env } from "../env";
+import type { Message } from "../../protocols/mqtt";
+import type { TopicObject } from "../topic/topic-object";
+import { shardName, shardOf, shardsOfFilter, topicClass, type Tenant } from "../topic/shards";
+import { GroupCommit } from "../shared/group-commit";
+
+/** Shards per tenant (var TOPIC_SHARDS, default 16); never change it on a live deployment. */
+export function topicShards(env: Env): number {
+  const n = Number(env.TOPIC_SHARDS);
+  return Number.isInteger(n) && n > 0 && n <= 1024 ? n : 16;
+}
+
+export class ShardClient {
+  private readonly stubs = new Map<number, DurableObjectStub<TopicObject>>();
+  private readonly batches = new Map<number, GroupCommit<Message>>();
+  readonly shards: number;
+
+  constructor(
+    private readonly env: Env,
+    readonly tenant: Tenant,
+  ) {
+    this.shards = topicShards(env);
+  }
+
+  /** The stub of shard `n` (one per shard: calls through one stub arrive in order). */
+  stub(n: number): DurableObjectStub<TopicObject> {
+    let s = this.stubs.get(n);
+    if (!s) this.stubs.set(n, (s = this.env.TOPIC.get(this.env.TOPIC.idFromName(shardName(this.tenant, n)))));
+    return s;
+  }
+
+  /** The shard that keeps a device's subscriptions and retained messages. */
+  deviceShard(deviceId: string): DurableObjectStub<TopicObject> {
+    return this.stub(shardOf({ kind: "device", deviceId }, this.shards));
+  }
+
+  /**
+   * Publishes a message on a shared topic (a channel or the open topic space); messages to one
+   * shard are batched for up to 2 ms. Resolves once the shard holds it durably.
+   */
+  publish(m: Message): Promise<void> {
+    const c = topicClass(m.topic);
+    if (c.kind !== "shared") return Promise.reject(new Error(`not a shared topic: ${m.topic}`));
+    const n = shardOf(c, this.shards);
+    let batch = this.batches.get(n);
+    if (!batch) this.batches.set(n, (batch = new GroupCommit((items) => this.stub(n).publish(items))));
+    return batch.add([m]);
+  }
+
+  /** Registers a session's filters in every shard they can match; the retained messages of each. */
+  async subscribe(session: string, filters: readonly string[]): Promise<Map<string, Message[]>> {
+    const retained = new Map<string, Message[]>(filters.map((f) => [f, []]));
+    const results = await Promise.all([...this.byShard(filters)].map(([n, fs]) => this.stub(n).subscribe(session, fs)));
+    for (const r of results) for (const [f, ms] of Object.entries(r)) retained.get(f)?.push(...(ms as Message[]));
+    return retained;
+  }
+
+  /** Drops a session's filters from their shards. */
+  async unsubscribe(session: string, filters: readonly string[]): Promise<void> {
+    await Promise.all([...this.byShard(filters)].map(([n, fs]) => this.stub(n).unsubscribe(session, fs)));
+  }
+
+  /** Retained messages matching a filter, from every shard it can match. */
+  async retained(filter: string): Promise<Message[]> {
+    const lists = await Promise.all(shardsOfFilter(filter, this.shards).map((n) => this.stub(n).retained(filter)));
+    return lists.flat() as Message[];
+  }
+
+  private byShard(filters: readonly string[]): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    for (const f of filters) {
+      for (const n of shardsOfFilter(f, this.shards)) {
+        const list = out.get(n);
+        if (list) list.push(f);
+        else out.set(n, [f]);
+      }
+    }
+    return out;
+  }
+}

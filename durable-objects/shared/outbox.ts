@@ -1,0 +1,148 @@
+/**
+ * A durable outbox of MQTT messages and its drain to subscriber sessions, shared by topic
+ * shards and by device objects (which publish their own topics). Messages are written in the
+ * caller's transaction, so an acknowledgement that follows the write follows durability; the
+ * drain sends each batch to every session that wants part of it, one call per session per
+ * batch, in order, and a batch leaves the outbox only once every session took its part (at
+ * least once; a failure is retried from the object's alarm).
+ */
+import type { Message } from "../../protocols/mqtt";
+import { messageRow, rowMessage, type MessageRow } from "./message-rows";
+
+/** One outbox table. */
+export class Outbox {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly table: string,
+  ) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, qos INTEGER NOT NULL,
+      retain INTEGER NOT NULL, payload BLOB NOT NULL, origin TEXT, properties TEXT, expires_at INTEGER)`);
+  }
+
+  enqueue(messages: readonly Message[]): void {
+    for (const m of messages) {
+      const r = messageRow(m);
+      this.sql.exec(
+        `INSERT INTO ${this.table} (topic, qos, retain, payload, origin, properties, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        r.topic,
+        r.qos,
+        r.retain,
+        r.payload,
+        r.origin,
+        r.properties,
+        r.expires_at,
+      );
+    }
+  }
+
+  /** The oldest messages still to send, in order (up to `limit`). */
+  oldest(limit: number): { seq: number; message: Message }[] {
+    return this.sql
+      .exec<MessageRow & { seq: number }>(`SELECT seq, topic, qos, retain, payload, origin, properties, expires_at FROM ${this.table} ORDER BY seq LIMIT ?`, limit)
+      .toArray()
+      .map((r) => ({ seq: r.seq, message: rowMessage(r) }));
+  }
+
+  size(): number {
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${this.table}`).one().n;
+  }
+
+  /** Drops every message up to `seq` (each reached all its sessions). */
+  dequeueThrough(seq: number): void {
+    this.sql.exec(`DELETE FROM ${this.table} WHERE seq <= ?`, seq);
+  }
+}
+
+/** What a drain needs from its object. */
+export interface DrainHost {
+  /** The sessions a message goes to (each once). */
+  sessionsFor(message: Message): Iterable<string>;
+  /** Hands a batch to one session; rejects when it could not. */
+  deliver(session: string, messages: Message[]): Promise<void>;
+  /** Arms the object's alarm to retry after a failure. */
+  retryLater(): Promise<void>;
+  /** Logs a failed delivery (already escaped). */
+  failed(session: string, err: unknown): void;
+}
+
+/** Limits of a drain: batch size, and the backlog past which publishers wait. */
+export interface DrainLimits {
+  batch: number;
+  highWater: number;
+  lowWater: number;
+}
+
+/**
+ * Drains an outbox. `push` writes messages (synchronously, in the caller's transaction) and
+ * starts a drain; it resolves at once unless the backlog is past the high-water mark, when it
+ * waits for the drain to catch up: that is the publishers' backpressure.
+ */
+export class OutboxDrain {
+  private draining = false;
+  private backlog: number | null = null;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    readonly outbox: Outbox,
+    private readonly host: DrainHost,
+    private readonly limits: DrainLimits = { batch: 256, highWater: 2048, lowWater: 512 },
+  ) {}
+
+  /** Enqueues messages (synchronously) and drains; the promise is the backpressure wait. */
+  push(messages: readonly Message[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    this.outbox.enqueue(messages);
+    this.backlog = (this.backlog ?? this.outbox.size() - messages.length) + messages.length;
+    void this.drain();
+    if (this.backlog <= this.limits.highWater) return Promise.resolve();
+    return new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Sends what the outbox holds, batch by batch (also from the alarm after an eviction). */
+  async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      // Let the current event finish first: the batch gathers what it adds meanwhile.
+      await Promise.resolve();
+      for (let batch = this.outbox.oldest(this.limits.batch); batch.length > 0; batch = this.outbox.oldest(this.limits.batch)) {
+        const now = Date.now();
+        const perSession = new Map<string, Message[]>();
+        for (const { message } of batch) {
+          // [MQTT-3.3.2-5] an expired message is not forwarded
+          if (message.expiresAt !== undefined && message.expiresAt <= now) continue;
+          for (const session of this.host.sessionsFor(message)) {
+            const list = perSession.get(session);
+            if (list) list.push(message);
+            else perSession.set(session, [message]);
+          }
+        }
+        const results = await Promise.all(
+          [...perSession].map(([session, list]) =>
+            this.host.deliver(session, list).then(
+              () => true,
+              (err: unknown) => {
+                this.host.failed(session, err);
+                return false;
+              },
+            ),
+          ),
+        );
+        if (results.some((ok) => !ok)) {
+          await this.host.retryLater();
+          return;
+        }
+        this.outbox.dequeueThrough(batch[batch.length - 1]!.seq);
+        this.backlog = this.outbox.size();
+        if (this.backlog <= this.limits.lowWater) this.release();
+      }
+      this.release();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private release(): void {
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+}

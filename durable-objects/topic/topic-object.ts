@@ -1,0 +1,127 @@
+/**
+ * TopicObject: one shard of a tenant's topic space (`topics/<tenant>/<n>`, see shards.ts),
+ * SQLite-backed. It keeps the subscriptions whose root falls in this shard (and every
+ * wildcard-rooted one), the retained messages of its topics, and a durable outbox from which
+ * each published batch fans out to the subscribers' session objects, one call per session per
+ * batch. For device-owned topics it only keeps subscriptions and retained messages: the
+ * devices publish those themselves, from the subscriptions this shard pushes to them.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { filtersIntersect, topicMatches, type Message } from "../../protocols/mqtt";
+import { logText } from "../../protocols/log-text";
+import { TopicStore, type ShardSubscription } from "./store";
+import { deliverToSession } from "../routing/sessions";
+import { Outbox, OutboxDrain } from "../shared/outbox";
+
+const RETRY_MS = 2_000;
+
+/** Whether `filter` can match a topic of device `deviceId` (its own `devices/…` and `$aws/things/…` topics). */
+export function reachesDevice(filter: string, deviceId: string): boolean {
+  return filtersIntersect(filter, `devices/${deviceId}/#`) || filtersIntersect(filter, `$aws/things/${deviceId}/#`);
+}
+
+export class TopicObject extends DurableObject<Env> {
+  private readonly store: TopicStore;
+  private subs: ShardSubscription[] | null = null;
+  private readonly fanout: OutboxDrain;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new TopicStore(ctx.storage.sql);
+    this.store.migrate();
+    this.fanout = new OutboxDrain(new Outbox(ctx.storage.sql, "outbox"), {
+      sessionsFor: (m) => new Set(this.cached().filter((s) => topicMatches(s.filter, m.topic)).map((s) => s.session)),
+      deliver: (session, messages) => deliverToSession(env, session, messages),
+      retryLater: () => ctx.storage.setAlarm(Date.now() + RETRY_MS),
+      failed: (session, err) => console.error(`TopicObject ${this.name}: delivery to ${logText(session)} failed:`, errorText(err)),
+    });
+  }
+
+  private cached(): ShardSubscription[] {
+    this.subs ??= this.store.subscriptions();
+    return this.subs;
+  }
+
+  /**
+   * Registers a session's filters and returns the retained messages each new one matches.
+   * Device objects that cache subscriptions for their topics are told before this resolves,
+   * so the subscription is in force once the caller sends its SUBACK.
+   */
+  async subscribe(session: string, filters: string[]): Promise<Record<string, Message[]>> {
+    const added = filters.filter((f) => this.store.addSubscription(session, f));
+    this.subs = null;
+    await this.pushToListeners(added);
+    const now = Date.now();
+    const retained: Record<string, Message[]> = {};
+    for (const f of filters) retained[f] = this.store.retainedMatching(f, now);
+    return retained;
+  }
+
+  /** Drops the given filters of a session, or all of them (`null`: the session ended). */
+  async unsubscribe(session: string, filters: string[] | null): Promise<void> {
+    const removed = filters === null ? this.store.removeSubscriptions(session, null) : filters.flatMap((f) => this.store.removeSubscriptions(session, f));
+    this.subs = null;
+    await this.pushToListeners(removed);
+  }
+
+  /** Unexpired retained messages matching a filter. */
+  async retained(filter: string): Promise<Message[]> {
+    return this.store.retainedMatching(filter, Date.now());
+  }
+
+  /**
+   * A device object that publishes its own topics asks which sessions want them, and is told
+   * again whenever that changes (until it is deleted).
+   */
+  async listen(deviceId: string): Promise<ShardSubscription[]> {
+    this.store.addListener(deviceId);
+    return this.cached().filter((s) => reachesDevice(s.filter, deviceId));
+  }
+
+  /** The device was deleted: no more pushes to it. */
+  async unlisten(deviceId: string): Promise<void> {
+    this.store.removeListener(deviceId);
+  }
+
+  private async pushToListeners(changed: string[]): Promise<void> {
+    if (changed.length === 0) return;
+    const subs = this.cached();
+    const calls: Promise<void>[] = [];
+    for (const deviceId of this.store.listeners()) {
+      if (!changed.some((f) => reachesDevice(f, deviceId))) continue;
+      const relevant = subs.filter((s) => reachesDevice(s.filter, deviceId));
+      const stub = this.env.DEVICE.get(this.env.DEVICE.idFromName(deviceId));
+      calls.push(stub.routesChanged(relevant).catch((err: unknown) => console.error(`TopicObject ${this.name}: push to ${logText(deviceId)} failed:`, errorText(err))));
+    }
+    await Promise.all(calls);
+  }
+
+  private get name(): string {
+    return logText(this.ctx.id.name ?? this.ctx.id.toString());
+  }
+
+  /**
+   * Takes a batch durably: retained messages are updated (an empty retained payload clears one
+   * [MQTT-3.3.1-6]) and the messages that have subscribers are written to the outbox before
+   * this resolves, so the publishers' PUBACKs follow a durable write. Fan-out runs after, from
+   * the outbox (resumed by the alarm after an eviction); a publisher never waits on
+   * subscribers, except past the high-water mark, where its acknowledgements wait for the
+   * fan-out to catch up (bounded work, no starved subscriber). `fanOut: false` (a device's
+   * own retained message) only stores the retained copy: devices deliver their topics themselves.
+   */
+  async publish(messages: Message[], fanOut = true): Promise<void> {
+    for (const m of messages) if (m.retain) this.store.setRetained(m);
+    if (!fanOut) return;
+    const subs = this.cached();
+    await this.fanout.push(messages.filter((m) => subs.some((s) => topicMatches(s.filter, m.topic))));
+  }
+
+  override async alarm(): Promise<void> {
+    await this.fanout.drain();
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

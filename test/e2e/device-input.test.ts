@@ -1,0 +1,151 @@
+/**
+ * What devices send, checked alike on every path a sample or a shadow request enters (HTTP,
+ * the JSON socket, MQTT.js over both MQTT paths, CoAP over WebSockets): `ts` must be epoch
+ * milliseconds within retention, and JSON nested past the limit is refused before parsing —
+ * each path answering in its own terms, and the connection staying usable.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import type { MqttClient } from "mqtt";
+import { apiJson, createDevice, hubUrl } from "./client";
+import { JsonSocket } from "./json-socket";
+import { Inbox, connectMqtt } from "./mqtt-client";
+import { CoapWsClient, codeText } from "../clients/coap-ws-client";
+
+const day = 86_400_000;
+const nested = (levels: number) => `{"a":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)}}`;
+const latest = (id: string) => apiJson<Record<string, { ts: number }>>("GET", `/v1/devices/${id}/telemetry/latest`, 200);
+
+let token = "";
+beforeAll(async () => {
+  token = await createDevice("in-1");
+});
+
+describe("telemetry timestamps", () => {
+  it("HTTP refuses seconds, microseconds, negatives and samples older than retention, saying epoch milliseconds", async () => {
+    const now = Date.now();
+    for (const ts of [Math.floor(now / 1000), now * 1000, -1, now + 2 * day]) {
+      const r = await apiJson<{ detail: string; reason: string }>("POST", "/v1/devices/in-1/telemetry", 400, { token, body: { data: { t: 1 }, ts } });
+      expect(r.detail).toMatch(/epoch milliseconds/);
+      expect(r.reason).toBe("out_of_range");
+    }
+    const old = await apiJson<{ detail: string; reason: string }>("POST", "/v1/devices/in-1/telemetry", 400, { token, body: [{ data: { t: 1 } }, { data: { t: 2 }, ts: now - 31 * day }] });
+    expect(old.reason).toBe("too_old");
+    expect(old.detail).toMatch(/^1\.ts .*retention of 30 days/);
+    const seconds = await apiJson<{ detail: string }>("POST", "/v1/devices/in-1/telemetry", 400, { token, body: { data: { t: 1 }, ts: Math.floor(now / 1000) } });
+    expect(seconds.detail).toMatch(/looks like seconds/);
+    // None of them was stored.
+    expect(await latest("in-1")).toEqual({});
+    await apiJson("POST", "/v1/devices/in-1/telemetry", 202, { token, body: { data: { t: 3 }, ts: now - 1000 } });
+    expect((await latest("in-1")).t?.ts).toBe(now - 1000);
+  });
+
+  it("the telemetry union error says which shapes are expected", async () => {
+    const r = await apiJson<{ detail: string; errors: { path: string }[] }>("POST", "/v1/devices/in-1/telemetry", 400, { token, body: { data: 5 } });
+    expect(r.detail).toMatch(/expected \{data, ts\?\}.*or an array/);
+    expect(r.errors[0]?.path).toBe("data");
+  });
+
+  it("the JSON socket answers an error for a bad ts and stays usable", async () => {
+    const dev = await JsonSocket.open(await createDevice("in-json"));
+    dev.send({ type: "telemetry", data: { t: 1 }, ts: Math.floor(Date.now() / 1000) });
+    const err = await dev.next((m) => m.type === "error");
+    expect(err.message).toMatch(/epoch milliseconds/);
+    dev.send({ type: "telemetry", data: { t: 2 }, ts: Date.now() - 40 * day });
+    expect((await dev.next((m) => m.type === "error")).message).toMatch(/retention/);
+    dev.send({ type: "ping", id: 7 });
+    expect(await dev.next((m) => m.type === "pong")).toMatchObject({ id: 7 });
+    expect(await latest("in-json")).toEqual({});
+    await dev.close();
+  });
+
+  it.each(["/mqtt", "/mqtt/in-mqtt"])("MQTT 5 over %s refuses a bad ts with PUBACK 0x99", async (path) => {
+    const id = "in-mqtt";
+    const mqttToken = path === "/mqtt" ? await createDevice(id) : (await apiJson<{ token: string }>("POST", `/v1/devices/${id}/credentials`, 201)).token;
+    const c = await connectMqtt(path, { clientId: id, password: mqttToken, protocolVersion: 5 });
+    const code = (payload: string) =>
+      new Promise<number | undefined>((resolve) =>
+        c.publish(`devices/${id}/telemetry`, payload, { qos: 1 }, (err, packet) => resolve((packet as { reasonCode?: number } | undefined)?.reasonCode ?? (err as { code?: number } | undefined)?.code)),
+      );
+    expect(await code(JSON.stringify({ data: { t: 1 }, ts: Math.floor(Date.now() / 1000) }))).toBe(0x99);
+    expect(await code(JSON.stringify({ data: { t: 1 }, ts: Date.now() - 40 * day }))).toBe(0x99);
+    // Success: reason 0, which a v5 PUBACK may leave out.
+    expect((await code(JSON.stringify({ data: { t: 1 }, ts: Date.now() }))) ?? 0).toBe(0);
+    c.end(true);
+  });
+
+  it("CoAP refuses a bad ts with 4.00 and an epoch-milliseconds diagnostic", async () => {
+    const coapToken = await createDevice("in-coap");
+    const c = await CoapWsClient.connect(`${hubUrl().replace("http", "ws")}/.well-known/coap`);
+    const r = await c.request({ method: "POST", path: "telemetry", query: [`auth=${coapToken}`], contentFormat: 50, payload: JSON.stringify({ data: { t: 1 }, ts: 1_700_000_000 }) });
+    expect(codeText(r.code)).toBe("4.00");
+    expect(new TextDecoder().decode(r.payload)).toMatch(/epoch milliseconds/);
+    const ok = await c.request({ method: "POST", path: "telemetry", contentFormat: 50, payload: JSON.stringify({ data: { t: 1 } }) });
+    expect(codeText(ok.code)).toBe("2.04");
+    await c.close();
+  });
+});
+
+describe("JSON nesting on the device paths", () => {
+  it("the JSON socket refuses 5,000 levels with an error and keeps serving", async () => {
+    const dev = await JsonSocket.open(token);
+    dev.ws.send(`{"type":"telemetry","data":${nested(5000)}}`);
+    expect((await dev.next((m) => m.type === "error")).message).toMatch(/nests deeper than 32/);
+    dev.send({ type: "ping", id: 1 });
+    expect(await dev.next((m) => m.type === "pong")).toMatchObject({ id: 1 });
+    await dev.close();
+  });
+
+  it("MQTT: a deep shadow update is rejected on …/rejected, deep telemetry gets 0x99, the session lives on", async () => {
+    const id = "in-deep";
+    const c: MqttClient = await connectMqtt(`/mqtt/${id}`, { clientId: id, password: await createDevice(id), protocolVersion: 5 });
+    const inbox = new Inbox(c);
+    await c.subscribeAsync(`$aws/things/${id}/shadow/update/rejected`, { qos: 1 });
+    await c.publishAsync(`$aws/things/${id}/shadow/update`, `{"state":{"desired":${nested(5000)}}}`, { qos: 1 });
+    const [rejected] = await inbox.waitFor(`$aws/things/${id}/shadow/update/rejected`);
+    expect(JSON.parse(rejected!.payload)).toMatchObject({ code: 400, message: expect.stringMatching(/too many levels of nesting/) });
+    const code = await new Promise<number | undefined>((resolve) =>
+      c.publish(`devices/${id}/telemetry`, nested(5000), { qos: 1 }, (err, packet) => resolve((packet as { reasonCode?: number } | undefined)?.reasonCode ?? (err as { code?: number } | undefined)?.code)),
+    );
+    expect(code).toBe(0x99);
+    await c.publishAsync(`devices/${id}/telemetry`, JSON.stringify({ t: 1 }), { qos: 1 });
+    expect(Object.keys(await latest(id))).toEqual(["t"]);
+    c.end(true);
+  });
+
+  it("CoAP: a deep JSON shadow update is 4.00", async () => {
+    const coapToken = await createDevice("in-coap-deep");
+    const c = await CoapWsClient.connect(`${hubUrl().replace("http", "ws")}/.well-known/coap`);
+    const r = await c.request({ method: "POST", path: "shadow", query: [`auth=${coapToken}`], contentFormat: 50, payload: `{"state":{"desired":${nested(400)}}}` });
+    expect(codeText(r.code)).toBe("4.00");
+    expect(new TextDecoder().decode(r.payload)).toMatch(/nests deeper/);
+    await c.close();
+  });
+});
+
+describe("shadow requests", () => {
+  it('{"state":{}} is a 400 as in AWS, and the version does not move', async () => {
+    await apiJson("POST", "/v1/devices/in-1/shadow", 200, { body: { state: { desired: { on: true } } } });
+    const r = await apiJson<{ detail: string; code: number }>("POST", "/v1/devices/in-1/shadow", 400, { body: { state: {} } });
+    expect(r.code).toBe(400);
+    expect((await apiJson<{ version: number }>("GET", "/v1/devices/in-1/shadow", 200)).version).toBe(1);
+  });
+
+  it("a 413 names the limit", async () => {
+    const r = await apiJson<{ detail: string }>("POST", "/v1/devices/in-1/shadow", 413, { body: { state: { desired: { big: "x".repeat(70_000) } } } });
+    expect(r.detail).toMatch(/65536 bytes/);
+  });
+
+  it("history pages by cursor, and from_version still works", async () => {
+    for (let i = 0; i < 4; i++) await apiJson("POST", "/v1/devices/in-1/shadow", 200, { body: { state: { reported: { n: i } } } });
+    const versions: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { version: number }[]; next_cursor: string | null } = await apiJson("GET", `/v1/devices/in-1/shadow/history?limit=2${cursor ? `&cursor=${cursor}` : ""}`, 200);
+      versions.push(...page.items.map((i) => i.version));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(versions).toEqual([1, 2, 3, 4, 5]);
+    const alias = await apiJson<{ items: { version: number }[] }>("GET", "/v1/devices/in-1/shadow/history?from_version=4", 200);
+    expect(alias.items.map((i) => i.version)).toEqual([4, 5]);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Limits under load, on a hub of their own with small limits: a device over its message rate
+ * is slowed, never cut off (MQTT acknowledgements wait; JSON gets `busy`), nothing acknowledged
+ * is lost, other clients and /health keep answering; a v5 client past our Receive Maximum gets
+ * 0x93; an OAuth access token that expires ends its app session.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
+import { apiJson, createDevice } from "./client";
+import { JsonSocket } from "./json-socket";
+import { RawMqtt } from "./raw-mqtt";
+
+const ADMIN = "limits-admin";
+let dir = "";
+let hub: Awaited<ReturnType<typeof startWrangler>>;
+const base = () => hub.url;
+const get = <T>(path: string) => apiJson<T>("GET", path, 200, { base: base(), token: ADMIN });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "umbra-limits-"));
+  const envFile = join(dir, "vars.env");
+  writeFileSync(envFile, `ADMIN_TOKEN="${ADMIN}"\nJWT_SECRET="limits-jwt-secret-limits-jwt-secret"\n`);
+  const persistTo = join(dir, "state");
+  applyMigrations(persistTo);
+  hub = await startWrangler({ port: await freePort(), persistTo, envFile, vars: { DEVICE_RATE_PER_SECOND: "50", DEVICE_RATE_BURST: "50", OAUTH_TOKEN_TTL: "2" } });
+}, 120_000);
+
+afterAll(async () => {
+  await hub?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a device over its rate", () => {
+  it("JSON: refuses the excess with busy and retryAfterMs, stores exactly what it acknowledged", async () => {
+    const token = await createDevice("lim-json", base(), ADMIN);
+    const s = await JsonSocket.open(token, { base: base() });
+    for (let i = 0; i < 200; i++) s.send({ type: "telemetry", id: i, data: { n: i } });
+    const answers: Record<string, unknown>[] = [];
+    while (answers.length < 200) answers.push(await s.next((m) => m.type === "ack" || (m.type === "error" && m.code === "busy")));
+    const acked = answers.filter((a) => a.type === "ack");
+    const busy = answers.filter((a) => a.type === "error");
+    expect(acked.length).toBeGreaterThanOrEqual(50);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy[0]).toMatchObject({ code: "busy", retryAfterMs: expect.any(Number) });
+    const rows = await get<{ items: { data: { n: number } }[] }>("/v1/devices/lim-json/telemetry?limit=1000");
+    expect(rows.items.map((r) => r.data.n).sort((a, b) => a - b)).toEqual(acked.map((a) => a.id).sort((a, b) => Number(a) - Number(b)));
+    await s.close();
+  });
+
+  it("MQTT: holds PUBACKs to the rate instead of refusing; nothing is lost; others and /health stay responsive", async () => {
+    const token = await createDevice("lim-mqtt", base(), ADMIN);
+    const other = await createDevice("lim-other", base(), ADMIN);
+    const c = await RawMqtt.open("/mqtt/lim-mqtt", 4, base());
+    expect((await c.connect("lim-mqtt", token)).reasonCode).toBe(0);
+    const started = Date.now();
+    for (let i = 1; i <= 150; i++) {
+      c.send({ type: "publish", topic: "devices/lim-mqtt/telemetry", payload: new TextEncoder().encode(JSON.stringify({ i })), qos: 1, retain: false, dup: false, packetId: i });
+    }
+    // Meanwhile another device and /health are served at once.
+    const o = await RawMqtt.open("/mqtt/lim-other", 4, base());
+    expect((await o.connect("lim-other", other)).reasonCode).toBe(0);
+    o.send({ type: "publish", topic: "devices/lim-other/telemetry", payload: new TextEncoder().encode('{"x":1}'), qos: 1, retain: false, dup: false, packetId: 1 });
+    await o.next("puback", 5_000);
+    expect((await fetch(`${base()}/health`)).status).toBe(200);
+    for (let i = 1; i <= 150; i++) await c.next("puback", 10_000);
+    // 150 messages at 50/s with a burst of 50 take about 2 s: slowed, not refused.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    expect(c.closed).toBeNull();
+    const rows = await get<{ items: unknown[] }>("/v1/devices/lim-mqtt/telemetry?limit=1000");
+    expect(rows.items).toHaveLength(150);
+    c.close();
+    o.close();
+  });
+
+  it("MQTT 5: a client past our Receive Maximum (100) gets DISCONNECT 0x93", async () => {
+    const token = await createDevice("lim-rm", base(), ADMIN);
+    const c = await RawMqtt.open("/mqtt/lim-rm", 5, base());
+    const ack = await c.connect("lim-rm", token);
+    expect(ack.properties?.receiveMaximum).toBe(100);
+    for (let i = 1; i <= 200; i++) {
+      c.send({ type: "publish", topic: "devices/lim-rm/telemetry", payload: new TextEncoder().encode('{"x":1}'), qos: 1, retain: false, dup: false, packetId: i });
+    }
+    expect((await c.next("disconnect", 10_000)).reasonCode).toBe(0x93);
+  });
+});
+
+describe("credential expiry", () => {
+  it("ends an app session when its OAuth access token expires (v5 DISCONNECT 0x87)", async () => {
+    const client = await apiJson<{ client_id: string; client_secret: string }>("POST", "/v1/oauth-clients", 201, { base: base(), token: ADMIN, body: { name: "short", scopes: ["devices:read"] } });
+    const res = await fetch(`${base()}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` },
+      body: "grant_type=client_credentials",
+    });
+    const { access_token, expires_in } = (await res.json()) as { access_token: string; expires_in: number };
+    expect(expires_in).toBe(2);
+    const app = await RawMqtt.open("/mqtt", 5, base());
+    expect((await app.connect("short-lived", access_token, { username: "app" })).reasonCode).toBe(0);
+    expect((await app.next("disconnect", 6_000)).reasonCode).toBe(0x87);
+  });
+});

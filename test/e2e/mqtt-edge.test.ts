@@ -1,0 +1,87 @@
+/**
+ * The MQTT edge, driven with raw bytes on both paths (`/mqtt` and `/mqtt/<id>`): packets split
+ * across frames and across an idle object, sockets that never send CONNECT, refusals that tell
+ * nothing about which devices exist, identity codes, keep-alive and text frames.
+ */
+import { describe, expect, it } from "vitest";
+import { apiJson, createDevice, eventually } from "./client";
+import { RawMqtt } from "./raw-mqtt";
+
+const both = (id: string) => [`/mqtt/${id}`, "/mqtt"];
+
+describe("MQTT edge", () => {
+  it("keeps a PUBLISH split across frames with a pause longer than the object's idle time (both paths)", async () => {
+    await Promise.all(
+      ["fast", "relay"].map(async (kind) => {
+        const id = `edge-split-${kind}`;
+        const token = await createDevice(id);
+        const c = await RawMqtt.open(kind === "fast" ? `/mqtt/${id}` : "/mqtt", 4);
+        expect((await c.connect(id, token)).reasonCode).toBe(0);
+        const publish = c.bytes({ type: "publish", topic: `devices/${id}/telemetry`, payload: new TextEncoder().encode(JSON.stringify({ split: kind })), qos: 1, retain: false, dup: false, packetId: 7 });
+        c.send(publish.subarray(0, 5));
+        // workerd lets an idle object hibernate after about 10 s; the pieces straddle that.
+        await new Promise((r) => setTimeout(r, 12_000));
+        c.send(publish.subarray(5));
+        expect((await c.next("puback")).packetId).toBe(7);
+        c.close();
+        const rows = await apiJson<{ items: { data: Record<string, unknown> }[] }>("GET", `/v1/devices/${id}/telemetry`, 200);
+        expect(rows.items.map((r) => r.data.split)).toEqual([kind]);
+      }),
+    );
+  }, 40_000);
+
+  it("closes a socket that sends no CONNECT within MQTT_CONNECT_TIMEOUT_SECONDS (both paths)", async () => {
+    await createDevice("edge-silent");
+    for (const path of both("edge-silent")) {
+      const c = await RawMqtt.open(path);
+      const started = Date.now();
+      const closed = await c.whenClosed(10_000);
+      expect(closed.code).toBe(1008);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    }
+  });
+
+  it("answers every id on /mqtt/<id> the same way until CONNECT proves who is asking", async () => {
+    const token = await createDevice("edge-known");
+    await createDevice("edge-disabled");
+    await apiJson("PATCH", "/v1/devices/edge-disabled", 200, { body: { enabled: false } });
+    for (const [version, code] of [[4, 0x05], [5, 0x86]] as const) {
+      for (const id of ["edge-unknown", "edge-disabled", "edge-known"]) {
+        const c = await RawMqtt.open(`/mqtt/${id}`, version);
+        // A real token, but not this device's (or the device cannot connect): the wrong-password answer.
+        const ack = await c.connect(id, id === "edge-known" ? "not-the-token" : token);
+        expect(ack.reasonCode, `${id} v${version}`).toBe(code);
+        await c.whenClosed();
+      }
+    }
+  });
+
+  it("refuses an empty or mismatched client id with 0x02 (3.1.1) / 0x85 (5.0) on /mqtt", async () => {
+    const token = await createDevice("edge-cid");
+    for (const [version, code] of [[4, 0x02], [5, 0x85]] as const) {
+      for (const clientId of ["", "someone-else"]) {
+        const c = await RawMqtt.open("/mqtt", version);
+        const ack = await c.connect(clientId, token, { username: "edge-cid" });
+        expect(ack.reasonCode, `"${clientId}" v${version}`).toBe(code);
+      }
+    }
+  });
+
+  it("sends DISCONNECT 0x8D when keep-alive runs out and 0x81 for a text frame (v5, both paths)", async () => {
+    const token = await createDevice("edge-ka");
+    for (const path of both("edge-ka")) {
+      const c = await RawMqtt.open(path, 5);
+      expect((await c.connect("edge-ka", token, { keepAlive: 1 })).reasonCode).toBe(0);
+      expect((await c.next("disconnect", 5_000)).reasonCode).toBe(0x8d);
+      await c.whenClosed();
+
+      const t = await RawMqtt.open(path, 5);
+      expect((await t.connect("edge-ka", token)).reasonCode).toBe(0);
+      t.ws.send("not mqtt");
+      expect((await t.next("disconnect")).reasonCode).toBe(0x81);
+      await t.whenClosed();
+    }
+    // The session went offline each time (the will would have gone out); the device is offline now.
+    await eventually(async () => (await apiJson<{ status: { connected: boolean } }>("GET", "/v1/devices/edge-ka", 200)).status.connected === false);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Routing through the topic shards: granted subscriptions deliver (admin apps on channels and
+ * device topics), channel messages keep their MQTT 5 properties (expiry, retain as published),
+ * and channel membership reaches live sessions both ways.
+ */
+import { describe, expect, it } from "vitest";
+import type { MqttClient } from "mqtt";
+import { adminToken, apiJson, createDevice } from "./client";
+import { Inbox, channelWith, connectMqtt } from "./mqtt-client";
+
+function publishCode(c: MqttClient, topic: string, payload: string): Promise<number> {
+  return new Promise((resolve) =>
+    c.publish(topic, payload, { qos: 1 }, (e, packet) => resolve((packet as { reasonCode?: number } | undefined)?.reasonCode ?? (e as { code?: number } | null)?.code ?? 0)),
+  );
+}
+
+describe("MQTT routing", () => {
+  it("delivers what an admin app's subscriptions grant, and takes its channel publishes", async () => {
+    const token = await createDevice("rt-m1");
+    await channelWith("rt-ch1", ["rt-m1"]);
+    const admin = await connectMqtt("/mqtt", { clientId: "rt-admin", username: "app", password: adminToken(), protocolVersion: 5 });
+    const inbox = new Inbox(admin);
+    await admin.subscribeAsync(["channels/rt-ch1/messages/#", "devices/rt-m1/commands/#"], { qos: 1 });
+    const dev = await connectMqtt("/mqtt/rt-m1", { clientId: "rt-m1", password: token, protocolVersion: 5 });
+    const devInbox = new Inbox(dev);
+    await dev.subscribeAsync("channels/rt-ch1/messages/#", { qos: 1 });
+
+    await dev.publishAsync("channels/rt-ch1/messages/hello", "from device", { qos: 1 });
+    expect((await inbox.waitFor("channels/rt-ch1/messages/hello"))[0]!.payload).toBe("from device");
+    expect(await publishCode(admin, "channels/rt-ch1/messages/admin", "from admin")).toBe(0);
+    expect((await devInbox.waitFor("channels/rt-ch1/messages/admin"))[0]!.payload).toBe("from admin");
+    await admin.publishAsync("devices/rt-m1/commands/blink", "{}", { qos: 1 });
+    await inbox.waitFor("devices/rt-m1/commands/blink");
+    await Promise.all([admin.endAsync(), dev.endAsync()]);
+  });
+
+  it("keeps message expiry and retain-as-published on channels", async () => {
+    const tPub = await createDevice("rt-pub");
+    const tSub = await createDevice("rt-sub");
+    await channelWith("rt-ch2", ["rt-pub", "rt-sub"]);
+    const pub = await connectMqtt("/mqtt/rt-pub", { clientId: "rt-pub", password: tPub, protocolVersion: 5 });
+    // A persistent session that goes offline.
+    let sub = await connectMqtt("/mqtt/rt-sub", { clientId: "rt-sub", password: tSub, protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 600 } });
+    await sub.subscribeAsync("channels/rt-ch2/messages/#", { qos: 1, rap: true });
+    let got: { topic: string; retain: boolean; expiry: unknown }[] = [];
+    sub.on("message", (topic, _p, packet) => got.push({ topic, retain: packet.retain, expiry: packet.properties?.messageExpiryInterval }));
+    // Live: a retained publish keeps retain=1 for a rap subscriber [MQTT-3.3.1-12], and its expiry.
+    await pub.publishAsync("channels/rt-ch2/messages/live", "x", { qos: 1, retain: true, properties: { messageExpiryInterval: 300 } });
+    const until = Date.now() + 10_000;
+    while (got.length < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    expect(got[0]).toMatchObject({ topic: "channels/rt-ch2/messages/live", retain: true });
+    expect(got[0]!.expiry).toBeGreaterThan(290);
+    await sub.endAsync();
+
+    // Offline: a message that expires before the session returns is never delivered; a lasting one is.
+    await pub.publishAsync("channels/rt-ch2/messages/short", "gone", { qos: 1, properties: { messageExpiryInterval: 1 } });
+    await pub.publishAsync("channels/rt-ch2/messages/long", "kept", { qos: 1, properties: { messageExpiryInterval: 600 } });
+    await pub.publishAsync("channels/rt-ch2/messages/retained-short", "gone", { qos: 1, retain: true, properties: { messageExpiryInterval: 1 } });
+    await new Promise((r) => setTimeout(r, 2_200));
+    got = [];
+    sub = await connectMqtt("/mqtt/rt-sub", { clientId: "rt-sub", password: tSub, protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 600 } });
+    sub.on("message", (topic, _p, packet) => got.push({ topic, retain: packet.retain, expiry: packet.properties?.messageExpiryInterval }));
+    const inbox = new Inbox(sub);
+    await inbox.waitFor("channels/rt-ch2/messages/long");
+    // A late subscriber does not get the expired retained message, only the live one.
+    const late = await connectMqtt("/mqtt/rt-pub", { clientId: "rt-pub", password: tPub, protocolVersion: 5 });
+    const lateInbox = new Inbox(late);
+    await late.subscribeAsync("channels/rt-ch2/messages/#", { qos: 1 });
+    await lateInbox.waitFor("channels/rt-ch2/messages/live");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got.map((m) => m.topic)).not.toContain("channels/rt-ch2/messages/short");
+    expect(lateInbox.on("channels/rt-ch2/messages/retained-short")).toHaveLength(0);
+    await Promise.all([sub.endAsync(), late.endAsync(), pub.endAsync().catch(() => undefined)]);
+  });
+
+  it("applies channel membership to a live session both ways", async () => {
+    const token = await createDevice("rt-live");
+    const tOther = await createDevice("rt-other");
+    await channelWith("rt-ch3", ["rt-other"]);
+    const dev = await connectMqtt("/mqtt/rt-live", { clientId: "rt-live", password: token, protocolVersion: 5 });
+    const inbox = new Inbox(dev);
+    const other = await connectMqtt("/mqtt/rt-other", { clientId: "rt-other", password: tOther, protocolVersion: 5 });
+    expect(await publishCode(dev, "channels/rt-ch3/messages/a", "before")).toBe(0x87);
+
+    await apiJson("PUT", "/v1/channels/rt-ch3/devices/rt-live", 204);
+    expect(await publishCode(dev, "channels/rt-ch3/messages/a", "member")).toBe(0);
+    await dev.subscribeAsync("channels/rt-ch3/messages/#", { qos: 1 });
+    await other.publishAsync("channels/rt-ch3/messages/b", "to members", { qos: 1 });
+    await inbox.waitFor("channels/rt-ch3/messages/b");
+
+    await apiJson("DELETE", "/v1/channels/rt-ch3/devices/rt-live", 204);
+    expect(await publishCode(dev, "channels/rt-ch3/messages/a", "after")).toBe(0x87);
+    await other.publishAsync("channels/rt-ch3/messages/c", "not for you", { qos: 1 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(inbox.on("channels/rt-ch3/messages/c")).toHaveLength(0);
+    await Promise.all([dev.endAsync(), other.endAsync()]);
+  });
+});

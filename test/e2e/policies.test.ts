@@ -1,0 +1,118 @@
+/**
+ * Topic policies as data, end to end: apps allowed and denied on `factory/+/alarms`, a
+ * subscription in force at SUBACK, device policies with `${attr:…}`, `${tag:…}` and `${group}`
+ * that follow registry changes into live sessions, the simulator, and the anonymous sandbox.
+ */
+import { describe, expect, it } from "vitest";
+import type { MqttClient } from "mqtt";
+import { apiJson, createDevice } from "./client";
+import { Inbox, connectMqtt } from "./mqtt-client";
+
+async function appKey(name: string): Promise<{ id: string; key: string }> {
+  return apiJson<{ id: string; key: string }>("POST", "/v1/api-keys", 201, { body: { name, scopes: ["devices:read"] } });
+}
+
+function subackCode(c: MqttClient, filter: string): Promise<number> {
+  return new Promise((resolve) =>
+    c.subscribe(filter, { qos: 1 }, (err, granted) => {
+      const packet = (err as { packet?: { granted?: number[] } } | null)?.packet;
+      resolve(packet?.granted?.[0] ?? granted?.[0]?.qos ?? -1);
+    }),
+  );
+}
+
+function publishCode(c: MqttClient, topic: string, payload: string): Promise<number> {
+  return new Promise((resolve) =>
+    c.publish(topic, payload, { qos: 1 }, (e, packet) => resolve((packet as { reasonCode?: number } | undefined)?.reasonCode ?? (e as { code?: number } | null)?.code ?? 0)),
+  );
+}
+
+describe("topic policies", () => {
+  it("lets one app in on factory/+/alarms and keeps another out; a subscription is in force at its SUBACK", async () => {
+    await apiJson("POST", "/v1/policies", 201, { body: { id: "factory-rw", statements: [{ effect: "allow", actions: ["publish", "subscribe", "receive"], topics: ["factory/#"] }] } });
+    await apiJson("POST", "/v1/policies", 201, { body: { id: "factory-deny", statements: [{ effect: "deny", actions: ["publish", "subscribe", "receive"], topics: ["factory/#"] }] } });
+    const [a, b, c] = await Promise.all([appKey("factory-a"), appKey("factory-b"), appKey("factory-c")]);
+    for (const [policy, key] of [["factory-rw", a], ["factory-deny", b], ["factory-rw", c]] as const) {
+      await apiJson("PUT", `/v1/policies/${policy}/attachments/api-key/${key.id}`, 204);
+    }
+    const appA = await connectMqtt("/mqtt", { clientId: "line-monitor", username: "app", password: a.key, protocolVersion: 5 });
+    const appB = await connectMqtt("/mqtt", { clientId: "intruder", username: "app", password: b.key, protocolVersion: 5 });
+    const appC = await connectMqtt("/mqtt", { clientId: "line-1", username: "app", password: c.key, protocolVersion: 5 });
+    const inboxA = new Inbox(appA);
+    const inboxB = new Inbox(appB);
+    expect(await subackCode(appA, "factory/+/alarms")).toBe(1);
+    // In force at SUBACK: the very next publish arrives.
+    expect(await publishCode(appC, "factory/line1/alarms", "overheat")).toBe(0);
+    expect((await inboxA.waitFor("factory/line1/alarms"))[0]!.payload).toBe("overheat");
+
+    expect(await subackCode(appB, "factory/+/alarms")).toBe(0x87);
+    expect(await publishCode(appB, "factory/line1/alarms", "spoof")).toBe(0x87);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(inboxA.on("factory/line1/alarms").map((m) => m.payload)).toEqual(["overheat"]);
+    expect(inboxB.messages).toHaveLength(0);
+
+    const decision = await apiJson<{ allowed: boolean; statement: { index: number; effect: string } | null }>("POST", "/v1/policies/factory-deny/simulate", 200, {
+      body: { principal: { clientId: "intruder" }, action: "publish", topic: "factory/line1/alarms" },
+    });
+    expect(decision).toMatchObject({ allowed: false, statement: { index: 0, effect: "deny" } });
+    await Promise.all([appA.endAsync(), appB.endAsync(), appC.endAsync()]);
+  });
+
+  it("evaluates device variables (${attr:…}, ${tag:…}, ${group}) and follows registry changes into a live session", async () => {
+    const token = await apiJson<{ credential: { token: string } }>("POST", "/v1/devices", 201, {
+      body: { id: "pol-dev", tags: ["floor:3"], attributes: { site: "north" } },
+    });
+    await apiJson("POST", "/v1/groups", 201, { body: { name: "pol-line" } });
+    await apiJson("PUT", "/v1/groups/pol-line/devices/pol-dev", 204);
+    await apiJson("POST", "/v1/policies", 201, {
+      body: { id: "pol-sites", statements: [{ effect: "allow", actions: ["publish"], topics: ["sites/${attr:site}/${tag:floor}/#", "lines/${group}/${deviceId}"] }] },
+    });
+    const dev = await connectMqtt("/mqtt/pol-dev", { clientId: "pol-dev", password: token.credential.token, protocolVersion: 5 });
+    // No policy attached yet: the default device policy applies.
+    expect(await publishCode(dev, "sites/north/3/temp", "1")).toBe(0x87);
+    await apiJson("PUT", "/v1/policies/pol-sites/attachments/group/pol-line", 204);
+    expect(await publishCode(dev, "sites/north/3/temp", "1")).toBe(0);
+    expect(await publishCode(dev, "lines/pol-line/pol-dev", "1")).toBe(0);
+    expect(await publishCode(dev, "sites/south/3/temp", "1")).toBe(0x87);
+    await apiJson("PATCH", "/v1/devices/pol-dev", 200, { body: { attributes: { site: "south" } } });
+    expect(await publishCode(dev, "sites/south/3/temp", "1")).toBe(0);
+    expect(await publishCode(dev, "sites/north/3/temp", "1")).toBe(0x87);
+    // Simulated for the registered device: its variables come from the registry.
+    const d = await apiJson<{ allowed: boolean; statement: { index: number } | null }>("POST", "/v1/policies/pol-sites/simulate", 200, {
+      body: { principal: { deviceId: "pol-dev" }, action: "publish", topic: "sites/south/3/x" },
+    });
+    expect(d).toMatchObject({ allowed: true, statement: { index: 0 } });
+    await apiJson("DELETE", "/v1/groups/pol-line/devices/pol-dev", 204);
+    expect(await publishCode(dev, "sites/south/3/temp", "1")).toBe(0x87);
+    await dev.endAsync();
+  });
+
+  it("refuses a malformed statement with a 400 naming it", async () => {
+    const r = await apiJson<{ detail: string }>("POST", "/v1/policies", 400, { body: { statements: [{ effect: "allow", actions: ["publish"], topics: ["a/#/b"] }] } });
+    expect(r.detail).toMatch(/statements\.0\.topics\.0/);
+  });
+});
+
+describe("the anonymous sandbox", () => {
+  it("lets clients without credentials use the open topic space of their own, and nothing else", async () => {
+    const one = await connectMqtt("/mqtt", { clientId: "sandbox-1", protocolVersion: 5, username: undefined });
+    const two = await connectMqtt("/mqtt", { clientId: "", protocolVersion: 4, clean: true, username: undefined });
+    const inbox = new Inbox(two);
+    await two.subscribeAsync("TopicA/+", { qos: 1 });
+    expect(await publishCode(one, "TopicA/B", "hello")).toBe(0);
+    expect((await inbox.waitFor("TopicA/B"))[0]!.payload).toBe("hello");
+    expect(await publishCode(one, "devices/somebody/commands/x", "{}")).toBe(0x87);
+    // The sandbox is apart: an authenticated app on the same topic sees nothing of it.
+    const key = await appKey("sandbox-watch");
+    await apiJson("POST", "/v1/policies", 201, { body: { id: "topic-a", statements: [{ effect: "allow", actions: ["subscribe", "receive"], topics: ["TopicA/#"] }] } });
+    await apiJson("PUT", `/v1/policies/topic-a/attachments/api-key/${key.id}`, 204);
+    const app = await connectMqtt("/mqtt", { clientId: "watcher", username: "app", password: key.key, protocolVersion: 5 });
+    const appInbox = new Inbox(app);
+    await app.subscribeAsync("TopicA/#", { qos: 1 });
+    await one.publishAsync("TopicA/B", "sandboxed", { qos: 1 });
+    await inbox.waitFor("TopicA/B", 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(appInbox.messages).toHaveLength(0);
+    await Promise.all([one.endAsync(), two.endAsync(), app.endAsync()]);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Revoking or expiring a credential, or disabling a device, ends every live session that
+ * depends on it within about a second, in each protocol's own terms: MQTT v5 DISCONNECT
+ * 0x87 / 0x98 (3.1.1: the close), JSON `error` then close, app sessions too.
+ */
+import { describe, expect, it } from "vitest";
+import { api, apiJson, createDevice, hubUrl } from "./client";
+import { JsonSocket } from "./json-socket";
+import { RawMqtt } from "./raw-mqtt";
+
+async function credentialOf(id: string): Promise<string> {
+  const list = await apiJson<{ items: { id: string }[] }>("GET", `/v1/devices/${id}/credentials`, 200);
+  return list.items[0]!.id;
+}
+
+describe("revocation reaches live sessions", () => {
+  it("ends MQTT sessions on both paths when their credential is revoked (v5 DISCONNECT 0x87, 3.1.1 close)", async () => {
+    for (const [path, version] of [["fast", 5], ["relay", 5], ["fast", 4], ["relay", 4]] as const) {
+      const id = `rv-mqtt-${path}-${version}`;
+      const token = await createDevice(id);
+      const c = await RawMqtt.open(path === "fast" ? `/mqtt/${id}` : "/mqtt", version);
+      expect((await c.connect(id, token)).reasonCode).toBe(0);
+      const started = Date.now();
+      await apiJson("DELETE", `/v1/devices/${id}/credentials/${await credentialOf(id)}`, 200);
+      if (version === 5) expect((await c.next("disconnect", 3_000)).reasonCode).toBe(0x87);
+      await c.whenClosed(3_000);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      // And the token no longer opens a session.
+      const again = await RawMqtt.open("/mqtt", version);
+      expect((await again.connect(id, token)).reasonCode).toBe(version === 5 ? 0x86 : 0x05);
+    }
+  });
+
+  it("ends a JSON session with error credential_revoked then close 4401", async () => {
+    const token = await createDevice("rv-json");
+    const s = await JsonSocket.open(token);
+    await apiJson("DELETE", `/v1/devices/rv-json/credentials/${await credentialOf("rv-json")}`, 200);
+    const m = await s.next((x) => x.type === "error");
+    expect(m).toMatchObject({ code: "credential_revoked" });
+    await s.waitClosed();
+    expect(s.closed?.code).toBe(4401);
+  });
+
+  it("ends sessions opened with a rotated token when its grace period runs out", async () => {
+    const token = await createDevice("rv-rotate");
+    const cred = await credentialOf("rv-rotate");
+    const c = await RawMqtt.open("/mqtt", 5);
+    expect((await c.connect("rv-rotate", token)).reasonCode).toBe(0);
+    const rotated = await apiJson<{ credential: { token: string } }>("POST", `/v1/devices/rv-rotate/credentials/${cred}/rotate`, 201, { body: { grace_seconds: 2 } });
+    const started = Date.now();
+    expect((await c.next("disconnect", 6_000)).reasonCode).toBe(0x87);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    // The new token works.
+    const fresh = await RawMqtt.open("/mqtt", 5);
+    expect((await fresh.connect("rv-rotate", rotated.credential.token)).reasonCode).toBe(0);
+    fresh.close();
+  });
+
+  it("ends every session of a device that is disabled (MQTT 0x98, JSON device_disabled + 4403)", async () => {
+    const token = await createDevice("rv-disabled");
+    const c = await RawMqtt.open("/mqtt/rv-disabled", 5);
+    expect((await c.connect("rv-disabled", token)).reasonCode).toBe(0);
+    await apiJson("PATCH", "/v1/devices/rv-disabled", 200, { body: { enabled: false } });
+    expect((await c.next("disconnect", 3_000)).reasonCode).toBe(0x98);
+    await apiJson("PATCH", "/v1/devices/rv-disabled", 200, { body: { enabled: true } });
+    const s = await JsonSocket.open(token);
+    await apiJson("PATCH", "/v1/devices/rv-disabled", 200, { body: { enabled: false } });
+    expect(await s.next((x) => x.type === "error")).toMatchObject({ code: "device_disabled" });
+    await s.waitClosed();
+    expect(s.closed?.code).toBe(4403);
+  });
+
+  it("ends an app's MQTT session when its API key or OAuth client is revoked, and it receives nothing more", async () => {
+    const key = await apiJson<{ id: string; key: string }>("POST", "/v1/api-keys", 201, { body: { name: "rv-app", scopes: ["devices:read"] } });
+    const client = await apiJson<{ client_id: string; client_secret: string }>("POST", "/v1/oauth-clients", 201, { body: { name: "rv-oauth", scopes: ["devices:read"] } });
+    const tokenRes = await fetch(`${hubUrl()}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` },
+      body: "grant_type=client_credentials",
+    });
+    const access = ((await tokenRes.json()) as { access_token: string }).access_token;
+    for (const [password, revoke] of [
+      [key.key, `/v1/api-keys/${key.id}`],
+      [access, `/v1/oauth-clients/${client.client_id}`],
+    ] as const) {
+      const app = await RawMqtt.open("/mqtt", 5);
+      expect((await app.connect("dashboard", password, { username: "app" })).reasonCode).toBe(0);
+      app.send({ type: "subscribe", packetId: 1, subscriptions: [{ filter: "devices/+/telemetry/#", qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }] });
+      await app.next("suback");
+      const r = await api("DELETE", revoke);
+      expect(r.status).toBeLessThan(300);
+      expect((await app.next("disconnect", 3_000)).reasonCode).toBe(0x87);
+      await app.whenClosed(3_000);
+      const again = await RawMqtt.open("/mqtt", 5);
+      expect((await again.connect("dashboard", password, { username: "app" })).reasonCode).toBe(0x86);
+    }
+  });
+});

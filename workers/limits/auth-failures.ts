@@ -1,0 +1,63 @@
+/**
+ * Repeated bad credentials from one address: each failure takes a token from that address's
+ * bucket (`AUTH_FAILURE_RATE`/s, burst `AUTH_FAILURE_BURST`), and once it is empty the address
+ * gets 429 before its credential is even looked at, so a right guess is refused like a wrong
+ * one. Checking costs a limiter round trip, so an isolate checks only addresses it has seen
+ * fail recently; an address failing through many isolates is caught after one failure in each.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import type { Env } from "../../durable-objects/env";
+import { limit, rateFrom, tooManyRequests, type LimitDecision, type Rate } from "./limit";
+
+/** Addresses this isolate saw fail, with when (ms); forgotten after a while, bounded in size. */
+const suspects = new Map<string, number>();
+const REMEMBER_MS = 10 * 60_000;
+const MAX_SUSPECTS = 10_000;
+
+/** The client's address as Cloudflare's edge (or local workerd) reports it; never a client-set header. */
+export function clientAddress(c: Context<AppEnv>): string {
+  return c.req.header("cf-connecting-ip") ?? "unknown";
+}
+
+function failureRate(env: Env): Rate {
+  return rateFrom(env.AUTH_FAILURE_RATE, env.AUTH_FAILURE_BURST, { rate: 1, burst: 20 });
+}
+
+const key = (address: string) => `auth-fail:${address}`;
+
+/** Refused (with the wait) when `address` has used up its failures; allowed otherwise. */
+export async function failuresLeft(env: Env, address: string, now = Date.now()): Promise<LimitDecision> {
+  const seen = suspects.get(address);
+  if (seen === undefined) return { ok: true, retryAfterSeconds: 0 };
+  if (now - seen > REMEMBER_MS) {
+    suspects.delete(address);
+    return { ok: true, retryAfterSeconds: 0 };
+  }
+  return limit(env, key(address), failureRate(env), 0);
+}
+
+/** Counts one failed authentication from `address`; refused once its failures are used up. */
+export async function recordFailure(env: Env, address: string, now = Date.now()): Promise<LimitDecision> {
+  if (suspects.size >= MAX_SUSPECTS) suspects.delete(suspects.keys().next().value ?? "");
+  suspects.delete(address);
+  suspects.set(address, now);
+  return limit(env, key(address), failureRate(env));
+}
+
+/**
+ * Runs one authentication attempt under the failure limit: 429 before it when the address has
+ * no failures left, and a failure (null) is counted (429 instead once that used up the last).
+ * @example const p = await underFailureLimit(c, () => resolveBearer(c.env, token));
+ */
+export async function underFailureLimit<T>(c: Context<AppEnv>, attempt: () => Promise<T | null>): Promise<T | null> {
+  const address = clientAddress(c);
+  const left = await failuresLeft(c.env, address);
+  if (!left.ok) throw tooManyRequests(left.retryAfterSeconds, "failed authentications from this address");
+  const result = await attempt();
+  if (result === null) {
+    const d = await recordFailure(c.env, address);
+    if (!d.ok) throw tooManyRequests(d.retryAfterSeconds, "failed authentications from this address");
+  }
+  return result;
+}

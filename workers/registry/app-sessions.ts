@@ -1,0 +1,28 @@
+/**
+ * Where each credential's MQTT app sessions live, so revoking the credential can reach them
+ * (an app session's object is named `<owner>/<clientId>`; client ids are the app's choice).
+ */
+import { eq, sql } from "drizzle-orm";
+import type { Env } from "../../durable-objects/env";
+import { db } from "../db/client";
+import { appSessions } from "../db/schema";
+
+/** Notes that `owner` opened `sessionId` (before the session's object accepts the link). */
+export async function recordAppSession(env: Env, sessionId: string, owner: string): Promise<void> {
+  const now = Date.now();
+  await db(env)
+    .insert(appSessions)
+    .values({ sessionId, owner, connectedAt: now })
+    .onConflictDoUpdate({ target: appSessions.sessionId, set: { connectedAt: sql`excluded.connected_at` } });
+}
+
+/**
+ * Ends every session an owner holds (the credential was revoked): each session's object closes
+ * its connection with the protocol's answer and drops the session.
+ */
+export async function endAppSessions(env: Env, owner: string, reason: "revoked" | "expired"): Promise<number> {
+  const rows = await db(env).select({ id: appSessions.sessionId }).from(appSessions).where(eq(appSessions.owner, owner)).all();
+  await Promise.all(rows.map((r) => env.APP_SESSION.get(env.APP_SESSION.idFromName(r.id)).revoke(reason)));
+  await db(env).delete(appSessions).where(eq(appSessions.owner, owner));
+  return rows.length;
+}
