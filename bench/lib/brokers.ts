@@ -54,9 +54,17 @@ export function umbraApp(hub: HubAccess, clientId: string): MqttEndpoint {
   return { url: `${hub.wsUrl}/mqtt`, clientId, username: "app", password: hub.adminToken };
 }
 
-/** Starts a fresh hub; devices connect by `path`. */
+/**
+ * Per-device rate limits lifted for benchmarks: they measure how fast the hub can go, and a
+ * single bench device sends far above a real device's rate (the peers have no such limit).
+ */
+export const BENCH_VARS: Readonly<Record<string, string>> = {
+  DEVICE_RATE_PER_SECOND: "1000000", DEVICE_RATE_BURST: "1000000", DEVICE_HTTP_RATE: "1000000", DEVICE_HTTP_BURST: "1000000",
+};
+
+/** Starts a fresh hub (rate limits lifted, see {@link BENCH_VARS}); devices connect by `path`. */
 export async function startUmbra(path: MqttPath = "direct"): Promise<Broker> {
-  const hub = LocalHub.create("umbra-bench-");
+  const hub = LocalHub.create("umbra-bench-", { ...BENCH_VARS });
   await hub.start();
   const tokens = new Map<string, string>();
   const channels = new Set<string>();

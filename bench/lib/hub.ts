@@ -36,22 +36,25 @@ export class LocalHub implements HubAccess {
   /** Everything wrangler printed over all runs (for diagnosis after a crash). */
   private pastOutput = "";
 
-  private constructor(readonly dir: string, readonly adminToken: string) {}
+  private constructor(readonly dir: string, readonly adminToken: string, private readonly vars: Record<string, string>) {}
 
-  /** Makes a temp folder with an admin token and a migrated database (nothing runs yet). */
-  static create(prefix = "umbra-bench-"): LocalHub {
+  /**
+   * Makes a temp folder with an admin token and a migrated database (nothing runs yet).
+   * @param vars wrangler vars for every start of this hub (e.g. raised rate limits)
+   */
+  static create(prefix = "umbra-bench-", vars: Record<string, string> = {}): LocalHub {
     const dir = mkdtempSync(join(tmpdir(), prefix));
     const token = randomBytes(32).toString("base64url");
     writeFileSync(join(dir, "vars.env"), `ADMIN_TOKEN="${token}"\n`);
     applyMigrations(join(dir, "state"));
-    return new LocalHub(dir, token);
+    return new LocalHub(dir, token, vars);
   }
 
   /** Starts wrangler dev (the same port as before after a restart, so clients reconnect to one URL). */
-  async start(vars: Record<string, string> = {}): Promise<void> {
+  async start(): Promise<void> {
     if (this.hub) throw new Error("hub already running");
     this.port ||= await freePort();
-    this.hub = await startWrangler({ port: this.port, persistTo: join(this.dir, "state"), envFile: join(this.dir, "vars.env"), vars });
+    this.hub = await startWrangler({ port: this.port, persistTo: join(this.dir, "state"), envFile: join(this.dir, "vars.env"), vars: this.vars });
   }
 
   private running(): Hub {

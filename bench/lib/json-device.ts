@@ -1,11 +1,19 @@
 /**
  * A device on Umbra's JSON WebSocket protocol (`/v1/connect`) for load: requests that get a
- * reply are matched by `clientToken` (shadow) or `id` (ping), pushes go to listeners.
+ * reply are matched by `clientToken` (shadow) or `id` (telemetry, ping), pushes go to listeners.
  */
 import WebSocket from "ws";
 
 /** A hub → device message. */
 export type HubMessage = Record<string, unknown> & { type: string };
+
+/** Which request a hub message answers: pong and ack/error by `id`, shadow replies by `clientToken`. */
+function replyKey(m: HubMessage): string | undefined {
+  if (m.type === "pong") return `p:${String(m.id)}`;
+  if ((m.type === "ack" || m.type === "error") && m.id !== undefined) return `t:${String(m.id)}`;
+  if ((m.type === "shadow.accepted" || m.type === "shadow.rejected") && typeof m.clientToken === "string") return `c:${m.clientToken}`;
+  return undefined;
+}
 
 /** One JSON-protocol connection. */
 export class JsonDevice {
@@ -23,8 +31,7 @@ export class JsonDevice {
       } catch {
         return;
       }
-      const reply = m.type === "shadow.accepted" || m.type === "shadow.rejected";
-      const key = m.type === "pong" ? `p:${String(m.id)}` : reply && typeof m.clientToken === "string" ? `c:${m.clientToken}` : undefined;
+      const key = replyKey(m);
       const waiter = key === undefined ? undefined : this.pending.get(key);
       if (waiter && key) {
         this.pending.delete(key);
@@ -79,9 +86,18 @@ export class JsonDevice {
   }
 
   /**
-   * Ping → pong. The object handles a socket's frames in order and its replies wait for the
-   * writes before them, so a pong acknowledges every telemetry frame sent before the ping.
+   * Telemetry with an `id`: resolves when the hub answers `ack` (stored durably), rejects when it
+   * answers `error` for that id (e.g. `busy`: over the device's rate, nothing stored).
    */
+  async telemetry(data: Record<string, unknown>, timeoutMs = 30_000): Promise<void> {
+    const id = this.nextId++;
+    const reply = this.expect(`t:${id}`, timeoutMs);
+    this.send({ type: "telemetry", data, id });
+    const m = await reply;
+    if (m.type !== "ack") throw new Error(`telemetry refused: ${String(m.code)} ${String(m.message)}`);
+  }
+
+  /** Ping → pong (the connection is served; says nothing about earlier writes). */
   ping(timeoutMs = 30_000): Promise<HubMessage> {
     const id = this.nextId++;
     const reply = this.expect(`p:${id}`, timeoutMs);

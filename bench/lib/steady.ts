@@ -1,6 +1,6 @@
 /**
- * Well-behaved devices at a steady rate over every protocol — JSON WebSocket (telemetry, then a
- * ping whose pong acknowledges it), MQTT QoS 1 on both paths, and CoAP over WebSocket (POST
+ * Well-behaved devices at a steady rate over every protocol — JSON WebSocket (telemetry with an
+ * `id`, acknowledged by `ack`), MQTT QoS 1 on both paths, and CoAP over WebSocket (POST
  * /telemetry → 2.04) — recording exactly which sends the hub acknowledged, so that loss can be
  * counted against the stored rows afterwards. Used by the load soak and the socket fuzzer.
  */
@@ -28,10 +28,7 @@ async function openSender(hub: HubAccess, protocol: SteadyProtocol, id: string, 
     case "json": {
       const d = await JsonDevice.open(hub.wsUrl, token);
       return {
-        async send(data) {
-          d.send({ type: "telemetry", data });
-          await d.ping(30_000); // frames are handled in order: the pong acknowledges the telemetry
-        },
+        send: (data) => d.telemetry(data, 30_000), // `ack` only once the row is durable
         up: () => d.open,
         close: () => d.close(),
       };
