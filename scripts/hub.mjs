@@ -61,7 +61,7 @@ export function applyMigrations(persistTo) {
  * Starts `wrangler dev` on 127.0.0.1:`port`, resolving once /health answers.
  * @returns {Promise<{ url: string, child: import("node:child_process").ChildProcess, stop: () => Promise<void> }>}
  */
-export async function startWrangler({ port, persistTo, envFile, stdio = "pipe", vars = {}, inspectorPort = 0 }) {
+export async function startWrangler({ port, persistTo, envFile, stdio = process.env.UMBRA_HUB_STDIO === "inherit" ? "inherit" : "pipe", vars = {}, inspectorPort = 0 }) {
   const args = [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo,
     "--show-interactive-dev-session=false", "--inspector-port", String(inspectorPort)];
   if (envFile) args.push("--env-file", envFile);
