@@ -7,6 +7,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { Series } from "../lib/buckets";
 import { formatTime } from "../lib/format";
+import { TableWrap } from "./table-wrap";
 
 /** Line colours with at least 3:1 contrast on white (WCAG 1.4.11). */
 const COLOURS = ["#1f5fbf", "#b3261e", "#2e7d32", "#8e24aa", "#a35200", "#00796b", "#5d4037", "#37474f"];
@@ -73,7 +74,7 @@ export function Chart({ series, keys, label }: { series: Series; keys: string[];
       <div ref={box} class="chart-canvas" role="img" aria-label={`${label}, chart of ${keys.join(", ")} over time; the table below has the same data`} />
       <details>
         <summary>Data table (latest {rows.length})</summary>
-        <div class="table-wrap">
+        <TableWrap label="Telemetry data table">
           <table>
             <thead>
               <tr>
@@ -97,7 +98,7 @@ export function Chart({ series, keys, label }: { series: Series; keys: string[];
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </details>
     </figure>
   );

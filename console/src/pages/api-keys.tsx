@@ -11,6 +11,7 @@ import { TextField } from "../components/field";
 import { SecretOnce } from "../components/secret-once";
 import { ConfirmButton } from "../components/confirm-button";
 import { formatTime } from "../lib/format";
+import { TableWrap } from "../components/table-wrap";
 
 interface Kind<T> {
   title: string;
@@ -77,7 +78,7 @@ function AppCredentials<T extends ApiKey | OAuthClient>({ kind }: { kind: Kind<T
       ) : items.length === 0 ? (
         <p>None yet.</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label={`${kind.title} table`}>
           <table>
             <thead>
               <tr>
@@ -106,7 +107,7 @@ function AppCredentials<T extends ApiKey | OAuthClient>({ kind }: { kind: Kind<T
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <form class="stack" onSubmit={create} aria-label={`Create an ${kind.noun}`}>
         <h3>Create an {kind.noun}</h3>

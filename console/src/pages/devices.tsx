@@ -11,6 +11,7 @@ import { TextField } from "../components/field";
 import { StatusBadge, usePresence } from "../components/presence";
 import { CreateDevice } from "./device-create";
 import { hrefOf } from "../lib/route";
+import { TableWrap } from "../components/table-wrap";
 
 const PAGE_SIZE = 25;
 
@@ -83,7 +84,7 @@ export function DevicesPage() {
         ) : items.length === 0 ? (
           <p>{filtered ? "No device matches." : "No devices yet: register one below."}</p>
         ) : (
-          <div class="table-wrap">
+          <TableWrap label="Devices table">
             <table>
               <caption class="visually-hidden">Devices, {items.length} on this page, with live status</caption>
               <thead>
@@ -112,7 +113,7 @@ export function DevicesPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
         <div class="pager">
           {cursors.length > 1 && (

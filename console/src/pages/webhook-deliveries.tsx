@@ -4,6 +4,7 @@ import type { Page } from "../api/types";
 import { useAsync } from "../components/use-async";
 import { ErrorNote, Loading } from "../components/notes";
 import { formatTime, jsonLine } from "../lib/format";
+import { TableWrap } from "../components/table-wrap";
 
 type Delivery = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ export function Deliveries({ id }: { id: string }) {
       ) : items.length === 0 ? (
         <p>No deliveries yet.</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="Deliveries">
           <table>
             <thead>
               <tr>
@@ -63,7 +64,7 @@ export function Deliveries({ id }: { id: string }) {
               })}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </div>
   );

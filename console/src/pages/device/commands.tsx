@@ -12,6 +12,7 @@ import { Done, ErrorNote, Loading, Unavailable } from "../../components/notes";
 import { TextField } from "../../components/field";
 import { JsonArea, useJsonText } from "../../components/json-area";
 import { formatTime, jsonLine } from "../../lib/format";
+import { TableWrap } from "../../components/table-wrap";
 
 const STATUSES: CommandStatus[] = ["queued", "delivered", "completed", "rejected", "failed", "expired"];
 const PATH = "/v1/devices/{id}/commands";
@@ -86,7 +87,8 @@ export function CommandsSection({ id, bus }: { id: string; bus: EventBus }) {
       ) : items.length === 0 ? (
         <p>No commands{status ? ` with status ${status}` : ""}.</p>
       ) : (
-        <div class="table-wrap" aria-live="polite">
+        <div aria-live="polite">
+        <TableWrap label="Commands table">
           <table data-testid="commands">
             <thead>
               <tr>
@@ -117,6 +119,7 @@ export function CommandsSection({ id, bus }: { id: string; bus: EventBus }) {
               ))}
             </tbody>
           </table>
+        </TableWrap>
         </div>
       )}
       {list.data?.next_cursor && (

@@ -10,6 +10,7 @@ import { ErrorNote, Loading } from "../../components/notes";
 import { SecretOnce } from "../../components/secret-once";
 import { ConfirmButton } from "../../components/confirm-button";
 import { formatTime } from "../../lib/format";
+import { TableWrap } from "../../components/table-wrap";
 
 type NewCredential = Credential & { token: string };
 
@@ -66,7 +67,7 @@ export function CredentialsSection({ id }: { id: string }) {
       ) : items.length === 0 ? (
         <p>No credentials.</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="Credentials table">
           <table>
             <thead>
               <tr>
@@ -102,7 +103,7 @@ export function CredentialsSection({ id }: { id: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </>
   );

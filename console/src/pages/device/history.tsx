@@ -9,6 +9,7 @@ import { diffJson, formatPath, type Change } from "../../lib/json-diff";
 import { formatTime, jsonLine } from "../../lib/format";
 import { isShadowEvent, shadowPath } from "./shadow-api";
 import { ShadowPicker } from "./shadow-picker";
+import { TableWrap } from "../../components/table-wrap";
 
 /** Every kept version, oldest first (the hub keeps SHADOW_HISTORY_VERSIONS, 100 by default). */
 async function allVersions(id: string, name: string): Promise<ShadowDocument[]> {
@@ -94,7 +95,7 @@ export function HistorySection({ id, bus }: { id: string; bus: EventBus }) {
             {changes.length === 0 ? (
               <p>No differences between version {from} and version {to}.</p>
             ) : (
-              <div class="table-wrap">
+              <TableWrap label="Differences">
                 <table>
                   <caption>
                     {changes.length} change{changes.length === 1 ? "" : "s"} from version {from} to version {to}
@@ -113,11 +114,11 @@ export function HistorySection({ id, bus }: { id: string; bus: EventBus }) {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             )}
           </div>
           <h3>All versions</h3>
-          <div class="table-wrap">
+          <TableWrap label="All versions table">
             <table>
               <thead>
                 <tr>
@@ -138,7 +139,7 @@ export function HistorySection({ id, bus }: { id: string; bus: EventBus }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </>
       )}
     </>

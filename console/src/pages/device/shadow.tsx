@@ -88,22 +88,24 @@ export function ShadowSection({ id, bus }: { id: string; bus: EventBus }) {
               "This shadow has no state yet: set desired state below to create it."
             )}
           </p>
-          <div class={`delta ${delta ? "open" : "clear"}`} data-testid="delta" data-state={delta ? "open" : "clear"} aria-live="polite">
-            {delta ? (
-              <>
-                <h3>Delta: desired state the device has not reported yet</h3>
-                <ul>
-                  {marked.map((p) => (
-                    <li key={p.join("\u0000")} class="mono">
-                      {formatPath(p)}
-                    </li>
-                  ))}
-                </ul>
-              </>
-            ) : (
-              <h3>In sync: reported state matches desired state</h3>
-            )}
-          </div>
+          {doc && (
+            <div class={`delta ${delta ? "open" : "clear"}`} data-testid="delta" data-state={delta ? "open" : "clear"} aria-live="polite">
+              {delta ? (
+                <>
+                  <h3>Delta: desired state the device has not reported yet</h3>
+                  <ul>
+                    {marked.map((p) => (
+                      <li key={p.join("\u0000")} class="mono">
+                        {formatPath(p)}
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              ) : (
+                <h3>In sync: reported state matches desired state</h3>
+              )}
+            </div>
+          )}
           <div class="columns">
             <JsonView label="Desired" value={desired} marked={marked} />
             <JsonView label="Reported" value={doc?.state?.reported} marked={marked} />
