@@ -5,6 +5,7 @@
  */
 import { bearer } from "./client";
 import type { DeviceEvent } from "./types";
+import { backoff } from "../lib/backoff";
 
 /** The subprotocol the hub answers for event streams. */
 export const EVENTS_SUBPROTOCOL = "umbra.events.v1";
@@ -14,12 +15,6 @@ export type StreamState = "connecting" | "open" | "closed";
 /** A live stream; `close()` ends it for good. */
 export interface EventStream {
   close(): void;
-}
-
-/** Delay before reconnect attempt `n` (0-based): 0.5 s doubling to 15 s, with ±25 % jitter. */
-export function backoff(n: number, random = Math.random): number {
-  const base = Math.min(15_000, 500 * 2 ** n);
-  return Math.round(base * (0.75 + random() * 0.5));
 }
 
 /**
