@@ -25,6 +25,7 @@ export interface OAuthSession {
   scope: string;
 }
 
+/** Whoever is signed in. */
 export type Session = TokenSession | OAuthSession;
 
 const KEY = "umbra.console.session";

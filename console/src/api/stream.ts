@@ -10,6 +10,7 @@ import { backoff } from "../lib/backoff";
 /** The subprotocol the hub answers for event streams. */
 export const EVENTS_SUBPROTOCOL = "umbra.events.v1";
 
+/** Where a stream is: opening, open, or dropped (and about to reconnect). */
 export type StreamState = "connecting" | "open" | "closed";
 
 /** A live stream; `close()` ends it for good. */

@@ -5,6 +5,7 @@
  */
 import type { JsonObject, JsonValue } from "../../../protocols/json-value";
 
+/** JSON types shared with the hub's pure modules. */
 export type { JsonObject, JsonValue };
 
 /** A cursor page, as every list route returns. */
@@ -23,6 +24,7 @@ export interface DeviceStatus {
   last_seen?: string | null;
 }
 
+/** A registered device (`GET /v1/devices/{id}`; lists omit `status`). */
 export interface Device {
   id: string;
   name: string | null;
@@ -34,6 +36,7 @@ export interface Device {
   status?: DeviceStatus;
 }
 
+/** A device credential's metadata (never its token). */
 export interface Credential {
   id: string;
   device_id: string;
@@ -51,6 +54,7 @@ export interface ShadowDocument {
   timestamp?: number;
 }
 
+/** A stored telemetry row. */
 export interface TelemetrySample {
   ts: number;
   data: Record<string, JsonValue>;
@@ -64,8 +68,10 @@ export interface DeviceEvent {
   data: JsonValue;
 }
 
+/** Where a command is in its life. */
 export type CommandStatus = "queued" | "delivered" | "completed" | "rejected" | "failed" | "expired";
 
+/** A queued command and its outcome (issue-10 contract). */
 export interface Command {
   id: string;
   device_id: string;
@@ -80,8 +86,10 @@ export interface Command {
   protocol: string | null;
 }
 
+/** Which devices a rule applies to. */
 export type RuleScope = { kind: "all" } | { kind: "group"; group: string } | { kind: "tag"; tag: string } | { kind: "device"; deviceId: string };
 
+/** A rule (issue-10 contract). */
 export interface Rule {
   id: string;
   name: string;
@@ -93,6 +101,7 @@ export interface Rule {
   updated_at?: string;
 }
 
+/** A webhook (issue 10 item 4; field names beyond url/events are read defensively). */
 export interface Webhook {
   id: string;
   url: string;
@@ -104,6 +113,7 @@ export interface Webhook {
   created_at?: string;
 }
 
+/** A channel for cross-device pub/sub. */
 export interface Channel {
   id: string;
   name: string | null;
@@ -112,6 +122,7 @@ export interface Channel {
   updated_at: string;
 }
 
+/** An API key's metadata (never the key). */
 export interface ApiKey {
   id: string;
   name: string;
@@ -120,6 +131,7 @@ export interface ApiKey {
   revoked_at: string | null;
 }
 
+/** An OAuth client's metadata (never its secret). */
 export interface OAuthClient {
   client_id: string;
   name: string;
@@ -128,12 +140,14 @@ export interface OAuthClient {
   revoked_at: string | null;
 }
 
+/** One allow/deny statement of a policy. */
 export interface PolicyStatement {
   effect: "allow" | "deny";
   actions: ("publish" | "subscribe" | "receive")[];
   topics: string[];
 }
 
+/** A policy. */
 export interface Policy {
   id: string;
   name: string | null;
@@ -142,6 +156,7 @@ export interface Policy {
   updated_at: string;
 }
 
+/** Whom a policy is attached to. */
 export interface PolicyAttachment {
   kind: "device" | "group" | "api-key" | "oauth-client" | "anonymous";
   id: string;

@@ -26,6 +26,7 @@ function latest(series: Series, keys: string[]): { key: string; value: number; t
 
 const round = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : String(Number(v.toPrecision(4))));
 
+/** The chart of `keys` from `series`, with a text summary and a data table. */
 export function Chart({ series, keys, label }: { series: Series; keys: string[]; label: string }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);

@@ -4,6 +4,7 @@
  */
 import type { ComponentChildren } from "preact";
 
+/** A scrollable, focusable, named box around a table. */
 export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
   return (
     <div class="table-wrap" tabIndex={0} role="region" aria-label={label}>

@@ -1,6 +1,7 @@
 /** Loading data in a component: the value, the error, a loading flag and a way to load again. */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 
+/** The state `useAsync` returns. */
 export interface Async<T> {
   data: T | undefined;
   error: unknown;

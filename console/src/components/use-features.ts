@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { loadFeatures, type Features } from "../api/features";
 
+/** Features of the hub; re-renders once `/openapi.json` has been read. */
 export function useFeatures(): Features | undefined {
   const [f, setF] = useState<Features | undefined>(undefined);
   useEffect(() => {

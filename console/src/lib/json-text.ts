@@ -4,6 +4,7 @@
  */
 import { isJsonObject, type JsonObject, type JsonValue } from "../../../protocols/json-value";
 
+/** A parsed value, or where and why parsing failed (1-based line and column). */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; line?: number; column?: number };
 
 /** 1-based line and column of character `offset` in `text`. */

@@ -5,12 +5,15 @@
 
 /** Sections of a device's page, in the order of its sub-navigation. */
 export const DEVICE_TABS = ["shadow", "history", "events", "telemetry", "commands", "methods", "credentials"] as const;
+/** A section of a device's page. */
 export type DeviceTab = (typeof DEVICE_TABS)[number];
 
 /** Top-level pages, in the order of the main navigation. */
 export const TOP_PAGES = ["devices", "rules", "webhooks", "channels", "api-keys", "policies"] as const;
+/** A page of the main navigation. */
 export type TopPage = (typeof TOP_PAGES)[number];
 
+/** A console page, as the URL fragment names it. */
 export type Route = { page: TopPage } | { page: "device"; id: string; tab: DeviceTab } | { page: "not-found"; path: string };
 
 const isTab = (s: string): s is DeviceTab => (DEVICE_TABS as readonly string[]).includes(s);

@@ -143,6 +143,7 @@ function AppCredentials<T extends ApiKey | OAuthClient>({ kind }: { kind: Kind<T
   );
 }
 
+/** The API keys page (`#/api-keys`): API keys and OAuth clients. */
 export function KeysPage() {
   return (
     <>

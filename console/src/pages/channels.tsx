@@ -57,6 +57,7 @@ function Members({ channel }: { channel: string }) {
   );
 }
 
+/** The channels page (`#/channels`). */
 export function ChannelsPage() {
   const list = useAsync(() => request<Page<Channel>>("GET", "/v1/channels", { query: { limit: 100 } }), []);
   const [open, setOpen] = useState<string | null>(null);

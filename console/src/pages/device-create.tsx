@@ -10,6 +10,7 @@ import { hrefOf } from "../lib/route";
 /** Tags typed as "a, b, c". */
 export const splitList = (s: string): string[] => s.split(",").map((t) => t.trim()).filter(Boolean);
 
+/** The "Register a device" form; calls `onCreated` after a device is registered. */
 export function CreateDevice({ onCreated }: { onCreated: () => void }) {
   const [id, setId] = useState("");
   const [name, setName] = useState("");

@@ -21,6 +21,7 @@ interface Query {
   group: string;
 }
 
+/** The device list page (`#/devices`). */
 export function DevicesPage() {
   const [form, setForm] = useState<Query>({ prefix: "", tag: "", group: "" });
   const [query, setQuery] = useState<Query>(form);

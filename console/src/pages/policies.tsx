@@ -54,6 +54,7 @@ function CreatePolicy({ onCreated }: { onCreated: () => void }) {
   );
 }
 
+/** The policies page (`#/policies`). */
 export function PoliciesPage() {
   const list = useAsync(() => request<Page<Policy>>("GET", "/v1/policies", { query: { limit: 100 } }), []);
   const [open, setOpen] = useState<string | null>(null);

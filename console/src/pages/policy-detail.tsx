@@ -72,6 +72,7 @@ function Simulate({ id }: { id: string }) {
   );
 }
 
+/** The opened policy: statements editor, attachments and simulator. */
 export function PolicyDetail({ policy, onChanged }: { policy: Policy; onChanged: () => void }) {
   const base = `/v1/policies/${seg(policy.id)}`;
   const statements = useJsonText(JSON.stringify(policy.statements, null, 2), { what: "Statements" });

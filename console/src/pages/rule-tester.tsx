@@ -8,6 +8,7 @@ import { JsonView } from "../components/json-view";
 
 const SAMPLE = '{\n  "source": "telemetry",\n  "data": {"temperature": 31}\n}';
 
+/** The test bench of `rule`. */
 export function RuleTester({ rule }: { rule: Rule }) {
   const input = useJsonText(SAMPLE, { object: true, what: "The input" });
   const [result, setResult] = useState<{ fired: boolean; outputs: JsonValue[] } | null>(null);

@@ -121,6 +121,7 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
   );
 }
 
+/** The rules page (`#/rules`). */
 export function RulesPage() {
   const features = useFeatures();
   const list = useAsync(() => request<Page<Rule>>("GET", "/v1/rules", { query: { limit: 100 } }), []);

@@ -22,6 +22,7 @@ async function checkToken(token: string): Promise<void> {
   }
 }
 
+/** The sign-in page; `reason` says why the last session ended, if it did. */
 export function SignIn({ reason }: { reason?: string }) {
   const [kind, setKind] = useState<Kind>("token");
   const [token, setToken] = useState("");

@@ -17,6 +17,7 @@ const pick = (d: Delivery, ...keys: string[]): string | number | null => {
   return null;
 };
 
+/** The delivery log of webhook `id`. */
 export function Deliveries({ id }: { id: string }) {
   const list = useAsync(() => request<Page<Delivery>>("GET", `/v1/webhooks/${seg(id)}/deliveries`, { query: { limit: 50 } }), [id]);
   const items = list.data?.items ?? [];

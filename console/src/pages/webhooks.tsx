@@ -74,6 +74,7 @@ function CreateWebhook({ events, onCreated }: { events: string[] | null; onCreat
   );
 }
 
+/** The webhooks page (`#/webhooks`). */
 export function WebhooksPage() {
   const features = useFeatures();
   const list = useAsync(() => request<Page<Webhook>>("GET", "/v1/webhooks", { query: { limit: 100 } }), []);

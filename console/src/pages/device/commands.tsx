@@ -55,6 +55,7 @@ function SendCommand({ id, onSent }: { id: string; onSent: () => void }) {
   );
 }
 
+/** A device's commands: send, and the history with results, kept live by `bus`. */
 export function CommandsSection({ id, bus }: { id: string; bus: EventBus }) {
   const features = useFeatures();
   const [status, setStatus] = useState("");

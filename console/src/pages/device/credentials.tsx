@@ -14,6 +14,7 @@ import { TableWrap } from "../../components/table-wrap";
 
 type NewCredential = Credential & { token: string };
 
+/** A device's credentials: issue, rotate, revoke. */
 export function CredentialsSection({ id }: { id: string }) {
   const base = `/v1/devices/${seg(id)}/credentials`;
   const list = useAsync(() => request<Page<Credential>>("GET", base, { query: { limit: 100 } }), [id]);

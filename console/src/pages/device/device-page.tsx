@@ -49,6 +49,7 @@ function Section({ id, tab, bus }: { id: string; tab: DeviceTab; bus: EventBus }
   }
 }
 
+/** The page of device `id` (`#/devices/{id}/{tab}`), showing section `tab`. */
 export function DevicePage({ id, tab }: { id: string; tab: DeviceTab }) {
   const device = useAsync(() => request<Device>("GET", `/v1/devices/${seg(id)}`), [id]);
   const [status, setStatus] = useState<DeviceStatus | undefined>(undefined);

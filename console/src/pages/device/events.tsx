@@ -6,6 +6,7 @@ import { formatTime, jsonLine } from "../../lib/format";
 
 const SHOWN = 200;
 
+/** The live event log of the device whose events `bus` carries. */
 export function EventsSection({ bus }: { bus: EventBus }) {
   const [events, setEvents] = useState<DeviceEvent[]>(() => bus.backlog.slice(-SHOWN));
   const [paused, setPaused] = useState(false);

@@ -40,6 +40,7 @@ function ChangeRow({ c }: { c: Change }) {
   );
 }
 
+/** A device's shadow versions and the diff between two; new versions arrive by `bus`. */
 export function HistorySection({ id, bus }: { id: string; bus: EventBus }) {
   const [name, setName] = useState("");
   const versions = useAsync(() => allVersions(id, name), [id, name]);

@@ -10,6 +10,7 @@ import { JsonView } from "../../components/json-view";
 
 const PATH = "/v1/devices/{id}/methods/{name}";
 
+/** A device's direct methods: call one and show the answer. */
 export function MethodsSection({ id }: { id: string }) {
   const features = useFeatures();
   const [name, setName] = useState("");

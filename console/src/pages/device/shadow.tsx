@@ -19,6 +19,7 @@ import { ShadowPicker } from "./shadow-picker";
 
 const pretty = (o: JsonObject | undefined) => JSON.stringify(o ?? {}, null, 2);
 
+/** A device's shadow: delta, desired and reported, and the desired editor; kept live by `bus`. */
 export function ShadowSection({ id, bus }: { id: string; bus: EventBus }) {
   const [name, setName] = useState("");
   const shadow = useAsync(() => readShadow(id, name), [id, name]);

@@ -23,6 +23,7 @@ const RANGES = [
 /** Up to this many raw samples are drawn one point each when the bucket is "auto". */
 const RAW_POINTS = 500;
 
+/** A device's telemetry chart, over a chosen range and bucket width, fed live by `bus`. */
 export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
   const features = useFeatures();
   const history = features?.hasParam("get", "/v1/devices/{id}/telemetry", "bucket") ?? false;
