@@ -154,6 +154,27 @@ describe("console admin pages", () => {
     await phone.close();
   });
 
+  it("works by keyboard: skip link, and focus on each new page's heading", async () => {
+    await open(page, "devices", "Devices");
+    const focused = async () => (await page.evaluate("[document.activeElement?.tagName, document.activeElement?.textContent?.trim()]")) as [string, string];
+    // A fresh load, so Tab starts from the top of the document (the session survives: sessionStorage).
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Devices" }).waitFor();
+    await page.keyboard.press("Tab");
+    expect(await focused()).toEqual(["A", "Skip to content"]);
+    await page.keyboard.press("Enter");
+    expect((await focused())[0]).toBe("MAIN");
+    // From the top again: Tab through the header to the "Channels" link and follow it with Enter.
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Devices" }).waitFor();
+    for (let i = 0; i < 12 && (await focused())[1] !== "Channels"; i++) await page.keyboard.press("Tab");
+    expect(await focused()).toEqual(["A", "Channels"]);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { level: 1, name: "Channels" }).waitFor();
+    await page.waitForFunction("document.activeElement?.tagName === 'H1'");
+    expect(await focused()).toEqual(["H1", "Channels"]);
+  });
+
   it("logged no error in the browser", () => {
     expect(browser.errors).toEqual([]);
   });
