@@ -29,6 +29,11 @@ async function open(route: string, heading: string | RegExp): Promise<void> {
   await page.getByRole("heading", { level: 1, name: heading }).waitFor();
 }
 
+/** Waits until the device page's live stream is open (events from now on reach the page). */
+async function streamOpen(): Promise<void> {
+  await page.locator('[data-testid="stream"][data-state="open"]').waitFor();
+}
+
 /** Screenshots the page and fails on any WCAG 2.1 A/AA violation axe finds. */
 async function check(name: string): Promise<void> {
   await shoot(page, name);
@@ -119,6 +124,7 @@ describe("console", () => {
   it("draws telemetry on the chart as it arrives", async () => {
     await open("devices/con-lamp/telemetry", "con-lamp");
     await page.getByTestId("no-telemetry").waitFor();
+    await streamOpen();
     const dev = await JsonSocket.open(token);
     dev.send({ type: "telemetry", data: { temp: 21.5, hum: 40 } });
     await page.locator('figure.chart[data-points="1"]').waitFor();
@@ -133,6 +139,7 @@ describe("console", () => {
 
   it("shows the live event stream", async () => {
     await open("devices/con-lamp/events", "con-lamp");
+    await streamOpen();
     const dev = await JsonSocket.open(token);
     dev.send({ type: "telemetry", data: { volts: 3.3 } });
     await page.getByRole("list", { name: "Events, newest first" }).getByText('"volts":3.3').waitFor();

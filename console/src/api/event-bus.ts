@@ -43,6 +43,14 @@ export class EventBus {
     return () => this.stateListeners.delete(fn);
   }
 
+  /**
+   * Calls `fn` each time the stream (re)opens: events may have been missed while it was down,
+   * so a view that follows events reads its state again then.
+   */
+  onOpen(fn: () => void): () => void {
+    return this.onState((s) => s === "open" && fn());
+  }
+
   /** Forgets the backlog (the log's "Clear"). */
   clear(): void {
     this.backlog.length = 0;

@@ -41,7 +41,13 @@ export function openEvents(deviceId: string, onEvent: (e: DeviceEvent) => void, 
     if (stopped) return;
     const url = new URL(`/v1/devices/${encodeURIComponent(deviceId)}/events`, location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    ws = new WebSocket(url, [EVENTS_SUBPROTOCOL, `token.${token}`]);
+    try {
+      ws = new WebSocket(url, [EVENTS_SUBPROTOCOL, `token.${token}`]);
+    } catch {
+      // A token with characters a subprotocol cannot carry: no stream, and no point retrying.
+      onState("closed");
+      return;
+    }
     ws.onopen = () => {
       attempt = 0;
       onState("open");

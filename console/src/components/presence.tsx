@@ -24,17 +24,20 @@ export function usePresence(ids: string[]): Record<string, DeviceStatus | undefi
   const key = ids.join("\n");
   useEffect(() => {
     let live = true;
-    const streams = ids.map((id) => {
+    const read = (id: string) =>
       void request<Device>("GET", `/v1/devices/${seg(id)}`).then(
         (d) => live && setStatus((s) => ({ ...s, [id]: d.status })),
         () => undefined,
       );
-      return openEvents(id, (e) => {
+    const streams = ids.map((id) => {
+      read(id);
+      const follow = (e: DeviceEvent) =>
         setStatus((s) => {
           const next = statusFromEvent(e, s[id]);
           return next ? { ...s, [id]: next } : s;
         });
-      });
+      // Read again whenever the stream (re)opens: a change while it was down sent no event to us.
+      return openEvents(id, follow, (state) => state === "open" && read(id));
     });
     return () => {
       live = false;

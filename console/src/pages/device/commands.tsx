@@ -62,6 +62,7 @@ export function CommandsSection({ id, bus }: { id: string; bus: EventBus }) {
   const [limit, setLimit] = useState(25);
   const list = useAsync(() => request<Page<Command>>("GET", withQuery(`/v1/devices/${seg(id)}/commands`, { status, limit })), [id, status, limit]);
   useEffect(() => bus.on((e) => e.type.startsWith("command.") && list.reload()), [bus]);
+  useEffect(() => bus.onOpen(list.reload), [bus]);
 
   if (features && !features.has("post", PATH)) return <Unavailable what="Commands" />;
   const items = list.data?.items ?? [];

@@ -62,11 +62,13 @@ export function DevicePage({ id, tab }: { id: string; tab: DeviceTab }) {
   useEffect(() => {
     const offState = bus.onState(setStreamState);
     const offEvents = bus.on((e) => setStatus((s) => statusFromEvent(e, s) ?? s));
+    const offOpen = bus.onOpen(device.reload);
     const stream = openEvents(id, (e) => bus.push(e), (s) => bus.setState(s));
     return () => {
       stream.close();
       offState();
       offEvents();
+      offOpen();
     };
   }, [bus, id]);
   // Switching sections moves focus to the new section's heading (not on the first render).
@@ -112,7 +114,9 @@ export function DevicePage({ id, tab }: { id: string; tab: DeviceTab }) {
           </div>
           <div>
             <dt>Live stream</dt>
-            <dd>{streamState === "open" ? "Connected" : streamState === "connecting" ? "Connecting…" : "Reconnecting…"}</dd>
+            <dd data-testid="stream" data-state={streamState}>
+              {streamState === "open" ? "Connected" : streamState === "connecting" ? "Connecting…" : "Reconnecting…"}
+            </dd>
           </div>
         </dl>
       )}

@@ -48,6 +48,7 @@ export function HistorySection({ id, bus }: { id: string; bus: EventBus }) {
   const [from, setFrom] = useState<number | null>(null);
   const [to, setTo] = useState<number | null>(null);
   useEffect(() => bus.on((e) => isShadowEvent(e, name) && e.type === "shadow.updated" && versions.reload()), [bus, name]);
+  useEffect(() => bus.onOpen(versions.reload), [bus]);
   // Default comparison: the latest version against the one before it.
   useEffect(() => {
     const n = list.length;

@@ -48,6 +48,7 @@ export function ShadowSection({ id, bus }: { id: string; bus: EventBus }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- follow new data only
   }, [shadow.data]);
   useEffect(() => bus.on((e) => isShadowEvent(e, name) && shadow.reload()), [bus, name]);
+  useEffect(() => bus.onOpen(shadow.reload), [bus]);
 
   const save = async (e: Event) => {
     e.preventDefault();

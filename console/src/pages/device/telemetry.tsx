@@ -44,6 +44,7 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
 
   // Raw mode: samples from the stream join those read; history mode: read again, at most every 2 s.
   const [live, setLive] = useState<Sample[]>([]);
+  useEffect(() => bus.onOpen(() => setTick((t) => t + 1)), [bus]);
   useEffect(() => setLive([]), [loaded.data]);
   const refetch = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => {
