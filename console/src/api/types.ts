@@ -106,10 +106,11 @@ export interface Webhook {
   id: string;
   url: string;
   events: string[];
-  filter?: JsonValue;
+  /** Only one device's, a group's or a tag's events; null: every device. */
+  filter?: { deviceId: string } | { group: string } | { tag: string } | null;
   enabled?: boolean;
-  disabled?: boolean;
-  status?: string;
+  disabled_reason?: string | null;
+  description?: string | null;
   created_at?: string;
 }
 

@@ -49,14 +49,19 @@ export function Deliveries({ id }: { id: string }) {
             <tbody>
               {items.map((d, i) => {
                 const t = pick(d, "created_at", "at", "ts", "timestamp");
-                const http = pick(d, "response_status", "status_code", "http_status");
+                const http = pick(d, "last_status", "response_status", "status_code");
+                const why = pick(d, "last_error");
                 return (
                   <tr key={String(pick(d, "id") ?? i)}>
                     <th scope="row">{formatTime(t)}</th>
-                    <td>{pick(d, "event", "type") ?? "—"}</td>
+                    <td>
+                      {pick(d, "type", "event") ?? "—"}
+                      {pick(d, "device_id") !== null && <span class="mono"> {pick(d, "device_id")}</span>}
+                    </td>
                     <td>
                       {pick(d, "status", "state", "outcome") ?? "—"}
                       {http !== null && ` (HTTP ${http})`}
+                      {why !== null && <span class="muted"> {why}</span>}
                     </td>
                     <td>{pick(d, "attempts", "attempt") ?? "—"}</td>
                     <td class="mono">{jsonLine(d, 100)}</td>

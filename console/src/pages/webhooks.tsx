@@ -9,7 +9,6 @@ import { useAsync } from "../components/use-async";
 import { useFeatures } from "../components/use-features";
 import { ErrorNote, Loading, Unavailable } from "../components/notes";
 import { TextField } from "../components/field";
-import { JsonArea, useJsonText } from "../components/json-area";
 import { SecretOnce } from "../components/secret-once";
 import { ConfirmButton } from "../components/confirm-button";
 import { Deliveries } from "./webhook-deliveries";
@@ -19,17 +18,17 @@ function CreateWebhook({ events, onCreated }: { events: string[] | null; onCreat
   const [url, setUrl] = useState("");
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [typed, setTyped] = useState("");
-  const filter = useJsonText("", { emptyAs: null, object: true, what: "The filter" });
+  const [filterKind, setFilterKind] = useState<"" | "deviceId" | "group" | "tag">("");
+  const [filterValue, setFilterValue] = useState("");
   const [error, setError] = useState<unknown>(undefined);
   const [secret, setSecret] = useState<{ id: string; secret: string } | null>(null);
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(undefined);
-    if (!filter.parsed.ok) return;
     const list = events ? [...chosen] : splitList(typed);
     try {
-      const body = { url: url.trim(), events: list, ...(filter.text.trim() ? { filter: filter.parsed.value } : {}) };
+      const body = { url: url.trim(), events: list, ...(filterKind ? { filter: { [filterKind]: filterValue.trim() } } : {}) };
       const w = await request<Webhook & { secret?: string }>("POST", "/v1/webhooks", { body });
       setSecret(w.secret ? { id: w.id, secret: w.secret } : null);
       setUrl("");
@@ -63,7 +62,18 @@ function CreateWebhook({ events, onCreated }: { events: string[] | null; onCreat
       ) : (
         <TextField label="Events" value={typed} onInput={setTyped} required hint="Comma-separated event names, e.g. telemetry, presence" />
       )}
-      <JsonArea label="Filter (JSON object, optional)" state={filter} rows={3} hint='e.g. {"deviceId": "lamp-1"}' />
+      <div class="filters">
+        <div class="field">
+          <label for="webhook-filter">Devices</label>
+          <select id="webhook-filter" value={filterKind} onChange={(e) => setFilterKind(e.currentTarget.value as typeof filterKind)}>
+            <option value="">Every device</option>
+            <option value="deviceId">One device</option>
+            <option value="group">A group's members</option>
+            <option value="tag">Devices with a tag</option>
+          </select>
+        </div>
+        {filterKind && <TextField label={filterKind === "deviceId" ? "Device id" : filterKind === "group" ? "Group name" : "Tag"} value={filterValue} onInput={setFilterValue} required mono />}
+      </div>
       <ErrorNote error={error} what="Webhooks" />
       <div class="actions">
         <button type="submit" class="primary">
@@ -119,16 +129,21 @@ export function WebhooksPage() {
       ) : (
         <ul class="cards" aria-label="Webhooks">
           {items.map((w) => {
-            const off = w.enabled === false || w.disabled === true || w.status === "disabled";
+            const off = w.enabled === false;
             return (
               <li key={w.id} class="card" data-webhook={w.id}>
                 <h2 class="card-title mono">{w.url}</h2>
                 <p class="muted">
-                  <span class={`badge ${off ? "offline" : "online"}`}>{off ? "disabled" : "active"}</span> {w.events.join(", ")} · <span class="mono">{w.id}</span>
+                  <span class={`badge ${off ? "offline" : "online"}`}>{off ? "disabled" : "active"}</span> {w.events.join(", ")}
+                  {w.filter ? <> · only {Object.entries(w.filter).map(([k, v]) => `${k} ${String(v)}`).join(", ")}</> : null} · <span class="mono">{w.id}</span>
                 </p>
+                {off && w.disabled_reason && <p class="note">{w.disabled_reason}</p>}
                 <div class="row-actions">
                   <button type="button" aria-expanded={open === w.id} onClick={() => setOpen(open === w.id ? null : w.id)}>
                     Delivery log
+                  </button>
+                  <button type="button" onClick={() => act(() => request("PATCH", `/v1/webhooks/${seg(w.id)}`, { body: { enabled: off } }))}>
+                    {off ? "Enable" : "Disable"}
                   </button>
                   {rotatePath && (
                     <button type="button" onClick={() => rotate(w.id)}>

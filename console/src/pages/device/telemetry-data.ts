@@ -1,10 +1,11 @@
 /**
- * Fetching telemetry for the chart: the history API (`?bucket=&agg=`, issue 10) when this hub
- * has it, else raw rows folded into buckets in the browser.
+ * Fetching telemetry for the chart: the history API (`?bucket=&agg=`, aggregated in the device's
+ * object) when this hub has it, else raw rows folded into buckets in the browser.
  */
 import { request, seg, withQuery } from "../../api/client";
 import type { Page } from "../../api/types";
 import { bucketize, numericKeys, type Sample, type Series } from "../../lib/buckets";
+import { bucketParam, historySeries } from "../../lib/history";
 import type { JsonValue } from "../../../../protocols/json-value";
 
 /** Most raw rows read for one chart. */
@@ -22,42 +23,9 @@ export async function rawSamples(id: string, from: number, to: number): Promise<
   return { samples, truncated: cursor !== null };
 }
 
-const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
-
-/**
- * Reads a history answer into series. Accepted: `{items: [{ts, data: {key: {avg, min, max, count}}}]}`
- * (or the aggregate under the key directly, or a plain number), time as `ts`, `t`, `start` or `bucket`.
- */
-export function historySeries(answer: unknown): { series: Series; keys: string[] } {
-  const items = (typeof answer === "object" && answer !== null && Array.isArray((answer as { items?: unknown }).items) ? (answer as { items: unknown[] }).items : []) as Record<string, unknown>[];
-  const rows = items.map((it) => {
-    const t = num(it.ts) ?? num(it.t) ?? num(it.start) ?? num(it.bucket) ?? 0;
-    const data = (typeof it.data === "object" && it.data !== null ? it.data : it) as Record<string, unknown>;
-    const cells: Record<string, { avg: number | null; min: number | null; max: number | null; count: number }> = {};
-    for (const [k, v] of Object.entries(data)) {
-      if (["ts", "t", "start", "bucket"].includes(k) && data === it) continue;
-      const o = (typeof v === "object" && v !== null ? v : { avg: v }) as Record<string, unknown>;
-      const avg = num(o.avg) ?? num(o.value);
-      if (avg === null && num(o.count) === null) continue;
-      cells[k] = { avg, min: num(o.min) ?? avg, max: num(o.max) ?? avg, count: num(o.count) ?? 1 };
-    }
-    return { t, cells };
-  });
-  rows.sort((a, b) => a.t - b.t);
-  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.cells)))].sort();
-  const series: Series = { t: rows.map((r) => r.t / 1000), avg: {}, min: {}, max: {}, count: {} };
-  for (const k of keys) {
-    series.avg[k] = rows.map((r) => r.cells[k]?.avg ?? null);
-    series.min[k] = rows.map((r) => r.cells[k]?.min ?? null);
-    series.max[k] = rows.map((r) => r.cells[k]?.max ?? null);
-    series.count[k] = rows.map((r) => r.cells[k]?.count ?? 0);
-  }
-  return { series, keys };
-}
-
 /** Aggregated series from the history API. */
 export async function historyBuckets(id: string, from: number, to: number, bucketMs: number): Promise<{ series: Series; keys: string[] }> {
-  const bucket = `${Math.round(bucketMs / 1000)}s`;
+  const bucket = bucketParam(bucketMs);
   return historySeries(await request<unknown>("GET", withQuery(`/v1/devices/${seg(id)}/telemetry`, { from, to, bucket, agg: "avg,min,max,count" })));
 }
 

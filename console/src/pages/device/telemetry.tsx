@@ -93,7 +93,7 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
           <label for="bucket">Buckets</label>
           <select id="bucket" value={String(bucketChoice)} onChange={(e) => setBucketChoice(e.currentTarget.value === "auto" ? "auto" : Number(e.currentTarget.value))}>
             <option value="auto">Automatic</option>
-            {!history && <option value="0">Raw (every sample)</option>}
+            <option value="0">Raw (every sample)</option>
             {BUCKETS_MS.filter((b) => rangeMs / b <= 5_000 && rangeMs / b >= 2).map((b) => (
               <option key={b} value={b}>
                 {formatBucket(b)} averages
