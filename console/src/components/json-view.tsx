@@ -17,6 +17,13 @@ function lines(value: JsonValue, path: string[], indent: string, label: string, 
     out.push({ text: `${indent}}${comma}`, path: [] });
     return;
   }
+  if (Array.isArray(value) && value.some((v) => typeof v === "object" && v !== null)) {
+    // Arrays of objects are laid out too; an element's path step (NUL + index) is no field name, so a mark never lands inside by accident.
+    out.push({ text: `${indent}${label}[`, path });
+    value.forEach((v, i) => lines(v, [...path, `\u0000${i}`], `${indent}  `, "", i === value.length - 1, out));
+    out.push({ text: `${indent}]${comma}`, path: [] });
+    return;
+  }
   out.push({ text: `${indent}${label}${JSON.stringify(value)}${comma}`, path });
 }
 

@@ -19,7 +19,9 @@ export function syntaxError(err: unknown): { message: string; line: number; colu
   if (!(err instanceof ApiProblem) || err.status !== 400) return null;
   const { line, column, token } = err.body;
   if (typeof line !== "number" || typeof column !== "number") return null;
-  return { message: err.detail || "Syntax error", line, column, token: typeof token === "string" ? token : undefined };
+  // The detail repeats the position at its end; it is shown apart here.
+  const message = (err.detail || "Syntax error").replace(/\s*\(line \d+, column \d+\)$/, "");
+  return { message, line, column, token: typeof token === "string" ? token : undefined };
 }
 
 const scopeText = (s: RuleScope | undefined): string => {
