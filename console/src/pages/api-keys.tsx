@@ -6,6 +6,7 @@ import { useState } from "preact/hooks";
 import { request, seg } from "../api/client";
 import { SCOPES, type ApiKey, type OAuthClient, type Page } from "../api/types";
 import { useAsync } from "../components/use-async";
+import { useFeatures } from "../components/use-features";
 import { ErrorNote, Loading } from "../components/notes";
 import { TextField } from "../components/field";
 import { SecretOnce } from "../components/secret-once";
@@ -45,6 +46,8 @@ function AppCredentials<T extends ApiKey | OAuthClient>({ kind }: { kind: Kind<T
   const [error, setError] = useState<unknown>(undefined);
   const [secret, setSecret] = useState<ReturnType<Kind<T>["secretOf"]>>(null);
   const slug = kind.path.split("/").pop() ?? "x";
+  // The scopes this hub knows, from the schema that validates the form (a newer hub may have more).
+  const known = useFeatures()?.bodyEnum("post", kind.path, "scopes") ?? [...SCOPES];
 
   const create = async (e: Event) => {
     e.preventDefault();
@@ -120,7 +123,7 @@ function AppCredentials<T extends ApiKey | OAuthClient>({ kind }: { kind: Kind<T
         <TextField label="Name" value={name} onInput={setName} required />
         <fieldset>
           <legend>Scopes</legend>
-          {SCOPES.map((s) => (
+          {known.map((s) => (
             <label key={s} class="choice">
               <input type="checkbox" checked={scopes.has(s)} onChange={(e) => {
                 const next = new Set(scopes);
