@@ -82,7 +82,7 @@ export function eventOfTopic(topic: string): { type: WebhookEventType; deviceId:
   return null;
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function toBase64(bytes: Uint8Array): string {
   let s = "";
