@@ -11,6 +11,7 @@ import { DEFAULT_DEVICE_POLICY, type Message, type SessionContext } from "../../
 import { shadowDelta } from "../../protocols/json/encode";
 import { deviceConfig, type DeviceConfig } from "./config";
 import { DeviceStore, type LatestValue, type TelemetryRow } from "./store";
+import type { BucketQuery, KeyBuckets } from "./telemetry-buckets";
 import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
 import { openDeltas, runShadow, type ShadowOutcome } from "./shadow-service";
 import { handleJsonFrame, jsonPushes } from "./json-device";
@@ -278,6 +279,11 @@ export class DeviceObject extends DurableObject<Env> {
   /** Stored telemetry, oldest first. */
   async telemetry(q: TelemetryQuery) {
     return this.store.queryTelemetry(q.from, q.to, q.limit, q.after);
+  }
+
+  /** Stored telemetry aggregated per key in time buckets; no keys: every key the device has sent. */
+  async telemetryBuckets(q: BucketQuery): Promise<KeyBuckets[]> {
+    return this.store.buckets(q.keys.length ? q : { ...q, keys: Object.keys(this.store.latest()) });
   }
 
   /** The latest value of every telemetry key. */
