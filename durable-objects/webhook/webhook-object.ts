@@ -185,6 +185,7 @@ export class WebhookObject extends DurableObject<Env> {
     const s = this.settings;
     if (!s?.enabled) return;
     const now = Date.now();
+    const start: EventRow[] = [];
     for (const row of this.store.due(now, CONCURRENCY - this.inflight.size, this.inflight)) {
       if (now - row.created_at > this.policy.horizonMs) {
         this.store.expire(row.seq, "not delivered within 24 h (the webhook was disabled)");
@@ -192,8 +193,10 @@ export class WebhookObject extends DurableObject<Env> {
       }
       this.inflight.add(row.seq);
       this.store.lease(row.seq, now + ATTEMPT_TIMEOUT_MS + 30_000);
-      void this.attempt(s, row);
+      start.push(row);
     }
+    // All in flight before any starts: an attempt that ends at once pumps again, and must not pick these.
+    for (const row of start) void this.attempt(s, row);
     void this.arm();
   }
 
