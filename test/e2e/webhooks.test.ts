@@ -151,6 +151,23 @@ describe("webhooks", () => {
     await apiJson("DELETE", `/v1/webhooks/${hook.id}`, 204);
   });
 
+  it("applies a tag filter: only the tagged device's events arrive", async () => {
+    const plain = await createDevice("wh-plain");
+    const blue = await createDevice("wh-blue");
+    await apiJson("PATCH", "/v1/devices/wh-blue", 200, { body: { tags: ["wh-blue-tag"] } });
+    const tagged = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: `${receiver.url}?tag`, events: ["telemetry"], filter: { tag: "wh-blue-tag" } } });
+    const witness = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: `${receiver.url}?all`, events: ["telemetry"] } });
+    await apiJson("POST", "/v1/devices/wh-plain/telemetry", 202, { token: plain, body: { data: { n: 1 } } });
+    await apiJson("POST", "/v1/devices/wh-blue/telemetry", 202, { token: blue, body: { data: { n: 2 } } });
+    // The unfiltered witness heard both; the tag webhook, once it has the blue one, has only that.
+    await receiver.waitFor((e) => e.deviceId === "wh-plain" || e.deviceId === "wh-blue", 3);
+    const got = receiver.received.filter((r) => r.url.endsWith("?tag"));
+    expect(got.map((r) => r.event.deviceId)).toEqual(["wh-blue"]);
+    expect(receiver.received.filter((r) => r.url.endsWith("?all")).map((r) => r.event.deviceId).sort()).toEqual(["wh-blue", "wh-plain"]);
+    await apiJson("DELETE", `/v1/webhooks/${tagged.id}`, 204);
+    await apiJson("DELETE", `/v1/webhooks/${witness.id}`, 204);
+  });
+
   it("refuses bad URLs and bad events at creation", async () => {
     for (const body of [
       { url: "ftp://example.com/", events: ["telemetry"] },
