@@ -158,8 +158,9 @@ export class MqttHost {
     if (old && old !== ws) await this.apply(old, takeover(this.session(), now));
     this.svc.closeOtherProtocols();
     // Keep-alive is enforced by the edge, which holds the client's socket and answers its
-    // PINGREQs; the session here must not time it out.
-    const r = connect(this.session(), { ...p, keepAlive: 0 }, { ok: true }, ctx, now);
+    // PINGREQs; the session here answers it (Server Keep Alive) but must not time it out.
+    const answered = connect(this.session(), p, { ok: true }, ctx, now);
+    const r = { ...answered, state: { ...answered.state, keepAlive: 0 } };
     if (r.state.connected) {
       att.mqtt = { ...att.mqtt, stage: "connected", version: p.protocolVersion };
       ws.serializeAttachment(att);
