@@ -45,7 +45,7 @@ export interface WebhookState {
 }
 
 /** Attempts in flight per webhook. */
-const CONCURRENCY = 8;
+const CONCURRENCY = 16;
 /** How long a secret replaced by a rotation keeps signing. */
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
 
@@ -59,6 +59,8 @@ export class WebhookObject extends DurableObject<Env> {
   private readonly policy: RetryPolicy;
   private readonly inflight = new Set<number>();
   private settingsCache: WebhookSettings | null | undefined;
+  private secretsCache: Secret[] | null = null;
+  private streakCache: FailureStreak | null = null;
   private finished = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -87,11 +89,11 @@ export class WebhookObject extends DurableObject<Env> {
     let secret: string | null = null;
     if (createSecret) {
       secret = newSecret();
-      this.store.setMeta("secrets", [{ secret, expiresAt: null }] satisfies Secret[]);
+      this.setSecrets([{ secret, expiresAt: null }]);
     }
     this.store.setMeta("settings", settings);
     this.settingsCache = settings;
-    if (settings.enabled && !before?.enabled) this.store.setMeta("streak", { since: null, failures: 0 } satisfies FailureStreak);
+    if (settings.enabled && !before?.enabled) this.setStreak({ since: null, failures: 0 });
     await this.subscribe(settings.enabled ? topicFilters(settings.events, settings.filter) : []);
     this.pump();
     return { secret };
@@ -103,7 +105,7 @@ export class WebhookObject extends DurableObject<Env> {
     const expiresAt = now + ROTATION_GRACE_MS;
     const secret = newSecret();
     const old = this.liveSecrets(now).map((s) => ({ secret: s.secret, expiresAt: Math.min(s.expiresAt ?? expiresAt, expiresAt) }));
-    this.store.setMeta("secrets", [{ secret, expiresAt: null }, ...old] satisfies Secret[]);
+    this.setSecrets([{ secret, expiresAt: null }, ...old]);
     return { secret, previous_expires_at: expiresAt };
   }
 
@@ -113,6 +115,8 @@ export class WebhookObject extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.settingsCache = null;
+    this.secretsCache = null;
+    this.streakCache = null;
     this.store.migrate();
   }
 
@@ -212,7 +216,7 @@ export class WebhookObject extends DurableObject<Env> {
     // The log is trimmed on the first completion of each object life and every 100th after.
     if (this.finished++ % 100 === 0) this.store.pruneLog();
     const streak = afterAttempt(this.streak(), result.ok, done, this.policy);
-    this.store.setMeta("streak", { since: streak.since, failures: streak.failures } satisfies FailureStreak);
+    this.setStreak({ since: streak.since, failures: streak.failures });
     if (streak.disable) await this.disable(streak, result.error ?? "failed");
     this.pump();
   }
@@ -229,12 +233,18 @@ export class WebhookObject extends DurableObject<Env> {
     await this.subscribe([]);
   }
 
-  /** Arms the alarm for the next due event not in flight (or the leases of those in flight). */
+  /**
+   * Arms the alarm for the next due event not in flight. While attempts are in flight their
+   * completions pump again, so the alarm is only the safety net then (at most one a second,
+   * and never later than the leases of those in flight: the object may be evicted mid-send).
+   */
   private async arm(): Promise<void> {
     if (!this.settings?.enabled) return;
+    const now = Date.now();
     const next = this.store.nextDue(this.inflight);
-    const at = next ?? (this.inflight.size ? Date.now() + ATTEMPT_TIMEOUT_MS + 30_000 : null);
-    if (at !== null) await this.alarms.set("deliver", Math.max(at, Date.now() + 1));
+    const lease = now + ATTEMPT_TIMEOUT_MS + 30_000;
+    const at = this.inflight.size ? Math.min(Math.max(next ?? lease, now + 1_000), lease) : next;
+    if (at !== null) await this.alarms.set("deliver", Math.max(at, now + 1));
   }
 
   // ---- inside the object ----------------------------------------------------------------------
@@ -253,11 +263,26 @@ export class WebhookObject extends DurableObject<Env> {
   }
 
   private liveSecrets(now: number): Secret[] {
-    return (this.store.getMeta<Secret[]>("secrets") ?? []).filter((s) => s.expiresAt === null || s.expiresAt > now);
+    this.secretsCache ??= this.store.getMeta<Secret[]>("secrets") ?? [];
+    return this.secretsCache.filter((s) => s.expiresAt === null || s.expiresAt > now);
+  }
+
+  private setSecrets(secrets: Secret[]): void {
+    this.store.setMeta("secrets", secrets);
+    this.secretsCache = secrets;
   }
 
   private streak(): FailureStreak {
-    return this.store.getMeta<FailureStreak>("streak") ?? { since: null, failures: 0 };
+    this.streakCache ??= this.store.getMeta<FailureStreak>("streak") ?? { since: null, failures: 0 };
+    return this.streakCache;
+  }
+
+  /** Stores the failure streak when it changed (a success after a success writes nothing). */
+  private setStreak(next: FailureStreak): void {
+    const now = this.streak();
+    if (now.since === next.since && now.failures === next.failures) return;
+    this.store.setMeta("streak", next);
+    this.streakCache = next;
   }
 
   private get name(): string {
