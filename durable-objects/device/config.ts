@@ -20,6 +20,8 @@ export interface DeviceConfig {
   maxPendingAcks: number;
   /** Messages a second a device (or app session) may send, and the burst it may save up. */
   rate: { perSecond: number; burst: number };
+  /** The command queue: pending commands at most, default and longest time to live. */
+  commands: { maxQueued: number; defaultTtlMs: number; maxTtlMs: number };
 }
 
 function num(env: Record<string, unknown>, key: string, fallback: number): number {
@@ -54,6 +56,11 @@ export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
       maxKeepAlive: maxKeepAlive(env),
     },
     maxPendingAcks: num(env, "MQTT_MAX_PENDING_ACKS", 1000),
+    commands: {
+      maxQueued: num(env, "COMMANDS_MAX_QUEUED", 1000),
+      defaultTtlMs: num(env, "COMMAND_TTL_SECONDS", 86_400) * 1000,
+      maxTtlMs: 30 * 86_400_000,
+    },
     rate: { perSecond: num(env, "DEVICE_RATE_PER_SECOND", 1000), burst: num(env, "DEVICE_RATE_BURST", 2000) },
   };
 }

@@ -24,6 +24,7 @@ import {
   topicMatches,
   touch,
   type ConnectPacket,
+  type ProtocolVersion,
   type Message,
   type MqttPacket,
   type SessionContext,
@@ -221,6 +222,13 @@ export class MqttHost {
     });
   }
 
+  /** The protocol version of the connected session, or null when none is connected. */
+  connectedVersion(): ProtocolVersion | null {
+    if (!this.current()) return null;
+    const state = this.session();
+    return state.connected ? state.protocolVersion : null;
+  }
+
   /** Whether the session has a subscription that matches `topic` (cheap: the state in memory). */
   wants(topic: string): boolean {
     const state = this.session();
@@ -280,6 +288,8 @@ export class MqttHost {
       else this.save(r.state);
     }
     const retained = await this.syncSubscriptions(before, r.state);
+    // New subscriptions, or a (re)connected session: what waits for the client may go out now.
+    if (r.state.connected && (retained.size > 0 || !before.connected)) this.svc.ready?.();
     const acks: MqttPacket[] = [];
     const durable: Promise<void>[] = [];
     const later: Message[] = [];
