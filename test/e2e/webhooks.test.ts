@@ -1,6 +1,6 @@
 /**
- * Webhooks against a real hub: a local receiver gets telemetry (MQTT and HTTP), shadow and
- * command-result / rule events, each verified with the `standardwebhooks` package (an
+ * Webhooks against a real hub: a local receiver gets telemetry (MQTT and HTTP), shadow,
+ * presence, command-result and rule events, each verified with the `standardwebhooks` package (an
  * independent implementation of the signature); a receiver that fails first gets the retry;
  * a disabled webhook gets nothing; a rotated secret signs beside the old one.
  */
@@ -9,6 +9,7 @@ import { Webhook } from "standardwebhooks";
 import { adminToken, api, apiJson, createDevice, eventually } from "./client";
 import { connectMqtt } from "./mqtt-client";
 import { WebhookReceiver, type Received } from "./webhook-receiver";
+import { JsonSocket } from "./json-socket";
 
 let receiver: WebhookReceiver;
 beforeAll(async () => {
@@ -41,9 +42,9 @@ function verified(r: Received, secret: string): unknown {
 const ofDevice = (deviceId: string, type?: string) => (e: Received["event"]) => e.deviceId === deviceId && (type === undefined || e.type === type);
 
 describe("webhooks", () => {
-  it("POSTs signed telemetry (MQTT and HTTP) and shadow events of a device", async () => {
+  it("POSTs signed telemetry (MQTT and HTTP), shadow and presence events of a device", async () => {
     const token = await createDevice("wh-d1");
-    const hook = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["telemetry", "shadow"], filter: { deviceId: "wh-d1" }, description: "e2e" } });
+    const hook = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["telemetry", "shadow", "presence"], filter: { deviceId: "wh-d1" }, description: "e2e" } });
     expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     expect(hook.enabled).toBe(true);
 
@@ -56,7 +57,12 @@ describe("webhooks", () => {
 
     const telemetry = await receiver.waitFor(ofDevice("wh-d1", "telemetry"), 3);
     const shadow = await receiver.waitFor(ofDevice("wh-d1", "shadow"));
-    for (const r of [...telemetry, ...shadow]) {
+    const presence = await receiver.waitFor(ofDevice("wh-d1", "presence"), 2);
+    expect(presence.map((r) => [r.event.topic, r.event.data])).toEqual([
+      ["devices/wh-d1/presence", { connected: true, protocol: "mqtt", ts: expect.any(Number) }],
+      ["devices/wh-d1/presence", { connected: false, protocol: "mqtt", ts: expect.any(Number) }],
+    ]);
+    for (const r of [...telemetry, ...shadow, ...presence]) {
       expect(verified(r, hook.secret)).toEqual(r.event);
       expect(r.headers["webhook-id"]).toBe(r.event.id);
       expect(r.headers["content-type"]).toBe("application/json");
@@ -69,7 +75,7 @@ describe("webhooks", () => {
     expect(shadow[0]!.event).toMatchObject({ topic: "$aws/things/wh-d1/shadow/update/documents", data: { current: { state: { desired: { color: "red" } } } } });
 
     const log = await apiJson<{ items: Delivery[] }>("GET", `/v1/webhooks/${hook.id}/deliveries`, 200);
-    expect(log.items.map((d) => d.type)).toEqual(["shadow", "telemetry", "telemetry", "telemetry"]);
+    expect(log.items.map((d) => d.type).sort()).toEqual(["presence", "presence", "shadow", "telemetry", "telemetry", "telemetry"]);
     expect(log.items.every((d) => d.status === "delivered" && d.attempts === 1 && d.last_status === 200)).toBe(true);
   });
 
@@ -133,20 +139,24 @@ describe("webhooks", () => {
     expect(verified(r!, rotated.secret)).toEqual(r!.event);
   });
 
-  it("delivers command results and rule firings published on their topics", async () => {
-    await createDevice("wh-cmd");
+  it("delivers a command's result from the device, and rule firings published on their topic", async () => {
+    const token = await createDevice("wh-cmd");
     const hook = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["command.result", "rule"], filter: null } });
-    // The device's object publishes these (issue 10); an admin app session may publish anywhere.
+    const dev = await JsonSocket.open(token);
+    const cmd = await apiJson<{ id: string }>("POST", "/v1/devices/wh-cmd/commands", 201, { body: { name: "reboot", payload: { delay: 1 } } });
+    const pushed = await dev.next((m) => m.type === "command");
+    dev.send({ type: "command.result", id: pushed.id, status: "completed", result: { ok: true } });
+    const [result] = await receiver.waitFor(ofDevice("wh-cmd", "command.result"));
+    expect(result!.event).toMatchObject({ topic: `devices/wh-cmd/commands/${cmd.id}/result`, data: { id: cmd.id, name: "reboot", status: "completed", result: { ok: true } } });
+    await dev.close();
+    // Rule firings are published by the device's object on devices/<id>/rules/<ruleId>; an admin app session may publish anywhere.
     const app = await connectMqtt("/mqtt", { clientId: "wh-admin", username: "app", password: adminToken(), protocolVersion: 5 });
-    await app.publishAsync("devices/wh-cmd/commands/cmd_1/result", JSON.stringify({ id: "cmd_1", name: "reboot", status: "completed", result: { ok: true } }), { qos: 1 });
     await app.publishAsync("devices/wh-cmd/rules/rule_1", JSON.stringify({ rule: "rule_1", name: "hot", output: { t: 31 }, at: 1 }), { qos: 1 });
     await app.publishAsync("devices/wh-cmd/telemetry", JSON.stringify({ t: 1 }), { qos: 1 }); // not asked for
     await app.endAsync();
     const got = await receiver.waitFor(ofDevice("wh-cmd"), 2);
-    expect(got.map((r) => [r.event.type, r.event.data])).toEqual([
-      ["command.result", { id: "cmd_1", name: "reboot", status: "completed", result: { ok: true } }],
-      ["rule", { rule: "rule_1", name: "hot", output: { t: 31 }, at: 1 }],
-    ]);
+    expect(got.map((r) => r.event.type)).toEqual(["command.result", "rule"]);
+    expect(got[1]!.event.data).toEqual({ rule: "rule_1", name: "hot", output: { t: 31 }, at: 1 });
     for (const r of got) verified(r, hook.secret);
     await apiJson("DELETE", `/v1/webhooks/${hook.id}`, 204);
   });
