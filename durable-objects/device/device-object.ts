@@ -28,13 +28,16 @@ import { mqttServices, shadowMessages } from "./mqtt-routing";
 import { ShardClient } from "../routing/shard-client";
 import { OwnTopics } from "./own-topics";
 import type { ShardSubscription } from "../topic/store";
+import type { RuleSource } from "../../rules";
 import { LiveStreams } from "./live-streams";
 import { JsonConnections, type EndReason } from "./json-connections";
 import { DeviceAccess } from "./device-access";
 import { CommandStore, type CommandOutcome, type CommandStatus } from "./commands";
 import { CommandDispatch, commandView } from "./command-dispatch";
 import { MethodCalls } from "./method-calls";
-import { inboundCommand, isOwnTopic, methodMessage } from "./mqtt-topics";
+import { inboundCommand, isOwnTopic, methodMessage, shadowTopic } from "./mqtt-topics";
+import { DeviceRules } from "./device-rules";
+import { RuleActions } from "./rule-actions";
 
 export type { DeviceStatus } from "./presence";
 
@@ -75,6 +78,7 @@ export class DeviceObject extends DurableObject<Env> {
   private readonly commands: CommandDispatch;
   private readonly commandStore: CommandStore;
   private readonly methods = new MethodCalls();
+  private readonly rules: DeviceRules;
   /** The device's message rate, across its protocols. */
   private readonly rate: TokenBucket;
   private lastSeen = 0;
@@ -113,11 +117,17 @@ export class DeviceObject extends DurableObject<Env> {
         mqttDeliver: (messages) => void this.mqtt.deliver(messages),
         emit: (type, data) => this.streams.emit(type, data),
         publishOwn: (messages) => this.own.publish(messages),
-        finished: () => undefined,
+        finished: (c) =>
+          this.ruleEvent({ source: "command.result", data: { id: c.id, name: c.name, status: c.status, result: c.result }, topic: `devices/${this.deviceId}/commands/${c.id}/result` }),
       },
       this.alarms,
       this.config.commands,
     );
+    const actions = new RuleActions(env, id, this.streams, this.own, this.shards, {
+      command: (name, payload) => this.commands.enqueue(name, payload, undefined, Date.now()),
+      desired: (shadow, state) => this.applyShadow(shadow, { kind: "update", state: { desired: state } }, null),
+    });
+    this.rules = new DeviceRules(ctx.storage.sql, env.DB, id, this.alarms, (rule, firing) => actions.run(rule, firing));
     const self = this;
     this.mqtt = new MqttHost(
       mqttServices({
@@ -190,7 +200,7 @@ export class DeviceObject extends DurableObject<Env> {
     if (a?.role !== "device") return;
     this.lastSeen = Date.now();
     try {
-      await this.own.ready();
+      await this.ready();
       if (a.protocol === "mqtt") return await this.mqtt.onMessage(ws, message);
       for (const reply of handleJsonFrame(this.jsonHost(ws), message, this.config, this.lastSeen)) this.json.send(ws, reply);
     } catch (err) {
@@ -217,6 +227,17 @@ export class DeviceObject extends DurableObject<Env> {
     await this.credentials.onAlarm(now);
     await this.own.onAlarm();
     await this.commands.onAlarm(now);
+    await this.rules.onAlarm(now);
+  }
+
+  /** What every event needs loaded first: who subscribes to the device's topics, and its rules. */
+  private async ready(): Promise<void> {
+    await Promise.all([this.own.ready(), this.rules.ready()]);
+  }
+
+  /** Evaluates the device's rules on an event of theirs (inside the write that stored it). */
+  private ruleEvent(event: { source: RuleSource; data: JsonObject; ts?: number; topic?: string | null }): void {
+    if (this.rules.wants(event.source)) this.rules.onEvent(event, Date.now());
   }
 
   private async onSocketGone(ws: WebSocket): Promise<void> {
@@ -241,7 +262,7 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Applies a shadow request (`{kind, state?, version?, clientToken?}`) from HTTP or CoAP. */
   async shadow(name: string, input: unknown): Promise<ShadowReply> {
-    await this.own.ready();
+    await this.ready();
     const outcome = this.applyShadow(name, input, null);
     const r = outcome.response;
     return { status: r.status === "rejected" ? r.body.code : 200, body: r.body as unknown as Record<string, unknown> };
@@ -259,7 +280,7 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Stores telemetry samples (from HTTP or a protocol at the edge) and streams them. */
   async ingestTelemetry(rows: TelemetryRow[]): Promise<number> {
-    await this.own.ready();
+    await this.ready();
     this.storeTelemetry(rows);
     return rows.length;
   }
@@ -281,7 +302,7 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Queues a command (delivered at once where the device is connected); null when the queue is full. */
   async enqueueCommand(name: string, payload: JsonValue, ttlSeconds?: number) {
-    await this.own.ready();
+    await this.ready();
     const c = await this.commands.enqueue(name, payload, ttlSeconds, Date.now());
     return c && commandView(this.deviceId, c);
   }
@@ -340,7 +361,7 @@ export class DeviceObject extends DurableObject<Env> {
    * session's subscriptions (a shard's or another device's fan-out).
    */
   async deliverMessages(messages: Message[]): Promise<void> {
-    await this.own.ready();
+    await this.ready();
     const rest: Message[] = [];
     const mine: Message[] = [];
     for (const m of messages) {
@@ -362,6 +383,13 @@ export class DeviceObject extends DurableObject<Env> {
   async accessChanged(access: SessionContext): Promise<void> {
     this.access.set(access);
     await this.mqtt.accessChanged();
+    // Its groups or tags may have changed, and with them the rules that apply.
+    await this.rules.changed();
+  }
+
+  /** The registry changed rules that may apply to this device: they are reloaded now. */
+  async rulesChanged(): Promise<void> {
+    await this.rules.changed();
   }
 
   /** The topic shard's push: the sessions subscribed to this device's topics changed. */
@@ -431,7 +459,18 @@ export class DeviceObject extends DurableObject<Env> {
     this.streams.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
     for (const e of o.events) this.streams.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
     this.json.broadcast(jsonPushes(o.name, o.events));
+    if (r.op === "update") this.shadowRuleEvents(o.name, input, now);
     return o;
+  }
+
+  /** `shadow.reported` / `shadow.desired` rule events: the whole section after a change to it. */
+  private shadowRuleEvents(name: string, input: unknown, now: number): void {
+    const changed = (input as { state?: Record<string, unknown> | null }).state ?? {};
+    const doc = this.store.getShadow(name);
+    if (!doc || "deleted" in doc) return;
+    const topic = `${shadowTopic(this.deviceId, name)}/update`;
+    if (changed === null || "reported" in changed) this.ruleEvent({ source: "shadow.reported", data: doc.state.reported ?? {}, ts: now, topic });
+    if (changed === null || "desired" in changed) this.ruleEvent({ source: "shadow.desired", data: doc.state.desired ?? {}, ts: now, topic });
   }
 
   /**
@@ -442,6 +481,7 @@ export class DeviceObject extends DurableObject<Env> {
     const now = Date.now();
     this.store.insertTelemetry(rows, this.config.telemetryMaxRows, this.config.telemetryMaxAgeMs, now);
     for (const row of rows) this.streams.emit("telemetry", row, now);
+    rows.forEach((row, i) => this.ruleEvent({ source: "telemetry", data: row.data, ts: row.ts, topic: messages?.[i]?.topic ?? null }));
     const topic = `devices/${this.deviceId}/telemetry`;
     this.own.publish(messages ?? rows.map((row) => ({ topic, payload: encoder.encode(JSON.stringify(row)), qos: 1, retain: false })));
   }
@@ -461,6 +501,7 @@ export class DeviceObject extends DurableObject<Env> {
       : { ...before, connected, last_seen: Math.max(before.last_seen ?? 0, this.lastSeen, now), disconnected_at: now };
     this.store.setMeta("presence", p);
     if (before.connected === connected && !connected) return;
+    this.ruleEvent({ source: "presence", data: statusOf(p, 0) as unknown as JsonObject, ts: now });
     this.streams.emit(connected ? "presence.connected" : "presence.disconnected", statusOf(p, 0), now);
     const body = { connected, protocol: p.protocol, ts: now };
     this.own.publish([{ topic: `devices/${this.deviceId}/presence`, payload: encoder.encode(JSON.stringify(body)), qos: 1, retain: false }]);
