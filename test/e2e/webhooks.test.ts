@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { adminToken, api, apiJson, createDevice, eventually } from "./client";
+import { api, apiJson, createDevice, eventually } from "./client";
 import { connectMqtt } from "./mqtt-client";
 import { WebhookReceiver, type Received } from "./webhook-receiver";
 import { JsonSocket } from "./json-socket";
@@ -139,7 +139,7 @@ describe("webhooks", () => {
     expect(verified(r!, rotated.secret)).toEqual(r!.event);
   });
 
-  it("delivers a command's result from the device, and rule firings published on their topic", async () => {
+  it("delivers a command's result from the device and a rule's firing", async () => {
     const token = await createDevice("wh-cmd");
     const hook = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["command.result", "rule"], filter: null } });
     const dev = await JsonSocket.open(token);
@@ -149,16 +149,15 @@ describe("webhooks", () => {
     const [result] = await receiver.waitFor(ofDevice("wh-cmd", "command.result"));
     expect(result!.event).toMatchObject({ topic: `devices/wh-cmd/commands/${cmd.id}/result`, data: { id: cmd.id, name: "reboot", status: "completed", result: { ok: true } } });
     await dev.close();
-    // Rule firings are published by the device's object on devices/<id>/rules/<ruleId>; an admin app session may publish anywhere.
-    const app = await connectMqtt("/mqtt", { clientId: "wh-admin", username: "app", password: adminToken(), protocolVersion: 5 });
-    await app.publishAsync("devices/wh-cmd/rules/rule_1", JSON.stringify({ rule: "rule_1", name: "hot", output: { t: 31 }, at: 1 }), { qos: 1 });
-    await app.publishAsync("devices/wh-cmd/telemetry", JSON.stringify({ t: 1 }), { qos: 1 }); // not asked for
-    await app.endAsync();
+    // A rule firing is published by the device's object on devices/<id>/rules/<ruleId>.
+    await apiJson("POST", "/v1/rules", 201, { body: { id: "wh-hot", name: "hot", sql: "SELECT t FROM telemetry WHERE t > 30", scope: { kind: "device", deviceId: "wh-cmd" } } });
+    await apiJson("POST", "/v1/devices/wh-cmd/telemetry", 202, { token, body: { data: { t: 31 } } });
     const got = await receiver.waitFor(ofDevice("wh-cmd"), 2);
     expect(got.map((r) => r.event.type)).toEqual(["command.result", "rule"]);
-    expect(got[1]!.event.data).toEqual({ rule: "rule_1", name: "hot", output: { t: 31 }, at: 1 });
+    expect(got[1]!.event).toMatchObject({ topic: "devices/wh-cmd/rules/wh-hot", data: { rule: "wh-hot", name: "hot", output: { t: 31 }, at: expect.any(Number) } });
     for (const r of got) verified(r, hook.secret);
     await apiJson("DELETE", `/v1/webhooks/${hook.id}`, 204);
+    await apiJson("DELETE", "/v1/rules/wh-hot", 204);
   });
 
   it("applies a tag filter: only the tagged device's events arrive", async () => {
