@@ -135,8 +135,9 @@ export class WebhookObject extends DurableObject<Env> {
 
   /**
    * Messages of the webhook's topic filters, from devices' objects; resolves once their
-   * events are in the outbox. A disabled or deleted webhook takes nothing (and never throws:
-   * a refusal would make the device retry the whole batch for its other subscribers too).
+   * events are in the outbox. A disabled or deleted webhook takes nothing but still resolves,
+   * and a full outbox drops its oldest: a refusal would make the device retry the whole batch
+   * for its other subscribers too. Only a failed D1 lookup (group or tag filter) rejects.
    */
   async deliverMessages(messages: Message[]): Promise<void> {
     const s = this.settings;

@@ -11,6 +11,7 @@ import { call, json } from "./helpers";
 import { Membership } from "../../durable-objects/webhook/membership";
 import { OUTBOX_MAX, WebhookStore } from "../../durable-objects/webhook/store";
 import type { WebhookEvent } from "../../durable-objects/webhook/events";
+import { deliverToWebhook } from "../../durable-objects/webhook/direct";
 
 interface View {
   id: string;
@@ -75,6 +76,19 @@ describe("WebhookObject", () => {
     // cached: a change shows only after the cache time
     await call("DELETE", "/v1/groups/m-group/devices/m-3");
     expect([...(await m.members({ tag: "blue" }, ["m-3"], 1))]).toEqual(["m-3"]);
+  });
+
+  it("takes a rule action's events whatever its event types and filter, and nothing when the id is unknown", async () => {
+    const w = await json<View>(call("POST", "/v1/webhooks", { body: { url: URL, events: ["telemetry"], filter: { deviceId: "someone-else" } } }), 201);
+    const firing = { topic: "devices/d9/rules/r1", payload: new TextEncoder().encode(JSON.stringify({ rule: "r1", name: "n", output: { t: 1 }, at: 5 })), qos: 1 as const, retain: false };
+    // Through the topic space it would be refused: not an event type of this webhook, not its device.
+    await runInDurableObject(env.WEBHOOK.get(env.WEBHOOK.idFromName(w.id)), (o) => o.deliverMessages([firing]));
+    expect((await json<View>(call("GET", `/v1/webhooks/${w.id}`), 200)).delivery?.pending).toBe(0);
+    await deliverToWebhook(env, w.id, [firing]);
+    await deliverToWebhook(env, "wh_unknown", [firing]);
+    const log = await json<{ items: { type: string; device_id: string }[] }>(call("GET", `/v1/webhooks/${w.id}/deliveries`), 200);
+    expect(log.items.map((d) => [d.type, d.device_id])).toEqual([["rule", "d9"]]);
+    await json(call("DELETE", `/v1/webhooks/${w.id}`), 204);
   });
 
   it("drops the oldest pending events past the outbox bound", async () => {
