@@ -134,6 +134,7 @@ export class DeviceCore {
   }
 
   async ready(): Promise<void> {
+    if (this.own.loaded && this.rules.loaded) return;
     await Promise.all([this.own.ready(), this.rules.ready()]);
   }
 

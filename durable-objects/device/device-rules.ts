@@ -48,6 +48,11 @@ export class DeviceRules {
     sql.exec(SCHEMA);
   }
 
+  /** Whether the rules are here (then `ready()` has nothing to wait for). */
+  get loaded(): boolean {
+    return this.rules !== null;
+  }
+
   /** Loads the device's rules once per object life (and again after `changed`). */
   ready(): Promise<void> {
     if (this.rules) return Promise.resolve();
