@@ -19,22 +19,14 @@ import { logText } from "../../protocols/log-text";
 import { ShardClient } from "../routing/shard-client";
 import { webhookSession } from "../routing/sessions";
 import { AlarmScheduler } from "../shared/alarms";
-import { eventOf, topicFilters, type WebhookEvent, type WebhookEventType, type WebhookFilter } from "./events";
+import { eventOf, topicFilters, type WebhookEvent } from "./events";
 import { WebhookStore, type EventRow } from "./store";
 import { Membership, markDisabled } from "./membership";
-import { afterAttempt, nextAttempt, retryPolicy, type FailureStreak, type RetryPolicy } from "./backoff";
-import { urlProblem } from "./url-policy";
+import { retryPolicy, type FailureStreak } from "./backoff";
 import { newSecret } from "./signature";
-import { ATTEMPT_TIMEOUT_MS, postEvent, type AttemptResult } from "./sender";
+import { Delivery, type WebhookSettings } from "./delivery";
 
-/** What the registry says about a webhook (pushed by the Worker on every change). */
-export interface WebhookSettings {
-  id: string;
-  url: string;
-  events: WebhookEventType[];
-  filter: WebhookFilter;
-  enabled: boolean;
-}
+export type { WebhookSettings } from "./delivery";
 
 /** Delivery state of a webhook, as `GET /v1/webhooks/{id}` shows it. */
 export interface WebhookState {
@@ -44,8 +36,6 @@ export interface WebhookState {
   failing_since: number | null;
 }
 
-/** Attempts in flight per webhook. */
-const CONCURRENCY = 16;
 /** How long a secret replaced by a rotation keeps signing. */
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
 
@@ -56,12 +46,10 @@ export class WebhookObject extends DurableObject<Env> {
   private readonly shards: ShardClient;
   private readonly alarms: AlarmScheduler;
   private readonly members: Membership;
-  private readonly policy: RetryPolicy;
-  private readonly inflight = new Set<number>();
+  private readonly delivery: Delivery;
   private settingsCache: WebhookSettings | null | undefined;
   private secretsCache: Secret[] | null = null;
   private streakCache: FailureStreak | null = null;
-  private finished = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -70,7 +58,15 @@ export class WebhookObject extends DurableObject<Env> {
     this.shards = new ShardClient(env, "default");
     this.alarms = new AlarmScheduler(ctx.storage);
     this.members = new Membership(env.DB);
-    this.policy = retryPolicy(env);
+    this.delivery = new Delivery(this.store, ctx.storage, this.alarms, retryPolicy(env), {
+      settings: () => this.settings,
+      secrets: (now) => this.liveSecrets(now).map((x) => x.secret),
+      allowPrivate: () => env.WEBHOOK_ALLOW_PRIVATE === "true",
+      streak: () => this.streak(),
+      setStreak: (streak) => this.setStreak(streak),
+      disable: (streak, error) => this.disable(streak, error),
+      name: () => this.name,
+    });
   }
 
   private get settings(): WebhookSettings | null {
@@ -95,7 +91,7 @@ export class WebhookObject extends DurableObject<Env> {
     this.settingsCache = settings;
     if (settings.enabled && !before?.enabled) this.setStreak({ since: null, failures: 0 });
     await this.subscribe(settings.enabled ? topicFilters(settings.events, settings.filter) : []);
-    this.pump();
+    this.delivery.pump();
     return { secret };
   }
 
@@ -174,52 +170,15 @@ export class WebhookObject extends DurableObject<Env> {
       return n;
     });
     if (dropped > 0) console.warn(`WebhookObject ${this.name}: outbox full, ${dropped} oldest events dropped`);
-    this.pump();
+    this.delivery.pump();
   }
 
   // ---- delivery -------------------------------------------------------------------------------
 
   override async alarm(): Promise<void> {
     this.alarms.fired();
-    this.pump();
-    await this.arm();
-  }
-
-  /** Starts attempts for the due events, oldest first, up to CONCURRENCY in flight. */
-  private pump(): void {
-    const s = this.settings;
-    if (!s?.enabled) return;
-    const now = Date.now();
-    const start: EventRow[] = [];
-    for (const row of this.store.due(now, CONCURRENCY - this.inflight.size, this.inflight)) {
-      if (now - row.created_at > this.policy.horizonMs) {
-        this.store.expire(row.seq, "not delivered within 24 h (the webhook was disabled)");
-        continue;
-      }
-      this.inflight.add(row.seq);
-      this.store.lease(row.seq, now + ATTEMPT_TIMEOUT_MS + 30_000);
-      start.push(row);
-    }
-    // All in flight before any starts: an attempt that ends at once pumps again, and must not pick these.
-    for (const row of start) void this.attempt(s, row);
-    void this.arm();
-  }
-
-  private async attempt(s: WebhookSettings, row: EventRow): Promise<void> {
-    const now = Date.now();
-    const problem = urlProblem(s.url, this.env.WEBHOOK_ALLOW_PRIVATE === "true");
-    const result: AttemptResult = problem ? { ok: false, status: null, error: `URL refused: ${problem}` } : await postEvent(s.url, row.id, row.body, this.liveSecrets(now).map((x) => x.secret), now);
-    this.inflight.delete(row.seq);
-    if (this.settings === null) return; // deleted meanwhile
-    const done = Date.now();
-    if (result.ok) this.store.delivered(row.seq, result.status ?? 200, done);
-    else this.store.failed(row.seq, result.status, result.error ?? "failed", nextAttempt(row.attempts + 1, row.created_at, done, this.policy));
-    // The log is trimmed on the first completion of each object life and every 100th after.
-    if (this.finished++ % 100 === 0) this.store.pruneLog();
-    const streak = afterAttempt(this.streak(), result.ok, done, this.policy);
-    this.setStreak({ since: streak.since, failures: streak.failures });
-    if (streak.disable) await this.disable(streak, result.error ?? "failed");
-    this.pump();
+    this.delivery.pump();
+    await this.delivery.arm();
   }
 
   /** Every attempt failed for a day: the webhook stops taking events until re-enabled. */
@@ -232,20 +191,6 @@ export class WebhookObject extends DurableObject<Env> {
     console.warn(`WebhookObject ${this.name}: disabled: ${logText(reason)}`);
     await markDisabled(this.env.DB, s.id, reason, Date.now());
     await this.subscribe([]);
-  }
-
-  /**
-   * Arms the alarm for the next due event not in flight. While attempts are in flight their
-   * completions pump again, so the alarm is only the safety net then (at most one a second,
-   * and never later than the leases of those in flight: the object may be evicted mid-send).
-   */
-  private async arm(): Promise<void> {
-    if (!this.settings?.enabled) return;
-    const now = Date.now();
-    const next = this.store.nextDue(this.inflight);
-    const lease = now + ATTEMPT_TIMEOUT_MS + 30_000;
-    const at = this.inflight.size ? Math.min(Math.max(next ?? lease, now + 1_000), lease) : next;
-    if (at !== null) await this.alarms.set("deliver", Math.max(at, now + 1));
   }
 
   // ---- inside the object ----------------------------------------------------------------------
