@@ -174,9 +174,14 @@ export class DeviceObject extends DurableObject<Env> {
     return this.core.store.queryTelemetry(q.from, q.to, q.limit, q.after);
   }
 
-  /** Stored telemetry aggregated per key in time buckets; no keys: every key the device has sent. */
-  async telemetryBuckets(q: BucketQuery): Promise<KeyBuckets[]> {
-    return this.core.store.buckets(q.keys.length ? q : { ...q, keys: Object.keys(this.core.store.latest()) });
+  /**
+   * Stored telemetry aggregated per key in time buckets; no keys: every key the device has
+   * sent, unless there are more than `maxKeys` (then the keys alone, no buckets computed).
+   */
+  async telemetryBuckets(q: BucketQuery, maxKeys = Number.POSITIVE_INFINITY): Promise<KeyBuckets[]> {
+    if (q.keys.length) return this.core.store.buckets(q);
+    const keys = Object.keys(this.core.store.latest());
+    return keys.length > maxKeys ? keys.map((key) => ({ key, buckets: [] })) : this.core.store.buckets({ ...q, keys });
   }
 
   /** The latest value of every telemetry key. */

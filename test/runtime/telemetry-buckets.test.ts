@@ -119,6 +119,11 @@ describe("telemetry buckets", () => {
     });
     const raw = await fetchJson("GET", `/v1/devices/buckets-route/telemetry?from=${t0}&to=${t0 + 120_000}&limit=2`, 200);
     expect(raw).toMatchObject({ items: [{ ts: t0 }, { ts: t0 + 10_000 }], next_cursor: expect.any(String) });
+    const wide = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i]));
+    await fetchJson("POST", "/v1/devices", 201, { id: "buckets-wide" });
+    await fetchJson("POST", "/v1/devices/buckets-wide/telemetry", 202, { ts: t0, data: wide });
+    expect(await fetchJson("GET", `/v1/devices/buckets-wide/telemetry?${q}`, 400)).toMatchObject({ detail: expect.stringMatching(/33 keys; name at most 32/) });
+    expect(await fetchJson("GET", `/v1/devices/buckets-wide/telemetry?${q}&keys=k1,k32&agg=sum`, 200)).toEqual({ items: [{ key: "k1", ts: t0, sum: 1 }, { key: "k32", ts: t0, sum: 32 }] });
     for (const bad of [`from=${t0}&to=${t0 + 86_400_000}&bucket=1s`, `${q.replace("1m", "2d")}`, `${q.replace("1m", "500ms")}`, `${q}&agg=median`, `${q}&keys=a"b`, `from=${t0}&to=${t0}&bucket=1m`]) {
       const r = await fetchJson("GET", `/v1/devices/buckets-route/telemetry?${bad}`, 400);
       expect(r, bad).toMatchObject({ type: expect.stringMatching(/invalid-request/) });

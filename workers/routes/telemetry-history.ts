@@ -81,7 +81,7 @@ export async function deviceHistory(env: Env, deviceId: string, q: { from?: numb
   const h = historyOf(q, Date.now());
   const keys = parseKeys(q.keys);
   if (typeof keys === "string") throw new ApiError("invalid-request", keys);
-  const series = await deviceStub(env, deviceId).telemetryBuckets({ keys, from: h.from, to: h.to, bucketMs: h.bucketMs });
+  const series = await deviceStub(env, deviceId).telemetryBuckets({ keys, from: h.from, to: h.to, bucketMs: h.bucketMs }, MAX_KEYS);
   if (series.length > MAX_KEYS) throw new ApiError("invalid-request", `the device has ${series.length} keys; name at most ${MAX_KEYS} with keys=`);
   return { items: series.flatMap((s) => s.buckets.map((b) => ({ key: s.key, ...pick(b, h.aggs) }))) };
 }
