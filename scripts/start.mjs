@@ -14,6 +14,7 @@ console.log(applied.length ? `D1 migrations applied: ${applied.join(", ")}` : "D
 const hub = await startWrangler({ port, persistTo, stdio: "inherit", vars: { WEBHOOK_ALLOW_PRIVATE: "true" } });
 console.log(`
 Umbra is listening on ${hub.url}
+Console: ${hub.url}/console/
 Admin token (${created ? "new, saved in .dev.vars" : "from .dev.vars"}): ${token}
 Try:  curl -H "Authorization: Bearer ${token}" ${hub.url}/v1/devices
 Press Ctrl-C to stop.`);

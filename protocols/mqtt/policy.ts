@@ -144,6 +144,23 @@ export function explain(policy: Policy, variables: PolicyVariables, action: Poli
  * authorize(DEFAULT_DEVICE_POLICY, { deviceId: "d1" }, "subscribe", "devices/+/commands/#") // false
  */
 export function authorize(policy: Policy, variables: PolicyVariables, action: PolicyAction, topicOrFilter: string): boolean {
+  // Policies and variables are values (never mutated once made), so answers are remembered per
+  // pair: a device publishing to the same few topics pays for expansion and matching once.
+  let byVariables = DECISIONS.get(policy);
+  if (!byVariables) DECISIONS.set(policy, (byVariables = new WeakMap()));
+  let decisions = byVariables.get(variables);
+  if (!decisions || decisions.size >= DECISIONS_PER_PAIR) byVariables.set(variables, (decisions = new Map()));
+  const key = `${action} ${topicOrFilter}`;
+  let decision = decisions.get(key);
+  if (decision === undefined) decisions.set(key, (decision = decide(policy, variables, action, topicOrFilter)));
+  return decision;
+}
+
+/** Remembered answers of {@link authorize}, per policy and variables; a full map starts over. */
+const DECISIONS = new WeakMap<Policy, WeakMap<PolicyVariables, Map<string, boolean>>>();
+const DECISIONS_PER_PAIR = 512;
+
+function decide(policy: Policy, variables: PolicyVariables, action: PolicyAction, topicOrFilter: string): boolean {
   const valid = action === "subscribe" ? isValidTopicFilter(topicOrFilter) : isValidTopicName(topicOrFilter);
   if (!valid) return false;
   let allowed = false;
