@@ -42,6 +42,7 @@ const LEASE_MS = ATTEMPT_TIMEOUT_MS + 30_000;
 
 type Completion = { row: EventRow; result: AttemptResult; at: number };
 
+/** Sends a webhook object's outbox: attempts, their results, retries (see the file comment). */
 export class Delivery {
   private readonly inflight = new Set<number>();
   private finished = 0;

@@ -16,6 +16,7 @@ const CHUNK = 90;
 /** A group or tag filter. */
 export type MembershipFilter = { group: string } | { tag: string };
 
+/** Group and tag membership of devices, from D1, cached per device for CACHE_MS. */
 export class Membership {
   private readonly cache = new Map<string, { member: boolean; until: number }>();
   private key = "";

@@ -41,6 +41,7 @@ export const ROTATION_GRACE_MS = 24 * 3_600_000;
 
 type Secret = { secret: string; expiresAt: number | null };
 
+/** One webhook: its settings, secrets, outbox and delivery log (see the file comment). */
 export class WebhookObject extends DurableObject<Env> {
   private readonly store: WebhookStore;
   private readonly shards: ShardClient;

@@ -86,6 +86,7 @@ export async function deviceHistory(env: Env, deviceId: string, q: { from?: numb
   return { items: series.flatMap((s) => s.buckets.map((b) => ({ key: s.key, ...pick(b, h.aggs) }))) };
 }
 
+/** The fleet history route, mounted by the app (the device route lives in telemetry.ts). */
 export const telemetryHistory = router();
 
 const FleetQuery = z.object({

@@ -5,6 +5,7 @@ import { IdSchema, PageQuery, TagSchema, jsonBody, jsonResponse, pageOf } from "
 import { WEBHOOK_EVENT_TYPES } from "../../durable-objects/webhook/events";
 import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, rotateWebhookSecret, updateWebhook } from "../registry/webhooks";
 
+/** The webhook routes, mounted by the app. */
 export const webhookRoutes = router();
 
 const EventType = z.enum(WEBHOOK_EVENT_TYPES);
