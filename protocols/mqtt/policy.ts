@@ -220,7 +220,7 @@ export const SANDBOX_POLICY: Policy = [
 
 /**
  * Policy of an app session from its API-key scopes:
- * `devices:read` (telemetry), `shadows:read` (accepted/delta/documents),
+ * `devices:read` (telemetry, presence, rule firings, command results), `shadows:read` (accepted/delta/documents),
  * `commands:write` (publish commands), `admin` (everything, `$aws/...` included).
  */
 export function appPolicy(scopes: readonly string[]): Policy {
@@ -229,7 +229,12 @@ export function appPolicy(scopes: readonly string[]): Policy {
     policy.push({ effect: "allow", actions: ["publish", "subscribe", "receive"], topics: ["#", "$aws/#"] });
   }
   if (scopes.includes("devices:read")) {
-    policy.push({ effect: "allow", actions: ["subscribe", "receive"], topics: ["devices/+/telemetry", "devices/+/telemetry/#"] });
+    // What devices report and what their objects publish about them: presence, rule firings, command results.
+    policy.push({
+      effect: "allow",
+      actions: ["subscribe", "receive"],
+      topics: ["devices/+/telemetry", "devices/+/telemetry/#", "devices/+/presence", "devices/+/rules/+", "devices/+/commands/+/result"],
+    });
   }
   if (scopes.includes("shadows:read")) {
     const topics: string[] = [];
