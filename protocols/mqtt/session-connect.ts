@@ -18,6 +18,8 @@ const REFUSALS = {
   "server-unavailable": [0x88, 0x03],
   "bad-client-id": [0x85, 0x02],
   "bad-auth-method": [0x8c, 0x05],
+  // Too many failed CONNECTs from the client's address: v5 Connection rate exceeded, 3.1.1 Server unavailable.
+  "rate-limited": [0x9f, 0x03],
 } as const;
 
 /** Why a CONNECT is refused. */

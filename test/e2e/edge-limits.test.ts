@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { api, apiJson, createDevice } from "./client";
+import { RawMqtt } from "./raw-mqtt";
 import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
 
 const ADMIN = "limits-admin-token";
@@ -72,12 +73,18 @@ describe("OAuth token endpoint", () => {
 });
 
 describe("repeated bad credentials", () => {
-  it("after the address's failures are used up, even a valid credential gets 429 (a right guess looks like a wrong one)", async () => {
+  it("after the address's failures are used up, even a valid credential gets 429 (a right guess looks like a wrong one), on MQTT too", async () => {
+    const device = await createDevice("lim-mq", hub.url, ADMIN);
     for (let i = 0; i < 3; i++) expect((await api("GET", "/v1/devices", opts({ token: `wrong-${i}` }))).status).toBe(401);
     const wrong = await api("GET", "/v1/devices", opts({ token: "wrong-again" }));
     expect(wrong.status).toBe(429);
     expect(Number(wrong.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await api("GET", "/v1/devices", opts())).status).toBe(429);
+    // MQTT CONNECT shares the address's budget: the right token is refused, in MQTT's terms.
+    const v5 = await RawMqtt.open("/mqtt/lim-mq", 5, hub.url);
+    expect((await v5.connect("lim-mq", device)).reasonCode).toBe(0x9f);
+    const v4 = await RawMqtt.open("/mqtt", 4, hub.url);
+    expect((await v4.connect("lim-mq", device)).reasonCode).toBe(0x03);
     // Unauthenticated routes still answer.
     expect((await api("GET", "/health", opts({ token: null }))).status).toBe(200);
   });

@@ -15,6 +15,7 @@
 import { CoapSession, DEFAULT_BLOCK_SIZE, blockSize, szxForSize, type CoapHost, type CoapOutput } from "../../protocols/coap";
 import type { Env } from "../../durable-objects/env";
 import { resolveDeviceToken } from "../auth/resolve";
+import { attemptUnderLimit } from "../limits/auth-failures";
 import { deviceStub, type DeviceApi } from "../objects";
 import { decode as decodeCbor, encode as encodeCbor } from "../../wasm/src/worker";
 import { TELEMETRY_COAP, decodeTelemetry, telemetryLimits } from "../telemetry-body";
@@ -125,8 +126,13 @@ export class CoapBridge {
   /** Binds the connection to the token's device and opens the link to its object. */
   private async bind(token: string): Promise<boolean> {
     if (this.device) return true;
-    const p = await resolveDeviceToken(this.env, token);
-    if (!p || p.kind !== "device") return false;
+    // Failed tokens count against the address (AUTH_FAILURE_RATE/BURST), as on every other protocol.
+    const attempt = await attemptUnderLimit(this.env, this.remote, async () => {
+      const principal = await resolveDeviceToken(this.env, token);
+      return principal?.kind === "device" ? principal : null;
+    });
+    if (!attempt.ok) return false;
+    const p = attempt.value;
     const stub = deviceStub(this.env, p.deviceId);
     const res = await stub.fetch(
       new Request("https://device/connect/json", {

@@ -45,19 +45,32 @@ export async function recordFailure(env: Env, address: string, now = Date.now())
   return limit(env, key(address), failureRate(env));
 }
 
+/** The outcome of {@link attemptUnderLimit}: the attempt's value, or why there is none. */
+export type Attempt<T> = { ok: true; value: T } | { ok: false; limited: LimitDecision | null };
+
+/**
+ * Runs one authentication attempt from `address` under the failure limit, for any protocol:
+ * refused before the attempt when the address has no failures left (`limited`), and a failed
+ * attempt (null) is counted (`limited` too once that used up the last). Sockets answer in their
+ * own protocol (MQTT CONNACK, CoAP 4.01); HTTP routes use {@link underFailureLimit}.
+ */
+export async function attemptUnderLimit<T>(env: Env, address: string, attempt: () => Promise<T | null>): Promise<Attempt<T>> {
+  const left = await failuresLeft(env, address);
+  if (!left.ok) return { ok: false, limited: left };
+  const value = await attempt();
+  if (value !== null) return { ok: true, value };
+  const d = await recordFailure(env, address);
+  return { ok: false, limited: d.ok ? null : d };
+}
+
 /**
  * Runs one authentication attempt under the failure limit: 429 before it when the address has
  * no failures left, and a failure (null) is counted (429 instead once that used up the last).
  * @example const p = await underFailureLimit(c, () => resolveBearer(c.env, token));
  */
 export async function underFailureLimit<T>(c: Context<AppEnv>, attempt: () => Promise<T | null>): Promise<T | null> {
-  const address = clientAddress(c);
-  const left = await failuresLeft(c.env, address);
-  if (!left.ok) throw tooManyRequests(left.retryAfterSeconds, "failed authentications from this address");
-  const result = await attempt();
-  if (result === null) {
-    const d = await recordFailure(c.env, address);
-    if (!d.ok) throw tooManyRequests(d.retryAfterSeconds, "failed authentications from this address");
-  }
-  return result;
+  const r = await attemptUnderLimit(c.env, clientAddress(c), attempt);
+  if (r.ok) return r.value;
+  if (r.limited) throw tooManyRequests(r.limited.retryAfterSeconds, "failed authentications from this address");
+  return null;
 }

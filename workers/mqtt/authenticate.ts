@@ -15,6 +15,7 @@ import { scopesOf, type Principal } from "../auth/principal";
 import { recordAppSession } from "../registry/app-sessions";
 import { deviceAccess, ownerStatements } from "../registry/access";
 import { ANONYMOUS } from "../../durable-objects/app/app-session-object";
+import { attemptUnderLimit } from "../limits/auth-failures";
 
 /** The MQTT user name that marks an app session (password: API key or OAuth token). */
 export const APP_USERNAME = "app";
@@ -44,11 +45,14 @@ export async function authenticateConnect(env: Env, p: ConnectPacket, options: E
     if (p.username === APP_USERNAME) return connectApp(env, p, token, options);
     if (p.username === undefined && p.password === undefined) return connectAnonymous(env, p, options);
   }
-  const principal = token ? await resolveDeviceToken(env, token) : null;
-  // Unknown token, disabled device, or (on /mqtt/<id>) another device's token: all the same answer.
-  if (principal?.kind !== "device" || (options.deviceId !== undefined && principal.deviceId !== options.deviceId)) {
-    return { refusal: refuseConnect(p, "bad-credentials") };
-  }
+  // Unknown token, disabled device, or (on /mqtt/<id>) another device's token: all the same answer,
+  // counted against the address (AUTH_FAILURE_RATE/BURST) like a failed HTTP authentication.
+  const attempt = await attemptUnderLimit(env, options.remote, async () => {
+    const principal = token ? await resolveDeviceToken(env, token) : null;
+    return principal?.kind === "device" && (options.deviceId === undefined || principal.deviceId === options.deviceId) ? principal : null;
+  });
+  if (!attempt.ok) return { refusal: refuseConnect(p, attempt.limited ? "rate-limited" : "bad-credentials") };
+  const principal = attempt.value;
   // [MQTT-3.1.3-8] the client id names the session: it must be the device's id (0x02 / 0x85).
   if (p.clientId !== principal.deviceId) return { refusal: refuseConnect(p, "bad-client-id") };
   const headers = identityHeaders(options, {
@@ -61,8 +65,9 @@ export async function authenticateConnect(env: Env, p: ConnectPacket, options: E
 }
 
 async function connectApp(env: Env, p: ConnectPacket, token: string, options: EdgeOptions): Promise<ConnectOutcome> {
-  const principal = token ? await resolveAppToken(env, token) : null;
-  if (!principal) return { refusal: refuseConnect(p, "bad-credentials") };
+  const attempt = await attemptUnderLimit(env, options.remote, async () => (token ? await resolveAppToken(env, token) : null));
+  if (!attempt.ok) return { refusal: refuseConnect(p, attempt.limited ? "rate-limited" : "bad-credentials") };
+  const principal = attempt.value;
   if (!CLIENT_ID.test(p.clientId)) return { refusal: refuseConnect(p, "bad-client-id") };
   const owner = ownerOf(principal);
   // Sessions are per credential owner, so one app can never take over another's session.
