@@ -20,7 +20,8 @@ const header = `/**
  * @returns {Promise<string>}
  */
 export async function renderOpenApiTypes(doc) {
-  // A copy: openapi-typescript annotates the object it is given.
-  const ast = await openapiTS(structuredClone(doc), { alphabetize: false, exportType: false });
+  // A copy: openapi-typescript annotates the object it is given. emptyObjectsUnknown: a schema
+  // that is just `type: object` (a shadow's free-form `state`) is any object, not an empty one.
+  const ast = await openapiTS(structuredClone(doc), { alphabetize: false, exportType: false, emptyObjectsUnknown: true });
   return header + astToString(ast);
 }

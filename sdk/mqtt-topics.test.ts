@@ -32,6 +32,6 @@ describe("classifyTopic", () => {
   });
 
   it("subscribes only under the device's own topics", () => {
-    for (const f of deviceSubscriptions("d1")) expect(f.startsWith("$aws/things/d1/shadow/") || f.startsWith("devices/d1/")).toBe(true);
+    for (const f of deviceSubscriptions("d1").flat()) expect(f.startsWith("$aws/things/d1/shadow/") || f.startsWith("devices/d1/")).toBe(true);
   });
 });

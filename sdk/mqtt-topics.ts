@@ -17,11 +17,14 @@ export function shadowPrefix(deviceId: string, shadow: string): string {
   return `$aws/things/${deviceId}/shadow${shadow === "" ? "" : `/name/${shadow}`}`;
 }
 
-/** Every filter a device subscribes to (QoS 1): deltas and answers of every shadow, commands, methods. */
-export function deviceSubscriptions(deviceId: string): string[] {
+/**
+ * Every filter a device subscribes to (QoS 1), in groups sent as one SUBSCRIBE each: the shadow
+ * topics (always the device's own), commands, methods (a policy may refuse these separately).
+ */
+export function deviceSubscriptions(deviceId: string): string[][] {
   const classic = shadowPrefix(deviceId, "");
   const named = `${classic}/name/+`;
-  return [
+  const shadow = [
     `${classic}/update/delta`,
     `${classic}/update/accepted`,
     `${classic}/update/rejected`,
@@ -30,9 +33,8 @@ export function deviceSubscriptions(deviceId: string): string[] {
     `${named}/update/delta`,
     `${named}/update/accepted`,
     `${named}/update/rejected`,
-    `devices/${deviceId}/commands/#`,
-    `devices/${deviceId}/methods/#`,
   ];
+  return [shadow, [`devices/${deviceId}/commands/#`], [`devices/${deviceId}/methods/#`]];
 }
 
 /** The topic a command result goes to. */

@@ -135,9 +135,20 @@ export class MqttTransport implements Transport {
     return client;
   }
 
+  /**
+   * Subscribes group by group, so a filter the hub refuses (a policy without methods, say) costs
+   * only its group: MQTT.js fails a whole SUBSCRIBE when any of its filters is refused.
+   */
   private async subscribe(client: MqttClient): Promise<void> {
-    const granted = await client.subscribeAsync(deviceSubscriptions(this.o.deviceId), { qos: 1 });
-    const refused = granted.filter((g) => g.qos >= 0x80).map((g) => g.topic);
+    const refused: string[] = [];
+    await Promise.all(
+      deviceSubscriptions(this.o.deviceId).map((topics) =>
+        client.subscribeAsync(topics, { qos: 1 }).then(
+          (granted) => refused.push(...granted.filter((g) => g.qos >= 0x80).map((g) => g.topic)),
+          () => refused.push(...topics),
+        ),
+      ),
+    );
     if (refused.length) this.o.events.error(new HubRefusedError("subscribe_refused", `the hub refused subscriptions: ${refused.join(", ")}`));
   }
 

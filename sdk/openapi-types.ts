@@ -808,7 +808,7 @@ export interface components {
         };
         ShadowUpdate: {
             /** @description `{desired?, reported?}`; `null` deletes a field */
-            state?: Record<string, never>;
+            state?: Record<string, unknown>;
             version?: number;
             clientToken?: string;
         };
@@ -3882,7 +3882,7 @@ export interface operations {
             content: {
                 "application/json": components["schemas"]["TelemetryIn"];
                 "application/cbor": components["schemas"]["TelemetryIn"];
-                "application/senml+json": Record<string, never>[];
+                "application/senml+json": Record<string, unknown>[];
                 "application/senml+cbor": string;
             };
         };
