@@ -1,11 +1,13 @@
 /**
- * CBOR benchmark: the WASM decoder (wasm/src) against cbor-x in the same process.
- * Prints one JSON line per case: {"bench":"cbor","case":…,"umbra_ops_s":…,"cborx_ops_s":…,"ratio":…}.
+ * `cbor`: the WASM decoder (wasm/src) against cbor-x in the same process, one line per case:
+ * {"scenario":"cbor","case":…,"metric":"ops_s","umbra":…,"cborx":…,"ratio_vs_cborx":…}.
  * Run with `npm run bench -- cbor`.
  */
 import { readFileSync } from "node:fs";
 import { decode as cborxDecode } from "cbor-x";
 import { decode, decodeSenML, encode } from "../wasm/src/node";
+import type { Line } from "./lib/report";
+import type { Scenario } from "./lib/scenario";
 
 const NOW = 1_700_000_000;
 const SLICES = 5;
@@ -36,7 +38,7 @@ function median(xs: number[]): number {
 }
 
 /** Warms both up, then alternates slices so drift hits both alike; reports medians. */
-function compare(name: string, umbra: () => void, cborx: () => void): void {
+function compare(name: string, umbra: () => void, cborx: () => void): Line {
   rate(umbra, WARMUP_MS);
   rate(cborx, WARMUP_MS);
   const u: number[] = [];
@@ -47,11 +49,11 @@ function compare(name: string, umbra: () => void, cborx: () => void): void {
   }
   const umbraOps = median(u);
   const cborxOps = median(c);
-  console.log(JSON.stringify({
-    bench: "cbor", case: name,
-    umbra_ops_s: Math.round(umbraOps), cborx_ops_s: Math.round(cborxOps),
-    ratio: Math.round((umbraOps / cborxOps) * 100) / 100,
-  }));
+  return {
+    scenario: "cbor", case: name, metric: "ops_s", ok: true,
+    umbra: Math.round(umbraOps), cborx: Math.round(cborxOps),
+    ratio_vs_cborx: Math.round((umbraOps / cborxOps) * 100) / 100,
+  };
 }
 
 // --- Appendix A mix: every vector both decoders accept, one op = one pass ------------
@@ -63,12 +65,14 @@ function decodable(b: Uint8Array): boolean {
     return false;
   }
 }
-const vectors = (JSON.parse(readFileSync(new URL("../test/data/cbor/appendix_a.json", import.meta.url), "utf8")) as { hex: string }[])
-  .map((v) => Uint8Array.from(Buffer.from(v.hex, "hex")))
-  .filter(decodable);
-compare("appendix-a",
-  () => { for (const b of vectors) touch(decode(b)); },
-  () => { for (const b of vectors) touch(cborxDecode(b)); });
+function appendixA(): Line {
+  const vectors = (JSON.parse(readFileSync(new URL("../test/data/cbor/appendix_a.json", import.meta.url), "utf8")) as { hex: string }[])
+    .map((v) => Uint8Array.from(Buffer.from(v.hex, "hex")))
+    .filter(decodable);
+  return compare("appendix-a",
+    () => { for (const b of vectors) touch(decode(b)); },
+    () => { for (const b of vectors) touch(cborxDecode(b)); });
+}
 
 // --- ~6 KB device-shadow-like document ----------------------------------------------
 function shadow(): unknown {
@@ -87,8 +91,10 @@ function shadow(): unknown {
     tags: ["factory-7", "line-b", "eu-west"], location: { lat: 52.5200066, lon: 13.404954, alt: 34.5 },
   };
 }
-const doc = encode(shadow()); // 5.9 KB
-compare("shadow-6kb", () => touch(decode(doc)), () => touch(cborxDecode(doc)));
+function shadowDoc(): Line {
+  const doc = encode(shadow()); // 5.9 KB
+  return compare("shadow-6kb", () => touch(decode(doc)), () => touch(cborxDecode(doc)));
+}
 
 // --- SenML packs --------------------------------------------------------------------
 function pack(n: number): Uint8Array {
@@ -143,12 +149,24 @@ function resolveJs(input: unknown, now: number): JsRecord[] {
   return out;
 }
 
-for (const n of [1, 10, 100]) {
+function senml(n: number): Line {
   const bytes = pack(n);
   const a = JSON.stringify(decodeSenML(bytes, "cbor", NOW));
   const b = JSON.stringify(resolveJs(cborxDecode(bytes), NOW));
   if (a !== b) throw new Error(`senml-${n}: implementations disagree\n${a}\n${b}`);
-  compare(`senml-${n}`, () => touch(decodeSenML(bytes, "cbor", NOW)), () => touch(resolveJs(cborxDecode(bytes), NOW)));
+  return compare(`senml-${n}`, () => touch(decodeSenML(bytes, "cbor", NOW)), () => touch(resolveJs(cborxDecode(bytes), NOW)));
 }
 
-if (sink === 0.5) console.log(sink); // keeps `touch` observable
+export const scenario: Scenario = {
+  name: "cbor",
+  async run(_args, progress) {
+    const lines: Line[] = [];
+    const cases: [string, () => Line][] = [["appendix-a", appendixA], ["shadow-6kb", shadowDoc], ...[1, 10, 100].map((n): [string, () => Line] => [`senml-${n}`, () => senml(n)])];
+    for (const [name, run] of cases) {
+      progress.set(name);
+      lines.push(run());
+    }
+    if (sink === 0.5) progress.note(String(sink)); // keeps `touch` observable
+    return lines;
+  },
+};

@@ -13,6 +13,7 @@ export const PROBLEMS = {
   "unauthorized": { status: 401, title: "Unauthorized" },
   "forbidden": { status: 403, title: "Forbidden" },
   "not-found": { status: 404, title: "Not found" },
+  "device-offline": { status: 404, title: "Device offline" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   "not-acceptable": { status: 406, title: "Not acceptable" },
   "conflict": { status: 409, title: "Conflict" },
@@ -22,6 +23,7 @@ export const PROBLEMS = {
   "too-many-requests": { status: 429, title: "Too many requests" },
   "internal": { status: 500, title: "Internal error" },
   "unavailable": { status: 503, title: "Service unavailable" },
+  "gateway-timeout": { status: 504, title: "Gateway timeout" },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
 
 export type ProblemSlug = keyof typeof PROBLEMS;

@@ -1,81 +1,185 @@
-/** The brokers the MQTT benchmark compares: a real Umbra hub (wrangler dev) and Aedes in this process. */
-import { mkdtempSync, writeFileSync } from "node:fs";
+/**
+ * The brokers a benchmark compares, behind one interface: a real Umbra hub (`wrangler dev`),
+ * Aedes in this process (over `ws` with `createWebSocketStream`), and Debian's mosquitto with a
+ * websockets listener (only inside a network namespace of its own: see netns.ts).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import Aedes from "aedes";
 import { WebSocketServer, createWebSocketStream } from "ws";
-import { applyMigrations, freePort, startWrangler, type Hub } from "../../scripts/hub.mjs";
+import { freePort } from "../../scripts/hub.mjs";
+import { mapLimit } from "./admin";
+import { LocalHub, troubleLines, type HubAccess } from "./hub";
 
-/** Where benchmark clients connect. */
-export interface Target {
-  name: "umbra" | "aedes";
-  /** ws:// URL for one device's MQTT connection. */
-  url: (deviceId: string) => string;
-  password: (deviceId: string) => string | undefined;
-  /** pid whose process tree is the broker, when it is not this process. */
-  brokerPid?: number;
+export type BrokerName = "umbra" | "aedes" | "mosquitto";
+/** Umbra's two MQTT entrances: `/mqtt/<id>` straight to the device's object, or `/mqtt` via the Worker. */
+export type MqttPath = "direct" | "relay";
+
+/** Where and as whom one MQTT client connects. */
+export interface MqttEndpoint {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+}
+
+/** A broker under test. */
+export interface Broker {
+  readonly name: BrokerName;
+  /** Makes `ids` usable as MQTT devices (Umbra: registers them), members of `channel` when given. */
+  provision(ids: readonly string[], opts?: { channel?: string }): Promise<void>;
+  /** How device `id` connects. */
+  device(id: string): MqttEndpoint;
+  /** A fleet-wide reader/commander: an app session on Umbra (`/mqtt`, user `app`), any client elsewhere. */
+  app(clientId: string): MqttEndpoint;
+  /** Root pid of the broker's own processes (CPU, RSS); undefined when it runs in this process. */
+  readonly pid: number | undefined;
+  /** Umbra only: the hub, for REST and process accounting. */
+  readonly hub?: LocalHub;
+  close(): Promise<void>;
 }
 
 // --- Umbra -------------------------------------------------------------------------------
-async function api<T>(base: string, admin: string, method: string, path: string, status: number, body?: unknown): Promise<T | null> {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${admin}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (r.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${r.status}: ${text}`);
-  return text ? (JSON.parse(text) as T) : null;
+
+/** How device `id` (with its token) reaches `hub` by `path`. */
+export function umbraDevice(hub: HubAccess, id: string, token: string, path: MqttPath): MqttEndpoint {
+  return { url: path === "direct" ? `${hub.wsUrl}/mqtt/${id}` : `${hub.wsUrl}/mqtt`, clientId: id, username: id, password: token };
 }
 
-export async function startUmbra(channel: string, publishers: number): Promise<{ hub: Hub; dir: string; target: Target; subId: string; pubIds: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "umbra-bench-mqtt-"));
-  const admin = randomBytes(32).toString("base64url");
-  const envFile = join(dir, "vars.env");
-  writeFileSync(envFile, `ADMIN_TOKEN="${admin}"\n`);
-  const persistTo = join(dir, "state");
-  applyMigrations(persistTo);
-  const hub = await startWrangler({ port: await freePort(), persistTo, envFile });
+/** An app session on `hub` (user name `app`, the admin token as password). */
+export function umbraApp(hub: HubAccess, clientId: string): MqttEndpoint {
+  return { url: `${hub.wsUrl}/mqtt`, clientId, username: "app", password: hub.adminToken };
+}
 
-  const subId = "bench-sub";
-  const pubIds = Array.from({ length: publishers }, (_, i) => `bench-pub-${i}`);
+/**
+ * Per-device rate limits lifted for benchmarks: they measure how fast the hub can go, and a
+ * single bench device sends far above a real device's rate (the peers have no such limit).
+ */
+export const BENCH_VARS: Readonly<Record<string, string>> = {
+  DEVICE_RATE_PER_SECOND: "1000000", DEVICE_RATE_BURST: "1000000", DEVICE_HTTP_RATE: "1000000", DEVICE_HTTP_BURST: "1000000",
+};
+
+/** Starts a fresh hub (rate limits lifted, see {@link BENCH_VARS}); devices connect by `path`. */
+export async function startUmbra(path: MqttPath = "direct"): Promise<Broker> {
+  const hub = LocalHub.create("umbra-bench-", { ...BENCH_VARS });
+  await hub.start();
   const tokens = new Map<string, string>();
-  await api(hub.url, admin, "POST", "/v1/channels", 201, { id: channel });
-  for (const id of [subId, ...pubIds]) {
-    const created = await api<{ credential: { token: string } }>(hub.url, admin, "POST", "/v1/devices", 201, { id });
-    if (!created) throw new Error(`POST /v1/devices ${id}: empty answer`);
-    tokens.set(id, created.credential.token);
-    await api(hub.url, admin, "PUT", `/v1/channels/${channel}/devices/${id}`, 204);
-  }
-  const ws = hub.url.replace(/^http/, "ws");
-  const target: Target = {
+  const channels = new Set<string>();
+  return {
     name: "umbra",
-    url: (id) => `${ws}/mqtt/${id}`,
-    password: (id) => tokens.get(id),
-    brokerPid: hub.child.pid,
+    hub,
+    get pid() {
+      return hub.pid;
+    },
+    async provision(ids, opts = {}) {
+      const fresh = ids.filter((id) => !tokens.has(id));
+      for (const [id, token] of await hub.admin.createDevices(fresh)) tokens.set(id, token);
+      if (opts.channel) {
+        if (!channels.has(opts.channel)) await hub.admin.request("POST", "/v1/channels", 201, { id: opts.channel });
+        channels.add(opts.channel);
+        await mapLimit(ids, 8, (d) => hub.admin.request("PUT", `/v1/channels/${opts.channel}/devices/${d}`, 204));
+      }
+    },
+    device(id) {
+      const token = tokens.get(id);
+      if (token === undefined) throw new Error(`device ${id} was not provisioned`);
+      return umbraDevice(hub, id, token, path);
+    },
+    app: (clientId) => umbraApp(hub, clientId),
+    async close() {
+      const trouble = troubleLines(hub.output());
+      if (trouble.length) process.stderr.write(`wrangler reported:\n${trouble.join("\n")}\n`);
+      await hub.dispose();
+    },
   };
-  return { hub, dir, target, subId, pubIds };
 }
 
 // --- Aedes -------------------------------------------------------------------------------
-export async function startAedes(): Promise<{ target: Target; close: () => Promise<void> }> {
+
+/** Aedes in this process, listening on 127.0.0.1. */
+export async function startAedes(): Promise<Broker> {
   const broker = new Aedes();
   const port = await freePort();
   const wss = new WebSocketServer({ host: "127.0.0.1", port });
-  wss.on("connection", (socket) => {
-    broker.handle(createWebSocketStream(socket));
-  });
+  wss.on("connection", (socket) => broker.handle(createWebSocketStream(socket)));
   await new Promise<void>((resolve, reject) => {
     wss.once("listening", () => resolve());
     wss.once("error", reject);
   });
-  const target: Target = { name: "aedes", url: () => `ws://127.0.0.1:${port}`, password: () => undefined };
-  const close = async () => {
-    for (const s of wss.clients) s.terminate();
-    await new Promise<void>((r) => wss.close(() => r()));
-    await new Promise<void>((r) => broker.close(() => r()));
+  const url = `ws://127.0.0.1:${port}`;
+  return {
+    name: "aedes",
+    pid: undefined,
+    async provision() {},
+    device: (id) => ({ url, clientId: id }),
+    app: (clientId) => ({ url, clientId }),
+    async close() {
+      for (const s of wss.clients) s.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => broker.close(() => r()));
+    },
   };
-  return { target, close };
 }
 
+// --- Mosquitto ---------------------------------------------------------------------------
+
+/** True when Debian's mosquitto binary is on PATH. */
+export function mosquittoInstalled(): boolean {
+  return spawnSync("mosquitto", ["-h"], { stdio: "ignore" }).error === undefined;
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect({ host: "127.0.0.1", port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on("error", () => resolve(false));
+  });
+}
+
+/**
+ * Starts mosquitto with a websockets listener. Debian's build binds that listener to every
+ * interface whatever the config says, so call this only inside `unshare -n` (netns.ts). A TCP
+ * listener on 127.0.0.1 sits beside it because this build refuses to start with websockets alone.
+ */
+export async function startMosquitto(): Promise<Broker> {
+  const dir = mkdtempSync(join(tmpdir(), "umbra-bench-mosquitto-"));
+  const [wsPort, tcpPort] = [await freePort(), await freePort()];
+  const conf = join(dir, "mosquitto.conf");
+  writeFileSync(conf, [
+    `listener ${wsPort}`, "protocol websockets", `listener ${tcpPort} 127.0.0.1`, "allow_anonymous true",
+    // no broker-side caps that Aedes does not have either: queue and in-flight unlimited
+    "max_inflight_messages 0", "max_queued_messages 0", "persistence false", "log_type error", "",
+  ].join("\n"));
+  const child = spawn("mosquitto", ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  const deadline = Date.now() + 10_000;
+  while (!(await listening(wsPort))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`mosquitto did not start: ${err.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = `ws://127.0.0.1:${wsPort}`;
+  return {
+    name: "mosquitto",
+    pid: child.pid,
+    async provision() {},
+    device: (id) => ({ url, clientId: id }),
+    app: (clientId) => ({ url, clientId }),
+    async close() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -15,17 +15,24 @@ export interface DeviceConfig {
   /** Deepest nesting of a JSON message or payload (`JSON_MAX_DEPTH`), refused before parsing. */
   jsonMaxDepth: number;
   /** MQTT session limits: messages queued for an offline or busy client, and in flight to it. */
-  mqtt: { maxQueued: number; maxInflight: number; maximumPacketSize: number };
+  mqtt: { maxQueued: number; maxInflight: number; maximumPacketSize: number; maxSubscriptions: number; maxKeepAlive: number };
   /** Unacknowledged QoS 1/2 messages a 3.1.1 client may have before it is disconnected (v5: Receive Maximum). */
   maxPendingAcks: number;
   /** Messages a second a device (or app session) may send, and the burst it may save up. */
   rate: { perSecond: number; burst: number };
+  /** The command queue: pending commands at most, default and longest time to live. */
+  commands: { maxQueued: number; defaultTtlMs: number; maxTtlMs: number };
 }
 
 function num(env: Record<string, unknown>, key: string, fallback: number): number {
   const v = env[key];
   const n = typeof v === "string" || typeof v === "number" ? Number(v) : NaN;
   return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** Cap on v5 clients' keep-alive in seconds (MQTT_MAX_KEEPALIVE_SECONDS; 0 or unset: none), sent as Server Keep Alive. */
+export function maxKeepAlive(env: Record<string, unknown>): number {
+  return Math.min(num(env, "MQTT_MAX_KEEPALIVE_SECONDS", 0), 65535);
 }
 
 /** Reads the config from env vars such as `SHADOW_MAX_BYTES`; unset or bad values use defaults. */
@@ -45,8 +52,15 @@ export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
       maxQueued: num(env, "MQTT_MAX_QUEUED", 10_000),
       maxInflight: num(env, "MQTT_MAX_INFLIGHT", 100),
       maximumPacketSize: num(env, "MQTT_MAX_PACKET_BYTES", 256 * 1024),
+      maxSubscriptions: num(env, "MQTT_MAX_SUBSCRIPTIONS", 100),
+      maxKeepAlive: maxKeepAlive(env),
     },
     maxPendingAcks: num(env, "MQTT_MAX_PENDING_ACKS", 1000),
+    commands: {
+      maxQueued: num(env, "COMMANDS_MAX_QUEUED", 1000),
+      defaultTtlMs: num(env, "COMMAND_TTL_SECONDS", 86_400) * 1000,
+      maxTtlMs: 30 * 86_400_000,
+    },
     rate: { perSecond: num(env, "DEVICE_RATE_PER_SECOND", 1000), burst: num(env, "DEVICE_RATE_BURST", 2000) },
   };
 }

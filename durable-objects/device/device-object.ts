@@ -1,33 +1,39 @@
 /**
  * DeviceObject: one per device (`idFromName(deviceId)`), SQLite-backed. All state of a device
- * lives here and changes one event at a time; device and app sockets use the hibernation API,
- * with per-socket state in their attachment so it survives hibernation.
+ * lives here and changes one event at a time: shadows, telemetry, presence, its MQTT session,
+ * its command queue. Device and app sockets use the hibernation API, with per-socket state in
+ * their attachment so it survives hibernation. This class is the shell: entry points and RPC,
+ * delegating to the modules beside it.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import type { JsonObject } from "../../protocols/json-value";
-import type { HubMessage } from "../../protocols/json/messages";
-import { DEFAULT_DEVICE_POLICY, type Message, type SessionContext } from "../../protocols/mqtt";
+import type { JsonObject, JsonValue } from "../../protocols/json-value";
+import type { Message, SessionContext } from "../../protocols/mqtt";
 import { shadowDelta } from "../../protocols/json/encode";
+import { logError, logText } from "../../protocols/log-text";
 import { deviceConfig, type DeviceConfig } from "./config";
 import { DeviceStore, type LatestValue, type TelemetryRow } from "./store";
-import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
 import { openDeltas, runShadow, type ShadowOutcome } from "./shadow-service";
-import { handleJsonFrame, jsonPushes } from "./json-device";
+import { handleJsonFrame, jsonPushes, type JsonDeviceHost } from "./json-device";
 import type { ShadowDocument } from "../../shadow/shadow";
-import { acceptMqttSocket, closeQuietly, credentialOf, deviceSockets, mqttAttachment, type Attachment, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
+import { acceptMqttSocket, closeQuietly, deviceSockets, mqttAttachment, type Attachment, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
 import { AlarmScheduler } from "../shared/alarms";
 import { TokenBucket } from "../shared/token-bucket";
+import { GroupCommit } from "../shared/group-commit";
 import { CredentialWatch } from "./credential-watch";
 import { readPresence, statusOf, type DeviceStatus, type Presence } from "./presence";
 import { MqttHost } from "./mqtt-host";
 import { mqttServices, shadowMessages } from "./mqtt-routing";
-import { GroupCommit } from "../shared/group-commit";
 import { ShardClient } from "../routing/shard-client";
 import { OwnTopics } from "./own-topics";
 import type { ShardSubscription } from "../topic/store";
-import { topicClass } from "../topic/shards";
-import { logText, logError } from "../../protocols/log-text";
+import { LiveStreams } from "./live-streams";
+import { JsonConnections, type EndReason } from "./json-connections";
+import { DeviceAccess } from "./device-access";
+import { CommandStore, type CommandOutcome, type CommandStatus } from "./commands";
+import { CommandDispatch, commandView } from "./command-dispatch";
+import { MethodCalls } from "./method-calls";
+import { inboundCommand, isOwnTopic, methodMessage } from "./mqtt-topics";
 
 export type { DeviceStatus } from "./presence";
 
@@ -50,25 +56,14 @@ function linkProtocol(header: string | null): "json" | "coap" {
   return header === "coap" ? "coap" : "json";
 }
 
-const ACCESS_KEY = "mqtt_access";
-
-/** The access the edge Worker computed at CONNECT (header `x-umbra-access`), or null. */
-function parseAccess(header: string | null): SessionContext | null {
-  if (!header) return null;
-  try {
-    const v = JSON.parse(header) as SessionContext;
-    return Array.isArray(v.policy) && typeof v.variables === "object" && v.variables !== null ? v : null;
-  } catch {
-    return null;
-  }
-}
-
 const encoder = new TextEncoder();
 
 export class DeviceObject extends DurableObject<Env> {
   private readonly store: DeviceStore;
   private readonly config: DeviceConfig;
-  private readonly sse = new SseClients();
+  private readonly streams: LiveStreams;
+  private readonly json: JsonConnections;
+  private readonly access: DeviceAccess;
   private readonly mqtt: MqttHost;
   private readonly shards: ShardClient;
   private readonly own: OwnTopics;
@@ -76,10 +71,11 @@ export class DeviceObject extends DurableObject<Env> {
   private readonly telemetryCommit: GroupCommit<{ row: TelemetryRow; message: Message }>;
   private readonly alarms: AlarmScheduler;
   private readonly credentials: CredentialWatch;
+  private readonly commands: CommandDispatch;
+  private readonly commandStore: CommandStore;
+  private readonly methods = new MethodCalls();
   /** The device's message rate, across its protocols. */
   private readonly rate: TokenBucket;
-  private accessCache: SessionContext | null = null;
-  private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastSeen = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -87,11 +83,15 @@ export class DeviceObject extends DurableObject<Env> {
     this.store = new DeviceStore(ctx.storage.sql);
     this.config = deviceConfig(env as unknown as Record<string, unknown>);
     this.store.migrate();
+    const id = () => this.deviceId;
     this.alarms = new AlarmScheduler(ctx.storage);
     this.rate = new TokenBucket(this.config.rate.perSecond, this.config.rate.burst, Date.now());
+    this.streams = new LiveStreams(ctx, id);
+    this.json = new JsonConnections(ctx);
+    this.access = new DeviceAccess(this.store, id);
     this.shards = new ShardClient(env, "default");
-    this.own = new OwnTopics(env, ctx.storage.sql, () => this.deviceId, this.shards, this.alarms);
-    this.credentials = new CredentialWatch(this.store, this.alarms, (id, why) => this.endConnections((a) => a.credentialId === id, why));
+    this.own = new OwnTopics(env, ctx.storage.sql, id, this.shards, this.alarms);
+    this.credentials = new CredentialWatch(this.store, this.alarms, (cid, why) => this.endConnections((a) => a.credentialId === cid, why));
     this.telemetryCommit = new GroupCommit((items) =>
       ctx.storage.transactionSync(() =>
         this.storeTelemetry(
@@ -99,6 +99,23 @@ export class DeviceObject extends DurableObject<Env> {
           items.map((i) => i.message),
         ),
       ),
+    );
+    this.commandStore = new CommandStore(ctx.storage.sql);
+    this.commands = new CommandDispatch(
+      this.commandStore,
+      {
+        deviceId: id,
+        jsonChannels: () => this.json.channels(),
+        send: (ws, m) => this.json.send(ws, m),
+        mqttVersion: () => this.mqtt.connectedVersion(),
+        mqttWants: (topic) => this.mqtt.wants(topic),
+        mqttDeliver: (messages) => void this.mqtt.deliver(messages),
+        emit: (type, data) => this.streams.emit(type, data),
+        publishOwn: (messages) => this.own.publish(messages),
+        finished: () => undefined,
+      },
+      this.alarms,
+      this.config.commands,
     );
     const self = this;
     this.mqtt = new MqttHost(
@@ -112,7 +129,7 @@ export class DeviceObject extends DurableObject<Env> {
         mqttLimits: this.config.mqtt,
         rate: this.rate,
         maxPendingAcks: this.config.maxPendingAcks,
-        access: () => this.access(),
+        access: () => this.access.get(),
         shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
         telemetryBatched: (items) => this.telemetryCommit.add(items),
         selfDeliver: (messages) => this.selfDeliver(messages),
@@ -120,7 +137,10 @@ export class DeviceObject extends DurableObject<Env> {
         shards: this.shards,
         presence: (connected, remote) => this.markPresence(connected, "mqtt", remote),
         alarms: this.alarms,
-        closeJsonSockets: () => this.closeJsonSockets(),
+        closeJsonSockets: () => this.json.closeAll(),
+        commandResult: (cid, status, result) => this.commands.result(cid, status, result, Date.now()),
+        methodResponse: (rid, status, payload) => this.methods.answer(rid, status, payload),
+        ready: () => this.commands.deliverPending(Date.now()),
       }),
     );
   }
@@ -129,7 +149,7 @@ export class DeviceObject extends DurableObject<Env> {
     return this.ctx.id.name ?? this.store.getMeta<string>("deviceId") ?? "unknown";
   }
 
-  // ---- HTTP entry: socket upgrades and SSE, reached only through the Worker ------------------
+  // ---- HTTP entry: socket upgrades and streams, reached only through the Worker --------------
 
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -137,63 +157,29 @@ export class DeviceObject extends DurableObject<Env> {
     if (deviceId && !this.ctx.id.name && this.store.getMeta<string>("deviceId") !== deviceId) this.store.setMeta("deviceId", deviceId);
     try {
       if (url.pathname === "/connect/json") return await this.acceptJson(request, linkProtocol(request.headers.get("x-umbra-protocol")));
-      if (url.pathname === "/connect/mqtt") return this.acceptMqtt(request);
-      if (url.pathname === "/events") return this.openStream(request);
+      if (url.pathname === "/connect/mqtt") {
+        this.access.fromHeader(request.headers.get("x-umbra-access"));
+        return acceptMqttSocket(this.ctx, mqttAttachment(request), request);
+      }
+      if (url.pathname === "/events") return this.streams.open(request);
       return new Response("not found", { status: 404 });
     } catch (err) {
-      console.error(`DeviceObject ${this.deviceId} fetch ${logText(url.pathname)}: ${logError(err)}`);
+      console.error(`DeviceObject ${logText(this.deviceId)} fetch ${logText(url.pathname)}: ${logError(err)}`);
       return new Response("internal error", { status: 500 });
     }
   }
 
   private async acceptJson(request: Request, protocol: "json" | "coap"): Promise<Response> {
-    // One live connection per device: the newest wins, the older is told why in the protocol
-    // itself (workerd may hold the TCP connection open after a server-initiated close).
-    this.closeJsonSockets();
     await this.mqtt.yieldToOtherProtocol();
-    const pair = new WebSocketPair();
+    const { client, server, remote } = this.json.accept(request, protocol);
     const now = Date.now();
-    const remote = request.headers.get("x-umbra-remote") || null;
-    this.ctx.acceptWebSocket(pair[1], ["device"]);
-    pair[1].serializeAttachment({ role: "device", protocol, connectedAt: now, remote, ...credentialOf(request) } satisfies Attachment);
     this.markPresence(true, protocol, remote);
     // Beyond AWS: the open delta reaches the device at once, no GET needed.
-    for (const { name, delta } of openDeltas(this.store, now)) this.send(pair[1], shadowDelta(name, delta));
+    for (const { name, delta } of openDeltas(this.store, now)) this.json.send(server, shadowDelta(name, delta));
+    // Queued commands go out at once to a JSON device (a CoAP link: once its client observes them).
+    this.commands.deliverPending(now);
     const sub = request.headers.get("x-umbra-subprotocol");
-    return new Response(null, { status: 101, webSocket: pair[0], headers: sub ? { "sec-websocket-protocol": sub } : {} });
-  }
-
-  private acceptMqtt(request: Request): Response {
-    const access = parseAccess(request.headers.get("x-umbra-access"));
-    if (access) this.setAccess(access);
-    const attachment = mqttAttachment(request);
-    return acceptMqttSocket(this.ctx, attachment, request);
-  }
-
-  private closeJsonSockets(): void {
-    for (const old of deviceSockets(this.ctx)) {
-      this.send(old, { type: "error", code: "session_taken_over", message: "replaced by a newer connection of this device" });
-      closeQuietly(old, 4000, "replaced by a newer connection of this device");
-    }
-  }
-
-  private openStream(request: Request): Response {
-    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      const pair = new WebSocketPair();
-      this.ctx.acceptWebSocket(pair[1], ["stream"]);
-      pair[1].serializeAttachment({ role: "stream" } satisfies Attachment);
-      return new Response(null, { status: 101, webSocket: pair[0] });
-    }
-    const res = this.sse.open(() => this.stopHeartbeatIfIdle());
-    this.heartbeat ??= setInterval(() => this.sse.heartbeat(), 15_000);
-    return res;
-  }
-
-  private stopHeartbeatIfIdle(): void {
-    if (this.sse.size === 0 && this.heartbeat) {
-      clearInterval(this.heartbeat);
-      this.heartbeat = null;
-    }
+    return new Response(null, { status: 101, webSocket: client, headers: sub ? { "sec-websocket-protocol": sub } : {} });
   }
 
   // ---- hibernation callbacks ----------------------------------------------------------------
@@ -205,11 +191,11 @@ export class DeviceObject extends DurableObject<Env> {
     try {
       await this.own.ready();
       if (a.protocol === "mqtt") return await this.mqtt.onMessage(ws, message);
-      for (const reply of handleJsonFrame(this.jsonHost(), message, this.config, this.lastSeen)) this.send(ws, reply);
+      for (const reply of handleJsonFrame(this.jsonHost(ws), message, this.config, this.lastSeen)) this.json.send(ws, reply);
     } catch (err) {
-      console.error(`DeviceObject ${this.deviceId} message: ${logError(err)}`);
+      console.error(`DeviceObject ${logText(this.deviceId)} message: ${logError(err)}`);
       if (a.protocol === "mqtt") closeQuietly(ws, 1011, "internal error");
-      else this.send(ws, { type: "error", code: "internal", message: "the message could not be processed" });
+      else this.json.send(ws, { type: "error", code: "internal", message: "the message could not be processed" });
     }
   }
 
@@ -225,9 +211,11 @@ export class DeviceObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarms.fired();
+    const now = Date.now();
     await this.mqtt.onAlarm();
-    await this.credentials.onAlarm(Date.now());
+    await this.credentials.onAlarm(now);
     await this.own.onAlarm();
+    await this.commands.onAlarm(now);
   }
 
   private async onSocketGone(ws: WebSocket): Promise<void> {
@@ -285,20 +273,80 @@ export class DeviceObject extends DurableObject<Env> {
     return this.store.latest();
   }
 
+  /** Queues a command (delivered at once where the device is connected); null when the queue is full. */
+  async enqueueCommand(name: string, payload: JsonValue, ttlSeconds?: number) {
+    await this.own.ready();
+    const c = await this.commands.enqueue(name, payload, ttlSeconds, Date.now());
+    return c && commandView(this.deviceId, c);
+  }
+
+  /** A page of commands, newest first (`before`: the seq cursor of the last page). */
+  async listCommands(status: CommandStatus | null, limit: number, before: number | null) {
+    const rows = this.commandStore.list(status, limit + 1, before);
+    const page = rows.slice(0, limit);
+    return { items: page.map((c) => commandView(this.deviceId, c)), next: rows.length > limit ? (page[page.length - 1]?.seq ?? null) : null };
+  }
+
+  /** One command, or null. */
+  async getCommand(id: string) {
+    const c = this.commandStore.get(id);
+    return c && commandView(this.deviceId, c);
+  }
+
+  /** A command's outcome reported outside a device socket (CoAP POST /commands/<id>). */
+  async reportCommandResult(id: string, status: CommandOutcome, result: JsonValue | null): Promise<boolean> {
+    return this.commands.result(id, status, result, Date.now());
+  }
+
+  /** An answer to a direct method reported outside a device socket (CoAP POST /methods/<id>). */
+  async answerMethod(id: string, status: number, payload: JsonValue | null): Promise<boolean> {
+    return this.methods.answer(id, status, payload);
+  }
+
   /**
-   * Messages for this device, in order; resolves once stored. Those on the device's own topics
-   * were published to it (an app's command): they also go to every session subscribed to
-   * them. The rest are for its session's subscriptions (a shard's or another device's fan-out).
+   * Calls a direct method on the connected device and waits for its answer: "offline" when no
+   * connection takes methods, "timeout" when it does not answer in time.
+   */
+  async invokeMethod(name: string, payload: JsonValue, timeoutMs: number) {
+    return this.methods.call((requestId) => {
+      let took = false;
+      for (const ch of this.json.channels()) {
+        if (ch.protocol === "coap" && !ch.observes.includes("methods")) continue;
+        this.json.send(ch.ws, { type: "method", id: requestId, name, payload });
+        took = true;
+      }
+      const version = this.mqtt.connectedVersion();
+      if (version !== null) {
+        const m = methodMessage(this.deviceId, name, requestId, payload, version);
+        if (this.mqtt.wants(m.topic)) {
+          void this.mqtt.deliver([m]);
+          took = true;
+        }
+      }
+      return took;
+    }, timeoutMs);
+  }
+
+  /**
+   * Messages for this device, in order; resolves once stored. A command published to it (an
+   * app's `devices/<id>/commands/<name>`) joins the command queue; other messages on the
+   * device's own topics also go to every session subscribed to them; the rest are for its
+   * session's subscriptions (a shard's or another device's fan-out).
    */
   async deliverMessages(messages: Message[]): Promise<void> {
     await this.own.ready();
-    const id = this.deviceId;
-    const mine = messages.filter((m) => {
-      const c = topicClass(m.topic);
-      return c.kind === "device" && c.deviceId === id;
-    });
+    const rest: Message[] = [];
+    const mine: Message[] = [];
+    for (const m of messages) {
+      const command = inboundCommand(this.deviceId, m);
+      if (command) await this.commands.enqueue(command.name, command.payload, command.ttlSeconds, Date.now());
+      else {
+        if (isOwnTopic(this.deviceId, m.topic)) mine.push(m);
+        rest.push(m);
+      }
+    }
     if (mine.length) this.own.publish(mine);
-    await this.mqtt.deliver(messages);
+    if (rest.length) await this.mqtt.deliver(rest);
   }
 
   /**
@@ -306,19 +354,8 @@ export class DeviceObject extends DurableObject<Env> {
    * its tags or attributes): live sessions follow at once.
    */
   async accessChanged(access: SessionContext): Promise<void> {
-    this.setAccess(access);
+    this.access.set(access);
     await this.mqtt.accessChanged();
-  }
-
-  private setAccess(access: SessionContext): void {
-    this.accessCache = access;
-    this.store.setMeta(ACCESS_KEY, access);
-  }
-
-  /** The device's MQTT policy and variables; the default policy until the registry said otherwise. */
-  private access(): SessionContext {
-    this.accessCache ??= this.store.getMeta<SessionContext>(ACCESS_KEY) ?? { policy: DEFAULT_DEVICE_POLICY, variables: { deviceId: this.deviceId, clientId: this.deviceId } };
-    return this.accessCache;
   }
 
   /** The topic shard's push: the sessions subscribed to this device's topics changed. */
@@ -339,23 +376,10 @@ export class DeviceObject extends DurableObject<Env> {
     await this.credentials.expire(credentialId, at);
   }
 
-  /**
-   * Ends the connections whose credential `matches`, each in its protocol's terms: MQTT
-   * DISCONNECT 0x87 (0x98 when disabled) on v5, the close on 3.1.1; a JSON device gets
-   * `error` then close 4401 (4403 disabled); a CoAP link closes with the same code and the
-   * edge answers the device with an Abort.
-   */
-  private async endConnections(matches: (a: JsonAttachment | MqttAttachment) => boolean, why: "revoked" | "expired" | "disabled", detail?: string): Promise<void> {
-    const disabled = why === "disabled";
-    const code = disabled ? 4403 : 4401;
-    const message = detail ?? (disabled ? "the device was disabled" : `the credential was ${why}`);
-    for (const ws of deviceSockets(this.ctx)) {
-      const a = ws.deserializeAttachment() as JsonAttachment;
-      if (!matches(a)) continue;
-      this.send(ws, { type: "error", code: disabled ? "device_disabled" : `credential_${why}`, message });
-      closeQuietly(ws, code, message);
-    }
-    await this.mqtt.revoke(disabled ? 0x98 : 0x87, false, matches);
+  /** Ends connections whose credential matches, in each protocol's terms (json-connections.ts, MQTT 0x87/0x98). */
+  private async endConnections(matches: (a: JsonAttachment | MqttAttachment) => boolean, why: EndReason, detail?: string): Promise<void> {
+    this.json.end(matches, why, detail);
+    await this.mqtt.revoke(why === "disabled" ? 0x98 : 0x87, false, matches);
   }
 
   /** Erases everything the device had: called when the device is deleted from the registry. */
@@ -371,11 +395,17 @@ export class DeviceObject extends DurableObject<Env> {
 
   // ---- inside the object --------------------------------------------------------------------
 
-  private jsonHost() {
+  private jsonHost(ws: WebSocket): JsonDeviceHost {
     return {
-      shadow: (name: string, input: unknown) => this.applyShadow(name, input, null),
+      shadow: (name, input) => this.applyShadow(name, input, null),
       telemetry: (data: JsonObject, ts: number) => this.storeTelemetry([{ ts, data }]),
-      wait: (now: number) => this.rate.take(now),
+      wait: (now) => this.rate.take(now),
+      commandResult: (id, status: CommandOutcome, result) => this.commands.result(id, status, result, Date.now()),
+      methodResponse: (id, status, payload) => this.methods.answer(id, status, payload),
+      observe: (resource) => {
+        this.json.observe(ws, resource);
+        if (resource === "commands") this.commands.deliverPending(Date.now());
+      },
     };
   }
 
@@ -392,10 +422,9 @@ export class DeviceObject extends DurableObject<Env> {
     if (r.status !== "accepted" || r.op === "get") return o;
     this.own.publish(shadowMessages(this.deviceId, o, false));
     const now = Date.now();
-    this.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
-    for (const e of o.events) this.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
-    const pushes = jsonPushes(o.name, o.events);
-    for (const ws of deviceSockets(this.ctx)) for (const m of pushes) this.send(ws, m);
+    this.streams.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
+    for (const e of o.events) this.streams.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
+    this.json.broadcast(jsonPushes(o.name, o.events));
     return o;
   }
 
@@ -406,7 +435,7 @@ export class DeviceObject extends DurableObject<Env> {
   private storeTelemetry(rows: TelemetryRow[], messages?: Message[]): void {
     const now = Date.now();
     this.store.insertTelemetry(rows, this.config.telemetryMaxRows, this.config.telemetryMaxAgeMs, now);
-    for (const row of rows) this.emit("telemetry", row, now);
+    for (const row of rows) this.streams.emit("telemetry", row, now);
     const topic = `devices/${this.deviceId}/telemetry`;
     this.own.publish(messages ?? rows.map((row) => ({ topic, payload: encoder.encode(JSON.stringify(row)), qos: 1, retain: false })));
   }
@@ -417,6 +446,7 @@ export class DeviceObject extends DurableObject<Env> {
     if (wanted.length) void this.mqtt.deliver(wanted);
   }
 
+  /** Records presence, streams it, and publishes it on `devices/<id>/presence` for subscribers. */
   private markPresence(connected: boolean, protocol: DeviceProtocol, remote: string | null): void {
     const before = readPresence(this.store);
     const now = Date.now();
@@ -424,27 +454,9 @@ export class DeviceObject extends DurableObject<Env> {
       ? { connected, protocol, remote_address: remote, connected_at: now, last_seen: now, disconnected_at: null }
       : { ...before, connected, last_seen: Math.max(before.last_seen ?? 0, this.lastSeen, now), disconnected_at: now };
     this.store.setMeta("presence", p);
-    if (before.connected !== connected || connected) this.emit(connected ? "presence.connected" : "presence.disconnected", statusOf(p, 0), now);
-  }
-
-  private emit(type: DeviceEventType, data: unknown, ts: number): void {
-    const event: DeviceEvent = { type, deviceId: this.deviceId, ts, data };
-    const text = JSON.stringify(event);
-    for (const ws of this.ctx.getWebSockets("stream")) {
-      try {
-        ws.send(text);
-      } catch {
-        // a stream that went away is cleaned up by its close event
-      }
-    }
-    this.sse.broadcast(event);
-  }
-
-  private send(ws: WebSocket, message: HubMessage): void {
-    try {
-      ws.send(JSON.stringify(message));
-    } catch {
-      // the socket closed under us; its close event updates presence
-    }
+    if (before.connected === connected && !connected) return;
+    this.streams.emit(connected ? "presence.connected" : "presence.disconnected", statusOf(p, 0), now);
+    const body = { connected, protocol: p.protocol, ts: now };
+    this.own.publish([{ topic: `devices/${this.deviceId}/presence`, payload: encoder.encode(JSON.stringify(body)), qos: 1, retain: false }]);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Live event streams for apps: every change of a device (shadow, telemetry, presence) becomes
+ * Live event streams for apps: every change of a device (shadow, telemetry, presence, commands,
+ * rule firings) becomes
  * one JSON event `{type, deviceId, ts, data}`, sent to the app WebSockets and SSE clients
  * attached to the device's object.
  */
@@ -12,7 +13,14 @@ export type DeviceEventType =
   | "shadow.documents"
   | "telemetry"
   | "presence.connected"
-  | "presence.disconnected";
+  | "presence.disconnected"
+  | "command.queued"
+  | "command.delivered"
+  | "command.completed"
+  | "command.rejected"
+  | "command.failed"
+  | "command.expired"
+  | "rule.fired";
 
 /** One event on a device's live stream. `ts` is epoch milliseconds. */
 export interface DeviceEvent {

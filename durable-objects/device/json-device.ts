@@ -6,7 +6,7 @@ import { parseDeviceMessage } from "../../protocols/json/parse";
 import { checkTelemetryTs } from "../../protocols/telemetry-time";
 import type { DeviceConfig } from "./config";
 import type { HubMessage } from "../../protocols/json/messages";
-import type { JsonObject } from "../../protocols/json-value";
+import type { JsonObject, JsonValue } from "../../protocols/json-value";
 import { shadowDelta, shadowDocuments, shadowReply } from "../../protocols/json/encode";
 import type { ShadowEvent } from "../../shadow/shadow";
 import type { ShadowOutcome } from "./shadow-service";
@@ -17,6 +17,12 @@ export interface JsonDeviceHost {
   telemetry(data: JsonObject, ts: number): void;
   /** Milliseconds until the device may send again (0: now); over its rate a message is refused `busy`. */
   wait(now: number): number;
+  /** The device's outcome of a command; false when the command is unknown or finished. */
+  commandResult(id: string, status: "completed" | "rejected" | "failed", result: JsonValue | null): boolean;
+  /** The device's answer to a direct method; false when nobody waits for it. */
+  methodResponse(id: string, status: number, payload: JsonValue): boolean;
+  /** A CoAP link's client observes `/commands` or `/methods`. */
+  observe(resource: "commands" | "methods"): void;
 }
 
 /** The limits a JSON frame is held to. */
@@ -28,6 +34,10 @@ export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffe
   if (!parsed.ok) return [{ type: "error", code: parsed.error.code, message: parsed.error.message }];
   const m = parsed.message;
   if (m.type === "ping") return [m.id === undefined ? { type: "pong" } : { type: "pong", id: m.id }];
+  if (m.type === "observe") {
+    host.observe(m.resource);
+    return [];
+  }
   const wait = host.wait(now);
   if (wait > 0) {
     const busy: HubMessage = { type: "error", code: "busy", message: "over the device's message rate: nothing was stored, send again later", retryAfterMs: wait };
@@ -48,6 +58,10 @@ export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffe
       return [reply(host.shadow(m.shadow, { kind: "update", state: m.state, version: m.version, clientToken: m.clientToken }))];
     case "shadow.delete":
       return [reply(host.shadow(m.shadow, { kind: "delete", version: m.version, clientToken: m.clientToken }))];
+    case "command.result":
+      return host.commandResult(m.id, m.status, m.result ?? null) ? [] : [{ type: "error", code: "unknown_command", message: `no pending command ${JSON.stringify(m.id)}` }];
+    case "method.response":
+      return host.methodResponse(m.id, m.status, m.payload ?? null) ? [] : [{ type: "error", code: "unknown_request", message: `no method call ${JSON.stringify(m.id)} is waiting (late or unknown)` }];
   }
 }
 

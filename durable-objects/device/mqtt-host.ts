@@ -24,6 +24,7 @@ import {
   topicMatches,
   touch,
   type ConnectPacket,
+  type ProtocolVersion,
   type Message,
   type MqttPacket,
   type SessionContext,
@@ -158,8 +159,9 @@ export class MqttHost {
     if (old && old !== ws) await this.apply(old, takeover(this.session(), now));
     this.svc.closeOtherProtocols();
     // Keep-alive is enforced by the edge, which holds the client's socket and answers its
-    // PINGREQs; the session here must not time it out.
-    const r = connect(this.session(), { ...p, keepAlive: 0 }, { ok: true }, ctx, now);
+    // PINGREQs; the session here answers it (Server Keep Alive) but must not time it out.
+    const answered = connect(this.session(), p, { ok: true }, ctx, now);
+    const r = { ...answered, state: { ...answered.state, keepAlive: 0 } };
     if (r.state.connected) {
       att.mqtt = { ...att.mqtt, stage: "connected", version: p.protocolVersion };
       ws.serializeAttachment(att);
@@ -218,6 +220,13 @@ export class MqttHost {
       if (!(this.state ?? this.svc.store.getMeta<SessionState>(SESSION_KEY))?.exists) return;
       await this.apply(null, revalidate(this.session(), this.context()));
     });
+  }
+
+  /** The protocol version of the connected session, or null when none is connected. */
+  connectedVersion(): ProtocolVersion | null {
+    if (!this.current()) return null;
+    const state = this.session();
+    return state.connected ? state.protocolVersion : null;
   }
 
   /** Whether the session has a subscription that matches `topic` (cheap: the state in memory). */
@@ -279,6 +288,8 @@ export class MqttHost {
       else this.save(r.state);
     }
     const retained = await this.syncSubscriptions(before, r.state);
+    // New subscriptions, or a (re)connected session: what waits for the client may go out now.
+    if (r.state.connected && (retained.size > 0 || !before.connected)) this.svc.ready?.();
     const acks: MqttPacket[] = [];
     const durable: Promise<void>[] = [];
     const later: Message[] = [];

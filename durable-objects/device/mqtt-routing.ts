@@ -4,7 +4,7 @@
  * space), and the services the MQTT host uses.
  */
 import { filterContains, type Message, type SessionContext, type SessionLimits } from "../../protocols/mqtt";
-import type { JsonObject } from "../../protocols/json-value";
+import type { JsonObject, JsonValue } from "../../protocols/json-value";
 import { isJsonObject } from "../../protocols/json-value";
 import type { Env } from "../env";
 import { GroupCommit } from "../shared/group-commit";
@@ -44,6 +44,12 @@ export interface DeviceInternals {
   selfDeliver(messages: Message[]): void;
   readonly own: OwnTopics;
   readonly shards: ShardClient;
+  /** The device reported a command's outcome (`devices/<id>/commands/<cmdId>/result`). */
+  commandResult(id: string, status: "completed" | "rejected" | "failed", result: JsonValue | null): boolean;
+  /** The device answered a direct method (`devices/<id>/methods/<reqId>/response`). */
+  methodResponse(id: string, status: number, payload: JsonValue): boolean;
+  /** The session subscribed or (re)connected: queued commands may go out. */
+  ready(): void;
   presence(connected: boolean, remote: string | null): void;
   closeJsonSockets(): void;
   readonly alarms: AlarmScheduler;
@@ -95,6 +101,16 @@ export function telemetryFromPayload(
   }
   if (key === null || value === undefined) return null;
   return { ts: now, data: { [key]: value } as JsonObject };
+}
+
+/** A JSON object payload (a result or an answer), or null. */
+function jsonBody(payload: Uint8Array): JsonObject | null {
+  try {
+    const v: unknown = JSON.parse(decoder.decode(payload));
+    return isJsonObject(v) ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Whether a filter only ever matches the device's own topics (served inside its object). */
@@ -153,6 +169,20 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           await o.own.ready();
           return { reason: 0, durable: o.telemetryBatched([{ row, message }]) };
         }
+        case "commandResult": {
+          const body = jsonBody(message.payload);
+          const status = body?.status;
+          if (status !== "completed" && status !== "rejected" && status !== "failed") return { reason: 0x99 };
+          o.commandResult(r.commandId, status, body?.result ?? null);
+          return { reason: 0 };
+        }
+        case "methodResponse": {
+          const body = jsonBody(message.payload);
+          const status = body?.status;
+          if (typeof status !== "number" || !Number.isInteger(status)) return { reason: 0x99 };
+          o.methodResponse(r.requestId, status, body?.payload ?? null);
+          return { reason: 0 };
+        }
         case "own": {
           await o.own.ready();
           o.own.publish([message]);
@@ -181,5 +211,6 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     },
     retained: async (filter) => (ownFilter(o.deviceId, filter) ? [] : o.shards.retained(filter)),
     scheduleAlarm: (at) => o.alarms.set("mqtt", at),
+    ready: () => o.ready(),
   };
 }

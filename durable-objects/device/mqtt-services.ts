@@ -38,6 +38,11 @@ export interface MqttServices {
   unsubscribe(filters: string[]): Promise<void>;
   /** Retained messages matching a filter. */
   retained(filter: string): Promise<Message[]>;
+  /**
+   * The connected session just subscribed, or (re)connected: deliveries that wait for it (the
+   * command queue) may go out. Called after the packets of that event (CONNACK, SUBACK) are queued.
+   */
+  ready?(): void;
   /** Sets (or clears) the object's alarm for the session's next deadline. */
   scheduleAlarm(at: number | null): Promise<void>;
 }

@@ -4,11 +4,17 @@
  * or a shared topic (a channel or the open topic space).
  */
 import { topicClass } from "../topic/shards";
+import type { JsonValue } from "../../protocols/json-value";
+import type { Message } from "../../protocols/mqtt";
 
 /** The route of a published topic. */
 export type TopicRoute =
   | { kind: "shadow"; shadow: string; op: "get" | "update" | "delete" }
   | { kind: "telemetry"; key: string | null }
+  /** The device reports a command's outcome. */
+  | { kind: "commandResult"; commandId: string }
+  /** The device answers a direct method. */
+  | { kind: "methodResponse"; requestId: string }
   /** Another of the device's own topics (published to its subscribers from its object). */
   | { kind: "own" }
   /** A topic of another device: its object publishes it. */
@@ -19,6 +25,8 @@ export type TopicRoute =
 
 const SHADOW = /^\$aws\/things\/([^/]+)\/shadow\/(?:name\/([A-Za-z0-9_-]{1,64})\/)?(get|update|delete)$/;
 const TELEMETRY = /^devices\/([^/]+)\/telemetry(?:\/(.+))?$/;
+const RESULT = /^devices\/([^/]+)\/commands\/([^/]+)\/result$/;
+const RESPONSE = /^devices\/([^/]+)\/methods\/([^/]+)\/response$/;
 
 /**
  * Classifies a topic published by device `deviceId` (the policy has already allowed it).
@@ -29,6 +37,10 @@ export function routeTopic(deviceId: string, topic: string): TopicRoute {
   if (s && s[1] === deviceId) return { kind: "shadow", shadow: s[2] ?? "", op: s[3] as "get" | "update" | "delete" };
   const t = TELEMETRY.exec(topic);
   if (t && t[1] === deviceId) return { kind: "telemetry", key: t[2] ?? null };
+  const r = RESULT.exec(topic);
+  if (r?.[2] && r[1] === deviceId) return { kind: "commandResult", commandId: r[2] };
+  const m = RESPONSE.exec(topic);
+  if (m?.[2] && m[1] === deviceId) return { kind: "methodResponse", requestId: m[2] };
   const c = topicClass(topic);
   if (c.kind === "device") return c.deviceId === deviceId ? { kind: "own" } : { kind: "device", deviceId: c.deviceId };
   return c.kind === "shared" ? { kind: "shared" } : { kind: "reserved" };
@@ -69,4 +81,56 @@ export function shadowPublications(
     }
   }
   return { reply, events: out };
+}
+
+/** Whether `topic` is one of device `deviceId`'s own topics. */
+export function isOwnTopic(deviceId: string, topic: string): boolean {
+  const c = topicClass(topic);
+  return c.kind === "device" && c.deviceId === deviceId;
+}
+
+const COMMAND_IN = /^devices\/([^/]+)\/commands\/([A-Za-z0-9_.:-]{1,64})$/;
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * A command an app published with MQTT on `devices/<id>/commands/<name>`, for the command
+ * queue: its payload as JSON (or, when it is not JSON, as text; binary as base64 text), its
+ * TTL from the message expiry. Null for any other topic.
+ * @example inboundCommand("d1", { topic: "devices/d1/commands/reboot", payload: utf8('{"delay":5}'), ... }) // { name: "reboot", payload: { delay: 5 } }
+ */
+export function inboundCommand(deviceId: string, m: { topic: string; payload: Uint8Array; expiresAt?: number }, now = Date.now()): { name: string; payload: JsonValue; ttlSeconds?: number } | null {
+  const c = COMMAND_IN.exec(m.topic);
+  if (!c?.[2] || c[1] !== deviceId) return null;
+  let payload: JsonValue = null;
+  if (m.payload.byteLength > 0) {
+    try {
+      const text = decoder.decode(m.payload);
+      try {
+        payload = JSON.parse(text) as JsonValue;
+      } catch {
+        payload = text;
+      }
+    } catch {
+      payload = btoa(String.fromCharCode(...m.payload));
+    }
+  }
+  const ttl = m.expiresAt === undefined ? undefined : Math.max(1, Math.ceil((m.expiresAt - now) / 1000));
+  return ttl === undefined ? { name: c[2], payload } : { name: c[2], payload, ttlSeconds: ttl };
+}
+
+/**
+ * The MQTT PUBLISH of a direct method call: v5 `devices/<id>/methods/<name>` with the response
+ * topic and the request id as correlation data; 3.1.1 `devices/<id>/methods/<name>/<reqId>`.
+ */
+export function methodMessage(deviceId: string, name: string, requestId: string, payload: JsonValue, version: number): Message {
+  const base = `devices/${deviceId}/methods/${name}`;
+  const bytes = new TextEncoder().encode(JSON.stringify(payload));
+  if (version !== 5) return { topic: `${base}/${requestId}`, payload: bytes, qos: 0, retain: false };
+  return {
+    topic: base,
+    payload: bytes,
+    qos: 0,
+    retain: false,
+    properties: { contentType: "application/json", responseTopic: `devices/${deviceId}/methods/${requestId}/response`, correlationData: new TextEncoder().encode(requestId) },
+  };
 }

@@ -30,6 +30,8 @@ export interface JsonAttachment extends Credential {
   protocol: "json" | "coap";
   connectedAt: number;
   remote: string | null;
+  /** CoAP links: the resources their client observes (`commands`, `methods`). */
+  observes?: ("commands" | "methods")[];
 }
 
 /** A link from the edge Worker carrying one MQTT connection (device or app session). */

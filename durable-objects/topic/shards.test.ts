@@ -24,6 +24,8 @@ describe("topic shards", () => {
     expect(topicClass("channels/kitchen/messages/x")).toEqual({ kind: "shared", root: "channels/kitchen" });
     expect(topicClass("factory/line1/alarms")).toEqual({ kind: "shared", root: "factory" });
     expect(topicClass("$SYS/broker/uptime")).toEqual({ kind: "reserved" });
+    expect(topicClass("$aws/rules/x")).toEqual({ kind: "reserved" });
+    expect(topicClass("$TopicA/B")).toEqual({ kind: "shared", root: "$TopicA" });
     expect(topicClass("/TopicA")).toEqual({ kind: "shared", root: "" });
   });
 

@@ -25,15 +25,16 @@ const DEVICE = /^devices\/([^/]+)(?:\/|$)/;
 const SHADOW = /^\$aws\/things\/([^/]+)(?:\/|$)/;
 
 /**
- * Classifies a topic name. `$SYS/` and every other `$` topic except a device's AWS shadow
- * topics are reserved: nobody publishes there.
+ * Classifies a topic name. `$SYS/…` and `$aws/…` (but a device's own `$aws/things/<id>/…`)
+ * are reserved: nobody publishes there. Other `$` topics are open ones (wildcard-rooted filters
+ * never match them [MQTT-4.7.2-1]; a policy must name them).
  * @example topicClass("devices/d1/telemetry/temp") // { kind: "device", deviceId: "d1" }
  * @example topicClass("channels/kitchen/messages/x") // { kind: "shared", root: "channels/kitchen" }
  */
 export function topicClass(topic: string): TopicClass {
   const d = DEVICE.exec(topic) ?? SHADOW.exec(topic);
   if (d?.[1]) return { kind: "device", deviceId: d[1] };
-  if (topic.startsWith("$")) return { kind: "reserved" };
+  if (topic === "$SYS" || topic.startsWith("$SYS/") || topic === "$aws" || topic.startsWith("$aws/")) return { kind: "reserved" };
   const levels = topic.split("/");
   const root = levels[0] === "channels" && levels.length > 1 ? `channels/${levels[1]}` : (levels[0] ?? "");
   return { kind: "shared", root };

@@ -41,6 +41,12 @@ export interface CoapHost {
   shadowDelta(name: string | null): Promise<unknown>;
   /** Stores telemetry; 2xx → 2.04 Changed, with `{accepted}` (the rows stored) when given. */
   telemetry(format: TelemetryFormat, payload: Uint8Array): Promise<TelemetryResult>;
+  /** The client observes `/commands` or `/methods`: the device's object starts sending them. */
+  observe(resource: "commands" | "methods"): Promise<void>;
+  /** The device's outcome of a command (POST /commands/<id>); false when unknown or finished. */
+  commandResult(id: string, status: "completed" | "rejected" | "failed", result: unknown): Promise<boolean>;
+  /** The device's answer to a direct method (POST /methods/<id>); false when nobody waits for it. */
+  methodResponse(id: string, status: number, payload: unknown): Promise<boolean>;
   /** CBOR decoder (RFC 8949); throws on malformed input. */
   decodeCbor(bytes: Uint8Array): unknown;
   /** CBOR encoder. */

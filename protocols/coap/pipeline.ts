@@ -14,7 +14,7 @@ import { ContentFormat, Option, bytesEqual, getOption, getUintOption, toHex, uin
 import type { ParsedRequest } from "./request";
 import { isRejection, parseRequest } from "./request";
 import type { Route } from "./resources";
-import { allowedMethods, deleteShadow, getDelta, getShadow, postTelemetry, route, updateShadow } from "./resources";
+import { allowedMethods, type ObserveControl, deleteShadow, getCalls, getDelta, getShadow, postAnswer, postTelemetry, route, updateShadow } from "./resources";
 import { errorReply, reply } from "./responses";
 import { DEFAULT_CSM } from "./signaling";
 
@@ -53,7 +53,7 @@ async function answer(ctx: PipelineContext, msg: CoapMessage): Promise<CoapMessa
   if (r === null) return errorReply(req.token, Code.NOT_FOUND, `no resource /${req.path.join("/")}`);
   if (!allowedMethods(r).includes(req.method)) return errorReply(req.token, Code.METHOD_NOT_ALLOWED, "method not allowed");
   let accept: ShadowFormat = ContentFormat.JSON;
-  if (r.kind !== "telemetry" && req.accept !== undefined) {
+  if (r.kind !== "telemetry" && r.kind !== "answer" && req.accept !== undefined) {
     // RFC 7252 §5.10.4
     if (req.accept !== ContentFormat.JSON && req.accept !== ContentFormat.CBOR) {
       return errorReply(req.token, Code.NOT_ACCEPTABLE, "accept 50 (JSON) or 60 (CBOR)");
@@ -127,24 +127,32 @@ function runResource(ctx: PipelineContext, r: Route, req: ParsedRequest, payload
       if (req.method === Code.GET) return getShadow(ctx.host, req, r.name, accept);
       if (req.method === Code.POST) return updateShadow(ctx.host, req, payload, r.name, accept, ctx.blockSize);
       return deleteShadow(ctx.host, req, r.name, accept);
-    case "delta": {
-      const token = toHex(req.token);
-      // RFC 7959 §2.4: a Block2 size in the registration holds for its notifications too
-      const szx = req.block2 === undefined ? undefined : Math.min(req.block2.szx, 6);
-      return getDelta(ctx.host, req, r.name, accept, {
-        register: (resource, fmt) => {
-          const entry = registerObserver(ctx.state, token, resource, fmt, ctx.maxObservers, szx);
-          if (entry !== null) ctx.markDirty();
-          return entry?.seq ?? null;
-        },
-        deregister: () => {
-          if (deregisterObserver(ctx.state, token)) ctx.markDirty();
-        },
-      });
-    }
+    case "delta":
+      return getDelta(ctx.host, req, r.name, accept, observeControl(ctx, req));
+    case "calls":
+      return getCalls(ctx.host, req, r.resource, accept, observeControl(ctx, req));
+    case "answer":
+      return postAnswer(ctx.host, req, payload, r.resource, r.id);
     case "telemetry":
       return postTelemetry(ctx.host, req, payload);
   }
+}
+
+/** Registers and removes this request's observation in the connection's state. */
+function observeControl(ctx: PipelineContext, req: ParsedRequest): ObserveControl {
+  const token = toHex(req.token);
+  // RFC 7959 §2.4: a Block2 size in the registration holds for its notifications too
+  const szx = req.block2 === undefined ? undefined : Math.min(req.block2.szx, 6);
+  return {
+    register: (resource, fmt) => {
+      const entry = registerObserver(ctx.state, token, resource, fmt, ctx.maxObservers, szx);
+      if (entry !== null) ctx.markDirty();
+      return entry?.seq ?? null;
+    },
+    deregister: () => {
+      if (deregisterObserver(ctx.state, token)) ctx.markDirty();
+    },
+  };
 }
 
 /**

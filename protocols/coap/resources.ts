@@ -15,7 +15,13 @@ import { bodyReply, errorReply, hostErrorReply, isSuccess, reply, statusToCode }
 export type Route =
   | { kind: "shadow"; name: string | null; key: string }
   | { kind: "delta"; name: string | null; key: string }
-  | { kind: "telemetry"; key: string };
+  | { kind: "telemetry"; key: string }
+  /** `/commands` and `/methods`: observable; each notification is one command or method call. */
+  | { kind: "calls"; resource: "commands" | "methods"; key: string }
+  /** `/commands/<id>` and `/methods/<id>`: the device POSTs a result or an answer. */
+  | { kind: "answer"; resource: "commands" | "methods"; id: string; key: string };
+
+const CALL_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 // AWS IoT shadow names; also bounds the size of observer entries in the attachment.
 const SHADOW_NAME = /^[A-Za-z0-9:_-]{1,64}$/;
@@ -26,6 +32,12 @@ const SHADOW_NAME = /^[A-Za-z0-9:_-]{1,64}$/;
  */
 export function route(path: readonly string[]): Route | null {
   if (path.length === 1 && path[0] === "telemetry") return { kind: "telemetry", key: "telemetry" };
+  if (path[0] === "commands" || path[0] === "methods") {
+    const resource = path[0];
+    if (path.length === 1) return { kind: "calls", resource, key: resource };
+    const id = path[1];
+    return path.length === 2 && CALL_ID.test(id) ? { kind: "answer", resource, id, key: `${resource}/${id}` } : null;
+  }
   if (path[0] !== "shadow" || path.length > 3) return null;
   if (path.length === 1) return { kind: "shadow", name: null, key: "shadow" };
   const name = path[1];
@@ -48,7 +60,10 @@ export function allowedMethods(r: Route): readonly number[] {
     case "delta":
       return [Code.GET];
     case "telemetry":
+    case "answer":
       return [Code.POST];
+    case "calls":
+      return [Code.GET];
   }
 }
 
@@ -223,4 +238,45 @@ export async function postTelemetry(host: CoapHost, req: ParsedRequest, payload:
     return r.accepted === undefined ? reply(req.token, Code.CHANGED) : bodyReply(host, req.token, Code.CHANGED, { accepted: r.accepted }, ContentFormat.JSON);
   }
   return errorReply(req.token, statusToCode(r.status), r.message ?? `telemetry rejected (${r.status})`);
+}
+
+/**
+ * GET /commands or /methods with Observe: registering asks the device's object to send them
+ * (queued commands at once, in order); the answer itself is an empty object. Each command or
+ * method call then arrives as a notification `{id, name, payload}`.
+ */
+export async function getCalls(host: CoapHost, req: ParsedRequest, resource: "commands" | "methods", accept: ShadowFormat, observe: ObserveControl): Promise<CoapMessage> {
+  const resp = deltaReply(host, req.token, {}, accept);
+  if (req.observe === 0) {
+    const seq = observe.register(resource, accept);
+    if (seq !== null) {
+      resp.options = [observeOption(seq), ...resp.options];
+      await host.observe(resource);
+    }
+  } else if (req.observe === 1) {
+    observe.deregister();
+  }
+  return resp;
+}
+
+/**
+ * POST /commands/<id> `{status: "completed"|"rejected"|"failed", result?}` or /methods/<id>
+ * `{status: 200, payload?}` → 2.04 `{}`; 4.04 when nobody waits for it; 4.00 for another body.
+ */
+export async function postAnswer(host: CoapHost, req: ParsedRequest, payload: Uint8Array, resource: "commands" | "methods", id: string): Promise<CoapMessage> {
+  const parsed = parseBody(host, req.contentFormat, payload);
+  if ("status" in parsed) return errorReply(req.token, statusToCode(parsed.status), parsed.message);
+  const body = isRecord(parsed.value) ? parsed.value : {};
+  let taken: boolean;
+  if (resource === "commands") {
+    const status = body.status;
+    if (status !== "completed" && status !== "rejected" && status !== "failed") return errorReply(req.token, Code.BAD_REQUEST, 'status must be "completed", "rejected" or "failed"');
+    taken = await host.commandResult(id, status, body.result ?? null);
+  } else {
+    const status = body.status;
+    if (typeof status !== "number" || !Number.isInteger(status)) return errorReply(req.token, Code.BAD_REQUEST, "status must be an integer");
+    taken = await host.methodResponse(id, status, body.payload ?? null);
+  }
+  // A body, so the answer is never the 2-byte message libcoap 4.3.5 drops.
+  return taken ? bodyReply(host, req.token, Code.CHANGED, {}, ContentFormat.JSON) : errorReply(req.token, Code.NOT_FOUND, `no ${resource === "commands" ? "pending command" : "waiting method call"} ${id}`);
 }

@@ -1,5 +1,12 @@
+/**
+ * Fuzzing CoAP: the session's request path with fast-check (every request answered once, the
+ * connection kept), arbitrary frames, and a short pass of the shared codec target that
+ * `npm run fuzz -- --codec coap` runs a million times.
+ */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { describeFailures, fuzz } from "../../test/fuzz/engine";
+import { coapTarget } from "../../test/fuzz/targets/coap";
 import { blockOption } from "./block";
 import type { CoapMessage, CoapOption } from "./codec";
 import { decode, encode } from "./codec";
@@ -106,5 +113,13 @@ describe("fuzzing the request path", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("the shared CoAP codec fuzz target (short pass of `npm run fuzz -- --codec coap`)", () => {
+  it("20,000 generated and mutated frames: only CoapError, and what decodes round-trips", () => {
+    const summary = fuzz(coapTarget, { seed: 0xc0a9, inputs: 20_000 });
+    expect(summary.failures, describeFailures(summary)).toEqual([]);
+    expect(summary.accepted).toBeGreaterThan(1000);
   });
 });

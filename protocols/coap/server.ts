@@ -128,8 +128,20 @@ export class CoapSession {
    * 5.00, which ends that observation (RFC 7641 §3.2).
    */
   notifyDelta(name: string | null, delta: unknown): CoapOutput {
+    return this.notifyResource(deltaKey(name), delta);
+  }
+
+  /**
+   * A notification of `value` to every observer of `/commands` or `/methods`: each command or
+   * method call is one notification (the device answers with POST /commands/<id> or /methods/<id>).
+   */
+  notify(resource: "commands" | "methods", value: unknown): CoapOutput {
+    return this.notifyResource(resource, value);
+  }
+
+  private notifyResource(key: string, value: unknown): CoapOutput {
     if (this.st.closed) return NOTHING;
-    const key = deltaKey(name);
+    const delta = value;
     const frames: Uint8Array[] = [];
     const observers = observersOf(this.st, key);
     for (const entry of observers) {

@@ -38,8 +38,28 @@ export type TelemetryMessage = { type: "telemetry"; data: JsonObject; ts?: numbe
 /** Keep-alive; answered by `pong` with the same `id`. */
 export type PingMessage = { type: "ping"; id?: string | number };
 
+/** The outcome of a command the hub sent (`command`): it ran, the device refused it, or it failed. */
+export type CommandResultMessage = { type: "command.result"; id: string; status: "completed" | "rejected" | "failed"; result?: JsonValue };
+
+/** The answer to a direct method (`method`): an HTTP-like status and an optional payload. */
+export type MethodResponseMessage = { type: "method.response"; id: string; status: number; payload?: JsonValue };
+
+/**
+ * A CoAP link (the edge bridge of a CoAP connection) asks for what its client observes:
+ * `/commands` or `/methods`; JSON devices get both without asking.
+ */
+export type ObserveMessage = { type: "observe"; resource: "commands" | "methods" };
+
 /** Any message a device may send. */
-export type DeviceMessage = ShadowGetMessage | ShadowUpdateMessage | ShadowDeleteMessage | TelemetryMessage | PingMessage;
+export type DeviceMessage =
+  | ShadowGetMessage
+  | ShadowUpdateMessage
+  | ShadowDeleteMessage
+  | TelemetryMessage
+  | PingMessage
+  | CommandResultMessage
+  | MethodResponseMessage
+  | ObserveMessage;
 
 /** The `type` of a device message. */
 export type DeviceMessageType = DeviceMessage["type"];
@@ -93,6 +113,12 @@ export type ShadowDocumentsOut = {
 /** Answer to `ping`. */
 export type PongOut = { type: "pong"; id?: string | number };
 
+/** A command for the device, from its durable queue, in order; answer with `command.result`. */
+export type CommandOut = { type: "command"; id: string; name: string; payload: JsonValue };
+
+/** A direct method call; answer with `method.response` before the caller's timeout. */
+export type MethodOut = { type: "method"; id: string; name: string; payload: JsonValue };
+
 /** Telemetry with an `id` was stored (durably) under that id. */
 export type AckOut = { type: "ack"; id: string | number };
 
@@ -103,7 +129,7 @@ export type AckOut = { type: "ack"; id: string | number };
 export type ErrorOut = { type: "error"; code: string; message: string; id?: string | number; retryAfterMs?: number };
 
 /** Any message the hub sends. */
-export type HubMessage = ShadowDeltaOut | ShadowAcceptedOut | ShadowRejectedOut | ShadowDocumentsOut | PongOut | AckOut | ErrorOut;
+export type HubMessage = ShadowDeltaOut | ShadowAcceptedOut | ShadowRejectedOut | ShadowDocumentsOut | PongOut | AckOut | ErrorOut | CommandOut | MethodOut;
 
 // ---- errors ------------------------------------------------------------------------------
 

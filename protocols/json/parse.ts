@@ -41,6 +41,11 @@ const isShadowName: Check = (v) =>
   typeof v === "string" && (v === "" || SHADOW_NAME.test(v)) ? undefined : "must match [A-Za-z0-9_-]{1,64}";
 const isStateNode: Check = (v) => (v === null || isJsonObject(v) ? undefined : "must be an object or null");
 const isData: Check = (v) => (isJsonObject(v) && Object.keys(v).length > 0 ? undefined : "must be a non-empty object");
+const isId: Check = (v) => (typeof v === "string" && v.length > 0 && v.length <= 128 ? undefined : "must be a string of 1 to 128 characters");
+const isResultStatus: Check = (v) => (v === "completed" || v === "rejected" || v === "failed" ? undefined : 'must be "completed", "rejected" or "failed"');
+const isStatus: Check = (v) => (Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 599 ? undefined : "must be an integer status from 100 to 599");
+const isAny: Check = () => undefined;
+const isObservable: Check = (v) => (v === "commands" || v === "methods" ? undefined : 'must be "commands" or "methods"');
 const isPingId: Check = (v) => (typeof v === "string" || (typeof v === "number" && Number.isFinite(v)) ? undefined : "must be a string or number");
 
 /** Per type: its fields, each with its validator, and which of them are required. */
@@ -53,6 +58,9 @@ const SCHEMAS: Record<DeviceMessageType, { fields: Record<string, Check>; requir
   "shadow.delete": { fields: { shadow: isShadowName, version: isCount, clientToken: isString }, required: [] },
   telemetry: { fields: { data: isData, ts: isCount, id: isPingId }, required: ["data"] },
   ping: { fields: { id: isPingId }, required: [] },
+  "command.result": { fields: { id: isId, status: isResultStatus, result: isAny }, required: ["id", "status"] },
+  "method.response": { fields: { id: isId, status: isStatus, payload: isAny }, required: ["id", "status"] },
+  observe: { fields: { resource: isObservable }, required: ["resource"] },
 };
 
 const isKnownType = (type: string): type is DeviceMessageType => Object.prototype.hasOwnProperty.call(SCHEMAS, type);

@@ -180,7 +180,9 @@ export const DEFAULT_DEVICE_POLICY: Policy = [
   },
   { effect: "allow", actions: ["subscribe", "receive"], topics: [`${SHADOW}/#`] },
   { effect: "allow", actions: ["publish"], topics: ["devices/${deviceId}/telemetry", "devices/${deviceId}/telemetry/#"] },
-  { effect: "allow", actions: ["subscribe", "receive"], topics: ["devices/${deviceId}/commands/#"] },
+  { effect: "allow", actions: ["subscribe", "receive"], topics: ["devices/${deviceId}/commands/#", "devices/${deviceId}/methods/#"] },
+  // Results of commands and answers to direct methods.
+  { effect: "allow", actions: ["publish"], topics: ["devices/${deviceId}/commands/+/result", "devices/${deviceId}/methods/+/response"] },
   {
     effect: "allow",
     actions: ["publish", "subscribe", "receive"],

@@ -23,10 +23,10 @@ describe("CONNECT accepted", () => {
     });
   });
 
-  it("v5 records the client's Receive Maximum and Maximum Packet Size", () => {
-    const state = online(5, { properties: { receiveMaximum: 3, maximumPacketSize: 500 } });
-    expect(state.client).toEqual({ receiveMaximum: 3, maximumPacketSize: 500 });
-    expect(online(4).client).toEqual({ receiveMaximum: 65535, maximumPacketSize: 0 });
+  it("v5 records the client's Receive Maximum, Maximum Packet Size and Topic Alias Maximum", () => {
+    const state = online(5, { properties: { receiveMaximum: 3, maximumPacketSize: 500, topicAliasMaximum: 2 } });
+    expect(state.client).toEqual({ receiveMaximum: 3, maximumPacketSize: 500, topicAliasMaximum: 2 });
+    expect(online(4).client).toEqual({ receiveMaximum: 65535, maximumPacketSize: 0, topicAliasMaximum: 0 });
   });
 
   it("MQTT 3.1 (MQIsdp) connects like 3.1.1", () => {

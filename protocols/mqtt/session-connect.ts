@@ -106,9 +106,11 @@ export function connect(state: SessionState, packet: ConnectPacket, auth: AuthRe
     will: packet.will ? storeWill(packet.will, v5) : null,
     willAt: null,
     topicAliases: {},
+    outAliases: [],
     client: {
       receiveMaximum: (v5 && packet.properties?.receiveMaximum) || 65535,
       maximumPacketSize: (v5 && packet.properties?.maximumPacketSize) || 0,
+      topicAliasMaximum: (v5 && packet.properties?.topicAliasMaximum) || 0,
     },
   };
   const connack: ConnackPacket = { type: "connack", sessionPresent: resume, reasonCode: 0 };

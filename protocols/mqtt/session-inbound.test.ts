@@ -136,3 +136,13 @@ describe("message attributes", () => {
     expect(handlePacket(online(5), p, CTX, T0).out).toEqual([{ type: "puback", packetId: 4, reasonCode: 0x99 }]);
   });
 });
+
+describe("a refused 3.1.1 PUBLISH with refusedPublish: acknowledge", () => {
+  it("is acknowledged and dropped instead of closing the connection [MQTT-3.3.5-2]", () => {
+    const state = online(4, {}, { refusedPublish: "acknowledge" });
+    const r = handlePacket(state, publishOf("devices/d2/telemetry", 1, 9), CTX, T0);
+    expect(r.out).toEqual([{ type: "puback", packetId: 9 }]);
+    expect(r.effects.some((e) => e.type === "publish" || e.type === "close")).toBe(false);
+    expect(r.state.connected).toBe(true);
+  });
+});

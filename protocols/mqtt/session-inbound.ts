@@ -66,7 +66,7 @@ export function onPublish(state: SessionState, p: PublishPacket, ctx: SessionCon
     return result(state, next, [ack("pubrec", id, next, 0)]);
   }
   if (!authorize(ctx.policy, ctx.variables, "publish", topic)) {
-    if (next.protocolVersion !== 5) return disconnectClient(next, 0x87, now);
+    if (next.protocolVersion !== 5 && next.limits.refusedPublish !== "acknowledge") return disconnectClient(next, 0x87, now);
     return { ...refuse(next, p, topic, 0x87, "not-authorized"), persist: next !== state };
   }
   // v5 §3.3.2.3.2: a payload declared UTF-8 may be checked; 0x99 if it is not

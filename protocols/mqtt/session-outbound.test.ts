@@ -205,3 +205,40 @@ describe("state stays plain JSON", () => {
     expect(r.out.map((p) => p.type)).toEqual(["connack", "pubrel", "publish", "publish"]);
   });
 });
+
+describe("outbound topic aliases (v5 §3.3.2.3.4)", () => {
+  const CMD2 = "devices/d1/commands/blink";
+  it("sets an alias with the first PUBLISH of a topic and sends only the alias after, within the client's maximum", () => {
+    let state = onlineWith(5, { properties: { topicAliasMaximum: 1 } });
+    const out: ReturnType<typeof publishes> = [];
+    for (const [topic, qos] of [[CMD, 0], [CMD, 1], [CMD, 2], [CMD2, 1]] as const) {
+      const r = deliver(state, message(topic, qos), CTX, T0);
+      state = r.state;
+      out.push(...publishes(r.out));
+    }
+    expect(out.map((p) => [p.topic, p.properties?.topicAlias])).toEqual([
+      [CMD, 1],
+      ["", 1],
+      ["", 1],
+      [CMD2, undefined], // the client's maximum (1) is used up
+    ]);
+  });
+  it("sends none when the client allows none, and none to 3.1.1", () => {
+    for (const state of [onlineWith(5), onlineWith(4)]) {
+      const a = deliver(state, message(CMD, 1), CTX, T0);
+      const b = deliver(a.state, message(CMD, 1), CTX, T0);
+      expect([...publishes(a.out), ...publishes(b.out)].map((p) => p.topic)).toEqual([CMD, CMD]);
+    }
+  });
+  it("starts afresh on a new connection: a resent message carries its whole topic", () => {
+    let state = onlineWith(5, { ...persistent5, properties: { ...persistent5.properties, topicAliasMaximum: 5 } });
+    state = deliver(state, message(CMD, 1), CTX, T0).state;
+    state = deliver(state, message(CMD, 1), CTX, T0).state;
+    state = connectionLost(state, T0).state;
+    const back = connect(state, connectOf(5, { ...persistent5, properties: { ...persistent5.properties, topicAliasMaximum: 5 } }), OK, CTX, T0);
+    expect(publishes(back.out).map((p) => [p.topic, p.properties?.topicAlias, p.dup])).toEqual([
+      [CMD, 1, true],
+      ["", 1, true],
+    ]);
+  });
+});

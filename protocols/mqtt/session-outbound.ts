@@ -48,6 +48,33 @@ function dropped(topic: string, reason: DropReason): Effect {
   return { type: "dropped", topic, reason };
 }
 
+/**
+ * Topic aliases for outbound PUBLISHes (v5 §3.3.2.3.4), when the client allows them: a topic's
+ * first PUBLISH on a connection carries it and a new alias, later ones only the alias (an
+ * empty topic). Aliases last one connection; once the client's maximum is used, further
+ * topics go out whole. Mutates nothing; returns the packets and the state with its alias table.
+ */
+export function withAliases(state: SessionState, out: MqttPacket[]): { state: SessionState; out: MqttPacket[] } {
+  const max = Math.min(state.client.topicAliasMaximum ?? 0, state.limits.maxOutboundAliases ?? 0);
+  if (state.protocolVersion !== 5 || max === 0 || !out.some((p) => p.type === "publish")) return { state, out };
+  let aliases = state.outAliases ?? [];
+  const mapped = out.map((p): MqttPacket => {
+    if (p.type !== "publish" || p.topic === "") return p;
+    const known = aliases.indexOf(p.topic);
+    if (known >= 0) return { ...p, topic: "", properties: { ...p.properties, topicAlias: known + 1 } };
+    if (aliases.length >= max) return p;
+    aliases = [...aliases, p.topic];
+    return { ...p, properties: { ...p.properties, topicAlias: aliases.length } };
+  });
+  return { state: aliases === state.outAliases ? state : { ...state, outAliases: aliases }, out: mapped };
+}
+
+/** A result whose PUBLISHes carry topic aliases (see {@link withAliases}). */
+function aliased(r: SessionResult): SessionResult {
+  const a = withAliases(r.state, r.out);
+  return a.state === r.state ? { ...r, out: a.out } : { ...r, state: a.state, out: a.out };
+}
+
 /** Number of QoS 1/2 messages the client lets us have in flight [MQTT-3.3.4-9]. */
 function windowSize(state: SessionState): number {
   return Math.min(state.client.receiveMaximum, state.limits.maxInflight);
@@ -90,7 +117,7 @@ export function pump(state: SessionState, now: number): SessionResult {
     nextPacketId = (packetId % 65535) + 1;
     out.push(packet);
   }
-  return result(state, { ...state, queue: state.queue.slice(taken), inflight, nextPacketId }, out, effects);
+  return aliased(result(state, { ...state, queue: state.queue.slice(taken), inflight, nextPacketId }, out, effects));
 }
 
 /** Drop expired messages from the queue (done only when it is full). */
@@ -120,7 +147,7 @@ export function deliver(state: SessionState, message: Message, ctx: SessionConte
     if (!state.connected) return result(state, state, [], [dropped(message.topic, "offline")]);
     const packet = buildPublish(message, delivery, undefined, false, state.protocolVersion, now);
     if (tooLarge(state, packet)) return result(state, state, [], [dropped(message.topic, "too-large")]);
-    return result(state, state, [packet]);
+    return aliased(result(state, state, [packet]));
   }
   let queue = state.queue;
   if (queue.length >= state.limits.maxQueued) queue = pruneQueue(queue, now);
@@ -153,9 +180,9 @@ export function resend(state: SessionState, now: number): SessionResult {
     inflight.push(entry);
     out.push(packet);
   }
-  const next = inflight.length === state.inflight.length ? state : { ...state, inflight };
-  const pumped = pump(next, now);
-  return { state: pumped.state, out: [...out, ...pumped.out], effects: [...effects, ...pumped.effects], persist: pumped.state !== state };
+  const resent = aliased({ state: inflight.length === state.inflight.length ? state : { ...state, inflight }, out, effects: [], persist: false });
+  const pumped = pump(resent.state, now);
+  return { state: pumped.state, out: [...resent.out, ...pumped.out], effects: [...effects, ...pumped.effects], persist: pumped.state !== state };
 }
 
 /** An acknowledgement packet; the reason code is only sent in v5. */

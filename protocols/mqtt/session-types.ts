@@ -29,6 +29,14 @@ export interface SessionLimits {
   persistentSessionExpiry: number;
   /** Cap on keep-alive for v5 clients (sent as Server Keep Alive); 0 for none. */
   maxKeepAlive: number;
+  /**
+   * A 3.1.1 client's PUBLISH the policy refuses: "disconnect" (AWS IoT's answer) or
+   * "acknowledge" it and drop it (Mosquitto's); both are what [MQTT-3.3.5-2] allows.
+   * v5 always answers PUBACK/PUBREC 0x87.
+   */
+  refusedPublish: "disconnect" | "acknowledge";
+  /** Topic aliases this server assigns to its PUBLISHes, at most (and at most what the client allows). */
+  maxOutboundAliases: number;
 }
 
 /** Defaults: 256 KiB packets, 100 in flight each way, 1000 queued, sessions that never expire. */
@@ -42,6 +50,8 @@ export const DEFAULT_LIMITS: SessionLimits = {
   maxSessionExpiry: NEVER_EXPIRES,
   persistentSessionExpiry: NEVER_EXPIRES,
   maxKeepAlive: 0,
+  refusedPublish: "disconnect",
+  maxOutboundAliases: 64,
 };
 
 /** Application-message properties carried end to end (v5). */
@@ -129,6 +139,8 @@ export interface ClientLimits {
   receiveMaximum: number;
   /** 0 means no limit. */
   maximumPacketSize: number;
+  /** Topic aliases the client accepts from us (v5 Topic Alias Maximum); 0 or absent: none. */
+  topicAliasMaximum?: number;
 }
 
 /**
@@ -156,6 +168,8 @@ export interface SessionState {
   subscriptions: Subscription[];
   /** Inbound topic aliases of this connection (alias number → topic). */
   topicAliases: Record<string, string>;
+  /** Outbound topic aliases of this connection: alias n is `outAliases[n - 1]` (absent in older states). */
+  outAliases?: string[];
   /** Inbound QoS 2 packet ids whose PUBLISH was accepted and whose PUBREL has not arrived. */
   awaitingRelease: number[];
   nextPacketId: number;

@@ -25,7 +25,7 @@ beforeAll(async () => {
   writeFileSync(envFile, `ADMIN_TOKEN="${ADMIN}"\nJWT_SECRET="limits-jwt-secret-limits-jwt-secret"\n`);
   const persistTo = join(dir, "state");
   applyMigrations(persistTo);
-  hub = await startWrangler({ port: await freePort(), persistTo, envFile, vars: { DEVICE_RATE_PER_SECOND: "50", DEVICE_RATE_BURST: "50", OAUTH_TOKEN_TTL: "2" } });
+  hub = await startWrangler({ port: await freePort(), persistTo, envFile, vars: { DEVICE_RATE_PER_SECOND: "50", DEVICE_RATE_BURST: "50", OAUTH_TOKEN_TTL: "2", COMMANDS_MAX_QUEUED: "3" } });
 }, 120_000);
 
 afterAll(async () => {
@@ -84,6 +84,16 @@ describe("a device over its rate", () => {
       c.send({ type: "publish", topic: "devices/lim-rm/telemetry", payload: new TextEncoder().encode('{"x":1}'), qos: 1, retain: false, dup: false, packetId: i });
     }
     expect((await c.next("disconnect", 10_000)).reasonCode).toBe(0x93);
+  });
+});
+
+describe("a full command queue", () => {
+  it("answers 429 with Retry-After once COMMANDS_MAX_QUEUED commands wait", async () => {
+    await createDevice("lim-cmd", base(), ADMIN);
+    for (let i = 0; i < 3; i++) await apiJson("POST", "/v1/devices/lim-cmd/commands", 201, { base: base(), token: ADMIN, body: { name: `c${i}` } });
+    const r = await fetch(`${base()}/v1/devices/lim-cmd/commands`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: '{"name":"c3"}' });
+    expect(r.status).toBe(429);
+    expect(r.headers.get("retry-after")).toBeTruthy();
   });
 });
 

@@ -1,20 +1,16 @@
+/**
+ * Fuzzing the WASM CBOR decoder with the shared mutator (test/fuzz/mutate.ts): mutated and
+ * random inputs, hostile shapes, and a short pass of the shared target `npm run fuzz` runs a
+ * million times. Every failure must be a CborError; seeds make failures replayable.
+ */
 import { describe, expect, it } from "vitest";
 import { codec, fromHex, testData } from "./test-utils";
+import { describeFailures, fuzz } from "../../test/fuzz/engine";
+import { mutate, rng, type Rng } from "../../test/fuzz/mutate";
+import { cborTarget } from "../../test/fuzz/targets/cbor";
 import { CborError } from "./errors";
 import { encode } from "./encode";
 import { Simple, Tagged } from "./values";
-
-/** Small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const corpus: Uint8Array[] = [
   ...testData<{ hex: string }[]>("appendix_a.json").map((v) => fromHex(v.hex)),
@@ -27,28 +23,9 @@ const corpus: Uint8Array[] = [
   fromHex("5f42010243030405ff"),
 ];
 
-function mutate(src: Uint8Array, r: () => number): Uint8Array {
-  let b = Uint8Array.from(src);
-  const rounds = 1 + Math.floor(r() * 3);
-  for (let k = 0; k < rounds; k++) {
-    const at = Math.floor(r() * (b.length + 1));
-    switch (Math.floor(r() * 6)) {
-      case 0: if (b.length) b[at % b.length] ^= 1 << Math.floor(r() * 8); break; // bit flip
-      case 1: if (b.length) b[at % b.length] = Math.floor(r() * 256); break; // byte set
-      case 2: b = b.slice(0, at); break; // truncation
-      case 3: { // insertion
-        const ins = Uint8Array.from({ length: 1 + Math.floor(r() * 4) }, () => Math.floor(r() * 256));
-        b = Uint8Array.from([...b.subarray(0, at), ...ins, ...b.subarray(at)]);
-        break;
-      }
-      case 4: b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + 1)]); break; // deletion
-      default: { // a header byte that announces a huge length
-        if (b.length) b[at % b.length] = [0x5b, 0x7b, 0x9b, 0xbb, 0x1b, 0xdb, 0xfb][Math.floor(r() * 7)];
-      }
-    }
-  }
-  return b;
-}
+/** CBOR header bytes that announce huge lengths or indefinite items, for the mutator. */
+const HEADERS = [0x5b, 0x7b, 0x9b, 0xbb, 0x1b, 0xdb, 0xfb];
+const mutateCbor = (src: Uint8Array, r: Rng) => mutate(src, r, { interesting: HEADERS, maxEdits: 3 });
 
 /** Runs `f`; anything thrown must be a CborError. */
 function onlyCborErrors(f: () => unknown, input: Uint8Array): void {
@@ -66,7 +43,7 @@ describe("mutation fuzzing", () => {
     let accepted = 0;
     const started = Date.now();
     for (let i = 0; i < 60_000; i++) {
-      const input = mutate(corpus[i % corpus.length], r);
+      const input = mutateCbor(corpus[i % corpus.length], r);
       const limits = i % 7 === 0 ? { maxDepth: 1 + (i % 5), maxItems: 1 + (i % 50) } : undefined;
       onlyCborErrors(() => { codec.decode(input, limits); accepted++; }, input);
     }
@@ -83,7 +60,7 @@ describe("mutation fuzzing", () => {
         new Map<unknown, unknown>([[0, "nfc"], [8, Uint8Array.of(1, 2, 3)]])]),
     ];
     for (let i = 0; i < 20_000; i++) {
-      const input = mutate(packs[0], r);
+      const input = mutateCbor(packs[0], r);
       onlyCborErrors(() => codec.decodeSenML(input, "cbor", 1.7e9), input);
       onlyCborErrors(() => codec.decodeSenML(input, "json", 1.7e9), input);
     }
@@ -108,5 +85,13 @@ describe("mutation fuzzing", () => {
     expect(codec.decode(chunks, { maxItems: 1e6 })).toEqual(new Uint8Array(0));
     expect((codec.decode(keys) as Map<unknown, unknown>).size).toBe(50_000);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe("the shared CBOR fuzz target (short pass of `npm run fuzz -- --codec cbor`)", () => {
+  it("20,000 inputs over decode, tight limits and both SenML forms: only CborError", () => {
+    const summary = fuzz(cborTarget(codec), { seed: 0xcb0, inputs: 20_000 });
+    expect(summary.failures, describeFailures(summary)).toEqual([]);
+    expect(summary.accepted).toBeGreaterThan(500);
   });
 });

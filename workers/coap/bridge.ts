@@ -149,9 +149,9 @@ export class CoapBridge {
     this.apply(ending === null ? this.session.release() : this.session.abort(ending));
   }
 
-  /** Messages the object pushes on the link: deltas become Observe notifications. */
+  /** Messages the object pushes on the link: deltas, commands and method calls become Observe notifications. */
   private onLink(text: string): void {
-    let m: { type?: unknown; shadow?: unknown; state?: unknown; code?: unknown };
+    let m: { type?: unknown; shadow?: unknown; state?: unknown; code?: unknown; id?: unknown; name?: unknown; payload?: unknown };
     try {
       m = JSON.parse(text) as typeof m;
     } catch {
@@ -159,6 +159,16 @@ export class CoapBridge {
     }
     if (m.type === "shadow.delta" && typeof m.shadow === "string") this.apply(this.session.notifyDelta(m.shadow === "" ? null : m.shadow, m.state ?? {}));
     if (m.type === "error" && m.code === "session_taken_over") this.apply(this.session.release());
+    if (m.type === "command" || m.type === "method") this.apply(this.session.notify(m.type === "command" ? "commands" : "methods", { id: m.id, name: m.name, payload: m.payload ?? null }));
+  }
+
+  /** Sends a JSON device-protocol message up the link (what this connection's client observes). */
+  private toLink(message: Record<string, unknown>): void {
+    try {
+      this.link?.send(JSON.stringify(message));
+    } catch {
+      // the link is gone; its close event ends the connection
+    }
   }
 
   private host(): CoapHost {
@@ -190,6 +200,9 @@ export class CoapBridge {
           throw err;
         }
       },
+      observe: async (resource) => this.toLink({ type: "observe", resource }),
+      commandResult: (id, status, result) => this.stub().reportCommandResult(id, status, isJsonValue(result) ? result : null),
+      methodResponse: (id, status, payload) => this.stub().answerMethod(id, status, isJsonValue(payload) ? payload : null),
       decodeCbor: (bytes) => decodeCbor(bytes),
       encodeCbor: (value) => encodeCbor(value),
     };

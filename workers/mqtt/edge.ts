@@ -12,6 +12,7 @@ import { MqttFramer, MqttProtocolError, MqttStream, connectFailure, encode, isPi
 import type { Env } from "../../durable-objects/env";
 import { logText } from "../../protocols/log-text";
 import { authenticateConnect, type EdgeOptions } from "./authenticate";
+import { maxKeepAlive } from "../../durable-objects/device/config";
 
 const PINGRESP = Uint8Array.of(0xd0, 0x00);
 
@@ -109,7 +110,9 @@ export class MqttEdge {
     }
     if (packet?.type !== "connect") return this.end(1002, "first packet must be CONNECT");
     this.version = packet.protocolVersion;
-    this.keepAlive = packet.keepAlive;
+    // v5 clients get Server Keep Alive when over the cap (or none asked): the same rule as the session's.
+    const cap = maxKeepAlive(this.env as unknown as Record<string, unknown>);
+    this.keepAlive = packet.protocolVersion === 5 && cap > 0 && (packet.keepAlive === 0 || packet.keepAlive > cap) ? cap : packet.keepAlive;
     this.framer.protocolVersion = packet.protocolVersion;
     let outcome: Awaited<ReturnType<typeof authenticateConnect>>;
     try {

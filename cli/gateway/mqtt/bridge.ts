@@ -79,6 +79,8 @@ function relay(socket: Socket, opts: MqttBridgeOptions, forget: (stop: () => voi
       s.messagesUp++;
       counters.bytesUp += chunk.length;
       counters.messagesUp++;
+      // After the hub closed, the device may still be flushing (PUBRELs, say): its bytes are dropped.
+      if (ws.readyState !== WebSocket.OPEN) return;
       ws.send(chunk, { binary: true }, drained);
       // the hub is slower than the device: stop reading TCP until the WebSocket drains
       if (ws.bufferedAmount > highWater) socket.pause();
@@ -121,9 +123,13 @@ function relay(socket: Socket, opts: MqttBridgeOptions, forget: (stop: () => voi
     if (ws.readyState === WebSocket.OPEN) ws.close(1000, "device closed");
     else if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
   }
-  /** Closes TCP once written data is out, or after a grace period for a device that stopped reading. */
+  /**
+   * Half-closes TCP once written data is out (FIN, as a broker closing the connection does), so a
+   * device still writing gets no reset before it read the hub's last packets (DISCONNECT 0x93,
+   * say); destroyed after a grace period for a device that never closes its side.
+   */
   function endSoon(): void {
-    socket.destroySoon();
+    socket.end();
     setTimeout(() => socket.destroy(), 5000).unref();
   }
   function finish(): void {

@@ -80,6 +80,28 @@ export class FakeHost implements CoapHost {
     return this.telemetryResult;
   }
 
+  /** Resources the client observes, results and answers the device sent, and ids that are pending. */
+  readonly observed: string[] = [];
+  readonly answers: { resource: string; id: string; status: unknown; value: unknown }[] = [];
+  readonly pending = new Set<string>();
+
+  async observe(resource: "commands" | "methods"): Promise<void> {
+    await this.step("observe");
+    this.observed.push(resource);
+  }
+
+  async commandResult(id: string, status: string, result: unknown): Promise<boolean> {
+    await this.step("commandResult");
+    this.answers.push({ resource: "commands", id, status, value: result });
+    return this.pending.delete(id);
+  }
+
+  async methodResponse(id: string, status: number, payload: unknown): Promise<boolean> {
+    await this.step("methodResponse");
+    this.answers.push({ resource: "methods", id, status, value: payload });
+    return this.pending.delete(id);
+  }
+
   decodeCbor(bytes: Uint8Array): unknown {
     return cborDecode(bytes);
   }

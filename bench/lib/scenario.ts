@@ -1,0 +1,107 @@
+/**
+ * What a benchmark scenario is, and the one loop that runs it: Umbra first (its own hub), then
+ * Aedes in this process, then mosquitto in a network namespace, merging their figures into one
+ * JSON line per case (report.ts). A scenario either measures one broker at a time (`measure`)
+ * or prints its own lines (`run`, for comparisons that are not broker against broker).
+ */
+import type { Args } from "./args";
+import { startAedes, startUmbra, type Broker, type BrokerName, type MqttPath } from "./brokers";
+import { measureInNetns, mosquittoUnavailable } from "./netns";
+import type { Progress } from "./progress";
+import { reportLines, type Line, type PeerOutcome } from "./report";
+
+/** One measured figure of one broker. */
+export interface Figure {
+  /** Line key, e.g. `mqtt-pair-qos1`; peers' figures with the same key share the line. */
+  case: string;
+  /** What `value` counts, e.g. `delivered_msg_s`. */
+  metric: string;
+  value: number;
+  /** Messages in the measured window (the divisor of CPU per message). */
+  messages: number;
+  /** Acknowledged (or sent, for QoS 0) but never delivered/stored; null where not measurable. */
+  lost: number | null;
+  dup?: number;
+  errors: number;
+  firstError?: string;
+  latency?: { p50_ms: number | null; p99_ms: number | null };
+  /** CPU seconds of the broker in the window: the hub's process tree, mosquitto's process, or this process for Aedes. */
+  brokerCpuSeconds: number;
+  /** CPU seconds of this process (the load generator) in the window. */
+  clientCpuSeconds: number;
+  /** Loss of this case does not fail the run (QoS 0 may drop by contract). */
+  lossAllowed?: boolean;
+  extra?: Record<string, unknown>;
+}
+
+/** Measures one broker. */
+export type Measure = (broker: Broker, args: Args, progress: Progress) => Promise<Figure[]>;
+
+/** A scenario module exports `scenario: Scenario`. */
+export interface Scenario {
+  name: string;
+  /** Brokers compared with Umbra (default Aedes and mosquitto); `[]` for Umbra-only scenarios. */
+  peers?: readonly Exclude<BrokerName, "umbra">[];
+  measure?: Measure;
+  /** For scenarios that are not a broker comparison: prints nothing, returns its lines. */
+  run?: (args: Args, progress: Progress) => Promise<Line[]>;
+}
+
+/** Imports `bench/<name>.ts` and returns its scenario. */
+export async function loadScenario(name: string): Promise<Scenario> {
+  const mod = (await import(new URL(`../${name}.ts`, import.meta.url).href)) as { scenario?: Scenario };
+  if (!mod.scenario) throw new Error(`bench/${name}.ts exports no scenario`);
+  return mod.scenario;
+}
+
+async function measureWith(start: () => Promise<Broker>, measure: Measure, args: Args, progress: Progress): Promise<Figure[]> {
+  const broker = await start();
+  try {
+    return await measure(broker, args, progress);
+  } finally {
+    await broker.close();
+  }
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Runs a broker comparison and returns its lines. Umbra failing is an error (thrown); a peer
+ * failing or being unavailable is noted on the lines.
+ */
+export async function compareBrokers(scenario: Scenario, args: Args, progress: Progress): Promise<Line[]> {
+  const measure = scenario.measure;
+  if (!measure) throw new Error(`${scenario.name} has no broker measurement`);
+  const path = args.choice<MqttPath>("path", ["direct", "relay"], "direct");
+  const peers = new Set(scenario.peers ?? ["aedes", "mosquitto"]);
+  const only = args.str("peers", "");
+  if (only) for (const p of [...peers]) if (!only.split(",").includes(p)) peers.delete(p);
+
+  progress.set(`umbra (${path}): starting hub`);
+  const umbra = await measureWith(() => startUmbra(path), measure, args, progress);
+  const outcomes: PeerOutcome[] = [];
+  if (peers.has("aedes")) {
+    progress.set("aedes: starting");
+    outcomes.push(await measureWith(startAedes, measure, args, progress).then(
+      (figures) => ({ name: "aedes" as const, figures }),
+      (e: unknown) => ({ name: "aedes" as const, error: message(e) }),
+    ));
+  }
+  for (const p of ["aedes", "mosquitto"] as const) {
+    if (!(scenario.peers ?? ["aedes", "mosquitto"]).includes(p)) outcomes.push({ name: p, skipped: "no equivalent in this broker" });
+  }
+  if (peers.has("mosquitto")) {
+    const why = mosquittoUnavailable();
+    if (why) {
+      progress.note(`${scenario.name}: mosquitto skipped: ${why}`);
+      outcomes.push({ name: "mosquitto", skipped: why });
+    } else {
+      progress.set("mosquitto: starting in its own network namespace");
+      outcomes.push(await measureInNetns(scenario.name, args.toArgv(), (l) => progress.set(`(netns) ${l}`)).then(
+        (figures) => ({ name: "mosquitto" as const, figures: figures as Figure[] }),
+        (e: unknown) => ({ name: "mosquitto" as const, error: message(e) }),
+      ));
+    }
+  }
+  return reportLines(scenario.name, path, umbra, outcomes);
+}

@@ -1,0 +1,162 @@
+/**
+ * Commands and direct methods between the queue (commands.ts) and whatever the device is
+ * connected with: JSON sockets get `command` / `method` messages, a CoAP link gets them once its
+ * client observes `/commands` / `/methods`, an MQTT session gets a PUBLISH on
+ * `devices/<id>/commands/<name>` (v5: command id as correlation data and a user property;
+ * 3.1.1: the id as a last topic level) when it subscribed to it. Results and answers come back
+ * the same ways and finish the command, which shows in the live stream and on
+ * `devices/<id>/commands/<cmdId>/result` for subscribers (apps, webhooks).
+ */
+import type { JsonValue } from "../../protocols/json-value";
+import type { HubMessage } from "../../protocols/json/messages";
+import type { Message, ProtocolVersion } from "../../protocols/mqtt";
+import type { AlarmScheduler } from "../shared/alarms";
+import type { DeviceEventType } from "./events";
+import type { CommandOutcome, CommandRecord, CommandStore } from "./commands";
+
+const encoder = new TextEncoder();
+
+/** A socket that speaks the JSON device protocol (a JSON device, or a CoAP connection's link). */
+export interface JsonChannel {
+  ws: WebSocket;
+  protocol: "json" | "coap";
+  /** CoAP links only: what the client observes (JSON devices take everything). */
+  observes: readonly string[];
+}
+
+/** What dispatching needs from its object. */
+export interface DispatchHost {
+  deviceId(): string;
+  jsonChannels(): JsonChannel[];
+  send(ws: WebSocket, message: HubMessage): void;
+  /** The MQTT session: its version when connected (else null), whether it subscribed to a topic, and delivery. */
+  mqttVersion(): ProtocolVersion | null;
+  mqttWants(topic: string): boolean;
+  mqttDeliver(messages: Message[]): void;
+  emit(type: DeviceEventType, data: unknown): void;
+  /** Publishes on the device's own topics to their subscribers (inside the current write). */
+  publishOwn(messages: Message[]): void;
+  /** A result or an expiry happened (for rules on `command.result`). */
+  finished(command: CommandRecord): void;
+}
+
+/** Limits of the queue. */
+export interface CommandLimits {
+  maxQueued: number;
+  defaultTtlMs: number;
+  maxTtlMs: number;
+}
+
+/** The API view of a command. */
+export function commandView(deviceId: string, c: CommandRecord) {
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return {
+    id: c.id,
+    device_id: deviceId,
+    name: c.name,
+    payload: c.payload,
+    status: c.status,
+    created_at: iso(c.createdAt) ?? "",
+    expires_at: iso(c.expiresAt) ?? "",
+    delivered_at: iso(c.deliveredAt),
+    completed_at: iso(c.completedAt),
+    result: c.result,
+    protocol: c.protocol,
+  };
+}
+
+/** The MQTT PUBLISH of a command for a session of `version`. */
+export function commandMessage(deviceId: string, c: CommandRecord, version: ProtocolVersion): Message {
+  const base = `devices/${deviceId}/commands/${c.name}`;
+  const payload = encoder.encode(JSON.stringify(c.payload));
+  if (version !== 5) return { topic: `${base}/${c.id}`, payload, qos: 1, retain: false, expiresAt: c.expiresAt };
+  return {
+    topic: base,
+    payload,
+    qos: 1,
+    retain: false,
+    expiresAt: c.expiresAt,
+    properties: {
+      contentType: "application/json",
+      correlationData: encoder.encode(c.id),
+      responseTopic: `devices/${deviceId}/commands/${c.id}/result`,
+      userProperties: [["command-id", c.id]],
+    },
+  };
+}
+
+export class CommandDispatch {
+  constructor(
+    private readonly store: CommandStore,
+    private readonly host: DispatchHost,
+    private readonly alarms: AlarmScheduler,
+    private readonly limits: CommandLimits,
+  ) {}
+
+  /** Queues a command and delivers it at once where the device is connected; null when the queue is full. */
+  async enqueue(name: string, payload: JsonValue, ttlSeconds: number | undefined, now: number): Promise<CommandRecord | null> {
+    if (this.store.pendingCount() >= this.limits.maxQueued) return null;
+    const ttl = Math.min(ttlSeconds === undefined ? this.limits.defaultTtlMs : ttlSeconds * 1000, this.limits.maxTtlMs);
+    const c = this.store.add(name, payload, ttl, now);
+    this.host.emit("command.queued", commandView(this.host.deviceId(), c));
+    this.deliverPending(now);
+    await this.schedule();
+    return this.store.get(c.id) ?? c;
+  }
+
+  /** Delivers queued commands, oldest first, to every live channel that takes commands. */
+  deliverPending(now: number): void {
+    const queued = this.store.queued(now);
+    if (queued.length === 0) return;
+    const json = this.host.jsonChannels().filter((c) => c.protocol === "json" || c.observes.includes("commands"));
+    const version = this.host.mqttVersion();
+    const id = this.host.deviceId();
+    const mqtt: Message[] = [];
+    const took = new Map<string, string>();
+    for (const c of queued) {
+      for (const ch of json) {
+        this.host.send(ch.ws, { type: "command", id: c.id, name: c.name, payload: c.payload });
+        took.set(c.id, ch.protocol);
+      }
+      if (version !== null) {
+        const m = commandMessage(id, c, version);
+        if (this.host.mqttWants(m.topic)) {
+          mqtt.push(m);
+          took.set(c.id, "mqtt");
+        }
+      }
+    }
+    if (mqtt.length) this.host.mqttDeliver(mqtt);
+    const byProtocol = new Map<string, string[]>();
+    for (const [cid, protocol] of took) byProtocol.set(protocol, [...(byProtocol.get(protocol) ?? []), cid]);
+    for (const [protocol, ids] of byProtocol) {
+      for (const d of this.store.delivered(ids, protocol, now)) this.host.emit("command.delivered", commandView(id, d));
+    }
+  }
+
+  /** The device's outcome of a command; false when it is unknown or already finished. */
+  result(commandId: string, status: CommandOutcome, result: JsonValue | null, now: number): boolean {
+    const c = this.store.finish(commandId, status, result, now);
+    if (!c) return false;
+    this.finished(c);
+    return true;
+  }
+
+  private finished(c: CommandRecord): void {
+    const id = this.host.deviceId();
+    this.host.emit(`command.${c.status}` as DeviceEventType, commandView(id, c));
+    const body = { id: c.id, name: c.name, status: c.status, result: c.result };
+    this.host.publishOwn([{ topic: `devices/${id}/commands/${c.id}/result`, payload: encoder.encode(JSON.stringify(body)), qos: 1, retain: false }]);
+    this.host.finished(c);
+  }
+
+  /** Expires what ran out (never delivered late) and arms the alarm for the next expiry. */
+  async onAlarm(now: number): Promise<void> {
+    for (const c of this.store.expire(now)) this.finished(c);
+    await this.schedule();
+  }
+
+  private async schedule(): Promise<void> {
+    await this.alarms.set("commands", this.store.nextExpiry());
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The device's JSON-speaking sockets: a JSON device on `/v1/connect`, or the edge's link for a
+ * CoAP connection (hibernatable, tag "device"). One live connection per device: the newest
+ * wins and the older is told why inside the protocol (workerd may hold a closed connection's
+ * TCP open), then closed.
+ */
+import type { HubMessage } from "../../protocols/json/messages";
+import type { JsonChannel } from "./command-dispatch";
+import { closeQuietly, credentialOf, deviceSockets, type Attachment, type JsonAttachment, type MqttAttachment } from "./sockets";
+
+/** Why connections end: a revoked or expired credential (close 4401), a disabled device (4403). */
+export type EndReason = "revoked" | "expired" | "disabled";
+
+export class JsonConnections {
+  constructor(private readonly ctx: DurableObjectState) {}
+
+  /** Accepts a socket for `protocol` (after the older ones were told and closed). */
+  accept(request: Request, protocol: "json" | "coap"): { client: WebSocket; server: WebSocket; remote: string | null } {
+    this.closeAll();
+    const pair = new WebSocketPair();
+    const remote = request.headers.get("x-umbra-remote") || null;
+    this.ctx.acceptWebSocket(pair[1], ["device"]);
+    pair[1].serializeAttachment({ role: "device", protocol, connectedAt: Date.now(), remote, observes: [], ...credentialOf(request) } satisfies Attachment);
+    return { client: pair[0], server: pair[1], remote };
+  }
+
+  /** Tells every open socket it was replaced, then closes it (close 4000). */
+  closeAll(): void {
+    for (const old of deviceSockets(this.ctx)) {
+      this.send(old, { type: "error", code: "session_taken_over", message: "replaced by a newer connection of this device" });
+      closeQuietly(old, 4000, "replaced by a newer connection of this device");
+    }
+  }
+
+  /** The open sockets, with what each takes (CoAP links: what their client observes). */
+  channels(): JsonChannel[] {
+    return deviceSockets(this.ctx).map((ws) => {
+      const a = ws.deserializeAttachment() as JsonAttachment;
+      return { ws, protocol: a.protocol, observes: a.observes ?? [] };
+    });
+  }
+
+  /** A CoAP link's client now observes `resource`. */
+  observe(ws: WebSocket, resource: "commands" | "methods"): void {
+    const a = ws.deserializeAttachment() as JsonAttachment;
+    if ((a.observes ?? []).includes(resource)) return;
+    ws.serializeAttachment({ ...a, observes: [...(a.observes ?? []), resource] } satisfies JsonAttachment);
+  }
+
+  /**
+   * Ends the sockets whose credential `matches`: `error` naming the reason, then close 4401
+   * (4403 when the device was disabled); the edge turns a CoAP link's close into an Abort.
+   */
+  end(matches: (a: JsonAttachment | MqttAttachment) => boolean, why: EndReason, detail?: string): void {
+    const disabled = why === "disabled";
+    const message = detail ?? (disabled ? "the device was disabled" : `the credential was ${why}`);
+    for (const ws of deviceSockets(this.ctx)) {
+      if (!matches(ws.deserializeAttachment() as JsonAttachment)) continue;
+      this.send(ws, { type: "error", code: disabled ? "device_disabled" : `credential_${why}`, message });
+      closeQuietly(ws, disabled ? 4403 : 4401, message);
+    }
+  }
+
+  /** Sends a message to every open socket. */
+  broadcast(messages: readonly HubMessage[]): void {
+    for (const ws of deviceSockets(this.ctx)) for (const m of messages) this.send(ws, m);
+  }
+
+  send(ws: WebSocket, message: HubMessage): void {
+    try {
+      ws.send(JSON.stringify(message));
+    } catch {
+      // the socket closed under us; its close event updates presence
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The device's live event streams for apps: WebSockets (hibernatable, tag "stream") and
+ * Server-Sent Events. Every change of the device becomes one `{type, deviceId, ts, data}` event.
+ */
+import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
+import type { Attachment } from "./sockets";
+
+export class LiveStreams {
+  private readonly sse = new SseClients();
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly deviceId: () => string,
+  ) {}
+
+  /** Opens a stream: a WebSocket when the request upgrades, else SSE (with a heartbeat every 15 s). */
+  open(request: Request): Response {
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      const pair = new WebSocketPair();
+      this.ctx.acceptWebSocket(pair[1], ["stream"]);
+      pair[1].serializeAttachment({ role: "stream" } satisfies Attachment);
+      const sub = request.headers.get("x-umbra-subprotocol");
+      return new Response(null, { status: 101, webSocket: pair[0], headers: sub ? { "sec-websocket-protocol": sub } : {} });
+    }
+    const res = this.sse.open(() => this.stopHeartbeatIfIdle());
+    this.heartbeat ??= setInterval(() => this.sse.heartbeat(), 15_000);
+    return res;
+  }
+
+  private stopHeartbeatIfIdle(): void {
+    if (this.sse.size === 0 && this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+    }
+  }
+
+  /** Sends one event to every open stream of the device. */
+  emit(type: DeviceEventType, data: unknown, ts = Date.now()): void {
+    const event: DeviceEvent = { type, deviceId: this.deviceId(), ts, data };
+    const text = JSON.stringify(event);
+    for (const ws of this.ctx.getWebSockets("stream")) {
+      try {
+        ws.send(text);
+      } catch {
+        // a stream that went away is cleaned up by its close event
+      }
+    }
+    this.sse.broadcast(event);
+  }
+}

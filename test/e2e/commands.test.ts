@@ -1,0 +1,151 @@
+/**
+ * Commands and direct methods end to end: one durable, ordered queue per device, delivered at
+ * once to a JSON device, MQTT.js devices on both paths (5.0 and 3.1.1) and a CoAP observer;
+ * queued for an offline device and delivered in order on its next connect; never delivered
+ * after its TTL; results in the API and the live stream; direct methods answered over JSON,
+ * MQTT 5 and 3.1.1, 404 when offline and 504 on timeout.
+ */
+import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { api, apiJson, createDevice, eventually, hubUrl } from "./client";
+import { JsonSocket, type Message } from "./json-socket";
+import { Inbox, connectMqtt } from "./mqtt-client";
+import { CoapWsClient, codeText } from "../clients/coap-ws-client";
+
+type Command = { id: string; status: string; result: unknown; protocol: string | null; name: string };
+const coapUrl = () => `${hubUrl().replace("http", "ws")}/.well-known/coap`;
+
+function send(device: string, body: Record<string, unknown>) {
+  return apiJson<Command>("POST", `/v1/devices/${device}/commands`, 201, { body });
+}
+
+async function finished(device: string, id: string): Promise<Command> {
+  return eventually(async () => {
+    const c = await apiJson<Command>("GET", `/v1/devices/${device}/commands/${id}`, 200);
+    return c.status !== "queued" && c.status !== "delivered" ? c : null;
+  });
+}
+
+describe("commands", () => {
+  it("reach a JSON device, MQTT.js devices on both paths (5.0 and 3.1.1) and a CoAP observer at once, and their results come back", async () => {
+    const [tJson, tFast, tRelay, tCoap] = await Promise.all(["cmd-json", "cmd-fast", "cmd-relay", "cmd-coap"].map((id) => createDevice(id)));
+    // The live stream of one device sees the command's life.
+    const stream = new WebSocket(`${hubUrl().replace("http", "ws")}/v1/devices/cmd-json/events`, { headers: { authorization: `Bearer ${(await import("./client")).adminToken()}` } });
+    const events: string[] = [];
+    stream.on("message", (d) => events.push((JSON.parse(String(d)) as { type: string }).type));
+    await new Promise((r) => stream.once("open", r));
+
+    const json = await JsonSocket.open(tJson!);
+    const fast = await connectMqtt("/mqtt/cmd-fast", { clientId: "cmd-fast", password: tFast, protocolVersion: 5 });
+    const relay = await connectMqtt("/mqtt", { clientId: "cmd-relay", password: tRelay, protocolVersion: 4 });
+    for (const [c, id] of [[fast, "cmd-fast"], [relay, "cmd-relay"]] as const) {
+      c.on("message", (topic, payload, packet) => {
+        if (!topic.startsWith(`devices/${id}/commands/`)) return;
+        // v5: the id is the correlation data; 3.1.1: the last topic level.
+        const cmdId = packet.properties?.correlationData ? Buffer.from(packet.properties.correlationData).toString() : topic.split("/").at(-1)!;
+        c.publish(`devices/${id}/commands/${cmdId}/result`, JSON.stringify({ status: "completed", result: { echo: JSON.parse(payload.toString()) } }), { qos: 1 });
+      });
+      await c.subscribeAsync(`devices/${id}/commands/#`, { qos: 1 });
+    }
+    const coap = await CoapWsClient.connect(coapUrl());
+    const notes: { id: string; name: string; payload: unknown }[] = [];
+    await coap.request({ method: "GET", path: "shadow", query: [`auth=${tCoap}`] });
+    await coap.observe("commands", (m) => notes.push(JSON.parse(Buffer.from(m.payload).toString()) as (typeof notes)[number]));
+
+    const sent = await Promise.all([
+      send("cmd-json", { name: "blink", payload: { times: 3 } }),
+      send("cmd-fast", { name: "blink", payload: { times: 1 } }),
+      send("cmd-relay", { name: "blink", payload: { times: 2 } }),
+      send("cmd-coap", { name: "blink", payload: { times: 4 } }),
+    ]);
+    const m = (await json.next((x) => x.type === "command")) as Message & { id: string; payload: unknown };
+    expect(m).toMatchObject({ name: "blink", payload: { times: 3 }, id: sent[0]!.id });
+    json.send({ type: "command.result", id: m.id, status: "completed", result: { ok: true } });
+    const note = await eventually(async () => notes.find((n) => n.id === sent[3]!.id));
+    expect(note).toMatchObject({ name: "blink", payload: { times: 4 } });
+    const posted = await coap.request({ method: "POST", path: `commands/${note.id}`, contentFormat: 50, payload: JSON.stringify({ status: "rejected", result: "busy" }) });
+    expect(codeText(posted.code)).toBe("2.04");
+
+    const results = await Promise.all(sent.map((c, i) => finished(["cmd-json", "cmd-fast", "cmd-relay", "cmd-coap"][i]!, c.id)));
+    expect(results.map((r) => [r.status, r.protocol])).toEqual([
+      ["completed", "json"],
+      ["completed", "mqtt"],
+      ["completed", "mqtt"],
+      ["rejected", "coap"],
+    ]);
+    expect(results[1]!.result).toEqual({ echo: { times: 1 } });
+    await eventually(async () => ["command.queued", "command.delivered", "command.completed"].every((t) => events.includes(t)));
+    stream.close();
+    await Promise.all([json.close(), fast.endAsync(), relay.endAsync(), coap.close()]);
+  });
+
+  it("waits for an offline device and arrives in order on its next connect; an expired one never does", async () => {
+    const token = await createDevice("cmd-offline");
+    const expired = await send("cmd-offline", { name: "late", ttlSeconds: 1 });
+    const a = await send("cmd-offline", { name: "first" });
+    const b = await send("cmd-offline", { name: "second", payload: "x" });
+    expect([a.status, b.status]).toEqual(["queued", "queued"]);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const json = await JsonSocket.open(token);
+    const got = [await json.next((x) => x.type === "command"), await json.next((x) => x.type === "command")];
+    expect(got.map((x) => x.name)).toEqual(["first", "second"]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(json.received.filter((x) => x.type === "command")).toHaveLength(0);
+    expect((await apiJson<Command>("GET", `/v1/devices/cmd-offline/commands/${expired.id}`, 200)).status).toBe("expired");
+    const list = await apiJson<{ items: Command[] }>("GET", "/v1/devices/cmd-offline/commands?status=delivered", 200);
+    expect(list.items.map((c) => c.name)).toEqual(["second", "first"]);
+    await json.close();
+  });
+
+  it("takes an app's MQTT publish on devices/<id>/commands/<name> into the same queue", async () => {
+    const token = await createDevice("cmd-app");
+    const key = (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "cmd-app", scopes: ["commands:write"] } })).key;
+    const app = await connectMqtt("/mqtt", { clientId: "cmd-sender", username: "app", password: key, protocolVersion: 5 });
+    await app.publishAsync("devices/cmd-app/commands/reboot", JSON.stringify({ delay: 5 }), { qos: 1 });
+    const list = await apiJson<{ items: Command[] }>("GET", "/v1/devices/cmd-app/commands", 200);
+    expect(list.items[0]).toMatchObject({ name: "reboot", status: "queued" });
+    const dev = await connectMqtt("/mqtt/cmd-app", { clientId: "cmd-app", password: token, protocolVersion: 4 });
+    const inbox = new Inbox(dev);
+    await dev.subscribeAsync("devices/cmd-app/commands/#", { qos: 1 });
+    const [m] = await inbox.waitFor(`devices/cmd-app/commands/reboot/${list.items[0]!.id}`);
+    expect(JSON.parse(m!.payload)).toEqual({ delay: 5 });
+    await Promise.all([app.endAsync(), dev.endAsync()]);
+  });
+});
+
+describe("direct methods", () => {
+  it("return the device's answer over JSON, MQTT 5 and MQTT 3.1.1; 404 offline; 504 on timeout", async () => {
+    const [tJson, t5, t4] = await Promise.all(["mth-json", "mth-v5", "mth-v4"].map((id) => createDevice(id)));
+    const json = await JsonSocket.open(tJson!);
+    json.ws.on("message", (d) => {
+      const m = JSON.parse(String(d)) as { type: string; id: string; payload: { n: number } };
+      if (m.type === "method") json.send({ type: "method.response", id: m.id, status: 200, payload: { doubled: m.payload.n * 2 } });
+    });
+    const v5 = await connectMqtt("/mqtt/mth-v5", { clientId: "mth-v5", password: t5, protocolVersion: 5 });
+    v5.on("message", (_topic, payload, packet) => {
+      const n = (JSON.parse(payload.toString()) as { n: number }).n;
+      v5.publish(packet.properties!.responseTopic!, JSON.stringify({ status: 201, payload: { n } }), { qos: 0, properties: { correlationData: packet.properties!.correlationData } });
+    });
+    await v5.subscribeAsync("devices/mth-v5/methods/#", { qos: 0 });
+    const v4 = await connectMqtt("/mqtt", { clientId: "mth-v4", password: t4, protocolVersion: 4 });
+    v4.on("message", (topic) => v4.publish(`devices/mth-v4/methods/${topic.split("/").at(-1)}/response`, JSON.stringify({ status: 200, payload: "ok" })));
+    await v4.subscribeAsync("devices/mth-v4/methods/#", { qos: 0 });
+
+    const call = (id: string, body: Record<string, unknown>, status = 200) => apiJson<{ status: number; payload: unknown }>("POST", `/v1/devices/${id}/methods/double`, status, { body });
+    expect(await call("mth-json", { payload: { n: 21 } })).toEqual({ status: 200, payload: { doubled: 42 } });
+    expect(await call("mth-v5", { payload: { n: 7 } })).toEqual({ status: 201, payload: { n: 7 } });
+    expect(await call("mth-v4", { payload: { n: 1 } })).toEqual({ status: 200, payload: "ok" });
+
+    await createDevice("mth-offline");
+    const offline = await api("POST", "/v1/devices/mth-offline/methods/double", { body: {} });
+    expect(offline.status).toBe(404);
+    expect(((await offline.json()) as { type: string }).type).toMatch(/device-offline$/);
+
+    const silent = await JsonSocket.open(await createDevice("mth-silent"));
+    const started = Date.now();
+    const timeout = await api("POST", "/v1/devices/mth-silent/methods/slow", { body: { timeoutSeconds: 1 } });
+    expect(timeout.status).toBe(504);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    await Promise.all([json.close(), silent.close(), v5.endAsync(), v4.endAsync()]);
+  });
+});
