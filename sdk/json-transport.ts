@@ -5,7 +5,7 @@
  * sent again after a reconnect (at least once), and `busy` is retried after `retryAfterMs`.
  */
 import { ClosedError, ConnectError, HubRefusedError, ShadowRejectedError } from "./errors";
-import type { CommandStatus, InboundMessage, JsonObject, JsonValue, OutboundMessage, ShadowUpdateMessage, TelemetryMessage } from "./messages";
+import type { CommandStatus, DeviceMessage, HubMessage, JsonObject, JsonValue, ShadowUpdateMessage, TelemetryMessage } from "./messages";
 import { isObject } from "./messages";
 import { PendingCalls } from "./pending";
 import type { SocketFactory, SocketLike } from "./socket";
@@ -35,7 +35,7 @@ export class JsonTransport implements Transport {
   private readonly telemetryCalls = new PendingCalls<void, TelemetryMessage>("telemetry");
   private readonly reportCalls = new PendingCalls<number, ShadowUpdateMessage>("shadow report");
   /** Command results not yet sent (the socket was down): sent on the next connect. */
-  private readonly outbox: OutboundMessage[] = [];
+  private readonly outbox: DeviceMessage[] = [];
   private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly o: JsonTransportOptions) {}
@@ -104,7 +104,7 @@ export class JsonTransport implements Transport {
   }
 
   /** Sends now, or leaves it to the next connect (pending calls are resent from their maps). */
-  private send(message: OutboundMessage): boolean {
+  private send(message: DeviceMessage): boolean {
     if (this.ws === null || this.ws.readyState !== OPEN) return false;
     this.ws.send(JSON.stringify(message));
     return true;
@@ -127,10 +127,10 @@ export class JsonTransport implements Transport {
     }
     if (!isObject(parsed) || typeof parsed.type !== "string") return;
     // The hub's messages are typed by the hub's own definitions; fields are read defensively.
-    this.handle(parsed as unknown as InboundMessage);
+    this.handle(parsed as unknown as HubMessage);
   }
 
-  private handle(m: InboundMessage): void {
+  private handle(m: HubMessage): void {
     switch (m.type) {
       case "shadow.delta":
         if (isObject(m.state) && Object.keys(m.state).length > 0) this.o.events.delta(m.shadow, m.state, m.version);
@@ -163,7 +163,7 @@ export class JsonTransport implements Transport {
   }
 
   private commandResult(id: string, status: CommandStatus, result: JsonValue): void {
-    const message: OutboundMessage = { type: "command.result", id, status, result };
+    const message: DeviceMessage = { type: "command.result", id, status, result };
     if (!this.send(message)) this.outbox.push(message);
   }
 
