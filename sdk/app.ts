@@ -6,9 +6,8 @@ import createClient from "openapi-fetch";
 import type { Client } from "openapi-fetch";
 import type { AppCredentials } from "./auth";
 import { TokenSource } from "./auth";
-import type { EventsOptions } from "./events";
+import type { EventStream, EventsOptions } from "./events";
 import { deviceEvents } from "./events";
-import type { DeviceEvent } from "./messages";
 import type { paths } from "./openapi-types";
 import type { SocketFactory } from "./socket";
 import { defaultSocketFactory } from "./socket";
@@ -63,11 +62,11 @@ export class App {
 
   /**
    * The device's live events (shadow, telemetry, presence, commands) as an async iterator;
-   * `break` closes the stream.
+   * `break` (or `close()`, or the `signal`) closes the stream.
    * @example
    * for await (const e of app.events("lamp-1")) if (e.type === "telemetry") console.log(e.data);
    */
-  events(deviceId: string, options: EventsOptions = {}): AsyncGenerator<DeviceEvent, void, undefined> {
+  events(deviceId: string, options: EventsOptions = {}): EventStream {
     return deviceEvents({ url: this.url, tokens: this.tokens, sockets: this.sockets, fetchFn: this.fetchFn }, deviceId, options);
   }
 

@@ -51,6 +51,7 @@ export interface EventsContext {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
     const t = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
   });
@@ -64,8 +65,35 @@ function toEvent(text: string): DeviceEvent | null {
   }
 }
 
+/**
+ * A device's live events: iterate with `for await`; `break`, `return()` or `close()` end it at
+ * once, even while waiting for the next event.
+ */
+export interface EventStream extends AsyncIterableIterator<DeviceEvent> {
+  close(): void;
+}
+
 /** The live events of one device. */
-export async function* deviceEvents(ctx: EventsContext, deviceId: string, options: EventsOptions = {}): AsyncGenerator<DeviceEvent, void, undefined> {
+export function deviceEvents(ctx: EventsContext, deviceId: string, options: EventsOptions = {}): EventStream {
+  // Our own signal too: an async generator's return() waits for a pending next() to settle,
+  // so closing must first end the stream that next() is waiting on.
+  const closer = new AbortController();
+  options.signal?.addEventListener("abort", () => closer.abort(), { once: true });
+  if (options.signal?.aborted) closer.abort();
+  const gen = generate(ctx, deviceId, { ...options, signal: closer.signal });
+  const stream: EventStream = {
+    next: () => gen.next(),
+    return: async () => {
+      closer.abort();
+      return gen.return(undefined);
+    },
+    close: () => void stream.return?.(),
+    [Symbol.asyncIterator]: () => stream,
+  };
+  return stream;
+}
+
+async function* generate(ctx: EventsContext, deviceId: string, options: EventsOptions): AsyncGenerator<DeviceEvent, void, undefined> {
   const mode = options.transport ?? "auto";
   const useSocket = mode === "websocket" || (mode === "auto" && ctx.sockets.canSendHeaders);
   const backoff = new Backoff(options.backoff);

@@ -12,7 +12,7 @@ export { Device } from "./device";
 export type { DeviceOptions } from "./device";
 export type { DeltaHandler, DeviceStatus } from "./device-handlers";
 export { EventStreamError } from "./events";
-export type { EventsOptions } from "./events";
+export type { EventStream, EventsOptions } from "./events";
 export { ClosedError, CommandRejected, ConnectError, HubRefusedError, MethodError, ShadowRejectedError, TimeoutError } from "./errors";
 export { ApiError, ok } from "./result";
 export { Backoff, backoffDelay } from "./backoff";
