@@ -24,8 +24,11 @@ export interface JsonTransportOptions {
   connectTimeoutMs: number;
 }
 
-/** Close codes after which reconnecting cannot help: 4000 session taken over, 1008 credential ended. */
-const PERMANENT_CLOSE = new Set([4000, 1008]);
+/**
+ * Close codes after which reconnecting cannot help: 4000 taken over by a newer connection, 4401
+ * credential revoked or expired, 4403 device disabled, 4404 device deleted, 1008 policy.
+ */
+const PERMANENT_CLOSE = new Set([4000, 4401, 4403, 4404, 1008]);
 
 /** One device over the JSON protocol. */
 export class JsonTransport implements Transport {

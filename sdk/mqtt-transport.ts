@@ -32,8 +32,11 @@ export interface MqttTransportOptions {
 
 /** CONNACK codes that refuse the client for good: 3.1.1 2, 4, 5; MQTT 5 0x85–0x87, 0x8C. */
 const REFUSED = new Set([2, 4, 5, 0x85, 0x86, 0x87, 0x8c]);
-/** DISCONNECT reasons after which reconnecting cannot help: 0x8E session taken over. */
-const FINAL_DISCONNECT = new Set([0x8e]);
+/**
+ * DISCONNECT reasons after which reconnecting cannot help: 0x8E session taken over, 0x87
+ * credential revoked or expired, 0x98 device disabled or deleted.
+ */
+const FINAL_DISCONNECT = new Set([0x8e, 0x87, 0x98]);
 
 const text = (b: Uint8Array | undefined): string => (b === undefined ? "" : new TextDecoder().decode(b));
 
