@@ -1,0 +1,57 @@
+/**
+ * The SDK's browser entry (sdk/index.ts) bundles for browsers with no Node built-in and no `ws`
+ * (MQTT.js's own browser build), and a Device in headless Chromium connects over JSON and MQTT,
+ * obeys a delta and sends telemetry that the hub stores.
+ */
+import { describe, expect, it } from "vitest";
+import { build } from "esbuild";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { App, ok } from "../../sdk/node";
+import { root } from "../../scripts/hub.mjs";
+import { adminToken, hubUrl } from "./client";
+import { inChromium } from "./chromium";
+
+/** What the page runs: one device per protocol; the outcome is written into #out. */
+const ENTRY = `
+import { Device } from "../../sdk/index";
+const hub = (globalThis as unknown as { HUB: { url: string; devices: Record<string, string> } }).HUB;
+const out = document.getElementById("out")!;
+(async () => {
+  for (const protocol of ["json", "mqtt"] as const) {
+    const id = "browser-" + protocol;
+    const device = await Device.connect({ url: hub.url, deviceId: id, token: hub.devices[id]!, protocol });
+    const version = await new Promise<number>((resolve) => device.onDelta(async (state) => resolve(await device.report(state))));
+    await device.sendTelemetry({ from: "chromium", protocol });
+    await device.close();
+    out.textContent += " " + protocol + ":" + version;
+  }
+  out.textContent += " done";
+})().catch((e: Error) => (out.textContent += " error " + e.message));
+`;
+
+describe("the SDK in a browser", () => {
+  it("bundles without Node modules and runs a Device over JSON and MQTT in Chromium", async () => {
+    const dir = join(root, ".e2e-state", "browser");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "entry.ts"), ENTRY);
+    const bundle = await build({ entryPoints: [join(dir, "entry.ts")], bundle: true, format: "iife", platform: "browser", conditions: ["browser"], write: false, metafile: true, logLevel: "silent" });
+    const inputs = Object.keys(bundle.metafile.inputs);
+    expect(inputs.filter((f) => /node_modules\/ws\/|^node:|sdk\/node\.ts$/.test(f))).toEqual([]);
+    expect(inputs).toContain("node_modules/mqtt/dist/mqtt.esm.js");
+
+    const app = new App({ url: hubUrl(), token: adminToken() });
+    const devices: Record<string, string> = {};
+    for (const id of ["browser-json", "browser-mqtt"]) {
+      devices[id] = (await ok(app.api.POST("/v1/devices", { body: { id } }))).credential.token;
+      await ok(app.api.POST("/v1/devices/{id}/shadow", { params: { path: { id } }, body: { state: { desired: { theme: "dark" } } } }));
+    }
+    const html = `<!doctype html><html><body><pre id="out"></pre><script>window.HUB=${JSON.stringify({ url: hubUrl(), devices })};</script><script>${bundle.outputFiles[0]!.text.replace(/<\/script/gi, "<\\/script")}</script></body></html>`;
+    const text = await inChromium(html, "document.getElementById('out').textContent", (t) => t.includes("done") || t.includes("error"));
+    expect(text.trim()).toBe("json:2 mqtt:2 done");
+    for (const id of ["browser-json", "browser-mqtt"]) {
+      const rows = await ok(app.api.GET("/v1/devices/{id}/telemetry", { params: { path: { id } } }));
+      expect(rows.items.map((r) => r.data)).toEqual([{ from: "chromium", protocol: id.slice(8) }]);
+    }
+  }, 120_000);
+});
