@@ -11,5 +11,5 @@ export interface Hub {
   stop: () => Promise<void>;
   output: () => string;
 }
-export function startWrangler(opts: { port: number; persistTo: string; envFile?: string; stdio?: "pipe" | "inherit"; vars?: Record<string, string> }): Promise<Hub>;
+export function startWrangler(opts: { port: number; persistTo: string; envFile?: string; stdio?: "pipe" | "inherit"; vars?: Record<string, string>; inspectorPort?: number }): Promise<Hub>;
 export function freePort(): Promise<number>;

@@ -61,9 +61,9 @@ export function applyMigrations(persistTo) {
  * Starts `wrangler dev` on 127.0.0.1:`port`, resolving once /health answers.
  * @returns {Promise<{ url: string, child: import("node:child_process").ChildProcess, stop: () => Promise<void> }>}
  */
-export async function startWrangler({ port, persistTo, envFile, stdio = "pipe", vars = {} }) {
+export async function startWrangler({ port, persistTo, envFile, stdio = "pipe", vars = {}, inspectorPort = 0 }) {
   const args = [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo,
-    "--show-interactive-dev-session=false", "--inspector-port", "0"];
+    "--show-interactive-dev-session=false", "--inspector-port", String(inspectorPort)];
   if (envFile) args.push("--env-file", envFile);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn(process.execPath, args, { cwd: root, env: offlineEnv(), stdio: ["ignore", stdio, stdio], detached: false });

@@ -23,6 +23,7 @@ import { documentPlainRoutes } from "./routes/openapi-docs";
 import { logText, logError } from "../protocols/log-text";
 import { policyRoutes } from "./routes/policies";
 import { commandRoutes } from "./routes/commands";
+import { ruleRoutes } from "./routes/rules";
 
 /** Builds the app (a function so tests can build a fresh one). */
 export function createApp() {
@@ -34,7 +35,7 @@ export function createApp() {
   app.use("*", requestBody());
 
   app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));
-  for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt, policyRoutes, commandRoutes]) {
+  for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt, policyRoutes, commandRoutes, ruleRoutes]) {
     app.route("/", routes);
   }
 

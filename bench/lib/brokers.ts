@@ -63,8 +63,8 @@ export const BENCH_VARS: Readonly<Record<string, string>> = {
 };
 
 /** Starts a fresh hub (rate limits lifted, see {@link BENCH_VARS}); devices connect by `path`. */
-export async function startUmbra(path: MqttPath = "direct"): Promise<Broker> {
-  const hub = LocalHub.create("umbra-bench-", { ...BENCH_VARS });
+export async function startUmbra(path: MqttPath = "direct", inspectorPort = 0): Promise<Broker> {
+  const hub = LocalHub.create("umbra-bench-", { ...BENCH_VARS }, inspectorPort);
   await hub.start();
   const tokens = new Map<string, string>();
   const channels = new Set<string>();

@@ -67,6 +67,26 @@ export function descendantsNamed(rootPid: number, comm: string): number[] {
   return processTree(rootPid).filter((s) => s.pid !== rootPid && s.comm === comm).map((s) => s.pid);
 }
 
+/**
+ * CPU ticks of the tree's workerd runtime: the process that runs the Worker and its objects —
+ * what Cloudflare bills — apart from wrangler's local dev proxy (its Node process and the
+ * workerd that owns the public port and forwards every connection to the runtime).
+ */
+export function runtimeCpuTicks(rootPid: number | undefined): number {
+  return processTree(rootPid)
+    .filter((s) => s.comm === "workerd" && isRuntime(s.pid))
+    .reduce((n, s) => n + s.ticks, 0);
+}
+
+function isRuntime(pid: number): boolean {
+  try {
+    // The runtime listens on a port of its own choosing; the proxy on the public one.
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("--socket-addr=entry=127.0.0.1:0");
+  } catch {
+    return false;
+  }
+}
+
 /** CPU used over a window, from {@link cpuMeter}. */
 export interface CpuReading {
   seconds: number;
@@ -74,6 +94,8 @@ export interface CpuReading {
   ownCpuSeconds: number;
   /** CPU seconds of the metered tree (0 without one). */
   treeCpuSeconds: number;
+  /** CPU seconds of the tree's workerd runtime (see {@link runtimeCpuTicks}). */
+  runtimeCpuSeconds: number;
 }
 
 /**
@@ -84,12 +106,14 @@ export function cpuMeter(treePid?: number): () => CpuReading {
   const t0 = performance.now();
   const own0 = process.cpuUsage();
   const tree0 = treeCpuTicks(treePid);
+  const runtime0 = runtimeCpuTicks(treePid);
   return () => {
     const own = process.cpuUsage(own0);
     return {
       seconds: (performance.now() - t0) / 1000,
       ownCpuSeconds: (own.user + own.system) / 1e6,
       treeCpuSeconds: (treeCpuTicks(treePid) - tree0) / CLOCK_TICKS,
+      runtimeCpuSeconds: (runtimeCpuTicks(treePid) - runtime0) / CLOCK_TICKS,
     };
   };
 }

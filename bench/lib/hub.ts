@@ -36,25 +36,31 @@ export class LocalHub implements HubAccess {
   /** Everything wrangler printed over all runs (for diagnosis after a crash). */
   private pastOutput = "";
 
-  private constructor(readonly dir: string, readonly adminToken: string, private readonly vars: Record<string, string>) {}
+  private constructor(
+    readonly dir: string,
+    readonly adminToken: string,
+    private readonly vars: Record<string, string>,
+    /** The DevTools inspector's port (for CPU profiles), or 0 for none. */
+    readonly inspectorPort = 0,
+  ) {}
 
   /**
    * Makes a temp folder with an admin token and a migrated database (nothing runs yet).
    * @param vars wrangler vars for every start of this hub (e.g. raised rate limits)
    */
-  static create(prefix = "umbra-bench-", vars: Record<string, string> = {}): LocalHub {
+  static create(prefix = "umbra-bench-", vars: Record<string, string> = {}, inspectorPort = 0): LocalHub {
     const dir = mkdtempSync(join(tmpdir(), prefix));
     const token = randomBytes(32).toString("base64url");
     writeFileSync(join(dir, "vars.env"), `ADMIN_TOKEN="${token}"\n`);
     applyMigrations(join(dir, "state"));
-    return new LocalHub(dir, token, vars);
+    return new LocalHub(dir, token, vars, inspectorPort);
   }
 
   /** Starts wrangler dev (the same port as before after a restart, so clients reconnect to one URL). */
   async start(): Promise<void> {
     if (this.hub) throw new Error("hub already running");
     this.port ||= await freePort();
-    this.hub = await startWrangler({ port: this.port, persistTo: join(this.dir, "state"), envFile: join(this.dir, "vars.env"), vars: this.vars });
+    this.hub = await startWrangler({ port: this.port, persistTo: join(this.dir, "state"), envFile: join(this.dir, "vars.env"), vars: this.vars, inspectorPort: this.inspectorPort });
   }
 
   private running(): Hub {

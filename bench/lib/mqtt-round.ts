@@ -41,14 +41,19 @@ export interface RoundResult {
   outcome: "done" | "stalled" | "timeout";
   brokerCpuSeconds: number;
   clientCpuSeconds: number;
+  /** Umbra: CPU of wrangler's local dev proxy (its Node process and forwarding workerd), apart. */
+  devProxyCpuSeconds?: number;
 }
 
 /** Starts metering the broker: its process tree, or this process when it runs here (Aedes). */
-export function brokerMeter(broker: Broker): () => { seconds: number; brokerCpuSeconds: number; clientCpuSeconds: number } {
+export function brokerMeter(broker: Broker): () => { seconds: number; brokerCpuSeconds: number; clientCpuSeconds: number; devProxyCpuSeconds?: number } {
   const read = cpuMeter(broker.pid);
   return () => {
     const r = read();
-    return { seconds: r.seconds, brokerCpuSeconds: broker.pid === undefined ? r.ownCpuSeconds : r.treeCpuSeconds, clientCpuSeconds: r.ownCpuSeconds };
+    if (broker.pid === undefined) return { seconds: r.seconds, brokerCpuSeconds: r.ownCpuSeconds, clientCpuSeconds: r.ownCpuSeconds };
+    // Umbra's own CPU is its workerd runtime's (what Cloudflare bills); wrangler's dev proxy is apart.
+    if (broker.name === "umbra") return { seconds: r.seconds, brokerCpuSeconds: r.runtimeCpuSeconds, devProxyCpuSeconds: r.treeCpuSeconds - r.runtimeCpuSeconds, clientCpuSeconds: r.ownCpuSeconds };
+    return { seconds: r.seconds, brokerCpuSeconds: r.treeCpuSeconds, clientCpuSeconds: r.ownCpuSeconds };
   };
 }
 
@@ -106,7 +111,7 @@ export async function runRound(broker: Broker, spec: RoundSpec): Promise<RoundRe
   }
   spec.subs.forEach((sub, i) => sub.removeListener("message", handlers[i]));
   tally.wake = undefined;
-  return { seconds: Math.max(0.001, (end - tally.startedAt) / 1000), outcome, brokerCpuSeconds: cpu.brokerCpuSeconds, clientCpuSeconds: cpu.clientCpuSeconds };
+  return { seconds: Math.max(0.001, (end - tally.startedAt) / 1000), outcome, brokerCpuSeconds: cpu.brokerCpuSeconds, clientCpuSeconds: cpu.clientCpuSeconds, devProxyCpuSeconds: cpu.devProxyCpuSeconds };
 }
 
 /**
@@ -132,6 +137,7 @@ export function roundFigure(name: string, metric: string, tally: Tally, r: Round
     latency: (opts.delivered ? tally.latency : tally.ackLatency).summary(),
     brokerCpuSeconds: r.brokerCpuSeconds,
     clientCpuSeconds: r.clientCpuSeconds,
+    devProxyCpuSeconds: r.devProxyCpuSeconds,
     lossAllowed: opts.lossAllowed,
     extra: Object.keys(extra).length ? extra : undefined,
   };

@@ -58,6 +58,7 @@ export function reportLines(scenario: string, path: string, umbra: Figure[], out
     line.lost = u.lost;
     for (const p of peers) line[`${p.name}_lost`] = byPeer.get(p.name)?.lost ?? null;
     line.hub_cpu_us_per_msg = usPerMessage(u.brokerCpuSeconds, u.messages);
+    if (u.devProxyCpuSeconds !== undefined) line.dev_proxy_cpu_us_per_msg = usPerMessage(u.devProxyCpuSeconds, u.messages);
     line.client_cpu_us_per_msg = usPerMessage(u.clientCpuSeconds, u.messages);
     for (const p of peers) {
       const f = byPeer.get(p.name);

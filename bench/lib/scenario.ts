@@ -6,6 +6,8 @@
  */
 import type { Args } from "./args";
 import { startAedes, startUmbra, type Broker, type BrokerName, type MqttPath } from "./brokers";
+import { startProfile } from "./profiler";
+import { freePort } from "../../scripts/hub.mjs";
 import { measureInNetns, mosquittoUnavailable } from "./netns";
 import type { Progress } from "./progress";
 import { reportLines, type Line, type PeerOutcome } from "./report";
@@ -27,6 +29,8 @@ export interface Figure {
   latency?: { p50_ms: number | null; p99_ms: number | null };
   /** CPU seconds of the broker in the window: the hub's process tree, mosquitto's process, or this process for Aedes. */
   brokerCpuSeconds: number;
+  /** Umbra: CPU of wrangler's local dev proxy (not part of the hub as deployed). */
+  devProxyCpuSeconds?: number;
   /** CPU seconds of this process (the load generator) in the window. */
   clientCpuSeconds: number;
   /** Loss of this case does not fail the run (QoS 0 may drop by contract). */
@@ -78,7 +82,22 @@ export async function compareBrokers(scenario: Scenario, args: Args, progress: P
   if (only) for (const p of [...peers]) if (!only.split(",").includes(p)) peers.delete(p);
 
   progress.set(`umbra (${path}): starting hub`);
-  const umbra = await measureWith(() => startUmbra(path), measure, args, progress);
+  // --profile <file>: a CPU profile of the hub's isolate over the Umbra run (bench/lib/profiler.ts).
+  const profileFile = args.str("profile", "");
+  const inspectorPort = profileFile ? await freePort() : 0;
+  const profiled: typeof measure = !profileFile
+    ? measure
+    : async (broker, a, p) => {
+        const running = await startProfile(inspectorPort);
+        try {
+          return await measure(broker, a, p);
+        } finally {
+          const { top, busy } = await running.stop(profileFile);
+          progress.note(`profile written to ${profileFile}: isolate busy ${(busy * 100).toFixed(0)}% of samples`);
+          for (const r of top) process.stderr.write(`${(r.self * 100).toFixed(1).padStart(5)}% self ${(r.total * 100).toFixed(1).padStart(5)}% total  ${r.fn}\n`);
+        }
+      };
+  const umbra = await measureWith(() => startUmbra(path, inspectorPort), profiled, args, progress);
   const outcomes: PeerOutcome[] = [];
   if (peers.has("aedes")) {
     progress.set("aedes: starting");

@@ -12,7 +12,9 @@ import type { HubMessage } from "../../protocols/json/messages";
 import type { Message, ProtocolVersion } from "../../protocols/mqtt";
 import type { AlarmScheduler } from "../shared/alarms";
 import type { DeviceEventType } from "./events";
-import type { CommandOutcome, CommandRecord, CommandStore } from "./commands";
+import type { CommandOutcome, CommandRecord, CommandStatus, CommandStore } from "./commands";
+import type { MethodCalls } from "./method-calls";
+import { methodMessage } from "./mqtt-topics";
 
 const encoder = new TextEncoder();
 
@@ -99,6 +101,8 @@ export class CommandDispatch {
     const ttl = Math.min(ttlSeconds === undefined ? this.limits.defaultTtlMs : ttlSeconds * 1000, this.limits.maxTtlMs);
     const c = this.store.add(name, payload, ttl, now);
     this.host.emit("command.queued", commandView(this.host.deviceId(), c));
+    // Sessions that watch the device's commands (apps, webhooks) see it as a v5 PUBLISH would carry it.
+    this.host.publishOwn([commandMessage(this.host.deviceId(), c, 5)]);
     this.deliverPending(now);
     await this.schedule();
     return this.store.get(c.id) ?? c;
@@ -132,6 +136,44 @@ export class CommandDispatch {
     for (const [protocol, ids] of byProtocol) {
       for (const d of this.store.delivered(ids, protocol, now)) this.host.emit("command.delivered", commandView(id, d));
     }
+  }
+
+  /** A page of commands as the API shows them, newest first (`before`: the seq cursor of the last page). */
+  list(status: CommandStatus | null, limit: number, before: number | null) {
+    const rows = this.store.list(status, limit + 1, before);
+    const page = rows.slice(0, limit);
+    const id = this.host.deviceId();
+    return { items: page.map((c) => commandView(id, c)), next: rows.length > limit ? (page[page.length - 1]?.seq ?? null) : null };
+  }
+
+  /** One command as the API shows it, or null. */
+  get(commandId: string) {
+    const c = this.store.get(commandId);
+    return c && commandView(this.host.deviceId(), c);
+  }
+
+  /**
+   * Calls a direct method on every live connection that takes methods and waits for the answer:
+   * "offline" when none does, "timeout" when none answers in time.
+   */
+  callMethod(calls: MethodCalls, name: string, payload: JsonValue, timeoutMs: number) {
+    return calls.call((requestId) => {
+      let took = false;
+      for (const ch of this.host.jsonChannels()) {
+        if (ch.protocol === "coap" && !ch.observes.includes("methods")) continue;
+        this.host.send(ch.ws, { type: "method", id: requestId, name, payload });
+        took = true;
+      }
+      const version = this.host.mqttVersion();
+      if (version !== null) {
+        const m = methodMessage(this.host.deviceId(), name, requestId, payload, version);
+        if (this.host.mqttWants(m.topic)) {
+          this.host.mqttDeliver([m]);
+          took = true;
+        }
+      }
+      return took;
+    }, timeoutMs);
   }
 
   /** The device's outcome of a command; false when it is unknown or already finished. */

@@ -58,6 +58,8 @@ function closeCodeOf(reasonCode: number): number {
   return 1002;
 }
 
+const NO_RETAINED: ReadonlyMap<string, Message[]> = new Map();
+
 export class MqttHost {
   private readonly streams = new Map<WebSocket, MqttStream>();
   /** Packets waiting for their group commit, per socket, in production order. */
@@ -68,6 +70,8 @@ export class MqttHost {
   private busy = false;
   private state: SessionState | null = null;
   private persistedActivity = 0;
+  /** The deadline last handed to the alarm scheduler (undefined: none yet). */
+  private scheduled: number | null | undefined = undefined;
   private batching = false;
   private unsaved = false;
 
@@ -287,7 +291,7 @@ export class MqttHost {
       if (this.batching || (lazy && now - this.persistedActivity <= ACTIVITY_PERSIST_MS)) this.unsaved = true;
       else this.save(r.state);
     }
-    const retained = await this.syncSubscriptions(before, r.state);
+    const retained = before.subscriptions === r.state.subscriptions ? NO_RETAINED : await this.syncSubscriptions(before, r.state);
     // New subscriptions, or a (re)connected session: what waits for the client may go out now.
     if (r.state.connected && (retained.size > 0 || !before.connected)) this.svc.ready?.();
     const acks: MqttPacket[] = [];
@@ -344,7 +348,12 @@ export class MqttHost {
       const retainedFor = m.origin?.startsWith("retained:") ? m.origin.slice(9) : undefined;
       await this.deliverNow(retainedFor ? { ...m, origin: undefined } : m, retainedFor);
     }
-    await this.svc.scheduleAlarm(this.state ? nextDeadline(this.state) : null);
+    // Deadlines (will delay, session expiry) rarely move: the alarm is touched only when one did.
+    const deadline = this.state ? nextDeadline(this.state) : null;
+    if (deadline !== this.scheduled) {
+      this.scheduled = deadline;
+      await this.svc.scheduleAlarm(deadline);
+    }
   }
 
   /**
@@ -371,8 +380,7 @@ export class MqttHost {
   }
 
   /** Registers added filters and drops removed ones; the retained messages of the added ones. */
-  private async syncSubscriptions(before: SessionState, after: SessionState): Promise<Map<string, Message[]>> {
-    if (before.subscriptions === after.subscriptions) return new Map();
+  private async syncSubscriptions(before: SessionState, after: SessionState): Promise<ReadonlyMap<string, Message[]>> {
     const { added, removed } = subscriptionChanges(before.subscriptions, after.subscriptions);
     if (removed.length) await this.svc.unsubscribe(removed);
     return added.length ? this.svc.subscribe(added) : new Map();

@@ -166,7 +166,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
         case "telemetry": {
           const row = telemetryFromPayload(message.payload, r.key, Date.now(), payloadLimits);
           if (!row) return { reason: 0x99 }; // payload format invalid
-          await o.own.ready();
+          if (!o.own.loaded) await o.own.ready();
           return { reason: 0, durable: o.telemetryBatched([{ row, message }]) };
         }
         case "commandResult": {

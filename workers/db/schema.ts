@@ -165,3 +165,26 @@ export const policyAttachments = sqliteTable(
 );
 
 export type PolicyRow = typeof policies.$inferSelect;
+
+/**
+ * Rules (issue 10): SQL-like text compiled and evaluated in each device's object, scoped to all
+ * devices, a group, a tag or one device; `actions` is a JSON list; `version` grows on every edit.
+ */
+export const rules = sqliteTable(
+  "rules",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    sql: text("sql").notNull(),
+    scopeKind: text("scope_kind", { enum: ["all", "group", "tag", "device"] }).notNull(),
+    scopeValue: text("scope_value"),
+    actions: text("actions", { mode: "json" }).$type<unknown[]>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    version: integer("version").notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("rules_scope").on(t.scopeKind, t.scopeValue)],
+);
+
+export type RuleRow = typeof rules.$inferSelect;

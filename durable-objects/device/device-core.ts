@@ -1,0 +1,227 @@
+/**
+ * The device's domain inside its object: the modules it is made of, wired together, and what
+ * happens on each change (a shadow request, telemetry, presence): stored, streamed, published
+ * on the device's topics, judged by its rules. The DeviceObject class is the shell around it.
+ */
+import type { Env } from "../env";
+import type { JsonObject } from "../../protocols/json-value";
+import type { Message } from "../../protocols/mqtt";
+import type { RuleSource } from "../../rules";
+import { deviceConfig, type DeviceConfig } from "./config";
+import { DeviceStore, type TelemetryRow } from "./store";
+import { runShadow, type ShadowOutcome } from "./shadow-service";
+import { jsonPushes, type JsonDeviceHost } from "./json-device";
+import type { DeviceProtocol, JsonAttachment, MqttAttachment } from "./sockets";
+import { AlarmScheduler } from "../shared/alarms";
+import { TokenBucket } from "../shared/token-bucket";
+import { GroupCommit } from "../shared/group-commit";
+import { CredentialWatch } from "./credential-watch";
+import { nextPresence, readPresence, statusOf } from "./presence";
+import { MqttHost } from "./mqtt-host";
+import { mqttServices, shadowMessages } from "./mqtt-routing";
+import { ShardClient } from "../routing/shard-client";
+import { OwnTopics } from "./own-topics";
+import { LiveStreams } from "./live-streams";
+import { JsonConnections, type EndReason } from "./json-connections";
+import { DeviceAccess } from "./device-access";
+import { CommandStore, type CommandOutcome } from "./commands";
+import { CommandDispatch } from "./command-dispatch";
+import { MethodCalls } from "./method-calls";
+import { shadowTopic } from "./mqtt-topics";
+import { DeviceRules } from "./device-rules";
+import { RuleActions } from "./rule-actions";
+
+const encoder = new TextEncoder();
+
+export class DeviceCore {
+  readonly store: DeviceStore;
+  readonly config: DeviceConfig;
+  readonly streams: LiveStreams;
+  readonly json: JsonConnections;
+  readonly access: DeviceAccess;
+  readonly mqtt: MqttHost;
+  readonly shards: ShardClient;
+  readonly own: OwnTopics;
+  /** MQTT telemetry, written in one transaction per batch before its PUBACKs leave. */
+  readonly telemetryCommit: GroupCommit<{ row: TelemetryRow; message: Message }>;
+  readonly alarms: AlarmScheduler;
+  readonly credentials: CredentialWatch;
+  readonly commands: CommandDispatch;
+  readonly commandStore: CommandStore;
+  readonly methods = new MethodCalls();
+  readonly rules: DeviceRules;
+  /** The device's message rate, across its protocols. */
+  readonly rate: TokenBucket;
+  lastSeen = 0;
+
+  constructor(
+    readonly ctx: DurableObjectState,
+    env: Env,
+  ) {
+    this.store = new DeviceStore(ctx.storage.sql);
+    this.config = deviceConfig(env as unknown as Record<string, unknown>);
+    this.store.migrate();
+    const id = () => this.deviceId;
+    this.alarms = new AlarmScheduler(ctx.storage);
+    this.rate = new TokenBucket(this.config.rate.perSecond, this.config.rate.burst, Date.now());
+    this.streams = new LiveStreams(ctx, id);
+    this.json = new JsonConnections(ctx);
+    this.access = new DeviceAccess(this.store, id);
+    this.shards = new ShardClient(env, "default");
+    this.own = new OwnTopics(env, ctx.storage.sql, id, this.shards, this.alarms);
+    this.credentials = new CredentialWatch(this.store, this.alarms, (cid, why) => this.endConnections((a) => a.credentialId === cid, why));
+    this.telemetryCommit = new GroupCommit((items) =>
+      ctx.storage.transactionSync(() =>
+        this.storeTelemetry(
+          items.map((i) => i.row),
+          items.map((i) => i.message),
+        ),
+      ),
+    );
+    this.commandStore = new CommandStore(ctx.storage.sql);
+    this.commands = new CommandDispatch(
+      this.commandStore,
+      {
+        deviceId: id,
+        jsonChannels: () => this.json.channels(),
+        send: (ws, m) => this.json.send(ws, m),
+        mqttVersion: () => this.mqtt.connectedVersion(),
+        mqttWants: (topic) => this.mqtt.wants(topic),
+        mqttDeliver: (messages) => void this.mqtt.deliver(messages),
+        emit: (type, data) => this.streams.emit(type, data),
+        publishOwn: (messages) => this.own.publish(messages),
+        finished: (c) =>
+          this.ruleEvent({ source: "command.result", data: { id: c.id, name: c.name, status: c.status, result: c.result }, topic: `devices/${this.deviceId}/commands/${c.id}/result` }),
+      },
+      this.alarms,
+      this.config.commands,
+    );
+    const actions = new RuleActions(env, id, this.streams, this.own, this.shards, {
+      command: (name, payload) => this.commands.enqueue(name, payload, undefined, Date.now()),
+      desired: (shadow, state) => this.applyShadow(shadow, { kind: "update", state: { desired: state } }, null),
+    });
+    this.rules = new DeviceRules(ctx.storage.sql, env.DB, id, this.alarms, (rule, firing) => actions.run(rule, firing));
+    const self = this;
+    this.mqtt = new MqttHost(
+      mqttServices({
+        get deviceId() {
+          return self.deviceId;
+        },
+        env,
+        store: this.store,
+        ctx,
+        mqttLimits: this.config.mqtt,
+        rate: this.rate,
+        maxPendingAcks: this.config.maxPendingAcks,
+        access: () => this.access.get(),
+        shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
+        telemetryBatched: (items) => this.telemetryCommit.add(items),
+        selfDeliver: (messages) => this.selfDeliver(messages),
+        own: this.own,
+        shards: this.shards,
+        presence: (connected, remote) => this.markPresence(connected, "mqtt", remote),
+        alarms: this.alarms,
+        closeJsonSockets: () => this.json.closeAll(),
+        commandResult: (cid, status, result) => this.commands.result(cid, status, result, Date.now()),
+        methodResponse: (rid, status, payload) => this.methods.answer(rid, status, payload),
+        ready: () => this.commands.deliverPending(Date.now()),
+      }),
+    );
+  }
+
+  get deviceId(): string {
+    return this.ctx.id.name ?? this.store.getMeta<string>("deviceId") ?? "unknown";
+  }
+
+  async ready(): Promise<void> {
+    if (this.own.loaded && this.rules.loaded) return;
+    await Promise.all([this.own.ready(), this.rules.ready()]);
+  }
+
+  /** Evaluates the device's rules on an event of theirs (inside the write that stored it). */
+  ruleEvent(event: { source: RuleSource; data: JsonObject; ts?: number; topic?: string | null }): void {
+    if (this.rules.wants(event.source)) this.rules.onEvent(event, Date.now());
+  }
+
+  /** Ends connections whose credential matches, in each protocol's terms (json-connections.ts, MQTT 0x87/0x98). */
+  async endConnections(matches: (a: JsonAttachment | MqttAttachment) => boolean, why: EndReason, detail?: string): Promise<void> {
+    this.json.end(matches, why, detail);
+    await this.mqtt.revoke(why === "disabled" ? 0x98 : 0x87, false, matches);
+  }
+
+
+  jsonHost(ws: WebSocket): JsonDeviceHost {
+    return {
+      shadow: (name, input) => this.applyShadow(name, input, null),
+      telemetry: (data: JsonObject, ts: number) => this.storeTelemetry([{ ts, data }]),
+      wait: (now) => this.rate.take(now),
+      commandResult: (id, status: CommandOutcome, result) => this.commands.result(id, status, result, Date.now()),
+      methodResponse: (id, status, payload) => this.methods.answer(id, status, payload),
+      observe: (resource) => {
+        this.json.observe(ws, resource);
+        if (resource === "commands") this.commands.deliverPending(Date.now());
+      },
+    };
+  }
+
+  /**
+   * Runs a shadow request and publishes what it changed: app streams, JSON devices, and the
+   * MQTT session (into `mqttSelf` when the request came from that session, which is mid-event).
+   */
+  applyShadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome {
+    const o = runShadow(this.store, this.config, name, input, Date.now());
+    const messages = shadowMessages(this.deviceId, o, mqttSelf !== null);
+    if (mqttSelf) mqttSelf.push(...messages);
+    else if (messages.length) void this.mqtt.deliver(messages);
+    const r = o.response;
+    if (r.status !== "accepted" || r.op === "get") return o;
+    this.own.publish(shadowMessages(this.deviceId, o, false));
+    const now = Date.now();
+    this.streams.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
+    for (const e of o.events) this.streams.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
+    this.json.broadcast(jsonPushes(o.name, o.events));
+    if (r.op === "update") this.shadowRuleEvents(o.name, input, now);
+    return o;
+  }
+
+  /** `shadow.reported` / `shadow.desired` rule events: the whole section after a change to it. */
+  private shadowRuleEvents(name: string, input: unknown, now: number): void {
+    const changed = (input as { state?: Record<string, unknown> | null }).state ?? {};
+    const doc = this.store.getShadow(name);
+    if (!doc || "deleted" in doc) return;
+    const topic = `${shadowTopic(this.deviceId, name)}/update`;
+    if (changed === null || "reported" in changed) this.ruleEvent({ source: "shadow.reported", data: doc.state.reported ?? {}, ts: now, topic });
+    if (changed === null || "desired" in changed) this.ruleEvent({ source: "shadow.desired", data: doc.state.desired ?? {}, ts: now, topic });
+  }
+
+  /**
+   * Stores telemetry, streams it, and publishes it on the device's telemetry topic: MQTT
+   * messages as the device sent them, samples from other protocols as `{"ts","data"}` JSON.
+   */
+  storeTelemetry(rows: TelemetryRow[], messages?: Message[]): void {
+    const now = Date.now();
+    this.store.insertTelemetry(rows, this.config.telemetryMaxRows, this.config.telemetryMaxAgeMs, now);
+    for (const row of rows) this.streams.emit("telemetry", row, now);
+    rows.forEach((row, i) => this.ruleEvent({ source: "telemetry", data: row.data, ts: row.ts, topic: messages?.[i]?.topic ?? null }));
+    const topic = `devices/${this.deviceId}/telemetry`;
+    this.own.publish(messages ?? rows.map((row) => ({ topic, payload: encoder.encode(JSON.stringify(row)), qos: 1, retain: false })));
+  }
+
+  /** Messages on the device's own topics for its own session, when it subscribed to them. */
+  private selfDeliver(messages: Message[]): void {
+    const wanted = messages.filter((m) => this.mqtt.wants(m.topic));
+    if (wanted.length) void this.mqtt.deliver(wanted);
+  }
+
+  /** Records presence, streams it, runs presence rules, and publishes it on `devices/<id>/presence`. */
+  markPresence(connected: boolean, protocol: DeviceProtocol, remote: string | null): void {
+    const now = Date.now();
+    const p = nextPresence(readPresence(this.store), connected, protocol, remote, this.lastSeen, now);
+    if (!p) return;
+    this.store.setMeta("presence", p);
+    this.streams.emit(connected ? "presence.connected" : "presence.disconnected", statusOf(p, 0), now);
+    this.ruleEvent({ source: "presence", data: statusOf(p, 0) as unknown as JsonObject, ts: now });
+    const body = { connected, protocol: p.protocol, ts: now };
+    this.own.publish([{ topic: `devices/${this.deviceId}/presence`, payload: encoder.encode(JSON.stringify(body)), qos: 1, retain: false }]);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * What a rule's firing does: it shows in the device's live stream and on
+ * `devices/<id>/rules/<ruleId>` (so apps and webhooks subscribed to rule events get it), and
+ * its actions run: a webhook event, a command to this or another device, a desired state on a
+ * shadow, a message on a channel. Actions run after the write that fired them; a failing one is
+ * logged and the others still run.
+ */
+import type { Env } from "../env";
+import type { JsonObject, JsonValue } from "../../protocols/json-value";
+import type { Message } from "../../protocols/mqtt";
+import type { Firing } from "../../rules";
+import { logError, logText } from "../../protocols/log-text";
+import { deliverToSession } from "../routing/sessions";
+import type { ShardClient } from "../routing/shard-client";
+import type { LiveStreams } from "./live-streams";
+import type { OwnTopics } from "./own-topics";
+import type { RuleAction, StoredRule } from "./rule-types";
+
+const encoder = new TextEncoder();
+
+/** Another device's object, as far as actions call it (RPC types give up on recursive JSON). */
+interface OtherDevice {
+  enqueueCommand(name: string, payload: JsonValue): Promise<unknown>;
+  shadow(name: string, input: unknown): Promise<unknown>;
+}
+
+/** Actions on the device itself, done in its own object. */
+export interface SelfActions {
+  command(name: string, payload: JsonValue): Promise<unknown>;
+  desired(shadow: string, state: JsonObject): unknown;
+}
+
+export class RuleActions {
+  constructor(
+    private readonly env: Env,
+    private readonly deviceId: () => string,
+    private readonly streams: LiveStreams,
+    private readonly own: OwnTopics,
+    private readonly shards: ShardClient,
+    private readonly self: SelfActions,
+  ) {}
+
+  /** Announces a firing (inside the write that fired it) and runs its actions just after. */
+  run(rule: StoredRule, firing: Firing): void {
+    const id = this.deviceId();
+    const event = { rule: rule.id, name: rule.name, output: firing.output, at: firing.at };
+    this.streams.emit("rule.fired", event);
+    const message: Message = { topic: `devices/${id}/rules/${rule.id}`, payload: encoder.encode(JSON.stringify(event)), qos: 1, retain: false };
+    this.own.publish([message]);
+    queueMicrotask(() => {
+      for (const action of rule.actions) {
+        this.act(action, firing.output, message).catch((err: unknown) => console.error(`DeviceObject ${logText(id)}: rule ${logText(rule.id)} ${action.type} action failed: ${logError(err)}`));
+      }
+    });
+  }
+
+  private other(deviceId: string): OtherDevice {
+    return this.env.DEVICE.get(this.env.DEVICE.idFromName(deviceId)) as unknown as OtherDevice;
+  }
+
+  private async act(action: RuleAction, output: JsonObject, message: Message): Promise<void> {
+    const self = this.deviceId();
+    switch (action.type) {
+      case "webhook":
+        return deliverToSession(this.env, `w:${action.webhookId}`, [message]);
+      case "command": {
+        const payload = action.payload ?? output;
+        if (action.deviceId === undefined || action.deviceId === self) await this.self.command(action.name, payload);
+        else await this.other(action.deviceId).enqueueCommand(action.name, payload);
+        return;
+      }
+      case "shadow.desired":
+        if (action.deviceId === undefined || action.deviceId === self) this.self.desired(action.shadow ?? "", action.state);
+        else await this.other(action.deviceId).shadow(action.shadow ?? "", { kind: "update", state: { desired: action.state } });
+        return;
+      case "publish":
+        await this.shards.publish({
+          topic: `channels/${action.channel}/messages/${action.subtopic ?? `rules/${message.topic.split("/").at(-1) ?? "rule"}`}`,
+          payload: encoder.encode(JSON.stringify(output)),
+          qos: 1,
+          retain: false,
+          origin: self,
+        });
+        return;
+    }
+  }
+}
