@@ -139,10 +139,15 @@ describe("Device (JSON protocol)", () => {
     await device.close();
   });
 
-  it("stops for good when the session is taken over (close 4000)", async () => {
+  it.each([
+    [4000, "taken over by a newer connection"],
+    [4401, "credential revoked"],
+    [4403, "device disabled"],
+    [4404, "device deleted"],
+  ])("stops for good on close %i (%s)", async (code, reason) => {
     const { device, sockets, statuses } = await connected();
-    sockets.last.receive({ type: "error", code: "session_taken_over", message: "a newer connection" });
-    sockets.last.hubClose(4000, "taken over");
+    if (code === 4000) sockets.last.receive({ type: "error", code: "session_taken_over", message: "a newer connection" });
+    sockets.last.hubClose(code, reason);
     await until(() => statuses.some((s) => s.kind === "stopped"));
     expect(sockets.opened).toHaveLength(1);
     await expect(device.sendTelemetry({ a: 1 })).rejects.toMatchObject({ name: "ClosedError" });
