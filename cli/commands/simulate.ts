@@ -57,7 +57,7 @@ export default defineCommand((program) =>
         progress.done();
         print(globals, summary, (s) =>
           [
-            `${s.connected}/${s.devices} ${s.protocol} devices connected in ${(s.connectMs / 1000).toFixed(1)} s`,
+            `${s.connected}/${s.devices} ${s.protocol} devices connected in ${(s.connectMs / 1000).toFixed(1)} s (registered in ${(s.provisionMs / 1000).toFixed(1)} s)`,
             `${s.acked}/${s.sent} telemetry messages acknowledged in ${s.seconds} s (${s.ackedPerSecond}/s; asked for ${s.rate}/s${s.skipped ? `, ${s.skipped} skipped: the hub fell behind` : ""})`,
             `${s.deltas} deltas obeyed, ${s.commands} commands and ${s.methods} methods answered`,
             `${s.disconnects} disconnects, ${s.reconnects} reconnects, ${s.errors} errors${s.firstErrors.length ? `:\n  ${s.firstErrors.join("\n  ")}` : ""}`,

@@ -37,6 +37,7 @@ const REST_CONCURRENCY = 16;
 export async function simulate(app: App, o: SimOptions, progress: Progress, stop: AbortSignal): Promise<SimSummary & { skipped: number }> {
   const stats = new SimStats();
   progress.set(`provisioning 0/${o.count}`);
+  const provisionStart = Date.now();
   const fleet = await provision(app, o.prefix, o.count, REST_CONCURRENCY, (n) => progress.set(`provisioning ${n}/${o.count}`));
   const hooks: SimHooks = {
     delta: () => void stats.deltas++,
@@ -49,6 +50,7 @@ export async function simulate(app: App, o: SimOptions, progress: Progress, stop
   const devices: SimDevice[] = [];
   let skipped = 0;
   const connectStart = Date.now();
+  const provisionMs = connectStart - provisionStart;
   progress.set(() => stats.line(o.count, Date.now()));
   try {
     for (let i = 0; i < fleet.length && !stop.aborted; i += o.batch) {
@@ -100,7 +102,7 @@ export async function simulate(app: App, o: SimOptions, progress: Progress, stop
     const seconds = Math.round((Date.now() - start) / 100) / 10;
     progress.set(() => `waiting for ${pending.size} acknowledgements  ${stats.line(o.count, Date.now())}`);
     await Promise.allSettled([...pending]);
-    return { ...stats.summary({ protocol: o.protocol, devices: o.count, connectMs, seconds, rate: o.rate }), skipped };
+    return { ...stats.summary({ protocol: o.protocol, devices: o.count, provisionMs, connectMs, seconds, rate: o.rate }), skipped };
   } finally {
     progress.set(`disconnecting ${devices.length} devices`);
     await mapLimit(devices, o.batch, (d) => d.close().catch(() => {}));

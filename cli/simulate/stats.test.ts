@@ -24,7 +24,7 @@ describe("SimStats", () => {
     s.sent = 31;
     for (let i = 0; i < 30; i++) s.ack(i);
     s.deltas = 1;
-    const sum = s.summary({ protocol: "json", devices: 3, connectMs: 50, seconds: 10, rate: 3 });
+    const sum = s.summary({ protocol: "json", devices: 3, provisionMs: 20, connectMs: 50, seconds: 10, rate: 3 });
     expect(sum).toMatchObject({ connected: 3, sent: 31, acked: 30, ackedPerSecond: 3, deltas: 1, errors: 0, firstErrors: [] });
     expect(s.line(3, 30)).toBe("connected 3/3  msgs/s 6.0  acks 30/31  errors 0  deltas 1 commands 0 methods 0");
   });

@@ -14,6 +14,8 @@ export interface SimSummary {
   protocol: string;
   devices: number;
   connected: number;
+  /** Milliseconds to create (or find and issue tokens for) the devices. */
+  provisionMs: number;
   /** Milliseconds from the first connection attempt to the last device connected. */
   connectMs: number;
   /** Seconds the fleet reported telemetry. */
@@ -77,7 +79,7 @@ export class SimStats {
     return parts.join("  ");
   }
 
-  summary(run: { protocol: string; devices: number; connectMs: number; seconds: number; rate: number }): SimSummary {
+  summary(run: { protocol: string; devices: number; provisionMs: number; connectMs: number; seconds: number; rate: number }): SimSummary {
     return {
       ...run,
       connected: this.connected,
