@@ -61,7 +61,11 @@ export function applyMigrations(persistTo) {
  * Starts `wrangler dev` on 127.0.0.1:`port`, resolving once /health answers.
  * @returns {Promise<{ url: string, child: import("node:child_process").ChildProcess, stop: () => Promise<void> }>}
  */
-export async function startWrangler({ port, persistTo, envFile, stdio = "pipe", vars = {}, inspectorPort = 0 }) {
+export async function startWrangler({ port, persistTo, envFile, stdio = process.env.UMBRA_HUB_STDIO === "inherit" ? "inherit" : "pipe", vars = {}, inspectorPort = 0 }) {
+  // wrangler.toml's [assets] folder must exist, and should hold the console as its sources are
+  // now (the build skips itself when nothing changed since the last one).
+  const built = spawnSync(process.execPath, [join(root, "scripts", "build-console.mjs")], { cwd: root, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+  if (built.status !== 0) throw new Error(`console build failed:\n${built.stdout}\n${built.stderr}`);
   const args = [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo,
     "--show-interactive-dev-session=false", "--inspector-port", String(inspectorPort)];
   if (envFile) args.push("--env-file", envFile);

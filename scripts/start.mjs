@@ -1,4 +1,5 @@
 // `npm start`: apply migrations, make sure there is an admin token, run the hub on 127.0.0.1:PORT.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { applyMigrations, ensureDevVars, root, startWrangler } from "./hub.mjs";
 
@@ -13,9 +14,17 @@ console.log(applied.length ? `D1 migrations applied: ${applied.join(", ")}` : "D
 const hub = await startWrangler({ port, persistTo, stdio: "inherit" });
 console.log(`
 Umbra is listening on ${hub.url}
+Console: ${hub.url}/console/
 Admin token (${created ? "new, saved in .dev.vars" : "from .dev.vars"}): ${token}
 Try:  curl -H "Authorization: Bearer ${token}" ${hub.url}/v1/devices
 Press Ctrl-C to stop.`);
+// The MQTT sandbox lets anyone connect without credentials: say so every time it is on.
+const devVars = join(root, ".dev.vars");
+if (existsSync(devVars) && /^MQTT_ANONYMOUS\s*=\s*"?true"?\s*$/m.test(readFileSync(devVars, "utf8"))) {
+  console.log(`
+!! MQTT_ANONYMOUS is on (.dev.vars): any client may connect to ${hub.url.replace("http", "ws")}/mqtt without
+!! credentials, into the sandbox topic space (not devices/ or channels/). Remove it to turn the sandbox off.`);
+}
 
 let stopping = false;
 const shutdown = async () => {

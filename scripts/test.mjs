@@ -44,7 +44,9 @@ function suite(name, config) {
 
 const want = (n) => only.length === 0 || only.includes(n);
 if (want("build")) check("build wasm", process.execPath, [join(root, "scripts", "build-wasm.mjs")]);
+if (want("build")) check("build console", process.execPath, [join(root, "scripts", "build-console.mjs")]);
 if (want("typecheck")) check("typecheck", process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", root]);
+if (want("typecheck")) check("typecheck console", process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", join(root, "console")]);
 if (want("openapi")) check("openapi lint", process.execPath, [join(root, "scripts", "lint-openapi.mjs")]);
 if (want("unit")) suite("unit", "vitest.unit.config.ts");
 if (want("runtime")) suite("runtime", "vitest.runtime.config.ts");

@@ -222,12 +222,14 @@ export class DeviceObject extends DurableObject<Env> {
     const mine: Message[] = [];
     for (const m of messages) {
       const command = inboundCommand(this.core.deviceId, m);
-      // A full queue refuses the batch: the publisher's acknowledgement does not follow, and it resends.
-      if (command && !(await this.core.commands.enqueue(command.name, command.payload, command.ttlSeconds, Date.now()))) throw new Error("the device's command queue is full");
-      else {
-        if (isOwnTopic(this.core.deviceId, m.topic)) mine.push(m);
-        rest.push(m);
+      if (command) {
+        // A full queue refuses the batch: the publisher's acknowledgement does not follow, and it resends.
+        if (!(await this.core.commands.enqueue(command.name, command.payload, command.ttlSeconds, Date.now()))) throw new Error("the device's command queue is full");
+        // Queued, it reaches the device (and watchers) as a command, never also as the raw publish.
+        continue;
       }
+      if (isOwnTopic(this.core.deviceId, m.topic)) mine.push(m);
+      rest.push(m);
     }
     if (mine.length) this.core.own.publish(mine);
     if (rest.length) await this.core.mqtt.deliver(rest);

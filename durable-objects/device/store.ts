@@ -31,10 +31,13 @@ const SCHEMA = [
 
 /** Rows per INSERT statement (3 bound values each, well under SQLite's limit). */
 const INSERT_CHUNK = 32;
+/** Latest values per upsert: four parameters each, under the limit of 100. */
+const LATEST_CHUNK = 24;
 
-/** `(?, ?, ?), (?, ?, ?), …` for `n` rows. */
-function placeholders(n: number): string {
-  return Array.from({ length: n }, () => "(?, ?, ?)").join(", ");
+/** `(?, ?, ?), (?, ?, ?), …`: `n` rows of `width` parameters. */
+function placeholders(n: number, width: number): string {
+  const row = `(${Array.from({ length: width }, () => "?").join(", ")})`;
+  return Array.from({ length: n }, () => row).join(", ");
 }
 
 /** Typed access to a device's tables. */
@@ -98,28 +101,30 @@ export class DeviceStore {
     // here first), not one statement per row and per key: statements are the cost.
     let seq = 0;
     const latest = new Map<string, { ts: number; value: unknown; row: TelemetryRow }>();
+    for (const row of rows) {
+      for (const key of Object.keys(row.data)) {
+        const seen = latest.get(key);
+        if (!seen || row.ts >= seen.ts) latest.set(key, { ts: row.ts, value: row.data[key], row });
+      }
+    }
+    // Keys are unique here, so one multi-row upsert per chunk is the same as one per key.
+    const keys = [...latest];
+    for (let i = 0; i < keys.length; i += LATEST_CHUNK) {
+      const chunk = keys.slice(i, i + LATEST_CHUNK);
+      const params: (string | number | null)[] = [];
+      for (const [key, { ts, value, row }] of chunk) params.push(key, ts, JSON.stringify(value), rowExtrasText(row) === null ? null : keyExtrasText(row, key));
+      this.sql.exec(
+        `INSERT INTO telemetry_latest (key, ts, value, meta) VALUES ${placeholders(chunk.length, 4)}
+         ON CONFLICT (key) DO UPDATE SET ts = excluded.ts, value = excluded.value, meta = excluded.meta WHERE excluded.ts >= telemetry_latest.ts`,
+        ...params,
+      );
+    }
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const chunk = rows.slice(i, i + INSERT_CHUNK);
       const params: (string | number | null)[] = [];
-      for (const row of chunk) {
-        params.push(row.ts, JSON.stringify(row.data), rowExtrasText(row));
-        for (const key of Object.keys(row.data)) {
-          const seen = latest.get(key);
-          if (!seen || row.ts >= seen.ts) latest.set(key, { ts: row.ts, value: row.data[key], row });
-        }
-      }
-      const inserted = this.sql.exec<{ seq: number }>(`INSERT INTO telemetry (ts, data, meta) VALUES ${placeholders(chunk.length)} RETURNING seq`, ...params).toArray();
+      for (const row of chunk) params.push(row.ts, JSON.stringify(row.data), rowExtrasText(row));
+      const inserted = this.sql.exec<{ seq: number }>(`INSERT INTO telemetry (ts, data, meta) VALUES ${placeholders(chunk.length, 3)} RETURNING seq`, ...params).toArray();
       seq = inserted[inserted.length - 1]?.seq ?? seq;
-    }
-    for (const [key, { ts, value, row }] of latest) {
-      this.sql.exec(
-        `INSERT INTO telemetry_latest (key, ts, value, meta) VALUES (?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET ts = excluded.ts, value = excluded.value, meta = excluded.meta WHERE excluded.ts >= telemetry_latest.ts`,
-        key,
-        ts,
-        JSON.stringify(value),
-        rowExtrasText(row) === null ? null : keyExtrasText(row, key),
-      );
     }
     // Retention every 64 inserts, not every one: pruning is the cost, not the rows it keeps.
     if (Math.floor(seq / 64) !== Math.floor((seq - rows.length) / 64)) {

@@ -6,6 +6,7 @@
  */
 import { generate } from "mqtt-packet";
 import { createPacketParser, type PacketParser } from "./codec-parser";
+import { fastDecode, fastEncode } from "./codec-fast";
 import { fromRaw } from "./codec-from";
 import { toRaw } from "./codec-to";
 import { validatePacket, type CodecRole } from "./codec-validate";
@@ -107,7 +108,7 @@ export class MqttStream {
     const isConnect = bytes[0] >> 4 === CONNECT;
     if (isConnect && this.#role === "server") this.#learnVersion(bytes);
     const version = this.#version ?? 4;
-    const packet = fromRaw(this.#parser.parse(bytes), version);
+    const packet = (!isConnect && fastDecode(bytes, version)) || fromRaw(this.#parser.parse(bytes), version);
     validatePacket(packet, version, this.#role);
     return packet;
   }
@@ -136,6 +137,8 @@ export class MqttStream {
  * @example ws.send(encode({ type: "pingresp" }, 4))
  */
 export function encode(packet: MqttPacket, protocolVersion: ProtocolVersion): Uint8Array {
+  const fast = fastEncode(packet, protocolVersion);
+  if (fast) return fast;
   let bytes: Uint8Array;
   try {
     bytes = generate(toRaw(packet, protocolVersion), { protocolVersion });

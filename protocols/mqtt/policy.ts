@@ -144,6 +144,23 @@ export function explain(policy: Policy, variables: PolicyVariables, action: Poli
  * authorize(DEFAULT_DEVICE_POLICY, { deviceId: "d1" }, "subscribe", "devices/+/commands/#") // false
  */
 export function authorize(policy: Policy, variables: PolicyVariables, action: PolicyAction, topicOrFilter: string): boolean {
+  // Policies and variables are values (never mutated once made), so answers are remembered per
+  // pair: a device publishing to the same few topics pays for expansion and matching once.
+  let byVariables = DECISIONS.get(policy);
+  if (!byVariables) DECISIONS.set(policy, (byVariables = new WeakMap()));
+  let decisions = byVariables.get(variables);
+  if (!decisions || decisions.size >= DECISIONS_PER_PAIR) byVariables.set(variables, (decisions = new Map()));
+  const key = `${action} ${topicOrFilter}`;
+  let decision = decisions.get(key);
+  if (decision === undefined) decisions.set(key, (decision = decide(policy, variables, action, topicOrFilter)));
+  return decision;
+}
+
+/** Remembered answers of {@link authorize}, per policy and variables; a full map starts over. */
+const DECISIONS = new WeakMap<Policy, WeakMap<PolicyVariables, Map<string, boolean>>>();
+const DECISIONS_PER_PAIR = 512;
+
+function decide(policy: Policy, variables: PolicyVariables, action: PolicyAction, topicOrFilter: string): boolean {
   const valid = action === "subscribe" ? isValidTopicFilter(topicOrFilter) : isValidTopicName(topicOrFilter);
   if (!valid) return false;
   let allowed = false;
@@ -203,7 +220,7 @@ export const SANDBOX_POLICY: Policy = [
 
 /**
  * Policy of an app session from its API-key scopes:
- * `devices:read` (telemetry), `shadows:read` (accepted/delta/documents),
+ * `devices:read` (telemetry, presence, rule firings, command results), `shadows:read` (accepted/delta/documents),
  * `commands:write` (publish commands), `admin` (everything, `$aws/...` included).
  */
 export function appPolicy(scopes: readonly string[]): Policy {
@@ -212,7 +229,12 @@ export function appPolicy(scopes: readonly string[]): Policy {
     policy.push({ effect: "allow", actions: ["publish", "subscribe", "receive"], topics: ["#", "$aws/#"] });
   }
   if (scopes.includes("devices:read")) {
-    policy.push({ effect: "allow", actions: ["subscribe", "receive"], topics: ["devices/+/telemetry", "devices/+/telemetry/#"] });
+    // What devices report and what their objects publish about them: presence, rule firings, command results.
+    policy.push({
+      effect: "allow",
+      actions: ["subscribe", "receive"],
+      topics: ["devices/+/telemetry", "devices/+/telemetry/#", "devices/+/presence", "devices/+/rules/+", "devices/+/commands/+/result"],
+    });
   }
   if (scopes.includes("shadows:read")) {
     const topics: string[] = [];

@@ -109,6 +109,11 @@ describe("commands", () => {
     await dev.subscribeAsync("devices/cmd-app/commands/#", { qos: 1 });
     const [m] = await inbox.waitFor(`devices/cmd-app/commands/reboot/${list.items[0]!.id}`);
     expect(JSON.parse(m!.payload)).toEqual({ delay: 5 });
+    // Online, the command arrives once, as the command: never also as the app's raw publish.
+    await app.publishAsync("devices/cmd-app/commands/reboot", JSON.stringify({ delay: 6 }), { qos: 1 });
+    await new Promise((r) => setTimeout(r, 500));
+    const second = inbox.messages.filter((x) => JSON.parse(x.payload).delay === 6);
+    expect(second.map((x) => x.topic)).toEqual([expect.stringMatching(/^devices\/cmd-app\/commands\/reboot\/[^/]+$/)]);
     await Promise.all([app.endAsync(), dev.endAsync()]);
   });
 });

@@ -1,0 +1,80 @@
+/**
+ * A device's live events (`/v1/devices/{id}/events`) over a WebSocket. Browsers cannot set
+ * headers on a WebSocket, so the credential travels as the subprotocol `token.<token>` beside
+ * `umbra.events.v1`. A dropped stream reconnects with capped, jittered back-off.
+ */
+import { bearer } from "./client";
+import type { DeviceEvent } from "./types";
+import { backoff } from "../lib/backoff";
+
+/** The subprotocol the hub answers for event streams. */
+export const EVENTS_SUBPROTOCOL = "umbra.events.v1";
+
+/** Where a stream is: opening, open, or dropped (and about to reconnect). */
+export type StreamState = "connecting" | "open" | "closed";
+
+/** A live stream; `close()` ends it for good. */
+export interface EventStream {
+  close(): void;
+}
+
+/**
+ * Opens the stream of `deviceId`, calling `onEvent` for each event and `onState` as it
+ * connects, opens and drops.
+ * @example const s = openEvents("lamp-1", (e) => console.log(e.type)); ... s.close();
+ */
+export function openEvents(deviceId: string, onEvent: (e: DeviceEvent) => void, onState: (s: StreamState) => void = () => undefined): EventStream {
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  let attempt = 0;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+
+  const connect = async (): Promise<void> => {
+    onState("connecting");
+    let token: string;
+    try {
+      token = await bearer();
+    } catch {
+      onState("closed");
+      return;
+    }
+    if (stopped) return;
+    const url = new URL(`/v1/devices/${encodeURIComponent(deviceId)}/events`, location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    try {
+      ws = new WebSocket(url, [EVENTS_SUBPROTOCOL, `token.${token}`]);
+    } catch {
+      // A token with characters a subprotocol cannot carry: no stream, and no point retrying.
+      onState("closed");
+      return;
+    }
+    ws.onopen = () => {
+      attempt = 0;
+      onState("open");
+    };
+    ws.onmessage = (m) => {
+      try {
+        const e: unknown = JSON.parse(String(m.data));
+        if (typeof e === "object" && e !== null && typeof (e as DeviceEvent).type === "string") onEvent(e as DeviceEvent);
+      } catch {
+        // Not an event: ignore it rather than stop the stream.
+      }
+    };
+    ws.onclose = () => {
+      ws = null;
+      if (stopped) return;
+      onState("closed");
+      retry = setTimeout(() => void connect(), backoff(attempt++));
+    };
+  };
+
+  void connect();
+  return {
+    close() {
+      stopped = true;
+      clearTimeout(retry);
+      ws?.close(1000);
+      ws = null;
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * A time-series chart (uPlot: small, fast, canvas) with what a canvas cannot say told in text:
+ * a summary of the points and the latest values, and the data as a table on request.
+ */
+import { useEffect, useRef } from "preact/hooks";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import type { Series } from "../lib/buckets";
+import { formatTime } from "../lib/format";
+import { TableWrap } from "./table-wrap";
+
+/** Line colours with at least 3:1 contrast on white (WCAG 1.4.11). */
+const COLOURS = ["#1f5fbf", "#b3261e", "#2e7d32", "#8e24aa", "#a35200", "#00796b", "#5d4037", "#37474f"];
+
+/** Latest non-null value of each key, with its time. */
+function latest(series: Series, keys: string[]): { key: string; value: number; t: number }[] {
+  return keys.flatMap((k) => {
+    const col = series.avg[k] ?? [];
+    for (let i = col.length - 1; i >= 0; i--) {
+      const v = col[i];
+      if (v !== null && v !== undefined) return [{ key: k, value: v, t: series.t[i] }];
+    }
+    return [];
+  });
+}
+
+const round = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : String(Number(v.toPrecision(4))));
+
+/** The chart of `keys` from `series`, with a text summary and a data table. */
+export function Chart({ series, keys, label }: { series: Series; keys: string[]; label: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const shape = keys.join("\n");
+
+  // A new set of keys is a new chart; new data for the same keys only updates it.
+  useEffect(() => {
+    const el = box.current;
+    if (!el || keys.length === 0) return;
+    const width = () => Math.max(280, el.clientWidth);
+    const opts: uPlot.Options = {
+      width: width(),
+      height: 280,
+      series: [{}, ...keys.map((k, i) => ({ label: k, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true, points: { show: true, size: 5 } }))],
+      axes: [{}, { size: 60 }],
+      cursor: { drag: { x: true, y: false } },
+    };
+    const u = new uPlot(opts, [series.t, ...keys.map((k) => series.avg[k] ?? [])] as uPlot.AlignedData, el);
+    plot.current = u;
+    const resize = new ResizeObserver(() => u.setSize({ width: width(), height: 280 }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- rebuilt only when the keys change
+  }, [shape]);
+  useEffect(() => {
+    plot.current?.setData([series.t, ...keys.map((k) => series.avg[k] ?? [])] as uPlot.AlignedData);
+  }, [series]);
+
+  const last = latest(series, keys);
+  const rows = series.t.map((t, i) => ({ t, i })).slice(-50).reverse();
+  return (
+    <figure class="chart" data-points={series.t.length}>
+      <figcaption>
+        {label}: {series.t.length} point{series.t.length === 1 ? "" : "s"}
+        {last.length > 0 && (
+          <span data-testid="latest">
+            {" "}
+            · latest {last.map((l) => `${l.key} ${round(l.value)}`).join(", ")} at {formatTime(Math.max(...last.map((l) => l.t)))}
+          </span>
+        )}
+      </figcaption>
+      <div ref={box} class="chart-canvas" role="img" aria-label={`${label}, chart of ${keys.join(", ")} over time; the table below has the same data`} />
+      <details>
+        <summary>Data table (latest {rows.length})</summary>
+        <TableWrap label="Telemetry data table">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                {keys.map((k) => (
+                  <th key={k} scope="col">
+                    {k}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(({ t, i }) => (
+                <tr key={t}>
+                  <th scope="row">{formatTime(t * 1000)}</th>
+                  {keys.map((k) => {
+                    const v = series.avg[k]?.[i];
+                    return <td key={k}>{v === null || v === undefined ? "—" : round(v)}</td>;
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      </details>
+    </figure>
+  );
+}
