@@ -49,9 +49,23 @@ describe("app.events", () => {
     expect(got).toEqual([1, 2]);
   });
 
-  it("falls back to Server-Sent Events over fetch where a WebSocket cannot carry the token", async () => {
+  it("offers the token as a subprotocol where a WebSocket cannot carry headers (browsers)", async () => {
     const sockets = new FakeSockets();
     Object.defineProperty(sockets, "canSendHeaders", { value: false });
+    sockets.onOpen = (s) => s.accept();
+    const stream = app(sockets).events("d1");
+    const first = stream.next();
+    await until(() => sockets.opened.length === 1 && sockets.last.readyState === 1);
+    expect(sockets.last.protocols).toEqual(["umbra.events.v1", "token.tok"]);
+    expect(sockets.last.headers).toBeUndefined();
+    sockets.last.receive(event("telemetry", 3));
+    expect((await first).value).toEqual(event("telemetry", 3));
+    stream.close();
+  });
+
+  it("falls back to Server-Sent Events over fetch when the WebSocket does not open and says nothing", async () => {
+    const sockets = new FakeSockets();
+    sockets.onOpen = (s) => s.hubClose(1006);
     const requests: Request[] = [];
     const body = new ReadableStream<Uint8Array>({
       start(c) {
@@ -66,7 +80,7 @@ describe("app.events", () => {
       expect(e).toEqual(event("telemetry", 7));
       break;
     }
-    expect(sockets.opened).toHaveLength(0);
+    expect(sockets.opened).toHaveLength(1);
     expect(requests[0]!.url).toBe("http://hub.test/v1/devices/d1/events");
     expect(requests[0]!.headers.get("accept")).toBe("text/event-stream");
     expect(requests[0]!.headers.get("authorization")).toBe("Bearer tok");

@@ -1,8 +1,9 @@
 /**
- * `app.events(deviceId)`: a device's live events as an async iterator, over a WebSocket where the
- * runtime can send the `Authorization` header (Node), else Server-Sent Events over `fetch`
- * (browsers). A dropped stream is opened again with backoff (events in the gap are missed);
- * leaving the loop (`break`) closes it.
+ * `app.events(deviceId)`: a device's live events as an async iterator, over a WebSocket (the
+ * token in the `Authorization` header where the runtime can send one, as the subprotocol
+ * `token.<token>` beside `umbra.events.v1` in browsers), or Server-Sent Events over `fetch` when
+ * a WebSocket cannot be opened at all. A dropped stream is opened again with backoff (events in
+ * the gap are missed); leaving the loop (`break`) closes it.
  */
 import { AsyncQueue } from "./async-queue";
 import type { BackoffOptions } from "./backoff";
@@ -16,7 +17,7 @@ import { readSse } from "./sse";
 
 /** Options of `app.events()`. */
 export interface EventsOptions {
-  /** `"auto"` (default): WebSocket when the runtime can authenticate one, else SSE. */
+  /** `"auto"` (default): a WebSocket, and SSE from then on if one does not open without saying why. */
   transport?: "auto" | "websocket" | "sse";
   /** Open the stream again after it drops (default true); false ends the loop with the error. */
   reconnect?: boolean;
@@ -95,13 +96,22 @@ export function deviceEvents(ctx: EventsContext, deviceId: string, options: Even
 
 async function* generate(ctx: EventsContext, deviceId: string, options: EventsOptions): AsyncGenerator<DeviceEvent, void, undefined> {
   const mode = options.transport ?? "auto";
-  const useSocket = mode === "websocket" || (mode === "auto" && ctx.sockets.canSendHeaders);
+  let useSocket = mode !== "sse";
   const backoff = new Backoff(options.backoff);
   const path = `/v1/devices/${encodeURIComponent(deviceId)}/events`;
   while (!options.signal?.aborted) {
     let stream: AsyncQueue<DeviceEvent> | null = null;
     try {
-      stream = useSocket ? await openSocket(ctx, path) : await openSse(ctx, path, options.signal);
+      try {
+        stream = useSocket ? await openSocket(ctx, path) : await openSse(ctx, path, options.signal);
+      } catch (e) {
+        // A WebSocket that fails without a status (a proxy that drops upgrades, or a browser, which
+        // hides the status): try SSE, which also says why it is refused.
+        // If SSE fails too (the hub is down), later attempts try the WebSocket again.
+        if (mode !== "auto" || !useSocket || !(e instanceof EventStreamError) || e.status !== undefined) throw e;
+        stream = await openSse(ctx, path, options.signal);
+        useSocket = false;
+      }
       const s = stream;
       options.signal?.addEventListener("abort", () => void s.return(), { once: true });
       options.onOpen?.();
@@ -121,7 +131,8 @@ async function* generate(ctx: EventsContext, deviceId: string, options: EventsOp
 
 async function openSocket(ctx: EventsContext, path: string): Promise<AsyncQueue<DeviceEvent>> {
   const token = await ctx.tokens.token();
-  const ws = ctx.sockets.open(socketUrl(ctx.url, path), [], { authorization: `Bearer ${token}` });
+  const url = socketUrl(ctx.url, path);
+  const ws = ctx.sockets.canSendHeaders ? ctx.sockets.open(url, [], { authorization: `Bearer ${token}` }) : ctx.sockets.open(url, ["umbra.events.v1", `token.${token}`]);
   const queue = new AsyncQueue<DeviceEvent>(() => ws.close(1000, "done"));
   return new Promise((resolve, reject) => {
     let opened = false;

@@ -400,7 +400,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live events (shadow, telemetry, presence): WebSocket upgrade, or SSE with Accept: text/event-stream */
+        /** Live events (shadow, telemetry, presence): WebSocket upgrade (browsers: subprotocols `umbra.events.v1`, `token.<token>`), or SSE with Accept: text/event-stream */
         get: operations["deviceEvents"];
         put?: never;
         post?: never;

@@ -1,7 +1,7 @@
 /**
  * The SDK's browser entry (sdk/index.ts) bundles for browsers with no Node built-in and no `ws`
- * (MQTT.js's own browser build), and a Device in headless Chromium connects over JSON and MQTT,
- * obeys a delta and sends telemetry that the hub stores.
+ * (MQTT.js's own browser build); in headless Chromium a Device connects over JSON and MQTT,
+ * obeys a delta and sends telemetry that the hub stores, and an App sees it on its event stream.
  */
 import { describe, expect, it } from "vitest";
 import { build } from "esbuild";
@@ -14,24 +14,33 @@ import { inChromium } from "./chromium";
 
 /** What the page runs: one device per protocol; the outcome is written into #out. */
 const ENTRY = `
-import { Device } from "../../sdk/index";
-const hub = (globalThis as unknown as { HUB: { url: string; devices: Record<string, string> } }).HUB;
+import { App, Device } from "../../sdk/index";
+const hub = (globalThis as unknown as { HUB: { url: string; admin: string; devices: Record<string, string> } }).HUB;
 const out = document.getElementById("out")!;
 (async () => {
+  const app = new App({ url: hub.url, token: hub.admin });
   for (const protocol of ["json", "mqtt"] as const) {
     const id = "browser-" + protocol;
+    // The app watches over a WebSocket, the token offered as a subprotocol.
+    let opened!: () => void;
+    const open = new Promise<void>((r) => (opened = r));
+    const seen = (async () => {
+      for await (const e of app.events(id, { onOpen: opened, transport: "websocket" })) if (e.type === "telemetry") return (e.data as { data: unknown }).data;
+    })();
+    await open;
     const device = await Device.connect({ url: hub.url, deviceId: id, token: hub.devices[id]!, protocol });
     const version = await new Promise<number>((resolve) => device.onDelta(async (state) => resolve(await device.report(state))));
     await device.sendTelemetry({ from: "chromium", protocol });
+    const data = await seen;
     await device.close();
-    out.textContent += " " + protocol + ":" + version;
+    out.textContent += " " + protocol + ":" + version + ":" + JSON.stringify(data);
   }
   out.textContent += " done";
 })().catch((e: Error) => (out.textContent += " error " + e.message));
 `;
 
 describe("the SDK in a browser", () => {
-  it("bundles without Node modules and runs a Device over JSON and MQTT in Chromium", async () => {
+  it("bundles without Node modules; in Chromium a Device runs over JSON and MQTT and an App streams its events", async () => {
     const dir = join(root, ".e2e-state", "browser");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "entry.ts"), ENTRY);
@@ -46,9 +55,9 @@ describe("the SDK in a browser", () => {
       devices[id] = (await ok(app.api.POST("/v1/devices", { body: { id } }))).credential.token;
       await ok(app.api.POST("/v1/devices/{id}/shadow", { params: { path: { id } }, body: { state: { desired: { theme: "dark" } } } }));
     }
-    const html = `<!doctype html><html><body><pre id="out"></pre><script>window.HUB=${JSON.stringify({ url: hubUrl(), devices })};</script><script>${bundle.outputFiles[0]!.text.replace(/<\/script/gi, "<\\/script")}</script></body></html>`;
+    const html = `<!doctype html><html><body><pre id="out"></pre><script>window.HUB=${JSON.stringify({ url: hubUrl(), admin: adminToken(), devices })};</script><script>${bundle.outputFiles[0]!.text.replace(/<\/script/gi, "<\\/script")}</script></body></html>`;
     const text = await inChromium(html, "document.getElementById('out').textContent", (t) => t.includes("done") || t.includes("error"));
-    expect(text.trim()).toBe("json:2 mqtt:2 done");
+    expect(text.trim()).toBe('json:2:{"from":"chromium","protocol":"json"} mqtt:2:{"from":"chromium","protocol":"mqtt"} done');
     for (const id of ["browser-json", "browser-mqtt"]) {
       const rows = await ok(app.api.GET("/v1/devices/{id}/telemetry", { params: { path: { id } } }));
       expect(rows.items.map((r) => r.data)).toEqual([{ from: "chromium", protocol: id.slice(8) }]);
