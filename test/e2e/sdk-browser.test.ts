@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { App, ok } from "../../sdk/node";
 import { root } from "../../scripts/hub.mjs";
 import { adminToken, hubUrl } from "./client";
-import { inChromium } from "./chromium";
+import { launch } from "./console-browser";
 
 /** What the page runs: one device per protocol; the outcome is written into #out. */
 const ENTRY = `
@@ -55,8 +55,18 @@ describe("the SDK in a browser", () => {
       devices[id] = (await ok(app.api.POST("/v1/devices", { body: { id } }))).credential.token;
       await ok(app.api.POST("/v1/devices/{id}/shadow", { params: { path: { id } }, body: { state: { desired: { theme: "dark" } } } }));
     }
-    const html = `<!doctype html><html><body><pre id="out"></pre><script>window.HUB=${JSON.stringify({ url: hubUrl(), admin: adminToken(), devices })};</script><script>${bundle.outputFiles[0]!.text.replace(/<\/script/gi, "<\\/script")}</script></body></html>`;
-    const text = await inChromium(html, "document.getElementById('out').textContent", (t) => t.includes("done") || t.includes("error"));
+    const browser = await launch();
+    let text: string;
+    try {
+      const page = await browser.newPage();
+      await page.setContent(`<!doctype html><html><body><pre id="out"></pre><script>window.HUB=${JSON.stringify({ url: hubUrl(), admin: adminToken(), devices })};</script></body></html>`);
+      await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+      await page.waitForFunction('/done|error/.test(document.getElementById("out").textContent)', undefined, { timeout: 60_000 });
+      text = (await page.textContent("#out")) ?? "";
+      expect(browser.errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
     expect(text.trim()).toBe('json:2:{"from":"chromium","protocol":"json"} mqtt:2:{"from":"chromium","protocol":"mqtt"} done');
     for (const id of ["browser-json", "browser-mqtt"]) {
       const rows = await ok(app.api.GET("/v1/devices/{id}/telemetry", { params: { path: { id } } }));
