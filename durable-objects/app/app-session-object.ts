@@ -63,6 +63,7 @@ export class AppSessionObject extends DurableObject<Env> {
         return appSession(session());
       },
       store: this.store,
+      sql: ctx.storage.sql,
       // Anonymous sandbox clients meet refused publishes as Mosquitto's do: acknowledged and dropped (3.1.1).
       limits: session().startsWith(`${ANONYMOUS}/`) ? { ...config.mqtt, refusedPublish: "acknowledge" } : config.mqtt,
       rate: new TokenBucket(config.rate.perSecond, config.rate.burst, Date.now()),

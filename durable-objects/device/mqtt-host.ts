@@ -34,9 +34,9 @@ import {
 import { closeQuietly, type MqttAttachment } from "./sockets";
 import { subscriptionChanges } from "./mqtt-subscriptions";
 import type { MqttServices } from "./mqtt-services";
+import { MqttSessionStore } from "./mqtt-session-store";
 import { logText, logError } from "../../protocols/log-text";
 
-const SESSION_KEY = "mqtt_session";
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
 const ACTIVITY_PERSIST_MS = 5_000;
 
@@ -69,13 +69,16 @@ export class MqttHost {
   private readonly routine: (() => Promise<void>)[] = [];
   private busy = false;
   private state: SessionState | null = null;
+  private store: MqttSessionStore;
   private persistedActivity = 0;
   /** The deadline last handed to the alarm scheduler (undefined: none yet). */
   private scheduled: number | null | undefined = undefined;
   private batching = false;
   private unsaved = false;
 
-  constructor(private readonly svc: MqttServices) {}
+  constructor(private readonly svc: MqttServices) {
+    this.store = new MqttSessionStore(svc.sql, svc.store);
+  }
 
   /**
    * Runs `fn` when no other event is being handled: the session changes one event at a time.
@@ -100,7 +103,7 @@ export class MqttHost {
   }
 
   private session(): SessionState {
-    this.state ??= this.svc.store.getMeta<SessionState>(SESSION_KEY) ?? createSession(this.svc.deviceId, this.svc.limits);
+    this.state ??= this.store.load() ?? createSession(this.svc.deviceId, this.svc.limits);
     return this.state;
   }
 
@@ -203,7 +206,7 @@ export class MqttHost {
   }
 
   private save(state: SessionState): void {
-    this.svc.store.setMeta(SESSION_KEY, state);
+    this.store.save(state);
     this.persistedActivity = Date.now();
     this.unsaved = false;
   }
@@ -221,7 +224,7 @@ export class MqttHost {
    */
   accessChanged(): Promise<void> {
     return this.run(async () => {
-      if (!(this.state ?? this.svc.store.getMeta<SessionState>(SESSION_KEY))?.exists) return;
+      if (!(this.state ? this.state.exists : this.store.exists())) return;
       await this.apply(null, revalidate(this.session(), this.context()));
     });
   }
@@ -242,7 +245,7 @@ export class MqttHost {
   /** Keep-alive, will delay and session expiry deadlines. */
   onAlarm(): Promise<void> {
     return this.run(async () => {
-      if (!this.svc.store.getMeta<SessionState>(SESSION_KEY) && !this.state) return;
+      if (!this.state && !this.store.stored()) return;
       await this.apply(this.current(), tick(this.session(), Date.now()));
     });
   }
@@ -257,7 +260,7 @@ export class MqttHost {
       const ws = this.current();
       const att = ws ? (ws.deserializeAttachment() as MqttAttachment) : null;
       if (!ws || !att || !matches(att)) {
-        if (end && (this.state ?? this.svc.store.getMeta<SessionState>(SESSION_KEY))?.exists) await this.apply(null, revokeConnection(this.session(), reasonCode, Date.now(), true));
+        if (end && (this.state ? this.state.exists : this.store.exists())) await this.apply(null, revokeConnection(this.session(), reasonCode, Date.now(), true));
         return false;
       }
       await this.apply(ws, revokeConnection(this.session(), reasonCode, Date.now(), end));
@@ -277,6 +280,8 @@ export class MqttHost {
   reset(): void {
     this.state = null;
     this.streams.clear();
+    // The object's storage was erased: the session's tables are made again, empty.
+    this.store = new MqttSessionStore(this.svc.sql, this.svc.store);
   }
 
   /**
@@ -341,7 +346,7 @@ export class MqttHost {
       // The session is gone: so are its subscriptions wherever they were registered.
       const filters = [...new Set([...before.subscriptions, ...r.state.subscriptions].map((s) => s.filter))];
       if (filters.length) await this.svc.unsubscribe(filters);
-      this.svc.store.setMeta(SESSION_KEY, null);
+      this.store.clear();
       this.state = null;
     }
     for (const m of later) {

@@ -138,6 +138,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
       return deviceSession(o.deviceId);
     },
     store: o.store,
+    sql: o.ctx.storage.sql,
     limits: o.mqttLimits,
     rate: o.rate,
     maxPendingAcks: o.maxPendingAcks,

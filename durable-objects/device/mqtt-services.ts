@@ -9,6 +9,8 @@ export interface MqttServices {
   /** The session's address as shards name it (`d:<id>`, `a:<name>`). */
   readonly address: string;
   readonly store: DeviceStore;
+  /** The object's SQLite, where the session keeps its queue and in-flight rows. */
+  readonly sql: SqlStorage;
   /** Session limits from the deployment's config. */
   readonly limits: Partial<SessionLimits>;
   /** The client's message rate (absent: unlimited). */

@@ -9,6 +9,9 @@
 import type { Message } from "../../protocols/mqtt";
 import { messageRow, rowMessage, type MessageRow } from "./message-rows";
 
+/** Messages per INSERT: seven parameters each, under the limit of 100. */
+const ENQUEUE_CHUNK = 14;
+
 /** One outbox table. */
 export class Outbox {
   constructor(
@@ -20,18 +23,16 @@ export class Outbox {
   }
 
   enqueue(messages: readonly Message[]): void {
-    for (const m of messages) {
-      const r = messageRow(m);
-      this.sql.exec(
-        `INSERT INTO ${this.table} (topic, qos, retain, payload, origin, properties, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        r.topic,
-        r.qos,
-        r.retain,
-        r.payload,
-        r.origin,
-        r.properties,
-        r.expires_at,
-      );
+    // One multi-row INSERT per chunk: statements, not rows, are the cost.
+    for (let i = 0; i < messages.length; i += ENQUEUE_CHUNK) {
+      const chunk = messages.slice(i, i + ENQUEUE_CHUNK);
+      const params: (string | number | Uint8Array | null)[] = [];
+      for (const m of chunk) {
+        const r = messageRow(m);
+        params.push(r.topic, r.qos, r.retain, r.payload, r.origin, r.properties, r.expires_at);
+      }
+      const rows = chunk.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ");
+      this.sql.exec(`INSERT INTO ${this.table} (topic, qos, retain, payload, origin, properties, expires_at) VALUES ${rows}`, ...params);
     }
   }
 

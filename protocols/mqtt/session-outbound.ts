@@ -82,9 +82,10 @@ function windowSize(state: SessionState): number {
 
 /** Next free packet id from `from`, skipping those in flight (§2.2.1). */
 function allocateId(inflight: InflightEntry[], from: number): number {
-  const used = new Set(inflight.map((e) => e.packetId));
+  // Ids go out in sequence and the window is far smaller than 65535, so the first is nearly always free.
+  const used = (id: number) => inflight.some((e) => e.packetId === id);
   let id = from;
-  while (used.has(id)) id = (id % 65535) + 1;
+  while (used(id)) id = (id % 65535) + 1;
   return id;
 }
 

@@ -15,6 +15,8 @@ import { authenticateConnect, type EdgeOptions } from "./authenticate";
 import { maxKeepAlive } from "../../durable-objects/device/config";
 
 const PINGRESP = Uint8Array.of(0xd0, 0x00);
+/** Queued packets past this size go to the object at once rather than on the next turn. */
+const UPSTREAM_FLUSH_BYTES = 64 * 1024;
 
 /** Close codes the edge uses on the link so the object knows why the client went. */
 export const LINK_CLOSE = { clientGone: 1000, keepAlive: 4008, protocolError: 4002 } as const;
@@ -40,6 +42,10 @@ export class MqttEdge {
   /** Frames that arrived while CONNECT was being authenticated. */
   private readonly pending: Uint8Array[] = [];
   private lastSeen = Date.now();
+  /** Whole packets waiting to go to the object together (see {@link forward}). */
+  private upstream: Uint8Array[] = [];
+  private upstreamBytes = 0;
+  private upstreamTimer: ReturnType<typeof setTimeout> | null = null;
   private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -97,7 +103,31 @@ export class MqttEdge {
     }
     if (upstream.length === 0) return;
     if (this.stage === "auth") this.pending.push(...upstream);
-    else if (this.stage === "linked") this.sendLink(joinFrames(upstream));
+    else if (this.stage === "linked") this.queueUpstream(upstream);
+  }
+
+  /**
+   * Packets that arrive in one turn of the event loop (a client's burst: MQTT.js sends every field
+   * as its own message) go to the object as one link message on the next turn, so the object pays
+   * one event per burst, not one per packet. Order is kept, and nothing waits longer than a turn.
+   */
+  private queueUpstream(frames: Uint8Array[]): void {
+    for (const f of frames) {
+      this.upstream.push(f);
+      this.upstreamBytes += f.byteLength;
+    }
+    if (this.upstreamBytes >= UPSTREAM_FLUSH_BYTES) this.flushUpstream();
+    else this.upstreamTimer ??= setTimeout(() => this.flushUpstream(), 0);
+  }
+
+  private flushUpstream(): void {
+    if (this.upstreamTimer) clearTimeout(this.upstreamTimer);
+    this.upstreamTimer = null;
+    if (this.upstream.length === 0) return;
+    const frames = this.upstream;
+    this.upstream = [];
+    this.upstreamBytes = 0;
+    this.sendLink(joinFrames(frames));
   }
 
   private async authenticate(frame: Uint8Array): Promise<void> {
@@ -199,6 +229,8 @@ export class MqttEdge {
   /** Closes both sockets once: the client with `code`, the link with `linkCode`. */
   private end(code: number, reason = "closed", linkCode: number = code, closeClient = true): void {
     if (this.stage === "closed") return;
+    // What the client sent before it went (a DISCONNECT among it) still reaches the object.
+    if (this.stage === "linked") this.flushUpstream();
     this.stage = "closed";
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
