@@ -3,10 +3,26 @@
  * their exit codes, `tail`, and `simulate` with a fleet that obeys deltas, completes what `send`
  * queues and answers what `call` asks, over each protocol.
  */
-import { describe, expect, it } from "vitest";
-import { eventually } from "./client";
+import { afterAll, describe, expect, it } from "vitest";
+import { App, ok } from "../../sdk/node";
+import { mapLimit } from "../../bench/lib/admin";
+import { adminToken, eventually, hubUrl } from "./client";
 import { json, umbra } from "./cli-run";
 import { freePort } from "../../scripts/hub.mjs";
+
+// The hub is shared with every other suite: leave no fleet behind (a page of devices elsewhere
+// must still show its own).
+afterAll(async () => {
+  const app = new App({ url: hubUrl(), token: adminToken() });
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ok(app.api.GET("/v1/devices", { params: { query: { prefix: "cli", limit: 100, cursor } } }));
+    ids.push(...page.items.map((d) => d.id));
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor !== undefined);
+  await mapLimit(ids, 16, (id) => ok(app.api.DELETE("/v1/devices/{id}", { params: { path: { id } } })));
+}, 120_000);
 
 describe("umbra devices, credentials and shadow", () => {
   it("create, get, list and delete devices, with exit codes that say what failed", async () => {
