@@ -11,8 +11,17 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // JWT_SECRET: tokens are signed only with one. AUTH_FAILURE_BURST: the authorization
-          // matrix sends hundreds of bad credentials on purpose from one (absent) address.
-          bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token", JWT_SECRET: "test-jwt-secret-at-least-32-characters-long", AUTH_FAILURE_BURST: "1000000" },
+          // matrix sends hundreds of bad credentials on purpose from one (absent) address. WEBHOOK_*:
+          // a webhook is disabled after 3 failures in a row, at once, and retries wait an hour.
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ADMIN_TOKEN: "test-admin-token",
+            JWT_SECRET: "test-jwt-secret-at-least-32-characters-long",
+            AUTH_FAILURE_BURST: "1000000",
+            WEBHOOK_DISABLE_AFTER_SECONDS: "0",
+            WEBHOOK_DISABLE_MIN_FAILURES: "3",
+            WEBHOOK_RETRY_FIRST_SECONDS: "3600",
+          },
         },
       }),
     ],

@@ -1,6 +1,7 @@
 import type { DeviceObject } from "./device/device-object";
 import type { TopicObject } from "./topic/topic-object";
 import type { AppSessionObject } from "./app/app-session-object";
+import type { WebhookObject } from "./webhook/webhook-object";
 
 /**
  * The Worker's bindings, as declared in `wrangler.toml` (vars, D1, R2, Durable Objects) plus the
@@ -46,4 +47,14 @@ export interface Env {
   DEVICE: DurableObjectNamespace<DeviceObject>;
   TOPIC: DurableObjectNamespace<TopicObject>;
   APP_SESSION: DurableObjectNamespace<AppSessionObject>;
+  /** One object per webhook: its outbox, retries, secrets and delivery log. */
+  WEBHOOK: DurableObjectNamespace<WebhookObject>;
+  /** `"true"` (local development only): webhooks may call loopback and private addresses. */
+  WEBHOOK_ALLOW_PRIVATE?: string;
+  /** Seconds before the first retry of a failed webhook delivery (default 5; decimals allowed). */
+  WEBHOOK_RETRY_FIRST_SECONDS?: string;
+  /** A webhook is disabled once its deliveries failed this long (default 86400) … */
+  WEBHOOK_DISABLE_AFTER_SECONDS?: string;
+  /** … over at least this many attempts in a row (default 20). */
+  WEBHOOK_DISABLE_MIN_FAILURES?: string;
 }

@@ -11,7 +11,8 @@ if (jwtCreated) console.log("JWT_SECRET (signs OAuth access tokens): new, saved 
 // wrangler redraws its progress table; report each migration once.
 const applied = [...new Set(applyMigrations(persistTo).match(/\d{4}_[\w-]+\.sql/g) ?? [])];
 console.log(applied.length ? `D1 migrations applied: ${applied.join(", ")}` : "D1 migrations: up to date");
-const hub = await startWrangler({ port, persistTo, stdio: "inherit" });
+// Local development: webhooks may call receivers on this machine (refused when deployed).
+const hub = await startWrangler({ port, persistTo, stdio: "inherit", vars: { WEBHOOK_ALLOW_PRIVATE: "true" } });
 console.log(`
 Umbra is listening on ${hub.url}
 Console: ${hub.url}/console/

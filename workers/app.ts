@@ -24,6 +24,8 @@ import { logText, logError } from "../protocols/log-text";
 import { policyRoutes } from "./routes/policies";
 import { commandRoutes } from "./routes/commands";
 import { ruleRoutes } from "./routes/rules";
+import { webhookRoutes } from "./routes/webhooks";
+import { telemetryHistory } from "./routes/telemetry-history";
 
 /** Builds the app (a function so tests can build a fresh one). */
 export function createApp() {
@@ -35,7 +37,7 @@ export function createApp() {
   app.use("*", requestBody());
 
   app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));
-  for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt, policyRoutes, commandRoutes, ruleRoutes]) {
+  for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt, policyRoutes, commandRoutes, ruleRoutes, webhookRoutes, telemetryHistory]) {
     app.route("/", routes);
   }
 

@@ -12,6 +12,7 @@ import type { Message, SessionContext } from "../../protocols/mqtt";
 import { shadowDelta } from "../../protocols/json/encode";
 import { logError, logText } from "../../protocols/log-text";
 import type { LatestValue, TelemetryRow } from "./store";
+import type { BucketQuery, KeyBuckets } from "./telemetry-buckets";
 import { openDeltas } from "./shadow-service";
 import { handleJsonFrame } from "./json-device";
 import type { ShadowDocument } from "../../shadow/shadow";
@@ -171,6 +172,16 @@ export class DeviceObject extends DurableObject<Env> {
   /** Stored telemetry, oldest first. */
   async telemetry(q: TelemetryQuery) {
     return this.core.store.queryTelemetry(q.from, q.to, q.limit, q.after);
+  }
+
+  /**
+   * Stored telemetry aggregated per key in time buckets; no keys: every key the device has
+   * sent, unless there are more than `maxKeys` (then the keys alone, no buckets computed).
+   */
+  async telemetryBuckets(q: BucketQuery, maxKeys = Number.POSITIVE_INFINITY): Promise<KeyBuckets[]> {
+    if (q.keys.length) return this.core.store.buckets(q);
+    const keys = Object.keys(this.core.store.latest());
+    return keys.length > maxKeys ? keys.map((key) => ({ key, buckets: [] })) : this.core.store.buckets({ ...q, keys });
   }
 
   /** The latest value of every telemetry key. */

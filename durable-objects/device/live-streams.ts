@@ -37,9 +37,12 @@ export class LiveStreams {
 
   /** Sends one event to every open stream of the device. */
   emit(type: DeviceEventType, data: unknown, ts = Date.now()): void {
+    const sockets = this.ctx.getWebSockets("stream");
+    // Nobody watching (the usual case on the telemetry path): nothing to build.
+    if (sockets.length === 0 && this.sse.size === 0) return;
     const event: DeviceEvent = { type, deviceId: this.deviceId(), ts, data };
     const text = JSON.stringify(event);
-    for (const ws of this.ctx.getWebSockets("stream")) {
+    for (const ws of sockets) {
       try {
         ws.send(text);
       } catch {

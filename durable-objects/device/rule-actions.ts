@@ -10,7 +10,7 @@ import type { JsonObject, JsonValue } from "../../protocols/json-value";
 import type { Message } from "../../protocols/mqtt";
 import type { Firing } from "../../rules";
 import { logError, logText } from "../../protocols/log-text";
-import { deliverToSession } from "../routing/sessions";
+import { deliverToWebhook } from "../webhook/direct";
 import type { ShardClient } from "../routing/shard-client";
 import type { LiveStreams } from "./live-streams";
 import type { OwnTopics } from "./own-topics";
@@ -62,7 +62,7 @@ export class RuleActions {
     const self = this.deviceId();
     switch (action.type) {
       case "webhook":
-        return deliverToSession(this.env, `w:${action.webhookId}`, [message]);
+        return deliverToWebhook(this.env, action.webhookId, [message]);
       case "command": {
         const payload = action.payload ?? output;
         if (action.deviceId === undefined || action.deviceId === self) await this.self.command(action.name, payload);

@@ -6,6 +6,7 @@
 import type { ShadowDocument, ShadowRecord } from "../../shadow/shadow";
 import type { JsonObject } from "../../protocols/json-value";
 import { keyExtrasText, parseExtras, rowExtrasText, type KeyExtras, type TelemetryExtras } from "./telemetry-meta";
+import { aggregateBuckets, type BucketQuery, type KeyBuckets } from "./telemetry-buckets";
 
 /** One telemetry sample as stored: when, the fields sent, and (from SenML) units, sums and value types. */
 export interface TelemetryRow extends TelemetryExtras {
@@ -148,6 +149,11 @@ export class DeviceStore {
       )
       .toArray()
       .map((r) => ({ seq: r.seq, ts: r.ts, data: JSON.parse(r.data) as JsonObject, ...parseExtras<TelemetryExtras>(r.meta) }));
+  }
+
+  /** Stored samples aggregated per key in time buckets (telemetry-buckets.ts). */
+  buckets(q: BucketQuery): KeyBuckets[] {
+    return aggregateBuckets(this.sql, q);
   }
 
   /** The latest value of every telemetry key. */

@@ -12,6 +12,9 @@ export const deviceSession = (deviceId: string): string => `d:${deviceId}`;
 /** The address of an app session (object name `<owner>/<clientId>`). */
 export const appSession = (name: string): string => `a:${name}`;
 
+/** The address of a webhook (its object turns messages into signed HTTP POSTs). */
+export const webhookSession = (webhookId: string): string => `w:${webhookId}`;
+
 /**
  * Hands a batch of messages to a session's object; resolves once they are stored in the
  * session (a QoS 1/2 message queued for delivery, or sent).
@@ -20,5 +23,6 @@ export async function deliverToSession(env: Env, session: string, messages: Mess
   const name = session.slice(2);
   if (session.startsWith("d:")) await env.DEVICE.get(env.DEVICE.idFromName(name)).deliverMessages(messages);
   else if (session.startsWith("a:")) await env.APP_SESSION.get(env.APP_SESSION.idFromName(name)).deliverMessages(messages);
+  else if (session.startsWith("w:")) await env.WEBHOOK.get(env.WEBHOOK.idFromName(name)).deliverMessages(messages);
   else throw new Error(`unknown session address ${session}`);
 }

@@ -106,7 +106,12 @@ export class OutboxDrain {
     try {
       // Let the current event finish first: the batch gathers what it adds meanwhile.
       await Promise.resolve();
-      for (let batch = this.outbox.oldest(this.limits.batch); batch.length > 0; batch = this.outbox.oldest(this.limits.batch)) {
+      for (;;) {
+        const batch = this.outbox.oldest(this.limits.batch);
+        if (batch.length === 0) {
+          this.backlog = 0;
+          break;
+        }
         const now = Date.now();
         const perSession = new Map<string, Message[]>();
         for (const { message } of batch) {
@@ -134,8 +139,11 @@ export class OutboxDrain {
           return;
         }
         this.outbox.dequeueThrough(batch[batch.length - 1]!.seq);
-        this.backlog = this.outbox.size();
+        // The batch was the oldest rows and only they went: the backlog is counted, not queried
+        // (COUNT(*) reads the whole table), and an empty outbox is not read again.
+        this.backlog = this.backlog === null ? this.outbox.size() : Math.max(0, this.backlog - batch.length);
         if (this.backlog <= this.limits.lowWater) this.release();
+        if (this.backlog === 0) break;
       }
       this.release();
     } finally {

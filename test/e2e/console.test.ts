@@ -126,10 +126,12 @@ describe("console", () => {
     await page.getByTestId("no-telemetry").waitFor();
     await streamOpen();
     const dev = await JsonSocket.open(token);
-    dev.send({ type: "telemetry", data: { temp: 21.5, hum: 40 } });
+    // 30 s apart: with the history API the chart's buckets are 30 s wide (one hour in 240 points).
+    const t0 = Date.now();
+    dev.send({ type: "telemetry", data: { temp: 21.5, hum: 40 }, ts: t0 });
     await page.locator('figure.chart[data-points="1"]').waitFor();
     await page.getByTestId("latest").getByText("temp 21.5").waitFor();
-    dev.send({ type: "telemetry", data: { temp: 22.25 }, ts: Date.now() + 1000 });
+    dev.send({ type: "telemetry", data: { temp: 22.25 }, ts: t0 + 30_000 });
     await page.locator('figure.chart[data-points="2"]').waitFor();
     await page.getByTestId("latest").getByText("temp 22.25").waitFor();
     expect(await page.locator("figure.chart canvas").count()).toBeGreaterThan(0);

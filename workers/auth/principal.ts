@@ -8,6 +8,7 @@ export const SCOPES = [
   "shadows:write",
   "commands:write",
   "rules:write",
+  "webhooks:write",
   "admin",
 ] as const;
 

@@ -188,3 +188,23 @@ export const rules = sqliteTable(
 );
 
 export type RuleRow = typeof rules.$inferSelect;
+
+/**
+ * Webhooks (Standard Webhooks): where to POST which device events. `events` is a JSON list of
+ * event types, `filter` null or one of `{deviceId}`, `{group}`, `{tag}`. The signing secrets,
+ * the outbox and the delivery log live in the webhook's Durable Object (WebhookObject), never
+ * here; `enabled` is cleared by that object (with `disabled_reason`) after a day of failures.
+ */
+export const webhooks = sqliteTable("webhooks", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  description: text("description"),
+  events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+  filter: text("filter", { mode: "json" }).$type<Record<string, string> | null>(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  disabledReason: text("disabled_reason"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export type WebhookRow = typeof webhooks.$inferSelect;

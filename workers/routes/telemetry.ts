@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor } from "../registry/pagination";
 import { TELEMETRY_MEDIA, TelemetryIn, decodeTelemetry, telemetryLimits } from "../telemetry-body";
 import { mediaType, unsupportedMedia } from "../content";
 import { limitDeviceWrite } from "../limits/device-http";
+import { HistoryFields, Instant, KeyBucket, deviceHistory } from "./telemetry-history";
 
 export const telemetry = router();
 telemetry.openAPIRegistry.register("TelemetryIn", TelemetryIn);
@@ -25,23 +26,13 @@ const Sample = z
   .openapi("TelemetrySample");
 const Latest = z.object({ ts: z.number(), value: z.unknown(), unit: z.string().optional(), sum: z.number().optional(), type: ValueType.optional() }).openapi("TelemetryLatest");
 
-/** Epoch ms or an ISO 8601 date. */
-const Instant = z
-  .string()
-  .transform((s, ctx) => {
-    const n = /^-?\d+$/.test(s) ? Number(s) : Date.parse(s);
-    if (!Number.isFinite(n)) {
-      ctx.addIssue({ code: "custom", message: "must be epoch milliseconds or an ISO 8601 date" });
-      return z.NEVER;
-    }
-    return n;
-  })
-  .openapi({ type: "string", example: "2026-01-01T00:00:00Z" });
 const Query = z.object({
   from: Instant.optional(),
   to: Instant.optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   cursor: z.string().optional(),
+  ...HistoryFields,
+  keys: z.string().optional().openapi({ example: "temp,hum", description: "With bucket: the keys to aggregate (default every key the device sent, at most 32)" }),
 });
 
 telemetry.openapi(
@@ -82,13 +73,22 @@ telemetry.openapi(
     operationId: "readTelemetry",
 method: "get",
     path: "/v1/devices/{id}/telemetry",
-    summary: "Stored samples with from <= ts < to, oldest first",
+    summary: "Stored samples with from <= ts < to, oldest first; with bucket=, aggregated buckets per key",
     request: { params: DeviceParams, query: Query },
-    responses: { 200: jsonResponse(z.object({ items: z.array(Sample), next_cursor: z.string().nullable() }), "Samples") },
+    responses: {
+      200: jsonResponse(
+        z.union([
+          z.object({ items: z.array(Sample), next_cursor: z.string().nullable() }).openapi("TelemetryPage"),
+          z.object({ items: z.array(KeyBucket) }).openapi("TelemetryBuckets", { description: "With bucket=: buckets with samples, by key then time" }),
+        ]),
+        "Samples, or buckets",
+      ),
+    },
   }),
   async (c) => {
     const device = await getDevice(c.env, c.req.valid("param").id);
     const q = c.req.valid("query");
+    if (q.bucket !== undefined) return c.json(await deviceHistory(c.env, device.id, { ...q, bucket: q.bucket }), 200);
     const raw = decodeCursor(q.cursor);
     const m = raw === null ? null : /^(-?\d+):(\d+)$/.exec(raw);
     if (raw !== null && !m) throw new ApiError("invalid-request", "cursor is not one this API handed out");

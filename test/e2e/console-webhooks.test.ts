@@ -1,11 +1,8 @@
 /**
  * The console's webhooks page in a real browser against the real hub: create a webhook for a
  * local receiver (its secret shown once), see a device's telemetry delivered and logged, rotate
- * the secret, disable and delete the webhook.
- *
- * PENDING: written against the webhooks branch's API (issue 10 item 4), which is not on main yet;
- * rename to console-webhooks.test.ts when /v1/webhooks lands (the e2e setup must then allow
- * private webhook URLs, WEBHOOK_ALLOW_PRIVATE=true, as that branch's setup does).
+ * the secret, disable and delete the webhook. (The e2e setup allows private webhook URLs,
+ * WEBHOOK_ALLOW_PRIVATE=true, so the receiver on 127.0.0.1 is reachable.)
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -1,0 +1,76 @@
+/**
+ * Telemetry history in time buckets, computed in the device object's SQLite: one query per key
+ * (json_extract over the stored rows, grouped by bucket start). `count` counts the samples that
+ * carry the key with a non-null value; avg, min, max and sum take its numeric values only (null
+ * in a bucket without any); first and last are the values of the earliest and latest of those
+ * samples, whatever their JSON type. Buckets start at multiples of the bucket width since the
+ * epoch (a 1 d bucket is a UTC day); buckets without samples are left out.
+ */
+import type { JsonValue } from "../../protocols/json-value";
+
+/** What to aggregate. */
+export interface BucketQuery {
+  keys: string[];
+  /** Epoch ms, `from <= ts < to`. */
+  from: number;
+  to: number;
+  /** Bucket width in ms. */
+  bucketMs: number;
+}
+
+/** One bucket of one key: every aggregate, plus how many values were numeric (to combine averages). */
+export type Bucket = {
+  ts: number;
+  count: number;
+  numeric: number;
+  avg: number | null;
+  min: number | null;
+  max: number | null;
+  sum: number | null;
+  first: JsonValue;
+  last: JsonValue;
+};
+
+/** A key's buckets, oldest first. */
+export interface KeyBuckets {
+  key: string;
+  buckets: Bucket[];
+}
+
+/** The JSON path of a top-level key (a key holding `"` cannot be addressed; callers refuse it). */
+export function keyPath(key: string): string {
+  return `$."${key}"`;
+}
+
+const QUERY = `
+SELECT bucket AS ts, COUNT(*) AS count, COUNT(n) AS numeric, AVG(n) AS avg, MIN(n) AS min, MAX(n) AS max,
+  CASE WHEN COUNT(n) > 0 THEN TOTAL(n) END AS sum, MAX(f) AS first, MAX(l) AS last
+FROM (
+  SELECT ts - ts % ? AS bucket,
+    CASE WHEN json_type(data, ?) IN ('integer', 'real') THEN json_extract(data, ?) END AS n,
+    FIRST_VALUE(v) OVER w AS f,
+    LAST_VALUE(v) OVER w AS l
+  FROM (
+    -- Numbers as SQL numbers (SQLite's JSON text of a double may drop its last digit), the rest as JSON text.
+    SELECT ts, seq, data, CASE WHEN json_type(data, ?) IN ('integer', 'real') THEN json_extract(data, ?) ELSE data -> ? END AS v FROM telemetry
+  )
+  WHERE ts >= ? AND ts < ? AND json_type(data, ?) NOT IN ('null')
+  WINDOW w AS (PARTITION BY ts - ts % ? ORDER BY ts, seq ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+)
+GROUP BY bucket ORDER BY bucket`;
+
+type Row = Omit<Bucket, "first" | "last"> & { first: number | string | null; last: number | string | null };
+
+/** The buckets of each key (one query per key). */
+export function aggregateBuckets(sql: SqlStorage, q: BucketQuery): KeyBuckets[] {
+  return q.keys.map((key) => {
+    const p = keyPath(key);
+    const rows = sql.exec<Row>(QUERY, q.bucketMs, p, p, p, p, p, q.from, q.to, p, q.bucketMs).toArray();
+    const buckets = rows.map((r) => ({ ...r, first: parse(r.first), last: parse(r.last) }));
+    return { key, buckets };
+  });
+}
+
+function parse(v: number | string | null): JsonValue {
+  return typeof v === "string" ? (JSON.parse(v) as JsonValue) : v;
+}

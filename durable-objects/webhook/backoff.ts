@@ -1,0 +1,74 @@
+/**
+ * When a webhook delivery is tried again, when an event is given up, and when a whole webhook
+ * is disabled (pure). An event is retried with exponential backoff and jitter — 5 s, 30 s,
+ * 2 min, 10 min, 1 h, then hourly — until it is 24 h old. A webhook whose every attempt failed
+ * for 24 h (and at least 20 attempts: one sparse event failing twice a day apart is not an
+ * outage) is disabled: nothing would be delivered anyway, and the endpoint is plainly gone.
+ */
+
+/** The retry steps after the first (ms); the first is configurable (`WEBHOOK_RETRY_FIRST_SECONDS`). */
+const LATER_STEPS_MS = [30_000, 120_000, 600_000, 3_600_000];
+const HOURLY_MS = 3_600_000;
+
+/** Defaults of the retry and disable policy. */
+export const RETRY_DEFAULTS = {
+  firstStepMs: 5_000,
+  /** How long an event is retried, from when the webhook took it. */
+  horizonMs: 24 * 3_600_000,
+  /** A webhook is disabled once every attempt failed for this long… */
+  disableAfterMs: 24 * 3_600_000,
+  /** …and at least this many attempts failed in a row. */
+  disableMinFailures: 20,
+};
+
+/** The retry policy of one webhook object (from its vars). */
+export type RetryPolicy = typeof RETRY_DEFAULTS;
+
+/**
+ * The delay before the next attempt, after `failures` failed ones (1 = the first failed),
+ * with ±20 % jitter so that retries of many events do not arrive in one burst.
+ * @example retryDelay(1, 5000, () => 0.5) // 5000
+ * @example retryDelay(9, 5000, () => 0.5) // 3600000
+ */
+export function retryDelay(failures: number, firstStepMs: number, random: () => number = Math.random): number {
+  const base = failures <= 1 ? firstStepMs : (LATER_STEPS_MS[failures - 2] ?? HOURLY_MS);
+  return Math.max(1, Math.round(base * (0.8 + 0.4 * random())));
+}
+
+/**
+ * When an event that failed its `failures`-th attempt at `now` is tried next, or null when it
+ * is given up (the next attempt would fall past its horizon).
+ */
+export function nextAttempt(failures: number, createdAt: number, now: number, policy: RetryPolicy, random: () => number = Math.random): number | null {
+  const at = now + retryDelay(failures, policy.firstStepMs, random);
+  return at - createdAt > policy.horizonMs ? null : at;
+}
+
+/** The run of failed attempts of a webhook: since when, and how many (none: `since` null). */
+export interface FailureStreak {
+  since: number | null;
+  failures: number;
+}
+
+/** The streak after an attempt at `now` succeeded or failed; `disable` when the webhook should stop. */
+export function afterAttempt(streak: FailureStreak, ok: boolean, now: number, policy: RetryPolicy): FailureStreak & { disable: boolean } {
+  if (ok) return { since: null, failures: 0, disable: false };
+  const since = streak.since ?? now;
+  const failures = streak.failures + 1;
+  return { since, failures, disable: failures >= policy.disableMinFailures && now - since >= policy.disableAfterMs };
+}
+
+/** The policy from the object's vars: seconds as decimal text, defaults for anything unset or bad. */
+export function retryPolicy(vars: { WEBHOOK_RETRY_FIRST_SECONDS?: string; WEBHOOK_DISABLE_AFTER_SECONDS?: string; WEBHOOK_DISABLE_MIN_FAILURES?: string }): RetryPolicy {
+  const seconds = (text: string | undefined, fallbackMs: number) => {
+    const n = Number(text);
+    return text !== undefined && text !== "" && Number.isFinite(n) && n >= 0 ? Math.round(n * 1000) : fallbackMs;
+  };
+  const min = Number(vars.WEBHOOK_DISABLE_MIN_FAILURES);
+  return {
+    ...RETRY_DEFAULTS,
+    firstStepMs: Math.max(1, seconds(vars.WEBHOOK_RETRY_FIRST_SECONDS, RETRY_DEFAULTS.firstStepMs)),
+    disableAfterMs: seconds(vars.WEBHOOK_DISABLE_AFTER_SECONDS, RETRY_DEFAULTS.disableAfterMs),
+    disableMinFailures: Number.isInteger(min) && min >= 1 ? min : RETRY_DEFAULTS.disableMinFailures,
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * Webhooks against a real hub: a local receiver gets telemetry (MQTT and HTTP), shadow,
+ * presence, command-result and rule events, each verified with the `standardwebhooks` package (an
+ * independent implementation of the signature); a receiver that fails first gets the retry;
+ * a disabled webhook gets nothing; a rotated secret signs beside the old one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Webhook } from "standardwebhooks";
+import { api, apiJson, createDevice, eventually } from "./client";
+import { connectMqtt } from "./mqtt-client";
+import { WebhookReceiver, type Received } from "./webhook-receiver";
+import { JsonSocket } from "./json-socket";
+
+let receiver: WebhookReceiver;
+beforeAll(async () => {
+  receiver = await WebhookReceiver.start();
+});
+afterAll(async () => {
+  await receiver.close();
+});
+
+interface Created {
+  id: string;
+  secret: string;
+  enabled: boolean;
+}
+
+interface Delivery {
+  id: string;
+  type: string;
+  status: string;
+  attempts: number;
+  last_status: number | null;
+  delivered_at: string | null;
+}
+
+/** Verifies a request with the reference implementation; returns the parsed event. */
+function verified(r: Received, secret: string): unknown {
+  return new Webhook(secret).verify(r.body, r.headers as Record<string, string>);
+}
+
+const ofDevice = (deviceId: string, type?: string) => (e: Received["event"]) => e.deviceId === deviceId && (type === undefined || e.type === type);
+
+describe("webhooks", () => {
+  it("POSTs signed telemetry (MQTT and HTTP), shadow and presence events of a device", async () => {
+    const token = await createDevice("wh-d1");
+    const hook = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["telemetry", "shadow", "presence"], filter: { deviceId: "wh-d1" }, description: "e2e" } });
+    expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    expect(hook.enabled).toBe(true);
+
+    const dev = await connectMqtt("/mqtt/wh-d1", { clientId: "wh-d1", password: token, protocolVersion: 5 });
+    await dev.publishAsync("devices/wh-d1/telemetry", JSON.stringify({ temp: 21.5 }), { qos: 1 });
+    await dev.publishAsync("devices/wh-d1/telemetry/raw", Buffer.from([0xa1, 0x61, 0x74, 0x01]), { qos: 1, properties: { contentType: "application/cbor" } });
+    await dev.endAsync();
+    await apiJson("POST", "/v1/devices/wh-d1/telemetry", 202, { token, body: { data: { temp: 22 }, ts: Date.now() } });
+    await apiJson("POST", "/v1/devices/wh-d1/shadow", 200, { body: { state: { desired: { color: "red" } } } });
+
+    const telemetry = await receiver.waitFor(ofDevice("wh-d1", "telemetry"), 3);
+    const shadow = await receiver.waitFor(ofDevice("wh-d1", "shadow"));
+    const presence = await receiver.waitFor(ofDevice("wh-d1", "presence"), 2);
+    expect(presence.map((r) => [r.event.topic, r.event.data]).sort((a, b) => (a[1] as { ts: number }).ts - (b[1] as { ts: number }).ts)).toEqual([
+      ["devices/wh-d1/presence", { connected: true, protocol: "mqtt", ts: expect.any(Number) }],
+      ["devices/wh-d1/presence", { connected: false, protocol: "mqtt", ts: expect.any(Number) }],
+    ]);
+    for (const r of [...telemetry, ...shadow, ...presence]) {
+      expect(verified(r, hook.secret)).toEqual(r.event);
+      expect(r.headers["webhook-id"]).toBe(r.event.id);
+      expect(r.headers["content-type"]).toBe("application/json");
+    }
+    // Up to 16 requests are in flight per webhook, so arrival order is not promised (events carry ts).
+    expect(telemetry.map((r) => [r.event.topic, r.event.data])).toEqual(
+      expect.arrayContaining([
+        ["devices/wh-d1/telemetry", { temp: 21.5 }],
+        ["devices/wh-d1/telemetry/raw", { contentType: "application/cbor", base64: "oWF0AQ==" }],
+        ["devices/wh-d1/telemetry", { ts: expect.any(Number), data: { temp: 22 } }],
+      ]),
+    );
+    expect(shadow[0]!.event).toMatchObject({ topic: "$aws/things/wh-d1/shadow/update/documents", data: { current: { state: { desired: { color: "red" } } } } });
+
+    const log = await apiJson<{ items: Delivery[] }>("GET", `/v1/webhooks/${hook.id}/deliveries`, 200);
+    expect(log.items.map((d) => d.type).sort()).toEqual(["presence", "presence", "shadow", "telemetry", "telemetry", "telemetry"]);
+    expect(log.items.every((d) => d.status === "delivered" && d.attempts === 1 && d.last_status === 200)).toBe(true);
+  });
+
+  it("retries a failed delivery with the same webhook-id, and logs both attempts", async () => {
+    const token = await createDevice("wh-retry");
+    const hook = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["telemetry"], filter: { deviceId: "wh-retry" } } });
+    let failed = false;
+    receiver.respond = (r) => {
+      if (r.event.deviceId !== "wh-retry" || failed) return 200;
+      failed = true;
+      return 500;
+    };
+    await apiJson("POST", "/v1/devices/wh-retry/telemetry", 202, { token, body: { data: { n: 1 } } });
+    const [first, second] = await receiver.waitFor(ofDevice("wh-retry"), 2);
+    receiver.respond = () => 200;
+    expect(second!.headers["webhook-id"]).toBe(first!.headers["webhook-id"]);
+    expect(verified(second!, hook.secret)).toMatchObject({ data: { ts: expect.any(Number), data: { n: 1 } } });
+    const log = await eventually(async () => {
+      const l = await apiJson<{ items: Delivery[] }>("GET", `/v1/webhooks/${hook.id}/deliveries`, 200);
+      return l.items[0]?.status === "delivered" ? l : null;
+    });
+    expect(log.items).toHaveLength(1);
+    expect(log.items[0]).toMatchObject({ id: first!.headers["webhook-id"], status: "delivered", attempts: 2, last_status: 200 });
+    const state = await apiJson<{ delivery: { pending: number; consecutive_failures: number } }>("GET", `/v1/webhooks/${hook.id}`, 200);
+    expect(state.delivery).toMatchObject({ pending: 0, consecutive_failures: 0 });
+  });
+
+  it("sends nothing to a disabled webhook, and resumes once it is enabled again", async () => {
+    const token = await createDevice("wh-off");
+    const off = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: `${receiver.url}?off`, events: ["telemetry"], filter: { deviceId: "wh-off" } } });
+    const on = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: `${receiver.url}?on`, events: ["telemetry"], filter: { deviceId: "wh-off" } } });
+    const patched = await apiJson<{ enabled: boolean; disabled_reason: string }>("PATCH", `/v1/webhooks/${off.id}`, 200, { body: { enabled: false } });
+    expect(patched).toMatchObject({ enabled: false, disabled_reason: "disabled by PATCH" });
+    await apiJson("POST", "/v1/devices/wh-off/telemetry", 202, { token, body: { data: { n: 1 } } });
+    // Both webhooks hear the device's one outbox batch; once the enabled one got it, the disabled one was passed by.
+    await receiver.waitFor(ofDevice("wh-off"), 1);
+    const offLog = await apiJson<{ items: Delivery[] }>("GET", `/v1/webhooks/${off.id}/deliveries`, 200);
+    expect(offLog.items).toEqual([]);
+
+    await apiJson("PATCH", `/v1/webhooks/${off.id}`, 200, { body: { enabled: true } });
+    await apiJson("POST", "/v1/devices/wh-off/telemetry", 202, { token, body: { data: { n: 2 } } });
+    const got = await receiver.waitFor(ofDevice("wh-off"), 3);
+    const n = (r: Received) => (r.event.data as { data: { n: number } }).data.n;
+    expect(got.filter((r) => r.url.endsWith("?off")).map(n)).toEqual([2]);
+    expect(got.filter((r) => r.url.endsWith("?on")).map(n)).toEqual([1, 2]);
+    await apiJson("DELETE", `/v1/webhooks/${on.id}`, 204);
+    await apiJson("DELETE", `/v1/webhooks/${off.id}`, 204);
+    await api("GET", `/v1/webhooks/${on.id}`).then((r) => expect(r.status).toBe(404));
+  });
+
+  it("signs with the old and the new secret after a rotation", async () => {
+    const token = await createDevice("wh-rot");
+    const hook = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["telemetry"], filter: { deviceId: "wh-rot" } } });
+    const rotated = await apiJson<{ secret: string; previous_expires_at: string }>("POST", `/v1/webhooks/${hook.id}/rotate-secret`, 200);
+    expect(rotated.secret).not.toBe(hook.secret);
+    expect(Date.parse(rotated.previous_expires_at) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    await apiJson("POST", "/v1/devices/wh-rot/telemetry", 202, { token, body: { data: { n: 1 } } });
+    const [r] = await receiver.waitFor(ofDevice("wh-rot"));
+    expect(String(r!.headers["webhook-signature"]).split(" ")).toHaveLength(2);
+    expect(verified(r!, hook.secret)).toEqual(r!.event);
+    expect(verified(r!, rotated.secret)).toEqual(r!.event);
+  });
+
+  it("delivers a command's result from the device and a rule's firing", async () => {
+    const token = await createDevice("wh-cmd");
+    const hook = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["command.result", "rule"], filter: null } });
+    const dev = await JsonSocket.open(token);
+    const cmd = await apiJson<{ id: string }>("POST", "/v1/devices/wh-cmd/commands", 201, { body: { name: "reboot", payload: { delay: 1 } } });
+    const pushed = await dev.next((m) => m.type === "command");
+    dev.send({ type: "command.result", id: pushed.id, status: "completed", result: { ok: true } });
+    const [result] = await receiver.waitFor(ofDevice("wh-cmd", "command.result"));
+    expect(result!.event).toMatchObject({ topic: `devices/wh-cmd/commands/${cmd.id}/result`, data: { id: cmd.id, name: "reboot", status: "completed", result: { ok: true } } });
+    await dev.close();
+    // A rule firing is published by the device's object on devices/<id>/rules/<ruleId>.
+    await apiJson("POST", "/v1/rules", 201, { body: { id: "wh-hot", name: "hot", sql: "SELECT t FROM telemetry WHERE t > 30", scope: { kind: "device", deviceId: "wh-cmd" } } });
+    await apiJson("POST", "/v1/devices/wh-cmd/telemetry", 202, { token, body: { data: { t: 31 } } });
+    const got = await receiver.waitFor(ofDevice("wh-cmd"), 2);
+    expect(got.map((r) => r.event.type)).toEqual(["command.result", "rule"]);
+    expect(got[1]!.event).toMatchObject({ topic: "devices/wh-cmd/rules/wh-hot", data: { rule: "wh-hot", name: "hot", output: { t: 31 }, at: expect.any(Number) } });
+    for (const r of got) verified(r, hook.secret);
+    await apiJson("DELETE", `/v1/webhooks/${hook.id}`, 204);
+    await apiJson("DELETE", "/v1/rules/wh-hot", 204);
+  });
+
+  it("applies a tag filter: only the tagged device's events arrive", async () => {
+    const plain = await createDevice("wh-plain");
+    const blue = await createDevice("wh-blue");
+    await apiJson("PATCH", "/v1/devices/wh-blue", 200, { body: { tags: ["wh-blue-tag"] } });
+    const tagged = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: `${receiver.url}?tag`, events: ["telemetry"], filter: { tag: "wh-blue-tag" } } });
+    const witness = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: `${receiver.url}?all`, events: ["telemetry"] } });
+    await apiJson("POST", "/v1/devices/wh-plain/telemetry", 202, { token: plain, body: { data: { n: 1 } } });
+    await apiJson("POST", "/v1/devices/wh-blue/telemetry", 202, { token: blue, body: { data: { n: 2 } } });
+    // The unfiltered witness heard both; the tag webhook, once it has the blue one, has only that.
+    await receiver.waitFor((e) => e.deviceId === "wh-plain" || e.deviceId === "wh-blue", 3);
+    const got = receiver.received.filter((r) => r.url.endsWith("?tag"));
+    expect(got.map((r) => r.event.deviceId)).toEqual(["wh-blue"]);
+    expect(receiver.received.filter((r) => r.url.endsWith("?all")).map((r) => r.event.deviceId).sort()).toEqual(["wh-blue", "wh-plain"]);
+    await apiJson("DELETE", `/v1/webhooks/${tagged.id}`, 204);
+    await apiJson("DELETE", `/v1/webhooks/${witness.id}`, 204);
+  });
+
+  it("refuses bad URLs and bad events at creation", async () => {
+    for (const body of [
+      { url: "ftp://example.com/", events: ["telemetry"] },
+      { url: "https://example.com/", events: [] },
+      { url: "https://example.com/", events: ["bogus"] },
+      { url: "https://example.com/", events: ["telemetry"], filter: { deviceId: "a/b" } },
+    ]) {
+      const r = await api("POST", "/v1/webhooks", { body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+    }
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Telemetry history buckets computed by SQLite inside a DeviceObject agree with a model
+ * computed in plain code from the same raw rows (fast-check), for every aggregate, bucket width
+ * and key, including keys with dots, slashes and spaces and values of every JSON type.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { DeviceStore } from "../../durable-objects/device/store";
+import type { Bucket } from "../../durable-objects/device/telemetry-buckets";
+import type { JsonObject, JsonValue } from "../../protocols/json-value";
+
+const KEYS = ["temp", "a.b", "lamp-1/energy", "x y", "ü"];
+
+/** The buckets of one key, from the rows in insertion order (first and last by time, then insertion). */
+function model(rows: { ts: number; data: JsonObject }[], key: string, from: number, to: number, bucketMs: number): Bucket[] {
+  const out = new Map<number, { values: JsonValue[] }>();
+  for (const r of [...rows].sort((a, b) => a.ts - b.ts)) {
+    if (r.ts < from || r.ts >= to || !Object.hasOwn(r.data, key) || r.data[key] === null) continue;
+    const start = r.ts - (r.ts % bucketMs);
+    const b = out.get(start) ?? { values: [] };
+    b.values.push(r.data[key]!);
+    out.set(start, b);
+  }
+  return [...out.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([ts, { values }]) => {
+      const nums = values.filter((v): v is number => typeof v === "number");
+      const sum = nums.reduce((a, b) => a + b, 0);
+      return {
+        ts,
+        count: values.length,
+        numeric: nums.length,
+        avg: nums.length ? sum / nums.length : null,
+        min: nums.length ? Math.min(...nums) : null,
+        max: nums.length ? Math.max(...nums) : null,
+        sum: nums.length ? sum : null,
+        first: values[0]!,
+        last: values[values.length - 1]!,
+      };
+    });
+}
+
+const value: fc.Arbitrary<JsonValue> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -1000, max: 1000 }) },
+  { weight: 3, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)) },
+  fc.string({ maxLength: 5 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.dictionary(fc.constantFrom("k", "v"), fc.integer(), { maxKeys: 2 }),
+);
+const row = fc.record({ ts: fc.integer({ min: 1_000_000, max: 1_010_000 }), data: fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 3 }) });
+
+/**
+ * Equal within rounding: SQLite sums in another order, and its text-to-double conversion can
+ * be one unit in the last place off for extreme exponents (1e-171), where JavaScript's is exact.
+ */
+function close(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+describe("telemetry buckets", () => {
+  it("match a model computed from the raw rows", async () => {
+    const stub = env.DEVICE.get(env.DEVICE.idFromName("buckets-model"));
+    await runInDurableObject(stub, (_o, state) => {
+      const store = new DeviceStore(state.storage.sql);
+      fc.assert(
+        fc.property(
+          fc.array(row, { maxLength: 60 }),
+          fc.constantFrom(1_000, 7_000, 60_000),
+          fc.integer({ min: 995_000, max: 1_005_000 }),
+          fc.integer({ min: 1, max: 20_000 }),
+          (rows, bucketMs, from, span) => {
+            state.storage.sql.exec("DELETE FROM telemetry");
+            store.insertTelemetry(rows as { ts: number; data: JsonObject }[], 1_000_000, Number.MAX_SAFE_INTEGER, 2_000_000);
+            const got = store.buckets({ keys: KEYS, from, to: from + span, bucketMs });
+            for (const { key, buckets } of got) {
+              const want = model(rows as { ts: number; data: JsonObject }[], key, from, from + span, bucketMs);
+              expect(buckets.map((b) => [b.ts, b.count, b.numeric])).toEqual(want.map((b) => [b.ts, b.count, b.numeric]));
+              buckets.forEach((b, i) => {
+                const w = want[i]!;
+                for (const a of ["avg", "sum", "min", "max"] as const) expect(close(b[a], w[a]), `${a} ${b[a]} vs ${w[a]}`).toBe(true);
+                for (const a of ["first", "last"] as const) {
+                  if (typeof w[a] === "number") expect(close(b[a] as number, w[a] as number), `${a} ${String(b[a])} vs ${w[a]}`).toBe(true);
+                  else expect(b[a]).toEqual(w[a]);
+                }
+              });
+            }
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+  });
+
+  it("answers the device route with the asked aggregates and refuses too many buckets", async () => {
+    await fetchJson("POST", "/v1/devices", 201, { id: "buckets-route" });
+    const t0 = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000; // a minute boundary within retention
+    const body = [0, 10_000, 70_000, 75_000].map((d, i) => ({ ts: t0 + d, data: { temp: 20 + i, state: i % 2 ? "on" : "off" } }));
+    await fetchJson("POST", "/v1/devices/buckets-route/telemetry", 202, body);
+    const q = `from=${t0}&to=${t0 + 120_000}&bucket=1m`;
+    const got = await fetchJson("GET", `/v1/devices/buckets-route/telemetry?${q}&keys=temp&agg=avg,min,max,count,first,last,sum`, 200);
+    expect(got).toEqual({
+      items: [
+        { key: "temp", ts: t0, avg: 20.5, min: 20, max: 21, count: 2, first: 20, last: 21, sum: 41 },
+        { key: "temp", ts: t0 + 60_000, avg: 22.5, min: 22, max: 23, count: 2, first: 22, last: 23, sum: 45 },
+      ],
+    });
+    const all = await fetchJson("GET", `/v1/devices/buckets-route/telemetry?${q}&agg=count,last`, 200);
+    expect(all).toEqual({
+      items: [
+        { key: "state", ts: t0, count: 2, last: "on" },
+        { key: "state", ts: t0 + 60_000, count: 2, last: "on" },
+        { key: "temp", ts: t0, count: 2, last: 21 },
+        { key: "temp", ts: t0 + 60_000, count: 2, last: 23 },
+      ],
+    });
+    const raw = await fetchJson("GET", `/v1/devices/buckets-route/telemetry?from=${t0}&to=${t0 + 120_000}&limit=2`, 200);
+    expect(raw).toMatchObject({ items: [{ ts: t0 }, { ts: t0 + 10_000 }], next_cursor: expect.any(String) });
+    const wide = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i]));
+    await fetchJson("POST", "/v1/devices", 201, { id: "buckets-wide" });
+    await fetchJson("POST", "/v1/devices/buckets-wide/telemetry", 202, { ts: t0, data: wide });
+    expect(await fetchJson("GET", `/v1/devices/buckets-wide/telemetry?${q}`, 400)).toMatchObject({ detail: expect.stringMatching(/33 keys; name at most 32/) });
+    expect(await fetchJson("GET", `/v1/devices/buckets-wide/telemetry?${q}&keys=k1,k32&agg=sum`, 200)).toEqual({ items: [{ key: "k1", ts: t0, sum: 1 }, { key: "k32", ts: t0, sum: 32 }] });
+    for (const bad of [`from=${t0}&to=${t0 + 86_400_000}&bucket=1s`, `${q.replace("1m", "2d")}`, `${q.replace("1m", "500ms")}`, `${q}&agg=median`, `${q}&keys=a"b`, `from=${t0}&to=${t0}&bucket=1m`]) {
+      const r = await fetchJson("GET", `/v1/devices/buckets-route/telemetry?${bad}`, 400);
+      expect(r, bad).toMatchObject({ type: expect.stringMatching(/invalid-request/) });
+    }
+  });
+});
+
+async function fetchJson(method: string, path: string, status: number, body?: unknown): Promise<unknown> {
+  const { call, json } = await import("./helpers");
+  return json(call(method, path, { body }), status);
+}
