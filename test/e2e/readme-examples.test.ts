@@ -60,7 +60,7 @@ describe("README examples", () => {
     });
     expect(done.result).toEqual({ blinked: true });
     const rows = await ok(admin.api.GET("/v1/devices/{id}/telemetry", { params: { path: { id: "desk-lamp" } } }));
-    expect(rows.items.map((r) => r.data)).toEqual([{ temp: 21.5 }]);
+    expect(rows.items.map((r) => ("data" in r ? r.data : r))).toEqual([{ temp: 21.5 }]);
     device.child.kill("SIGINT");
     expect(await device.done, device.out.stderr).toBe(0);
     expect(device.out.stdout).toContain("asked for { color: 'red' }");

@@ -70,7 +70,7 @@ describe("the SDK in a browser", () => {
     expect(text.trim()).toBe('json:2:{"from":"chromium","protocol":"json"} mqtt:2:{"from":"chromium","protocol":"mqtt"} done');
     for (const id of ["browser-json", "browser-mqtt"]) {
       const rows = await ok(app.api.GET("/v1/devices/{id}/telemetry", { params: { path: { id } } }));
-      expect(rows.items.map((r) => r.data)).toEqual([{ from: "chromium", protocol: id.slice(8) }]);
+      expect(rows.items.map((r) => ("data" in r ? r.data : r))).toEqual([{ from: "chromium", protocol: id.slice(8) }]);
     }
   }, 120_000);
 });

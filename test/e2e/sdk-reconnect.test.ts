@@ -47,7 +47,7 @@ describe("Device across a hub restart", () => {
       for (const d of devices) {
         const id = d.deviceId;
         const rows = await ok(app.api.GET("/v1/devices/{id}/telemetry", { params: { path: { id } } }));
-        expect(rows.items.map((r) => r.data)).toEqual([{ phase: 1 }, { phase: 2 }]);
+        expect(rows.items.map((r) => ("data" in r ? r.data : r))).toEqual([{ phase: 1 }, { phase: 2 }]);
         await ok(app.api.POST("/v1/devices/{id}/shadow", { params: { path: { id } }, body: { state: { desired: { mode: "eco" } } } }));
         await eventually(async () => {
           const doc = await ok(app.api.GET("/v1/devices/{id}/shadow", { params: { path: { id } } }));
