@@ -22,6 +22,13 @@ export const ExitCode = {
   HUB_ERROR: 8,
   /** Something local is unavailable: a port in use, a permission. */
   UNAVAILABLE: 9,
+  /**
+   * A device said no: a command ended rejected, failed or expired, a method answered a status of
+   * 400 or more, or simulated devices met errors.
+   */
+  DEVICE_FAILED: 10,
+  /** A device could not be reached: offline for a method, or no answer in time. */
+  DEVICE_UNREACHABLE: 11,
 } as const;
 
 /** An exit code value. */
