@@ -46,7 +46,7 @@ function linkProtocol(header: string | null): "json" | "coap" {
 }
 
 export class DeviceObject extends DurableObject<Env> {
-  private readonly core: DeviceCore;
+  private core: DeviceCore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -287,8 +287,10 @@ export class DeviceObject extends DurableObject<Env> {
     await this.core.shards.deviceShard(this.core.deviceId).unlisten(this.core.deviceId);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    // A fresh core makes every table again (device, commands, rules, outbox, session) and drops
+    // every cache of the old device: a device created again with this id starts clean.
     this.core.mqtt.reset();
-    this.core.store.migrate();
+    this.core = new DeviceCore(this.ctx, this.env);
   }
 
 }

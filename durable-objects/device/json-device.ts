@@ -31,7 +31,7 @@ export type JsonFrameLimits = Pick<DeviceConfig, "maxMessageBytes" | "jsonMaxDep
 /** Handles one frame from a device; returns the messages to send back (in order). */
 export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffer, limits: JsonFrameLimits, now: number): HubMessage[] {
   const parsed = parseDeviceMessage(frame, { maxBytes: limits.maxMessageBytes, maxDepth: limits.jsonMaxDepth });
-  if (!parsed.ok) return [{ type: "error", code: parsed.error.code, message: parsed.error.message }];
+  if (!parsed.ok) return [refusal(parsed.error.code, parsed.error.message, parsed.error.id)];
   const m = parsed.message;
   if (m.type === "ping") return [m.id === undefined ? { type: "pong" } : { type: "pong", id: m.id }];
   if (m.type === "observe") {
@@ -47,7 +47,7 @@ export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffe
     case "telemetry": {
       const ts = m.ts ?? now;
       const t = checkTelemetryTs(ts, now, limits.telemetryMaxAgeMs);
-      if (!t.ok) return [{ type: "error", code: "bad_message", message: `telemetry: ${t.message}` }];
+      if (!t.ok) return [refusal("bad_message", `telemetry: ${t.message}`, m.id)];
       host.telemetry(m.data, ts);
       // The write above is in this event: the output gate holds the ack until it is durable.
       return m.id === undefined ? [] : [{ type: "ack", id: m.id }];
@@ -73,4 +73,9 @@ export function reply(o: ShadowOutcome): HubMessage {
 /** Shadow events as pushed to a JSON device: every delta change and every new document pair. */
 export function jsonPushes(shadow: string, events: ShadowEvent[]): HubMessage[] {
   return events.map((e): HubMessage => (e.type === "delta" ? shadowDelta(shadow, e.message) : shadowDocuments(shadow, e.message)));
+}
+
+/** An `error` reply; it names the refused message's id when there was one, so the device knows which. */
+function refusal(code: string, message: string, id: string | number | undefined): HubMessage {
+  return id === undefined ? { type: "error", code, message } : { type: "error", code, message, id };
 }

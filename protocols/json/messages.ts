@@ -137,7 +137,8 @@ export type HubMessage = ShadowDeltaOut | ShadowAcceptedOut | ShadowRejectedOut 
 export type JsonProtocolErrorCode = "bad_json" | "bad_message" | "too_large" | "unknown_type";
 
 /** A parse failure, ready to send back as an `error` message. */
-export type JsonProtocolError = { code: JsonProtocolErrorCode; message: string };
+/** Why a frame was refused; `id` is the message's own id when it had a usable one, so the device knows which. */
+export type JsonProtocolError = { code: JsonProtocolErrorCode; message: string; id?: string | number };
 
 /** Outcome of parsing one frame. */
 export type ParseResult = { ok: true; message: DeviceMessage } | { ok: false; error: JsonProtocolError };

@@ -78,6 +78,18 @@ describe("parseDeviceMessage: bad messages", () => {
     }
   });
 
+  it("names the refused message's id when it has a usable one, so the device knows which was refused", () => {
+    expect(parseDeviceMessage('{"type":"telemetry","id":"m-1","data":{}}')).toMatchObject({ ok: false, error: { code: "bad_message", id: "m-1" } });
+    expect(parseDeviceMessage('{"type":"reboot","id":9}')).toMatchObject({ ok: false, error: { code: "unknown_type", id: 9 } });
+    expect(parseDeviceMessage('{"type":"ping","id":7,"foo":1}')).toMatchObject({ ok: false, error: { id: 7 } });
+    // An id that is itself the problem, or too long to echo, is not repeated back.
+    for (const text of ['{"type":"ping","id":{}}', `{"type":"ping","id":"${"x".repeat(129)}","foo":1}`, '{"type":"telemetry","data":{}}']) {
+      const r = parseDeviceMessage(text);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).not.toHaveProperty("id");
+    }
+  });
+
   it("refuses frames over the size limit, counted in UTF-8 bytes", () => {
     const text = `{"type":"telemetry","data":{"s":"${"é".repeat(40)}"}}`; // 36 + 80 = 116 bytes
     expect(parseDeviceMessage(text, { maxBytes: 100 })).toMatchObject({ ok: false, error: { code: "too_large" } });

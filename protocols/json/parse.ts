@@ -102,8 +102,16 @@ export function parseDeviceMessage(frame: Frame, options: ParseOptions = {}): Pa
   if (!isJsonObject(value)) return fail("bad_message", "message must be a JSON object");
   const type = ownField(value, "type");
   if (typeof type !== "string") return fail("bad_message", 'message needs a string "type"');
-  if (!isKnownType(type)) return fail("unknown_type", `unknown message type ${JSON.stringify(type.slice(0, 64))}`);
-  return validate(type, value);
+  if (!isKnownType(type)) return withId(fail("unknown_type", `unknown message type ${JSON.stringify(type.slice(0, 64))}`), value);
+  return withId(validate(type, value), value);
+}
+
+/** A refusal names the message's `id` when it had one a reply can carry (a string or finite number). */
+function withId(result: ParseResult, value: JsonObject): ParseResult {
+  if (result.ok) return result;
+  const id = ownField(value, "id");
+  const usable = (typeof id === "string" && id.length <= 128) || (typeof id === "number" && Number.isFinite(id));
+  return usable ? { ok: false, error: { ...result.error, id } } : result;
 }
 
 function validate(type: DeviceMessageType, value: JsonObject): ParseResult {

@@ -118,6 +118,36 @@ describe("commands", () => {
   });
 });
 
+describe("a device deleted and created again with the same id", () => {
+  it("starts clean and works on every path: commands, shadow, telemetry, MQTT and JSON", async () => {
+    const old = await createDevice("cmd-reborn");
+    await send("cmd-reborn", { name: "stale" });
+    await apiJson("POST", "/v1/devices/cmd-reborn/shadow", 200, { body: { state: { desired: { mode: "old" } } } });
+    expect((await api("DELETE", "/v1/devices/cmd-reborn")).status).toBe(204);
+    const token = await createDevice("cmd-reborn");
+    expect(token).not.toBe(old);
+    // Before the fix the object's tables were gone with the old device: 500 "no such table".
+    const fresh = await send("cmd-reborn", { name: "fresh", payload: 1 });
+    expect(fresh.status).toBe("queued");
+    const list = await apiJson<{ items: Command[] }>("GET", "/v1/devices/cmd-reborn/commands", 200);
+    expect(list.items.map((c) => c.name)).toEqual(["fresh"]);
+    expect((await api("GET", "/v1/devices/cmd-reborn/shadow")).status).toBe(404);
+    const dev = await connectMqtt("/mqtt/cmd-reborn", { clientId: "cmd-reborn", password: token, protocolVersion: 5 });
+    const inbox = new Inbox(dev);
+    await dev.subscribeAsync("devices/cmd-reborn/commands/#", { qos: 1 });
+    const [m] = await inbox.waitFor("devices/cmd-reborn/commands/fresh");
+    expect(JSON.parse(m!.payload)).toBe(1);
+    await dev.publishAsync("devices/cmd-reborn/telemetry", JSON.stringify({ t: 1 }), { qos: 1 });
+    await dev.endAsync();
+    const json = await JsonSocket.open(token);
+    json.send({ type: "shadow.update", state: { reported: { mode: "new" } }, clientToken: "r" });
+    expect(await json.next((x) => x.type === "shadow.accepted")).toMatchObject({ clientToken: "r" });
+    await json.close();
+    const shadow = await apiJson<{ state: { reported: unknown; desired?: unknown } }>("GET", "/v1/devices/cmd-reborn/shadow", 200);
+    expect(shadow.state).toEqual({ reported: { mode: "new" } });
+  });
+});
+
 describe("direct methods", () => {
   it("return the device's answer over JSON, MQTT 5 and MQTT 3.1.1; 404 offline; 504 on timeout", async () => {
     const [tJson, t5, t4] = await Promise.all(["mth-json", "mth-v5", "mth-v4"].map((id) => createDevice(id)));

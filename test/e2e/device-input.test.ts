@@ -50,8 +50,11 @@ describe("telemetry timestamps", () => {
     dev.send({ type: "telemetry", data: { t: 1 }, ts: Math.floor(Date.now() / 1000) });
     const err = await dev.next((m) => m.type === "error");
     expect(err.message).toMatch(/epoch milliseconds/);
-    dev.send({ type: "telemetry", data: { t: 2 }, ts: Date.now() - 40 * day });
-    expect((await dev.next((m) => m.type === "error")).message).toMatch(/retention/);
+    dev.send({ type: "telemetry", id: "old-1", data: { t: 2 }, ts: Date.now() - 40 * day });
+    // The refusal names the message it refuses, so a device waiting for an ack is not left guessing.
+    expect(await dev.next((m) => m.type === "error")).toMatchObject({ id: "old-1", message: expect.stringMatching(/retention/) });
+    dev.send({ type: "telemetry", id: 8, data: {} });
+    expect(await dev.next((m) => m.type === "error")).toMatchObject({ id: 8, code: "bad_message" });
     dev.send({ type: "ping", id: 7 });
     expect(await dev.next((m) => m.type === "pong")).toMatchObject({ id: 7 });
     expect(await latest("in-json")).toEqual({});
