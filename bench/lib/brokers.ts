@@ -12,7 +12,7 @@ import Aedes from "aedes";
 import { WebSocketServer, createWebSocketStream } from "ws";
 import { freePort } from "../../scripts/hub.mjs";
 import { mapLimit } from "./admin";
-import { LocalHub, troubleLines, type HubAccess } from "./hub";
+import { LocalHub, type HubAccess } from "./hub";
 
 export type BrokerName = "umbra" | "aedes" | "mosquitto";
 /** Umbra's two MQTT entrances: `/mqtt/<id>` straight to the device's object, or `/mqtt` via the Worker. */
@@ -90,9 +90,7 @@ export async function startUmbra(path: MqttPath = "direct", inspectorPort = 0): 
     },
     app: (clientId) => umbraApp(hub, clientId),
     async close() {
-      const trouble = troubleLines(hub.output());
-      if (trouble.length) process.stderr.write(`wrangler reported:\n${trouble.join("\n")}\n`);
-      await hub.dispose();
+      await hub.disposeReporting();
     },
   };
 }

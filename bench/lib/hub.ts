@@ -132,4 +132,11 @@ export class LocalHub implements HubAccess {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+
+  /** `dispose`, first printing on stderr whatever wrangler said that looks like trouble. */
+  async disposeReporting(): Promise<void> {
+    const trouble = troubleLines(this.output());
+    if (trouble.length) process.stderr.write(`wrangler reported:\n${trouble.join("\n")}\n`);
+    await this.dispose();
+  }
 }

@@ -6,15 +6,10 @@
  */
 import { Args } from "../lib/args";
 import { crashRun } from "../lib/crash";
-import { LocalHub, troubleLines } from "../lib/hub";
-import { Progress } from "../lib/progress";
+import { soak } from "../lib/soak";
 
 const args = new Args();
-const progress = new Progress("soak crash");
-const hub = LocalHub.create("umbra-soak-crash-");
-let line: Record<string, unknown>;
-try {
-  await hub.start();
+await soak("soak-crash", async (hub, progress) => {
   const report = await crashRun(hub, {
     telemetryDevices: Math.round(args.num("devices", 10)),
     inflight: Math.round(args.num("inflight", 10)),
@@ -23,14 +18,5 @@ try {
     crashes: Math.round(args.num("crashes", 5)),
     loadMs: () => 2000 + Math.random() * 6000,
   }, (s) => progress.set(s));
-  line = { scenario: "soak-crash", ...report };
-} catch (e) {
-  line = { scenario: "soak-crash", ok: false, error: e instanceof Error ? e.message : String(e) };
-} finally {
-  progress.done();
-  const trouble = troubleLines(hub.output());
-  if (trouble.length) process.stderr.write(`wrangler reported:\n${trouble.join("\n")}\n`);
-  await hub.dispose();
-}
-console.log(JSON.stringify(line));
-process.exit(line.ok ? 0 : 1);
+  return [{ scenario: "soak-crash", ...report }];
+});

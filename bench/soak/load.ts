@@ -8,8 +8,7 @@
 import { Args } from "../lib/args";
 import { treeRssBytes, cpuMeter, usPerMessage } from "../lib/cpu";
 import { Histogram } from "../lib/histogram";
-import { LocalHub, troubleLines } from "../lib/hub";
-import { Progress } from "../lib/progress";
+import { soak } from "../lib/soak";
 import type { Line } from "../lib/report";
 import { PROTOCOLS, SteadyFleet } from "../lib/steady";
 
@@ -19,13 +18,8 @@ const devices = Math.round(args.num("devices", 1000));
 const periodMs = args.num("period", 10_000);
 const perProtocol = Math.max(1, Math.round(devices / PROTOCOLS.length));
 const mb = (b: number) => Math.round(b / 1e5) / 10;
-const progress = new Progress("soak load");
-
-const hub = LocalHub.create("umbra-soak-");
-const lines: Line[] = [];
-try {
-  progress.set("starting hub");
-  await hub.start();
+await soak("soak-load", async (hub, progress) => {
+  const lines: Line[] = [];
   const fleet = new SteadyFleet(hub, `soak-${Date.now().toString(36)}`);
   await fleet.connect(perProtocol, (n) => progress.set(`connecting ${n}/${perProtocol * PROTOCOLS.length}`));
   const rssStart = treeRssBytes(hub.pid);
@@ -58,13 +52,5 @@ try {
     acked, ack_rate_s: Math.round(acked / cpu.seconds), lost: [...lost.values()].reduce((a, b) => a + b, 0), ...all.summary(),
     errors: fleet.errors, rss_start_mb: mb(rssStart), rss_end_mb: mb(rssEnd), hub_cpu_us_per_msg: usPerMessage(cpu.treeCpuSeconds, acked),
   });
-} catch (e) {
-  lines.push({ scenario: "soak-load", ok: false, error: e instanceof Error ? e.message : String(e) });
-} finally {
-  progress.done();
-  const trouble = troubleLines(hub.output());
-  if (trouble.length) process.stderr.write(`wrangler reported:\n${trouble.join("\n")}\n`);
-  await hub.dispose();
-}
-for (const l of lines) console.log(JSON.stringify(l));
-process.exit(lines.every((l) => l.ok) ? 0 : 1);
+  return lines;
+});

@@ -8,20 +8,14 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Args } from "../lib/args";
 import { treeRssBytes } from "../lib/cpu";
-import { LocalHub, troubleLines } from "../lib/hub";
-import { Progress } from "../lib/progress";
+import { soak } from "../lib/soak";
 import { root } from "../../scripts/hub.mjs";
 
 const args = new Args();
 const count = Math.round(args.num("count", 1000));
 const flags = ["--count", String(count), "--rate", String(args.num("rate", 200)), "--duration", String(args.num("duration", 30)), "--batch", String(Math.round(args.num("batch", 50)))];
 const protocol = args.choice("protocol", ["json", "mqtt", "coap"] as const, "json");
-const progress = new Progress("soak simulate");
-const hub = LocalHub.create("umbra-soak-simulate-");
-let line: Record<string, unknown>;
-try {
-  progress.set("starting hub");
-  await hub.start();
+await soak("soak-simulate", async (hub, progress) => {
   progress.done();
   const started = Date.now();
   // The simulator's own progress line goes straight to our stderr.
@@ -35,14 +29,5 @@ try {
   const code = await new Promise<number | null>((r) => child.on("close", r));
   const summary = JSON.parse(stdout || "{}") as { connected?: number; errors?: number; disconnects?: number };
   const ok = code === 0 && summary.connected === count && summary.errors === 0 && summary.disconnects === 0;
-  line = { scenario: "soak-simulate", ok, exitCode: code, wallSeconds: Math.round((Date.now() - started) / 100) / 10, hubRssMb: Math.round(treeRssBytes(hub.pid) / 1e5) / 10, ...summary };
-} catch (e) {
-  line = { scenario: "soak-simulate", ok: false, error: e instanceof Error ? e.message : String(e) };
-} finally {
-  progress.done();
-  const trouble = troubleLines(hub.output());
-  if (trouble.length) process.stderr.write(`wrangler reported:\n${trouble.join("\n")}\n`);
-  await hub.dispose();
-}
-console.log(JSON.stringify(line));
-process.exit(line.ok ? 0 : 1);
+  return [{ scenario: "soak-simulate", ok, exitCode: code, wallSeconds: Math.round((Date.now() - started) / 100) / 10, hubRssMb: Math.round(treeRssBytes(hub.pid) / 1e5) / 10, ...summary }];
+});
