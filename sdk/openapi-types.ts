@@ -1001,8 +1001,17 @@ export interface components {
             [key: string]: unknown;
         };
         ShadowUpdate: {
-            /** @description `{desired?, reported?}`; `null` deletes a field */
-            state?: Record<string, unknown>;
+            /** @description `{desired?, reported?}`; `null` deletes a field, a section, or (as `state: null`) both sections */
+            state?: {
+                /** @description What the app wants; merged into desired */
+                desired?: {
+                    [key: string]: unknown;
+                } | null;
+                /** @description What the device reports; merged into reported */
+                reported?: {
+                    [key: string]: unknown;
+                } | null;
+            } | null;
             version?: number;
             clientToken?: string;
         };

@@ -18,7 +18,16 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const NamedParams = DeviceParams.extend({ name: z.string().openapi({ param: { name: "name", in: "path" } }) });
 const UpdateShadow = z
   .strictObject({
-    state: z.unknown().openapi({ type: "object", description: "`{desired?, reported?}`; `null` deletes a field" }),
+    // Checked by the shadow itself (AWS error bodies), so described here rather than validated.
+    state: z.unknown().openapi({
+      type: ["object", "null"],
+      description: "`{desired?, reported?}`; `null` deletes a field, a section, or (as `state: null`) both sections",
+      properties: {
+        desired: { type: ["object", "null"], additionalProperties: true, description: "What the app wants; merged into desired" },
+        reported: { type: ["object", "null"], additionalProperties: true, description: "What the device reports; merged into reported" },
+      },
+      additionalProperties: false,
+    }),
     version: z.number().int().min(0).optional(),
     clientToken: z.string().optional(),
   })
