@@ -5,6 +5,7 @@
  * with the event that changed it, so FOR runs, hysteresis and windows survive restarts and
  * hibernation; the object's alarm drives FOR deadlines and window expiry.
  */
+import { listPlaceholders } from "../shared/placeholders";
 import { compileRule, evaluate, tick, type CompiledRule, type Firing, type RuleEvent, type RuleResult, type RuleSource } from "../../rules";
 import { logError, logText } from "../../protocols/log-text";
 import type { AlarmScheduler } from "../shared/alarms";
@@ -66,7 +67,7 @@ export class DeviceRules {
           }
           return [{ ...r, compiled: c.rule }];
         });
-        this.sql.exec(`DELETE FROM rule_state WHERE rule_id NOT IN (${this.rules.map(() => "?").join(",") || "''"})`, ...this.rules.map((r) => r.id));
+        this.sql.exec(`DELETE FROM rule_state WHERE rule_id NOT IN (${this.rules.length ? listPlaceholders(this.rules.length) : "''"})`, ...this.rules.map((r) => r.id));
         await this.schedule();
       })
       .catch((err: unknown) => console.error(`DeviceObject ${logText(this.deviceId())}: rules not loaded: ${logError(err)}`))

@@ -11,6 +11,7 @@
  * by appending (something entered ahead of stored messages) the list is written again whole,
  * which is always correct, only slower.
  */
+import { listPlaceholders, rowPlaceholders } from "../shared/placeholders";
 import type { InflightEntry, SessionState, StoredMessage } from "../../protocols/mqtt";
 import type { DeviceStore } from "./store";
 
@@ -156,7 +157,7 @@ export class MqttSessionStore {
         this.seqOf.set(m, seq);
         params.push(seq, JSON.stringify(m));
       }
-      this.sql.exec(`INSERT OR REPLACE INTO mqtt_queue (seq, message) VALUES ${rows(chunk.length, 2)}`, ...params);
+      this.sql.exec(`INSERT OR REPLACE INTO mqtt_queue (seq, message) VALUES ${rowPlaceholders(chunk.length, 2)}`, ...params);
     }
   }
 
@@ -214,11 +215,7 @@ function deleteKeys(sql: SqlStorage, table: string, column: string, keys: number
   }
   for (let i = 0; i < keys.length; i += 90) {
     const chunk = keys.slice(i, i + 90);
-    sql.exec(`DELETE FROM ${table} WHERE ${column} IN (${chunk.map(() => "?").join(", ")})`, ...chunk);
+    sql.exec(`DELETE FROM ${table} WHERE ${column} IN (${listPlaceholders(chunk.length)})`, ...chunk);
   }
 }
 
-function rows(n: number, width: number): string {
-  const row = `(${Array.from({ length: width }, () => "?").join(", ")})`;
-  return Array.from({ length: n }, () => row).join(", ");
-}

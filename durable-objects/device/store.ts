@@ -6,6 +6,7 @@
 import type { ShadowDocument, ShadowRecord } from "../../shadow/shadow";
 import type { JsonObject } from "../../protocols/json-value";
 import { keyExtrasText, parseExtras, rowExtrasText, type KeyExtras, type TelemetryExtras } from "./telemetry-meta";
+import { rowPlaceholders } from "../shared/placeholders";
 import { aggregateBuckets, type BucketQuery, type KeyBuckets } from "./telemetry-buckets";
 
 /** One telemetry sample as stored: when, the fields sent, and (from SenML) units, sums and value types. */
@@ -34,12 +35,6 @@ const SCHEMA = [
 const INSERT_CHUNK = 32;
 /** Latest values per upsert: four parameters each, under the limit of 100. */
 const LATEST_CHUNK = 24;
-
-/** `(?, ?, ?), (?, ?, ?), …`: `n` rows of `width` parameters. */
-function placeholders(n: number, width: number): string {
-  const row = `(${Array.from({ length: width }, () => "?").join(", ")})`;
-  return Array.from({ length: n }, () => row).join(", ");
-}
 
 /** Typed access to a device's tables. */
 export class DeviceStore {
@@ -115,7 +110,7 @@ export class DeviceStore {
       const params: (string | number | null)[] = [];
       for (const [key, { ts, value, row }] of chunk) params.push(key, ts, JSON.stringify(value), rowExtrasText(row) === null ? null : keyExtrasText(row, key));
       this.sql.exec(
-        `INSERT INTO telemetry_latest (key, ts, value, meta) VALUES ${placeholders(chunk.length, 4)}
+        `INSERT INTO telemetry_latest (key, ts, value, meta) VALUES ${rowPlaceholders(chunk.length, 4)}
          ON CONFLICT (key) DO UPDATE SET ts = excluded.ts, value = excluded.value, meta = excluded.meta WHERE excluded.ts >= telemetry_latest.ts`,
         ...params,
       );
@@ -124,7 +119,7 @@ export class DeviceStore {
       const chunk = rows.slice(i, i + INSERT_CHUNK);
       const params: (string | number | null)[] = [];
       for (const row of chunk) params.push(row.ts, JSON.stringify(row.data), rowExtrasText(row));
-      const inserted = this.sql.exec<{ seq: number }>(`INSERT INTO telemetry (ts, data, meta) VALUES ${placeholders(chunk.length, 3)} RETURNING seq`, ...params).toArray();
+      const inserted = this.sql.exec<{ seq: number }>(`INSERT INTO telemetry (ts, data, meta) VALUES ${rowPlaceholders(chunk.length, 3)} RETURNING seq`, ...params).toArray();
       seq = inserted[inserted.length - 1]?.seq ?? seq;
     }
     // Retention every 64 inserts, not every one: pruning is the cost, not the rows it keeps.

@@ -8,6 +8,7 @@
  */
 import type { Message } from "../../protocols/mqtt";
 import { messageRow, rowMessage, type MessageRow } from "./message-rows";
+import { rowPlaceholders } from "./placeholders";
 
 /** Messages per INSERT: seven parameters each, under the limit of 100. */
 const ENQUEUE_CHUNK = 14;
@@ -31,8 +32,7 @@ export class Outbox {
         const r = messageRow(m);
         params.push(r.topic, r.qos, r.retain, r.payload, r.origin, r.properties, r.expires_at);
       }
-      const rows = chunk.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ");
-      this.sql.exec(`INSERT INTO ${this.table} (topic, qos, retain, payload, origin, properties, expires_at) VALUES ${rows}`, ...params);
+      this.sql.exec(`INSERT INTO ${this.table} (topic, qos, retain, payload, origin, properties, expires_at) VALUES ${rowPlaceholders(chunk.length, 7)}`, ...params);
     }
   }
 

@@ -7,6 +7,7 @@
  * not import the Worker's drizzle schema, and test/runtime/webhook-object.test.ts runs these
  * queries against the migrated registry.
  */
+import { listPlaceholders } from "../shared/placeholders";
 
 const CACHE_MS = 10_000;
 const CACHE_MAX = 10_000;
@@ -40,7 +41,7 @@ export class Membership {
   }
 
   private async lookup(filter: MembershipFilter, ids: string[]): Promise<string[]> {
-    const marks = ids.map(() => "?").join(",");
+    const marks = listPlaceholders(ids.length);
     const stmt =
       "group" in filter
         ? this.db.prepare(`SELECT device_id AS id FROM group_members WHERE group_name = ? AND device_id IN (${marks})`).bind(filter.group, ...ids)

@@ -5,6 +5,7 @@
  * the oldest are dropped and counted, never refused — a refusal would make the publishing
  * device's object retry the whole batch for every other subscriber too.
  */
+import { listPlaceholders } from "../shared/placeholders";
 
 /** Pending events kept at most; older ones are dropped (counted in `dropped`). */
 export const OUTBOX_MAX = 10_000;
@@ -87,20 +88,20 @@ export class WebhookStore {
   /** When the next pending event not in `skip` is due, or null. */
   nextDue(skip: ReadonlySet<number>): number | null {
     const ids = [...skip];
-    const not = ids.length ? ` AND seq NOT IN (${marks(ids)})` : "";
+    const not = ids.length ? ` AND seq NOT IN (${listPlaceholders(ids.length)})` : "";
     return this.sql.exec<{ t: number | null }>(`SELECT MIN(next_at) AS t FROM events WHERE state = 'pending'${not}`, ...ids).one().t;
   }
 
   /** Holds events being sent until `until`: if the object dies mid-send, the alarm sends them again then. */
   lease(seqs: readonly number[], until: number): void {
-    if (seqs.length) this.sql.exec(`UPDATE events SET next_at = ? WHERE state = 'pending' AND seq IN (${marks(seqs)})`, until, ...seqs);
+    if (seqs.length) this.sql.exec(`UPDATE events SET next_at = ? WHERE state = 'pending' AND seq IN (${listPlaceholders(seqs.length)})`, until, ...seqs);
   }
 
   /** Records a 2xx (`status`) for each of `seqs`. */
   delivered(seqs: readonly number[], status: number, now: number): void {
     if (seqs.length === 0) return;
     this.sql.exec(
-      `UPDATE events SET state = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, next_at = NULL, delivered_at = ?, body = '' WHERE seq IN (${marks(seqs)})`,
+      `UPDATE events SET state = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, next_at = NULL, delivered_at = ?, body = '' WHERE seq IN (${listPlaceholders(seqs.length)})`,
       status,
       now,
       ...seqs,
@@ -133,9 +134,4 @@ export class WebhookStore {
   page(before: number | null, limit: number): EventRow[] {
     return this.sql.exec<EventRow>(`SELECT * FROM events WHERE seq < ? ORDER BY seq DESC LIMIT ?`, before ?? Number.MAX_SAFE_INTEGER, limit).toArray();
   }
-}
-
-/** `?, ?, …` for a list of bound values (at most a batch's worth: CONCURRENCY or a completion batch). */
-function marks(values: readonly unknown[]): string {
-  return values.map(() => "?").join(",");
 }
