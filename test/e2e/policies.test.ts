@@ -116,6 +116,15 @@ describe("the anonymous sandbox", () => {
     await Promise.all([one.endAsync(), two.endAsync(), app.endAsync()]);
   });
 
+  it("refuses a client id with control characters as a bad client id, not as a server failure", async () => {
+    // Before: the id could not go into the session's header, and the client got 0x88 Server unavailable.
+    const refused = await connectMqtt("/mqtt", { clientId: "two\nlines", protocolVersion: 5, username: undefined }).then(
+      () => 0,
+      (e: { code?: number }) => e.code ?? -1,
+    );
+    expect(refused).toBe(0x85);
+  });
+
   it("never reaches a device, even when a policy attached to anonymous allows every topic", async () => {
     const token = await createDevice("sandbox-target");
     const device = await connectMqtt("/mqtt/sandbox-target", { clientId: "sandbox-target", password: token, protocolVersion: 5 });
