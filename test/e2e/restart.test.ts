@@ -54,6 +54,10 @@ describe("restart", () => {
       before.end(true);
 
       hub = await startWrangler({ port: await freePort(), persistTo, envFile });
+      // Nothing told the object its socket went with the old process: it must not say connected.
+      const stale = await apiJson<{ status: { connected: boolean; disconnected_at: string | null } }>("GET", "/v1/devices/rs-2", 200, { base: hub.url, token: "restart-admin" });
+      expect(stale.status.connected).toBe(false);
+      expect(stale.status.disconnected_at).not.toBeNull();
       // Before: CONNACK 0, then the first packet found the new session deleted and the socket closed.
       const after = await connectMqtt("/mqtt/rs-2", { base: hub.url, clientId: "rs-2", password: token });
       const closed = new Promise<string>((resolve) => after.once("close", () => resolve("closed")));
