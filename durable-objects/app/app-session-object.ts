@@ -46,7 +46,8 @@ export class AppSessionObject extends DurableObject<Env> {
     const session = () => this.ctx.id.name ?? this.store.getMeta<string>("session") ?? "";
     const alarms = (this.alarms = new AlarmScheduler(ctx.storage));
     // Anonymous sandbox clients (`anonymous/<clientId>`) live in a topic space of their own.
-    const shards = new ShardClient(env, session().startsWith(`${ANONYMOUS}/`) ? "sandbox" : "default");
+    const sandbox = session().startsWith(`${ANONYMOUS}/`);
+    const shards = new ShardClient(env, sandbox ? "sandbox" : "default");
     const config = deviceConfig(env as unknown as Record<string, unknown>);
     // One batch per target device: calls through one stub arrive in order.
     const devices = new Map<string, GroupCommit<Message>>();
@@ -65,7 +66,7 @@ export class AppSessionObject extends DurableObject<Env> {
       store: this.store,
       sql: ctx.storage.sql,
       // Anonymous sandbox clients meet refused publishes as Mosquitto's do: acknowledged and dropped (3.1.1).
-      limits: session().startsWith(`${ANONYMOUS}/`) ? { ...config.mqtt, refusedPublish: "acknowledge" } : config.mqtt,
+      limits: sandbox ? { ...config.mqtt, refusedPublish: "acknowledge" } : config.mqtt,
       rate: new TokenBucket(config.rate.perSecond, config.rate.burst, Date.now()),
       maxPendingAcks: config.maxPendingAcks,
       sockets: () => this.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
@@ -74,7 +75,9 @@ export class AppSessionObject extends DurableObject<Env> {
       context: () => this.access(),
       route: async (message) => {
         const c = topicClass(message.topic);
-        if (c.kind === "device") return { reason: 0, durable: toDevice(c.deviceId, message) };
+        // Devices are outside the sandbox whatever policy is attached to anonymous: a sandbox
+        // client's devices/… or shadow publish must never become a device's command or update.
+        if (c.kind === "device") return sandbox ? { reason: 0x87 } : { reason: 0, durable: toDevice(c.deviceId, message) };
         if (c.kind === "shared") return { reason: 0, durable: shards.publish(message) };
         return { reason: 0x87 };
       },

@@ -16,7 +16,7 @@ import type { BucketQuery, KeyBuckets } from "./telemetry-buckets";
 import { openDeltas } from "./shadow-service";
 import { handleJsonFrame } from "./json-device";
 import type { ShadowDocument } from "../../shadow/shadow";
-import { acceptMqttSocket, closeQuietly, deviceSockets, mqttAttachment, type Attachment } from "./sockets";
+import { acceptMqttSocket, closeQuietly, deviceSockets, mqttAttachment, mqttSockets, type Attachment, type DeviceProtocol } from "./sockets";
 import { readPresence, statusOf, type DeviceStatus } from "./presence";
 import type { ShardSubscription } from "../topic/store";
 import type { CommandOutcome, CommandStatus } from "./commands";
@@ -141,6 +141,12 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Connection status, as `GET /v1/devices/:id` shows it. */
   async status(): Promise<DeviceStatus> {
+    const p = readPresence(this.core.store);
+    // A hub restart drops the sockets without a close event: connected with none open is stale.
+    if (p.connected && deviceSockets(this.ctx).length === 0 && mqttSockets(this.ctx).length === 0) {
+      await this.core.ready();
+      this.core.markPresence(false, (p.protocol ?? "mqtt") as DeviceProtocol, p.remote_address);
+    }
     return statusOf(readPresence(this.core.store), this.core.lastSeen);
   }
 

@@ -117,6 +117,16 @@ describe("session present", () => {
     expect(r.effects).toEqual([]);
   });
 
+  it.each([4, 5] as const)("a session still marked connected (the host restarted under it) is replaced, not ended (level %i)", (version) => {
+    // No takeover(): after a restart the old socket is gone, but the stored state says connected.
+    const stale = subscribed(online(version), sub("devices/d1/commands/#"));
+    const r = connect(stale, connectOf(version), OK, CTX, T0 + 1000);
+    expect(r.out[0]).toMatchObject({ type: "connack", reasonCode: 0, sessionPresent: false });
+    expect(r.state).toMatchObject({ connected: true, exists: true, subscriptions: [] });
+    // sessionEnded would make the host delete the row it has just saved for the new session
+    expect(r.effects).toEqual([]);
+  });
+
   it("a clean 3.1.1 session ends with its connection", () => {
     const state = connectionLost(subscribed(online(4), sub("devices/d1/commands/#")), T0).state;
     expect(state.exists).toBe(false);

@@ -64,8 +64,10 @@ export function connect(state: SessionState, packet: ConnectPacket, auth: AuthRe
   let current = state;
   if (current.connected) {
     // The host skipped takeover(): close the old connection's session side anyway.
+    // Its will still goes out, but not its sessionEnded: the state returned here is the new
+    // session, which the host would otherwise delete right after saving it.
     const old = goOffline(current, now, true);
-    effects.push(...old.effects);
+    effects.push(...old.effects.filter((e) => e.type !== "sessionEnded"));
     current = old.state;
   }
 

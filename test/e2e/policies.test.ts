@@ -115,4 +115,38 @@ describe("the anonymous sandbox", () => {
     expect(appInbox.messages).toHaveLength(0);
     await Promise.all([one.endAsync(), two.endAsync(), app.endAsync()]);
   });
+
+  it("refuses a client id with control characters as a bad client id, not as a server failure", async () => {
+    // Before: the id could not go into the session's header, and the client got 0x88 Server unavailable.
+    const refused = await connectMqtt("/mqtt", { clientId: "two\nlines", protocolVersion: 5, username: undefined }).then(
+      () => 0,
+      (e: { code?: number }) => e.code ?? -1,
+    );
+    expect(refused).toBe(0x85);
+  });
+
+  it("never reaches a device, even when a policy attached to anonymous allows every topic", async () => {
+    const token = await createDevice("sandbox-target");
+    const device = await connectMqtt("/mqtt/sandbox-target", { clientId: "sandbox-target", password: token, protocolVersion: 5 });
+    const deviceInbox = new Inbox(device);
+    await device.subscribeAsync("devices/sandbox-target/commands/#", { qos: 1 });
+    await apiJson("POST", "/v1/policies", 201, { body: { id: "sandbox-open", statements: [{ effect: "allow", actions: ["publish", "subscribe", "receive"], topics: ["#", "$aws/#"] }] } });
+    await apiJson("PUT", "/v1/policies/sandbox-open/attachments/anonymous/*", 204);
+    try {
+      const anon = await connectMqtt("/mqtt", { clientId: "sandbox-open-1", protocolVersion: 5, username: undefined });
+      expect(await publishCode(anon, "open/topic", "fine")).toBe(0);
+      // Before: PUBACK 0, and the publish became a real command queued for the device.
+      expect(await publishCode(anon, "devices/sandbox-target/commands/reboot", "{}")).toBe(0x87);
+      expect(await publishCode(anon, "$aws/things/sandbox-target/shadow/update", '{"state":{"desired":{"on":true}}}')).toBe(0x87);
+      await anon.endAsync();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(deviceInbox.messages).toHaveLength(0);
+      const commands = await apiJson<{ items: unknown[] }>("GET", "/v1/devices/sandbox-target/commands", 200);
+      expect(commands.items).toHaveLength(0);
+      await apiJson("GET", "/v1/devices/sandbox-target/shadow", 404);
+    } finally {
+      await apiJson("DELETE", "/v1/policies/sandbox-open/attachments/anonymous/*", 204);
+      await device.endAsync();
+    }
+  });
 });

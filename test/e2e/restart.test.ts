@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiJson, createDevice } from "./client";
+import { connectMqtt } from "./mqtt-client";
 import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
 
 describe("restart", () => {
@@ -31,6 +32,39 @@ describe("restart", () => {
       expect(hist.items.map((d) => d.version)).toEqual([1, 2]);
       const tm = await apiJson<{ items: { ts: number; data: unknown }[] }>("GET", "/v1/devices/rs-1/telemetry", 200, opts(hub.url));
       expect(tm.items).toEqual([{ ts, data: { kwh: 1.5 } }]);
+      await hub.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it("serves an MQTT device whose clean session was still connected when the hub stopped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "umbra-restart-"));
+    const envFile = join(dir, "vars.env");
+    writeFileSync(envFile, 'ADMIN_TOKEN="restart-admin"\n');
+    const persistTo = join(dir, "state");
+    applyMigrations(persistTo);
+    try {
+      let hub = await startWrangler({ port: await freePort(), persistTo, envFile });
+      const token = await createDevice("rs-2", hub.url, "restart-admin");
+      const before = await connectMqtt("/mqtt/rs-2", { base: hub.url, clientId: "rs-2", password: token });
+      await before.subscribeAsync("devices/rs-2/commands/#", { qos: 1 });
+      // The hub stops under the live connection: its stored session still says connected.
+      await hub.stop();
+      before.end(true);
+
+      hub = await startWrangler({ port: await freePort(), persistTo, envFile });
+      // Nothing told the object its socket went with the old process: it must not say connected.
+      const stale = await apiJson<{ status: { connected: boolean; disconnected_at: string | null } }>("GET", "/v1/devices/rs-2", 200, { base: hub.url, token: "restart-admin" });
+      expect(stale.status.connected).toBe(false);
+      expect(stale.status.disconnected_at).not.toBeNull();
+      // Before: CONNACK 0, then the first packet found the new session deleted and the socket closed.
+      const after = await connectMqtt("/mqtt/rs-2", { base: hub.url, clientId: "rs-2", password: token });
+      const closed = new Promise<string>((resolve) => after.once("close", () => resolve("closed")));
+      const granted = after.subscribeAsync("devices/rs-2/commands/#", { qos: 1 }).then((g) => g.map((s) => s.qos).join());
+      expect(await Promise.race([granted, closed])).toBe("1");
+      await after.publishAsync("devices/rs-2/telemetry", JSON.stringify({ kwh: 2 }), { qos: 1 });
+      after.end(true);
       await hub.stop();
     } finally {
       rmSync(dir, { recursive: true, force: true });

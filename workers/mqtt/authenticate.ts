@@ -21,6 +21,8 @@ import { attemptUnderLimit } from "../limits/auth-failures";
 export const APP_USERNAME = "app";
 
 const CLIENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Control characters, which MQTT discourages in client ids [MQTT-1.5.4-2] and no header value may carry. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 const decoder = new TextDecoder();
 
 /** What the route knows about a connection before CONNECT. */
@@ -93,7 +95,8 @@ async function connectAnonymous(env: Env, p: ConnectPacket, options: EdgeOptions
   if (env.MQTT_ANONYMOUS !== "true") return { refusal: refuseConnect(p, "not-authorized") };
   if (p.clientId === "" && !p.clean) return { refusal: refuseConnect(p, "bad-client-id") }; // [MQTT-3.1.3-8]
   const clientId = p.clientId === "" ? `auto-${crypto.randomUUID()}` : p.clientId;
-  if (clientId.length > 256) return { refusal: refuseConnect(p, "bad-client-id") };
+  // The id names the session in a header: control characters cannot go there (0x02 / 0x85, not a server failure).
+  if (clientId.length > 256 || CONTROL.test(clientId)) return { refusal: refuseConnect(p, "bad-client-id") };
   const session = `${ANONYMOUS}/${clientId}`;
   const headers = identityHeaders(options, {
     "x-umbra-session": session,
