@@ -139,6 +139,23 @@ describe("console", () => {
     await dev.close();
   });
 
+  it("spans the chosen range on the chart's time axis, not the data's extent", async () => {
+    // One point, as a fresh device has: uPlot alone would stretch the axis to a thousand days.
+    const id = "con-range";
+    const devToken = await apiJson<{ credential: { token: string } }>("POST", "/v1/devices", 201, { body: { id } }).then((d) => d.credential.token);
+    await apiJson("POST", `/v1/devices/${id}/telemetry`, 202, { token: devToken, body: { data: { temp: 20 } } });
+    await open(`devices/${id}/telemetry`, id);
+    await page.locator('figure.chart[data-points="1"]').waitFor();
+    const span = async () => {
+      const axis = page.locator("figure.chart .chart-canvas");
+      return Number(await axis.getAttribute("data-x-max")) - Number(await axis.getAttribute("data-x-min"));
+    };
+    expect(Math.abs((await span()) - 3_600)).toBeLessThan(120); // "Last hour", the default
+    await page.getByLabel("Range").selectOption({ label: "Last 7 days" });
+    await expect.poll(span, { timeout: 10_000 }).toBeGreaterThan(7 * 86_400 - 120);
+    expect(await span()).toBeLessThan(7 * 86_400 + 120);
+  });
+
   it("shows the live event stream", async () => {
     await open("devices/con-lamp/events", "con-lamp");
     await streamOpen();

@@ -133,7 +133,7 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
               </label>
             ))}
           </fieldset>
-          <Chart series={view.series} keys={shown} label="Telemetry" />
+          <Chart series={view.series} keys={shown} label="Telemetry" from={since} />
         </>
       )}
     </>
