@@ -77,8 +77,8 @@ export function ShadowSection({ id, bus }: { id: string; bus: EventBus }) {
     <>
       <ShadowPicker id={id} value={name} onChange={setName} />
       <ErrorNote error={shadow.error} what="Shadows" />
-      {shadow.loading && shadow.data === undefined ? (
-        <Loading />
+      {shadow.data === undefined ? (
+        shadow.error ? null : <Loading />
       ) : (
         <>
           <p class="muted">
