@@ -139,6 +139,18 @@ describe("console", () => {
     await dev.close();
   });
 
+  it("says when the shadow last changed, not when it was read", async () => {
+    await apiJson("POST", "/v1/devices", 201, { body: { id: "con-when" } });
+    const doc = await apiJson<{ metadata: { desired: { on: { timestamp: number } } } }>("POST", "/v1/devices/con-when/shadow", 200, { body: { state: { desired: { on: true } } } });
+    const changed = doc.metadata.desired.on.timestamp;
+    await new Promise((r) => setTimeout(r, 2_500));
+    await open("devices/con-when/shadow", "con-when");
+    await page.getByTestId("shadow-version").waitFor();
+    // The page's own formatting (its locale) of the write's time.
+    const expected = await page.evaluate(`new Date(${changed * 1000}).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" })`);
+    expect(await page.getByText(/last changed/).innerText()).toContain(`last changed ${String(expected)}`);
+  });
+
   it("spans the chosen range on the chart's time axis, not the data's extent", async () => {
     // One point, as a fresh device has: uPlot alone would stretch the axis to a thousand days.
     const id = "con-range";
