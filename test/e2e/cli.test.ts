@@ -86,6 +86,12 @@ describe("umbra devices, credentials and shadow", () => {
     expect(events[0]).toMatchObject({ deviceId: "cli-4" });
     expect(events.map((e) => e.type)).toContain("shadow.updated");
   });
+
+  it("tail exits 3 when the hub cannot be reached, rather than retrying in silence", async () => {
+    const run = await umbra(["tail", "cli-4", "--count", "1"], { UMBRA_URL: `http://127.0.0.1:${await freePort()}` }, 15_000);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/cannot reach the hub/);
+  });
 });
 
 describe("umbra simulate, send and call", () => {
