@@ -230,6 +230,13 @@ describe("console", () => {
     await answer.getByText("The device answered with status 200").waitFor();
     await answer.getByText('"pong": 1').waitFor();
     await check("device-methods");
+    // A device's refusal (status >= 400) is shown as a failure, not in the green of a success.
+    await page.getByLabel("Method name").fill("nosuch");
+    await page.getByRole("button", { name: "Call method" }).click();
+    const refused = await dev.next((m) => m.type === "method");
+    dev.send({ type: "method.response", id: refused.id, status: 404, payload: { error: "no method" } });
+    await answer.getByText("status 404").waitFor();
+    expect(await answer.locator(".note").getAttribute("class")).toBe("note error");
     await dev.close();
   });
 
