@@ -86,3 +86,28 @@ describe("app.events", () => {
     expect(requests[0]!.headers.get("authorization")).toBe("Bearer tok");
   });
 });
+
+describe("app.events while the hub is down", () => {
+  it("retries without piling up abort listeners (no MaxListenersExceededWarning)", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const sockets = new FakeSockets();
+      sockets.onOpen = (s) => s.hubClose(1006);
+      let attempts = 0;
+      const fetchFn = (() => (attempts++, Promise.reject(new TypeError("fetch failed")))) as typeof fetch;
+      const stop = new AbortController();
+      const reading = (async () => {
+        for await (const _ of app(sockets, fetchFn).events("d1", { signal: stop.signal, backoff: { initialMs: 1, maxMs: 1 } })) void _;
+      })();
+      await until(() => attempts >= 30, "30 attempts");
+      stop.abort();
+      await reading;
+      await new Promise((r) => setTimeout(r, 10)); // warnings are emitted on a later tick
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});

@@ -50,11 +50,18 @@ export interface EventsContext {
   fetchFn: typeof fetch;
 }
 
+// Every listener added to the stream's signal is removed again: a stream that retries for hours
+// (the hub away) would otherwise pile up one per attempt.
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
   });
 
 function toEvent(text: string): DeviceEvent | null {
@@ -101,6 +108,7 @@ async function* generate(ctx: EventsContext, deviceId: string, options: EventsOp
   const path = `/v1/devices/${encodeURIComponent(deviceId)}/events`;
   while (!options.signal?.aborted) {
     let stream: AsyncQueue<DeviceEvent> | null = null;
+    let onAbort: (() => void) | undefined;
     try {
       try {
         stream = useSocket ? await openSocket(ctx, path) : await openSse(ctx, path, options.signal);
@@ -113,7 +121,8 @@ async function* generate(ctx: EventsContext, deviceId: string, options: EventsOp
         useSocket = false;
       }
       const s = stream;
-      options.signal?.addEventListener("abort", () => void s.return(), { once: true });
+      onAbort = () => void s.return();
+      options.signal?.addEventListener("abort", onAbort, { once: true });
       options.onOpen?.();
       for await (const event of stream) {
         backoff.reset();
@@ -122,6 +131,7 @@ async function* generate(ctx: EventsContext, deviceId: string, options: EventsOp
     } catch (e) {
       if (options.reconnect === false || (e instanceof EventStreamError && e.permanent)) throw e;
     } finally {
+      if (onAbort) options.signal?.removeEventListener("abort", onAbort);
       await stream?.return();
     }
     if (options.reconnect === false) return;
@@ -159,7 +169,9 @@ async function openSocket(ctx: EventsContext, path: string): Promise<AsyncQueue<
 async function openSse(ctx: EventsContext, path: string, signal?: AbortSignal): Promise<AsyncQueue<DeviceEvent>> {
   const token = await ctx.tokens.token();
   const abort = new AbortController();
-  signal?.addEventListener("abort", () => abort.abort(), { once: true });
+  const onAbort = () => abort.abort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  abort.signal.addEventListener("abort", () => signal?.removeEventListener("abort", onAbort), { once: true });
   let r: Response;
   try {
     r = await ctx.fetchFn(`${ctx.url.replace(/\/+$/, "")}${path}`, {
@@ -167,11 +179,13 @@ async function openSse(ctx: EventsContext, path: string, signal?: AbortSignal): 
       signal: abort.signal,
     });
   } catch (e) {
+    abort.abort();
     throw new EventStreamError(`the event stream did not open: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!r.ok || r.body === null) {
     if (r.status === 401) ctx.tokens.invalidate();
     await r.body?.cancel();
+    abort.abort();
     throw new EventStreamError(`the hub refused the event stream: HTTP ${r.status}`, r.status);
   }
   const queue = new AsyncQueue<DeviceEvent>(() => abort.abort());

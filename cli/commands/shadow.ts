@@ -48,19 +48,27 @@ export default defineCommand((program) => {
 
   shadow
     .command("history <device>")
-    .description("past versions of the shadow, oldest first")
+    .description("the newest versions of the shadow, oldest first")
     .option("--name <shadow>", "a named shadow (default: the classic one)")
-    .option("--limit <n>", "at most this many versions", parseCount, 20)
+    .option("--limit <n>", "at most this many versions, the newest", parseCount, 20)
     .action(async (device: string, o: NameOption & { limit: number }, cmd: Command) => {
       const globals = globalOptions(cmd);
       const app = appFor(globals);
-      const query = { limit: o.limit };
-      const page =
-        o.name === undefined
-          ? await call(app, app.api.GET("/v1/devices/{id}/shadow/history", { params: { path: { id: device }, query } }))
-          : await call(app, app.api.GET("/v1/devices/{id}/shadows/{name}/history", { params: { path: { id: device, name: o.name }, query } }));
-      const items = page.items as Version[];
-      print(globals, page, () =>
+      // History pages run forward from the oldest kept version (at most SHADOW_HISTORY_VERSIONS):
+      // read them all and keep the newest, so the answer ends at the present.
+      let all: Version[] = [];
+      let cursor: string | undefined;
+      do {
+        const query = { limit: 100, cursor };
+        const page =
+          o.name === undefined
+            ? await call(app, app.api.GET("/v1/devices/{id}/shadow/history", { params: { path: { id: device }, query } }))
+            : await call(app, app.api.GET("/v1/devices/{id}/shadows/{name}/history", { params: { path: { id: device, name: o.name }, query } }));
+        all = all.concat(page.items as Version[]);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined);
+      const items = all.slice(-o.limit);
+      print(globals, { items, next_cursor: null }, () =>
         items.length === 0 ? "no versions" : table(["VERSION", "TIME", "STATE"], items.map((v) => [String(v.version), v.timestamp ? new Date(v.timestamp * 1000).toISOString() : "", JSON.stringify(v.state ?? null)])),
       );
     });

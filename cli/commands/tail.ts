@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { defineCommand, globalOptions } from "../command";
-import { appFor, asCliError } from "../lib/hub";
+import { appFor, asCliError, call } from "../lib/hub";
 import { print } from "../lib/output";
 import { parseCount } from "../parse";
 
@@ -16,6 +16,9 @@ export default defineCommand((program) =>
     .action(async (device: string, o: { count?: number }, cmd: Command) => {
       const globals = globalOptions(cmd);
       const app = appFor(globals);
+      // The stream is opened again and again while the hub is away (right once tailing, silent
+      // forever for a wrong URL or a stopped hub): check first that the hub answers at all.
+      await call(app, app.api.GET("/health"));
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once("SIGINT", onSignal);

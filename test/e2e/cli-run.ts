@@ -12,14 +12,16 @@ export interface CliRun {
 }
 
 /**
- * Runs `umbra args…` with UMBRA_URL and UMBRA_TOKEN set for the e2e hub (override with `env`).
+ * Runs `umbra args…` with UMBRA_URL and UMBRA_TOKEN set for the e2e hub (override with `env`);
+ * a run still going after `timeoutMs` is killed (its code is then null).
  * @example const { code, stdout } = await umbra(["--json", "devices", "get", "lamp-1"]);
  */
-export function umbra(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+export function umbra(args: string[], env: Record<string, string | undefined> = {}, timeoutMs?: number): Promise<CliRun> {
   const child = spawn(process.execPath, [join(root, "cli", "umbra.mjs"), ...args], {
     cwd: root,
     env: { ...process.env, UMBRA_URL: hubUrl(), UMBRA_TOKEN: adminToken(), FORCE_COLOR: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    timeout: timeoutMs,
   });
   let stdout = "";
   let stderr = "";

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { App, ok } from "../../sdk/node";
 import { mapLimit } from "../../bench/lib/admin";
 import { adminToken, eventually, hubUrl } from "./client";
-import { json, umbra } from "./cli-run";
+import { json, umbra, type CliRun } from "./cli-run";
 import { freePort } from "../../scripts/hub.mjs";
 
 // The hub is shared with every other suite: leave no fleet behind (a page of devices elsewhere
@@ -67,6 +67,17 @@ describe("umbra devices, credentials and shadow", () => {
     expect(json(await umbra(["--json", "shadow", "get", "cli-3", "--name", "power"]))).toMatchObject({ state: { desired: { on: true } } });
   });
 
+  it("shadow history shows the newest versions, not the first ones ever written", async () => {
+    await umbra(["devices", "create", "cli-5"]);
+    const app = new App({ url: hubUrl(), token: adminToken() });
+    for (let n = 1; n <= 25; n++) await ok(app.api.POST("/v1/devices/{id}/shadow", { params: { path: { id: "cli-5" } }, body: { state: { desired: { n } } } }));
+    const versions = (run: CliRun) => json<{ items: { version: number }[] }>(run).items.map((v) => v.version);
+    expect(versions(await umbra(["--json", "shadow", "history", "cli-5"]))).toEqual(Array.from({ length: 20 }, (_, i) => i + 6)); // default --limit 20
+    expect(versions(await umbra(["--json", "shadow", "history", "cli-5", "--limit", "3"]))).toEqual([23, 24, 25]);
+    const table = (await umbra(["shadow", "history", "cli-5", "--limit", "2"])).stdout.trim().split("\n");
+    expect(table.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(["24", "25"]);
+  });
+
   it("tails a device's live events", async () => {
     await umbra(["devices", "create", "cli-4"]);
     const tail = umbra(["--json", "tail", "cli-4", "--count", "3"]);
@@ -85,6 +96,12 @@ describe("umbra devices, credentials and shadow", () => {
     expect(events).toHaveLength(3);
     expect(events[0]).toMatchObject({ deviceId: "cli-4" });
     expect(events.map((e) => e.type)).toContain("shadow.updated");
+  });
+
+  it("tail exits 3 when the hub cannot be reached, rather than retrying in silence", async () => {
+    const run = await umbra(["tail", "cli-4", "--count", "1"], { UMBRA_URL: `http://127.0.0.1:${await freePort()}` }, 15_000);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/cannot reach the hub/);
   });
 });
 

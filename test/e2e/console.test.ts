@@ -139,6 +139,35 @@ describe("console", () => {
     await dev.close();
   });
 
+  it("says when the shadow last changed, not when it was read", async () => {
+    await apiJson("POST", "/v1/devices", 201, { body: { id: "con-when" } });
+    const doc = await apiJson<{ metadata: { desired: { on: { timestamp: number } } } }>("POST", "/v1/devices/con-when/shadow", 200, { body: { state: { desired: { on: true } } } });
+    const changed = doc.metadata.desired.on.timestamp;
+    await new Promise((r) => setTimeout(r, 2_500));
+    await open("devices/con-when/shadow", "con-when");
+    await page.getByTestId("shadow-version").waitFor();
+    // The page's own formatting (its locale) of the write's time.
+    const expected = await page.evaluate(`new Date(${changed * 1000}).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" })`);
+    expect(await page.getByText(/last changed/).innerText()).toContain(`last changed ${String(expected)}`);
+  });
+
+  it("spans the chosen range on the chart's time axis, not the data's extent", async () => {
+    // One point, as a fresh device has: uPlot alone would stretch the axis to a thousand days.
+    const id = "con-range";
+    const devToken = await apiJson<{ credential: { token: string } }>("POST", "/v1/devices", 201, { body: { id } }).then((d) => d.credential.token);
+    await apiJson("POST", `/v1/devices/${id}/telemetry`, 202, { token: devToken, body: { data: { temp: 20 } } });
+    await open(`devices/${id}/telemetry`, id);
+    await page.locator('figure.chart[data-points="1"]').waitFor();
+    const span = async () => {
+      const axis = page.locator("figure.chart .chart-canvas");
+      return Number(await axis.getAttribute("data-x-max")) - Number(await axis.getAttribute("data-x-min"));
+    };
+    expect(Math.abs((await span()) - 3_600)).toBeLessThan(120); // "Last hour", the default
+    await page.getByLabel("Range").selectOption({ label: "Last 7 days" });
+    await expect.poll(span, { timeout: 10_000 }).toBeGreaterThan(7 * 86_400 - 120);
+    expect(await span()).toBeLessThan(7 * 86_400 + 120);
+  });
+
   it("shows the live event stream", async () => {
     await open("devices/con-lamp/events", "con-lamp");
     await streamOpen();
@@ -201,6 +230,13 @@ describe("console", () => {
     await answer.getByText("The device answered with status 200").waitFor();
     await answer.getByText('"pong": 1').waitFor();
     await check("device-methods");
+    // A device's refusal (status >= 400) is shown as a failure, not in the green of a success.
+    await page.getByLabel("Method name").fill("nosuch");
+    await page.getByRole("button", { name: "Call method" }).click();
+    const refused = await dev.next((m) => m.type === "method");
+    dev.send({ type: "method.response", id: refused.id, status: 404, payload: { error: "no method" } });
+    await answer.getByText("status 404").waitFor();
+    expect(await answer.locator(".note").getAttribute("class")).toBe("note error");
     await dev.close();
   });
 

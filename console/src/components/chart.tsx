@@ -26,8 +26,18 @@ function latest(series: Series, keys: string[]): { key: string; value: number; t
 
 const round = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : String(Number(v.toPrecision(4))));
 
-/** The chart of `keys` from `series`, with a text summary and a data table. */
-export function Chart({ series, keys, label }: { series: Series; keys: string[]; label: string }) {
+/**
+ * The time axis: from the chosen range's start to now (or the newest point, if later), so the
+ * chart shows the range asked for rather than the data's extent (which for a single point
+ * uPlot widens to a thousand days).
+ */
+function fitRange(u: uPlot, fromMs: number, series: Series): void {
+  const newest = series.t.length > 0 ? series.t[series.t.length - 1] : 0;
+  u.setScale("x", { min: fromMs / 1000, max: Math.max(Date.now() / 1000, newest) });
+}
+
+/** The chart of `keys` from `series` over the range starting at `from` (epoch ms), with a text summary and a data table. */
+export function Chart({ series, keys, label, from }: { series: Series; keys: string[]; label: string; from: number }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = keys.join("\n");
@@ -43,8 +53,17 @@ export function Chart({ series, keys, label }: { series: Series; keys: string[];
       series: [{}, ...keys.map((k, i) => ({ label: k, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true, points: { show: true, size: 5 } }))],
       axes: [{}, { size: 60 }],
       cursor: { drag: { x: true, y: false } },
+      // The axis's ends, in seconds, for whoever reads the page (and its tests): the canvas does not say.
+      hooks: {
+        setScale: [
+          (p, key) => {
+            if (key === "x") Object.assign(el.dataset, { xMin: String(p.scales.x.min), xMax: String(p.scales.x.max) });
+          },
+        ],
+      },
     };
     const u = new uPlot(opts, [series.t, ...keys.map((k) => series.avg[k] ?? [])] as uPlot.AlignedData, el);
+    fitRange(u, from, series);
     plot.current = u;
     const resize = new ResizeObserver(() => u.setSize({ width: width(), height: 280 }));
     resize.observe(el);
@@ -56,8 +75,11 @@ export function Chart({ series, keys, label }: { series: Series; keys: string[];
     // eslint-disable-next-line react-hooks/exhaustive-deps -- rebuilt only when the keys change
   }, [shape]);
   useEffect(() => {
-    plot.current?.setData([series.t, ...keys.map((k) => series.avg[k] ?? [])] as uPlot.AlignedData);
-  }, [series]);
+    const u = plot.current;
+    if (!u) return;
+    u.setData([series.t, ...keys.map((k) => series.avg[k] ?? [])] as uPlot.AlignedData);
+    fitRange(u, from, series);
+  }, [series, from]);
 
   const last = latest(series, keys);
   const rows = series.t.map((t, i) => ({ t, i })).slice(-50).reverse();

@@ -14,6 +14,8 @@ export function Unavailable({ what }: { what: string }) {
 
 /** The message of any error, as one line. */
 export function errorText(error: unknown): string {
+  // A credential without the scope a page needs: the page is not broken, this sign-in may not see it.
+  if (error instanceof ApiProblem && error.status === 403) return `Not allowed with this credential: ${error.detail || error.title} (403)`;
   if (error instanceof ApiProblem) return `${error.title}${error.detail && error.detail !== error.title ? `: ${error.detail}` : ""} (${error.status})`;
   if (error instanceof Error) return error.message;
   return String(error);

@@ -76,8 +76,8 @@ function AppCredentials<T extends ApiKey | OAuthClient>({ kind }: { kind: Kind<T
     <section aria-labelledby={`${slug}-h`}>
       <h2 id={`${slug}-h`}>{kind.title}</h2>
       <ErrorNote error={list.error} what={kind.title} />
-      {list.loading && !list.data ? (
-        <Loading />
+      {!list.data ? (
+        list.error ? null : <Loading />
       ) : items.length === 0 ? (
         <p>None yet.</p>
       ) : (

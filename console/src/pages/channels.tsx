@@ -27,8 +27,8 @@ function Members({ channel }: { channel: string }) {
     <div class="members">
       <h3>Connected devices</h3>
       <ErrorNote error={list.error} />
-      {list.loading && !list.data ? (
-        <Loading />
+      {!list.data ? (
+        list.error ? null : <Loading />
       ) : items.length === 0 ? (
         <p>No device is connected to this channel.</p>
       ) : (
@@ -98,8 +98,8 @@ export function ChannelsPage() {
         Devices connected to a channel may publish and subscribe on <code>channels/&lt;channel&gt;/messages/…</code>.
       </p>
       <ErrorNote error={list.error} what="Channels" />
-      {list.loading && !list.data ? (
-        <Loading />
+      {!list.data ? (
+        list.error ? null : <Loading />
       ) : items.length === 0 ? (
         <p>No channels yet.</p>
       ) : (

@@ -80,8 +80,8 @@ export function DevicesPage() {
       <section aria-labelledby="list-h">
         <h2 id="list-h">{filtered ? "Matching devices" : "All devices"}</h2>
         <ErrorNote error={list.error} what="The device list" />
-        {list.loading && !list.data ? (
-          <Loading />
+        {!list.data ? (
+          list.error ? null : <Loading />
         ) : items.length === 0 ? (
           <p>{filtered ? "No device matches." : "No devices yet: register one below."}</p>
         ) : (

@@ -64,8 +64,8 @@ export function PoliciesPage() {
       <h1 tabIndex={-1}>Policies</h1>
       <p class="muted">Which MQTT topics a device, group, API key, OAuth client or anonymous client may use. Managing them needs the admin scope.</p>
       <ErrorNote error={list.error} what="Policies" />
-      {list.loading && !list.data ? (
-        <Loading />
+      {!list.data ? (
+        list.error ? null : <Loading />
       ) : items.length === 0 ? (
         <p>No policies yet.</p>
       ) : (

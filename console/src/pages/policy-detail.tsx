@@ -118,8 +118,8 @@ export function PolicyDetail({ policy, onChanged }: { policy: Policy; onChanged:
       </form>
       <h3>Attached to</h3>
       <ErrorNote error={attachments.error} />
-      {attachments.loading && !attachments.data ? (
-        <Loading />
+      {!attachments.data ? (
+        attachments.error ? null : <Loading />
       ) : (attachments.data?.items ?? []).length === 0 ? (
         <p>Not attached to anything.</p>
       ) : (

@@ -153,8 +153,8 @@ export function RulesPage() {
       <h1 tabIndex={-1}>Rules</h1>
       <ErrorNote error={list.error} what="Rules" />
       <ErrorNote error={error} what="Rules" />
-      {list.loading && !list.data ? (
-        <Loading />
+      {!list.data ? (
+        list.error ? null : <Loading />
       ) : items.length === 0 ? (
         <p>No rules yet.</p>
       ) : (

@@ -30,8 +30,8 @@ export function Deliveries({ id }: { id: string }) {
         </button>
       </div>
       <ErrorNote error={list.error} what="The delivery log" />
-      {list.loading && !list.data ? (
-        <Loading />
+      {!list.data ? (
+        list.error ? null : <Loading />
       ) : items.length === 0 ? (
         <p>No deliveries yet.</p>
       ) : (

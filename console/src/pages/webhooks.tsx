@@ -122,8 +122,8 @@ export function WebhooksPage() {
       <ErrorNote error={list.error} what="Webhooks" />
       <ErrorNote error={error} what="Webhooks" />
       {rotated && <SecretOnce label={`New signing secret of ${rotated.id}`} value={rotated.secret} onDismiss={() => setRotated(null)} />}
-      {list.loading && !list.data ? (
-        <Loading />
+      {!list.data ? (
+        list.error ? null : <Loading />
       ) : items.length === 0 ? (
         <p>No webhooks yet.</p>
       ) : (

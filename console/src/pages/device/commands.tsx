@@ -84,8 +84,8 @@ export function CommandsSection({ id, bus }: { id: string; bus: EventBus }) {
         </div>
       </div>
       <ErrorNote error={list.error} what="Commands" />
-      {list.loading && !list.data ? (
-        <Loading />
+      {!list.data ? (
+        list.error ? null : <Loading />
       ) : items.length === 0 ? (
         <p>No commands{status ? ` with status ${status}` : ""}.</p>
       ) : (

@@ -63,8 +63,8 @@ export function CredentialsSection({ id }: { id: string }) {
       </div>
       <ErrorNote error={error} />
       <ErrorNote error={list.error} what="Credentials" />
-      {list.loading && !list.data ? (
-        <Loading />
+      {!list.data ? (
+        list.error ? null : <Loading />
       ) : items.length === 0 ? (
         <p>No credentials.</p>
       ) : (

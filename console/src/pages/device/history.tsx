@@ -70,8 +70,8 @@ export function HistorySection({ id, bus }: { id: string; bus: EventBus }) {
     <>
       <ShadowPicker id={id} value={name} onChange={setName} />
       <ErrorNote error={versions.error} what="Shadow history" />
-      {versions.loading && !versions.data ? (
-        <Loading />
+      {!versions.data ? (
+        versions.error ? null : <Loading />
       ) : list.length === 0 ? (
         <p>No versions yet.</p>
       ) : (

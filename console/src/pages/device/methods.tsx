@@ -55,9 +55,9 @@ export function MethodsSection({ id }: { id: string }) {
       </form>
       <div aria-live="polite" data-testid="method-answer">
         {answer && (
-          <div class="note ok">
+          <div class={answer.status >= 400 ? "note error" : "note ok"}>
             <p>
-              The device answered with status <strong>{answer.status}</strong>.
+              The device answered with {answer.status >= 400 ? "an error, " : ""}status <strong>{answer.status}</strong>.
             </p>
             <JsonView label="Answer payload" value={answer.payload} />
           </div>

@@ -15,6 +15,23 @@ export async function readShadow(id: string, name: string): Promise<ShadowDocume
   }
 }
 
+/**
+ * When the shadow's state was last written: the newest `timestamp` in its metadata (epoch
+ * seconds). The document's own `timestamp` is when the hub answered, not when anything changed.
+ */
+export function lastWritten(doc: ShadowDocument): number | undefined {
+  let newest: number | undefined;
+  const walk = (v: unknown): void => {
+    if (typeof v !== "object" || v === null) return;
+    for (const [k, child] of Object.entries(v)) {
+      if (k === "timestamp" && typeof child === "number") newest = Math.max(newest ?? child, child);
+      else walk(child);
+    }
+  };
+  walk(doc.metadata);
+  return newest;
+}
+
 /** Whether a live event is about shadow `name`. */
 export function isShadowEvent(e: { type: string; data: unknown }, name: string): boolean {
   if (!e.type.startsWith("shadow.")) return false;

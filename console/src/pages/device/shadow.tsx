@@ -14,7 +14,7 @@ import { JsonView } from "../../components/json-view";
 import { desiredPatch } from "../../lib/desired-patch";
 import { formatPath, leafPaths } from "../../lib/json-diff";
 import { formatTime } from "../../lib/format";
-import { isShadowEvent, readShadow, shadowPath } from "./shadow-api";
+import { isShadowEvent, lastWritten, readShadow, shadowPath } from "./shadow-api";
 import { ShadowPicker } from "./shadow-picker";
 
 const pretty = (o: JsonObject | undefined) => JSON.stringify(o ?? {}, null, 2);
@@ -77,14 +77,14 @@ export function ShadowSection({ id, bus }: { id: string; bus: EventBus }) {
     <>
       <ShadowPicker id={id} value={name} onChange={setName} />
       <ErrorNote error={shadow.error} what="Shadows" />
-      {shadow.loading && shadow.data === undefined ? (
-        <Loading />
+      {shadow.data === undefined ? (
+        shadow.error ? null : <Loading />
       ) : (
         <>
           <p class="muted">
             {doc ? (
               <>
-                Version <strong data-testid="shadow-version">{doc.version}</strong>, last changed {formatTime(doc.timestamp)}
+                Version <strong data-testid="shadow-version">{doc.version}</strong>, last changed {formatTime(lastWritten(doc) ?? doc.timestamp)}
               </>
             ) : (
               "This shadow has no state yet: set desired state below to create it."

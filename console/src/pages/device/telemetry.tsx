@@ -114,7 +114,7 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
       {view?.note && <p class="note">{view.note}</p>}
       <ErrorNote error={loaded.error} what="Telemetry" />
       {!view ? (
-        <Loading />
+        loaded.error ? null : <Loading />
       ) : view.keys.length === 0 ? (
         <p data-testid="no-telemetry">No numeric telemetry in this range yet.</p>
       ) : (
@@ -133,7 +133,7 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
               </label>
             ))}
           </fieldset>
-          <Chart series={view.series} keys={shown} label="Telemetry" />
+          <Chart series={view.series} keys={shown} label="Telemetry" from={since} />
         </>
       )}
     </>
