@@ -61,6 +61,10 @@ export class DeviceCore {
     this.store = new DeviceStore(ctx.storage.sql);
     this.config = deviceConfig(env as unknown as Record<string, unknown>);
     this.store.migrate();
+    // An object woken by its alarm (after a restart, or once evicted) has no `ctx.id.name`: keep
+    // the name from the first request that had it, or its rules would load for no device.
+    const name = ctx.id.name;
+    if (name && this.store.getMeta<string>("deviceId") !== name) this.store.setMeta("deviceId", name);
     const id = () => this.deviceId;
     this.alarms = new AlarmScheduler(ctx.storage);
     this.rate = new TokenBucket(this.config.rate.perSecond, this.config.rate.burst, Date.now());

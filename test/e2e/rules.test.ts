@@ -115,4 +115,37 @@ describe("a FOR rule", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it("fires when its deadline passed while the hub was down: the alarm wakes the object before any request", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "umbra-rules-"));
+    const envFile = join(dir, "vars.env");
+    writeFileSync(envFile, 'ADMIN_TOKEN="rules-admin"\nJWT_SECRET="rules-secret-rules-secret-rules-secret"\n');
+    const persistTo = join(dir, "state");
+    applyMigrations(persistTo);
+    const admin = "rules-admin";
+    const port = await freePort();
+    let hub = await startWrangler({ port, persistTo, envFile });
+    try {
+      await createDevice("rule-overdue", hub.url, admin);
+      await apiJson("POST", "/v1/rules", 201, {
+        base: hub.url,
+        token: admin,
+        body: { name: "overheated", sql: "SELECT temp FROM telemetry WHERE temp > 30 FOR 2s", scope: { kind: "device", deviceId: "rule-overdue" }, actions: [{ type: "command", name: "shutdown" }] },
+      });
+      await telemetry("rule-overdue", { temp: 35 }, hub.url, admin);
+      await hub.stop();
+      await new Promise((r) => setTimeout(r, 3_000));
+      hub = await startWrangler({ port, persistTo, envFile });
+      // The overdue alarm runs at start, in an object no request has named yet; only then look.
+      await new Promise((r) => setTimeout(r, 3_000));
+      const fired = await eventually(async () => {
+        const l = await commands("rule-overdue", hub.url, admin);
+        return l.length ? l : null;
+      }, 10_000);
+      expect(fired).toMatchObject([{ name: "shutdown", payload: { temp: 35 } }]);
+    } finally {
+      await hub.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
