@@ -54,7 +54,10 @@ export class RuleActions {
     });
   }
 
-  private other(deviceId: string): OtherDevice {
+  /** Another device's object, if the registry still holds it (it may be deleted since the rule was made): none is made for an unknown id. */
+  private async other(deviceId: string): Promise<OtherDevice> {
+    const registered = await this.env.DB.prepare(`SELECT 1 AS one FROM devices WHERE id = ?`).bind(deviceId).first();
+    if (!registered) throw new Error(`no device ${logText(deviceId)} in the registry`);
     return this.env.DEVICE.get(this.env.DEVICE.idFromName(deviceId)) as unknown as OtherDevice;
   }
 
@@ -66,12 +69,12 @@ export class RuleActions {
       case "command": {
         const payload = action.payload ?? output;
         if (action.deviceId === undefined || action.deviceId === self) await this.self.command(action.name, payload);
-        else await this.other(action.deviceId).enqueueCommand(action.name, payload);
+        else await (await this.other(action.deviceId)).enqueueCommand(action.name, payload);
         return;
       }
       case "shadow.desired":
         if (action.deviceId === undefined || action.deviceId === self) this.self.desired(action.shadow ?? "", action.state);
-        else await this.other(action.deviceId).shadow(action.shadow ?? "", { kind: "update", state: { desired: action.state } });
+        else await (await this.other(action.deviceId)).shadow(action.shadow ?? "", { kind: "update", state: { desired: action.state } });
         return;
       case "publish":
         await this.shards.publish({

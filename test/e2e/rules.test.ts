@@ -57,6 +57,30 @@ describe("rules", () => {
     expect(await commands("rule-plain")).toHaveLength(1);
   });
 
+  it("refuses actions naming a device, webhook or channel the registry does not hold, and never queues for a deleted one", async () => {
+    await createDevice("rule-src");
+    const rule = (actions: unknown[]) => ({ name: "typo", sql: "SELECT t FROM telemetry WHERE t > 30", scope: { kind: "device", deviceId: "rule-src" }, actions });
+    for (const action of [
+      { type: "command", deviceId: "no-such-device", name: "boo" },
+      { type: "shadow.desired", deviceId: "no-such-device", state: { a: 1 } },
+      { type: "webhook", webhookId: "wh_nope" },
+      { type: "publish", channel: "no-such-channel" },
+    ]) {
+      const r = await api("POST", "/v1/rules", { body: rule([action]) });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { detail: string }).detail).toMatch(/^actions: no (device|webhook|channel) "/);
+    }
+    // A target deleted after the rule was made: the firing does not bring back an object for it.
+    await createDevice("rule-target");
+    const { id } = await apiJson<{ id: string }>("POST", "/v1/rules", 201, { body: rule([{ type: "command", deviceId: "rule-target", name: "boo" }]) });
+    expect((await api("PATCH", `/v1/rules/${id}`, { body: { actions: [{ type: "webhook", webhookId: "wh_nope" }] } })).status).toBe(400);
+    await apiJson("DELETE", "/v1/devices/rule-target", 204);
+    await telemetry("rule-src", { t: 31 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await createDevice("rule-target");
+    expect(await commands("rule-target")).toEqual([]);
+  });
+
   it("fires hysteresis once per crossing on noisy input, and counts a window right", async () => {
     await createDevice("rule-noisy");
     await apiJson("POST", "/v1/rules", 201, {
