@@ -102,9 +102,9 @@ export class DeviceCore {
     );
     const actions = new RuleActions(env, id, this.streams, this.own, this.shards, {
       command: (name, payload) => this.commands.enqueue(name, payload, undefined, Date.now()),
-      desired: (shadow, state) => this.applyShadow(shadow, { kind: "update", state: { desired: state } }, null),
+      desired: (shadow, state, depth) => this.applyShadow(shadow, { kind: "update", state: { desired: state } }, null, depth),
     });
-    this.rules = new DeviceRules(ctx.storage.sql, env.DB, id, this.alarms, (rule, firing) => actions.run(rule, firing));
+    this.rules = new DeviceRules(ctx.storage.sql, env.DB, id, this.alarms, (rule, firing, depth) => actions.run(rule, firing, depth));
     const self = this;
     this.mqtt = new MqttHost(
       mqttServices({
@@ -142,9 +142,12 @@ export class DeviceCore {
     await Promise.all([this.own.ready(), this.rules.ready()]);
   }
 
-  /** Evaluates the device's rules on an event of theirs (inside the write that stored it). */
-  ruleEvent(event: { source: RuleSource; data: JsonObject; ts?: number; topic?: string | null }): void {
-    if (this.rules.wants(event.source)) this.rules.onEvent(event, Date.now());
+  /**
+   * Evaluates the device's rules on an event of theirs (inside the write that stored it);
+   * `depth` counts the rule firings that led to it (a desired state set by a rule's action).
+   */
+  ruleEvent(event: { source: RuleSource; data: JsonObject; ts?: number; topic?: string | null }, depth = 0): void {
+    if (this.rules.wants(event.source)) this.rules.onEvent(event, Date.now(), depth);
   }
 
   /** Ends connections whose credential matches, in each protocol's terms (json-connections.ts, MQTT 0x87/0x98). */
@@ -172,7 +175,7 @@ export class DeviceCore {
    * Runs a shadow request and publishes what it changed: app streams, JSON devices, and the
    * MQTT session (into `mqttSelf` when the request came from that session, which is mid-event).
    */
-  applyShadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome {
+  applyShadow(name: string, input: unknown, mqttSelf: Message[] | null, depth = 0): ShadowOutcome {
     const o = runShadow(this.store, this.config, name, input, Date.now());
     const messages = shadowMessages(this.deviceId, o, mqttSelf !== null);
     if (mqttSelf) mqttSelf.push(...messages);
@@ -184,18 +187,18 @@ export class DeviceCore {
     this.streams.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
     for (const e of o.events) this.streams.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
     this.json.broadcast(jsonPushes(o.name, o.events));
-    if (r.op === "update") this.shadowRuleEvents(o.name, input, now);
+    if (r.op === "update") this.shadowRuleEvents(o.name, input, now, depth);
     return o;
   }
 
   /** `shadow.reported` / `shadow.desired` rule events: the whole section after a change to it. */
-  private shadowRuleEvents(name: string, input: unknown, now: number): void {
+  private shadowRuleEvents(name: string, input: unknown, now: number, depth: number): void {
     const changed = (input as { state?: Record<string, unknown> | null }).state ?? {};
     const doc = this.store.getShadow(name);
     if (!doc || "deleted" in doc) return;
     const topic = `${shadowTopic(this.deviceId, name)}/update`;
-    if (changed === null || "reported" in changed) this.ruleEvent({ source: "shadow.reported", data: doc.state.reported ?? {}, ts: now, topic });
-    if (changed === null || "desired" in changed) this.ruleEvent({ source: "shadow.desired", data: doc.state.desired ?? {}, ts: now, topic });
+    if (changed === null || "reported" in changed) this.ruleEvent({ source: "shadow.reported", data: doc.state.reported ?? {}, ts: now, topic }, depth);
+    if (changed === null || "desired" in changed) this.ruleEvent({ source: "shadow.desired", data: doc.state.desired ?? {}, ts: now, topic }, depth);
   }
 
   /**

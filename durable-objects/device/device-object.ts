@@ -144,10 +144,13 @@ export class DeviceObject extends DurableObject<Env> {
     return statusOf(readPresence(this.core.store), this.core.lastSeen);
   }
 
-  /** Applies a shadow request (`{kind, state?, version?, clientToken?}`) from HTTP or CoAP. */
-  async shadow(name: string, input: unknown): Promise<ShadowReply> {
+  /**
+   * Applies a shadow request (`{kind, state?, version?, clientToken?}`) from HTTP or CoAP, or
+   * from another device's rule (`depth`: the firings that led to it).
+   */
+  async shadow(name: string, input: unknown, depth = 0): Promise<ShadowReply> {
     await this.core.ready();
-    const outcome = this.core.applyShadow(name, input, null);
+    const outcome = this.core.applyShadow(name, input, null, depth);
     const r = outcome.response;
     return { status: r.status === "rejected" ? r.body.code : 200, body: r.body as unknown as Record<string, unknown> };
   }

@@ -81,6 +81,30 @@ describe("rules", () => {
     expect(await commands("rule-target")).toEqual([]);
   });
 
+  it("stops a rule that answers its own action (desired state on shadow.desired, here and across two devices) instead of looping", async () => {
+    await createDevice("rule-loop");
+    await createDevice("rule-ping");
+    await createDevice("rule-pong");
+    const loop = (id: string, device: string, target?: string) => ({
+      id,
+      name: id,
+      sql: "SELECT * FROM shadow.desired",
+      scope: { kind: "device", deviceId: device },
+      actions: [{ type: "shadow.desired", ...(target ? { deviceId: target } : {}), state: { n: 1 } }],
+    });
+    await apiJson("POST", "/v1/rules", 201, { body: loop("self-loop", "rule-loop") });
+    await apiJson("POST", "/v1/rules", 201, { body: loop("ping", "rule-ping", "rule-pong") });
+    await apiJson("POST", "/v1/rules", 201, { body: loop("pong", "rule-pong", "rule-ping") });
+    for (const d of ["rule-loop", "rule-ping"]) await apiJson("POST", `/v1/devices/${d}/shadow`, 200, { body: { state: { desired: { go: 1 } } } });
+    await new Promise((r) => setTimeout(r, 2_000));
+    const versions = async () => Promise.all(["rule-loop", "rule-ping", "rule-pong"].map(async (d) => (await apiJson<{ version: number }>("GET", `/v1/devices/${d}/shadow`, 200)).version));
+    const settled = await versions();
+    for (const v of settled) expect(v).toBeLessThanOrEqual(20);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await versions()).toEqual(settled);
+    for (const id of ["self-loop", "ping", "pong"]) await apiJson("DELETE", `/v1/rules/${id}`, 204);
+  });
+
   it("fires hysteresis once per crossing on noisy input, and counts a window right", async () => {
     await createDevice("rule-noisy");
     await apiJson("POST", "/v1/rules", 201, {
