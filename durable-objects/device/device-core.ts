@@ -11,7 +11,7 @@ import { deviceConfig, type DeviceConfig } from "./config";
 import { DeviceStore, type TelemetryRow } from "./store";
 import { runShadow, type ShadowOutcome } from "./shadow-service";
 import { jsonPushes, type JsonDeviceHost } from "./json-device";
-import type { DeviceProtocol, JsonAttachment, MqttAttachment } from "./sockets";
+import { deviceSockets, mqttSockets, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
 import { AlarmScheduler } from "../shared/alarms";
 import { TokenBucket } from "../shared/token-bucket";
 import { GroupCommit } from "../shared/group-commit";
@@ -53,6 +53,7 @@ export class DeviceCore {
   /** The device's message rate, across its protocols. */
   readonly rate: TokenBucket;
   lastSeen = 0;
+  private presenceSettled = false;
 
   constructor(
     readonly ctx: DurableObjectState,
@@ -138,8 +139,22 @@ export class DeviceCore {
   }
 
   async ready(): Promise<void> {
-    if (this.own.loaded && this.rules.loaded) return;
+    if (this.own.loaded && this.rules.loaded && this.presenceSettled) return;
     await Promise.all([this.own.ready(), this.rules.ready()]);
+    this.settlePresence();
+  }
+
+  /**
+   * Once per object life, with the rules loaded: a device stored as connected whose sockets are
+   * gone (the hub restarted, or the object was reset, while it was connected; no close event
+   * ever came) is marked offline now, so its status and presence rules stop waiting for it.
+   */
+  private settlePresence(): void {
+    if (this.presenceSettled) return;
+    this.presenceSettled = true;
+    const p = readPresence(this.store);
+    if (!p.connected || deviceSockets(this.ctx).length > 0 || mqttSockets(this.ctx).length > 0) return;
+    this.markPresence(false, (p.protocol ?? "json") as DeviceProtocol, p.remote_address);
   }
 
   /**

@@ -115,6 +115,7 @@ export class DeviceObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.core.alarms.fired();
+    await this.core.ready();
     const now = Date.now();
     await this.core.mqtt.onAlarm();
     await this.core.credentials.onAlarm(now);
@@ -141,6 +142,7 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Connection status, as `GET /v1/devices/:id` shows it. */
   async status(): Promise<DeviceStatus> {
+    await this.core.ready();
     return statusOf(readPresence(this.core.store), this.core.lastSeen);
   }
 

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
 import { api, apiJson, createDevice, eventually } from "./client";
+import { JsonSocket } from "./json-socket";
 
 type Command = { name: string; payload: unknown };
 
@@ -128,6 +129,43 @@ describe("rules", () => {
     expect(list.filter((c) => c.name === "alert").map((c) => c.payload)).toEqual([{ temp: 31 }, { temp: 31 }]);
     expect(list.filter((c) => c.name === "door").map((c) => c.payload)).toEqual([{ n: 3 }, { n: 4 }]);
   });
+});
+
+describe("a presence rule", () => {
+  it("sees a device that was connected when the hub stopped as offline once the hub is back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "umbra-rules-"));
+    const envFile = join(dir, "vars.env");
+    writeFileSync(envFile, 'ADMIN_TOKEN="rules-admin"\nJWT_SECRET="rules-secret-rules-secret-rules-secret"\n');
+    const persistTo = join(dir, "state");
+    applyMigrations(persistTo);
+    const admin = "rules-admin";
+    const port = await freePort();
+    let hub = await startWrangler({ port, persistTo, envFile });
+    try {
+      const token = await createDevice("rule-gone", hub.url, admin);
+      await apiJson("POST", "/v1/rules", 201, {
+        base: hub.url,
+        token: admin,
+        body: { name: "gone", sql: "SELECT connected FROM presence WHERE connected = false", scope: { kind: "device", deviceId: "rule-gone" }, actions: [{ type: "command", name: "gone" }] },
+      });
+      const dev = await JsonSocket.open(token, { base: hub.url });
+      dev.send({ type: "ping" });
+      await dev.next((m) => m.type === "pong");
+      const status = async () => (await apiJson<{ status: { connected: boolean } }>("GET", "/v1/devices/rule-gone", 200, { base: hub.url, token: admin })).status;
+      expect((await status()).connected).toBe(true);
+      await hub.stop();
+      hub = await startWrangler({ port, persistTo, envFile });
+      expect((await status()).connected).toBe(false);
+      const fired = await eventually(async () => {
+        const l = await commands("rule-gone", hub.url, admin);
+        return l.length ? l : null;
+      });
+      expect(fired).toMatchObject([{ name: "gone", payload: { connected: false } }]);
+    } finally {
+      await hub.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe("a FOR rule", () => {
