@@ -92,6 +92,7 @@ export class DeviceCore {
         send: (ws, m) => this.json.send(ws, m),
         mqttVersion: () => this.mqtt.connectedVersion(),
         mqttWants: (topic) => this.mqtt.wants(topic),
+        mqttFits: (message) => this.mqtt.fits(message),
         mqttDeliver: (messages) => void this.mqtt.deliver(messages),
         emit: (type, data) => this.streams.emit(type, data),
         publishOwn: (messages) => this.own.publish(messages),
