@@ -21,6 +21,7 @@ import {
   MAX_FLEET_DEVICES,
   MAX_KEYS,
   combine,
+  defaultFrom,
   mapBounded,
   parseAggregates,
   parseBucket,
@@ -70,7 +71,7 @@ export function historyOf(q: { from?: number; to?: number; bucket: string; agg?:
   const aggs = parseAggregates(q.agg);
   if (typeof aggs === "string") throw new ApiError("invalid-request", aggs);
   const to = q.to ?? now;
-  const from = q.from ?? to - 86_400_000;
+  const from = q.from ?? defaultFrom(to, bucketMs);
   const span = spanProblem(from, to, bucketMs);
   if (span) throw new ApiError("invalid-request", span);
   return { from, to, bucketMs, aggs };
