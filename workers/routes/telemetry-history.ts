@@ -47,7 +47,7 @@ export const Instant = z
 
 /** Query fields of a bucketed history query. */
 export const HistoryFields = {
-  bucket: z.string().optional().openapi({ example: "1m", description: "Bucket width 1s..1d (s, m, h, d); with it the answer is aggregated buckets. from defaults to to − 24 h, to to now" }),
+  bucket: z.string().optional().openapi({ example: "1m", description: "Bucket width 1s..1d (s, m, h, d); with it the answer is aggregated buckets. from defaults to to − 24 h (or 9,999 buckets, if fewer), to to now" }),
   agg: z.string().optional().openapi({ example: "avg,min,max,count", description: `Aggregates, any of ${AGGREGATES.join(", ")} (default avg,min,max,count); avg, min, max and sum over numeric values only` }),
 };
 
