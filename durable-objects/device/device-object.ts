@@ -74,6 +74,8 @@ export class DeviceObject extends DurableObject<Env> {
   }
 
   private async acceptJson(request: Request, protocol: "json" | "coap"): Promise<Response> {
+    // Presence rules see the connect: a cold object loads its rules first.
+    await this.core.ready();
     await this.core.mqtt.yieldToOtherProtocol();
     const { client, server, remote } = this.core.json.accept(request, protocol);
     const now = Date.now();
@@ -128,6 +130,8 @@ export class DeviceObject extends DurableObject<Env> {
   private async onSocketGone(ws: WebSocket): Promise<void> {
     const a = ws.deserializeAttachment() as Attachment | null;
     if (a?.role !== "device") return;
+    // A close often wakes a hibernated object: its rules load first, so presence rules see it.
+    await this.core.ready();
     if (a.protocol === "mqtt") return this.core.mqtt.onClose(ws);
     if (deviceSockets(this.ctx).some((s) => s !== ws)) return; // taken over, still connected
     this.core.markPresence(false, a.protocol, a.remote);

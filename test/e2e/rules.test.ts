@@ -168,6 +168,24 @@ describe("a presence rule", () => {
   }, 120_000);
 });
 
+describe("a presence rule on a hibernated device", () => {
+  it("sees the disconnect that wakes the object", async () => {
+    const token = await createDevice("rule-hib");
+    await apiJson("POST", "/v1/rules", 201, {
+      body: { name: "gone", sql: "SELECT connected FROM presence WHERE connected = false", scope: { kind: "device", deviceId: "rule-hib" }, actions: [{ type: "command", name: "gone" }] },
+    });
+    const dev = await JsonSocket.open(token);
+    // Idle long enough for workerd to hibernate the object (its socket stays open).
+    await new Promise((r) => setTimeout(r, 30_000));
+    dev.ws.close();
+    const fired = await eventually(async () => {
+      const l = await commands("rule-hib");
+      return l.length ? l : null;
+    });
+    expect(fired).toMatchObject([{ name: "gone", payload: { connected: false } }]);
+  }, 60_000);
+});
+
 describe("a FOR rule", () => {
   it("fires only after the condition held, from its alarm, across a restart", async () => {
     const dir = mkdtempSync(join(tmpdir(), "umbra-rules-"));
