@@ -4180,7 +4180,7 @@ export interface operations {
                 to?: string;
                 limit?: number;
                 cursor?: string;
-                /** @description Bucket width 1s..1d (s, m, h, d); with it the answer is aggregated buckets. from defaults to to − 24 h, to to now */
+                /** @description Bucket width 1s..1d (s, m, h, d); with it the answer is aggregated buckets. from defaults to to − 24 h (or 9,999 buckets, if fewer), to to now */
                 bucket?: string;
                 /** @description Aggregates, any of avg, min, max, sum, count, first, last (default avg,min,max,count); avg, min, max and sum over numeric values only */
                 agg?: string;

@@ -1,7 +1,7 @@
 /** Telemetry history queries: bucket widths, aggregates, limits, fleet combination, bounded fan-out. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DEFAULT_AGGREGATES, MAX_BUCKETS, combine, mapBounded, parseAggregates, parseBucket, parseKeys, pick, spanProblem } from "./telemetry-history";
+import { DEFAULT_AGGREGATES, MAX_BUCKETS, combine, defaultFrom, mapBounded, parseAggregates, parseBucket, parseKeys, pick, spanProblem } from "./telemetry-history";
 import type { Bucket } from "../durable-objects/device/telemetry-buckets";
 
 describe("history query parameters", () => {
@@ -52,6 +52,18 @@ function bucketOf(ts: number, values: (number | string)[]): Bucket {
   const sum = nums.reduce((a, b) => a + b, 0);
   return { ts, count: values.length, numeric: nums.length, avg: nums.length ? sum / nums.length : null, min: nums.length ? Math.min(...nums) : null, max: nums.length ? Math.max(...nums) : null, sum: nums.length ? sum : null, first: values[0]!, last: values[values.length - 1]! };
 }
+
+describe("the default range", () => {
+  it("is 24 h, or never more buckets than a query may span, for every bucket width and end", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 86_400 }), fc.integer({ min: 86_400_000, max: 4_000_000_000_000 }), (seconds, to) => {
+        const from = defaultFrom(to, seconds * 1000);
+        expect(spanProblem(from, to, seconds * 1000)).toBeNull();
+        expect(to - from).toBe(Math.min(86_400_000, (MAX_BUCKETS - 1) * seconds * 1000));
+      }),
+    );
+  });
+});
 
 describe("combining devices", () => {
   it("equals aggregating every device's values together", () => {

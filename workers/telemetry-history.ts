@@ -52,6 +52,14 @@ export function parseKeys(text: string | undefined): string[] | string {
   return keys;
 }
 
+/**
+ * Where a bucketed range starts when `from` is not given: 24 h before `to`, or as far back as a
+ * query may span when the buckets are narrower (MAX_BUCKETS - 1 widths: the ends may fall inside buckets).
+ */
+export function defaultFrom(to: number, bucketMs: number): number {
+  return to - Math.min(86_400_000, (MAX_BUCKETS - 1) * bucketMs);
+}
+
 /** An error text when `from..to` in `bucketMs` buckets spans more than MAX_BUCKETS, or is empty. */
 export function spanProblem(from: number, to: number, bucketMs: number): string | null {
   if (to <= from) return "to must be after from";

@@ -34,6 +34,8 @@ export interface DispatchHost {
   /** The MQTT session: its version when connected (else null), whether it subscribed to a topic, and delivery. */
   mqttVersion(): ProtocolVersion | null;
   mqttWants(topic: string): boolean;
+  /** Whether a PUBLISH fits the client's Maximum Packet Size (one that does not is never sent). */
+  mqttFits(message: Message): boolean;
   mqttDeliver(messages: Message[]): void;
   emit(type: DeviceEventType, data: unknown): void;
   /** Publishes on the device's own topics to their subscribers (inside the current write). */
@@ -124,7 +126,8 @@ export class CommandDispatch {
       }
       if (version !== null) {
         const m = commandMessage(id, c, version);
-        if (this.host.mqttWants(m.topic)) {
+        // Too large for the client: it stays queued (for another protocol, or until it expires).
+        if (this.host.mqttWants(m.topic) && this.host.mqttFits(m)) {
           mqtt.push(m);
           took.set(c.id, "mqtt");
         }

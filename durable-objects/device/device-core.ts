@@ -11,7 +11,7 @@ import { deviceConfig, type DeviceConfig } from "./config";
 import { DeviceStore, type TelemetryRow } from "./store";
 import { runShadow, type ShadowOutcome } from "./shadow-service";
 import { jsonPushes, type JsonDeviceHost } from "./json-device";
-import type { DeviceProtocol, JsonAttachment, MqttAttachment } from "./sockets";
+import { deviceSockets, mqttSockets, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
 import { AlarmScheduler } from "../shared/alarms";
 import { TokenBucket } from "../shared/token-bucket";
 import { GroupCommit } from "../shared/group-commit";
@@ -53,6 +53,7 @@ export class DeviceCore {
   /** The device's message rate, across its protocols. */
   readonly rate: TokenBucket;
   lastSeen = 0;
+  private presenceSettled = false;
 
   constructor(
     readonly ctx: DurableObjectState,
@@ -61,6 +62,10 @@ export class DeviceCore {
     this.store = new DeviceStore(ctx.storage.sql);
     this.config = deviceConfig(env as unknown as Record<string, unknown>);
     this.store.migrate();
+    // An object woken by its alarm (after a restart, or once evicted) has no `ctx.id.name`: keep
+    // the name from the first request that had it, or its rules would load for no device.
+    const name = ctx.id.name;
+    if (name && this.store.getMeta<string>("deviceId") !== name) this.store.setMeta("deviceId", name);
     const id = () => this.deviceId;
     this.alarms = new AlarmScheduler(ctx.storage);
     this.rate = new TokenBucket(this.config.rate.perSecond, this.config.rate.burst, Date.now());
@@ -87,6 +92,7 @@ export class DeviceCore {
         send: (ws, m) => this.json.send(ws, m),
         mqttVersion: () => this.mqtt.connectedVersion(),
         mqttWants: (topic) => this.mqtt.wants(topic),
+        mqttFits: (message) => this.mqtt.fits(message),
         mqttDeliver: (messages) => void this.mqtt.deliver(messages),
         emit: (type, data) => this.streams.emit(type, data),
         publishOwn: (messages) => this.own.publish(messages),
@@ -98,9 +104,9 @@ export class DeviceCore {
     );
     const actions = new RuleActions(env, id, this.streams, this.own, this.shards, {
       command: (name, payload) => this.commands.enqueue(name, payload, undefined, Date.now()),
-      desired: (shadow, state) => this.applyShadow(shadow, { kind: "update", state: { desired: state } }, null),
+      desired: (shadow, state, depth) => this.applyShadow(shadow, { kind: "update", state: { desired: state } }, null, depth),
     });
-    this.rules = new DeviceRules(ctx.storage.sql, env.DB, id, this.alarms, (rule, firing) => actions.run(rule, firing));
+    this.rules = new DeviceRules(ctx.storage.sql, env.DB, id, this.alarms, (rule, firing, depth) => actions.run(rule, firing, depth));
     const self = this;
     this.mqtt = new MqttHost(
       mqttServices({
@@ -134,13 +140,30 @@ export class DeviceCore {
   }
 
   async ready(): Promise<void> {
-    if (this.own.loaded && this.rules.loaded) return;
+    if (this.own.loaded && this.rules.loaded && this.presenceSettled) return;
     await Promise.all([this.own.ready(), this.rules.ready()]);
+    this.settlePresence();
   }
 
-  /** Evaluates the device's rules on an event of theirs (inside the write that stored it). */
-  ruleEvent(event: { source: RuleSource; data: JsonObject; ts?: number; topic?: string | null }): void {
-    if (this.rules.wants(event.source)) this.rules.onEvent(event, Date.now());
+  /**
+   * Once per object life, with the rules loaded: a device stored as connected whose sockets are
+   * gone (the hub restarted, or the object was reset, while it was connected; no close event
+   * ever came) is marked offline now, so its status and presence rules stop waiting for it.
+   */
+  private settlePresence(): void {
+    if (this.presenceSettled) return;
+    this.presenceSettled = true;
+    const p = readPresence(this.store);
+    if (!p.connected || deviceSockets(this.ctx).length > 0 || mqttSockets(this.ctx).length > 0) return;
+    this.markPresence(false, (p.protocol ?? "json") as DeviceProtocol, p.remote_address);
+  }
+
+  /**
+   * Evaluates the device's rules on an event of theirs (inside the write that stored it);
+   * `depth` counts the rule firings that led to it (a desired state set by a rule's action).
+   */
+  ruleEvent(event: { source: RuleSource; data: JsonObject; ts?: number; topic?: string | null }, depth = 0): void {
+    if (this.rules.wants(event.source)) this.rules.onEvent(event, Date.now(), depth);
   }
 
   /** Ends connections whose credential matches, in each protocol's terms (json-connections.ts, MQTT 0x87/0x98). */
@@ -168,7 +191,7 @@ export class DeviceCore {
    * Runs a shadow request and publishes what it changed: app streams, JSON devices, and the
    * MQTT session (into `mqttSelf` when the request came from that session, which is mid-event).
    */
-  applyShadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome {
+  applyShadow(name: string, input: unknown, mqttSelf: Message[] | null, depth = 0): ShadowOutcome {
     const o = runShadow(this.store, this.config, name, input, Date.now());
     const messages = shadowMessages(this.deviceId, o, mqttSelf !== null);
     if (mqttSelf) mqttSelf.push(...messages);
@@ -180,18 +203,18 @@ export class DeviceCore {
     this.streams.emit(r.op === "delete" ? "shadow.deleted" : "shadow.updated", { shadow: o.name, ...r.body }, now);
     for (const e of o.events) this.streams.emit(e.type === "delta" ? "shadow.delta" : "shadow.documents", { shadow: o.name, ...e.message }, now);
     this.json.broadcast(jsonPushes(o.name, o.events));
-    if (r.op === "update") this.shadowRuleEvents(o.name, input, now);
+    if (r.op === "update") this.shadowRuleEvents(o.name, input, now, depth);
     return o;
   }
 
   /** `shadow.reported` / `shadow.desired` rule events: the whole section after a change to it. */
-  private shadowRuleEvents(name: string, input: unknown, now: number): void {
+  private shadowRuleEvents(name: string, input: unknown, now: number, depth: number): void {
     const changed = (input as { state?: Record<string, unknown> | null }).state ?? {};
     const doc = this.store.getShadow(name);
     if (!doc || "deleted" in doc) return;
     const topic = `${shadowTopic(this.deviceId, name)}/update`;
-    if (changed === null || "reported" in changed) this.ruleEvent({ source: "shadow.reported", data: doc.state.reported ?? {}, ts: now, topic });
-    if (changed === null || "desired" in changed) this.ruleEvent({ source: "shadow.desired", data: doc.state.desired ?? {}, ts: now, topic });
+    if (changed === null || "reported" in changed) this.ruleEvent({ source: "shadow.reported", data: doc.state.reported ?? {}, ts: now, topic }, depth);
+    if (changed === null || "desired" in changed) this.ruleEvent({ source: "shadow.desired", data: doc.state.desired ?? {}, ts: now, topic }, depth);
   }
 
   /**

@@ -74,6 +74,8 @@ export class DeviceObject extends DurableObject<Env> {
   }
 
   private async acceptJson(request: Request, protocol: "json" | "coap"): Promise<Response> {
+    // Presence rules see the connect: a cold object loads its rules first.
+    await this.core.ready();
     await this.core.mqtt.yieldToOtherProtocol();
     const { client, server, remote } = this.core.json.accept(request, protocol);
     const now = Date.now();
@@ -115,6 +117,7 @@ export class DeviceObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.core.alarms.fired();
+    await this.core.ready();
     const now = Date.now();
     await this.core.mqtt.onAlarm();
     await this.core.credentials.onAlarm(now);
@@ -127,6 +130,8 @@ export class DeviceObject extends DurableObject<Env> {
   private async onSocketGone(ws: WebSocket): Promise<void> {
     const a = ws.deserializeAttachment() as Attachment | null;
     if (a?.role !== "device") return;
+    // A close often wakes a hibernated object: its rules load first, so presence rules see it.
+    await this.core.ready();
     if (a.protocol === "mqtt") return this.core.mqtt.onClose(ws);
     if (deviceSockets(this.ctx).some((s) => s !== ws)) return; // taken over, still connected
     this.core.markPresence(false, a.protocol, a.remote);
@@ -141,19 +146,17 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Connection status, as `GET /v1/devices/:id` shows it. */
   async status(): Promise<DeviceStatus> {
-    const p = readPresence(this.core.store);
-    // A hub restart drops the sockets without a close event: connected with none open is stale.
-    if (p.connected && deviceSockets(this.ctx).length === 0 && mqttSockets(this.ctx).length === 0) {
-      await this.core.ready();
-      this.core.markPresence(false, (p.protocol ?? "mqtt") as DeviceProtocol, p.remote_address);
-    }
+    await this.core.ready();
     return statusOf(readPresence(this.core.store), this.core.lastSeen);
   }
 
-  /** Applies a shadow request (`{kind, state?, version?, clientToken?}`) from HTTP or CoAP. */
-  async shadow(name: string, input: unknown): Promise<ShadowReply> {
+  /**
+   * Applies a shadow request (`{kind, state?, version?, clientToken?}`) from HTTP or CoAP, or
+   * from another device's rule (`depth`: the firings that led to it).
+   */
+  async shadow(name: string, input: unknown, depth = 0): Promise<ShadowReply> {
     await this.core.ready();
-    const outcome = this.core.applyShadow(name, input, null);
+    const outcome = this.core.applyShadow(name, input, null, depth);
     const r = outcome.response;
     return { status: r.status === "rejected" ? r.body.code : 200, body: r.body as unknown as Record<string, unknown> };
   }

@@ -15,8 +15,8 @@ interface LoadedRule extends StoredRule {
   compiled: CompiledRule;
 }
 
-/** What a firing is handed to. */
-export type FiringHandler = (rule: StoredRule, firing: Firing) => void;
+/** What a firing is handed to; `depth` counts the firings that led to the event that fired it. */
+export type FiringHandler = (rule: StoredRule, firing: Firing, depth: number) => void;
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS rule_state (rule_id TEXT PRIMARY KEY, version INTEGER NOT NULL, state TEXT NOT NULL, wake_at INTEGER)`;
 
@@ -93,10 +93,10 @@ export class DeviceRules {
    * the write that stored the event), and hands firings on. Rules that were not loaded yet see
    * nothing: entry points await `ready()` first.
    */
-  onEvent(event: RuleEvent, now: number): void {
+  onEvent(event: RuleEvent, now: number, depth = 0): void {
     const rules = (this.rules ?? []).filter((r) => r.compiled.source === event.source);
     if (rules.length === 0) return;
-    for (const rule of rules) this.apply(rule, evaluate(rule.compiled, this.stateOf(rule), event, { deviceId: this.deviceId(), now }));
+    for (const rule of rules) this.apply(rule, evaluate(rule.compiled, this.stateOf(rule), event, { deviceId: this.deviceId(), now }), depth);
     void this.schedule();
   }
 
@@ -117,7 +117,7 @@ export class DeviceRules {
     return row ? (JSON.parse(row.state) as unknown) : null;
   }
 
-  private apply(rule: LoadedRule, r: RuleResult): void {
+  private apply(rule: LoadedRule, r: RuleResult, depth = 0): void {
     this.sql.exec(
       `INSERT INTO rule_state (rule_id, version, state, wake_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (rule_id) DO UPDATE SET version = excluded.version, state = excluded.state, wake_at = excluded.wake_at`,
@@ -128,7 +128,7 @@ export class DeviceRules {
     );
     for (const f of r.firings) {
       try {
-        this.fire(rule, f);
+        this.fire(rule, f, depth);
       } catch (err) {
         console.error(`rule ${logText(rule.id)} action failed: ${logError(err)}`);
       }

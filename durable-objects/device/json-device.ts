@@ -59,9 +59,9 @@ export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffe
     case "shadow.delete":
       return [reply(host.shadow(m.shadow, { kind: "delete", version: m.version, clientToken: m.clientToken }))];
     case "command.result":
-      return host.commandResult(m.id, m.status, m.result ?? null) ? [] : [{ type: "error", code: "unknown_command", message: `no pending command ${JSON.stringify(m.id)}` }];
+      return host.commandResult(m.id, m.status, m.result ?? null) ? [] : [refusal("unknown_command", `no pending command ${JSON.stringify(m.id)}`, m.id)];
     case "method.response":
-      return host.methodResponse(m.id, m.status, m.payload ?? null) ? [] : [{ type: "error", code: "unknown_request", message: `no method call ${JSON.stringify(m.id)} is waiting (late or unknown)` }];
+      return host.methodResponse(m.id, m.status, m.payload ?? null) ? [] : [refusal("unknown_request", `no method call ${JSON.stringify(m.id)} is waiting (late or unknown)`, m.id)];
   }
 }
 

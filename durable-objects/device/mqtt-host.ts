@@ -14,6 +14,7 @@ import {
   disconnectClient,
   deliver,
   encode,
+  fitsClient,
   handlePacket,
   nextDeadline,
   protocolError,
@@ -234,6 +235,11 @@ export class MqttHost {
     if (!this.current()) return null;
     const state = this.session();
     return state.connected ? state.protocolVersion : null;
+  }
+
+  /** Whether a PUBLISH of `message` fits the connected client's Maximum Packet Size (else it is dropped unsent). */
+  fits(message: Message): boolean {
+    return fitsClient(this.session(), message, Date.now());
   }
 
   /** Whether the session has a subscription that matches `topic` (cheap: the state in memory). */

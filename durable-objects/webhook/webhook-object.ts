@@ -140,22 +140,29 @@ export class WebhookObject extends DurableObject<Env> {
     const s = this.settings;
     if (!s?.enabled) return;
     const now = Date.now();
-    let events = messages.map((m) => eventOf(m, s.events, now)).filter((e): e is WebhookEvent => e !== null);
+    this.take(await this.subscribed(messages.map((m) => eventOf(m, s.events, now)).filter((e): e is WebhookEvent => e !== null), s, now));
+  }
+
+  /** The events that pass the webhook's filter (its event types were applied by `eventOf`). */
+  private async subscribed(events: WebhookEvent[], s: WebhookSettings, now: number): Promise<WebhookEvent[]> {
     const f = s.filter;
-    if (f && "deviceId" in f) events = events.filter((e) => e.deviceId === f.deviceId);
-    else if (f && events.length) {
-      const keep = await this.members.members(f, events.map((e) => e.deviceId), now);
-      events = events.filter((e) => keep.has(e.deviceId));
-    }
-    this.take(events);
+    if (f && "deviceId" in f) return events.filter((e) => e.deviceId === f.deviceId);
+    if (!f || events.length === 0) return events;
+    const keep = await this.members.members(f, events.map((e) => e.deviceId), now);
+    return events.filter((e) => keep.has(e.deviceId));
   }
 
   /**
    * Events addressed to this webhook by id (a rule's `{type: "webhook", webhookId}` action):
-   * taken whatever the webhook's event types and filter, unless it is disabled.
+   * taken whatever the webhook's event types and filter, unless it is disabled. One the webhook
+   * subscribes to anyway comes through the topic space too, so it is taken from there only: the
+   * receiver gets one request per firing, not two with different ids.
    */
   async deliverEvents(events: WebhookEvent[]): Promise<void> {
-    if (this.settings?.enabled) this.take(events);
+    const s = this.settings;
+    if (!s?.enabled) return;
+    const twice = new Set(await this.subscribed(events.filter((e) => s.events.includes(e.type)), s, Date.now()));
+    this.take(events.filter((e) => !twice.has(e)));
   }
 
   private take(events: readonly WebhookEvent[]): void {

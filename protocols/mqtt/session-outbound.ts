@@ -44,6 +44,15 @@ function tooLarge(state: SessionState, packet: MqttPacket): boolean {
   return max > 0 && encode(packet, state.protocolVersion).byteLength > max;
 }
 
+/**
+ * Whether a QoS 1 PUBLISH of `m` fits the client's Maximum Packet Size (v5 CONNECT; 3.1.1 has
+ * none). One that does not is dropped unsent [MQTT-3.1.2-24], so a caller that records delivery
+ * (a command's status) must not count it as delivered.
+ */
+export function fitsClient(state: SessionState, m: Message, now: number): boolean {
+  return !tooLarge(state, buildPublish(m, { qos: 1, retain: false, subscriptionIdentifiers: [] }, 1, false, state.protocolVersion, now));
+}
+
 function dropped(topic: string, reason: DropReason): Effect {
   return { type: "dropped", topic, reason };
 }

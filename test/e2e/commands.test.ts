@@ -79,6 +79,20 @@ describe("commands", () => {
     await Promise.all([json.close(), fast.endAsync(), relay.endAsync(), coap.close()]);
   });
 
+  it("is not marked delivered to an MQTT 5 client whose Maximum Packet Size it exceeds (the PUBLISH is never sent)", async () => {
+    const token = await createDevice("cmd-small");
+    const c = await connectMqtt("/mqtt/cmd-small", { clientId: "cmd-small", password: token, protocolVersion: 5, properties: { maximumPacketSize: 1024 } });
+    const inbox = new Inbox(c);
+    await c.subscribeAsync("devices/cmd-small/commands/#", { qos: 1 });
+    const big = await send("cmd-small", { name: "big", payload: "x".repeat(4096) });
+    const small = await send("cmd-small", { name: "small", payload: { ok: true } });
+    await inbox.waitFor("devices/cmd-small/commands/small");
+    expect(inbox.on("devices/cmd-small/commands/big")).toEqual([]);
+    expect((await apiJson<Command>("GET", `/v1/devices/cmd-small/commands/${big.id}`, 200)).status).toBe("queued");
+    expect((await apiJson<Command>("GET", `/v1/devices/cmd-small/commands/${small.id}`, 200)).status).toBe("delivered");
+    await c.endAsync();
+  });
+
   it("waits for an offline device and arrives in order on its next connect; an expired one never does", async () => {
     const token = await createDevice("cmd-offline");
     const expired = await send("cmd-offline", { name: "late", ttlSeconds: 1 });

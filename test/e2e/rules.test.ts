@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
 import { api, apiJson, createDevice, eventually } from "./client";
+import { JsonSocket } from "./json-socket";
 
 type Command = { name: string; payload: unknown };
 
@@ -57,6 +58,54 @@ describe("rules", () => {
     expect(await commands("rule-plain")).toHaveLength(1);
   });
 
+  it("refuses actions naming a device, webhook or channel the registry does not hold, and never queues for a deleted one", async () => {
+    await createDevice("rule-src");
+    const rule = (actions: unknown[]) => ({ name: "typo", sql: "SELECT t FROM telemetry WHERE t > 30", scope: { kind: "device", deviceId: "rule-src" }, actions });
+    for (const action of [
+      { type: "command", deviceId: "no-such-device", name: "boo" },
+      { type: "shadow.desired", deviceId: "no-such-device", state: { a: 1 } },
+      { type: "webhook", webhookId: "wh_nope" },
+      { type: "publish", channel: "no-such-channel" },
+    ]) {
+      const r = await api("POST", "/v1/rules", { body: rule([action]) });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { detail: string }).detail).toMatch(/^actions: no (device|webhook|channel) "/);
+    }
+    // A target deleted after the rule was made: the firing does not bring back an object for it.
+    await createDevice("rule-target");
+    const { id } = await apiJson<{ id: string }>("POST", "/v1/rules", 201, { body: rule([{ type: "command", deviceId: "rule-target", name: "boo" }]) });
+    expect((await api("PATCH", `/v1/rules/${id}`, { body: { actions: [{ type: "webhook", webhookId: "wh_nope" }] } })).status).toBe(400);
+    await apiJson("DELETE", "/v1/devices/rule-target", 204);
+    await telemetry("rule-src", { t: 31 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await createDevice("rule-target");
+    expect(await commands("rule-target")).toEqual([]);
+  });
+
+  it("stops a rule that answers its own action (desired state on shadow.desired, here and across two devices) instead of looping", async () => {
+    await createDevice("rule-loop");
+    await createDevice("rule-ping");
+    await createDevice("rule-pong");
+    const loop = (id: string, device: string, target?: string) => ({
+      id,
+      name: id,
+      sql: "SELECT * FROM shadow.desired",
+      scope: { kind: "device", deviceId: device },
+      actions: [{ type: "shadow.desired", ...(target ? { deviceId: target } : {}), state: { n: 1 } }],
+    });
+    await apiJson("POST", "/v1/rules", 201, { body: loop("self-loop", "rule-loop") });
+    await apiJson("POST", "/v1/rules", 201, { body: loop("ping", "rule-ping", "rule-pong") });
+    await apiJson("POST", "/v1/rules", 201, { body: loop("pong", "rule-pong", "rule-ping") });
+    for (const d of ["rule-loop", "rule-ping"]) await apiJson("POST", `/v1/devices/${d}/shadow`, 200, { body: { state: { desired: { go: 1 } } } });
+    await new Promise((r) => setTimeout(r, 2_000));
+    const versions = async () => Promise.all(["rule-loop", "rule-ping", "rule-pong"].map(async (d) => (await apiJson<{ version: number }>("GET", `/v1/devices/${d}/shadow`, 200)).version));
+    const settled = await versions();
+    for (const v of settled) expect(v).toBeLessThanOrEqual(20);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await versions()).toEqual(settled);
+    for (const id of ["self-loop", "ping", "pong"]) await apiJson("DELETE", `/v1/rules/${id}`, 204);
+  });
+
   it("fires hysteresis once per crossing on noisy input, and counts a window right", async () => {
     await createDevice("rule-noisy");
     await apiJson("POST", "/v1/rules", 201, {
@@ -80,6 +129,61 @@ describe("rules", () => {
     expect(list.filter((c) => c.name === "alert").map((c) => c.payload)).toEqual([{ temp: 31 }, { temp: 31 }]);
     expect(list.filter((c) => c.name === "door").map((c) => c.payload)).toEqual([{ n: 3 }, { n: 4 }]);
   });
+});
+
+describe("a presence rule", () => {
+  it("sees a device that was connected when the hub stopped as offline once the hub is back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "umbra-rules-"));
+    const envFile = join(dir, "vars.env");
+    writeFileSync(envFile, 'ADMIN_TOKEN="rules-admin"\nJWT_SECRET="rules-secret-rules-secret-rules-secret"\n');
+    const persistTo = join(dir, "state");
+    applyMigrations(persistTo);
+    const admin = "rules-admin";
+    const port = await freePort();
+    let hub = await startWrangler({ port, persistTo, envFile });
+    try {
+      const token = await createDevice("rule-gone", hub.url, admin);
+      await apiJson("POST", "/v1/rules", 201, {
+        base: hub.url,
+        token: admin,
+        body: { name: "gone", sql: "SELECT connected FROM presence WHERE connected = false", scope: { kind: "device", deviceId: "rule-gone" }, actions: [{ type: "command", name: "gone" }] },
+      });
+      const dev = await JsonSocket.open(token, { base: hub.url });
+      dev.send({ type: "ping" });
+      await dev.next((m) => m.type === "pong");
+      const status = async () => (await apiJson<{ status: { connected: boolean } }>("GET", "/v1/devices/rule-gone", 200, { base: hub.url, token: admin })).status;
+      expect((await status()).connected).toBe(true);
+      await hub.stop();
+      hub = await startWrangler({ port, persistTo, envFile });
+      expect((await status()).connected).toBe(false);
+      const fired = await eventually(async () => {
+        const l = await commands("rule-gone", hub.url, admin);
+        return l.length ? l : null;
+      });
+      expect(fired).toMatchObject([{ name: "gone", payload: { connected: false } }]);
+    } finally {
+      await hub.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe("a presence rule on a hibernated device", () => {
+  it("sees the disconnect that wakes the object", async () => {
+    const token = await createDevice("rule-hib");
+    await apiJson("POST", "/v1/rules", 201, {
+      body: { name: "gone", sql: "SELECT connected FROM presence WHERE connected = false", scope: { kind: "device", deviceId: "rule-hib" }, actions: [{ type: "command", name: "gone" }] },
+    });
+    const dev = await JsonSocket.open(token);
+    // Idle long enough for workerd to hibernate the object (its socket stays open).
+    await new Promise((r) => setTimeout(r, 30_000));
+    dev.ws.close();
+    const fired = await eventually(async () => {
+      const l = await commands("rule-hib");
+      return l.length ? l : null;
+    });
+    expect(fired).toMatchObject([{ name: "gone", payload: { connected: false } }]);
+  }, 60_000);
 });
 
 describe("a FOR rule", () => {
@@ -109,6 +213,39 @@ describe("a FOR rule", () => {
         const l = await commands("rule-for", hub.url, admin);
         return l.length ? l : null;
       }, 20_000);
+      expect(fired).toMatchObject([{ name: "shutdown", payload: { temp: 35 } }]);
+    } finally {
+      await hub.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("fires when its deadline passed while the hub was down: the alarm wakes the object before any request", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "umbra-rules-"));
+    const envFile = join(dir, "vars.env");
+    writeFileSync(envFile, 'ADMIN_TOKEN="rules-admin"\nJWT_SECRET="rules-secret-rules-secret-rules-secret"\n');
+    const persistTo = join(dir, "state");
+    applyMigrations(persistTo);
+    const admin = "rules-admin";
+    const port = await freePort();
+    let hub = await startWrangler({ port, persistTo, envFile });
+    try {
+      await createDevice("rule-overdue", hub.url, admin);
+      await apiJson("POST", "/v1/rules", 201, {
+        base: hub.url,
+        token: admin,
+        body: { name: "overheated", sql: "SELECT temp FROM telemetry WHERE temp > 30 FOR 2s", scope: { kind: "device", deviceId: "rule-overdue" }, actions: [{ type: "command", name: "shutdown" }] },
+      });
+      await telemetry("rule-overdue", { temp: 35 }, hub.url, admin);
+      await hub.stop();
+      await new Promise((r) => setTimeout(r, 3_000));
+      hub = await startWrangler({ port, persistTo, envFile });
+      // The overdue alarm runs at start, in an object no request has named yet; only then look.
+      await new Promise((r) => setTimeout(r, 3_000));
+      const fired = await eventually(async () => {
+        const l = await commands("rule-overdue", hub.url, admin);
+        return l.length ? l : null;
+      }, 10_000);
       expect(fired).toMatchObject([{ name: "shutdown", payload: { temp: 35 } }]);
     } finally {
       await hub.stop();

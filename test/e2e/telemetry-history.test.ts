@@ -8,6 +8,13 @@ interface Sample {
 }
 
 describe("telemetry history", () => {
+  it("answers bucket=1s without from: its default range is what a query may span, not a 400", async () => {
+    await createDevice("hist-1s");
+    await apiJson("POST", "/v1/devices/hist-1s/telemetry", 202, { body: { data: { v: 2 } } });
+    const r = await apiJson<{ items: { key: string; count: number }[] }>("GET", "/v1/devices/hist-1s/telemetry?bucket=1s&agg=count", 200);
+    expect(r.items).toMatchObject([{ key: "v", count: 1 }]);
+  });
+
   it("answers buckets that match the raw rows, per device and across a group or tag", async () => {
     const t0 = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000;
     const values: Record<string, number[]> = { "hist-1": [10, 20, 30, 40, 50, 60], "hist-2": [1, 2, 3, 4, 5, 6] };

@@ -163,6 +163,21 @@ describe("webhooks", () => {
     await apiJson("DELETE", "/v1/rules/wh-hot", 204);
   });
 
+  it("sends a rule's firing once to a webhook that both subscribes to rule events and is the rule's action", async () => {
+    const token = await createDevice("wh-twice");
+    const both = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: `${receiver.url}?both`, events: ["rule"], filter: { deviceId: "wh-twice" } } });
+    const only = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: `${receiver.url}?action`, events: ["presence"], filter: { deviceId: "wh-twice" } } });
+    const actions = [both, only].map((h) => ({ type: "webhook", webhookId: h.id }));
+    await apiJson("POST", "/v1/rules", 201, { body: { id: "wh-twice", name: "hot", sql: "SELECT t FROM telemetry WHERE t > 30", scope: { kind: "device", deviceId: "wh-twice" }, actions } });
+    await apiJson("POST", "/v1/devices/wh-twice/telemetry", 202, { token, body: { data: { t: 31 } } });
+    await receiver.waitFor(ofDevice("wh-twice", "rule"), 2);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const got = receiver.received.filter((r) => r.event.deviceId === "wh-twice");
+    expect(got.map((r) => r.url.split("?")[1]).sort()).toEqual(["action", "both"]);
+    for (const h of [both, only]) await apiJson("DELETE", `/v1/webhooks/${h.id}`, 204);
+    await apiJson("DELETE", "/v1/rules/wh-twice", 204);
+  });
+
   it("applies a tag filter: only the tagged device's events arrive", async () => {
     const plain = await createDevice("wh-plain");
     const blue = await createDevice("wh-blue");

@@ -8,7 +8,7 @@ import type { Env } from "../../durable-objects/env";
 import { compileRule } from "../../rules";
 import type { RuleAction, RuleScope, StoredRule } from "../../durable-objects/device/rule-types";
 import { db } from "../db/client";
-import { devices, groupMembers, rules, type RuleRow } from "../db/schema";
+import { channels, devices, groupMembers, rules, webhooks, type RuleRow } from "../db/schema";
 import { ApiError } from "../errors";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { deviceStub } from "../objects";
@@ -70,6 +70,35 @@ function scopeColumns(scope: RuleScope): { scopeKind: RuleRow["scopeKind"]; scop
   }
 }
 
+/**
+ * Every device, webhook and channel the actions name is in the registry: a typo is a 400, not a
+ * command queued (and an object made) for a device that does not exist, or a webhook that never
+ * gets the firing.
+ */
+async function checkActions(env: Env, actions: readonly RuleAction[]): Promise<void> {
+  const named = (kind: string) => [
+    ...new Set(
+      actions.flatMap((a) => {
+        if (kind === "device" && (a.type === "command" || a.type === "shadow.desired") && a.deviceId !== undefined) return [a.deviceId];
+        if (kind === "webhook" && a.type === "webhook") return [a.webhookId];
+        if (kind === "channel" && a.type === "publish") return [a.channel];
+        return [];
+      }),
+    ),
+  ];
+  const d = db(env);
+  const missing = async (kind: string, table: typeof devices | typeof webhooks | typeof channels) => {
+    const ids = named(kind);
+    if (ids.length === 0) return;
+    const found = new Set((await d.select({ id: table.id }).from(table).where(inArray(table.id, ids)).all()).map((r) => r.id));
+    const absent = ids.find((id) => !found.has(id));
+    if (absent !== undefined) throw new ApiError("invalid-request", `actions: no ${kind} "${absent}"`);
+  };
+  await missing("device", devices);
+  await missing("webhook", webhooks);
+  await missing("channel", channels);
+}
+
 /** The ids of the devices a scope covers now. */
 async function devicesIn(env: Env, scope: RuleScope): Promise<string[]> {
   const d = db(env);
@@ -81,7 +110,8 @@ async function devicesIn(env: Env, scope: RuleScope): Promise<string[]> {
     case "tag":
       return (await d.select({ id: devices.id }).from(devices).where(sql`EXISTS (SELECT 1 FROM json_each(${devices.tags}) WHERE json_each.value = ${scope.tag})`).all()).map((r) => r.id);
     case "device":
-      return [scope.deviceId];
+      // Only a registered device has an object to tell (none is made for an unknown id).
+      return (await d.select({ id: devices.id }).from(devices).where(eq(devices.id, scope.deviceId)).all()).map((r) => r.id);
   }
 }
 
@@ -110,6 +140,7 @@ export async function listRules(env: Env, cursor: string | undefined, limit: num
 
 export async function createRule(env: Env, id: string, input: { name: string; sql: string; scope: RuleScope; actions: RuleAction[]; enabled: boolean }): Promise<RuleView> {
   checkSql(input.sql);
+  await checkActions(env, input.actions);
   const now = Date.now();
   const row = await db(env)
     .insert(rules)
@@ -125,6 +156,7 @@ export async function createRule(env: Env, id: string, input: { name: string; sq
 export async function updateRule(env: Env, id: string, patch: Partial<{ name: string; sql: string; scope: RuleScope; actions: RuleAction[]; enabled: boolean }>): Promise<RuleView> {
   const before = await getRule(env, id);
   if (patch.sql !== undefined) checkSql(patch.sql);
+  if (patch.actions !== undefined) await checkActions(env, patch.actions);
   const set: Partial<RuleRow> = { updatedAt: Date.now(), version: before.version + 1 };
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.sql !== undefined) set.sql = patch.sql;

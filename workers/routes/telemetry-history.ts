@@ -21,6 +21,7 @@ import {
   MAX_FLEET_DEVICES,
   MAX_KEYS,
   combine,
+  defaultFrom,
   mapBounded,
   parseAggregates,
   parseBucket,
@@ -46,7 +47,7 @@ export const Instant = z
 
 /** Query fields of a bucketed history query. */
 export const HistoryFields = {
-  bucket: z.string().optional().openapi({ example: "1m", description: "Bucket width 1s..1d (s, m, h, d); with it the answer is aggregated buckets. from defaults to to − 24 h, to to now" }),
+  bucket: z.string().optional().openapi({ example: "1m", description: "Bucket width 1s..1d (s, m, h, d); with it the answer is aggregated buckets. from defaults to to − 24 h (or 9,999 buckets, if fewer), to to now" }),
   agg: z.string().optional().openapi({ example: "avg,min,max,count", description: `Aggregates, any of ${AGGREGATES.join(", ")} (default avg,min,max,count); avg, min, max and sum over numeric values only` }),
 };
 
@@ -70,7 +71,7 @@ export function historyOf(q: { from?: number; to?: number; bucket: string; agg?:
   const aggs = parseAggregates(q.agg);
   if (typeof aggs === "string") throw new ApiError("invalid-request", aggs);
   const to = q.to ?? now;
-  const from = q.from ?? to - 86_400_000;
+  const from = q.from ?? defaultFrom(to, bucketMs);
   const span = spanProblem(from, to, bucketMs);
   if (span) throw new ApiError("invalid-request", span);
   return { from, to, bucketMs, aggs };
