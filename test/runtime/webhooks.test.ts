@@ -104,7 +104,8 @@ describe("WebhookObject", () => {
   it("re-checks the URL at delivery and disables itself after failing", async () => {
     const w = await json<View>(call("POST", "/v1/webhooks", { body: { url: URL, events: ["telemetry"] } }), 201);
     const stub = env.WEBHOOK.get(env.WEBHOOK.idFromName(w.id));
-    const events: WebhookEvent[] = [1, 2, 3].map((n) => ({ type: "telemetry", deviceId: "d", ts: n, topic: "devices/d/telemetry", data: { n } }));
+    // Rule firings addressed to it (a rule's webhook action): taken whatever its event types.
+    const events: WebhookEvent[] = [1, 2, 3].map((n) => ({ type: "rule", deviceId: "d", ts: n, topic: "devices/d/rules/r1", data: { n } }));
     await runInDurableObject(stub, async (o) => {
       // The registry's URL was fine; the object now holds one that a deployed hub must not call.
       await o.configure({ id: w.id, url: "http://10.1.2.3/hook", events: ["telemetry"], filter: null, enabled: true });
