@@ -110,6 +110,16 @@ export class CommandDispatch {
     return this.store.get(c.id) ?? c;
   }
 
+  /**
+   * A JSON socket or CoAP observer of `/commands` just opened: commands an earlier one received
+   * and never answered go to it again, oldest first, with their ids (at least once: the socket
+   * that took them may have gone before the device acted). Then whatever is queued.
+   */
+  channelOpened(ws: WebSocket, now: number): void {
+    for (const c of this.store.unanswered(["json", "coap"], now)) this.host.send(ws, { type: "command", id: c.id, name: c.name, payload: c.payload });
+    this.deliverPending(now);
+  }
+
   /** Delivers queued commands, oldest first, to every live channel that takes commands. */
   deliverPending(now: number): void {
     const queued = this.store.queued(now);

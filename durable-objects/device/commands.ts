@@ -4,6 +4,7 @@
  * `queued → delivered → completed | rejected | failed`, or to `expired` when its TTL runs out
  * first; an expired command is never delivered.
  */
+import { listPlaceholders } from "../shared/placeholders";
 import type { JsonValue } from "../../protocols/json-value";
 
 /** Where a command stands. */
@@ -100,6 +101,14 @@ export class CommandStore {
   /** Queued commands still within their TTL, oldest first. */
   queued(now: number): CommandRecord[] {
     return this.sql.exec<Row>(`SELECT * FROM commands WHERE status = 'queued' AND expires_at > ? ORDER BY seq`, now).toArray().map(record);
+  }
+
+  /** Commands delivered over one of `protocols` and not finished nor expired, oldest first. */
+  unanswered(protocols: readonly string[], now: number): CommandRecord[] {
+    return this.sql
+      .exec<Row>(`SELECT * FROM commands WHERE status = 'delivered' AND protocol IN (${listPlaceholders(protocols.length)}) AND expires_at > ? ORDER BY seq`, ...protocols, now)
+      .toArray()
+      .map(record);
   }
 
   get(id: string): CommandRecord | null {

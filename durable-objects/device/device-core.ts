@@ -182,7 +182,7 @@ export class DeviceCore {
       methodResponse: (id, status, payload) => this.methods.answer(id, status, payload),
       observe: (resource) => {
         this.json.observe(ws, resource);
-        if (resource === "commands") this.commands.deliverPending(Date.now());
+        if (resource === "commands") this.commands.channelOpened(ws, Date.now());
       },
     };
   }

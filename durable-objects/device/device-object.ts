@@ -82,8 +82,9 @@ export class DeviceObject extends DurableObject<Env> {
     this.core.markPresence(true, protocol, remote);
     // Beyond AWS: the open delta reaches the device at once, no GET needed.
     for (const { name, delta } of openDeltas(this.core.store, now)) this.core.json.send(server, shadowDelta(name, delta));
-    // Queued commands go out at once to a JSON device (a CoAP link: once its client observes them).
-    this.core.commands.deliverPending(now);
+    // Unanswered and queued commands go out at once to a JSON device (a CoAP link: once its client observes them).
+    if (protocol === "json") this.core.commands.channelOpened(server, now);
+    else this.core.commands.deliverPending(now);
     const sub = request.headers.get("x-umbra-subprotocol");
     return new Response(null, { status: 101, webSocket: client, headers: sub ? { "sec-websocket-protocol": sub } : {} });
   }

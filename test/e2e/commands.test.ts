@@ -111,6 +111,35 @@ describe("commands", () => {
     await json.close();
   });
 
+  it("is delivered again, with its id, to the next JSON socket or CoAP observer when the one that took it went before answering", async () => {
+    const token = await createDevice("cmd-again");
+    const first = await JsonSocket.open(token);
+    const c = await send("cmd-again", { name: "open-valve", payload: { pct: 40 } });
+    expect(await first.next((x) => x.type === "command")).toMatchObject({ id: c.id });
+    await first.close(); // gone before it acted: the command was only handed to the socket
+    expect((await apiJson<Command>("GET", `/v1/devices/cmd-again/commands/${c.id}`, 200)).status).toBe("delivered");
+    const later = await send("cmd-again", { name: "close-valve" });
+    // Over CoAP (the same device, its next connection): the unanswered one first, then the queued one.
+    const coap = await CoapWsClient.connect(coapUrl());
+    await coap.request({ method: "GET", path: "shadow", query: [`auth=${token}`] });
+    const notes: { id: string }[] = [];
+    await coap.observe("commands", (m) => notes.push(JSON.parse(Buffer.from(m.payload).toString()) as { id: string }));
+    await eventually(async () => notes.length >= 2);
+    expect(notes.map((n) => n.id)).toEqual([c.id, later.id]);
+    await coap.close();
+    // Answered now (once is enough: the id lets the device ignore a repeat), it is not sent again.
+    const second = await JsonSocket.open(token);
+    const again = [await second.next((x) => x.type === "command"), await second.next((x) => x.type === "command")];
+    expect(again.map((x) => x.id)).toEqual([c.id, later.id]);
+    for (const x of again) second.send({ type: "command.result", id: x.id, status: "completed" });
+    await eventually(async () => (await apiJson<Command>("GET", `/v1/devices/cmd-again/commands/${later.id}`, 200)).status === "completed");
+    await second.close();
+    const third = await JsonSocket.open(token);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(third.received.filter((x) => x.type === "command")).toEqual([]);
+    await third.close();
+  });
+
   it("takes an app's MQTT publish on devices/<id>/commands/<name> into the same queue", async () => {
     const token = await createDevice("cmd-app");
     const key = (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "cmd-app", scopes: ["commands:write"] } })).key;
