@@ -244,7 +244,9 @@ export function appPolicy(scopes: readonly string[]): Policy {
     policy.push({ effect: "allow", actions: ["subscribe", "receive"], topics });
   }
   if (scopes.includes("commands:write")) {
-    policy.push({ effect: "allow", actions: ["publish"], topics: ["devices/+/commands/#"] });
+    // `devices/<id>/commands/<name>` only: the queue takes one level, and a deeper topic would
+    // reach a 3.1.1 device as if it were a queued command `<name>/<cmdId>` that no queue holds.
+    policy.push({ effect: "allow", actions: ["publish"], topics: ["devices/+/commands/+"] });
   }
   return policy;
 }

@@ -145,6 +145,9 @@ describe("commands", () => {
     const key = (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "cmd-app", scopes: ["commands:write"] } })).key;
     const app = await connectMqtt("/mqtt", { clientId: "cmd-sender", username: "app", password: key, protocolVersion: 5 });
     await app.publishAsync("devices/cmd-app/commands/reboot", JSON.stringify({ delay: 5 }), { qos: 1 });
+    // Only one level names a command: deeper is refused (PUBACK 0x87), not routed as a raw message
+    // that a 3.1.1 device would take for queued command `a` with id `b`.
+    await expect(app.publishAsync("devices/cmd-app/commands/a/b", "{}", { qos: 1 })).rejects.toThrow(/135|0x87|authori/i);
     const list = await apiJson<{ items: Command[] }>("GET", "/v1/devices/cmd-app/commands", 200);
     expect(list.items[0]).toMatchObject({ name: "reboot", status: "queued" });
     const dev = await connectMqtt("/mqtt/cmd-app", { clientId: "cmd-app", password: token, protocolVersion: 4 });
