@@ -11,6 +11,9 @@ import { logError, logText } from "../../protocols/log-text";
 import type { AlarmScheduler } from "../shared/alarms";
 import type { RuleAction, StoredRule } from "./rule-types";
 
+/** How soon an alarm that could not load the rules tries again. */
+const RELOAD_RETRY_MS = 5_000;
+
 interface LoadedRule extends StoredRule {
   compiled: CompiledRule;
 }
@@ -103,7 +106,10 @@ export class DeviceRules {
   /** From the object's alarm: FOR deadlines and window expiry that fell due. */
   async onAlarm(now: number): Promise<void> {
     await this.ready();
-    for (const rule of this.rules ?? []) {
+    // Not loaded (the registry did not answer): try again a little later. Scheduling from the
+    // stored deadlines, all past, would fire this alarm again at once, in a loop, until D1 is back.
+    if (!this.rules) return this.alarms.set("rules", now + RELOAD_RETRY_MS);
+    for (const rule of this.rules) {
       const wake = this.sql.exec<{ wake_at: number | null }>(`SELECT wake_at FROM rule_state WHERE rule_id = ?`, rule.id).toArray()[0]?.wake_at;
       if (wake === null || wake === undefined || wake > now) continue;
       this.apply(rule, tick(rule.compiled, this.stateOf(rule), { deviceId: this.deviceId(), now }));
