@@ -1,30 +1,24 @@
 /** State survives a stop and start of the hub: shadows, their history, telemetry, the registry. */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { apiJson, createDevice } from "./client";
 import { connectMqtt } from "./mqtt-client";
-import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
+import { LocalHub } from "../../bench/lib/hub";
 
 describe("restart", () => {
   it("keeps the shadow, its history and telemetry across a server restart", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "umbra-restart-"));
-    const envFile = join(dir, "vars.env");
-    writeFileSync(envFile, 'ADMIN_TOKEN="restart-admin"\n');
-    const persistTo = join(dir, "state");
-    applyMigrations(persistTo);
-    const opts = (base: string) => ({ base, token: "restart-admin" });
+    const hub = LocalHub.create("umbra-restart-");
+    const admin = hub.adminToken;
+    const opts = (base: string) => ({ base, token: admin });
     try {
-      let hub = await startWrangler({ port: await freePort(), persistTo, envFile });
-      const token = await createDevice("rs-1", hub.url, "restart-admin");
+      await hub.start();
+      const token = await createDevice("rs-1", hub.url, admin);
       const ts = Date.now() - 1000;
       await apiJson("POST", "/v1/devices/rs-1/shadow", 200, { ...opts(hub.url), body: { state: { desired: { mode: "eco" } } } });
       await apiJson("POST", "/v1/devices/rs-1/shadow", 200, { ...opts(hub.url), body: { state: { reported: { mode: "eco" } } } });
       await apiJson("POST", "/v1/devices/rs-1/telemetry", 202, { base: hub.url, token, body: { data: { kwh: 1.5 }, ts } });
       await hub.stop();
 
-      hub = await startWrangler({ port: await freePort(), persistTo, envFile });
+      await hub.start();
       const doc = await apiJson<{ version: number; state: Record<string, unknown> }>("GET", "/v1/devices/rs-1/shadow", 200, { base: hub.url, token });
       expect(doc.version).toBe(2);
       expect(doc.state).toMatchObject({ desired: { mode: "eco" }, reported: { mode: "eco" } });
@@ -32,30 +26,26 @@ describe("restart", () => {
       expect(hist.items.map((d) => d.version)).toEqual([1, 2]);
       const tm = await apiJson<{ items: { ts: number; data: unknown }[] }>("GET", "/v1/devices/rs-1/telemetry", 200, opts(hub.url));
       expect(tm.items).toEqual([{ ts, data: { kwh: 1.5 } }]);
-      await hub.stop();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await hub.dispose();
     }
   }, 180_000);
 
   it("serves an MQTT device whose clean session was still connected when the hub stopped", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "umbra-restart-"));
-    const envFile = join(dir, "vars.env");
-    writeFileSync(envFile, 'ADMIN_TOKEN="restart-admin"\n');
-    const persistTo = join(dir, "state");
-    applyMigrations(persistTo);
+    const hub = LocalHub.create("umbra-restart-");
+    const admin = hub.adminToken;
     try {
-      let hub = await startWrangler({ port: await freePort(), persistTo, envFile });
-      const token = await createDevice("rs-2", hub.url, "restart-admin");
+      await hub.start();
+      const token = await createDevice("rs-2", hub.url, admin);
       const before = await connectMqtt("/mqtt/rs-2", { base: hub.url, clientId: "rs-2", password: token });
       await before.subscribeAsync("devices/rs-2/commands/#", { qos: 1 });
       // The hub stops under the live connection: its stored session still says connected.
       await hub.stop();
       before.end(true);
 
-      hub = await startWrangler({ port: await freePort(), persistTo, envFile });
+      await hub.start();
       // Nothing told the object its socket went with the old process: it must not say connected.
-      const stale = await apiJson<{ status: { connected: boolean; disconnected_at: string | null } }>("GET", "/v1/devices/rs-2", 200, { base: hub.url, token: "restart-admin" });
+      const stale = await apiJson<{ status: { connected: boolean; disconnected_at: string | null } }>("GET", "/v1/devices/rs-2", 200, { base: hub.url, token: admin });
       expect(stale.status.connected).toBe(false);
       expect(stale.status.disconnected_at).not.toBeNull();
       // Before: CONNACK 0, then the first packet found the new session deleted and the socket closed.
@@ -65,9 +55,8 @@ describe("restart", () => {
       expect(await Promise.race([granted, closed])).toBe("1");
       await after.publishAsync("devices/rs-2/telemetry", JSON.stringify({ kwh: 2 }), { qos: 1 });
       after.end(true);
-      await hub.stop();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await hub.dispose();
     }
   }, 180_000);
 });

@@ -5,10 +5,7 @@
  * hub restart.
  */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
+import { LocalHub } from "../../bench/lib/hub";
 import { api, apiJson, createDevice, eventually } from "./client";
 import { JsonSocket } from "./json-socket";
 
@@ -133,14 +130,10 @@ describe("rules", () => {
 
 describe("a presence rule", () => {
   it("sees a device that was connected when the hub stopped as offline once the hub is back", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "umbra-rules-"));
-    const envFile = join(dir, "vars.env");
-    writeFileSync(envFile, 'ADMIN_TOKEN="rules-admin"\nJWT_SECRET="rules-secret-rules-secret-rules-secret"\n');
-    const persistTo = join(dir, "state");
-    applyMigrations(persistTo);
-    const admin = "rules-admin";
-    const port = await freePort();
-    let hub = await startWrangler({ port, persistTo, envFile });
+    // A hub of its own: this test restarts it.
+    const hub = LocalHub.create("umbra-rules-");
+    const admin = hub.adminToken;
+    await hub.start();
     try {
       const token = await createDevice("rule-gone", hub.url, admin);
       await apiJson("POST", "/v1/rules", 201, {
@@ -154,7 +147,7 @@ describe("a presence rule", () => {
       const status = async () => (await apiJson<{ status: { connected: boolean } }>("GET", "/v1/devices/rule-gone", 200, { base: hub.url, token: admin })).status;
       expect((await status()).connected).toBe(true);
       await hub.stop();
-      hub = await startWrangler({ port, persistTo, envFile });
+      await hub.start();
       expect((await status()).connected).toBe(false);
       const fired = await eventually(async () => {
         const l = await commands("rule-gone", hub.url, admin);
@@ -162,8 +155,7 @@ describe("a presence rule", () => {
       });
       expect(fired).toMatchObject([{ name: "gone", payload: { connected: false } }]);
     } finally {
-      await hub.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await hub.dispose();
     }
   }, 120_000);
 });
@@ -188,14 +180,10 @@ describe("a presence rule on a hibernated device", () => {
 
 describe("a FOR rule", () => {
   it("fires only after the condition held, from its alarm, across a restart", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "umbra-rules-"));
-    const envFile = join(dir, "vars.env");
-    writeFileSync(envFile, 'ADMIN_TOKEN="rules-admin"\nJWT_SECRET="rules-secret-rules-secret-rules-secret"\n');
-    const persistTo = join(dir, "state");
-    applyMigrations(persistTo);
-    const admin = "rules-admin";
-    const port = await freePort();
-    let hub = await startWrangler({ port, persistTo, envFile });
+    // A hub of its own: this test restarts it.
+    const hub = LocalHub.create("umbra-rules-");
+    const admin = hub.adminToken;
+    await hub.start();
     try {
       await createDevice("rule-for", hub.url, admin);
       await apiJson("POST", "/v1/rules", 201, {
@@ -207,7 +195,7 @@ describe("a FOR rule", () => {
       await new Promise((r) => setTimeout(r, 1_000));
       expect(await commands("rule-for", hub.url, admin)).toHaveLength(0);
       await hub.stop();
-      hub = await startWrangler({ port, persistTo, envFile });
+      await hub.start();
       // No further event: the alarm the object set before the restart fires the rule.
       const fired = await eventually(async () => {
         const l = await commands("rule-for", hub.url, admin);
@@ -215,20 +203,15 @@ describe("a FOR rule", () => {
       }, 20_000);
       expect(fired).toMatchObject([{ name: "shutdown", payload: { temp: 35 } }]);
     } finally {
-      await hub.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await hub.dispose();
     }
   }, 120_000);
 
   it("fires when its deadline passed while the hub was down: the alarm wakes the object before any request", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "umbra-rules-"));
-    const envFile = join(dir, "vars.env");
-    writeFileSync(envFile, 'ADMIN_TOKEN="rules-admin"\nJWT_SECRET="rules-secret-rules-secret-rules-secret"\n');
-    const persistTo = join(dir, "state");
-    applyMigrations(persistTo);
-    const admin = "rules-admin";
-    const port = await freePort();
-    let hub = await startWrangler({ port, persistTo, envFile });
+    // A hub of its own: this test restarts it.
+    const hub = LocalHub.create("umbra-rules-");
+    const admin = hub.adminToken;
+    await hub.start();
     try {
       await createDevice("rule-overdue", hub.url, admin);
       await apiJson("POST", "/v1/rules", 201, {
@@ -239,7 +222,7 @@ describe("a FOR rule", () => {
       await telemetry("rule-overdue", { temp: 35 }, hub.url, admin);
       await hub.stop();
       await new Promise((r) => setTimeout(r, 3_000));
-      hub = await startWrangler({ port, persistTo, envFile });
+      await hub.start();
       // The overdue alarm runs at start, in an object no request has named yet; only then look.
       await new Promise((r) => setTimeout(r, 3_000));
       const fired = await eventually(async () => {
@@ -248,8 +231,7 @@ describe("a FOR rule", () => {
       }, 10_000);
       expect(fired).toMatchObject([{ name: "shutdown", payload: { temp: 35 } }]);
     } finally {
-      await hub.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await hub.dispose();
     }
   }, 120_000);
 });

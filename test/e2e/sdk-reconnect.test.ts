@@ -4,26 +4,19 @@
  * is delivered and acknowledged then, and deltas are obeyed again (JSON and MQTT alike).
  */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { App, Device, ok } from "../../sdk/node";
 import type { DeviceStatus } from "../../sdk/node";
 import { eventually } from "./client";
-import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
+import { LocalHub } from "../../bench/lib/hub";
 
 describe("Device across a hub restart", () => {
   it("reconnects with backoff, sends what waited, and obeys deltas again", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "umbra-sdk-reconnect-"));
-    const envFile = join(dir, "vars.env");
-    writeFileSync(envFile, 'ADMIN_TOKEN="reconnect-admin"\n');
-    const persistTo = join(dir, "state");
-    applyMigrations(persistTo);
-    const port = await freePort();
-    let hub = await startWrangler({ port, persistTo, envFile });
+    // A hub of its own, stopped and started again on the same address.
+    const hub = LocalHub.create("umbra-sdk-reconnect-");
+    await hub.start();
     const devices: Device[] = [];
     try {
-      const app = new App({ url: hub.url, token: "reconnect-admin" });
+      const app = new App({ url: hub.url, token: hub.adminToken });
       const statuses = new Map<string, DeviceStatus["kind"][]>();
       for (const protocol of ["json", "mqtt"] as const) {
         const id = `rc-${protocol}`;
@@ -40,7 +33,7 @@ describe("Device across a hub restart", () => {
       await hub.stop();
       await eventually(async () => [...statuses.values()].every((s) => s.includes("disconnected")), 30_000);
       const waited = devices.map((d) => d.sendTelemetry({ phase: 2 }));
-      hub = await startWrangler({ port, persistTo, envFile });
+      await hub.start();
       await Promise.all(waited);
       for (const s of statuses.values()) expect(s).toEqual(["disconnected", "connected"]);
 
@@ -56,8 +49,7 @@ describe("Device across a hub restart", () => {
       }
     } finally {
       await Promise.all(devices.map((d) => d.close()));
-      await hub.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await hub.dispose();
     }
   }, 240_000);
 });
