@@ -44,6 +44,10 @@ describe("console webhooks", () => {
     await page.goto(`${hubUrl()}/console/#/webhooks`);
     await page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
     await page.getByLabel("URL").fill(url);
+    // No event ticked: the form says so itself.
+    await page.getByRole("group", { name: "Events" }).getByRole("checkbox", { name: "telemetry", exact: true }).waitFor();
+    await page.getByRole("button", { name: "Create webhook" }).click();
+    await page.getByRole("alert").filter({ hasText: "Choose at least one event" }).waitFor({ timeout: 5_000 });
     await page.getByRole("group", { name: "Events" }).getByRole("checkbox", { name: "telemetry", exact: true }).check();
     await page.getByLabel("Devices").selectOption("deviceId");
     await page.getByLabel("Device id").fill("con-hooked");

@@ -27,6 +27,8 @@ function CreateWebhook({ events, onCreated }: { events: string[] | null; onCreat
     e.preventDefault();
     setError(undefined);
     const list = events ? [...chosen] : splitList(typed);
+    // Said here, next to the boxes, rather than after a round trip to the hub's 400.
+    if (list.length === 0) return setError(new Error("Choose at least one event for the webhook."));
     try {
       const body = { url: url.trim(), events: list, ...(filterKind ? { filter: { [filterKind]: filterValue.trim() } } : {}) };
       const w = await request<Webhook & { secret?: string }>("POST", "/v1/webhooks", { body });
