@@ -56,7 +56,7 @@ function props<T>(raw: unknown, kind: keyof typeof ALLOWED): T | undefined {
   if (typeof raw !== "object") throw malformed("bad properties");
   const input = raw as RawProperties;
   const out: Raw = {};
-  let any = false;
+  let found = false;
   for (const name of Object.keys(input)) {
     if (!ALLOWED[kind].includes(name)) throw malformed(`property ${name} is not allowed in ${kind}`);
     let value = input[name];
@@ -67,9 +67,9 @@ function props<T>(raw: unknown, kind: keyof typeof ALLOWED): T | undefined {
     }
     if (name === "maximumQoS" && value !== 0 && value !== 1) throw protocolViolation("maximumQoS must be 0 or 1");
     out[name === "subscriptionIdentifier" ? "subscriptionIdentifiers" : name] = value;
-    any = true;
+    found = true;
   }
-  return any ? (out as T) : undefined;
+  return found ? (out as T) : undefined;
 }
 
 function num(v: unknown, what: string): number {

@@ -30,16 +30,16 @@ function userProps(pairs: UserProperties): RawUserProperties {
 function props<T>(p: object | undefined, v5: boolean): T | undefined {
   if (!v5 || p === undefined) return undefined;
   const out: Record<string, unknown> = {};
-  let any = false;
+  let found = false;
   for (const [name, value] of Object.entries(p)) {
     if (value === undefined) continue;
-    any = true;
+    found = true;
     if (name === "userProperties") out[name] = userProps(value as UserProperties);
     else if (name === "subscriptionIdentifiers") out.subscriptionIdentifier = value;
     else if (value instanceof Uint8Array) out[name] = buf(value);
     else out[name] = value;
   }
-  return any ? (out as T) : undefined;
+  return found ? (out as T) : undefined;
 }
 
 /**
