@@ -13,7 +13,6 @@ import {
   createSession,
   disconnectClient,
   deliver,
-  encode,
   fitsClient,
   handlePacket,
   nextDeadline,
@@ -33,6 +32,7 @@ import {
   type SessionState,
 } from "../../protocols/mqtt";
 import { closeQuietly, type MqttAttachment } from "./sockets";
+import { OutgoingQueues, sendPackets } from "./mqtt-outgoing";
 import { subscriptionChanges } from "./mqtt-subscriptions";
 import type { MqttServices } from "./mqtt-services";
 import { MqttSessionStore } from "./mqtt-session-store";
@@ -41,30 +41,12 @@ import { logText, logError } from "../../protocols/log-text";
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
 const ACTIVITY_PERSIST_MS = 5_000;
 
-/** Packets to send to a socket once `ready` (their writes are durable), then maybe close. */
-interface Outgoing {
-  packets: MqttPacket[];
-  version: number;
-  ready: Promise<void> | null;
-  close: number | null;
-  /** Acknowledgements of the client's messages among the packets (they wait for `ready`). */
-  acks: number;
-}
-
-/** The WebSocket close code for an MQTT reason code (the edge passes it on to the client). */
-function closeCodeOf(reasonCode: number): number {
-  if (reasonCode < 0x80 || reasonCode === 0x8e) return 1000;
-  // Not authorized, banned, administrative action: a policy close, not a protocol error.
-  if (reasonCode === 0x87 || reasonCode === 0x8a || reasonCode === 0x98) return 1008;
-  return 1002;
-}
-
 const NO_RETAINED: ReadonlyMap<string, Message[]> = new Map();
 
 export class MqttHost {
   private readonly streams = new Map<WebSocket, MqttStream>();
   /** Packets waiting for their group commit, per socket, in production order. */
-  private readonly outgoing = new Map<WebSocket, Outgoing[]>();
+  private readonly outgoing = new OutgoingQueues();
   /** Pending events: the client's own packets first, then deliveries routed to it. */
   private readonly urgent: (() => Promise<void>)[] = [];
   private readonly routine: (() => Promise<void>)[] = [];
@@ -154,7 +136,7 @@ export class MqttHost {
   private async fail(ws: WebSocket, att: MqttAttachment, error: MqttProtocolError): Promise<void> {
     if (att.mqtt.stage === "connected") return this.apply(ws, protocolError(this.session(), error, Date.now()));
     const f = connectFailure(error);
-    this.send(ws, f.out, error.protocolVersion ?? 4);
+    sendPackets(ws, f.out, error.protocolVersion ?? 4);
     closeQuietly(ws, 1002, "protocol error");
   }
 
@@ -341,8 +323,8 @@ export class MqttHost {
     if (ws) {
       if (close !== null) this.streams.delete(ws);
       const ready = durable.length === 0 ? null : Promise.all(durable).then(() => undefined);
-      this.sendInOrder(ws, { packets: [...r.out, ...acks], version, ready, close, acks: ready ? acks.length : 0 });
-      if (close === null && this.pendingAcks(ws) > this.maxPendingAcks()) {
+      this.outgoing.send(ws, { packets: [...r.out, ...acks], version, ready, close, acks: ready ? acks.length : 0 });
+      if (close === null && this.outgoing.pendingAcks(ws) > this.maxPendingAcks()) {
         // v5 §3.3.4: more unacknowledged QoS 1/2 messages than our Receive Maximum → 0x93.
         await this.apply(ws, disconnectClient(this.session(), 0x93, now));
         return;
@@ -378,12 +360,6 @@ export class MqttHost {
     return bucket.reserve(now);
   }
 
-  private pendingAcks(ws: WebSocket): number {
-    let n = 0;
-    for (const item of this.outgoing.get(ws) ?? []) n += item.acks;
-    return n;
-  }
-
   /** Our Receive Maximum for v5 clients; a generous cap for 3.1.1, which has none. */
   private maxPendingAcks(): number {
     const s = this.session();
@@ -395,48 +371,5 @@ export class MqttHost {
     const { added, removed } = subscriptionChanges(before.subscriptions, after.subscriptions);
     if (removed.length) await this.svc.unsubscribe(removed);
     return added.length ? this.svc.subscribe(added) : new Map();
-  }
-
-  /**
-   * Sends packets to a socket in the order they were produced, each batch only once the
-   * writes it acknowledges are durable (group commit), without holding up other events:
-   * PUBACKs keep the order of their PUBLISHes [MQTT-4.6.0-2].
-   */
-  private sendInOrder(ws: WebSocket, item: Outgoing): void {
-    let queue = this.outgoing.get(ws);
-    if (!queue && item.ready === null) return this.flushOutgoing(ws, item);
-    if (!queue) {
-      queue = [];
-      this.outgoing.set(ws, queue);
-    }
-    queue.push(item);
-    if (queue.length === 1) void this.drainOutgoing(ws, queue);
-  }
-
-  private async drainOutgoing(ws: WebSocket, queue: Outgoing[]): Promise<void> {
-    while (queue.length > 0) {
-      const item = queue[0]!;
-      let failed = false;
-      if (item.ready) await item.ready.catch(() => (failed = true));
-      queue.shift();
-      // A failed write is never acknowledged: the connection ends and the client resends.
-      this.flushOutgoing(ws, failed ? { ...item, packets: [], close: 0x80 } : item);
-    }
-    this.outgoing.delete(ws);
-  }
-
-  private flushOutgoing(ws: WebSocket, item: Outgoing): void {
-    this.send(ws, item.packets, item.version);
-    if (item.close !== null) closeQuietly(ws, closeCodeOf(item.close), `mqtt 0x${item.close.toString(16)}`);
-  }
-
-  private send(ws: WebSocket, packets: MqttPacket[], version: number): void {
-    for (const p of packets) {
-      try {
-        ws.send(encode(p, version === 3 || version === 5 ? version : 4));
-      } catch {
-        return;
-      }
-    }
   }
 }

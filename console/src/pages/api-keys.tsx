@@ -7,7 +7,8 @@ import { request, seg } from "../api/client";
 import { SCOPES, type ApiKey, type OAuthClient, type Page } from "../api/types";
 import { useAsync } from "../components/use-async";
 import { useFeatures } from "../components/use-features";
-import { ErrorNote, Loading } from "../components/notes";
+import { ErrorNote } from "../components/notes";
+import { ListBody } from "../components/list-body";
 import { TextField } from "../components/field";
 import { SecretOnce } from "../components/secret-once";
 import { ConfirmButton } from "../components/confirm-button";
@@ -76,11 +77,7 @@ function AppCredentials<T extends ApiKey | OAuthClient>({ kind }: { kind: Kind<T
     <section aria-labelledby={`${slug}-h`}>
       <h2 id={`${slug}-h`}>{kind.title}</h2>
       <ErrorNote error={list.error} what={kind.title} />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : items.length === 0 ? (
-        <p>None yet.</p>
-      ) : (
+      <ListBody state={list} count={items.length} empty="None yet.">
         <TableWrap label={`${kind.title} table`}>
           <table>
             <thead>
@@ -111,7 +108,7 @@ function AppCredentials<T extends ApiKey | OAuthClient>({ kind }: { kind: Kind<T
             </tbody>
           </table>
         </TableWrap>
-      )}
+      </ListBody>
       <form class="stack" onSubmit={create} aria-label={`Create an ${kind.noun}`}>
         <h3>Create an {kind.noun}</h3>
         {secret && (

@@ -3,7 +3,8 @@ import { useState } from "preact/hooks";
 import { request, seg } from "../api/client";
 import type { Channel, Page } from "../api/types";
 import { useAsync } from "../components/use-async";
-import { Done, ErrorNote, Loading } from "../components/notes";
+import { Done, ErrorNote } from "../components/notes";
+import { ListBody } from "../components/list-body";
 import { TextField } from "../components/field";
 import { ConfirmButton } from "../components/confirm-button";
 import { hrefOf } from "../lib/route";
@@ -27,11 +28,7 @@ function Members({ channel }: { channel: string }) {
     <div class="members">
       <h3>Connected devices</h3>
       <ErrorNote error={list.error} />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : items.length === 0 ? (
-        <p>No device is connected to this channel.</p>
-      ) : (
+      <ListBody state={list} count={items.length} empty="No device is connected to this channel.">
         <ul class="plain">
           {items.map((m) => (
             <li key={m.device_id}>
@@ -42,7 +39,7 @@ function Members({ channel }: { channel: string }) {
             </li>
           ))}
         </ul>
-      )}
+      </ListBody>
       <form class="filters" onSubmit={(e) => {
         e.preventDefault();
         void act(() => request("PUT", `${base}/${seg(device.trim())}`)).then(() => setDevice(""));
@@ -98,11 +95,7 @@ export function ChannelsPage() {
         Devices connected to a channel may publish and subscribe on <code>channels/&lt;channel&gt;/messages/…</code>.
       </p>
       <ErrorNote error={list.error} what="Channels" />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : items.length === 0 ? (
-        <p>No channels yet.</p>
-      ) : (
+      <ListBody state={list} count={items.length} empty="No channels yet.">
         <ul class="cards" aria-label="Channels">
           {items.map((c) => (
             <li key={c.id} class="card" data-channel={c.id}>
@@ -119,7 +112,7 @@ export function ChannelsPage() {
             </li>
           ))}
         </ul>
-      )}
+      </ListBody>
       <form class="stack" onSubmit={create} aria-labelledby="new-channel-h">
         <h2 id="new-channel-h">Create a channel</h2>
         <TextField label="Channel id" value={id} onInput={setId} required mono pattern="[A-Za-z0-9_.:\-]{1,128}" />

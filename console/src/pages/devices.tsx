@@ -6,7 +6,8 @@ import { useState } from "preact/hooks";
 import { request } from "../api/client";
 import type { Device, Page } from "../api/types";
 import { useAsync } from "../components/use-async";
-import { ErrorNote, Loading } from "../components/notes";
+import { ErrorNote } from "../components/notes";
+import { ListBody } from "../components/list-body";
 import { TextField } from "../components/field";
 import { StatusBadge, usePresence } from "../components/presence";
 import { CreateDevice } from "./device-create";
@@ -80,11 +81,7 @@ export function DevicesPage() {
       <section aria-labelledby="list-h">
         <h2 id="list-h">{filtered ? "Matching devices" : "All devices"}</h2>
         <ErrorNote error={list.error} what="The device list" />
-        {!list.data ? (
-          list.error ? null : <Loading />
-        ) : items.length === 0 ? (
-          <p>{filtered ? "No device matches." : "No devices yet: register one below."}</p>
-        ) : (
+        <ListBody state={list} count={items.length} empty={filtered ? "No device matches." : "No devices yet: register one below."}>
           <TableWrap label="Devices table">
             <table>
               <caption class="visually-hidden">Devices, {items.length} on this page, with live status</caption>
@@ -115,7 +112,7 @@ export function DevicesPage() {
               </tbody>
             </table>
           </TableWrap>
-        )}
+        </ListBody>
         <div class="pager">
           {cursors.length > 1 && (
             <button type="button" onClick={() => setCursors(cursors.slice(0, -1))}>

@@ -6,7 +6,8 @@ import { useState } from "preact/hooks";
 import { request } from "../api/client";
 import type { JsonValue, Page, Policy } from "../api/types";
 import { useAsync } from "../components/use-async";
-import { Done, ErrorNote, Loading } from "../components/notes";
+import { Done, ErrorNote } from "../components/notes";
+import { ListBody } from "../components/list-body";
 import { TextField } from "../components/field";
 import { JsonArea, useJsonText } from "../components/json-area";
 import { PolicyDetail } from "./policy-detail";
@@ -64,11 +65,7 @@ export function PoliciesPage() {
       <h1 tabIndex={-1}>Policies</h1>
       <p class="muted">Which MQTT topics a device, group, API key, OAuth client or anonymous client may use. Managing them needs the admin scope.</p>
       <ErrorNote error={list.error} what="Policies" />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : items.length === 0 ? (
-        <p>No policies yet.</p>
-      ) : (
+      <ListBody state={list} count={items.length} empty="No policies yet.">
         <ul class="cards" aria-label="Policies">
           {items.map((p) => (
             <li key={p.id} class="card" data-policy={p.id}>
@@ -87,7 +84,7 @@ export function PoliciesPage() {
             </li>
           ))}
         </ul>
-      )}
+      </ListBody>
       <CreatePolicy onCreated={list.reload} />
     </>
   );

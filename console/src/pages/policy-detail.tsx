@@ -3,7 +3,8 @@ import { useState } from "preact/hooks";
 import { request, seg } from "../api/client";
 import type { JsonValue, Policy, PolicyAttachment } from "../api/types";
 import { useAsync } from "../components/use-async";
-import { Done, ErrorNote, Loading } from "../components/notes";
+import { Done, ErrorNote } from "../components/notes";
+import { ListBody } from "../components/list-body";
 import { TextField } from "../components/field";
 import { JsonArea, useJsonText } from "../components/json-area";
 import { ConfirmButton } from "../components/confirm-button";
@@ -118,11 +119,7 @@ export function PolicyDetail({ policy, onChanged }: { policy: Policy; onChanged:
       </form>
       <h3>Attached to</h3>
       <ErrorNote error={attachments.error} />
-      {!attachments.data ? (
-        attachments.error ? null : <Loading />
-      ) : (attachments.data?.items ?? []).length === 0 ? (
-        <p>Not attached to anything.</p>
-      ) : (
+      <ListBody state={attachments} count={(attachments.data?.items ?? []).length} empty="Not attached to anything.">
         <ul class="plain">
           {(attachments.data?.items ?? []).map((a) => (
             <li key={`${a.kind}/${a.id}`}>
@@ -131,7 +128,7 @@ export function PolicyDetail({ policy, onChanged }: { policy: Policy; onChanged:
             </li>
           ))}
         </ul>
-      )}
+      </ListBody>
       <form class="filters" onSubmit={attach} aria-label={`Attach policy ${policy.id}`}>
         <div class="field">
           <label for={`attach-kind-${policy.id}`}>Attach to</label>

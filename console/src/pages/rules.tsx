@@ -8,7 +8,8 @@ import { ApiProblem, request, seg } from "../api/client";
 import type { JsonValue, Page, Rule, RuleScope } from "../api/types";
 import { useAsync } from "../components/use-async";
 import { useFeatures } from "../components/use-features";
-import { Done, ErrorNote, Loading, Unavailable } from "../components/notes";
+import { Done, ErrorNote, Unavailable } from "../components/notes";
+import { ListBody } from "../components/list-body";
 import { TextField } from "../components/field";
 import { JsonArea, focusAt, useJsonText } from "../components/json-area";
 import { ConfirmButton } from "../components/confirm-button";
@@ -153,11 +154,7 @@ export function RulesPage() {
       <h1 tabIndex={-1}>Rules</h1>
       <ErrorNote error={list.error} what="Rules" />
       <ErrorNote error={error} what="Rules" />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : items.length === 0 ? (
-        <p>No rules yet.</p>
-      ) : (
+      <ListBody state={list} count={items.length} empty="No rules yet.">
         <ul class="cards" aria-label="Rules">
           {items.map((r) => (
             <li key={r.id} class="card" data-rule={r.id}>
@@ -181,7 +178,7 @@ export function RulesPage() {
             </li>
           ))}
         </ul>
-      )}
+      </ListBody>
       <CreateRule onCreated={list.reload} />
     </>
   );

@@ -2,7 +2,8 @@
 import { request, seg } from "../api/client";
 import type { Page } from "../api/types";
 import { useAsync } from "../components/use-async";
-import { ErrorNote, Loading } from "../components/notes";
+import { ErrorNote } from "../components/notes";
+import { ListBody } from "../components/list-body";
 import { formatTime, jsonLine } from "../lib/format";
 import { TableWrap } from "../components/table-wrap";
 
@@ -30,11 +31,7 @@ export function Deliveries({ id }: { id: string }) {
         </button>
       </div>
       <ErrorNote error={list.error} what="The delivery log" />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : items.length === 0 ? (
-        <p>No deliveries yet.</p>
-      ) : (
+      <ListBody state={list} count={items.length} empty="No deliveries yet.">
         <TableWrap label="Deliveries">
           <table>
             <thead>
@@ -71,7 +68,7 @@ export function Deliveries({ id }: { id: string }) {
             </tbody>
           </table>
         </TableWrap>
-      )}
+      </ListBody>
     </div>
   );
 }

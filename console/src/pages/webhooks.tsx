@@ -7,7 +7,8 @@ import { request, seg } from "../api/client";
 import type { Page, Webhook } from "../api/types";
 import { useAsync } from "../components/use-async";
 import { useFeatures } from "../components/use-features";
-import { ErrorNote, Loading, Unavailable } from "../components/notes";
+import { ErrorNote, Unavailable } from "../components/notes";
+import { ListBody } from "../components/list-body";
 import { TextField } from "../components/field";
 import { SecretOnce } from "../components/secret-once";
 import { ConfirmButton } from "../components/confirm-button";
@@ -124,11 +125,7 @@ export function WebhooksPage() {
       <ErrorNote error={list.error} what="Webhooks" />
       <ErrorNote error={error} what="Webhooks" />
       {rotated && <SecretOnce label={`New signing secret of ${rotated.id}`} value={rotated.secret} onDismiss={() => setRotated(null)} />}
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : items.length === 0 ? (
-        <p>No webhooks yet.</p>
-      ) : (
+      <ListBody state={list} count={items.length} empty="No webhooks yet.">
         <ul class="cards" aria-label="Webhooks">
           {items.map((w) => {
             const off = w.enabled === false;
@@ -159,7 +156,7 @@ export function WebhooksPage() {
             );
           })}
         </ul>
-      )}
+      </ListBody>
       <CreateWebhook events={features?.bodyEnum("post", "/v1/webhooks", "events") ?? null} onCreated={list.reload} />
     </>
   );

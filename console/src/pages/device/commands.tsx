@@ -8,7 +8,8 @@ import type { EventBus } from "../../api/event-bus";
 import type { Command, CommandStatus, Page } from "../../api/types";
 import { useAsync } from "../../components/use-async";
 import { useFeatures } from "../../components/use-features";
-import { Done, ErrorNote, Loading, Unavailable } from "../../components/notes";
+import { Done, ErrorNote, Unavailable } from "../../components/notes";
+import { ListBody } from "../../components/list-body";
 import { TextField } from "../../components/field";
 import { JsonArea, useJsonText } from "../../components/json-area";
 import { formatTime, jsonLine } from "../../lib/format";
@@ -84,11 +85,7 @@ export function CommandsSection({ id, bus }: { id: string; bus: EventBus }) {
         </div>
       </div>
       <ErrorNote error={list.error} what="Commands" />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : items.length === 0 ? (
-        <p>No commands{status ? ` with status ${status}` : ""}.</p>
-      ) : (
+      <ListBody state={list} count={items.length} empty={<>No commands{status ? ` with status ${status}` : ""}.</>}>
         <div aria-live="polite">
         <TableWrap label="Commands table">
           <table data-testid="commands">
@@ -123,7 +120,7 @@ export function CommandsSection({ id, bus }: { id: string; bus: EventBus }) {
           </table>
         </TableWrap>
         </div>
-      )}
+      </ListBody>
       {list.data?.next_cursor && (
         <button type="button" onClick={() => setLimit(limit + 25)}>
           Show more

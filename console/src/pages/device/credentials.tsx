@@ -6,7 +6,8 @@ import { useState } from "preact/hooks";
 import { request, seg } from "../../api/client";
 import type { Credential, Page } from "../../api/types";
 import { useAsync } from "../../components/use-async";
-import { ErrorNote, Loading } from "../../components/notes";
+import { ErrorNote } from "../../components/notes";
+import { ListBody } from "../../components/list-body";
 import { SecretOnce } from "../../components/secret-once";
 import { ConfirmButton } from "../../components/confirm-button";
 import { formatTime } from "../../lib/format";
@@ -63,11 +64,7 @@ export function CredentialsSection({ id }: { id: string }) {
       </div>
       <ErrorNote error={error} />
       <ErrorNote error={list.error} what="Credentials" />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : items.length === 0 ? (
-        <p>No credentials.</p>
-      ) : (
+      <ListBody state={list} count={items.length} empty="No credentials.">
         <TableWrap label="Credentials table">
           <table>
             <thead>
@@ -105,7 +102,7 @@ export function CredentialsSection({ id }: { id: string }) {
             </tbody>
           </table>
         </TableWrap>
-      )}
+      </ListBody>
     </>
   );
 }

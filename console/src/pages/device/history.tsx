@@ -4,7 +4,8 @@ import { request, withQuery } from "../../api/client";
 import type { EventBus } from "../../api/event-bus";
 import type { JsonObject, Page, ShadowDocument } from "../../api/types";
 import { useAsync } from "../../components/use-async";
-import { ErrorNote, Loading } from "../../components/notes";
+import { ErrorNote } from "../../components/notes";
+import { ListBody } from "../../components/list-body";
 import { diffJson, formatPath, type Change } from "../../lib/json-diff";
 import { formatTime, jsonLine } from "../../lib/format";
 import { isShadowEvent, shadowPath } from "./shadow-api";
@@ -70,11 +71,7 @@ export function HistorySection({ id, bus }: { id: string; bus: EventBus }) {
     <>
       <ShadowPicker id={id} value={name} onChange={setName} />
       <ErrorNote error={versions.error} what="Shadow history" />
-      {!versions.data ? (
-        versions.error ? null : <Loading />
-      ) : list.length === 0 ? (
-        <p>No versions yet.</p>
-      ) : (
+      <ListBody state={versions} count={list.length} empty="No versions yet.">
         <>
           <form class="filters" onSubmit={(e) => e.preventDefault()} aria-labelledby="compare-h">
             <h3 id="compare-h" class="wide">
@@ -143,7 +140,7 @@ export function HistorySection({ id, bus }: { id: string; bus: EventBus }) {
             </table>
           </TableWrap>
         </>
-      )}
+      </ListBody>
     </>
   );
 }
