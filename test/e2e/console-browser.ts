@@ -97,3 +97,11 @@ export async function signInWithToken(page: Page, hubUrl: string, token: string)
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { level: 1, name: "Devices" }).waitFor();
 }
+
+/** A browser with one tab signed in to the suite's hub with `token` (close the browser afterwards). */
+export async function signedIn(hubUrl: string, token: string): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launch();
+  const page = await browser.newPage();
+  await signInWithToken(page, hubUrl, token);
+  return { browser, page };
+}

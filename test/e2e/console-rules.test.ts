@@ -6,15 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { adminToken, apiJson, hubUrl } from "./client";
-import { axe, launch, shoot, signInWithToken, type Browser } from "./console-browser";
+import { axe, type Browser, shoot, signedIn } from "./console-browser";
 
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  browser = await launch();
-  page = await browser.newPage();
-  await signInWithToken(page, hubUrl(), adminToken());
+  ({ browser, page } = await signedIn(hubUrl(), adminToken()));
 });
 
 afterAll(async () => {

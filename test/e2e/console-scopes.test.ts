@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { apiJson, hubUrl } from "./client";
-import { axe, launch, shoot, signInWithToken, type Browser } from "./console-browser";
+import { axe, type Browser, shoot, signedIn } from "./console-browser";
 
 let browser: Browser;
 let page: Page;
@@ -15,9 +15,7 @@ beforeAll(async () => {
   await apiJson("POST", "/v1/devices", 201, { body: { id: "scope-lamp" } });
   await apiJson("POST", "/v1/devices/scope-lamp/shadow", 200, { body: { state: { desired: { color: "red" } } } });
   const { key } = await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "scope-dashboard", scopes: ["devices:read"] } });
-  browser = await launch();
-  page = await browser.newPage();
-  await signInWithToken(page, hubUrl(), key);
+  ({ browser, page } = await signedIn(hubUrl(), key));
 });
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { adminToken, apiJson, createDevice, eventually, hubUrl } from "./client";
 import { JsonSocket } from "./json-socket";
-import { axe, launch, shoot, signInWithToken, type Browser } from "./console-browser";
+import { axe, type Browser, shoot, signedIn } from "./console-browser";
 
 let browser: Browser;
 let page: Page;
@@ -27,9 +27,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-  browser = await launch();
-  page = await browser.newPage();
-  await signInWithToken(page, hubUrl(), adminToken());
+  ({ browser, page } = await signedIn(hubUrl(), adminToken()));
 });
 
 afterAll(async () => {
