@@ -64,7 +64,7 @@ export class Device {
   private connectedAt = 0;
   private reconnecting: Promise<void> | null = null;
 
-  private constructor(private readonly o: DeviceOptions) {
+  private constructor(o: DeviceOptions) {
     this.deviceId = o.deviceId;
     this.backoff = new Backoff(o.backoff);
     this.handlers = new DeviceHandlers();

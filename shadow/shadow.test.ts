@@ -21,7 +21,6 @@ function run(requests: ShadowRequest[], start: ShadowRecord | null = null): Shad
   });
   return results;
 }
-const last = <T>(xs: T[]): T => xs[xs.length - 1];
 const liveDoc = (r: ShadowResult): ShadowDocument => r.document as ShadowDocument;
 const body = (r: ShadowResult): Record<string, unknown> => r.response.body as Record<string, unknown>;
 const update = (state: JsonObject | null, extra: object = {}): ShadowRequest =>

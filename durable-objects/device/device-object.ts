@@ -16,7 +16,7 @@ import type { BucketQuery, KeyBuckets } from "./telemetry-buckets";
 import { openDeltas } from "./shadow-service";
 import { handleJsonFrame } from "./json-device";
 import type { ShadowDocument } from "../../shadow/shadow";
-import { acceptMqttSocket, closeQuietly, deviceSockets, mqttAttachment, mqttSockets, type Attachment, type DeviceProtocol } from "./sockets";
+import { acceptMqttSocket, closeQuietly, deviceSockets, mqttAttachment, type Attachment } from "./sockets";
 import { readPresence, statusOf, type DeviceStatus } from "./presence";
 import type { ShardSubscription } from "../topic/store";
 import type { CommandOutcome, CommandStatus } from "./commands";

@@ -196,7 +196,6 @@ export class MqttHost {
 
   private async deliverNow(message: Message, retainedFor?: string): Promise<void> {
     const ws = this.current();
-    const att = ws ? (ws.deserializeAttachment() as MqttAttachment) : undefined;
     await this.apply(ws, deliver(this.session(), message, this.context(), Date.now(), retainedFor ? { retainedFor } : {}));
   }
 
