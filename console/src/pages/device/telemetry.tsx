@@ -59,12 +59,11 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
         }, 2_000);
       } else setLive((l) => [...l, s]);
     });
-    return () => {
-      off();
-      clearTimeout(refetch.current);
-      refetch.current = undefined;
-    };
+    // Only `off` here: a read that lands must not cancel one asked for after it started (it may
+    // not hold the newest sample). The pending read is dropped only when the view goes.
+    return off;
   }, [bus, since, loaded.data]);
+  useEffect(() => () => clearTimeout(refetch.current), []);
 
   const view = useMemo(() => {
     const d = loaded.data;
