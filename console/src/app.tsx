@@ -35,7 +35,9 @@ function Page({ route }: { route: Route }) {
     case "devices":
       return <DevicesPage />;
     case "device":
-      return <DevicePage id={route.id} tab={route.tab} />;
+      // Keyed by id: another device is a new page, so nothing of the last one (its stream
+      // state, status, data) shows under the new heading while the new stream opens.
+      return <DevicePage key={route.id} id={route.id} tab={route.tab} />;
     case "rules":
       return <RulesPage />;
     case "webhooks":

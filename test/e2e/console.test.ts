@@ -169,7 +169,13 @@ describe("console", () => {
   });
 
   it("shows the live event stream", async () => {
+    // Straight from another device's page (con-range's, open and connected): what says
+    // "Connected" must be con-lamp's stream, not con-range's left on screen under the new
+    // heading, or the telemetry below is sent before anyone listens (a CI flake, once).
+    await streamOpen();
+    const previous = await page.getByTestId("stream").elementHandle();
     await open("devices/con-lamp/events", "con-lamp");
+    expect(await previous?.evaluate((n) => n.isConnected)).toBe(false);
     await streamOpen();
     const dev = await JsonSocket.open(token);
     dev.send({ type: "telemetry", data: { volts: 3.3 } });
