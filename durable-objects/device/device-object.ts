@@ -23,6 +23,7 @@ import type { CommandOutcome, CommandStatus } from "./commands";
 import { commandView } from "./command-dispatch";
 import { inboundCommand, isOwnTopic } from "./mqtt-topics";
 import { DeviceCore } from "./device-core";
+import { webSocketResponse } from "../shared/websocket-response";
 
 export type { DeviceStatus } from "./presence";
 
@@ -86,7 +87,7 @@ export class DeviceObject extends DurableObject<Env> {
     if (protocol === "json") this.core.commands.channelOpened(server, now);
     else this.core.commands.deliverPending(now);
     const sub = request.headers.get("x-umbra-subprotocol");
-    return new Response(null, { status: 101, webSocket: client, headers: sub ? { "sec-websocket-protocol": sub } : {} });
+    return webSocketResponse(client, sub);
   }
 
   // ---- hibernation callbacks ----------------------------------------------------------------

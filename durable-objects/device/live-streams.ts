@@ -4,6 +4,7 @@
  */
 import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
 import type { Attachment } from "./sockets";
+import { webSocketResponse } from "../shared/websocket-response";
 
 export class LiveStreams {
   private readonly sse = new SseClients();
@@ -21,7 +22,7 @@ export class LiveStreams {
       this.ctx.acceptWebSocket(pair[1], ["stream"]);
       pair[1].serializeAttachment({ role: "stream" } satisfies Attachment);
       const sub = request.headers.get("x-umbra-subprotocol");
-      return new Response(null, { status: 101, webSocket: pair[0], headers: sub ? { "sec-websocket-protocol": sub } : {} });
+      return webSocketResponse(pair[0], sub);
     }
     const res = this.sse.open(() => this.stopHeartbeatIfIdle());
     this.heartbeat ??= setInterval(() => this.sse.heartbeat(), 15_000);

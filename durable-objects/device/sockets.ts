@@ -1,5 +1,6 @@
 /** Per-socket state kept in WebSocket attachments (so it survives hibernation), and socket helpers. */
 import type { ProtocolVersion } from "../../protocols/mqtt";
+import { webSocketResponse } from "../shared/websocket-response";
 
 /** Device protocols a socket may speak. */
 export type DeviceProtocol = "json" | "mqtt" | "coap";
@@ -95,5 +96,5 @@ export function acceptMqttSocket(ctx: DurableObjectState, attachment: MqttAttach
   ctx.acceptWebSocket(pair[1], ["mqtt"]);
   pair[1].serializeAttachment(attachment);
   const sub = request.headers.get("x-umbra-subprotocol");
-  return new Response(null, { status: 101, webSocket: pair[0], headers: sub ? { "sec-websocket-protocol": sub } : {} });
+  return webSocketResponse(pair[0], sub);
 }

@@ -4,6 +4,7 @@ import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { offeredProtocols } from "./connect";
 import { CoapBridge } from "../coap/bridge";
+import { webSocketResponse } from "../../durable-objects/shared/websocket-response";
 
 export const coap = new Hono<AppEnv>();
 
@@ -13,5 +14,5 @@ coap.get("/.well-known/coap", (c) => {
   if (!offeredProtocols(c.req.header("sec-websocket-protocol")).includes("coap")) throw new ApiError("invalid-request", 'Offer the "coap" subprotocol');
   const pair = new WebSocketPair();
   new CoapBridge(c.env, pair[1], c.req.header("cf-connecting-ip") ?? "").start();
-  return new Response(null, { status: 101, webSocket: pair[0], headers: { "sec-websocket-protocol": "coap" } });
+  return webSocketResponse(pair[0], "coap");
 });

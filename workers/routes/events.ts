@@ -9,6 +9,7 @@ import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
 import { offeredProtocols } from "./connect";
+import { webSocketResponse } from "../../durable-objects/shared/websocket-response";
 
 export const events = router();
 
@@ -53,6 +54,6 @@ events.openapi(
     const res = await deviceStub(c.env, device.id).fetch(new Request("https://device/events", { headers }));
     // A client that offered subprotocols closes at once unless the 101 names one of them.
     if (!ws || res.status !== 101 || !offeredProtocols(c.req.header("sec-websocket-protocol")).includes(EVENTS_SUBPROTOCOL)) return res;
-    return new Response(null, { status: 101, webSocket: res.webSocket, headers: { "sec-websocket-protocol": EVENTS_SUBPROTOCOL } });
+    return webSocketResponse(res.webSocket!, EVENTS_SUBPROTOCOL);
   },
 );

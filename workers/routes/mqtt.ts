@@ -11,6 +11,7 @@ import { ApiError } from "../errors";
 import { offeredProtocols } from "./connect";
 import { MqttEdge } from "../mqtt/edge";
 import { deviceConfig } from "../../durable-objects/device/config";
+import { webSocketResponse } from "../../durable-objects/shared/websocket-response";
 
 export const mqtt = new Hono<AppEnv>();
 
@@ -33,7 +34,7 @@ function serve(c: Context<AppEnv>, deviceId: string | undefined): Response {
     ...(deviceId === undefined ? {} : { deviceId }),
   };
   new MqttEdge(c.env, pair[1], options).start();
-  return new Response(null, { status: 101, webSocket: pair[0], headers: { "sec-websocket-protocol": sub } });
+  return webSocketResponse(pair[0], sub);
 }
 
 mqtt.get("/mqtt/:deviceId", (c) => serve(c, c.req.param("deviceId")));
