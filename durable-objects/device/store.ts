@@ -36,6 +36,11 @@ const INSERT_CHUNK = 32;
 /** Latest values per upsert: four parameters each, under the limit of 100. */
 const LATEST_CHUNK = 24;
 
+/** Rows between two folds of the latest values (and two retention passes). */
+const FOLD_EVERY = 64;
+/** The meta key holding the newest telemetry row folded into `telemetry_latest`. */
+const LATEST_THROUGH = "telemetryLatestThrough";
+
 /** Typed access to a device's tables. */
 export class DeviceStore {
   constructor(private readonly sql: SqlStorage) {}
@@ -47,6 +52,8 @@ export class DeviceStore {
     for (const table of ["telemetry", "telemetry_latest"]) {
       if (!this.sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames.includes("meta")) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN meta TEXT`);
     }
+    // Tables from before the latest values were folded were kept current on every insert.
+    if (this.getMeta<number>(LATEST_THROUGH) === null) this.setMeta(LATEST_THROUGH, this.telemetrySeq());
   }
 
   /** A small JSON value kept under `key`. */
@@ -91,19 +98,41 @@ export class DeviceStore {
       .map((r) => JSON.parse(r.document) as ShadowDocument);
   }
 
-  /** Stores samples, updates the latest value per key, and applies retention. */
+  /**
+   * Stores samples, and every {@link FOLD_EVERY} rows folds them into the latest value per key and
+   * applies retention. A batch is one INSERT: per-batch writes and the pages they dirty are what
+   * a commit costs, so the latest values of the rows since the last fold are folded in when read
+   * ({@link latest}). Nothing is kept in memory, so a rolled-back batch leaves nothing stale.
+   */
   insertTelemetry(rows: TelemetryRow[], maxRows: number, maxAgeMs: number, now: number): void {
-    // One multi-row INSERT per chunk and one upsert per key per batch (the newest value folded
-    // here first), not one statement per row and per key: statements are the cost.
-    let seq = 0;
-    const latest = new Map<string, { ts: number; value: unknown; row: TelemetryRow }>();
-    for (const row of rows) {
-      for (const key of Object.keys(row.data)) {
-        const seen = latest.get(key);
-        if (!seen || row.ts >= seen.ts) latest.set(key, { ts: row.ts, value: row.data[key], row });
-      }
+    if (rows.length === 0) return;
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
+      const params: (string | number | null)[] = [];
+      for (const row of chunk) params.push(row.ts, JSON.stringify(row.data), rowExtrasText(row));
+      this.sql.exec(`INSERT INTO telemetry (ts, data, meta) VALUES ${rowPlaceholders(chunk.length, 3)}`, ...params);
     }
-    // Keys are unique here, so one multi-row upsert per chunk is the same as one per key.
+    const seq = this.telemetrySeq();
+    if (Math.floor(seq / FOLD_EVERY) === Math.floor((seq - rows.length) / FOLD_EVERY)) return;
+    // Fold before pruning, so a value outlives the rows that carried it.
+    this.foldLatest(seq);
+    this.sql.exec(`DELETE FROM telemetry WHERE seq <= ? - ?`, seq, maxRows);
+    this.sql.exec(`DELETE FROM telemetry WHERE ts < ?`, now - maxAgeMs);
+  }
+
+  /** The sequence number of the newest telemetry row ever stored (0 for none). */
+  private telemetrySeq(): number {
+    return this.sql.exec<{ seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'telemetry'`).toArray()[0]?.seq ?? 0;
+  }
+
+  /** Up to which row `telemetry_latest` is folded (written by {@link migrate}). */
+  private latestThrough(): number {
+    return this.getMeta<number>(LATEST_THROUGH) ?? 0;
+  }
+
+  /** Writes the latest value of every key in the rows after the last fold, up to `seq`. */
+  private foldLatest(seq: number): void {
+    const latest = newestPerKey(this.rowsAfter(this.latestThrough()));
     const keys = [...latest];
     for (let i = 0; i < keys.length; i += LATEST_CHUNK) {
       const chunk = keys.slice(i, i + LATEST_CHUNK);
@@ -115,18 +144,15 @@ export class DeviceStore {
         ...params,
       );
     }
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK);
-      const params: (string | number | null)[] = [];
-      for (const row of chunk) params.push(row.ts, JSON.stringify(row.data), rowExtrasText(row));
-      const inserted = this.sql.exec<{ seq: number }>(`INSERT INTO telemetry (ts, data, meta) VALUES ${rowPlaceholders(chunk.length, 3)} RETURNING seq`, ...params).toArray();
-      seq = inserted[inserted.length - 1]?.seq ?? seq;
-    }
-    // Retention every 64 inserts, not every one: pruning is the cost, not the rows it keeps.
-    if (Math.floor(seq / 64) !== Math.floor((seq - rows.length) / 64)) {
-      this.sql.exec(`DELETE FROM telemetry WHERE seq <= ? - ?`, seq, maxRows);
-      this.sql.exec(`DELETE FROM telemetry WHERE ts < ?`, now - maxAgeMs);
-    }
+    this.setMeta(LATEST_THROUGH, seq);
+  }
+
+  /** Stored rows after sequence number `seq`, oldest first. */
+  private rowsAfter(seq: number): TelemetryRow[] {
+    return this.sql
+      .exec<{ ts: number; data: string; meta: string | null }>(`SELECT ts, data, meta FROM telemetry WHERE seq > ? ORDER BY seq`, seq)
+      .toArray()
+      .map((r) => ({ ts: r.ts, data: JSON.parse(r.data) as JsonObject, ...parseExtras<TelemetryExtras>(r.meta) }));
   }
 
   /** Samples with `from <= ts < to`, in (ts, seq) order, after the cursor position `after`. */
@@ -151,10 +177,29 @@ export class DeviceStore {
     return aggregateBuckets(this.sql, q);
   }
 
-  /** The latest value of every telemetry key. */
+  /** The latest value of every telemetry key: the folded values, and the rows stored since. */
   latest(): Record<string, LatestValue> {
-    const rows = this.sql.exec<{ key: string; ts: number; value: string; meta: string | null }>(`SELECT key, ts, value, meta FROM telemetry_latest ORDER BY key`).toArray();
+    const rows = this.sql.exec<{ key: string; ts: number; value: string; meta: string | null }>(`SELECT key, ts, value, meta FROM telemetry_latest`).toArray();
+    const out = new Map<string, LatestValue>(rows.map((r) => [r.key, { ts: r.ts, value: JSON.parse(r.value) as unknown, ...parseExtras<KeyExtras>(r.meta) }]));
+    for (const [key, { ts, value, row }] of newestPerKey(this.rowsAfter(this.latestThrough()))) {
+      const folded = out.get(key);
+      if (folded && folded.ts > ts) continue;
+      const extras = rowExtrasText(row) === null ? null : keyExtrasText(row, key);
+      out.set(key, { ts, value, ...parseExtras<KeyExtras>(extras) });
+    }
     // fromEntries defines own properties, so a key named "__proto__" stays data.
-    return Object.fromEntries(rows.map((r) => [r.key, { ts: r.ts, value: JSON.parse(r.value) as unknown, ...parseExtras<KeyExtras>(r.meta) }]));
+    return Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
+}
+
+/** The newest value of each key in `rows` (oldest first; of equal times, the later row wins). */
+function newestPerKey(rows: TelemetryRow[]): Map<string, { ts: number; value: unknown; row: TelemetryRow }> {
+  const latest = new Map<string, { ts: number; value: unknown; row: TelemetryRow }>();
+  for (const row of rows) {
+    for (const key of Object.keys(row.data)) {
+      const seen = latest.get(key);
+      if (!seen || row.ts >= seen.ts) latest.set(key, { ts: row.ts, value: row.data[key], row });
+    }
+  }
+  return latest;
 }

@@ -1,7 +1,9 @@
 /**
  * The telemetry tables of a DeviceObject inside workerd: a table created before SenML units,
  * sums and value types existed gains its `meta` column in place, keeps its rows as they were,
- * and stores the new extras beside new rows.
+ * and stores the new extras beside new rows. The latest value per key is folded in every 64
+ * rows, not per batch: it must still answer every key's newest value, through pruning, rolled-back
+ * batches and tables from before folding.
  */
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
@@ -35,5 +37,60 @@ describe("DeviceStore telemetry migration", () => {
       "m:e": { ts: 2000, value: 1.5, unit: "kWh", sum: 40 },
       "m:fw": { ts: 2000, value: "AAEC", type: "data" },
     });
+  });
+
+  it("answers each key's newest value from folded rows, rows since the fold, and rows retention pruned", async () => {
+    const stub = env.DEVICE.get(env.DEVICE.idFromName("store-fold"));
+    const result = await runInDurableObject(stub, (_o, state) => {
+      const store = new DeviceStore(state.storage.sql);
+      // "once" only in the first row; 200 batches of one row, 10 rows kept: pruned long before the end.
+      store.insertTelemetry([{ ts: 1_000, data: { once: "first", n: 0 } }], 10, Number.MAX_SAFE_INTEGER, 2_000_000);
+      for (let i = 1; i < 200; i++) store.insertTelemetry([{ ts: 1_000 + i, data: { n: i } }], 10, Number.MAX_SAFE_INTEGER, 2_000_000);
+      const afterFolds = store.latest();
+      // An older sample arriving late does not replace a newer value, folded or not.
+      store.insertTelemetry([{ ts: 500, data: { n: -1, late: true } }], 10, Number.MAX_SAFE_INTEGER, 2_000_000);
+      return { afterFolds, withLate: store.latest(), kept: store.queryTelemetry(0, 10_000, 1_000, null).length };
+    });
+    expect(result.afterFolds).toEqual({ once: { ts: 1_000, value: "first" }, n: { ts: 1_199, value: 199 } });
+    expect(result.withLate).toEqual({ late: { ts: 500, value: true }, once: { ts: 1_000, value: "first" }, n: { ts: 1_199, value: 199 } });
+    expect(result.kept).toBeLessThan(10 + 64 + 2);
+  });
+
+  it("leaves nothing stale after a rolled-back batch", async () => {
+    const stub = env.DEVICE.get(env.DEVICE.idFromName("store-rollback"));
+    const result = await runInDurableObject(stub, (_o, state) => {
+      const store = new DeviceStore(state.storage.sql);
+      for (let i = 0; i < 60; i++) store.insertTelemetry([{ ts: 1_000 + i, data: { n: i } }], 1_000, Number.MAX_SAFE_INTEGER, 2_000_000);
+      // This batch would cross the fold at row 64; it fails after its writes and is rolled back.
+      expect(() =>
+        state.storage.transactionSync(() => {
+          store.insertTelemetry(Array.from({ length: 8 }, (_, i) => ({ ts: 5_000 + i, data: { n: 1_000 + i, lost: true } })), 1_000, Number.MAX_SAFE_INTEGER, 2_000_000);
+          throw new Error("after the writes");
+        }),
+      ).toThrow("after the writes");
+      for (let i = 60; i < 70; i++) store.insertTelemetry([{ ts: 1_000 + i, data: { n: i } }], 1_000, Number.MAX_SAFE_INTEGER, 2_000_000);
+      return { latest: store.latest(), seqs: store.queryTelemetry(0, 10_000, 1_000, null).map((r) => r.seq) };
+    });
+    expect(result.latest).toEqual({ n: { ts: 1_069, value: 69 } });
+    expect(result.seqs).toHaveLength(70);
+  });
+
+  it("takes a table from before folding as folded up to its newest row", async () => {
+    const stub = env.DEVICE.get(env.DEVICE.idFromName("store-legacy-latest"));
+    const result = await runInDurableObject(stub, (_o, state) => {
+      const sql = state.storage.sql;
+      // As the previous version left it: latest values current, no fold marker.
+      sql.exec("DELETE FROM meta WHERE key = 'telemetryLatestThrough'");
+      sql.exec("DELETE FROM telemetry");
+      sql.exec("DELETE FROM telemetry_latest");
+      sql.exec("INSERT INTO telemetry (ts, data) VALUES (?, ?), (?, ?)", 1_000, JSON.stringify({ a: 1 }), 2_000, JSON.stringify({ a: 2, b: 1 }));
+      sql.exec("INSERT INTO telemetry_latest (key, ts, value) VALUES ('a', 2000, '2'), ('b', 2000, '1'), ('gone', 100, '0')");
+      const store = new DeviceStore(sql);
+      store.migrate();
+      store.insertTelemetry([{ ts: 3_000, data: { b: 5 } }], 1_000, Number.MAX_SAFE_INTEGER, 4_000);
+      return store.latest();
+    });
+    // "gone" (its rows pruned long ago) is still known; a and b are the newest.
+    expect(result).toEqual({ a: { ts: 2_000, value: 2 }, b: { ts: 3_000, value: 5 }, gone: { ts: 100, value: 0 } });
   });
 });
