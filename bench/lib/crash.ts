@@ -133,9 +133,7 @@ async function collectCommands(g: Groups, log: AckLog): Promise<CrashReport["com
     for (const id of g.cmd) {
       const seen = new Map<number, { n: number; undup: number }>();
       got.set(id, seen);
-      const c = await connectMqtt(g.ep(id, "direct"), { clean: false });
-      clients.push(c);
-      c.on("message", (_t, payload, packet) => {
+      const c = await connectMqtt(g.ep(id, "direct"), { clean: false }, (_t, payload, packet) => {
         const k = (JSON.parse(payload.toString()) as { k?: number }).k;
         if (typeof k !== "number") return;
         const e = seen.get(k) ?? { n: 0, undup: 0 };
@@ -143,6 +141,7 @@ async function collectCommands(g: Groups, log: AckLog): Promise<CrashReport["com
         if (!packet.dup) e.undup++;
         seen.set(k, e);
       });
+      clients.push(c);
     }
     const all = () => g.cmd.every((id) => [...(log.commands.get(id) ?? [])].every((k) => got.get(id)?.has(k)));
     for (const until = Date.now() + 30_000; !all() && Date.now() < until; ) await sleep(100);

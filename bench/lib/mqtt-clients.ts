@@ -4,7 +4,12 @@ import { mapLimit } from "./admin";
 import type { MqttEndpoint } from "./brokers";
 
 /** Connects one MQTT.js client (3.1.1 unless told otherwise); rejects on CONNACK refusal or timeout. */
-export function connectMqtt(ep: MqttEndpoint, opts: IClientOptions = {}): Promise<MqttClient> {
+/**
+ * Connects one client. `onMessage` listens from before the CONNECT: a persistent session's queued
+ * messages follow the CONNACK in the same read, and MQTT.js emits (and acknowledges) them before
+ * the returned promise resolves.
+ */
+export function connectMqtt(ep: MqttEndpoint, opts: IClientOptions = {}, onMessage?: mqtt.OnMessageCallback): Promise<MqttClient> {
   const client = mqtt.connect(ep.url, {
     protocolVersion: 4,
     clientId: ep.clientId,
@@ -15,6 +20,7 @@ export function connectMqtt(ep: MqttEndpoint, opts: IClientOptions = {}): Promis
     clean: true,
     ...opts,
   });
+  if (onMessage) client.on("message", onMessage);
   return new Promise((resolve, reject) => {
     client.once("connect", () => resolve(client));
     client.once("error", (e) => {

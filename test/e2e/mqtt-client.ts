@@ -2,13 +2,32 @@
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { apiJson, hubUrl } from "./client";
 
+type Received = { topic: string; payload: string; qos: number; retain: boolean };
+
+/**
+ * Messages that came in the same read as the CONNACK: a persistent session's queue follows its
+ * CONNACK at once, and MQTT.js emits them (and acknowledges them) before the promise of
+ * {@link connectMqtt} resolves, so a listener added after `await` would never see them.
+ * {@link Inbox} starts with these.
+ */
+const withConnack = new WeakMap<MqttClient, Received[]>();
+
+const received = (topic: string, payload: Buffer, packet: { qos: number; retain: boolean }): Received => ({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain });
+
 /** Connects MQTT.js unmodified: only URL, client id, username and password are Umbra's. */
 export function connectMqtt(path: string, opts: IClientOptions & { base?: string }): Promise<MqttClient> {
   const url = `${(opts.base ?? hubUrl()).replace(/^http/, "ws")}${path}`;
   // mosquitto-style: user name = client id = device id, password = token.
   const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10_000, username: opts.clientId, ...opts });
+  const early: Received[] = [];
+  const record = (topic: string, payload: Buffer, packet: { qos: number; retain: boolean }) => early.push(received(topic, payload, packet));
+  client.on("message", record);
+  withConnack.set(client, early);
   return new Promise((resolve, reject) => {
-    client.once("connect", () => resolve(client));
+    client.once("connect", () => {
+      resolve(client);
+      setTimeout(() => client.off("message", record), 0);
+    });
     client.once("error", (e) => {
       client.end(true);
       reject(e);
@@ -16,11 +35,12 @@ export function connectMqtt(path: string, opts: IClientOptions & { base?: string
   });
 }
 
-/** Collects messages by topic; `waitFor` resolves when `n` messages arrived on a topic. */
+/** Collects messages by topic (from those that came with the CONNACK on); `waitFor` resolves when `n` arrived on a topic. */
 export class Inbox {
-  readonly messages: { topic: string; payload: string; qos: number; retain: boolean }[] = [];
+  readonly messages: Received[] = [];
   constructor(client: MqttClient) {
-    client.on("message", (topic, payload, packet) => this.messages.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
+    this.messages.push(...(withConnack.get(client)?.splice(0) ?? []));
+    client.on("message", (topic, payload, packet) => this.messages.push(received(topic, payload, packet)));
   }
   on(topic: string) {
     return this.messages.filter((m) => m.topic === topic);
