@@ -10,6 +10,9 @@ import type { Message } from "../../protocols/mqtt";
 import { messageRow, rowMessage, type MessageRow } from "./message-rows";
 import { rowPlaceholders } from "./placeholders";
 
+/** How long delivered rows may wait for a write to delete them with (see {@link OutboxDrain}). */
+const DELETE_DELAY_MS = 1_000;
+
 /** Messages per INSERT: seven parameters each, under the limit of 100. */
 const ENQUEUE_CHUNK = 14;
 
@@ -36,16 +39,17 @@ export class Outbox {
     }
   }
 
-  /** The oldest messages still to send, in order (up to `limit`). */
-  oldest(limit: number): { seq: number; message: Message }[] {
+  /** The oldest messages after `after` still to send, in order (up to `limit`). */
+  oldest(limit: number, after = 0): { seq: number; message: Message }[] {
     return this.sql
-      .exec<MessageRow & { seq: number }>(`SELECT seq, topic, qos, retain, payload, origin, properties, expires_at FROM ${this.table} ORDER BY seq LIMIT ?`, limit)
+      .exec<MessageRow & { seq: number }>(`SELECT seq, topic, qos, retain, payload, origin, properties, expires_at FROM ${this.table} WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
       .toArray()
       .map((r) => ({ seq: r.seq, message: rowMessage(r) }));
   }
 
-  size(): number {
-    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${this.table}`).one().n;
+  /** How many messages after `after` are stored. */
+  size(after = 0): number {
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${this.table} WHERE seq > ?`, after).one().n;
   }
 
   /** Drops every message up to `seq` (each reached all its sessions). */
@@ -82,6 +86,16 @@ export class OutboxDrain {
   private draining = false;
   private backlog: number | null = null;
   private readonly waiting: (() => void)[] = [];
+  /**
+   * Rows through `delivered` reached every session; through `deleted` they are gone. The DELETE
+   * rides on the next write ({@link push}, inside the caller's transaction) rather than costing a
+   * commit of its own after each delivery, or runs {@link DELETE_DELAY_MS} later when no write
+   * comes. Rows delivered but not yet deleted when the object stops are delivered again after
+   * it starts: at least once, as QoS 1 promises, never lost.
+   */
+  private delivered = 0;
+  private deleted = 0;
+  private deleteTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly outbox: Outbox,
@@ -93,7 +107,8 @@ export class OutboxDrain {
   push(messages: readonly Message[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     this.outbox.enqueue(messages);
-    this.backlog = (this.backlog ?? this.outbox.size() - messages.length) + messages.length;
+    this.settle();
+    this.backlog = (this.backlog ?? this.outbox.size(this.delivered) - messages.length) + messages.length;
     void this.drain();
     if (this.backlog <= this.limits.highWater) return Promise.resolve();
     return new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -107,7 +122,7 @@ export class OutboxDrain {
       // Let the current event finish first: the batch gathers what it adds meanwhile.
       await Promise.resolve();
       for (;;) {
-        const batch = this.outbox.oldest(this.limits.batch);
+        const batch = this.outbox.oldest(this.limits.batch, this.delivered);
         if (batch.length === 0) {
           this.backlog = 0;
           break;
@@ -138,10 +153,14 @@ export class OutboxDrain {
           await this.host.retryLater();
           return;
         }
-        this.outbox.dequeueThrough(batch[batch.length - 1]!.seq);
+        this.delivered = batch[batch.length - 1]!.seq;
+        this.deleteTimer ??= setTimeout(() => {
+          this.deleteTimer = null;
+          this.settle();
+        }, DELETE_DELAY_MS);
         // The batch was the oldest rows and only they went: the backlog is counted, not queried
         // (COUNT(*) reads the whole table), and an empty outbox is not read again.
-        this.backlog = this.backlog === null ? this.outbox.size() : Math.max(0, this.backlog - batch.length);
+        this.backlog = this.backlog === null ? this.outbox.size(this.delivered) : Math.max(0, this.backlog - batch.length);
         if (this.backlog <= this.limits.lowWater) this.release();
         if (this.backlog === 0) break;
       }
@@ -149,6 +168,13 @@ export class OutboxDrain {
     } finally {
       this.draining = false;
     }
+  }
+
+  /** Deletes the rows every session took (in whatever write is under way, if any). */
+  private settle(): void {
+    if (this.delivered <= this.deleted) return;
+    this.outbox.dequeueThrough(this.delivered);
+    this.deleted = this.delivered;
   }
 
   private release(): void {
