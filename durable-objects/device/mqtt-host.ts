@@ -36,6 +36,7 @@ import { OutgoingQueues, sendPackets } from "./mqtt-outgoing";
 import { subscriptionChanges } from "./mqtt-subscriptions";
 import type { MqttServices } from "./mqtt-services";
 import { MqttSessionStore } from "./mqtt-session-store";
+import { GroupCommit } from "../shared/group-commit";
 import { logText, logError } from "../../protocols/log-text";
 
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
@@ -58,6 +59,7 @@ export class MqttHost {
   private scheduled: number | null | undefined = undefined;
   private batching = false;
   private unsaved = false;
+  private readonly deliveries = new GroupCommit<Message>((messages) => this.deliverBatch(messages));
 
   constructor(private readonly svc: MqttServices) {
     this.store = new MqttSessionStore(svc.sql, svc.store);
@@ -175,6 +177,15 @@ export class MqttHost {
 
   /** Messages routed to this session (channel fan-out, shadow events): stored in the session, sent if online. */
   deliver(messages: readonly Message[]): Promise<void> {
+    return this.deliveries.add(messages);
+  }
+
+  /**
+   * One run (and one write of the session) for everything delivered within a couple of ms: a
+   * session subscribed across many devices gets a small batch from each of their objects, and a
+   * commit per batch made its object's commits the fan-in's ceiling.
+   */
+  private deliverBatch(messages: readonly Message[]): Promise<void> {
     return this.run(async () => {
       // One write for the batch: the caller (a channel's outbox) keeps the messages until this
       // resolves, so sending before the batch's write still delivers at least once.
