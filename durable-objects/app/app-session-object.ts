@@ -65,6 +65,7 @@ export class AppSessionObject extends DurableObject<Env> {
       },
       store: this.store,
       sql: ctx.storage.sql,
+      durable: () => ctx.storage.sync(),
       // Anonymous sandbox clients meet refused publishes as Mosquitto's do: acknowledged and dropped (3.1.1).
       limits: sandbox ? { ...config.mqtt, refusedPublish: "acknowledge" } : config.mqtt,
       rate: new TokenBucket(config.rate.perSecond, config.rate.burst, Date.now()),

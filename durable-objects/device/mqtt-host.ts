@@ -36,7 +36,6 @@ import { OutgoingQueues, sendPackets } from "./mqtt-outgoing";
 import { subscriptionChanges } from "./mqtt-subscriptions";
 import type { MqttServices } from "./mqtt-services";
 import { MqttSessionStore } from "./mqtt-session-store";
-import { GroupCommit } from "../shared/group-commit";
 import { logText, logError } from "../../protocols/log-text";
 
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
@@ -59,7 +58,8 @@ export class MqttHost {
   private scheduled: number | null | undefined = undefined;
   private batching = false;
   private unsaved = false;
-  private readonly deliveries = new GroupCommit<Message>((messages) => this.deliverBatch(messages));
+  /** Deliveries waiting for the run that will handle them (see {@link deliver}). */
+  private waitingDeliveries: { messages: Message[]; done: Promise<void> } | null = null;
 
   constructor(private readonly svc: MqttServices) {
     this.store = new MqttSessionStore(svc.sql, svc.store);
@@ -175,28 +175,38 @@ export class MqttHost {
     });
   }
 
-  /** Messages routed to this session (channel fan-out, shadow events): stored in the session, sent if online. */
-  deliver(messages: readonly Message[]): Promise<void> {
-    return this.deliveries.add(messages);
-  }
-
   /**
-   * One run (and one write of the session) for everything delivered within a couple of ms: a
-   * session subscribed across many devices gets a small batch from each of their objects, and a
-   * commit per batch made its object's commits the fan-in's ceiling.
+   * Messages routed to this session (channel fan-out, shadow events): stored in the session, sent
+   * if online; resolves once stored. Deliveries that arrive while earlier ones are being handled
+   * wait together and go in one run with one write: a session subscribed across many devices gets
+   * a small batch from each of their objects, and a commit per batch was the fan-in's ceiling. A
+   * run lasts until its write is durable (the caller waited for that anyway), and an idle session
+   * starts at once, so batching adds no latency.
    */
-  private deliverBatch(messages: readonly Message[]): Promise<void> {
-    return this.run(async () => {
+  deliver(messages: readonly Message[]): Promise<void> {
+    const waiting = this.waitingDeliveries;
+    if (waiting) {
+      waiting.messages.push(...messages);
+      return waiting.done;
+    }
+    const batch: { messages: Message[]; done: Promise<void> } = { messages: [...messages], done: Promise.resolve() };
+    this.waitingDeliveries = batch;
+    batch.done = this.run(async () => {
+      // From here on, new deliveries wait for the next run.
+      if (this.waitingDeliveries === batch) this.waitingDeliveries = null;
       // One write for the batch: the caller (a channel's outbox) keeps the messages until this
       // resolves, so sending before the batch's write still delivers at least once.
       this.batching = true;
       try {
-        for (const m of messages) await this.deliverNow(m);
+        for (const m of batch.messages) await this.deliverNow(m);
       } finally {
         this.batching = false;
         if (this.unsaved && this.state) this.save(this.state);
       }
+      // The run lasts until the write is durable, so what arrives meanwhile shares the next write.
+      await this.svc.durable();
     }, false);
+    return batch.done;
   }
 
   private save(state: SessionState): void {

@@ -139,6 +139,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     },
     store: o.store,
     sql: o.ctx.storage.sql,
+    durable: () => o.ctx.storage.sync(),
     limits: o.mqttLimits,
     rate: o.rate,
     maxPendingAcks: o.maxPendingAcks,

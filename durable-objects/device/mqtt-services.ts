@@ -11,6 +11,8 @@ export interface MqttServices {
   readonly store: DeviceStore;
   /** The object's SQLite, where the session keeps its queue and in-flight rows. */
   readonly sql: SqlStorage;
+  /** Resolves once everything the object wrote so far is durable (`storage.sync()`). */
+  durable(): Promise<void>;
   /** Session limits from the deployment's config. */
   readonly limits: Partial<SessionLimits>;
   /** The client's message rate (absent: unlimited). */
