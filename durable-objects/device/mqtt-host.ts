@@ -60,6 +60,8 @@ export class MqttHost {
   private unsaved = false;
   /** Deliveries waiting for the run that will handle them (see {@link deliver}). */
   private waitingDeliveries: { messages: Message[]; done: Promise<void> } | null = null;
+  /** Resolves once the last batch of deliveries is durable. */
+  private lastDelivery: Promise<void> = Promise.resolve();
 
   constructor(private readonly svc: MqttServices) {
     this.store = new MqttSessionStore(svc.sql, svc.store);
@@ -179,9 +181,9 @@ export class MqttHost {
    * Messages routed to this session (channel fan-out, shadow events): stored in the session, sent
    * if online; resolves once stored. Deliveries that arrive while earlier ones are being handled
    * wait together and go in one run with one write: a session subscribed across many devices gets
-   * a small batch from each of their objects, and a commit per batch was the fan-in's ceiling. A
-   * run lasts until its write is durable (the caller waited for that anyway), and an idle session
-   * starts at once, so batching adds no latency.
+   * a small batch from each of their objects, and a commit per batch was the fan-in's ceiling.
+   * Deliveries wait only for the previous batch's write to be durable, so an idle session starts
+   * at once and batching adds no latency.
    */
   deliver(messages: readonly Message[]): Promise<void> {
     const waiting = this.waitingDeliveries;
@@ -191,21 +193,24 @@ export class MqttHost {
     }
     const batch: { messages: Message[]; done: Promise<void> } = { messages: [...messages], done: Promise.resolve() };
     this.waitingDeliveries = batch;
-    batch.done = this.run(async () => {
-      // From here on, new deliveries wait for the next run.
-      if (this.waitingDeliveries === batch) this.waitingDeliveries = null;
-      // One write for the batch: the caller (a channel's outbox) keeps the messages until this
-      // resolves, so sending before the batch's write still delivers at least once.
-      this.batching = true;
-      try {
-        for (const m of batch.messages) await this.deliverNow(m);
-      } finally {
-        this.batching = false;
-        if (this.unsaved && this.state) this.save(this.state);
-      }
-      // The run lasts until the write is durable, so what arrives meanwhile shares the next write.
-      await this.svc.durable();
-    }, false);
+    batch.done = this.lastDelivery.then(() =>
+      this.run(async () => {
+        // From here on, new deliveries wait for the next batch.
+        if (this.waitingDeliveries === batch) this.waitingDeliveries = null;
+        // One write for the batch: the caller (a channel's outbox) keeps the messages until this
+        // resolves, so sending before the batch's write still delivers at least once.
+        this.batching = true;
+        try {
+          for (const m of batch.messages) await this.deliverNow(m);
+        } finally {
+          this.batching = false;
+          if (this.unsaved && this.state) this.save(this.state);
+        }
+      }, false),
+    );
+    // The next batch starts once this one's write is durable (the callers wait for that anyway);
+    // the client's own packets are not held meanwhile.
+    this.lastDelivery = batch.done.then(() => this.svc.durable()).catch(() => undefined);
     return batch.done;
   }
 
