@@ -1,0 +1,52 @@
+/**
+ * A connected subscriber slower than its publishers slows them instead of losing what overflows
+ * its queue: on a hub of this test's own with a small session queue (MQTT_MAX_QUEUED=40) and
+ * window (MQTT_MAX_INFLIGHT=10), a raw subscriber that acknowledges nothing at first still gets
+ * every one of 200 QoS 1 messages, in order, once it starts acknowledging.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalHub } from "../../bench/lib/hub";
+import { createDevice } from "./client";
+import { channelWith, connectMqtt } from "./mqtt-client";
+import { RawMqtt } from "./raw-mqtt";
+
+describe("MQTT backpressure", () => {
+  let hub: LocalHub;
+  beforeAll(async () => {
+    hub = LocalHub.create("umbra-backpressure-", { MQTT_MAX_QUEUED: "40", MQTT_MAX_INFLIGHT: "10" });
+    await hub.start();
+  });
+  afterAll(async () => {
+    await hub?.dispose();
+  });
+
+  it("keeps every message for a connected subscriber that falls behind", async () => {
+    const tSub = await createDevice("bp-sub", hub.url, hub.adminToken);
+    const tPub = await createDevice("bp-pub", hub.url, hub.adminToken);
+    await channelWith("bp", ["bp-sub", "bp-pub"], hub.url, hub.adminToken);
+    const sub = await RawMqtt.open("/mqtt/bp-sub", 4, hub.url);
+    expect((await sub.connect("bp-sub", tSub)).reasonCode).toBe(0);
+    sub.send({ type: "subscribe", packetId: 1, subscriptions: [{ filter: "channels/bp/messages/#", qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }] });
+    await sub.next("suback");
+
+    const pub = await connectMqtt("/mqtt/bp-pub", { base: hub.url, clientId: "bp-pub", password: tPub, protocolVersion: 4 });
+    const total = 200;
+    const sent = Array.from({ length: total }, (_, i) => pub.publishAsync("channels/bp/messages/n", String(i), { qos: 1 }));
+    // Nothing acknowledged yet: the subscriber holds its window of 10 and the hub holds the rest.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const got: string[] = [];
+    for (const until = Date.now() + 60_000; got.length < total && Date.now() < until; ) {
+      const publishes = sub.packets.splice(0).filter((p) => p.type === "publish");
+      for (const p of publishes) {
+        if (p.type !== "publish") continue;
+        got.push(new TextDecoder().decode(p.payload));
+        sub.send({ type: "puback", packetId: p.packetId! });
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await Promise.all(sent);
+    expect(got).toEqual(Array.from({ length: total }, (_, i) => String(i)));
+    await pub.endAsync();
+    sub.close();
+  }, 120_000);
+});
