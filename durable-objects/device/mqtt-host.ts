@@ -219,7 +219,7 @@ export class MqttHost {
     const s = this.state;
     if (!s?.connected) return Number.POSITIVE_INFINITY;
     if (this.waitingForRoom.length > 0) return 0;
-    return Math.floor(s.limits.maxQueued / 2) - this.pendingQueue(s);
+    return Math.max(1, Math.floor(s.limits.maxQueued / 2)) - this.pendingQueue(s);
   }
 
   private pendingQueue(s: SessionState): number {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalHub } from "../../bench/lib/hub";
 import { createDevice } from "./client";
-import { channelWith, connectMqtt } from "./mqtt-client";
+import { Inbox, channelWith, connectMqtt } from "./mqtt-client";
 import { RawMqtt } from "./raw-mqtt";
 
 describe("MQTT backpressure", () => {
@@ -48,5 +48,29 @@ describe("MQTT backpressure", () => {
     expect(got).toEqual(Array.from({ length: total }, (_, i) => String(i)));
     await pub.endAsync();
     sub.close();
+  }, 120_000);
+
+  it("never holds deliveries to a session whose queue limit is one message", async () => {
+    const tiny = LocalHub.create("umbra-backpressure-tiny-", { MQTT_MAX_QUEUED: "1", MQTT_MAX_INFLIGHT: "1" });
+    await tiny.start();
+    try {
+      const tSub = await createDevice("bp1-sub", tiny.url, tiny.adminToken);
+      const tPub = await createDevice("bp1-pub", tiny.url, tiny.adminToken);
+      await channelWith("bp1", ["bp1-sub", "bp1-pub"], tiny.url, tiny.adminToken);
+      const sub = await connectMqtt("/mqtt/bp1-sub", { base: tiny.url, clientId: "bp1-sub", password: tSub, protocolVersion: 4 });
+      await sub.subscribeAsync("channels/bp1/messages/#", { qos: 1 });
+      const inbox = new Inbox(sub);
+      const pub = await connectMqtt("/mqtt/bp1-pub", { base: tiny.url, clientId: "bp1-pub", password: tPub, protocolVersion: 4 });
+      // One at a time: a delivery that waited for room it could never get would take 10 s each.
+      for (let i = 0; i < 20; i++) {
+        await pub.publishAsync("channels/bp1/messages/n", String(i), { qos: 1 });
+        await inbox.waitFor("channels/bp1/messages/n", i + 1, 5_000);
+      }
+      expect(inbox.on("channels/bp1/messages/n").map((m) => m.payload)).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+      await pub.endAsync();
+      await sub.endAsync();
+    } finally {
+      await tiny.dispose();
+    }
   }, 120_000);
 });
