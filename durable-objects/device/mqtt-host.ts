@@ -36,14 +36,13 @@ import { OutgoingQueues, sendPackets } from "./mqtt-outgoing";
 import { subscriptionChanges } from "./mqtt-subscriptions";
 import type { MqttServices } from "./mqtt-services";
 import { MqttSessionStore } from "./mqtt-session-store";
+import { DeliveryIntake } from "./mqtt-intake";
 import { logText, logError } from "../../protocols/log-text";
 
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
 const ACTIVITY_PERSIST_MS = 5_000;
 
 const NO_RETAINED: ReadonlyMap<string, Message[]> = new Map();
-/** The longest a delivery waits for room in a connected session's queue before it goes in anyway. */
-const ROOM_WAIT_MS = 10_000;
 
 export class MqttHost {
   private readonly streams = new Map<WebSocket, MqttStream>();
@@ -60,12 +59,11 @@ export class MqttHost {
   private scheduled: number | null | undefined = undefined;
   private batching = false;
   private unsaved = false;
-  /** Deliveries waiting for the run that will handle them (see {@link deliver}). */
-  private waitingDeliveries: { messages: Message[]; done: Promise<void> } | null = null;
-  /** Resolves once the last batch of deliveries is durable. */
-  private lastDelivery: Promise<void> = Promise.resolve();
-  /** Deliveries waiting for room in a connected session's queue, oldest first (see {@link room}). */
-  private readonly waitingForRoom: (() => void)[] = [];
+  private readonly intake = new DeliveryIntake({
+    state: () => this.state,
+    store: (take) => this.storeDeliveries(take),
+    durable: () => this.svc.durable(),
+  });
 
   constructor(private readonly svc: MqttServices) {
     this.store = new MqttSessionStore(svc.sql, svc.store);
@@ -183,100 +181,27 @@ export class MqttHost {
 
   /**
    * Messages routed to this session (channel fan-out, shadow events): stored in the session, sent
-   * if online; resolves once stored. Deliveries that arrive while earlier ones are being handled
-   * wait together and go in one run with one write: a session subscribed across many devices gets
-   * a small batch from each of their objects, and a commit per batch was the fan-in's ceiling.
-   * Deliveries wait only for the previous batch's write to be durable, so an idle session starts
-   * at once and batching adds no latency — unless its client has fallen behind ({@link room}).
+   * if online; resolves once stored. In batches, and no faster than the client takes them
+   * (mqtt-intake.ts).
    */
-  async deliver(messages: readonly Message[]): Promise<void> {
-    const parts: Promise<void>[] = [];
-    let rest = messages;
-    let forced = false;
-    while (rest.length > 0) {
-      const room = forced ? rest.length : this.room();
-      if (room <= 0) {
-        forced = !(await this.roomMade());
-        continue;
+  deliver(messages: readonly Message[]): Promise<void> {
+    return this.intake.deliver(messages);
+  }
+
+  /** Stores one batch of deliveries in one run and one write (for the intake). */
+  private storeDeliveries(take: () => readonly Message[]): Promise<void> {
+    return this.run(async () => {
+      const messages = take();
+      // One write for the batch: the caller (a channel's outbox) keeps the messages until this
+      // resolves, so sending before the batch's write still delivers at least once.
+      this.batching = true;
+      try {
+        for (const m of messages) await this.deliverNow(m);
+      } finally {
+        this.batching = false;
+        if (this.unsaved && this.state) this.save(this.state);
       }
-      parts.push(this.join(rest.slice(0, room)));
-      rest = rest.slice(room);
-    }
-    await Promise.all(parts);
-  }
-
-  /**
-   * Backpressure: how many more messages a delivery may hand over now. A connected session
-   * takes messages until its queue (with what waits to join it) is at half its limit
-   * (`MQTT_MAX_QUEUED`), then none until it is back at a quarter, the client goes, or
-   * {@link ROOM_WAIT_MS} pass. Its callers — device outboxes and topic shards, which keep the
-   * messages durably — wait meanwhile, and past their own high-water marks so do the publishers'
-   * PUBACKs: a subscriber slower than its publishers slows them instead of losing what
-   * overflows. An offline session still queues to its limit and drops past it (a subscriber that
-   * is away must not stall its publishers).
-   */
-  private room(): number {
-    const s = this.state;
-    if (!s?.connected) return Number.POSITIVE_INFINITY;
-    if (this.waitingForRoom.length > 0) return 0;
-    return Math.max(1, Math.floor(s.limits.maxQueued / 2)) - this.pendingQueue(s);
-  }
-
-  private pendingQueue(s: SessionState): number {
-    return s.queue.length + (this.waitingDeliveries?.messages.length ?? 0);
-  }
-
-  /** Resolves true once the queue drained (see {@link releaseIfRoom}), false after {@link ROOM_WAIT_MS}. */
-  private roomMade(): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        const i = this.waitingForRoom.indexOf(made);
-        if (i >= 0) this.waitingForRoom.splice(i, 1);
-        resolve(false);
-      }, ROOM_WAIT_MS);
-      const made = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.waitingForRoom.push(made);
-    });
-  }
-
-  /** Lets every waiting delivery check again once the queue drained to a quarter (or the client went). */
-  private releaseIfRoom(): void {
-    const s = this.state;
-    if (this.waitingForRoom.length === 0 || (s?.connected && this.pendingQueue(s) > s.limits.maxQueued / 4)) return;
-    for (const made of this.waitingForRoom.splice(0)) made();
-  }
-
-  /** Adds messages to the batch that will be stored next (see {@link deliver}). */
-  private join(messages: readonly Message[]): Promise<void> {
-    const waiting = this.waitingDeliveries;
-    if (waiting) {
-      waiting.messages.push(...messages);
-      return waiting.done;
-    }
-    const batch: { messages: Message[]; done: Promise<void> } = { messages: [...messages], done: Promise.resolve() };
-    this.waitingDeliveries = batch;
-    batch.done = this.lastDelivery.then(() =>
-      this.run(async () => {
-        // From here on, new deliveries wait for the next batch.
-        if (this.waitingDeliveries === batch) this.waitingDeliveries = null;
-        // One write for the batch: the caller (a channel's outbox) keeps the messages until this
-        // resolves, so sending before the batch's write still delivers at least once.
-        this.batching = true;
-        try {
-          for (const m of batch.messages) await this.deliverNow(m);
-        } finally {
-          this.batching = false;
-          if (this.unsaved && this.state) this.save(this.state);
-        }
-      }, false),
-    );
-    // The next batch starts once this one's write is durable (the callers wait for that anyway);
-    // the client's own packets are not held meanwhile.
-    this.lastDelivery = batch.done.then(() => this.svc.durable()).catch(() => undefined);
-    return batch.done;
+    }, false);
   }
 
   private save(state: SessionState): void {
@@ -369,7 +294,7 @@ export class MqttHost {
   private async apply(ws: WebSocket | null, r: SessionResult, version = r.state.protocolVersion, lazy = false, inbound = false): Promise<void> {
     const before = this.state ?? r.state;
     this.state = r.state;
-    this.releaseIfRoom();
+    this.intake.stateChanged();
     const now = Date.now();
     if (r.persist || now - this.persistedActivity > ACTIVITY_PERSIST_MS) {
       if (this.batching || (lazy && now - this.persistedActivity <= ACTIVITY_PERSIST_MS)) this.unsaved = true;
