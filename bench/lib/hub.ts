@@ -56,6 +56,21 @@ export class LocalHub implements HubAccess {
     return new LocalHub(dir, token, vars, inspectorPort);
   }
 
+  /**
+   * Runs `fn` against a fresh, started hub of its own, and disposes of it however `fn` ends: for
+   * tests that restart the hub or need their own vars.
+   * @example await LocalHub.with("umbra-restart-", {}, async (hub) => { ...; await hub.stop(); await hub.start(); ... });
+   */
+  static async with<T>(prefix: string, vars: Record<string, string>, fn: (hub: LocalHub) => Promise<T>): Promise<T> {
+    const hub = LocalHub.create(prefix, vars);
+    try {
+      await hub.start();
+      return await fn(hub);
+    } finally {
+      await hub.dispose();
+    }
+  }
+
   /** Starts wrangler dev (the same port as before after a restart, so clients reconnect to one URL). */
   async start(): Promise<void> {
     if (this.hub) throw new Error("hub already running");

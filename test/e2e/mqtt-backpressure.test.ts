@@ -51,9 +51,7 @@ describe("MQTT backpressure", () => {
   }, 120_000);
 
   it("never holds deliveries to a session whose queue limit is one message", async () => {
-    const tiny = LocalHub.create("umbra-backpressure-tiny-", { MQTT_MAX_QUEUED: "1", MQTT_MAX_INFLIGHT: "1" });
-    await tiny.start();
-    try {
+    await LocalHub.with("umbra-backpressure-tiny-", { MQTT_MAX_QUEUED: "1", MQTT_MAX_INFLIGHT: "1" }, async (tiny) => {
       const tSub = await createDevice("bp1-sub", tiny.url, tiny.adminToken);
       const tPub = await createDevice("bp1-pub", tiny.url, tiny.adminToken);
       await channelWith("bp1", ["bp1-sub", "bp1-pub"], tiny.url, tiny.adminToken);
@@ -69,8 +67,6 @@ describe("MQTT backpressure", () => {
       expect(inbox.on("channels/bp1/messages/n").map((m) => m.payload)).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
       await pub.endAsync();
       await sub.endAsync();
-    } finally {
-      await tiny.dispose();
-    }
+    });
   }, 120_000);
 });

@@ -6,11 +6,9 @@ import { LocalHub } from "../../bench/lib/hub";
 
 describe("restart", () => {
   it("keeps the shadow, its history and telemetry across a server restart", async () => {
-    const hub = LocalHub.create("umbra-restart-");
-    const admin = hub.adminToken;
-    const opts = (base: string) => ({ base, token: admin });
-    try {
-      await hub.start();
+    await LocalHub.with("umbra-restart-", {}, async (hub) => {
+      const admin = hub.adminToken;
+      const opts = (base: string) => ({ base, token: admin });
       const token = await createDevice("rs-1", hub.url, admin);
       const ts = Date.now() - 1000;
       await apiJson("POST", "/v1/devices/rs-1/shadow", 200, { ...opts(hub.url), body: { state: { desired: { mode: "eco" } } } });
@@ -26,16 +24,12 @@ describe("restart", () => {
       expect(hist.items.map((d) => d.version)).toEqual([1, 2]);
       const tm = await apiJson<{ items: { ts: number; data: unknown }[] }>("GET", "/v1/devices/rs-1/telemetry", 200, opts(hub.url));
       expect(tm.items).toEqual([{ ts, data: { kwh: 1.5 } }]);
-    } finally {
-      await hub.dispose();
-    }
+    });
   }, 180_000);
 
   it("serves an MQTT device whose clean session was still connected when the hub stopped", async () => {
-    const hub = LocalHub.create("umbra-restart-");
-    const admin = hub.adminToken;
-    try {
-      await hub.start();
+    await LocalHub.with("umbra-restart-", {}, async (hub) => {
+      const admin = hub.adminToken;
       const token = await createDevice("rs-2", hub.url, admin);
       const before = await connectMqtt("/mqtt/rs-2", { base: hub.url, clientId: "rs-2", password: token });
       await before.subscribeAsync("devices/rs-2/commands/#", { qos: 1 });
@@ -55,8 +49,6 @@ describe("restart", () => {
       expect(await Promise.race([granted, closed])).toBe("1");
       await after.publishAsync("devices/rs-2/telemetry", JSON.stringify({ kwh: 2 }), { qos: 1 });
       after.end(true);
-    } finally {
-      await hub.dispose();
-    }
+    });
   }, 180_000);
 });

@@ -131,10 +131,8 @@ describe("rules", () => {
 describe("a presence rule", () => {
   it("sees a device that was connected when the hub stopped as offline once the hub is back", async () => {
     // A hub of its own: this test restarts it.
-    const hub = LocalHub.create("umbra-rules-");
-    const admin = hub.adminToken;
-    await hub.start();
-    try {
+    await LocalHub.with("umbra-rules-", {}, async (hub) => {
+      const admin = hub.adminToken;
       const token = await createDevice("rule-gone", hub.url, admin);
       await apiJson("POST", "/v1/rules", 201, {
         base: hub.url,
@@ -154,9 +152,7 @@ describe("a presence rule", () => {
         return l.length ? l : null;
       });
       expect(fired).toMatchObject([{ name: "gone", payload: { connected: false } }]);
-    } finally {
-      await hub.dispose();
-    }
+    });
   }, 120_000);
 });
 
@@ -181,10 +177,8 @@ describe("a presence rule on a hibernated device", () => {
 describe("a FOR rule", () => {
   it("fires only after the condition held, from its alarm, across a restart", async () => {
     // A hub of its own: this test restarts it.
-    const hub = LocalHub.create("umbra-rules-");
-    const admin = hub.adminToken;
-    await hub.start();
-    try {
+    await LocalHub.with("umbra-rules-", {}, async (hub) => {
+      const admin = hub.adminToken;
       await createDevice("rule-for", hub.url, admin);
       await apiJson("POST", "/v1/rules", 201, {
         base: hub.url,
@@ -202,17 +196,13 @@ describe("a FOR rule", () => {
         return l.length ? l : null;
       }, 20_000);
       expect(fired).toMatchObject([{ name: "shutdown", payload: { temp: 35 } }]);
-    } finally {
-      await hub.dispose();
-    }
+    });
   }, 120_000);
 
   it("fires when its deadline passed while the hub was down: the alarm wakes the object before any request", async () => {
     // A hub of its own: this test restarts it.
-    const hub = LocalHub.create("umbra-rules-");
-    const admin = hub.adminToken;
-    await hub.start();
-    try {
+    await LocalHub.with("umbra-rules-", {}, async (hub) => {
+      const admin = hub.adminToken;
       await createDevice("rule-overdue", hub.url, admin);
       await apiJson("POST", "/v1/rules", 201, {
         base: hub.url,
@@ -230,8 +220,6 @@ describe("a FOR rule", () => {
         return l.length ? l : null;
       }, 10_000);
       expect(fired).toMatchObject([{ name: "shutdown", payload: { temp: 35 } }]);
-    } finally {
-      await hub.dispose();
-    }
+    });
   }, 120_000);
 });
