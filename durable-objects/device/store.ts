@@ -5,7 +5,7 @@
  */
 import type { ShadowDocument, ShadowRecord } from "../../shadow/shadow";
 import type { JsonObject } from "../../protocols/json-value";
-import { keyExtrasText, parseExtras, rowExtrasText, type KeyExtras, type TelemetryExtras } from "./telemetry-meta";
+import { keyExtras, keyExtrasText, parseExtras, rowExtrasText, type KeyExtras, type TelemetryExtras } from "./telemetry-meta";
 import { rowPlaceholders } from "../shared/placeholders";
 import { aggregateBuckets, type BucketQuery, type KeyBuckets } from "./telemetry-buckets";
 
@@ -137,7 +137,7 @@ export class DeviceStore {
     for (let i = 0; i < keys.length; i += LATEST_CHUNK) {
       const chunk = keys.slice(i, i + LATEST_CHUNK);
       const params: (string | number | null)[] = [];
-      for (const [key, { ts, value, row }] of chunk) params.push(key, ts, JSON.stringify(value), rowExtrasText(row) === null ? null : keyExtrasText(row, key));
+      for (const [key, { ts, value, row }] of chunk) params.push(key, ts, JSON.stringify(value), keyExtrasText(row, key));
       this.sql.exec(
         `INSERT INTO telemetry_latest (key, ts, value, meta) VALUES ${rowPlaceholders(chunk.length, 4)}
          ON CONFLICT (key) DO UPDATE SET ts = excluded.ts, value = excluded.value, meta = excluded.meta WHERE excluded.ts >= telemetry_latest.ts`,
@@ -184,8 +184,7 @@ export class DeviceStore {
     for (const [key, { ts, value, row }] of newestPerKey(this.rowsAfter(this.latestThrough()))) {
       const folded = out.get(key);
       if (folded && folded.ts > ts) continue;
-      const extras = rowExtrasText(row) === null ? null : keyExtrasText(row, key);
-      out.set(key, { ts, value, ...parseExtras<KeyExtras>(extras) });
+      out.set(key, { ts, value, ...keyExtras(row, key) });
     }
     // fromEntries defines own properties, so a key named "__proto__" stays data.
     return Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

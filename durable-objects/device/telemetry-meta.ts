@@ -38,8 +38,8 @@ export function rowExtrasText(row: TelemetryExtras): string | null {
   return Object.keys(m).length === 0 ? null : JSON.stringify(m);
 }
 
-/** The extras of one key of a row as stored beside its latest value, or null when it has none. */
-export function keyExtrasText(row: TelemetryExtras, key: string): string | null {
+/** The extras of one key of a row (unit, sum, type), or null when it has none. */
+export function keyExtras(row: TelemetryExtras, key: string): KeyExtras | null {
   const m: KeyExtras = {};
   const unit = row.units && ownField(row.units, key);
   const sum = row.sums && ownField(row.sums, key);
@@ -47,7 +47,13 @@ export function keyExtrasText(row: TelemetryExtras, key: string): string | null 
   if (unit !== undefined) m.unit = unit;
   if (sum !== undefined) m.sum = sum;
   if (type !== undefined) m.type = type;
-  return Object.keys(m).length === 0 ? null : JSON.stringify(m);
+  return Object.keys(m).length === 0 ? null : m;
+}
+
+/** The extras of one key of a row as stored beside its latest value, or null when it has none. */
+export function keyExtrasText(row: TelemetryExtras, key: string): string | null {
+  const m = keyExtras(row, key);
+  return m === null ? null : JSON.stringify(m);
 }
 
 /** Reads stored extras back (null, from rows that had none, gives none). */
