@@ -70,7 +70,20 @@ export async function startWrangler({ port, persistTo, envFile, stdio = process.
     "--show-interactive-dev-session=false", "--inspector-port", String(inspectorPort)];
   if (envFile) args.push("--env-file", envFile);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-  const child = spawn(process.execPath, args, { cwd: root, env: offlineEnv(), stdio: ["ignore", stdio, stdio], detached: false });
+  // wrangler runs in a process group of its own (wrangler.js → its CLI → two workerd), so that the
+  // whole tree can be stopped together, and is killed with us however we exit (an uncaught error
+  // included): signalling wrangler.js alone left its CLI and workerd running, orphaned.
+  const child = spawn(process.execPath, args, { cwd: root, env: offlineEnv(), stdio: ["ignore", stdio, stdio], detached: true });
+  const signalTree = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  const killTree = () => signalTree("SIGKILL");
+  process.on("exit", killTree);
+  child.once("exit", () => process.off("exit", killTree));
   let output = "";
   if (stdio === "pipe") {
     child.stdout.on("data", (d) => { output += d; });
@@ -87,7 +100,7 @@ export async function startWrangler({ port, persistTo, envFile, stdio = process.
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill("SIGKILL");
+      killTree();
       throw new Error(`wrangler dev did not answer within 90 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 250));
@@ -95,9 +108,13 @@ export async function startWrangler({ port, persistTo, envFile, stdio = process.
   const stop = () =>
     new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      child.once("exit", () => { clearTimeout(timer); resolve(); });
-      child.kill("SIGINT");
+      const timer = setTimeout(killTree, 10_000);
+      child.once("exit", () => {
+        clearTimeout(timer);
+        signalTree("SIGKILL"); // anything wrangler left behind
+        resolve();
+      });
+      signalTree("SIGINT");
     });
   return { url, child, stop, output: () => output };
 }

@@ -1,0 +1,72 @@
+/**
+ * A hub started by `startWrangler` (npm start, the benchmarks, these tests) goes away with the
+ * process that started it, however that process ends: stopped, or dying of an uncaught error.
+ * Before, an error in a benchmark left `wrangler dev` and both its workerd running, orphaned,
+ * holding ports and memory and skewing every later measurement on the machine.
+ */
+import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const hubModule = pathToFileURL(join(__dirname, "../../scripts/hub.mjs")).href;
+
+/**
+ * Pids of live processes of one hub: those whose command line mentions `marker` (its state folder:
+ * wrangler and its CLI) and those in the process group of wrangler's pid `group` (its workerd).
+ */
+function hubProcesses(marker: string, group: number): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+      if (pgrp === group || readFileSync(`/proc/${name}/cmdline`, "utf8").includes(marker)) pids.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Runs a Node process that starts a hub in `dir` and then does `then`; resolves when it exits. */
+function runStarter(dir: string, then: string): Promise<{ code: number | null; output: string }> {
+  const script = `import { startWrangler, freePort } from ${JSON.stringify(hubModule)};
+const hub = await startWrangler({ port: await freePort(), persistTo: ${JSON.stringify(join(dir, "state"))} });
+console.log("hub up", hub.child.pid);
+${then}`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, output })));
+}
+
+async function settled(marker: string, group: number): Promise<number[]> {
+  // Killed processes are reaped by init a moment after the signal.
+  for (let i = 0; i < 20 && hubProcesses(marker, group).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  return hubProcesses(marker, group);
+}
+
+describe.skipIf(process.platform !== "linux")("the hub's processes", () => {
+  it.each([
+    ["stopped the hub", "await hub.stop();", 0],
+    ["died of an uncaught error", 'throw new Error("boom");', 1],
+  ])("are all gone once their starter %s", async (_how, then, exitCode) => {
+    const dir = mkdtempSync(join(tmpdir(), "umbra-hub-process-"));
+    let group = -1;
+    try {
+      const { code, output } = await runStarter(dir, then);
+      group = Number(/hub up (\d+)/.exec(output)?.[1] ?? -1);
+      expect(group, output).toBeGreaterThan(0);
+      expect(code).toBe(exitCode);
+      expect(await settled(dir, group)).toEqual([]);
+    } finally {
+      for (const pid of hubProcesses(dir, group)) process.kill(pid, "SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
