@@ -120,6 +120,16 @@ export class CommandDispatch {
     this.deliverPending(now);
   }
 
+  /**
+   * The MQTT session's state was discarded (a clean session's connection ended, a persistent one
+   * expired, or a CONNECT started a new one): commands it held but whose result never came are
+   * queued again, and go out on the next delivery — at least once, as JSON and CoAP have it. A
+   * session that resumes keeps them and resends them itself (DUP), so they are not touched then.
+   */
+  mqttSessionLost(now: number): void {
+    if (this.store.requeue("mqtt", now).length > 0) this.deliverPending(now);
+  }
+
   /** Delivers queued commands, oldest first, to every live channel that takes commands. */
   deliverPending(now: number): void {
     const queued = this.store.queued(now);

@@ -137,6 +137,18 @@ export class CommandStore {
   }
 
   /**
+   * Puts commands delivered over `protocol` and not answered back in the queue (oldest first): the
+   * session that held them is gone, so they go out again with the next delivery. Returns them.
+   */
+  requeue(protocol: string, now: number): CommandRecord[] {
+    return this.sql
+      .exec<Row>(`UPDATE commands SET status = 'queued', delivered_at = NULL, protocol = NULL WHERE status = 'delivered' AND protocol = ? AND expires_at > ? RETURNING *`, protocol, now)
+      .toArray()
+      .map(record)
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
    * Records the device's outcome of a pending command (a result for a command it never got is
    * taken too: it may have been delivered just before a restart). Null when the command is
    * unknown or already finished.

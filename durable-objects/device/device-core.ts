@@ -131,6 +131,7 @@ export class DeviceCore {
         commandResult: (cid, status, result) => this.commands.result(cid, status, result, Date.now()),
         methodResponse: (rid, status, payload) => this.methods.answer(rid, status, payload),
         ready: () => this.commands.deliverPending(Date.now()),
+        sessionLost: () => this.commands.mqttSessionLost(Date.now()),
       }),
     );
   }

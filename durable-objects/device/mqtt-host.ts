@@ -158,6 +158,8 @@ export class MqttHost {
     // PINGREQs; the session here answers it (Server Keep Alive) but must not time it out.
     const answered = connect(this.session(), p, { ok: true }, ctx, now);
     const r = { ...answered, state: { ...answered.state, keepAlive: 0 } };
+    // A session that does not resume starts empty: whatever the old one held is gone.
+    if (r.state.connected && r.out.some((o) => o.type === "connack" && !o.sessionPresent)) this.svc.sessionLost?.();
     if (r.state.connected) {
       att.mqtt = { ...att.mqtt, stage: "connected", version: p.protocolVersion };
       ws.serializeAttachment(att);
@@ -352,6 +354,7 @@ export class MqttHost {
       if (filters.length) await this.svc.unsubscribe(filters);
       this.store.clear();
       this.state = null;
+      this.svc.sessionLost?.();
     }
     for (const m of later) {
       const retainedFor = m.origin?.startsWith("retained:") ? m.origin.slice(9) : undefined;

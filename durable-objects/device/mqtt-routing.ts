@@ -50,6 +50,8 @@ export interface DeviceInternals {
   methodResponse(id: string, status: number, payload: JsonValue): boolean;
   /** The session subscribed or (re)connected: queued commands may go out. */
   ready(): void;
+  /** The session's state was discarded: the commands it held are queued again. */
+  sessionLost(): void;
   presence(connected: boolean, remote: string | null): void;
   closeJsonSockets(): void;
   readonly alarms: AlarmScheduler;
@@ -214,5 +216,6 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     retained: async (filter) => (ownFilter(o.deviceId, filter) ? [] : o.shards.retained(filter)),
     scheduleAlarm: (at) => o.alarms.set("mqtt", at),
     ready: () => o.ready(),
+    sessionLost: () => o.sessionLost(),
   };
 }

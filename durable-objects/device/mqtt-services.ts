@@ -47,6 +47,11 @@ export interface MqttServices {
    * command queue) may go out. Called after the packets of that event (CONNACK, SUBACK) are queued.
    */
   ready?(): void;
+  /**
+   * The session's state was discarded: it ended, or a CONNECT started a new one in its place.
+   * What it held for its client (commands in its queue or in flight) is gone with it.
+   */
+  sessionLost?(): void;
   /** Sets (or clears) the object's alarm for the session's next deadline. */
   scheduleAlarm(at: number | null): Promise<void>;
 }

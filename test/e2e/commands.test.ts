@@ -10,6 +10,7 @@ import WebSocket from "ws";
 import { api, apiJson, createDevice, eventually, hubUrl } from "./client";
 import { JsonSocket, type Message } from "./json-socket";
 import { Inbox, connectMqtt } from "./mqtt-client";
+import { RawMqtt } from "./raw-mqtt";
 import { CoapWsClient, codeText } from "../clients/coap-ws-client";
 
 type Command = { id: string; status: string; result: unknown; protocol: string | null; name: string };
@@ -138,6 +139,59 @@ describe("commands", () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(third.received.filter((x) => x.type === "command")).toEqual([]);
     await third.close();
+  });
+
+  it.each([
+    ["/mqtt/<id>", 4],
+    ["/mqtt", 5],
+  ] as const)("is delivered again to the next MQTT session on %s (v%i) when a clean session took it and went before answering", async (path, protocolVersion) => {
+    const id = `cmd-clean-${protocolVersion}`;
+    const token = await createDevice(id);
+    const options = { clientId: id, password: token, protocolVersion, clean: true } as const;
+    const topicOf = (cmdId: string) => (protocolVersion === 5 ? `devices/${id}/commands/reboot` : `devices/${id}/commands/reboot/${cmdId}`);
+    const idOf = (m: { topic: string; correlationData?: string }) => (protocolVersion === 5 ? m.correlationData : m.topic.split("/").at(-1));
+    const url = path === "/mqtt" ? path : `/mqtt/${id}`;
+    const first = await connectMqtt(url, options);
+    const firstInbox = new Inbox(first);
+    await first.subscribeAsync(`devices/${id}/commands/#`, { qos: 1 });
+    const c = await send(id, { name: "reboot", payload: { delay: 1 } });
+    const [got] = await firstInbox.waitFor(topicOf(c.id));
+    expect(idOf(got!)).toBe(c.id);
+    // Acknowledged by MQTT.js (PUBACK), but the device went before it reported a result: the
+    // clean session ended with it, so the command waits in the queue again.
+    await first.endAsync();
+    await eventually(async () => (await apiJson<Command>("GET", `/v1/devices/${id}/commands/${c.id}`, 200)).status === "queued");
+    const second = await connectMqtt(url, options);
+    const secondInbox = new Inbox(second);
+    await second.subscribeAsync(`devices/${id}/commands/#`, { qos: 1 });
+    const [again] = await secondInbox.waitFor(topicOf(c.id));
+    expect(idOf(again!)).toBe(c.id);
+    expect(JSON.parse(again!.payload)).toEqual({ delay: 1 });
+    await second.publishAsync(`devices/${id}/commands/${c.id}/result`, JSON.stringify({ status: "completed" }), { qos: 1 });
+    expect((await finished(id, c.id)).status).toBe("completed");
+    await second.endAsync();
+  });
+
+  it("is not sent twice to a persistent MQTT session that resumes (the session resends it itself, DUP set)", async () => {
+    const id = "cmd-persistent";
+    const token = await createDevice(id);
+    // A raw client that never acknowledges: the command stays in the session's in-flight window.
+    const first = await RawMqtt.open(`/mqtt/${id}`, 4);
+    expect((await first.connect(id, token, { clean: false })).reasonCode).toBe(0);
+    first.send({ type: "subscribe", packetId: 1, subscriptions: [{ filter: `devices/${id}/commands/#`, qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }] });
+    await first.next("suback");
+    const c = await send(id, { name: "reboot" });
+    expect(await first.next("publish")).toMatchObject({ topic: `devices/${id}/commands/reboot/${c.id}`, dup: false });
+    first.close();
+    await first.whenClosed();
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await apiJson<Command>("GET", `/v1/devices/${id}/commands/${c.id}`, 200)).status).toBe("delivered");
+    const second = await RawMqtt.open(`/mqtt/${id}`, 4);
+    expect(await second.connect(id, token, { clean: false })).toMatchObject({ reasonCode: 0, sessionPresent: true });
+    expect(await second.next("publish")).toMatchObject({ topic: `devices/${id}/commands/reboot/${c.id}`, dup: true });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(second.packets.filter((p) => p.type === "publish")).toEqual([]);
+    second.close();
   });
 
   it("takes an app's MQTT publish on devices/<id>/commands/<name> into the same queue", async () => {

@@ -2,7 +2,8 @@
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { apiJson, hubUrl } from "./client";
 
-type Received = { topic: string; payload: string; qos: number; retain: boolean };
+type Received = { topic: string; payload: string; qos: number; retain: boolean; dup: boolean; correlationData?: string };
+type ReceivedPacket = { qos: number; retain: boolean; dup?: boolean; properties?: { correlationData?: Buffer } };
 
 /**
  * Messages that came in the same read as the CONNACK: a persistent session's queue follows its
@@ -12,7 +13,14 @@ type Received = { topic: string; payload: string; qos: number; retain: boolean }
  */
 const withConnack = new WeakMap<MqttClient, Received[]>();
 
-const received = (topic: string, payload: Buffer, packet: { qos: number; retain: boolean }): Received => ({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain });
+const received = (topic: string, payload: Buffer, packet: ReceivedPacket): Received => ({
+  topic,
+  payload: payload.toString(),
+  qos: packet.qos,
+  retain: packet.retain,
+  dup: packet.dup === true,
+  ...(packet.properties?.correlationData ? { correlationData: packet.properties.correlationData.toString() } : {}),
+});
 
 /** Connects MQTT.js unmodified: only URL, client id, username and password are Umbra's. */
 export function connectMqtt(path: string, opts: IClientOptions & { base?: string }): Promise<MqttClient> {
@@ -20,7 +28,7 @@ export function connectMqtt(path: string, opts: IClientOptions & { base?: string
   // mosquitto-style: user name = client id = device id, password = token.
   const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10_000, username: opts.clientId, ...opts });
   const early: Received[] = [];
-  const record = (topic: string, payload: Buffer, packet: { qos: number; retain: boolean }) => early.push(received(topic, payload, packet));
+  const record = (topic: string, payload: Buffer, packet: ReceivedPacket) => early.push(received(topic, payload, packet));
   client.on("message", record);
   withConnack.set(client, early);
   return new Promise((resolve, reject) => {
