@@ -207,8 +207,8 @@ export class MqttHost {
   }
 
   private save(state: SessionState): void {
-    this.store.save(state);
-    this.persistedActivity = Date.now();
+    const now = Date.now();
+    if (this.store.save(state, now - this.persistedActivity > ACTIVITY_PERSIST_MS)) this.persistedActivity = now;
     this.unsaved = false;
   }
 

@@ -25,8 +25,38 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS mqtt_inflight (ord INTEGER PRIMARY KEY, packet_id INTEGER NOT NULL, entry TEXT NOT NULL)`,
 ];
 
+/**
+ * The fields of the small part whose change is worth a write, checked by identity (the machine
+ * makes a new object or array when it changes one). Not in it: the queue and the in-flight window
+ * (rows of their own), the packet-id counter (allocation skips ids in flight, so a stale counter
+ * after a restart is harmless: rewriting the row for it was most of a delivery's writes) and the
+ * last activity (its writes are paced by the host, which forces them). A field added to
+ * SessionState must be named here or below: the type requires it.
+ */
+const HEAD_FIELDS: Record<Exclude<keyof SessionState, "queue" | "inflight" | "nextPacketId" | "lastActivity">, true> = {
+  v: true,
+  clientId: true,
+  exists: true,
+  connected: true,
+  protocolVersion: true,
+  keepAlive: true,
+  expiryInterval: true,
+  disconnectedAt: true,
+  will: true,
+  willAt: true,
+  subscriptions: true,
+  topicAliases: true,
+  outAliases: true,
+  awaitingRelease: true,
+  client: true,
+  limits: true,
+};
+const headFields = Object.keys(HEAD_FIELDS) as (keyof typeof HEAD_FIELDS)[];
+
 /** One session's state: {@link load} it once, then {@link save} every state the machine returns. */
 export class MqttSessionStore {
+  /** The state whose small part was written last (null: none, or not known to be stored). */
+  private head: SessionState | null = null;
   /** Row key of each stored queue message, and of each stored in-flight entry. */
   private readonly seqOf = new WeakMap<StoredMessage, number>();
   private readonly ordOf = new WeakMap<InflightEntry, number>();
@@ -57,6 +87,7 @@ export class MqttSessionStore {
     const head = this.meta.getMeta<SessionState>(KEY);
     this.queue = [];
     this.inflight = [];
+    this.head = null;
     if (!head) return null;
     // A state written whole (before this store) carries its lists: the next save moves them to rows.
     if (head.queue.length > 0 || head.inflight.length > 0) {
@@ -83,16 +114,27 @@ export class MqttSessionStore {
     return { ...head, queue, inflight };
   }
 
-  /** Stores `state`: its small part, and what changed in its queue and in-flight window. */
-  save(state: SessionState): void {
-    this.meta.setMeta(KEY, { ...state, queue: [], inflight: [] });
+  /**
+   * Stores `state`: its small part when a field worth a write changed (or `activity` asks for its
+   * last activity to be written), and what changed in its queue and in-flight window. Returns
+   * whether the small part (with the last activity) was written.
+   */
+  save(state: SessionState, activity = false): boolean {
+    const head = this.head;
+    const wrote = activity || head === null || headFields.some((f) => head[f] !== state[f]);
+    if (wrote) {
+      this.meta.setMeta(KEY, { ...state, queue: [], inflight: [] });
+      this.head = state;
+    }
     if (state.queue !== this.queue) this.saveQueue(state.queue);
     if (state.inflight !== this.inflight) this.saveInflight(state.inflight);
+    return wrote;
   }
 
   /** Forgets the session. */
   clear(): void {
     this.meta.setMeta(KEY, null);
+    this.head = null;
     this.sql.exec(`DELETE FROM mqtt_queue`);
     this.sql.exec(`DELETE FROM mqtt_inflight`);
     this.queue = [];
