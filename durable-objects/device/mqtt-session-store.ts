@@ -17,8 +17,9 @@ import type { DeviceStore } from "./store";
 
 /** Meta key of the session's small part (the same key as the whole state had before). */
 const KEY = "mqtt_session";
-/** Rows per INSERT: two parameters each, under the limit of 100. */
+/** Rows per INSERT: two parameters each (queue), three each (in flight), under the limit of 100. */
 const CHUNK = 48;
+const INFLIGHT_CHUNK = 32;
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS mqtt_queue (seq INTEGER PRIMARY KEY, message TEXT NOT NULL)`,
@@ -231,18 +232,26 @@ export class MqttSessionStore {
     const firstKept = kept.size > 0 ? kept.values().next().value! : Infinity;
     if (!inOrder) {
       this.sql.exec(`DELETE FROM mqtt_inflight`);
-      for (const e of inflight) this.writeEntry(e, this.nextOrd++);
+      this.writeEntries(inflight.map((e) => [e, this.nextOrd++]));
     } else {
       const removed = this.inflight.map((e) => this.ordOf.get(e)!).filter((ord) => !kept.has(ord));
       deleteKeys(this.sql, "mqtt_inflight", "ord", removed, firstKept);
-      for (const [e, ord] of changed) this.writeEntry(e, ord ?? this.nextOrd++);
+      this.writeEntries(changed.map(([e, ord]) => [e, ord ?? this.nextOrd++]));
     }
     this.inflight = inflight;
   }
 
-  private writeEntry(e: InflightEntry, ord: number): void {
-    this.ordOf.set(e, ord);
-    this.sql.exec(`INSERT OR REPLACE INTO mqtt_inflight (ord, packet_id, entry) VALUES (?, ?, ?)`, ord, e.packetId, JSON.stringify(e));
+  /** Writes entries at their places, one statement per {@link INFLIGHT_CHUNK} (statements, not rows, are the cost). */
+  private writeEntries(entries: readonly [InflightEntry, number][]): void {
+    for (let i = 0; i < entries.length; i += INFLIGHT_CHUNK) {
+      const chunk = entries.slice(i, i + INFLIGHT_CHUNK);
+      const params: (string | number)[] = [];
+      for (const [e, ord] of chunk) {
+        this.ordOf.set(e, ord);
+        params.push(ord, e.packetId, JSON.stringify(e));
+      }
+      this.sql.exec(`INSERT OR REPLACE INTO mqtt_inflight (ord, packet_id, entry) VALUES ${rowPlaceholders(chunk.length, 3)}`, ...params);
+    }
   }
 }
 
