@@ -5,7 +5,7 @@ import type { WebhookObject } from "./webhook/webhook-object";
 
 /**
  * The Worker's bindings, as declared in `wrangler.toml` (vars, D1, R2, Durable Objects) plus the
- * secrets (`ADMIN_TOKEN`, `JWT_SECRET`) that come from `.dev.vars` locally and
+ * secrets (`ADMIN_TOKEN`, `JWT_SECRET`, `GATEWAY_KEY`) that come from `.dev.vars` locally and
  * `wrangler secret put` in production.
  */
 export interface Env {
@@ -15,6 +15,11 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Key that signs OAuth access tokens (at least 32 characters); without it no token is issued. */
   JWT_SECRET?: string;
+  /**
+   * The secret a gateway (`umbra gateway --gateway-key`) proves itself with, so the hub takes the
+   * device addresses it forwards (workers/edge/client-address.ts); unset: no gateway is trusted.
+   */
+  GATEWAY_KEY?: string;
   /** Shards of each tenant's topic space (default 16; fixed for the life of a deployment). */
   TOPIC_SHARDS?: string;
   /** `"true"`: MQTT clients may connect without credentials to a sandbox of the open topic space. */

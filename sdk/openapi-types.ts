@@ -840,7 +840,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** MQTT over WebSocket straight to one device's object (fastest path); CONNECT authenticates */
+        /** MQTT over WebSocket for one device only (a CONNECT for another client id is refused); served like /mqtt, and every id gets the same answer until CONNECT authenticates */
         get: operations["connectMqttDevice"];
         put?: never;
         post?: never;
@@ -7594,6 +7594,10 @@ export interface operations {
                 upgrade: "websocket";
                 /** @description Offered subprotocols: `umbra.v1` (optional), `token.<device token>` */
                 "sec-websocket-protocol": string;
+                /** @description A gateway's proof that it holds the hub's GATEWAY_KEY; with it, `forwarded` names the device's address */
+                "umbra-gateway-key"?: string;
+                /** @description RFC 7239 `for=<device address>`, believed only with a valid `umbra-gateway-key` */
+                forwarded?: string;
             };
             path?: never;
             cookie?: never;
@@ -7664,6 +7668,10 @@ export interface operations {
                 upgrade: "websocket";
                 /** @description Offered subprotocols: `mqtt` or `mqttv3.1` */
                 "sec-websocket-protocol": string;
+                /** @description A gateway's proof that it holds the hub's GATEWAY_KEY; with it, `forwarded` names the device's address */
+                "umbra-gateway-key"?: string;
+                /** @description RFC 7239 `for=<device address>`, believed only with a valid `umbra-gateway-key` */
+                forwarded?: string;
             };
             path?: never;
             cookie?: never;
@@ -7679,8 +7687,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The "mqtt" subprotocol was not offered */
+            /** @description The "mqtt" subprotocol was not offered, or a gateway named no address in Forwarded */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway key is not this hub's (counted as a failed sign-in) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7690,6 +7707,15 @@ export interface operations {
             };
             /** @description Not a WebSocket upgrade */
             426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7716,6 +7742,10 @@ export interface operations {
                 upgrade: "websocket";
                 /** @description Offered subprotocols: `mqtt` or `mqttv3.1` */
                 "sec-websocket-protocol": string;
+                /** @description A gateway's proof that it holds the hub's GATEWAY_KEY; with it, `forwarded` names the device's address */
+                "umbra-gateway-key"?: string;
+                /** @description RFC 7239 `for=<device address>`, believed only with a valid `umbra-gateway-key` */
+                forwarded?: string;
             };
             path: {
                 deviceId: string;
@@ -7733,7 +7763,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The "mqtt" subprotocol was not offered */
+            /** @description The "mqtt" subprotocol was not offered, or a gateway named no address in Forwarded */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7742,17 +7772,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The device is disabled */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such device */
-            404: {
+            /** @description The gateway key is not this hub's (counted as a failed sign-in) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7762,6 +7783,15 @@ export interface operations {
             };
             /** @description Not a WebSocket upgrade */
             426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7788,6 +7818,10 @@ export interface operations {
                 upgrade: "websocket";
                 /** @description Offered subprotocols: `coap` */
                 "sec-websocket-protocol": string;
+                /** @description A gateway's proof that it holds the hub's GATEWAY_KEY; with it, `forwarded` names the device's address */
+                "umbra-gateway-key"?: string;
+                /** @description RFC 7239 `for=<device address>`, believed only with a valid `umbra-gateway-key` */
+                forwarded?: string;
             };
             path?: never;
             cookie?: never;
@@ -7803,8 +7837,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The "coap" subprotocol was not offered */
+            /** @description The "coap" subprotocol was not offered, or a gateway named no address in Forwarded */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway key is not this hub's (counted as a failed sign-in) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7814,6 +7857,15 @@ export interface operations {
             };
             /** @description Not a WebSocket upgrade */
             426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed authentications from this address */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,5 +4,6 @@ import type { Principal } from "./auth/principal";
 /** Hono's environment for every route: the bindings and the authenticated caller. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { principal: Principal };
+  /** `clientAddress`: set for a request from a gateway that holds the key (workers/edge/client-address.ts). */
+  Variables: { principal: Principal; clientAddress?: string };
 }

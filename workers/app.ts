@@ -16,6 +16,7 @@ import { coap } from "./routes/coap";
 import { channelRoutes } from "./routes/channels";
 import { mqtt } from "./routes/mqtt";
 import { requestBody } from "./edge/request-body";
+import { resolveClientAddress } from "./edge/client-address";
 import { stripInternalHeaders } from "./edge/internal-headers";
 import { cors } from "./edge/cors";
 import { allowedMethods } from "./edge/methods";
@@ -34,6 +35,7 @@ export function createApp() {
   // Edge order: forged internal headers go first, CORS wraps every answer, bodies are read once.
   app.use("*", stripInternalHeaders());
   app.use("*", cors());
+  app.use("*", resolveClientAddress());
   app.use("*", requestBody());
 
   app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));

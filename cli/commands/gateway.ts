@@ -22,6 +22,7 @@ interface GatewayFlags {
   coapIdle: number;
   coapMaxPeers: number;
   statsInterval: number;
+  gatewayKey?: string;
 }
 
 export default defineCommand((program) =>
@@ -37,6 +38,7 @@ export default defineCommand((program) =>
     .option("--coap-idle <seconds>", "end a CoAP peer's hub connection after this long quiet", parseSeconds, 120)
     .option("--coap-max-peers <count>", "CoAP peers served at once (more get 5.03)", parseCount, 1024)
     .option("--stats-interval <seconds>", "print the counters this often (0: only at the end)", parseSeconds, 0)
+    .option("--gateway-key <key>", "the hub's GATEWAY_KEY, so it sees each device's own address (default: UMBRA_GATEWAY_KEY)")
     .action(async (flags: GatewayFlags, cmd: Command) => run(flags, globalOptions(cmd))),
 );
 
@@ -58,6 +60,7 @@ async function run(flags: GatewayFlags, globals: GlobalOptions): Promise<void> {
       coapPort: flags.coap === false ? null : flags.coap,
       coapMaxPeers: flags.coapMaxPeers,
       coap: { idleMs: flags.coapIdle * 1000 },
+      gatewayKey: flags.gatewayKey ?? process.env.UMBRA_GATEWAY_KEY,
       log,
     });
   } catch (err) {

@@ -24,6 +24,8 @@ export interface GatewayOptions {
   coapPort: number | null;
   /** Peers with a CoAP session at once (default 1024). */
   coapMaxPeers?: number;
+  /** The hub's GATEWAY_KEY, so the hub sees each device's own address (else all share the gateway's). */
+  gatewayKey?: string;
   /** Per-peer CoAP tunables, e.g. `idleMs`. */
   coap?: Partial<TranslatorConfig>;
   log: Logger;
@@ -48,13 +50,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const counters = newCounters();
   const mqttUrl = hubSocketUrl(o.hub, "/mqtt");
   const coapUrl = hubSocketUrl(o.hub, "/.well-known/coap");
-  const mqtt = o.mqttPort === null ? null : await startMqttBridge({ host: o.host, port: o.mqttPort, hubUrl: mqttUrl, log: o.log, counters: counters.mqtt });
+  const mqtt = o.mqttPort === null ? null : await startMqttBridge({ host: o.host, port: o.mqttPort, hubUrl: mqttUrl, log: o.log, counters: counters.mqtt, gatewayKey: o.gatewayKey });
   let coap: Listener | null = null;
   try {
     coap =
       o.coapPort === null
         ? null
-        : await startCoapGateway({ host: o.host, port: o.coapPort, hubUrl: coapUrl, log: o.log, counters: counters.coap, maxPeers: o.coapMaxPeers, translator: o.coap });
+        : await startCoapGateway({ host: o.host, port: o.coapPort, hubUrl: coapUrl, log: o.log, counters: counters.coap, maxPeers: o.coapMaxPeers, translator: o.coap, gatewayKey: o.gatewayKey });
   } catch (err) {
     await mqtt?.close();
     throw err;

@@ -9,16 +9,12 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import type { Env } from "../../durable-objects/env";
 import { limit, rateFrom, tooManyRequests, type LimitDecision, type Rate } from "./limit";
+import { clientAddress } from "../edge/client-address";
 
 /** Addresses this isolate saw fail, with when (ms); forgotten after a while, bounded in size. */
 const suspects = new Map<string, number>();
 const REMEMBER_MS = 10 * 60_000;
 const MAX_SUSPECTS = 10_000;
-
-/** The client's address as Cloudflare's edge (or local workerd) reports it; never a client-set header. */
-export function clientAddress(c: Context<AppEnv>): string {
-  return c.req.header("cf-connecting-ip") ?? "unknown";
-}
 
 function failureRate(env: Env): Rate {
   return rateFrom(env.AUTH_FAILURE_RATE, env.AUTH_FAILURE_BURST, { rate: 1, burst: 20 });

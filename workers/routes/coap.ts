@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
+import { clientAddress } from "../edge/client-address";
 import { offeredProtocols } from "./connect";
 import { CoapBridge } from "../coap/bridge";
 import { webSocketResponse } from "../../durable-objects/shared/websocket-response";
@@ -13,6 +14,6 @@ coap.get("/.well-known/coap", (c) => {
   // libcoap fails silently unless the 101 echoes "coap" (RFC 8323 §4.1).
   if (!offeredProtocols(c.req.header("sec-websocket-protocol")).includes("coap")) throw new ApiError("invalid-request", 'Offer the "coap" subprotocol');
   const pair = new WebSocketPair();
-  new CoapBridge(c.env, pair[1], c.req.header("cf-connecting-ip") ?? "").start();
+  new CoapBridge(c.env, pair[1], clientAddress(c)).start();
   return webSocketResponse(pair[0], "coap");
 });

@@ -6,6 +6,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
+import { clientAddress } from "../edge/client-address";
 import { bearerToken } from "../auth/guard";
 import { resolveClientCertificate, resolveDeviceToken } from "../auth/resolve";
 import type { Principal } from "../auth/principal";
@@ -39,7 +40,7 @@ export function forwardUpgrade(c: Context<AppEnv>, device: Principal & { kind: "
     upgrade: "websocket",
     "x-umbra-device": device.deviceId,
     "x-umbra-credential": device.credentialId,
-    "x-umbra-remote": c.req.header("cf-connecting-ip") ?? "",
+    "x-umbra-remote": clientAddress(c),
   });
   if (subprotocol) headers.set("x-umbra-subprotocol", subprotocol);
   return deviceStub(c.env, device.deviceId).fetch(new Request(`https://device${path}`, { headers }));

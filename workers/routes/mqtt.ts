@@ -8,6 +8,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
+import { clientAddress } from "../edge/client-address";
 import { offeredProtocols } from "./connect";
 import { MqttEdge } from "../mqtt/edge";
 import { deviceConfig } from "../../durable-objects/device/config";
@@ -29,7 +30,7 @@ function serve(c: Context<AppEnv>, deviceId: string | undefined): Response {
   const pair = new WebSocketPair();
   const options = {
     subprotocol: sub,
-    remote: c.req.header("cf-connecting-ip") ?? "",
+    remote: clientAddress(c),
     maximumPacketSize: deviceConfig(c.env as unknown as Record<string, unknown>).mqtt.maximumPacketSize,
     ...(deviceId === undefined ? {} : { deviceId }),
   };

@@ -16,7 +16,8 @@ import { ApiError, problemResponse } from "../errors";
 import { jsonMaxDepth, parseJsonBounded } from "../../protocols/json-depth";
 import { isJsonObject } from "../../protocols/json-value";
 import { limit, rateFrom, type LimitDecision } from "../limits/limit";
-import { clientAddress, failuresLeft, recordFailure } from "../limits/auth-failures";
+import { failuresLeft, recordFailure } from "../limits/auth-failures";
+import { clientAddress } from "../edge/client-address";
 
 export const oauth = new Hono<AppEnv>();
 

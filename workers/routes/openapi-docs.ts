@@ -14,8 +14,16 @@ function upgradeHeaders(subprotocols: string) {
   return z.object({
     upgrade: z.literal("websocket").openapi({ description: "WebSocket upgrade (RFC 6455)" }),
     "sec-websocket-protocol": z.string().openapi({ description: `Offered subprotocols: ${subprotocols}` }),
+    "umbra-gateway-key": z.string().optional().openapi({ description: "A gateway's proof that it holds the hub's GATEWAY_KEY; with it, `forwarded` names the device's address" }),
+    forwarded: z.string().optional().openapi({ description: "RFC 7239 `for=<device address>`, believed only with a valid `umbra-gateway-key`" }),
   });
 }
+
+/** Refusals of a gateway's upgrade (workers/edge/client-address.ts). */
+const gatewayErrors = {
+  401: problem("The gateway key is not this hub's (counted as a failed sign-in)"),
+  429: problem("Too many failed authentications from this address"),
+};
 
 /**
  * The 101 answer naming the chosen subprotocol, and `default` for any other refusal (OpenAPI
@@ -96,8 +104,9 @@ export function documentPlainRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   const mqttErrors = {
-    400: problem('The "mqtt" subprotocol was not offered'),
+    400: problem('The "mqtt" subprotocol was not offered, or a gateway named no address in Forwarded'),
     426: problem("Not a WebSocket upgrade"),
+    ...gatewayErrors,
   };
   r.registerPath({
     operationId: "connectMqtt",
@@ -112,10 +121,10 @@ export function documentPlainRoutes(app: OpenAPIHono<AppEnv>): void {
     operationId: "connectMqttDevice",
     method: "get",
     path: "/mqtt/{deviceId}",
-    summary: "MQTT over WebSocket straight to one device's object (fastest path); CONNECT authenticates",
+    summary: "MQTT over WebSocket for one device only (a CONNECT for another client id is refused); served like /mqtt, and every id gets the same answer until CONNECT authenticates",
     security: [],
     request: { params: z.object({ deviceId: z.string().openapi({ param: { name: "deviceId", in: "path" } }) }), headers: upgradeHeaders("`mqtt` or `mqttv3.1`") },
-    responses: { ...switching("Switching Protocols: MQTT packets in binary frames", ["mqtt", "mqttv3.1"]), ...mqttErrors, 403: problem("The device is disabled"), 404: problem("No such device") },
+    responses: { ...switching("Switching Protocols: MQTT packets in binary frames", ["mqtt", "mqttv3.1"]), ...mqttErrors },
   });
 
   r.registerPath({
@@ -125,6 +134,6 @@ export function documentPlainRoutes(app: OpenAPIHono<AppEnv>): void {
     summary: "CoAP over WebSocket (RFC 8323); the first request's `Uri-Query: auth=<device token>` binds the connection",
     security: [],
     request: { headers: upgradeHeaders("`coap`") },
-    responses: { ...switching("Switching Protocols: CoAP messages (RFC 8323 framing)", ["coap"]), 400: problem('The "coap" subprotocol was not offered'), 426: problem("Not a WebSocket upgrade") },
+    responses: { ...switching("Switching Protocols: CoAP messages (RFC 8323 framing)", ["coap"]), 400: problem('The "coap" subprotocol was not offered, or a gateway named no address in Forwarded'), 426: problem("Not a WebSocket upgrade"), ...gatewayErrors },
   });
 }

@@ -13,6 +13,8 @@ import { Translator } from "./translator";
 export interface PeerDeps {
   /** The hub's `/.well-known/coap` WebSocket URL. */
   hubUrl: string;
+  /** Headers of the hub WebSocket (the gateway key and the peer's address, when there is a key). */
+  hubHeaders: Record<string, string>;
   config: TranslatorConfig;
   counters: CoapCounters;
   sendUdp(bytes: Uint8Array): void;
@@ -98,7 +100,7 @@ export class PeerSession {
   }
 
   private connect(): void {
-    const ws = new WebSocket(this.deps.hubUrl, "coap", { perMessageDeflate: false });
+    const ws = new WebSocket(this.deps.hubUrl, "coap", { perMessageDeflate: false, headers: this.deps.hubHeaders });
     this.ws = ws;
     this.tally.hubConnections++;
     this.deps.counters.hubConnections++;

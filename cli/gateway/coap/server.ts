@@ -15,6 +15,7 @@ import { PeerSession } from "./peer";
 import { refusal } from "./translate";
 import type { TranslatorConfig } from "./config";
 import { DEFAULT_TRANSLATOR } from "./config";
+import { hubHeaders } from "../hub-headers";
 
 /** What the CoAP side needs. */
 export interface CoapGatewayOptions {
@@ -27,6 +28,8 @@ export interface CoapGatewayOptions {
   counters: CoapCounters;
   /** Peers with a session at once; more get 5.03 (default 1024). */
   maxPeers?: number;
+  /** The hub's GATEWAY_KEY: with it, each peer's own address goes to the hub (hub-headers.ts). */
+  gatewayKey?: string;
   /** Overrides of the per-peer tunables (idle time, timeouts, RFC 7252 timing). */
   translator?: Partial<TranslatorConfig>;
 }
@@ -86,6 +89,7 @@ export function startCoapGateway(opts: CoapGatewayOptions): Promise<Listener> {
       let troubled = false;
       const session = new PeerSession({
         hubUrl: opts.hubUrl,
+        hubHeaders: hubHeaders(opts.gatewayKey, from.address),
         config,
         counters,
         sendUdp: (out) => send(out, from),

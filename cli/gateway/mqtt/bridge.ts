@@ -11,6 +11,7 @@ import { peerName } from "../listener";
 import type { Logger } from "../log";
 import type { MqttCounters } from "../stats";
 import { ConnectSniffer } from "./client-id";
+import { hubHeaders } from "../hub-headers";
 
 /** What the MQTT side needs. */
 export interface MqttBridgeOptions {
@@ -21,6 +22,8 @@ export interface MqttBridgeOptions {
   hubUrl: string;
   log: Logger;
   counters: MqttCounters;
+  /** The hub's GATEWAY_KEY: with it, each device's own address goes to the hub (hub-headers.ts). */
+  gatewayKey?: string;
   /** Pause the TCP socket while the WebSocket holds more than this many unsent bytes (default 1 MiB). */
   highWaterMark?: number;
 }
@@ -61,7 +64,7 @@ function relay(socket: Socket, opts: MqttBridgeOptions, forget: (stop: () => voi
   log.info("mqtt.open", { peer });
   socket.setNoDelay(true);
 
-  const ws = new WebSocket(opts.hubUrl, "mqtt", { perMessageDeflate: false });
+  const ws = new WebSocket(opts.hubUrl, "mqtt", { perMessageDeflate: false, headers: hubHeaders(opts.gatewayKey, socket.remoteAddress) });
   let opened = false;
   let finished = false;
   const because = (why: string) => {
