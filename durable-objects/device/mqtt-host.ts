@@ -197,11 +197,14 @@ export class MqttHost {
       // One write for the batch: the caller (a channel's outbox) keeps the messages until this
       // resolves, so sending before the batch's write still delivers at least once.
       this.batching = true;
+      // The batch's PUBLISHes leave together, in one message to the client.
+      this.outgoing.hold();
       try {
         for (const m of messages) await this.deliverNow(m);
       } finally {
         this.batching = false;
         if (this.unsaved && this.state) this.save(this.state);
+        this.outgoing.release();
       }
     }, false);
   }

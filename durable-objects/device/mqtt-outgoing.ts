@@ -4,7 +4,7 @@
  * events, so PUBACKs keep the order of their PUBLISHes [MQTT-4.6.0-2]. A batch whose write failed
  * is never acknowledged: the connection ends and the client resends.
  */
-import { encode, type MqttPacket } from "../../protocols/mqtt";
+import { encode, joinFrames, type MqttPacket } from "../../protocols/mqtt";
 import { closeQuietly } from "./sockets";
 
 /** Packets to send to a socket once `ready` (their writes are durable), then maybe close. */
@@ -25,30 +25,67 @@ function closeCodeOf(reasonCode: number): number {
   return 1002;
 }
 
-/** Encodes and sends packets now; stops at the first the socket refuses (it is closing). */
+/**
+ * Encodes packets and sends them now in one WebSocket message: a frame may hold several MQTT
+ * packets [MQTT-6.0.0-2], and each message costs an event at every hop (this object, the edge,
+ * the client), where the bytes cost next to nothing. Nothing is sent if the socket is closing.
+ */
 export function sendPackets(ws: WebSocket, packets: readonly MqttPacket[], version: number): void {
-  for (const p of packets) {
-    try {
-      ws.send(encode(p, version === 3 || version === 5 ? version : 4));
-    } catch {
-      return;
-    }
+  if (packets.length === 0) return;
+  const v = version === 3 || version === 5 ? version : 4;
+  try {
+    ws.send(packets.length === 1 ? encode(packets[0]!, v) : joinFrames(packets.map((p) => encode(p, v))));
+  } catch {
+    // closing
   }
+}
+
+/** Resolves true when `p` is fulfilled by now (after a turn of microtasks), false when pending or rejected. */
+async function fulfilledNow(p: Promise<void> | null): Promise<boolean> {
+  if (p === null) return true;
+  const pending = Symbol();
+  return Promise.race([p.then(() => true, () => false), Promise.resolve().then(() => pending)]).then((r) => r === true);
 }
 
 export class OutgoingQueues {
   private readonly queues = new Map<WebSocket, Outgoing[]>();
+  /** While {@link hold} is on: what would have gone out at once, per socket, in order. */
+  private held: Map<WebSocket, Outgoing[]> | null = null;
 
   /** Sends `item` after everything queued before it for `ws` (at once when nothing waits). */
   send(ws: WebSocket, item: Outgoing): void {
     let queue = this.queues.get(ws);
-    if (!queue && item.ready === null) return flush(ws, item);
+    if (!queue && item.ready === null) {
+      const held = this.held?.get(ws);
+      if (held) held.push(item);
+      else if (this.held) this.held.set(ws, [item]);
+      else flush(ws, [item]);
+      return;
+    }
     if (!queue) {
+      // What was held for the socket came first: it leaves before anything queued behind it.
+      const held = this.held?.get(ws);
+      if (held) {
+        this.held!.delete(ws);
+        flush(ws, held);
+      }
       queue = [];
       this.queues.set(ws, queue);
     }
     queue.push(item);
     if (queue.length === 1) void this.drain(ws, queue);
+  }
+
+  /** From now until {@link release}, what would go out at once waits, so a batch of deliveries leaves as one message. */
+  hold(): void {
+    this.held ??= new Map();
+  }
+
+  /** Sends what was held, one message per socket. */
+  release(): void {
+    const held = this.held;
+    this.held = null;
+    for (const [ws, items] of held ?? []) flush(ws, items);
   }
 
   /** Acknowledgements waiting for durable writes on `ws` (for the client's Receive Maximum). */
@@ -58,19 +95,33 @@ export class OutgoingQueues {
     return n;
   }
 
+  /**
+   * Sends each item once its writes are durable, in order. Items behind it whose writes are
+   * durable too (one group commit acknowledges many) go in the same WebSocket message.
+   */
   private async drain(ws: WebSocket, queue: Outgoing[]): Promise<void> {
     while (queue.length > 0) {
       const item = queue[0]!;
       let failed = false;
       if (item.ready) await item.ready.catch(() => (failed = true));
       queue.shift();
-      flush(ws, failed ? { ...item, packets: [], close: 0x80 } : item);
+      if (failed) {
+        flush(ws, [{ ...item, packets: [], close: 0x80 }]);
+        continue;
+      }
+      const batch = [item];
+      while (queue.length > 0 && batch[batch.length - 1]!.close === null && (await fulfilledNow(queue[0]!.ready))) batch.push(queue.shift()!);
+      flush(ws, batch);
     }
     this.queues.delete(ws);
   }
 }
 
-function flush(ws: WebSocket, item: Outgoing): void {
-  sendPackets(ws, item.packets, item.version);
-  if (item.close !== null) closeQuietly(ws, closeCodeOf(item.close), `mqtt 0x${item.close.toString(16)}`);
+/** Sends the packets of `items` in one message, up to the first that closes the socket (then closes it). */
+function flush(ws: WebSocket, items: readonly Outgoing[]): void {
+  const closing = items.findIndex((i) => i.close !== null);
+  const sent = closing < 0 ? items : items.slice(0, closing + 1);
+  const last = sent[sent.length - 1]!;
+  sendPackets(ws, sent.length === 1 ? last.packets : sent.flatMap((i) => i.packets), last.version);
+  if (last.close !== null) closeQuietly(ws, closeCodeOf(last.close), `mqtt 0x${last.close.toString(16)}`);
 }
