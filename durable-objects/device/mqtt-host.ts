@@ -13,6 +13,7 @@ import {
   createSession,
   disconnectClient,
   deliver,
+  deliverAll,
   fitsClient,
   handlePacket,
   nextDeadline,
@@ -57,8 +58,6 @@ export class MqttHost {
   private persistedActivity = 0;
   /** The deadline last handed to the alarm scheduler (undefined: none yet). */
   private scheduled: number | null | undefined = undefined;
-  private batching = false;
-  private unsaved = false;
   private readonly intake = new DeliveryIntake({
     state: () => this.state,
     store: (take) => this.storeDeliveries(take),
@@ -193,31 +192,20 @@ export class MqttHost {
   /** Stores one batch of deliveries in one run and one write (for the intake). */
   private storeDeliveries(take: () => readonly Message[]): Promise<void> {
     return this.run(async () => {
-      const messages = take();
-      // One write for the batch: the caller (a channel's outbox) keeps the messages until this
-      // resolves, so sending before the batch's write still delivers at least once.
-      this.batching = true;
-      // The batch's PUBLISHes leave together, in one message to the client.
-      this.outgoing.hold();
-      try {
-        for (const m of messages) await this.deliverNow(m);
-      } finally {
-        this.batching = false;
-        if (this.unsaved && this.state) this.save(this.state);
-        this.outgoing.release();
-      }
+      // One step of the session for the whole batch (deliverAll): the queue copied once, the socket
+      // looked up once (that reads every socket's attachment), one write, and the batch's PUBLISHes
+      // leave in one message. The caller (an outbox) keeps the messages until this resolves.
+      await this.apply(this.current(), deliverAll(this.session(), take(), this.context(), Date.now()));
     }, false);
   }
 
   private save(state: SessionState): void {
     const now = Date.now();
     if (this.store.save(state, now - this.persistedActivity > ACTIVITY_PERSIST_MS)) this.persistedActivity = now;
-    this.unsaved = false;
   }
 
   private async deliverNow(message: Message, retainedFor?: string): Promise<void> {
-    const ws = this.current();
-    await this.apply(ws, deliver(this.session(), message, this.context(), Date.now(), retainedFor ? { retainedFor } : {}));
+    await this.apply(this.current(), deliver(this.session(), message, this.context(), Date.now(), retainedFor ? { retainedFor } : {}));
   }
 
   /**
@@ -302,8 +290,8 @@ export class MqttHost {
     this.intake.stateChanged();
     const now = Date.now();
     if (r.persist || now - this.persistedActivity > ACTIVITY_PERSIST_MS) {
-      if (this.batching || (lazy && now - this.persistedActivity <= ACTIVITY_PERSIST_MS)) this.unsaved = true;
-      else this.save(r.state);
+      // A lazy change (a PUBACK retiring a QoS 1 message) is written with the next write instead.
+      if (!lazy || now - this.persistedActivity > ACTIVITY_PERSIST_MS) this.save(r.state);
     }
     const retained = before.subscriptions === r.state.subscriptions ? NO_RETAINED : await this.syncSubscriptions(before, r.state);
     // New subscriptions, or a (re)connected session: what waits for the client may go out now.

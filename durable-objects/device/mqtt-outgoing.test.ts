@@ -63,32 +63,22 @@ describe("OutgoingQueues", () => {
     expect(s.closed()).not.toBeNull();
   });
 
-  it("holds what would go at once until release, then sends it as one message, before anything queued after it", async () => {
+  it("sends a batch's packets up to one that closes the socket, and nothing after it", async () => {
     const s = fakeSocket();
     const q = new OutgoingQueues();
-    q.hold();
-    q.send(s.ws, item([publish("a", 1)], null));
-    q.send(s.ws, item([publish("b", 2)], null));
-    expect(s.messages).toEqual([]);
-    q.release();
-    expect(s.messages).toEqual([["publish:1", "publish:2"]]);
-    q.hold();
-    q.send(s.ws, item([publish("c", 3)], null));
-    q.send(s.ws, item([puback(9)], Promise.resolve()));
-    q.release();
+    const commit = deferred();
+    q.send(s.ws, item([publish("a", 1)], commit.promise));
+    q.send(s.ws, item([{ type: "disconnect", reasonCode: 0x8e }], commit.promise, 0x8e));
+    q.send(s.ws, item([publish("b", 2)], commit.promise));
+    commit.resolve();
     await settle();
-    expect(s.messages).toEqual([["publish:1", "publish:2"], ["publish:3"], ["puback:9"]]);
-  });
-
-  it("sends nothing after a packet that closes the socket", () => {
-    const s = fakeSocket();
-    const q = new OutgoingQueues();
-    q.hold();
-    q.send(s.ws, item([publish("a", 1)], null));
-    q.send(s.ws, item([{ type: "disconnect", reasonCode: 0x8e }], null, 0x8e));
-    q.send(s.ws, item([publish("b", 2)], null));
-    q.release();
     expect(s.messages).toEqual([["publish:1", "disconnect"]]);
     expect(s.closed()).toBe(1000);
+  });
+
+  it("sends a result with nothing to wait for at once, as one message", () => {
+    const s = fakeSocket();
+    new OutgoingQueues().send(s.ws, item([publish("a", 1), publish("b", 2)], null));
+    expect(s.messages).toEqual([["publish:1", "publish:2"]]);
   });
 });

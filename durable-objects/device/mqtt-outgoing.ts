@@ -49,43 +49,17 @@ async function fulfilledNow(p: Promise<void> | null): Promise<boolean> {
 
 export class OutgoingQueues {
   private readonly queues = new Map<WebSocket, Outgoing[]>();
-  /** While {@link hold} is on: what would have gone out at once, per socket, in order. */
-  private held: Map<WebSocket, Outgoing[]> | null = null;
 
   /** Sends `item` after everything queued before it for `ws` (at once when nothing waits). */
   send(ws: WebSocket, item: Outgoing): void {
     let queue = this.queues.get(ws);
-    if (!queue && item.ready === null) {
-      const held = this.held?.get(ws);
-      if (held) held.push(item);
-      else if (this.held) this.held.set(ws, [item]);
-      else flush(ws, [item]);
-      return;
-    }
+    if (!queue && item.ready === null) return flush(ws, [item]);
     if (!queue) {
-      // What was held for the socket came first: it leaves before anything queued behind it.
-      const held = this.held?.get(ws);
-      if (held) {
-        this.held!.delete(ws);
-        flush(ws, held);
-      }
       queue = [];
       this.queues.set(ws, queue);
     }
     queue.push(item);
     if (queue.length === 1) void this.drain(ws, queue);
-  }
-
-  /** From now until {@link release}, what would go out at once waits, so a batch of deliveries leaves as one message. */
-  hold(): void {
-    this.held ??= new Map();
-  }
-
-  /** Sends what was held, one message per socket. */
-  release(): void {
-    const held = this.held;
-    this.held = null;
-    for (const [ws, items] of held ?? []) flush(ws, items);
   }
 
   /** Acknowledgements waiting for durable writes on `ws` (for the client's Receive Maximum). */

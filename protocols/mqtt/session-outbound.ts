@@ -99,19 +99,24 @@ function allocateId(inflight: InflightEntry[], from: number): number {
 }
 
 /**
- * Send queued messages while the window has room. Expired or oversized ones are
- * dropped. Mutates nothing; returns the new state.
+ * Moves queued messages from `queue[from]` on into the window while it has room (expired and
+ * oversized ones are dropped), on the caller's copies of the queue and window. Returns the index
+ * of the first message left in the queue and the next packet id.
  */
-export function pump(state: SessionState, now: number): SessionResult {
+function fillWindow(
+  state: SessionState,
+  queue: readonly StoredMessage[],
+  from: number,
+  inflight: InflightEntry[],
+  nextPacketId: number,
+  now: number,
+  out: MqttPacket[],
+  effects: Effect[],
+): { taken: number; nextPacketId: number } {
   const window = windowSize(state);
-  if (!state.connected || state.queue.length === 0 || state.inflight.length >= window) return result(state, state);
-  const inflight = [...state.inflight];
-  const out: MqttPacket[] = [];
-  const effects: Effect[] = [];
-  let nextPacketId = state.nextPacketId;
-  let taken = 0;
-  while (taken < state.queue.length && inflight.length < window) {
-    const message = state.queue[taken++];
+  let taken = from;
+  while (taken < queue.length && inflight.length < window) {
+    const message = queue[taken++]!;
     // [MQTT-3.3.2-5] an expired message is not forwarded
     if (message.expiresAt !== undefined && message.expiresAt <= now) {
       effects.push(dropped(message.topic, "expired"));
@@ -127,6 +132,19 @@ export function pump(state: SessionState, now: number): SessionResult {
     nextPacketId = (packetId % 65535) + 1;
     out.push(packet);
   }
+  return { taken, nextPacketId };
+}
+
+/**
+ * Send queued messages while the window has room. Expired or oversized ones are
+ * dropped. Mutates nothing; returns the new state.
+ */
+export function pump(state: SessionState, now: number): SessionResult {
+  if (!state.connected || state.queue.length === 0 || state.inflight.length >= windowSize(state)) return result(state, state);
+  const inflight = [...state.inflight];
+  const out: MqttPacket[] = [];
+  const effects: Effect[] = [];
+  const { taken, nextPacketId } = fillWindow(state, state.queue, 0, inflight, state.nextPacketId, now, out, effects);
   return aliased(result(state, { ...state, queue: state.queue.slice(taken), inflight, nextPacketId }, out, effects));
 }
 
@@ -165,6 +183,59 @@ export function deliver(state: SessionState, message: Message, ctx: SessionConte
   // Queue first, then pump: keeps QoS 1/2 order per topic [MQTT-4.6.0-6].
   const pumped = pump({ ...state, queue: [...queue, storeMessage(message, delivery)] }, now);
   return { ...pumped, persist: true };
+}
+
+/**
+ * Delivers a batch of messages published elsewhere: the same result as {@link deliver} applied
+ * to each in turn (packets in the same order, the same drops, the same state), with the queue
+ * and the window copied once for the batch rather than once per message — a subscriber that is
+ * behind holds thousands of queued messages, and copying them per delivery was quadratic.
+ */
+export function deliverAll(state: SessionState, messages: readonly Message[], ctx: SessionContext, now: number): SessionResult {
+  if (messages.length === 1) return deliver(state, messages[0]!, ctx, now);
+  if (messages.length === 0 || isExpired(state, now)) return result(state, state);
+  let queue: StoredMessage[] = [...state.queue];
+  let head = 0;
+  const inflight = [...state.inflight];
+  let nextPacketId = state.nextPacketId;
+  const out: MqttPacket[] = [];
+  const effects: Effect[] = [];
+  let queued = false;
+  for (const message of messages) {
+    const delivery = resolve(state, message, undefined);
+    if (delivery === null) continue;
+    if (!authorize(ctx.policy, ctx.variables, "receive", message.topic)) {
+      effects.push(dropped(message.topic, "not-authorized"));
+      continue;
+    }
+    if (message.expiresAt !== undefined && message.expiresAt <= now) {
+      effects.push(dropped(message.topic, "expired"));
+      continue;
+    }
+    if (delivery.qos === 0) {
+      if (!state.connected) {
+        effects.push(dropped(message.topic, "offline"));
+        continue;
+      }
+      const packet = buildPublish(message, delivery, undefined, false, state.protocolVersion, now);
+      if (tooLarge(state, packet)) effects.push(dropped(message.topic, "too-large"));
+      else out.push(packet);
+      continue;
+    }
+    if (queue.length - head >= state.limits.maxQueued) {
+      queue = pruneQueue(queue.slice(head), now);
+      head = 0;
+    }
+    if (queue.length - head >= state.limits.maxQueued) {
+      effects.push(dropped(message.topic, "queue-full"));
+      continue;
+    }
+    queue.push(storeMessage(message, delivery));
+    queued = true;
+    if (state.connected) ({ taken: head, nextPacketId } = fillWindow(state, queue, head, inflight, nextPacketId, now, out, effects));
+  }
+  const next = queued ? { ...state, queue: queue.slice(head), inflight, nextPacketId } : state;
+  return { ...aliased(result(state, next, out, effects)), persist: queued };
 }
 
 /**

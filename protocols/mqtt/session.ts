@@ -40,7 +40,7 @@ import type { SessionContext, SessionResult, SessionState } from "./session-type
 
 export { connect, refuseConnect, type ConnectRefusal } from "./session-connect";
 export { connectFailure, connectionLost, disconnectClient, protocolError, revokeConnection, takeover, tick } from "./session-close";
-export { deliver, fitsClient, type DeliverOptions } from "./session-outbound";
+export { deliver, deliverAll, fitsClient, type DeliverOptions } from "./session-outbound";
 export { createSession, isExpired, nextDeadline, touch } from "./session-state";
 export * from "./session-types";
 
