@@ -16,6 +16,7 @@ import {
   deliverAll,
   fitsClient,
   handlePacket,
+  handlePubacks,
   nextDeadline,
   protocolError,
   revalidate,
@@ -124,15 +125,26 @@ export class MqttHost {
         packets = err.packets;
         error = err;
       }
-      for (const p of packets) {
+      for (let i = 0; i < packets.length; i++) {
+        const p = packets[i]!;
         if (att.mqtt.stage === "connecting") {
           if (p.type === "connect") await this.onConnect(ws, att, p);
-        } else {
-          this.state = touch(this.session(), Date.now());
-          // A PUBACK only retires a QoS 1 message: losing that write means a resend, which
-          // QoS 1 allows, so it is saved with the next write instead of rewriting the session.
-          await this.apply(ws, handlePacket(this.session(), p, this.context(), Date.now()), undefined, p.type === "puback", p.type === "publish");
+          continue;
         }
+        this.state = touch(this.session(), Date.now());
+        if (p.type === "puback") {
+          // A run of PUBACKs (a client acknowledges a burst together) is one step of the session.
+          // A PUBACK only retires a QoS 1 message: losing that write means a resend, which QoS 1
+          // allows, so it is saved with the next write instead of rewriting the session (lazy).
+          const ids = [p.packetId];
+          for (let next = packets[i + 1]; next?.type === "puback"; next = packets[i + 1]) {
+            ids.push(next.packetId);
+            i++;
+          }
+          await this.apply(ws, handlePubacks(this.session(), ids, Date.now()), undefined, true);
+          continue;
+        }
+        await this.apply(ws, handlePacket(this.session(), p, this.context(), Date.now()), undefined, false, p.type === "publish");
       }
       if (error) await this.fail(ws, att, error);
     });

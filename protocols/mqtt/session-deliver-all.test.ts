@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { deliver, deliverAll, type Message, type SessionResult, type SessionState } from "./session";
+import { deliver, deliverAll, handlePacket, handlePubacks, type Message, type SessionResult, type SessionState } from "./session";
 import { CTX, T0, message, online, subscribed, sub } from "./session.fixtures";
 import { connectionLost } from "./session";
 
@@ -81,5 +81,33 @@ describe("deliverAll", () => {
     const r = deliverAll(s, Array.from({ length: 500 }, (_, i) => message(`channels/c1/messages/n${i}`)), CTX, T0);
     expect(r.state.queue.length).toBe(10_498);
     expect(r.state.queue[9_998]!.topic).toBe("channels/c1/messages/n0");
+  });
+});
+
+describe("handlePubacks", () => {
+  it("gives what handlePacket gives PUBACK by PUBACK", () => {
+    fc.assert(
+      fc.property(sessionArb, fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 10 }), fc.constantFrom(T0, T0 + 120_000), (state, picks, now) => {
+        // Mostly ids in flight (some twice, some QoS 2), and a few unknown ones.
+        const ids = picks.map((k) => state.inflight[k]?.packetId ?? 1000 + k);
+        let s = state;
+        const out: SessionResult["out"] = [];
+        const effects: SessionResult["effects"] = [];
+        let persist = false;
+        for (const packetId of ids) {
+          const r = handlePacket(s, { type: "puback", packetId }, CTX, now);
+          s = r.state;
+          out.push(...r.out);
+          effects.push(...r.effects);
+          persist ||= r.persist;
+        }
+        const got = handlePubacks(state, ids, now);
+        expect(JSON.stringify(got.state)).toBe(JSON.stringify(s));
+        expect(got.out).toEqual(out);
+        expect(got.effects).toEqual(effects);
+        expect(got.persist).toBe(persist);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

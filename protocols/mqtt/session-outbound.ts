@@ -284,6 +284,29 @@ export function onPuback(state: SessionState, p: AckPacket<"puback">, now: numbe
 }
 
 /**
+ * PUBACKs of several QoS 1 messages (a client acknowledges a burst together): the same result as
+ * {@link onPuback} for each in turn, with the window and queue copied once, not per PUBACK.
+ */
+export function onPubacks(state: SessionState, packetIds: readonly number[], now: number): SessionResult {
+  const inflight = [...state.inflight];
+  const out: MqttPacket[] = [];
+  const effects: Effect[] = [];
+  let head = 0;
+  let nextPacketId = state.nextPacketId;
+  let changed = false;
+  for (const id of packetIds) {
+    const index = inflight.findIndex((e) => e.packetId === id && e.phase === "publish" && e.message.qos === 1);
+    if (index === -1) continue;
+    inflight.splice(index, 1);
+    changed = true;
+    if (state.connected) ({ taken: head, nextPacketId } = fillWindow(state, state.queue, head, inflight, nextPacketId, now, out, effects));
+  }
+  if (!changed) return result(state, state);
+  const queue = head > 0 ? state.queue.slice(head) : state.queue;
+  return { ...aliased(result(state, { ...state, queue, inflight, nextPacketId }, out, effects)), persist: true };
+}
+
+/**
  * PUBREC from the client: answer PUBREL and forget the payload (§4.3.3);
  * a v5 failure code (≥ 0x80) ends the flow. Unknown ids get PUBREL 0x92 (v5).
  */

@@ -32,7 +32,7 @@
 import type { MqttPacket } from "./packets";
 import { disconnectClient, onDisconnect } from "./session-close";
 import { onPublish, onPubrel } from "./session-inbound";
-import { onPuback, onPubcomp, onPubrec } from "./session-outbound";
+import { onPuback, onPubacks, onPubcomp, onPubrec } from "./session-outbound";
 import { result } from "./session-state";
 import { onSubscribe, onUnsubscribe } from "./session-subscribe";
 export { revalidate } from "./session-subscribe";
@@ -86,5 +86,16 @@ export function handlePacket(state: SessionState, packet: MqttPacket, ctx: Sessi
   if (!state.connected) return result(state, state, [], [{ type: "close", reasonCode: 0x82 }]);
   const r = dispatch(state, packet, ctx, now);
   if (!r.state.connected) return r;
+  return { ...r, state: { ...r.state, lastActivity: now } };
+}
+
+/**
+ * Handle a run of PUBACKs received together: the same result as {@link handlePacket} for each
+ * in turn, in one step (see onPubacks).
+ */
+export function handlePubacks(state: SessionState, packetIds: readonly number[], now: number): SessionResult {
+  if (!state.connected) return result(state, state, [], packetIds.map(() => ({ type: "close", reasonCode: 0x82 })));
+  if (packetIds.length === 0) return result(state, state);
+  const r = onPubacks(state, packetIds, now);
   return { ...r, state: { ...r.state, lastActivity: now } };
 }
