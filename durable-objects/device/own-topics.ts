@@ -13,7 +13,7 @@ import { logText } from "../../protocols/log-text";
 import type { ShardSubscription } from "../topic/store";
 import { Outbox, OutboxDrain } from "../shared/outbox";
 import { GroupCommit } from "../shared/group-commit";
-import { deliverToSession, deviceSession } from "../routing/sessions";
+import { SessionStubs, deviceSession } from "../routing/sessions";
 import type { ShardClient } from "../routing/shard-client";
 import type { AlarmScheduler } from "../shared/alarms";
 
@@ -24,17 +24,19 @@ export class OwnTopics {
   private loading: Promise<void> | null = null;
   readonly drain: OutboxDrain;
   private readonly batches = new Map<string, GroupCommit<Message>>();
+  private readonly sessions: SessionStubs;
 
   constructor(
-    private readonly env: Env,
+    env: Env,
     sql: SqlStorage,
     private readonly deviceId: () => string,
     private readonly shards: ShardClient,
     alarms: AlarmScheduler,
   ) {
+    this.sessions = new SessionStubs(env);
     this.drain = new OutboxDrain(new Outbox(sql, "fanout_outbox"), {
       sessionsFor: (m) => this.sessionsFor(m.topic),
-      deliver: (session, messages) => deliverToSession(env, session, messages),
+      deliver: (session, messages) => this.sessions.deliver(session, messages),
       retryLater: () => alarms.set("fanout", Date.now() + RETRY_MS),
       failed: (session, err) => console.error(`DeviceObject ${logText(deviceId())}: delivery to ${logText(session)} failed:`, err instanceof Error ? err.message : String(err)),
     });
@@ -92,7 +94,7 @@ export class OwnTopics {
 
   private volatile(session: string): GroupCommit<Message> {
     let batch = this.batches.get(session);
-    if (!batch) this.batches.set(session, (batch = new GroupCommit((items) => deliverToSession(this.env, session, items))));
+    if (!batch) this.batches.set(session, (batch = new GroupCommit((items) => this.sessions.deliver(session, items))));
     return batch;
   }
 

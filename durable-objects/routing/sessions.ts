@@ -15,14 +15,42 @@ export const appSession = (name: string): string => `a:${name}`;
 /** The address of a webhook (its object turns messages into signed HTTP POSTs). */
 export const webhookSession = (webhookId: string): string => `w:${webhookId}`;
 
+/** How many session stubs an object keeps (the least recently made go first). */
+const MAX_STUBS = 1024;
+
+type SessionStub = { deliverMessages(messages: Message[]): Promise<void> };
+
 /**
- * Hands a batch of messages to a session's object; resolves once they are stored in the
- * session (a QoS 1/2 message queued for delivery, or sent).
+ * Hands batches of messages to sessions' objects. A stub is made once per session and kept:
+ * making one hashes the object's name, which a subscriber's every delivery paid for, and calls
+ * through one stub arrive in order. A stub whose call failed is dropped and made again.
  */
-export async function deliverToSession(env: Env, session: string, messages: Message[]): Promise<void> {
-  const name = session.slice(2);
-  if (session.startsWith("d:")) await env.DEVICE.get(env.DEVICE.idFromName(name)).deliverMessages(messages);
-  else if (session.startsWith("a:")) await env.APP_SESSION.get(env.APP_SESSION.idFromName(name)).deliverMessages(messages);
-  else if (session.startsWith("w:")) await env.WEBHOOK.get(env.WEBHOOK.idFromName(name)).deliverMessages(messages);
-  else throw new Error(`unknown session address ${session}`);
+export class SessionStubs {
+  private readonly stubs = new Map<string, SessionStub>();
+
+  constructor(private readonly env: Env) {}
+
+  /** Resolves once the messages are stored in the session (a QoS 1/2 message queued for delivery, or sent). */
+  async deliver(session: string, messages: Message[]): Promise<void> {
+    const stub = this.stub(session);
+    try {
+      await stub.deliverMessages(messages);
+    } catch (err) {
+      if (this.stubs.get(session) === stub) this.stubs.delete(session);
+      throw err;
+    }
+  }
+
+  private stub(session: string): SessionStub {
+    let stub = this.stubs.get(session);
+    if (stub) return stub;
+    const name = session.slice(2);
+    if (session.startsWith("d:")) stub = this.env.DEVICE.get(this.env.DEVICE.idFromName(name));
+    else if (session.startsWith("a:")) stub = this.env.APP_SESSION.get(this.env.APP_SESSION.idFromName(name));
+    else if (session.startsWith("w:")) stub = this.env.WEBHOOK.get(this.env.WEBHOOK.idFromName(name));
+    else throw new Error(`unknown session address ${session}`);
+    if (this.stubs.size >= MAX_STUBS) this.stubs.delete(this.stubs.keys().next().value!);
+    this.stubs.set(session, stub);
+    return stub;
+  }
 }

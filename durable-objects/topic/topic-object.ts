@@ -11,7 +11,7 @@ import type { Env } from "../env";
 import { filtersIntersect, topicMatches, type Message } from "../../protocols/mqtt";
 import { logText } from "../../protocols/log-text";
 import { TopicStore, type ShardSubscription } from "./store";
-import { deliverToSession } from "../routing/sessions";
+import { SessionStubs } from "../routing/sessions";
 import { Outbox, OutboxDrain } from "../shared/outbox";
 
 const RETRY_MS = 2_000;
@@ -30,9 +30,10 @@ export class TopicObject extends DurableObject<Env> {
     super(ctx, env);
     this.store = new TopicStore(ctx.storage.sql);
     this.store.migrate();
+    const sessions = new SessionStubs(env);
     this.fanout = new OutboxDrain(new Outbox(ctx.storage.sql, "outbox"), {
       sessionsFor: (m) => new Set(this.cached().filter((s) => topicMatches(s.filter, m.topic)).map((s) => s.session)),
-      deliver: (session, messages) => deliverToSession(env, session, messages),
+      deliver: (session, messages) => sessions.deliver(session, messages),
       retryLater: () => ctx.storage.setAlarm(Date.now() + RETRY_MS),
       failed: (session, err) => console.error(`TopicObject ${this.name}: delivery to ${logText(session)} failed:`, errorText(err)),
     });
