@@ -75,13 +75,17 @@ export class DeviceCore {
     this.shards = new ShardClient(env, "default");
     this.own = new OwnTopics(env, ctx.storage.sql, id, this.shards, this.alarms);
     this.credentials = new CredentialWatch(this.store, this.alarms, (cid, why) => this.endConnections((a) => a.credentialId === cid, why));
-    this.telemetryCommit = new GroupCommit((items) =>
-      ctx.storage.transactionSync(() =>
-        this.storeTelemetry(
-          items.map((i) => i.row),
-          items.map((i) => i.message),
+    // Telemetry arriving while a batch commits goes in the next batch, written once that one is durable.
+    this.telemetryCommit = new GroupCommit(
+      (items) =>
+        ctx.storage.transactionSync(() =>
+          this.storeTelemetry(
+            items.map((i) => i.row),
+            items.map((i) => i.message),
+          ),
         ),
-      ),
+      256,
+      () => ctx.storage.sync(),
     );
     this.commandStore = new CommandStore(ctx.storage.sql);
     this.commands = new CommandDispatch(

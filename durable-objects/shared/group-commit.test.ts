@@ -1,19 +1,65 @@
 import { describe, expect, it } from "vitest";
 import { GroupCommit } from "./group-commit";
 
+const turn = () => new Promise((r) => setTimeout(r, 0));
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 describe("GroupCommit", () => {
-  it("writes everything added within the delay in one batch, then releases every waiter", async () => {
+  it("writes everything added in one turn as one batch at the end of it, then releases every waiter", async () => {
     const batches: number[][] = [];
-    const g = new GroupCommit<number>((items) => void batches.push(items), 5, 100);
+    const g = new GroupCommit<number>((items) => void batches.push(items), 100);
     const done = [g.add([1]), g.add([2, 3]), g.add([4])];
     expect(batches).toEqual([]);
     await Promise.all(done);
     expect(batches).toEqual([[1, 2, 3, 4]]);
   });
 
+  it("while a write is in flight, gathers what arrives and writes it the moment that write ends", async () => {
+    const batches: number[][] = [];
+    const calls: ReturnType<typeof deferred>[] = [];
+    const g = new GroupCommit<number>((items) => {
+      batches.push(items);
+      const d = deferred();
+      calls.push(d);
+      return d.promise;
+    }, 100);
+    const first = g.add([1]);
+    await turn();
+    expect(batches).toEqual([[1]]);
+    const later = [g.add([2]), g.add([3])];
+    await turn();
+    await turn();
+    expect(batches).toEqual([[1]]); // waiting for the first call
+    calls[0]!.resolve();
+    await first;
+    await turn();
+    expect(batches).toEqual([[1], [2, 3]]);
+    calls[1]!.resolve();
+    await Promise.all(later);
+  });
+
+  it("waits for a synchronous write to be settled (durable) before the next batch", async () => {
+    const batches: number[][] = [];
+    const durable = deferred();
+    const g = new GroupCommit<number>((items) => void batches.push(items), 100, () => durable.promise);
+    await g.add([1]);
+    g.add([2]);
+    await turn();
+    await turn();
+    expect(batches).toEqual([[1]]);
+    durable.resolve();
+    await turn();
+    expect(batches).toEqual([[1], [2]]);
+  });
+
   it("writes at once when the batch is full", async () => {
     const batches: number[][] = [];
-    const g = new GroupCommit<number>((items) => void batches.push(items), 1_000, 3);
+    const g = new GroupCommit<number>((items) => void batches.push(items), 3);
     const first = g.add([1, 2]);
     const second = g.add([3]);
     expect(batches).toEqual([[1, 2, 3]]);
@@ -28,7 +74,7 @@ describe("GroupCommit", () => {
     let fail = true;
     const g = new GroupCommit<number>(() => {
       if (fail) throw new Error("disk full");
-    }, 1, 10);
+    }, 10);
     await expect(g.add([1])).rejects.toThrow("disk full");
     fail = false;
     await expect(g.add([2])).resolves.toBeUndefined();
