@@ -19,7 +19,7 @@ describe("GroupCommit", () => {
     expect(batches).toEqual([[1, 2, 3, 4]]);
   });
 
-  it("while a write is in flight, gathers what arrives and writes it the moment that write ends", async () => {
+  it("does not hold a batch behind a call still in flight (an RPC): each turn's batch goes at its end", async () => {
     const batches: number[][] = [];
     const calls: ReturnType<typeof deferred>[] = [];
     const g = new GroupCommit<number>((items) => {
@@ -30,17 +30,11 @@ describe("GroupCommit", () => {
     }, 100);
     const first = g.add([1]);
     await turn();
-    expect(batches).toEqual([[1]]);
-    const later = [g.add([2]), g.add([3])];
-    await turn();
-    await turn();
-    expect(batches).toEqual([[1]]); // waiting for the first call
-    calls[0]!.resolve();
-    await first;
+    const second = [g.add([2]), g.add([3])];
     await turn();
     expect(batches).toEqual([[1], [2, 3]]);
-    calls[1]!.resolve();
-    await Promise.all(later);
+    calls.forEach((c) => c.resolve());
+    await Promise.all([first, ...second]);
   });
 
   it("waits for a synchronous write to be settled (durable) before the next batch", async () => {

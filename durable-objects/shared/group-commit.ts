@@ -4,17 +4,19 @@
  * acknowledgements released. One INSERT (or one call) per message caps a local object near 4.5k
  * msg/s (DESIGN.md); one per batch lifts that. Everything added to one batch shares one promise.
  *
- * A batch is written at the end of the turn it started in when nothing is being written, so an
- * idle object adds no delay (a fixed 2 ms window was most of a message's latency across a quiet
- * pair of objects); while a write is in flight (and, with `settled`, until it is durable), what
- * arrives waits and goes in the next batch the moment it ends, so a busy object batches as much as
- * one write takes. A batch that reaches `max` items is written at once.
+ * A batch is written at the end of the turn it started in, so an idle object adds no delay (a
+ * fixed 2 ms window was most of a message's latency across a quiet pair of objects). With
+ * `settled` (a synchronous write, e.g. a transaction, and when it is durable: `storage.sync()`),
+ * what arrives while the last batch is not yet durable waits and goes the moment it is, so a busy
+ * object puts as much in one commit as one commit takes. Without it (an RPC), batches do not
+ * wait for each other: one slow call must not hold up the next. A batch that reaches `max`
+ * items is written at once.
  */
 export class GroupCommit<T> {
   private items: T[] = [];
   private done: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
   private scheduled = false;
-  /** The write in flight (until it is settled), or null. */
+  /** The last write until it is settled (only with `settled`), or null. */
   private writing: Promise<void> | null = null;
 
   /**
@@ -60,6 +62,7 @@ export class GroupCommit<T> {
       written = Promise.reject(err);
     }
     written.then(done.resolve, done.reject);
+    if (!this.settled) return;
     const inFlight = written.then(() => this.settled?.()).catch(() => undefined);
     this.writing = inFlight;
     void inFlight.then(() => {
@@ -70,7 +73,7 @@ export class GroupCommit<T> {
     });
   }
 
-  /** Writes at the end of this turn, unless a write in flight will take the batch when it ends. */
+  /** Writes at the end of this turn, unless a write not yet settled will take the batch when it is. */
   private schedule(): void {
     if (this.scheduled || this.writing) return;
     this.scheduled = true;
