@@ -201,6 +201,9 @@ export function deliverAll(state: SessionState, messages: readonly Message[], ct
   const out: MqttPacket[] = [];
   const effects: Effect[] = [];
   let queued = false;
+  // Once pruned at `now`, the queue holds nothing expired for the rest of the batch (an expired
+  // message is never queued), so a full queue is filtered once per batch, not once per message.
+  let pruned = false;
   for (const message of messages) {
     const delivery = resolve(state, message, undefined);
     if (delivery === null) continue;
@@ -222,9 +225,10 @@ export function deliverAll(state: SessionState, messages: readonly Message[], ct
       else out.push(packet);
       continue;
     }
-    if (queue.length - head >= state.limits.maxQueued) {
+    if (queue.length - head >= state.limits.maxQueued && !pruned) {
       queue = pruneQueue(queue.slice(head), now);
       head = 0;
+      pruned = true;
     }
     if (queue.length - head >= state.limits.maxQueued) {
       effects.push(dropped(message.topic, "queue-full"));
