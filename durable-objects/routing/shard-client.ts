@@ -41,7 +41,7 @@ export class ShardClient {
 
   /**
    * Publishes a message on a shared topic (a channel or the open topic space); messages to one
-   * shard are batched for up to 2 ms. Resolves once the shard holds it durably.
+   * shard in one turn go in one call (GroupCommit). Resolves once the shard holds it durably.
    */
   publish(m: Message): Promise<void> {
     const c = topicClass(m.topic);

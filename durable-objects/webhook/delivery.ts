@@ -46,7 +46,7 @@ type Completion = { row: EventRow; result: AttemptResult; at: number };
 export class Delivery {
   private readonly inflight = new Set<number>();
   private finished = 0;
-  /** Attempts that ended, recorded together (one transaction per few ms). */
+  /** Attempts that ended, recorded together (one transaction per turn of the event loop). */
   private readonly completions = new GroupCommit<Completion>((done) => this.complete(done));
 
   constructor(
