@@ -1,5 +1,6 @@
 /** Helpers for tests that run inside workerd against the Worker's default export. */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 
 export const ADMIN = "test-admin-token";
 
@@ -22,4 +23,9 @@ export async function json<T = Record<string, unknown>>(res: Response | Promise<
   const text = await r.text();
   if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${text}`);
   return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Runs `fn` inside the DeviceObject named `name`, with its storage (for tests of the tables it keeps). */
+export function inDeviceObject<T>(name: string, fn: (state: DurableObjectState) => T | Promise<T>): Promise<T> {
+  return runInDurableObject(env.DEVICE.get(env.DEVICE.idFromName(name)), (_o, state) => fn(state));
 }

@@ -8,8 +8,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { inDeviceObject } from "./helpers";
 import { DeviceStore } from "../../durable-objects/device/store";
 import { MqttSessionStore } from "../../durable-objects/device/mqtt-session-store";
 import { connect, connectionLost, createSession, deliver, handlePacket, type SessionState } from "../../protocols/mqtt";
@@ -75,13 +74,18 @@ function start(): SessionState {
   return handlePacket(s, { type: "subscribe", packetId: 1, subscriptions: [sub("devices/d1/commands/#", 2)] }, CTX, T0).state;
 }
 
+/** Runs `fn` inside a DeviceObject with its SQLite and its migrated DeviceStore (the session's metadata). */
+function inSessionObject<T>(name: string, fn: (sql: SqlStorage, meta: DeviceStore) => T): Promise<T> {
+  return inDeviceObject(name, (state) => {
+    const meta = new DeviceStore(state.storage.sql);
+    meta.migrate();
+    return fn(state.storage.sql, meta);
+  });
+}
+
 describe("MqttSessionStore", () => {
   it("reads back every state the session machine produces, after any sequence of events", async () => {
-    const stub = env.DEVICE.get(env.DEVICE.idFromName("session-store-property"));
-    const failures = await runInDurableObject(stub, (_o, state) => {
-      const sql = state.storage.sql;
-      const meta = new DeviceStore(sql);
-      meta.migrate();
+    const failures = await inSessionObject("session-store-property", (sql, meta) => {
       let failure: string | null = null;
       fc.assert(
         fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
@@ -107,11 +111,7 @@ describe("MqttSessionStore", () => {
   });
 
   it("rewrites the small part only when more than the packet-id counter moved, and a read-back session allocates no id in flight", async () => {
-    const stub = env.DEVICE.get(env.DEVICE.idFromName("session-store-head"));
-    const out = await runInDurableObject(stub, (_o, state) => {
-      const sql = state.storage.sql;
-      const meta = new DeviceStore(sql);
-      meta.migrate();
+    const out = await inSessionObject("session-store-head", (sql, meta) => {
       let heads = 0;
       const counting = { getMeta: meta.getMeta.bind(meta), setMeta: (k: string, v: unknown) => (heads++, meta.setMeta(k, v)) };
       const store = new MqttSessionStore(sql, counting);
@@ -145,11 +145,7 @@ describe("MqttSessionStore", () => {
   });
 
   it("reads a session stored whole (the earlier format) and moves its lists to rows", async () => {
-    const stub = env.DEVICE.get(env.DEVICE.idFromName("session-store-legacy"));
-    const out = await runInDurableObject(stub, (_o, state) => {
-      const sql = state.storage.sql;
-      const meta = new DeviceStore(sql);
-      meta.migrate();
+    const out = await inSessionObject("session-store-legacy", (sql, meta) => {
       let session = start();
       for (let i = 0; i < 8; i++) session = deliver(session, message(`devices/d1/commands/x${i}`, 1), CTX, T0).state;
       meta.setMeta("mqtt_session", session); // written whole, lists inside

@@ -4,8 +4,7 @@
  * drain started over the same table (as after a restart) sends again only what was not deleted.
  */
 import { describe, expect, it } from "vitest";
-import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { inDeviceObject } from "./helpers";
 import { Outbox, OutboxDrain, type DrainHost } from "../../durable-objects/shared/outbox";
 import type { Message } from "../../protocols/mqtt";
 
@@ -29,8 +28,7 @@ const until = async (check: () => boolean): Promise<void> => {
 
 describe("OutboxDrain", () => {
   it("deletes delivered rows with the next write, or a second later, and a restarted drain resends only the rest", async () => {
-    const stub = env.DEVICE.get(env.DEVICE.idFromName("outbox-settle"));
-    const result = await runInDurableObject(stub, async (_o, state) => {
+    const result = await inDeviceObject("outbox-settle", async (state) => {
       const outbox = new Outbox(state.storage.sql, "test_outbox");
       const got: string[] = [];
       const drain = new OutboxDrain(outbox, host(got));

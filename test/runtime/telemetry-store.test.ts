@@ -6,14 +6,12 @@
  * batches and tables from before folding.
  */
 import { describe, expect, it } from "vitest";
-import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { inDeviceObject } from "./helpers";
 import { DeviceStore } from "../../durable-objects/device/store";
 
 describe("DeviceStore telemetry migration", () => {
   it("adds the meta column to old tables once, keeping old rows readable", async () => {
-    const stub = env.DEVICE.get(env.DEVICE.idFromName("store-migration"));
-    const result = await runInDurableObject(stub, (_o, state) => {
+    const result = await inDeviceObject("store-migration", (state) => {
       const sql = state.storage.sql;
       // the tables as they were before the meta column
       sql.exec("DROP TABLE IF EXISTS telemetry");
@@ -40,8 +38,7 @@ describe("DeviceStore telemetry migration", () => {
   });
 
   it("answers each key's newest value from folded rows, rows since the fold, and rows retention pruned", async () => {
-    const stub = env.DEVICE.get(env.DEVICE.idFromName("store-fold"));
-    const result = await runInDurableObject(stub, (_o, state) => {
+    const result = await inDeviceObject("store-fold", (state) => {
       const store = new DeviceStore(state.storage.sql);
       // "once" only in the first row; 200 batches of one row, 10 rows kept: pruned long before the end.
       store.insertTelemetry([{ ts: 1_000, data: { once: "first", n: 0 } }], 10, Number.MAX_SAFE_INTEGER, 2_000_000);
@@ -57,8 +54,7 @@ describe("DeviceStore telemetry migration", () => {
   });
 
   it("leaves nothing stale after a rolled-back batch", async () => {
-    const stub = env.DEVICE.get(env.DEVICE.idFromName("store-rollback"));
-    const result = await runInDurableObject(stub, (_o, state) => {
+    const result = await inDeviceObject("store-rollback", (state) => {
       const store = new DeviceStore(state.storage.sql);
       for (let i = 0; i < 60; i++) store.insertTelemetry([{ ts: 1_000 + i, data: { n: i } }], 1_000, Number.MAX_SAFE_INTEGER, 2_000_000);
       // This batch would cross the fold at row 64; it fails after its writes and is rolled back.
@@ -76,8 +72,7 @@ describe("DeviceStore telemetry migration", () => {
   });
 
   it("takes a table from before folding as folded up to its newest row", async () => {
-    const stub = env.DEVICE.get(env.DEVICE.idFromName("store-legacy-latest"));
-    const result = await runInDurableObject(stub, (_o, state) => {
+    const result = await inDeviceObject("store-legacy-latest", (state) => {
       const sql = state.storage.sql;
       // As the previous version left it: latest values current, no fold marker.
       sql.exec("DELETE FROM meta WHERE key = 'telemetryLatestThrough'");
