@@ -12,7 +12,7 @@ export function deviceAddress(address: string): string {
 }
 
 /** RFC 7239 `for=` value: IPv6 quoted in brackets, IPv4 bare. */
-export function forwardedFor(address: string): string {
+export function forwardedHeader(address: string): string {
   const a = deviceAddress(address);
   return a.includes(":") ? `for="[${a}]"` : `for=${a}`;
 }
@@ -20,5 +20,5 @@ export function forwardedFor(address: string): string {
 /** Headers for the hub WebSocket of a device at `address` (none without a gateway key). */
 export function hubHeaders(gatewayKey: string | undefined, address: string | undefined): Record<string, string> {
   if (!gatewayKey || !address) return {};
-  return { "umbra-gateway-key": gatewayKey, forwarded: forwardedFor(address) };
+  return { "umbra-gateway-key": gatewayKey, forwarded: forwardedHeader(address) };
 }

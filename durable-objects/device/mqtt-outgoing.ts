@@ -41,10 +41,10 @@ export function sendPackets(ws: WebSocket, packets: readonly MqttPacket[], versi
 }
 
 /** Resolves true when `p` is fulfilled by now (after a turn of microtasks), false when pending or rejected. */
-async function fulfilledNow(p: Promise<void> | null): Promise<boolean> {
-  if (p === null) return true;
-  const pending = Symbol();
-  return Promise.race([p.then(() => true, () => false), Promise.resolve().then(() => pending)]).then((r) => r === true);
+function fulfilledNow(p: Promise<void> | null): Promise<boolean> {
+  if (p === null) return Promise.resolve(true);
+  // When `p` is already fulfilled its reaction settles first: it was queued first.
+  return Promise.race([p.then(() => true, () => false), Promise.resolve().then(() => false)]);
 }
 
 export class OutgoingQueues {

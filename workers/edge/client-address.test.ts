@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { forwardedFor } from "./client-address";
-import { forwardedFor as gatewayForwarded, deviceAddress, hubHeaders } from "../../cli/gateway/hub-headers";
+import { forwardedHeader, deviceAddress, hubHeaders } from "../../cli/gateway/hub-headers";
 
 describe("forwardedFor (RFC 7239 for=)", () => {
   it.each([
@@ -21,7 +21,7 @@ describe("forwardedFor (RFC 7239 for=)", () => {
   it("reads back what the gateway writes, for IPv4, IPv4-mapped and IPv6 peers", () => {
     for (const [peer, seen] of [["127.0.0.2", "127.0.0.2"], ["::ffff:10.1.2.3", "10.1.2.3"], ["fe80::1", "fe80::1"]] as const) {
       expect(deviceAddress(peer)).toBe(seen);
-      expect(forwardedFor(gatewayForwarded(peer))).toBe(seen);
+      expect(forwardedFor(forwardedHeader(peer))).toBe(seen);
     }
     expect(hubHeaders(undefined, "10.0.0.1")).toEqual({});
     expect(hubHeaders("k", "10.0.0.1")).toEqual({ "umbra-gateway-key": "k", forwarded: "for=10.0.0.1" });
