@@ -54,6 +54,8 @@ export class DeviceCore {
   readonly rate: TokenBucket;
   lastSeen = 0;
   private presenceSettled = false;
+  /** The device's id once known (it never changes): read per message, and `ctx.id.name` is a native call. */
+  private knownId: string | null = null;
 
   constructor(
     readonly ctx: DurableObjectState,
@@ -77,13 +79,20 @@ export class DeviceCore {
     this.credentials = new CredentialWatch(this.store, this.alarms, (cid, why) => this.endConnections((a) => a.credentialId === cid, why));
     // Telemetry arriving while a batch commits goes in the next batch, written once that one is durable.
     this.telemetryCommit = new GroupCommit(
-      (items) =>
-        ctx.storage.transactionSync(() =>
-          this.storeTelemetry(
-            items.map((i) => i.row),
-            items.map((i) => i.message),
-          ),
-        ),
+      (items) => {
+        try {
+          ctx.storage.transactionSync(() =>
+            this.storeTelemetry(
+              items.map((i) => i.row),
+              items.map((i) => i.message),
+            ),
+          );
+        } catch (err) {
+          // Rolled back: the outbox must not send what it no longer holds.
+          this.own.drain.rolledBack();
+          throw err;
+        }
+      },
       256,
       () => ctx.storage.sync(),
     );
@@ -141,7 +150,11 @@ export class DeviceCore {
   }
 
   get deviceId(): string {
-    return this.ctx.id.name ?? this.store.getMeta<string>("deviceId") ?? "unknown";
+    if (this.knownId !== null) return this.knownId;
+    const id = this.ctx.id.name ?? this.store.getMeta<string>("deviceId");
+    if (id === null) return "unknown";
+    this.knownId = id;
+    return id;
   }
 
   async ready(): Promise<void> {

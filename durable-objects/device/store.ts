@@ -41,8 +41,25 @@ const FOLD_EVERY = 64;
 /** The meta key holding the newest telemetry row folded into `telemetry_latest`. */
 const LATEST_THROUGH = "telemetryLatestThrough";
 
+/** A key's newest value in some rows, and the row that carried it. */
+interface Newest {
+  ts: number;
+  value: unknown;
+  row: TelemetryRow;
+}
+
+/** The rows after the fold through `through`: how many the table gained, and their newest value per key. */
+interface Unfolded {
+  through: number;
+  rows: number;
+  latest: Map<string, Newest>;
+}
+
 /** Typed access to a device's tables. */
 export class DeviceStore {
+  /** The rows since the last fold as this object stored them (null: read them from the table). */
+  private unfolded: Unfolded | null = null;
+
   constructor(private readonly sql: SqlStorage) {}
 
   /** Creates the tables (idempotent; also after a wipe), and adds the columns later versions need. */
@@ -102,22 +119,42 @@ export class DeviceStore {
    * Stores samples, and every {@link FOLD_EVERY} rows folds them into the latest value per key and
    * applies retention. A batch is one INSERT: per-batch writes and the pages they dirty are what
    * a commit costs, so the latest values of the rows since the last fold are folded in when read
-   * ({@link latest}). Nothing is kept in memory, so a rolled-back batch leaves nothing stale.
+   * ({@link latest}).
+   *
+   * The rows since the last fold are also kept here, as their newest value per key, so a fold
+   * does not read back and parse 64 rows it just wrote, nor a batch read the sequence. That copy
+   * is trusted only if it counts exactly the rows the table gained since the fold: a rolled-back
+   * batch leaves it counting rows the table does not have (AUTOINCREMENT rolls back too), and the
+   * fold then reads the rows from the table instead. A failed INSERT drops the copy.
    */
   insertTelemetry(rows: TelemetryRow[], maxRows: number, maxAgeMs: number, now: number): void {
     if (rows.length === 0) return;
+    const unfolded = this.unfolded ?? this.loadUnfolded();
+    this.unfolded = null;
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const chunk = rows.slice(i, i + INSERT_CHUNK);
       const params: (string | number | null)[] = [];
       for (const row of chunk) params.push(row.ts, JSON.stringify(row.data), rowExtrasText(row));
       this.sql.exec(`INSERT INTO telemetry (ts, data, meta) VALUES ${rowPlaceholders(chunk.length, 3)}`, ...params);
     }
+    for (const row of rows) addNewest(unfolded.latest, row);
+    unfolded.rows += rows.length;
+    if (unfolded.rows < FOLD_EVERY) {
+      this.unfolded = unfolded;
+      return;
+    }
     const seq = this.telemetrySeq();
-    if (Math.floor(seq / FOLD_EVERY) === Math.floor((seq - rows.length) / FOLD_EVERY)) return;
     // Fold before pruning, so a value outlives the rows that carried it.
-    this.foldLatest(seq);
+    this.foldLatest(seq, unfolded.through + unfolded.rows === seq ? unfolded.latest : newestPerKey(this.rowsAfter(this.latestThrough())));
     this.sql.exec(`DELETE FROM telemetry WHERE seq <= ? - ?`, seq, maxRows);
     this.sql.exec(`DELETE FROM telemetry WHERE ts < ?`, now - maxAgeMs);
+    this.unfolded = { through: seq, rows: 0, latest: new Map() };
+  }
+
+  /** The rows after the last fold, from the table. */
+  private loadUnfolded(): Unfolded {
+    const through = this.latestThrough();
+    return { through, rows: this.telemetrySeq() - through, latest: newestPerKey(this.rowsAfter(through)) };
   }
 
   /** The sequence number of the newest telemetry row ever stored (0 for none). */
@@ -130,9 +167,8 @@ export class DeviceStore {
     return this.getMeta<number>(LATEST_THROUGH) ?? 0;
   }
 
-  /** Writes the latest value of every key in the rows after the last fold, up to `seq`. */
-  private foldLatest(seq: number): void {
-    const latest = newestPerKey(this.rowsAfter(this.latestThrough()));
+  /** Writes `latest` (the newest value of every key in the rows after the last fold, up to `seq`). */
+  private foldLatest(seq: number, latest: Map<string, Newest>): void {
     const keys = [...latest];
     for (let i = 0; i < keys.length; i += LATEST_CHUNK) {
       const chunk = keys.slice(i, i + LATEST_CHUNK);
@@ -192,13 +228,16 @@ export class DeviceStore {
 }
 
 /** The newest value of each key in `rows` (oldest first; of equal times, the later row wins). */
-function newestPerKey(rows: TelemetryRow[]): Map<string, { ts: number; value: unknown; row: TelemetryRow }> {
-  const latest = new Map<string, { ts: number; value: unknown; row: TelemetryRow }>();
-  for (const row of rows) {
-    for (const key of Object.keys(row.data)) {
-      const seen = latest.get(key);
-      if (!seen || row.ts >= seen.ts) latest.set(key, { ts: row.ts, value: row.data[key], row });
-    }
-  }
+function newestPerKey(rows: TelemetryRow[]): Map<string, Newest> {
+  const latest = new Map<string, Newest>();
+  for (const row of rows) addNewest(latest, row);
   return latest;
+}
+
+/** Adds a row (newer than those already added) to the newest value per key. */
+function addNewest(latest: Map<string, Newest>, row: TelemetryRow): void {
+  for (const key of Object.keys(row.data)) {
+    const seen = latest.get(key);
+    if (!seen || row.ts >= seen.ts) latest.set(key, { ts: row.ts, value: row.data[key], row });
+  }
 }

@@ -13,11 +13,24 @@ import { rowPlaceholders } from "./placeholders";
 /** How long delivered rows may wait for a write to delete them with (see {@link OutboxDrain}). */
 const DELETE_DELAY_MS = 1_000;
 
-/** Messages per INSERT: seven parameters each, under the limit of 100. */
-const ENQUEUE_CHUNK = 14;
+/** Messages per INSERT: eight parameters each, under the limit of 100. */
+const ENQUEUE_CHUNK = 12;
+
+/** A stored message and its place in the outbox. */
+export interface OutboxEntry {
+  seq: number;
+  message: Message;
+}
 
 /** One outbox table. */
 export class Outbox {
+  /**
+   * The last sequence number handed out (null: not read yet). Numbers come from here, not from
+   * AUTOINCREMENT, so the caller knows them without reading back; a rolled-back INSERT leaves a
+   * gap, never a number given twice.
+   */
+  private lastSeq: number | null = null;
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly table: string,
@@ -26,21 +39,27 @@ export class Outbox {
       retain INTEGER NOT NULL, payload BLOB NOT NULL, origin TEXT, properties TEXT, expires_at INTEGER)`);
   }
 
-  enqueue(messages: readonly Message[]): void {
+  /** Stores messages (in the caller's transaction) and returns them with their sequence numbers. */
+  enqueue(messages: readonly Message[]): OutboxEntry[] {
+    let seq = (this.lastSeq ??= this.sql.exec<{ seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = ?`, this.table).toArray()[0]?.seq ?? 0);
+    const entries: OutboxEntry[] = [];
     // One multi-row INSERT per chunk: statements, not rows, are the cost.
     for (let i = 0; i < messages.length; i += ENQUEUE_CHUNK) {
       const chunk = messages.slice(i, i + ENQUEUE_CHUNK);
       const params: (string | number | Uint8Array | null)[] = [];
       for (const m of chunk) {
         const r = messageRow(m);
-        params.push(r.topic, r.qos, r.retain, r.payload, r.origin, r.properties, r.expires_at);
+        params.push(++seq, r.topic, r.qos, r.retain, r.payload, r.origin, r.properties, r.expires_at);
+        entries.push({ seq, message: m });
       }
-      this.sql.exec(`INSERT INTO ${this.table} (topic, qos, retain, payload, origin, properties, expires_at) VALUES ${rowPlaceholders(chunk.length, 7)}`, ...params);
+      this.lastSeq = seq;
+      this.sql.exec(`INSERT INTO ${this.table} (seq, topic, qos, retain, payload, origin, properties, expires_at) VALUES ${rowPlaceholders(chunk.length, 8)}`, ...params);
     }
+    return entries;
   }
 
   /** The oldest messages after `after` still to send, in order (up to `limit`). */
-  oldest(limit: number, after = 0): { seq: number; message: Message }[] {
+  oldest(limit: number, after = 0): OutboxEntry[] {
     return this.sql
       .exec<MessageRow & { seq: number }>(`SELECT seq, topic, qos, retain, payload, origin, properties, expires_at FROM ${this.table} WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
       .toArray()
@@ -70,6 +89,11 @@ export interface DrainHost {
   failed(session: string, err: unknown): void;
 }
 
+/** A message as the drain keeps it: its own copy of the payload, not a view into a larger frame (an RPC would copy the whole buffer). */
+function ownCopy(m: Message): Message {
+  return m.payload.byteOffset === 0 && m.payload.byteLength === m.payload.buffer.byteLength ? m : { ...m, payload: m.payload.slice() };
+}
+
 /** Limits of a drain: batch size, and the backlog past which publishers wait. */
 export interface DrainLimits {
   batch: number;
@@ -96,6 +120,13 @@ export class OutboxDrain {
   private delivered = 0;
   private deleted = 0;
   private deleteTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Every row after `delivered`, as written by {@link push} (null: unknown, read the table). The
+   * drain reads the table only when this is unknown: after a start, a failed write, or a backlog
+   * past the high-water mark. A write that wrote rows and then failed is rolled back, so its
+   * caller must say so ({@link rolledBack}) or its messages would go out although never stored.
+   */
+  private tail: OutboxEntry[] | null = null;
 
   constructor(
     readonly outbox: Outbox,
@@ -106,7 +137,13 @@ export class OutboxDrain {
   /** Enqueues messages (synchronously) and drains; the promise is the backpressure wait. */
   push(messages: readonly Message[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
-    this.outbox.enqueue(messages);
+    const tail = this.tail;
+    this.tail = null;
+    const entries = this.outbox.enqueue(messages);
+    if (tail && tail.length + entries.length <= this.limits.highWater) {
+      for (const e of entries) tail.push({ seq: e.seq, message: ownCopy(e.message) });
+      this.tail = tail;
+    }
     this.settle();
     this.backlog = (this.backlog ?? this.outbox.size(this.delivered) - messages.length) + messages.length;
     void this.drain();
@@ -122,9 +159,12 @@ export class OutboxDrain {
       // Let the current event finish first: the batch gathers what it adds meanwhile.
       await Promise.resolve();
       for (;;) {
-        const batch = this.outbox.oldest(this.limits.batch, this.delivered);
+        const tail = this.tail;
+        const batch = tail ? tail.slice(0, this.limits.batch) : this.outbox.oldest(this.limits.batch, this.delivered);
         if (batch.length === 0) {
           this.backlog = 0;
+          // The table holds nothing after `delivered`: from here on, what push writes is all there is.
+          this.tail ??= [];
           break;
         }
         const now = Date.now();
@@ -154,6 +194,8 @@ export class OutboxDrain {
           return;
         }
         this.delivered = batch[batch.length - 1]!.seq;
+        if (this.tail && this.tail[0] === batch[0]) this.tail.splice(0, batch.length);
+        else this.tail = null;
         this.deleteTimer ??= setTimeout(() => {
           this.deleteTimer = null;
           this.settle();
@@ -162,12 +204,22 @@ export class OutboxDrain {
         // (COUNT(*) reads the whole table), and an empty outbox is not read again.
         this.backlog = this.backlog === null ? this.outbox.size(this.delivered) : Math.max(0, this.backlog - batch.length);
         if (this.backlog <= this.limits.lowWater) this.release();
-        if (this.backlog === 0) break;
+        // (Without a tail, read once more: an empty table is what lets the next push start one.)
+        if (this.backlog === 0 && this.tail) break;
       }
       this.release();
     } finally {
       this.draining = false;
     }
+  }
+
+  /**
+   * The write that last called {@link push} was rolled back: its rows are not in the table, and
+   * the delivered rows it deleted are there again (the next write deletes them).
+   */
+  rolledBack(): void {
+    this.tail = null;
+    this.deleted = 0;
   }
 
   /** Deletes the rows every session took (in whatever write is under way, if any). */

@@ -49,4 +49,36 @@ describe("OutboxDrain", () => {
     expect(result.afterNextWrite).toBe(1);
     expect(result.again).toEqual(["t/4"]);
   });
+
+  it("sends nothing of a rolled-back write, never reuses its numbers, and sends payloads as their own bytes", async () => {
+    const result = await inDeviceObject("outbox-rollback", async (state) => {
+      const outbox = new Outbox(state.storage.sql, "rollback_outbox");
+      const got: Message[] = [];
+      const drain = new OutboxDrain(outbox, { ...host([]), deliver: async (_s, messages) => void got.push(...messages) });
+      await drain.push([message(1)]);
+      await until(() => got.length === 1);
+      // The drain now sends from what push wrote, without reading the table back.
+      expect(() =>
+        state.storage.transactionSync(() => {
+          void drain.push([message(2)]);
+          throw new Error("after the write");
+        }),
+      ).toThrow("after the write");
+      drain.rolledBack();
+      // A payload that is a view into a larger frame goes out as its own bytes.
+      const frame = new TextEncoder().encode("xx3yy");
+      await drain.push([{ ...message(3), payload: frame.subarray(2, 3) }]);
+      await until(() => got.length === 2);
+      const seqs = state.storage.sql.exec<{ seq: number }>("SELECT seq FROM rollback_outbox ORDER BY seq").toArray().map((r) => r.seq);
+      const again: string[] = [];
+      await new OutboxDrain(outbox, host(again)).drain();
+      return { topics: got.map((m) => m.topic), payload3: [...got[1]!.payload], buffer3: got[1]!.payload.buffer.byteLength, seqs, again };
+    });
+    expect(result.topics).toEqual(["t/1", "t/3"]);
+    expect(result.payload3).toEqual([..."3"].map((c) => c.charCodeAt(0)));
+    expect(result.buffer3).toBe(1);
+    // Row 1 deleted with the write of 3; 2 was rolled back and its number is not given again.
+    expect(result.seqs).toEqual([3]);
+    expect(result.again).toEqual(["t/3"]);
+  });
 });

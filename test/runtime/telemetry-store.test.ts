@@ -71,6 +71,44 @@ describe("DeviceStore telemetry migration", () => {
     expect(result.seqs).toHaveLength(70);
   });
 
+  it("folds no value of a batch rolled back between folds, and none lost across a new store", async () => {
+    const result = await inDeviceObject("store-rollback-between-folds", (state) => {
+      const insert = (store: DeviceStore, from: number, to: number) => {
+        for (let i = from; i < to; i++) store.insertTelemetry([{ ts: 1_000 + i, data: { n: i, [`k${i % 3}`]: i } }], 1_000, Number.MAX_SAFE_INTEGER, 2_000_000);
+      };
+      const store = new DeviceStore(state.storage.sql);
+      insert(store, 0, 10);
+      // Rolled back far from a fold: the store counted its rows, the table does not have them.
+      expect(() =>
+        state.storage.transactionSync(() => {
+          store.insertTelemetry([{ ts: 9_000, data: { n: -1, lost: true } }], 1_000, Number.MAX_SAFE_INTEGER, 2_000_000);
+          throw new Error("after the write");
+        }),
+      ).toThrow("after the write");
+      // Its count reaches 64 at row 63 of the table: the fold must read the rows, not use the count.
+      insert(store, 10, 70);
+      const firstFold = state.storage.sql.exec<{ key: string; value: string }>("SELECT key, value FROM telemetry_latest ORDER BY key").toArray();
+      // As after a restart: a second store over the same table takes the rows since the fold from it.
+      insert(new DeviceStore(state.storage.sql), 70, 140);
+      const secondFold = state.storage.sql.exec<{ key: string; value: string }>("SELECT key, value FROM telemetry_latest ORDER BY key").toArray();
+      return { firstFold, secondFold, latest: store.latest() };
+    });
+    expect(result.firstFold).toEqual([
+      { key: "k0", value: "60" },
+      { key: "k1", value: "61" },
+      { key: "k2", value: "62" },
+      { key: "n", value: "62" },
+    ]);
+    // Folded at row 127: 7 rows the second store read from the table, 57 it stored.
+    expect(result.secondFold).toEqual([
+      { key: "k0", value: "126" },
+      { key: "k1", value: "124" },
+      { key: "k2", value: "125" },
+      { key: "n", value: "126" },
+    ]);
+    expect(result.latest).toEqual({ k0: { ts: 1_138, value: 138 }, k1: { ts: 1_139, value: 139 }, k2: { ts: 1_137, value: 137 }, n: { ts: 1_139, value: 139 } });
+  });
+
   it("takes a table from before folding as folded up to its newest row", async () => {
     const result = await inDeviceObject("store-legacy-latest", (state) => {
       const sql = state.storage.sql;
