@@ -135,6 +135,7 @@ export class DeviceCore {
         access: () => this.access.get(),
         shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
         telemetryBatched: (items) => this.telemetryCommit.add(items),
+        telemetryBurstDone: () => this.telemetryCommit.burstDone(),
         selfDeliver: (messages) => this.selfDeliver(messages),
         own: this.own,
         shards: this.shards,

@@ -146,6 +146,7 @@ export class MqttHost {
         }
         await this.apply(ws, handlePacket(this.session(), p, this.context(), Date.now()), undefined, false, p.type === "publish");
       }
+      this.svc.burstDone?.();
       if (error) await this.fail(ws, att, error);
     });
   }

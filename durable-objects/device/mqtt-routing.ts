@@ -40,6 +40,8 @@ export interface DeviceInternals {
   shadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome;
   /** Stores telemetry (and fans its message out) through group commit; resolves once durable. */
   telemetryBatched(items: { row: TelemetryRow; message: Message }[]): Promise<void>;
+  /** The client's burst is routed: batched telemetry may be written now. */
+  telemetryBurstDone(): void;
   /** Delivers messages on the device's own topics to its own session, when it subscribed. */
   selfDeliver(messages: Message[]): void;
   readonly own: OwnTopics;
@@ -217,5 +219,6 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     scheduleAlarm: (at) => o.alarms.set("mqtt", at),
     ready: () => o.ready(),
     sessionLost: () => o.sessionLost(),
+    burstDone: () => o.telemetryBurstDone(),
   };
 }

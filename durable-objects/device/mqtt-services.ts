@@ -52,6 +52,8 @@ export interface MqttServices {
    * What it held for its client (commands in its queue or in flight) is gone with it.
    */
   sessionLost?(): void;
+  /** Every packet of one message from the client went through the session: batched writes may go now. */
+  burstDone?(): void;
   /** Sets (or clears) the object's alarm for the session's next deadline. */
   scheduleAlarm(at: number | null): Promise<void>;
 }

@@ -51,6 +51,27 @@ describe("GroupCommit", () => {
     expect(batches).toEqual([[1], [2]]);
   });
 
+  it("writes at once when the caller's burst is done, unless an unsettled write will take the batch", async () => {
+    const batches: number[][] = [];
+    const durable = deferred();
+    const g = new GroupCommit<number>((items) => void batches.push(items), 100, () => durable.promise);
+    const first = g.add([1, 2]);
+    g.burstDone();
+    // Written now, not at the end of the turn; and the timer does not write an empty batch later.
+    expect(batches).toEqual([[1, 2]]);
+    await first;
+    g.add([3]);
+    g.burstDone();
+    await turn();
+    expect(batches).toEqual([[1, 2]]);
+    durable.resolve();
+    await turn();
+    expect(batches).toEqual([[1, 2], [3]]);
+    g.burstDone();
+    await turn();
+    expect(batches).toEqual([[1, 2], [3]]);
+  });
+
   it("writes at once when the batch is full", async () => {
     const batches: number[][] = [];
     const g = new GroupCommit<number>((items) => void batches.push(items), 3);

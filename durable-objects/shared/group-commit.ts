@@ -15,7 +15,7 @@
 export class GroupCommit<T> {
   private items: T[] = [];
   private done: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
-  private scheduled = false;
+  private scheduled: ReturnType<typeof setTimeout> | null = null;
   /** The last write until it is settled (only with `settled`), or null. */
   private writing: Promise<void> | null = null;
 
@@ -47,8 +47,21 @@ export class GroupCommit<T> {
     return promise;
   }
 
+  /**
+   * The caller's burst is complete (e.g. every packet of one socket message is routed): the batch
+   * goes now rather than at the end of the turn, unless a write not yet settled will take it.
+   * (The timer would wait behind every other event queued meanwhile.)
+   */
+  burstDone(): void {
+    if (!this.writing && this.items.length > 0) this.flush();
+  }
+
   /** Writes what is buffered now. */
   flush(): void {
+    if (this.scheduled) {
+      clearTimeout(this.scheduled);
+      this.scheduled = null;
+    }
     const items = this.items;
     const done = this.done;
     this.items = [];
@@ -76,9 +89,8 @@ export class GroupCommit<T> {
   /** Writes at the end of this turn, unless a write not yet settled will take the batch when it is. */
   private schedule(): void {
     if (this.scheduled || this.writing) return;
-    this.scheduled = true;
-    setTimeout(() => {
-      this.scheduled = false;
+    this.scheduled = setTimeout(() => {
+      this.scheduled = null;
       if (!this.writing) this.flush();
     }, 0);
   }
