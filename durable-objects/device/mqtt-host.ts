@@ -344,8 +344,10 @@ export class MqttHost {
     if (!ws) for (const d of durable) d.catch((err: unknown) => console.error(`MQTT ${logText(this.svc.deviceId)}: routing failed: ${logError(err)}`));
     if (ws) {
       if (close !== null) this.streams.delete(ws);
-      const ready = durable.length === 0 ? null : Promise.all(durable).then(() => undefined);
-      this.outgoing.send(ws, { packets: [...r.out, ...acks], version, ready, close, acks: ready ? acks.length : 0 });
+      // One write (a group commit shared by a burst of PUBLISHes) is its own promise: the outgoing
+      // queue then sends the burst's acknowledgements together without asking each item.
+      const ready = durable.length === 0 ? null : durable.length === 1 ? durable[0]! : Promise.all(durable).then(() => undefined);
+      this.outgoing.send(ws, { packets: r.out.length === 0 ? acks : [...r.out, ...acks], version, ready, close, acks: ready ? acks.length : 0 });
       if (close === null && this.outgoing.pendingAcks(ws) > this.maxPendingAcks()) {
         // v5 §3.3.4: more unacknowledged QoS 1/2 messages than our Receive Maximum → 0x93.
         await this.apply(ws, disconnectClient(this.session(), 0x93, now));

@@ -84,7 +84,8 @@ export class OutgoingQueues {
         continue;
       }
       const batch = [item];
-      while (queue.length > 0 && batch[batch.length - 1]!.close === null && (await fulfilledNow(queue[0]!.ready))) batch.push(queue.shift()!);
+      // Items acknowledged by the same write (one group commit) are fulfilled with it: no need to ask.
+      while (queue.length > 0 && batch[batch.length - 1]!.close === null && (queue[0]!.ready === item.ready || (await fulfilledNow(queue[0]!.ready)))) batch.push(queue.shift()!);
       flush(ws, batch);
     }
     this.queues.delete(ws);

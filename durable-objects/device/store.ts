@@ -238,6 +238,11 @@ function newestPerKey(rows: TelemetryRow[]): Map<string, Newest> {
 function addNewest(latest: Map<string, Newest>, row: TelemetryRow): void {
   for (const key of Object.keys(row.data)) {
     const seen = latest.get(key);
-    if (!seen || row.ts >= seen.ts) latest.set(key, { ts: row.ts, value: row.data[key], row });
+    if (!seen) latest.set(key, { ts: row.ts, value: row.data[key], row });
+    else if (row.ts >= seen.ts) {
+      seen.ts = row.ts;
+      seen.value = row.data[key];
+      seen.row = row;
+    }
   }
 }

@@ -54,6 +54,8 @@ export class MqttFramer {
   protocolVersion: ProtocolVersion | undefined;
   #chunks: Uint8Array[] = [];
   #buffered = 0;
+  /** Length of the packet being gathered, once its fixed header is in (a packet often comes in several messages). */
+  #pending: number | null = null;
   #failed: MqttProtocolError | undefined;
 
   constructor(options: MqttFramerOptions = {}) {
@@ -78,8 +80,10 @@ export class MqttFramer {
     const frames: Uint8Array[] = [];
     try {
       for (;;) {
-        const total = this.#frameLength();
+        const total = this.#pending ?? this.#frameLength();
+        this.#pending = total;
         if (total === null || this.#buffered < total) break;
+        this.#pending = null;
         const frame = this.#take(total);
         if (packetType(frame) === CONNECT) this.#connected = true;
         frames.push(frame);
@@ -91,6 +95,7 @@ export class MqttFramer {
       this.#failed = error;
       this.#chunks = [];
       this.#buffered = 0;
+      this.#pending = null;
       throw error;
     }
     return frames;
