@@ -321,7 +321,8 @@ export class MqttHost {
           // (at most once allows it) and a QoS 1/2 acknowledgement waits, which slows the client.
           const wait = inbound ? this.pace(e.message.qos, now) : 0;
           if (wait < 0) break;
-          const routed = await this.svc.route(e.message, later);
+          const route = this.svc.route(e.message, later);
+          const routed = route instanceof Promise ? await route : route;
           if (routed.durable) durable.push(routed.durable);
           if (wait > 0) durable.push(new Promise((resolve) => setTimeout(resolve, wait)));
           if (e.ack) acks.push(routed.reason !== 0 && "reasonCode" in e.ack && version === 5 ? { ...e.ack, reasonCode: routed.reason } : e.ack);

@@ -18,7 +18,7 @@ import { checkTelemetryTs } from "../../protocols/telemetry-time";
 import { shadowError, tooDeepMessage } from "../../shadow/shadow-limits";
 import { deviceConfig } from "./config";
 import { routeTopic, shadowPublications } from "./mqtt-topics";
-import type { MqttServices } from "./mqtt-services";
+import type { MqttServices, Routed } from "./mqtt-services";
 import type { AlarmScheduler } from "../shared/alarms";
 import type { ShadowOutcome } from "./shadow-service";
 import type { DeviceStore, TelemetryRow } from "./store";
@@ -150,7 +150,9 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     sockets: () => o.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
     closeOtherProtocols: () => o.closeJsonSockets(),
     presence: (connected, remote) => o.presence(connected, remote),
-    route: async (message, self) => {
+    // Not async: a message that needs no wait (telemetry once the subscriber list is loaded, the
+    // common case) is routed without a promise per message.
+    route: (message, self) => {
       const r = routeTopic(o.deviceId, message.topic);
       switch (r.kind) {
         case "shadow": {
@@ -172,8 +174,8 @@ export function mqttServices(o: DeviceInternals): MqttServices {
         case "telemetry": {
           const row = telemetryFromPayload(message.payload, r.key, Date.now(), payloadLimits);
           if (!row) return { reason: 0x99 }; // payload format invalid
-          if (!o.own.loaded) await o.own.ready();
-          return { reason: 0, durable: o.telemetryBatched([{ row, message }]) };
+          const batched = (): Routed => ({ reason: 0, durable: o.telemetryBatched([{ row, message }]) });
+          return o.own.loaded ? batched() : o.own.ready().then(batched);
         }
         case "commandResult": {
           const body = jsonBody(message.payload);
@@ -189,12 +191,12 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           o.methodResponse(r.requestId, status, body?.payload ?? null);
           return { reason: 0 };
         }
-        case "own": {
-          await o.own.ready();
-          o.own.publish([message]);
-          o.selfDeliver([message]);
-          return { reason: 0 };
-        }
+        case "own":
+          return o.own.ready().then(() => {
+            o.own.publish([message]);
+            o.selfDeliver([message]);
+            return { reason: 0 };
+          });
         case "device":
           return { reason: 0, durable: toDevice(r.deviceId, message) };
         case "shared":

@@ -3,6 +3,12 @@ import type { Message, SessionContext, SessionLimits } from "../../protocols/mqt
 import type { DeviceStore } from "./store";
 import type { TokenBucket } from "../shared/token-bucket";
 
+/** How a published message was routed: a v5 reason code, and the write its acknowledgement waits for. */
+export interface Routed {
+  reason: number;
+  durable?: Promise<void>;
+}
+
 export interface MqttServices {
   /** The session's client id. */
   readonly deviceId: string;
@@ -29,9 +35,9 @@ export interface MqttServices {
    * Handles a message the client published; messages for the session itself (shadow
    * responses) are appended to `self`. Returns a v5 reason code (0 = success) and, when the
    * message is written by a batch (group commit, another object), a promise that resolves once
-   * it is durable: the acknowledgement waits for it.
+   * it is durable: the acknowledgement waits for it. A promise only when routing had to wait.
    */
-  route(message: Message, self: Message[]): Promise<{ reason: number; durable?: Promise<void> }>;
+  route(message: Message, self: Message[]): Routed | Promise<Routed>;
   /** The session's policy and its variables, as they stand now. */
   context(): SessionContext;
   /**

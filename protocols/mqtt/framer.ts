@@ -154,10 +154,15 @@ export class MqttFramer {
     while (filled < n) {
       const chunk = this.#chunks[0];
       const used = Math.min(chunk.byteLength, n - filled);
-      out.set(chunk.subarray(0, used), filled);
+      // A whole chunk is copied as it is (a packet split over messages is mostly whole chunks).
+      if (used === chunk.byteLength) {
+        out.set(chunk, filled);
+        this.#chunks.shift();
+      } else {
+        out.set(chunk.subarray(0, used), filled);
+        this.#chunks[0] = chunk.subarray(used);
+      }
       filled += used;
-      if (used === chunk.byteLength) this.#chunks.shift();
-      else this.#chunks[0] = chunk.subarray(used);
     }
     return out;
   }
