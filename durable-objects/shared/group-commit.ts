@@ -5,7 +5,9 @@
  * msg/s (DESIGN.md); one per batch lifts that. Everything added to one batch shares one promise.
  *
  * A batch is written at the end of the turn it started in, so an idle object adds no delay (a
- * fixed 2 ms window was most of a message's latency across a quiet pair of objects). With
+ * fixed 2 ms window was most of a message's latency across a quiet pair of objects), or sooner
+ * when the caller knows its burst is complete ({@link burstDone}: in a busy runtime the end of the
+ * turn comes only after every other event queued meanwhile). With
  * `settled` (a synchronous write, e.g. a transaction, and when it is durable: `storage.sync()`),
  * what arrives while the last batch is not yet durable waits and goes the moment it is, so a busy
  * object puts as much in one commit as one commit takes. Without it (an RPC), batches do not
