@@ -134,7 +134,7 @@ export class DeviceCore {
         maxPendingAcks: this.config.maxPendingAcks,
         access: () => this.access.get(),
         shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
-        telemetryBatched: (items) => this.telemetryCommit.add(items),
+        telemetryBatched: (items, inBurst) => this.telemetryCommit.add(items, inBurst),
         telemetryBurstDone: () => this.telemetryCommit.burstDone(),
         selfDeliver: (messages) => this.selfDeliver(messages),
         own: this.own,

@@ -76,7 +76,13 @@ export class MqttHost {
    */
   private run<T>(fn: () => Promise<T>, urgent = true): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      (urgent ? this.urgent : this.routine).push(() => fn().then(resolve, reject));
+      (urgent ? this.urgent : this.routine).push(() =>
+        fn()
+          // The event is handled (a client's socket message: every packet in it): what it added to
+          // a batched write goes now, even if it failed half-way (see MqttServices.burstDone).
+          .finally(() => this.svc.burstDone?.())
+          .then(resolve, reject),
+      );
       void this.pump();
     });
   }
@@ -146,7 +152,6 @@ export class MqttHost {
         }
         await this.apply(ws, handlePacket(this.session(), p, this.context(), Date.now()), undefined, false, p.type === "publish");
       }
-      this.svc.burstDone?.();
       if (error) await this.fail(ws, att, error);
     });
   }

@@ -38,8 +38,11 @@ export interface DeviceInternals {
   access(): SessionContext;
   readonly maxPendingAcks: number;
   shadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome;
-  /** Stores telemetry (and fans its message out) through group commit; resolves once durable. */
-  telemetryBatched(items: { row: TelemetryRow; message: Message }[]): Promise<void>;
+  /**
+   * Stores telemetry (and fans its message out) through group commit; resolves once durable.
+   * `inBurst`: added while the client's socket message is handled, so {@link telemetryBurstDone} follows.
+   */
+  telemetryBatched(items: { row: TelemetryRow; message: Message }[], inBurst: boolean): Promise<void>;
   /** The client's burst is routed: batched telemetry may be written now. */
   telemetryBurstDone(): void;
   /** Delivers messages on the device's own topics to its own session, when it subscribed. */
@@ -174,8 +177,8 @@ export function mqttServices(o: DeviceInternals): MqttServices {
         case "telemetry": {
           const row = telemetryFromPayload(message.payload, r.key, Date.now(), payloadLimits);
           if (!row) return { reason: 0x99 }; // payload format invalid
-          const batched = (): Routed => ({ reason: 0, durable: o.telemetryBatched([{ row, message }]) });
-          return o.own.loaded ? batched() : o.own.ready().then(batched);
+          const batched = (inBurst: boolean): Routed => ({ reason: 0, durable: o.telemetryBatched([{ row, message }], inBurst) });
+          return o.own.loaded ? batched(true) : o.own.ready().then(() => batched(false));
         }
         case "commandResult": {
           const body = jsonBody(message.payload);

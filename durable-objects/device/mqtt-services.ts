@@ -58,7 +58,11 @@ export interface MqttServices {
    * What it held for its client (commands in its queue or in flight) is gone with it.
    */
   sessionLost?(): void;
-  /** Every packet of one message from the client went through the session: batched writes may go now. */
+  /**
+   * An event of the session is handled (e.g. every packet of one message from the client went
+   * through it): batched writes may go now. Called after every event, failed ones included, so a
+   * write that `route` added to a batch counting on this call is never left waiting.
+   */
   burstDone?(): void;
   /** Sets (or clears) the object's alarm for the session's next deadline. */
   scheduleAlarm(at: number | null): Promise<void>;

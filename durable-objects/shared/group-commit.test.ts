@@ -72,6 +72,18 @@ describe("GroupCommit", () => {
     expect(batches).toEqual([[1, 2], [3]]);
   });
 
+  it("sets no timer for items whose caller calls burstDone, and writes them then", async () => {
+    const batches: number[][] = [];
+    const g = new GroupCommit<number>((items) => void batches.push(items), 100, () => Promise.resolve());
+    const done = g.add([1], true);
+    await turn();
+    await turn();
+    expect(batches).toEqual([]);
+    g.burstDone();
+    await done;
+    expect(batches).toEqual([[1]]);
+  });
+
   it("writes at once when the batch is full", async () => {
     const batches: number[][] = [];
     const g = new GroupCommit<number>((items) => void batches.push(items), 3);

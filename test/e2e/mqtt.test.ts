@@ -147,6 +147,26 @@ describe("delivery", () => {
     await obs.endAsync();
   });
 
+  for (const [path, version] of [["fast", 4], ["relay", 5]] as const) {
+    it(`stores a will sent to the device's own telemetry topic when the socket drops (${path} path)`, async () => {
+      // The will is routed outside any client message (the object sees the link close): its
+      // telemetry batch must still be written, not wait for a next message that never comes.
+      const id = `mq-will-tm-${path}`;
+      const token = await createDevice(id);
+      const will = { topic: `devices/${id}/telemetry`, payload: Buffer.from(JSON.stringify({ online: 0 })), qos: 1 as const, retain: false };
+      const c = await connectMqtt(path === "fast" ? `/mqtt/${id}` : "/mqtt", { clientId: id, password: token, protocolVersion: version, will });
+      await c.publishAsync(`devices/${id}/telemetry`, JSON.stringify({ online: 1 }), { qos: 1 });
+      c.stream.destroy();
+      let items: { data: Record<string, unknown> }[] = [];
+      for (let i = 0; i < 50 && items.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        items = (await apiJson<{ items: { data: Record<string, unknown> }[] }>("GET", `/v1/devices/${id}/telemetry`, 200)).items;
+      }
+      expect(items.map((i) => i.data.online).sort()).toEqual([0, 1]);
+      c.end(true);
+    });
+  }
+
   it("keeps a retained message for late subscribers and clears it with an empty retained publish", async () => {
     const tPub = await createDevice("mq-ret-pub");
     const tLate = await createDevice("mq-ret-late");
