@@ -44,15 +44,17 @@ async function openSender(hub: HubAccess, protocol: SteadyProtocol, id: string, 
     }
     case "coap": {
       const c = await CoapWsClient.connect(`${hub.wsUrl}/.well-known/coap`);
-      let bound = false; // the connection is bound to the device by its first successful request
+      // Sign in now, as a device that connects must (the hub aborts a socket that has not sent
+      // auth=<token> within COAP_PREAUTH_SECONDS, 10 s): the first sample may be a whole period away.
+      // The request binds the connection whatever the resource answers (a new device has no shadow: 4.04).
+      const signIn = await c.request({ method: "GET", path: "shadow", query: [`auth=${token}`] }, 30_000);
+      if (codeText(signIn.code) === "4.01") throw new Error("CoAP sign-in refused (4.01)");
       let open = true;
       void c.closed.then(() => (open = false));
       return {
         async send(data) {
-          const query = bound ? [] : [`auth=${token}`];
-          const r = await c.request({ method: "POST", path: "telemetry", query, contentFormat: 50, payload: JSON.stringify({ data }) }, 30_000);
+          const r = await c.request({ method: "POST", path: "telemetry", contentFormat: 50, payload: JSON.stringify({ data }) }, 30_000);
           if (codeText(r.code) !== "2.04") throw new Error(`CoAP POST /telemetry answered ${codeText(r.code)}`);
-          bound = true;
         },
         up: () => open,
         close: () => c.close(),
