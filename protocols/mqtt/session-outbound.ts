@@ -162,27 +162,38 @@ function pruneQueue(queue: StoredMessage[], now: number): StoredMessage[] {
  */
 export function deliver(state: SessionState, message: Message, ctx: SessionContext, now: number, options: DeliverOptions = {}): SessionResult {
   if (isExpired(state, now)) return result(state, state);
-  const delivery = resolve(state, message, options.retainedFor);
-  if (delivery === null) return result(state, state);
-  if (!authorize(ctx.policy, ctx.variables, "receive", message.topic)) {
-    return result(state, state, [], [dropped(message.topic, "not-authorized")]);
-  }
-  if (message.expiresAt !== undefined && message.expiresAt <= now) {
-    return result(state, state, [], [dropped(message.topic, "expired")]);
-  }
-  if (delivery.qos === 0) {
-    // QoS 0 is never queued: without a connection it is gone
-    if (!state.connected) return result(state, state, [], [dropped(message.topic, "offline")]);
-    const packet = buildPublish(message, delivery, undefined, false, state.protocolVersion, now);
-    if (tooLarge(state, packet)) return result(state, state, [], [dropped(message.topic, "too-large")]);
-    return aliased(result(state, state, [packet]));
-  }
+  const a = admit(state, message, ctx, now, options.retainedFor);
+  if (a === null) return result(state, state);
+  if ("drop" in a) return result(state, state, [], [a.drop]);
+  if ("send" in a) return aliased(result(state, state, [a.send]));
   let queue = state.queue;
   if (queue.length >= state.limits.maxQueued) queue = pruneQueue(queue, now);
   if (queue.length >= state.limits.maxQueued) return result(state, state, [], [dropped(message.topic, "queue-full")]);
   // Queue first, then pump: keeps QoS 1/2 order per topic [MQTT-4.6.0-6].
-  const pumped = pump({ ...state, queue: [...queue, storeMessage(message, delivery)] }, now);
+  const pumped = pump({ ...state, queue: [...queue, storeMessage(message, a.queue)] }, now);
   return { ...pumped, persist: true };
+}
+
+/**
+ * What becomes of a message routed to the session, before its queue: nothing (not for this
+ * session: null), a drop, a QoS 0 PUBLISH to send at once, or a delivery to queue.
+ */
+function admit(
+  state: SessionState,
+  message: Message,
+  ctx: SessionContext,
+  now: number,
+  retainedFor: string | undefined,
+): { drop: Effect } | { send: MqttPacket } | { queue: Delivery } | null {
+  const delivery = resolve(state, message, retainedFor);
+  if (delivery === null) return null;
+  if (!authorize(ctx.policy, ctx.variables, "receive", message.topic)) return { drop: dropped(message.topic, "not-authorized") };
+  if (message.expiresAt !== undefined && message.expiresAt <= now) return { drop: dropped(message.topic, "expired") };
+  if (delivery.qos !== 0) return { queue: delivery };
+  // QoS 0 is never queued: without a connection it is gone
+  if (!state.connected) return { drop: dropped(message.topic, "offline") };
+  const packet = buildPublish(message, delivery, undefined, false, state.protocolVersion, now);
+  return tooLarge(state, packet) ? { drop: dropped(message.topic, "too-large") } : { send: packet };
 }
 
 /**
@@ -205,26 +216,11 @@ export function deliverAll(state: SessionState, messages: readonly Message[], ct
   // message is never queued), so a full queue is filtered once per batch, not once per message.
   let pruned = false;
   for (const message of messages) {
-    const delivery = resolve(state, message, undefined);
-    if (delivery === null) continue;
-    if (!authorize(ctx.policy, ctx.variables, "receive", message.topic)) {
-      effects.push(dropped(message.topic, "not-authorized"));
-      continue;
-    }
-    if (message.expiresAt !== undefined && message.expiresAt <= now) {
-      effects.push(dropped(message.topic, "expired"));
-      continue;
-    }
-    if (delivery.qos === 0) {
-      if (!state.connected) {
-        effects.push(dropped(message.topic, "offline"));
-        continue;
-      }
-      const packet = buildPublish(message, delivery, undefined, false, state.protocolVersion, now);
-      if (tooLarge(state, packet)) effects.push(dropped(message.topic, "too-large"));
-      else out.push(packet);
-      continue;
-    }
+    const a = admit(state, message, ctx, now, undefined);
+    if (a === null) continue;
+    if ("drop" in a) effects.push(a.drop);
+    if ("send" in a) out.push(a.send);
+    if (!("queue" in a)) continue;
     if (queue.length - head >= state.limits.maxQueued && !pruned) {
       queue = pruneQueue(queue.slice(head), now);
       head = 0;
@@ -234,7 +230,7 @@ export function deliverAll(state: SessionState, messages: readonly Message[], ct
       effects.push(dropped(message.topic, "queue-full"));
       continue;
     }
-    queue.push(storeMessage(message, delivery));
+    queue.push(storeMessage(message, a.queue));
     queued = true;
     if (state.connected) ({ taken: head, nextPacketId } = fillWindow(state, queue, head, inflight, nextPacketId, now, out, effects));
   }
