@@ -39,6 +39,7 @@ import { subscriptionChanges } from "./mqtt-subscriptions";
 import type { MqttServices } from "./mqtt-services";
 import { MqttSessionStore } from "./mqtt-session-store";
 import { DeliveryIntake } from "./mqtt-intake";
+import { SessionEvents } from "./mqtt-events";
 import { logText, logError } from "../../protocols/log-text";
 
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
@@ -50,10 +51,11 @@ export class MqttHost {
   private readonly streams = new Map<WebSocket, MqttStream>();
   /** Packets waiting for their group commit, per socket, in production order. */
   private readonly outgoing = new OutgoingQueues();
-  /** Pending events: the client's own packets first, then deliveries routed to it. */
-  private readonly urgent: (() => Promise<void>)[] = [];
-  private readonly routine: (() => Promise<void>)[] = [];
-  private busy = false;
+  /**
+   * The session changes one event at a time. After each (a client's socket message: every packet
+   * in it), what it added to a batched write goes, even if it failed half-way (MqttServices.burstDone).
+   */
+  private readonly events = new SessionEvents(() => this.svc.burstDone?.());
   private state: SessionState | null = null;
   private store: MqttSessionStore;
   private persistedActivity = 0;
@@ -67,34 +69,6 @@ export class MqttHost {
 
   constructor(private readonly svc: MqttServices) {
     this.store = new MqttSessionStore(svc.sql, svc.store);
-  }
-
-  /**
-   * Runs `fn` when no other event is being handled: the session changes one event at a time.
-   * The client's own packets go before queued deliveries, so its PUBACKs keep freeing the
-   * in-flight window while a burst of channel messages waits (bounded work per event).
-   */
-  private run<T>(fn: () => Promise<T>, urgent = true): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      (urgent ? this.urgent : this.routine).push(() =>
-        fn()
-          // The event is handled (a client's socket message: every packet in it): what it added to
-          // a batched write goes now, even if it failed half-way (see MqttServices.burstDone).
-          .finally(() => this.svc.burstDone?.())
-          .then(resolve, reject),
-      );
-      void this.pump();
-    });
-  }
-
-  private async pump(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      for (let job = this.urgent.shift() ?? this.routine.shift(); job; job = this.urgent.shift() ?? this.routine.shift()) await job();
-    } finally {
-      this.busy = false;
-    }
   }
 
   private session(): SessionState {
@@ -113,7 +87,7 @@ export class MqttHost {
 
   /** Bytes from an MQTT socket: reassemble packets and run each through the session. */
   onMessage(ws: WebSocket, data: ArrayBuffer | string): Promise<void> {
-    return this.run(async () => {
+    return this.events.run(async () => {
       const att = ws.deserializeAttachment() as MqttAttachment;
       if (typeof data === "string") return this.fail(ws, att, new MqttProtocolError(0x81, "MQTT needs binary frames", att.mqtt.version ?? undefined));
       let stream = this.streams.get(ws);
@@ -187,7 +161,7 @@ export class MqttHost {
 
   /** The socket closed (or errored): the session goes offline and its will may fire. */
   onClose(ws: WebSocket): Promise<void> {
-    return this.run(async () => {
+    return this.events.run(async () => {
       this.streams.delete(ws);
       const att = ws.deserializeAttachment() as MqttAttachment | null;
       if (att?.mqtt.stage !== "connected" || this.current() !== null && this.current() !== ws) return;
@@ -209,7 +183,7 @@ export class MqttHost {
 
   /** Stores one batch of deliveries in one run and one write (for the intake). */
   private storeDeliveries(take: () => readonly Message[]): Promise<void> {
-    return this.run(async () => {
+    return this.events.run(async () => {
       // One step of the session for the whole batch (deliverAll): the queue copied once, the socket
       // looked up once (that reads every socket's attachment), one write, and the batch's PUBLISHes
       // leave in one message. The caller (an outbox) keeps the messages until this resolves.
@@ -232,7 +206,7 @@ export class MqttHost {
    * unregistered from the shards); publishes and deliveries are checked against it from now on.
    */
   accessChanged(): Promise<void> {
-    return this.run(async () => {
+    return this.events.run(async () => {
       if (!(this.state ? this.state.exists : this.store.exists())) return;
       await this.apply(null, revalidate(this.session(), this.context()));
     });
@@ -258,7 +232,7 @@ export class MqttHost {
 
   /** Keep-alive, will delay and session expiry deadlines. */
   onAlarm(): Promise<void> {
-    return this.run(async () => {
+    return this.events.run(async () => {
       if (!this.state && !this.store.stored()) return;
       await this.apply(this.current(), tick(this.session(), Date.now()));
     });
@@ -270,7 +244,7 @@ export class MqttHost {
    * `end`, the session is dropped too. Resolves true when a connection was ended.
    */
   revoke(reasonCode: number, end: boolean, matches: (att: MqttAttachment) => boolean = () => true): Promise<boolean> {
-    return this.run(async () => {
+    return this.events.run(async () => {
       const ws = this.current();
       const att = ws ? (ws.deserializeAttachment() as MqttAttachment) : null;
       if (!ws || !att || !matches(att)) {
@@ -284,7 +258,7 @@ export class MqttHost {
 
   /** A JSON or CoAP connection of the device took over: the MQTT connection ends (DISCONNECT 0x8E). */
   yieldToOtherProtocol(): Promise<void> {
-    return this.run(async () => {
+    return this.events.run(async () => {
       const ws = this.current();
       if (ws) await this.apply(ws, takeover(this.session(), Date.now()));
     });

@@ -84,6 +84,13 @@ describe("GroupCommit", () => {
     expect(batches).toEqual([[1]]);
   });
 
+  it("resolves an empty add at the end of the turn without writing", async () => {
+    const batches: number[][] = [];
+    const g = new GroupCommit<number>((items) => void batches.push(items), 100, () => Promise.resolve());
+    await g.add([]);
+    expect(batches).toEqual([]);
+  });
+
   it("writes at once when the batch is full", async () => {
     const batches: number[][] = [];
     const g = new GroupCommit<number>((items) => void batches.push(items), 3);

@@ -59,7 +59,7 @@ export class GroupCommit<T> {
    * (The timer would wait behind every other event queued meanwhile.)
    */
   burstDone(): void {
-    if (!this.writing && this.items.length > 0) this.flush();
+    if (!this.writing && this.done) this.flush();
   }
 
   /** Writes what is buffered now. */
@@ -97,7 +97,7 @@ export class GroupCommit<T> {
     if (this.scheduled || this.writing) return;
     this.scheduled = setTimeout(() => {
       this.scheduled = null;
-      if (!this.writing) this.flush();
+      this.burstDone();
     }, 0);
   }
 }
