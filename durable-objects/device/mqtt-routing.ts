@@ -40,10 +40,10 @@ export interface DeviceInternals {
   shadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome;
   /**
    * Stores telemetry (and fans its message out) through group commit; resolves once durable.
-   * `inBurst`: added while the client's socket message is handled, so {@link telemetryBurstDone} follows.
+   * `inBurst`: added while the session handles an event, so {@link telemetryBurstDone} follows.
    */
   telemetryBatched(items: { row: TelemetryRow; message: Message }[], inBurst: boolean): Promise<void>;
-  /** The client's burst is routed: batched telemetry may be written now. */
+  /** The session's event is handled (MqttServices.burstDone): batched telemetry may be written now. */
   telemetryBurstDone(): void;
   /** Delivers messages on the device's own topics to its own session, when it subscribed. */
   selfDeliver(messages: Message[]): void;

@@ -7,6 +7,7 @@ import type { ShadowDocument, ShadowRecord } from "../../shadow/shadow";
 import type { JsonObject } from "../../protocols/json-value";
 import { keyExtras, keyExtrasText, parseExtras, rowExtrasText, type KeyExtras, type TelemetryExtras } from "./telemetry-meta";
 import { rowPlaceholders } from "../shared/placeholders";
+import { lastSequence } from "../shared/sqlite-sequence";
 import { aggregateBuckets, type BucketQuery, type KeyBuckets } from "./telemetry-buckets";
 
 /** One telemetry sample as stored: when, the fields sent, and (from SenML) units, sums and value types. */
@@ -159,7 +160,7 @@ export class DeviceStore {
 
   /** The sequence number of the newest telemetry row ever stored (0 for none). */
   private telemetrySeq(): number {
-    return this.sql.exec<{ seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'telemetry'`).toArray()[0]?.seq ?? 0;
+    return lastSequence(this.sql, "telemetry");
   }
 
   /** Up to which row `telemetry_latest` is folded (written by {@link migrate}). */

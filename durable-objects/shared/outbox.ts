@@ -9,6 +9,7 @@
 import type { Message } from "../../protocols/mqtt";
 import { messageRow, rowMessage, type MessageRow } from "./message-rows";
 import { rowPlaceholders } from "./placeholders";
+import { lastSequence } from "./sqlite-sequence";
 
 /** How long delivered rows may wait for a write to delete them with (see {@link OutboxDrain}). */
 const DELETE_DELAY_MS = 1_000;
@@ -41,7 +42,7 @@ export class Outbox {
 
   /** Stores messages (in the caller's transaction) and returns them with their sequence numbers. */
   enqueue(messages: readonly Message[]): OutboxEntry[] {
-    let seq = (this.lastSeq ??= this.sql.exec<{ seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = ?`, this.table).toArray()[0]?.seq ?? 0);
+    let seq = (this.lastSeq ??= lastSequence(this.sql, this.table));
     const entries: OutboxEntry[] = [];
     // One multi-row INSERT per chunk: statements, not rows, are the cost.
     for (let i = 0; i < messages.length; i += ENQUEUE_CHUNK) {
