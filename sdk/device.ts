@@ -119,7 +119,7 @@ export class Device {
   }
 
   /**
-   * Answers direct method `name` (`"*"`: any method without its own handler). The return value is
+   * Answers direct method `name` (`"*"`: every method without its own handler). The return value is
    * the payload of a 200; a `MethodError` sets its status, any other throw answers 500.
    */
   onMethod(name: string, handler: (payload: JsonValue, call: { id: string; name: string }) => unknown): void {

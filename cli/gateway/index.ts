@@ -18,9 +18,9 @@ export interface GatewayOptions {
   hub: string;
   /** Address both sides bind to. */
   host: string;
-  /** TCP MQTT port (0: any free one), or null for no MQTT side. */
+  /** TCP MQTT port (0: a free one the system picks), or null for no MQTT side. */
   mqttPort: number | null;
-  /** UDP CoAP port (0: any free one), or null for no CoAP side. */
+  /** UDP CoAP port (0: a free one the system picks), or null for no CoAP side. */
   coapPort: number | null;
   /** Peers with a CoAP session at once (default 1024). */
   coapMaxPeers?: number;
