@@ -70,6 +70,7 @@ export class AppSessionObject extends DurableObject<Env> {
       limits: sandbox ? { ...config.mqtt, refusedPublish: "acknowledge" } : config.mqtt,
       rate: new TokenBucket(config.rate.perSecond, config.rate.burst, Date.now()),
       maxPendingAcks: config.maxPendingAcks,
+      roomWaitMs: config.roomWaitMs,
       sockets: () => this.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
       closeOtherProtocols: () => undefined,
       presence: () => undefined,

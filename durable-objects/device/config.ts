@@ -18,6 +18,8 @@ export interface DeviceConfig {
   mqtt: { maxQueued: number; maxInflight: number; maximumPacketSize: number; maxSubscriptions: number; maxKeepAlive: number };
   /** Unacknowledged QoS 1/2 messages a 3.1.1 client may have before it is disconnected (v5: Receive Maximum). */
   maxPendingAcks: number;
+  /** The longest a delivery waits for room in a connected MQTT session's queue before it goes in anyway (see mqtt-intake.ts). */
+  roomWaitMs: number;
   /** Messages a second a device (or app session) may send, and the burst it may save up. */
   rate: { perSecond: number; burst: number };
   /** The command queue: pending commands at most, default and longest time to live. */
@@ -56,6 +58,7 @@ export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
       maxKeepAlive: maxKeepAlive(env),
     },
     maxPendingAcks: num(env, "MQTT_MAX_PENDING_ACKS", 1000),
+    roomWaitMs: num(env, "MQTT_ROOM_WAIT_SECONDS", 10) * 1000,
     commands: {
       maxQueued: num(env, "COMMANDS_MAX_QUEUED", 1000),
       defaultTtlMs: num(env, "COMMAND_TTL_SECONDS", 86_400) * 1000,

@@ -132,6 +132,7 @@ export class DeviceCore {
         mqttLimits: this.config.mqtt,
         rate: this.rate,
         maxPendingAcks: this.config.maxPendingAcks,
+        roomWaitMs: this.config.roomWaitMs,
         access: () => this.access.get(),
         shadow: (name, input, mqttSelf) => this.applyShadow(name, input, mqttSelf),
         telemetryBatched: (items, inBurst) => this.telemetryCommit.add(items, inBurst),

@@ -65,6 +65,7 @@ export class MqttHost {
     state: () => this.state,
     store: (take) => this.storeDeliveries(take),
     durable: () => this.svc.durable(),
+    roomWaitMs: () => this.svc.roomWaitMs,
   });
 
   constructor(private readonly svc: MqttServices) {

@@ -18,6 +18,7 @@ function harness(connected: boolean, maxQueued = 8) {
         finish.push(resolve);
       }),
     durable: () => Promise.resolve(),
+    roomWaitMs: () => 10_000,
   });
   return {
     intake,

@@ -10,16 +10,13 @@
  *
  * Backpressure: a connected session takes messages until its queue (with what waits to join it)
  * is at half its limit (`MQTT_MAX_QUEUED`), then none until it is back at a quarter, the client
- * goes, or {@link ROOM_WAIT_MS} pass. Its callers — device outboxes and topic shards, which keep
- * the messages durably — wait meanwhile, and past their own high-water marks so do the
- * publishers' PUBACKs: a subscriber slower than its publishers slows them instead of losing what
- * overflows. An offline session still queues to its limit and drops past it (a subscriber that is
+ * goes, or `MQTT_ROOM_WAIT_SECONDS` (10) pass. Its callers — device outboxes and topic shards,
+ * which keep the messages durably — wait meanwhile (that session's lane only: other sessions go
+ * on), and past their own high-water marks so do the publishers' PUBACKs: a subscriber slower
+ * than its publishers slows them instead of losing what overflows. An offline session still queues to its limit and drops past it (a subscriber that is
  * away must not stall its publishers).
  */
 import type { Message, SessionState } from "../../protocols/mqtt";
-
-/** The longest a delivery waits for room in a connected session's queue before it goes in anyway. */
-const ROOM_WAIT_MS = 10_000;
 
 /** What the intake needs from its session. */
 export interface IntakeHost {
@@ -29,6 +26,8 @@ export interface IntakeHost {
   store(take: () => readonly Message[]): Promise<void>;
   /** Resolves once everything the object wrote so far is durable. */
   durable(): Promise<void>;
+  /** The longest a delivery waits for room in a connected session's queue before it goes in anyway. */
+  roomWaitMs(): number;
 }
 
 interface Batch {
@@ -83,14 +82,14 @@ export class DeliveryIntake {
     return s.queue.length + (this.gathering?.messages.length ?? 0);
   }
 
-  /** Resolves true once the queue drained ({@link stateChanged}), false after {@link ROOM_WAIT_MS}. */
+  /** Resolves true once the queue drained ({@link stateChanged}), false after the host's `roomWaitMs`. */
   private roomMade(): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         const i = this.waitingForRoom.indexOf(made);
         if (i >= 0) this.waitingForRoom.splice(i, 1);
         resolve(false);
-      }, ROOM_WAIT_MS);
+      }, this.host.roomWaitMs());
       const made = () => {
         clearTimeout(timer);
         resolve(true);

@@ -37,6 +37,7 @@ export interface DeviceInternals {
   /** The device's MQTT policy and variables (from the registry; kept current by pushes). */
   access(): SessionContext;
   readonly maxPendingAcks: number;
+  readonly roomWaitMs: number;
   shadow(name: string, input: unknown, mqttSelf: Message[] | null): ShadowOutcome;
   /**
    * Stores telemetry (and fans its message out) through group commit; resolves once durable.
@@ -150,6 +151,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     limits: o.mqttLimits,
     rate: o.rate,
     maxPendingAcks: o.maxPendingAcks,
+    roomWaitMs: o.roomWaitMs,
     sockets: () => o.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
     closeOtherProtocols: () => o.closeJsonSockets(),
     presence: (connected, remote) => o.presence(connected, remote),

@@ -25,6 +25,8 @@ export interface MqttServices {
   readonly rate?: TokenBucket;
   /** Unacknowledged QoS 1/2 messages a 3.1.1 client may have before it is disconnected. */
   readonly maxPendingAcks: number;
+  /** The longest a delivery waits for room in the session's queue (`MQTT_ROOM_WAIT_SECONDS`). */
+  readonly roomWaitMs: number;
   /** The session's MQTT links. */
   sockets(): WebSocket[];
   /** Closes the device's JSON and CoAP connections (an MQTT session took over). */

@@ -102,13 +102,32 @@ export interface DrainLimits {
   lowWater: number;
 }
 
+/** A scanned row: its message and how many sessions still have to take it. */
+interface Pending extends OutboxEntry {
+  left: number;
+}
+
+/** One session's share of the scanned rows, sent in order, one call at a time. */
+interface Lane {
+  queue: Pending[];
+  busy: boolean;
+  /** Its last call failed: it waits for the next {@link OutboxDrain.drain} (a write or the alarm). */
+  failed: boolean;
+}
+
 /**
  * Drains an outbox. `push` writes messages (synchronously, in the caller's transaction) and
  * starts a drain; it resolves at once unless the backlog is past the high-water mark, when it
  * waits for the drain to catch up: that is the publishers' backpressure.
+ *
+ * Each session has a lane of its own: rows are scanned once (the sessions that want each are
+ * decided then), and every lane sends its part in order, one call at a time, as fast as its
+ * session takes it. A slow session (one whose client acknowledges slowly holds its deliveries
+ * up to `MQTT_ROOM_WAIT_SECONDS`) therefore delays only itself: the others run up to the
+ * high-water mark ahead of it, and only then do publishers wait — for the slowest, as they must
+ * for nothing to be lost. A row leaves the outbox once every session took it.
  */
 export class OutboxDrain {
-  private draining = false;
   private backlog: number | null = null;
   private readonly waiting: (() => void)[] = [];
   /**
@@ -121,8 +140,16 @@ export class OutboxDrain {
   private delivered = 0;
   private deleted = 0;
   private deleteTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Rows after `delivered` through `scanned`, oldest first, each handed to its sessions' lanes. */
+  private readonly window: Pending[] = [];
+  private scanned = 0;
+  private readonly lanes = new Map<string, Lane>();
+  /** Lanes sending now (their promises), for {@link drain} to wait on. */
+  private readonly sending = new Set<Promise<void>>();
+  /** The scan the current event's writes wait for (see {@link drain}). */
+  private scheduled: Promise<void> | null = null;
   /**
-   * Every row after `delivered`, as written by {@link push} (null: unknown, read the table). The
+   * Every row after `scanned`, as written by {@link push} (null: unknown, read the table). The
    * drain reads the table only when this is unknown: after a start, a failed write, or a backlog
    * past the high-water mark. A write that wrote rows and then failed is rolled back, so its
    * caller must say so ({@link rolledBack}) or its messages would go out although never stored.
@@ -147,71 +174,104 @@ export class OutboxDrain {
     }
     this.settle();
     this.backlog = (this.backlog ?? this.outbox.size(this.delivered) - messages.length) + messages.length;
-    void this.drain();
+    void this.kick();
     if (this.backlog <= this.limits.highWater) return Promise.resolve();
     return new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
-  /** Sends what the outbox holds, batch by batch (also from the alarm after an eviction). */
+  /**
+   * Sends what the outbox holds (also from the alarm after an eviction or a failed delivery,
+   * whose lanes try again now); resolves once no lane is sending.
+   */
   async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      // Let the current event finish first: the batch gathers what it adds meanwhile.
-      await Promise.resolve();
-      for (;;) {
-        const tail = this.tail;
-        const batch = tail ? tail.slice(0, this.limits.batch) : this.outbox.oldest(this.limits.batch, this.delivered);
-        if (batch.length === 0) {
-          this.backlog = 0;
-          // The table holds nothing after `delivered`: from here on, what push writes is all there is.
-          this.tail ??= [];
-          break;
+    for (const lane of this.lanes.values()) lane.failed = false;
+    await this.kick();
+    while (this.sending.size > 0) await Promise.all(this.sending);
+  }
+
+  /** Scans and starts idle lanes once the current event is over: the batch gathers what it adds meanwhile. */
+  private kick(): Promise<void> {
+    return (this.scheduled ??= Promise.resolve().then(() => {
+      this.scheduled = null;
+      this.fill();
+    }));
+  }
+
+  /** Scans new rows into the lanes (up to the high-water mark ahead of `delivered`) and starts idle lanes. */
+  private fill(): void {
+    const room = this.limits.highWater - this.window.length;
+    if (room > 0) {
+      const fresh = this.tail ? this.tail.splice(0, room) : this.outbox.oldest(Math.min(room, this.limits.batch), this.scanned);
+      // A short read means the table holds nothing after it: from here on, what push writes is all there is.
+      if (!this.tail && fresh.length < Math.min(room, this.limits.batch)) this.tail = [];
+      const now = Date.now();
+      for (const { seq, message } of fresh) {
+        const entry: Pending = { seq, message, left: 0 };
+        this.scanned = seq;
+        this.window.push(entry);
+        // [MQTT-3.3.2-5] an expired message is not forwarded
+        if (message.expiresAt !== undefined && message.expiresAt <= now) continue;
+        for (const session of this.host.sessionsFor(message)) {
+          let lane = this.lanes.get(session);
+          if (!lane) this.lanes.set(session, (lane = { queue: [], busy: false, failed: false }));
+          lane.queue.push(entry);
+          entry.left++;
         }
-        const now = Date.now();
-        const perSession = new Map<string, Message[]>();
-        for (const { message } of batch) {
-          // [MQTT-3.3.2-5] an expired message is not forwarded
-          if (message.expiresAt !== undefined && message.expiresAt <= now) continue;
-          for (const session of this.host.sessionsFor(message)) {
-            const list = perSession.get(session);
-            if (list) list.push(message);
-            else perSession.set(session, [message]);
-          }
-        }
-        const results = await Promise.all(
-          [...perSession].map(([session, list]) =>
-            this.host.deliver(session, list).then(
-              () => true,
-              (err: unknown) => {
-                this.host.failed(session, err);
-                return false;
-              },
-            ),
-          ),
-        );
-        if (results.some((ok) => !ok)) {
-          await this.host.retryLater();
-          return;
-        }
-        this.delivered = batch[batch.length - 1]!.seq;
-        if (this.tail && this.tail[0] === batch[0]) this.tail.splice(0, batch.length);
-        else this.tail = null;
-        this.deleteTimer ??= setTimeout(() => {
-          this.deleteTimer = null;
-          this.settle();
-        }, DELETE_DELAY_MS);
-        // The batch was the oldest rows and only they went: the backlog is counted, not queried
-        // (COUNT(*) reads the whole table), and an empty outbox is not read again.
-        this.backlog = this.backlog === null ? this.outbox.size(this.delivered) : Math.max(0, this.backlog - batch.length);
-        if (this.backlog <= this.limits.lowWater) this.release();
-        // (Without a tail, read once more: an empty table is what lets the next push start one.)
-        if (this.backlog === 0 && this.tail) break;
       }
-      this.release();
-    } finally {
-      this.draining = false;
+      this.advance();
     }
+    for (const [session, lane] of this.lanes) {
+      if (lane.busy || lane.failed) continue;
+      if (lane.queue.length === 0) this.lanes.delete(session);
+      else this.send(session, lane);
+    }
+    if (this.window.length === 0 && this.tail?.length === 0) {
+      // Nothing after `delivered`, known without a query.
+      this.backlog = 0;
+      this.release();
+    }
+  }
+
+  /** Sends a lane's part batch by batch until it is empty or a call fails. */
+  private send(session: string, lane: Lane): void {
+    lane.busy = true;
+    const run = (async () => {
+      while (lane.queue.length > 0 && !lane.failed) {
+        const batch = lane.queue.slice(0, this.limits.batch);
+        try {
+          await this.host.deliver(session, batch.map((e) => e.message));
+          lane.queue.splice(0, batch.length);
+          for (const e of batch) e.left--;
+          this.advance();
+          this.fill();
+        } catch (err) {
+          this.host.failed(session, err);
+          lane.failed = true;
+          await this.host.retryLater().catch(() => undefined);
+        }
+      }
+    })().finally(() => {
+      lane.busy = false;
+      this.sending.delete(run);
+    });
+    this.sending.add(run);
+  }
+
+  /** Moves `delivered` past the oldest rows every session took. */
+  private advance(): void {
+    let n = 0;
+    while (n < this.window.length && this.window[n]!.left === 0) n++;
+    if (n === 0) return;
+    this.delivered = this.window[n - 1]!.seq;
+    this.window.splice(0, n);
+    this.deleteTimer ??= setTimeout(() => {
+      this.deleteTimer = null;
+      this.settle();
+    }, DELETE_DELAY_MS);
+    // The rows were the oldest and only they went: the backlog is counted, not queried
+    // (COUNT(*) reads the whole table).
+    this.backlog = this.backlog === null ? this.outbox.size(this.delivered) : Math.max(0, this.backlog - n);
+    if (this.backlog <= this.limits.lowWater) this.release();
   }
 
   /**

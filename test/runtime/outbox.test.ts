@@ -2,6 +2,8 @@
  * The durable outbox and its drain inside workerd: rows every session took are deleted with the
  * next write (no commit of their own), or a second later without one; nothing is lost, and a
  * drain started over the same table (as after a restart) sends again only what was not deleted.
+ * Each session has a lane of its own: a slow or failing one holds up only itself, up to the
+ * high-water mark.
  */
 import { describe, expect, it } from "vitest";
 import { inDeviceObject } from "./helpers";
@@ -80,5 +82,83 @@ describe("OutboxDrain", () => {
     // Row 1 deleted with the write of 3; 2 was rolled back and its number is not given again.
     expect(result.seqs).toEqual([3]);
     expect(result.again).toEqual(["t/3"]);
+  });
+
+  it("lets other sessions run ahead of a slow one, up to the high-water mark, and deletes a row only once all took it", async () => {
+    const result = await inDeviceObject("outbox-lanes", async (state) => {
+      const outbox = new Outbox(state.storage.sql, "lanes_outbox");
+      const fast: string[] = [];
+      const slow: string[] = [];
+      const slowCalls: (() => void)[] = [];
+      const drain = new OutboxDrain(
+        outbox,
+        {
+          ...host([]),
+          sessionsFor: () => ["slow", "fast"],
+          deliver: async (session, messages) => {
+            if (session === "fast") return void fast.push(...messages.map((m) => m.topic));
+            await new Promise<void>((resolve) => slowCalls.push(resolve));
+            slow.push(...messages.map((m) => m.topic));
+          },
+        },
+        { batch: 2, highWater: 6, lowWater: 1 },
+      );
+      void drain.push([message(1), message(2)]);
+      await until(() => fast.length === 2 && slowCalls.length === 1);
+      void drain.push([message(3), message(4)]);
+      // The slow session has not taken its first batch; the fast one gets the second anyway.
+      await until(() => fast.length === 4);
+      let released = false;
+      const held = drain.push([message(5), message(6), message(7)]).then(() => (released = true));
+      // 7 rows wait for the slow session, past the high-water mark of 6: the fast lane stops at 6, the publisher waits.
+      await until(() => fast.length === 6);
+      const whileSlow = { fast: [...fast], slow: [...slow], stored: outbox.size(), released };
+      while (slow.length < 7) {
+        slowCalls.splice(0).forEach((f) => f());
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await held;
+      await until(() => fast.length === 7);
+      await drain.push([message(8)]); // deletes 1..7 with this write
+      await until(() => fast.length === 8 && slowCalls.length > 0);
+      slowCalls.splice(0).forEach((f) => f());
+      await drain.drain();
+      return { whileSlow, fast, slow, left: outbox.oldest(10).map((e) => e.message.topic) };
+    });
+    const topics = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `t/${from + i}`);
+    expect(result.whileSlow).toEqual({ fast: topics(1, 6), slow: [], stored: 7, released: false });
+    expect(result.fast).toEqual(topics(1, 8));
+    expect(result.slow).toEqual(topics(1, 8));
+    expect(result.left).toEqual(["t/8"]);
+  });
+
+  it("retries a failed session from the alarm while the others go on", async () => {
+    const result = await inDeviceObject("outbox-failed-lane", async (state) => {
+      const outbox = new Outbox(state.storage.sql, "failed_outbox");
+      const ok: string[] = [];
+      const bad: string[] = [];
+      let fail = true;
+      let retries = 0;
+      const drain = new OutboxDrain(outbox, {
+        sessionsFor: () => ["bad", "ok"],
+        deliver: async (session, messages) => {
+          if (session === "bad" && fail) throw new Error("unreachable");
+          (session === "bad" ? bad : ok).push(...messages.map((m) => m.topic));
+        },
+        retryLater: async () => void retries++,
+        failed: () => undefined,
+      });
+      await drain.push([message(1)]);
+      await until(() => ok.length === 1 && retries === 1);
+      await drain.push([message(2)]);
+      await until(() => ok.length === 2);
+      const before = { ok: [...ok], bad: [...bad], stored: outbox.size() };
+      fail = false;
+      await drain.drain(); // what the alarm does
+      return { before, ok, bad, retries };
+    });
+    expect(result.before).toEqual({ ok: ["t/1", "t/2"], bad: [], stored: 2 });
+    expect(result.bad).toEqual(["t/1", "t/2"]);
+    expect(result.retries).toBe(1);
   });
 });
