@@ -12,7 +12,8 @@ import Aedes from "aedes";
 import { WebSocketServer, createWebSocketStream } from "ws";
 import { freePort } from "../../scripts/hub.mjs";
 import { mapLimit } from "./admin";
-import { LocalHub, type HubAccess } from "./hub";
+import { LocalHub, hubAt, type HubAccess } from "./hub";
+import { runtimeEntryUrl } from "./runtime-entry";
 
 export type BrokerName = "umbra" | "aedes" | "mosquitto";
 /** Umbra's two MQTT entrances: `/mqtt/<id>` straight to the device's object, or `/mqtt` via the Worker. */
@@ -62,10 +63,14 @@ export const BENCH_VARS: Readonly<Record<string, string>> = {
   DEVICE_RATE_PER_SECOND: "1000000", DEVICE_RATE_BURST: "1000000", DEVICE_HTTP_RATE: "1000000", DEVICE_HTTP_BURST: "1000000",
 };
 
-/** Starts a fresh hub (rate limits lifted, see {@link BENCH_VARS}); devices connect by `path`. */
-export async function startUmbra(path: MqttPath = "direct", inspectorPort = 0): Promise<Broker> {
+/**
+ * Starts a fresh hub (rate limits lifted, see {@link BENCH_VARS}); clients connect by `path`, to
+ * the runtime's own entrance (see runtime-entry.ts) or, `viaDevProxy`, through wrangler's dev proxy.
+ */
+export async function startUmbra(path: MqttPath = "direct", inspectorPort = 0, viaDevProxy = false): Promise<Broker> {
   const hub = LocalHub.create("umbra-bench-", { ...BENCH_VARS }, inspectorPort);
   await hub.start();
+  const entrance: HubAccess = viaDevProxy ? hub : hubAt(await runtimeEntryUrl(hub.pid), hub.adminToken);
   const tokens = new Map<string, string>();
   const channels = new Set<string>();
   return {
@@ -86,9 +91,9 @@ export async function startUmbra(path: MqttPath = "direct", inspectorPort = 0): 
     device(id) {
       const token = tokens.get(id);
       if (token === undefined) throw new Error(`device ${id} was not provisioned`);
-      return umbraDevice(hub, id, token, path);
+      return umbraDevice(entrance, id, token, path);
     },
-    app: (clientId) => umbraApp(hub, clientId),
+    app: (clientId) => umbraApp(entrance, clientId),
     async close() {
       await hub.disposeReporting();
     },

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 const PAGE_BYTES = 4096;
 
-interface ProcStat {
+export interface ProcStat {
   pid: number;
   ppid: number;
   comm: string;
@@ -73,9 +73,12 @@ export function descendantsNamed(rootPid: number, comm: string): number[] {
  * workerd that owns the public port and forwards every connection to the runtime).
  */
 export function runtimeCpuTicks(rootPid: number | undefined): number {
-  return processTree(rootPid)
-    .filter((s) => s.comm === "workerd" && isRuntime(s.pid))
-    .reduce((n, s) => n + s.ticks, 0);
+  return runtimeProcesses(rootPid).reduce((n, s) => n + s.ticks, 0);
+}
+
+/** The tree's workerd runtime (see {@link runtimeCpuTicks}): normally one process. */
+export function runtimeProcesses(rootPid: number | undefined): ProcStat[] {
+  return processTree(rootPid).filter((s) => s.comm === "workerd" && isRuntime(s.pid));
 }
 
 function isRuntime(pid: number): boolean {

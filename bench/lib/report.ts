@@ -28,13 +28,16 @@ export function figureOk(f: Figure): boolean {
   return f.errors === 0 && (f.lossAllowed || f.lost === null || f.lost === 0);
 }
 
-/** Merges Umbra's figures with the peers' into one line per case. */
-export function reportLines(scenario: string, path: string, umbra: Figure[], outcomes: PeerOutcome[]): Line[] {
+/**
+ * Merges Umbra's figures with the peers' into one line per case; `how`: the MQTT path Umbra's
+ * devices took, and their entrance (the runtime's own port, or wrangler's dev proxy).
+ */
+export function reportLines(scenario: string, how: { path: string; entrance: string }, umbra: Figure[], outcomes: PeerOutcome[]): Line[] {
   // A skipped peer gets its null figure and the reason; the others every per-peer field.
   const skipped = outcomes.filter((p): p is Extract<PeerOutcome, { skipped: string }> => "skipped" in p);
   const peers = outcomes.filter((p) => !("skipped" in p));
   return umbra.map((u) => {
-    const line: Line = { scenario, case: u.case, metric: u.metric, path, umbra: roundRate(u.value), ok: figureOk(u) };
+    const line: Line = { scenario, case: u.case, metric: u.metric, path: how.path, entrance: how.entrance, umbra: roundRate(u.value), ok: figureOk(u) };
     const byPeer = new Map<string, Figure | undefined>();
     for (const p of skipped) {
       line[p.name] = null;

@@ -77,6 +77,8 @@ export async function compareBrokers(scenario: Scenario, args: Args, progress: P
   const measure = scenario.measure;
   if (!measure) throw new Error(`${scenario.name} has no broker measurement`);
   const path = args.choice<MqttPath>("path", ["direct", "relay"], "direct");
+  // Umbra's clients reach the runtime's own port unless --via-dev-proxy (see runtime-entry.ts).
+  const viaDevProxy = args.flag("via-dev-proxy");
   const peers = new Set(scenario.peers ?? ["aedes", "mosquitto"]);
   const only = args.str("peers", "");
   if (only) for (const p of [...peers]) if (!only.split(",").includes(p)) peers.delete(p);
@@ -97,7 +99,7 @@ export async function compareBrokers(scenario: Scenario, args: Args, progress: P
           for (const r of top) process.stderr.write(`${(r.self * 100).toFixed(1).padStart(5)}% self ${(r.total * 100).toFixed(1).padStart(5)}% total  ${r.fn}\n`);
         }
       };
-  const umbra = await measureWith(() => startUmbra(path, inspectorPort), profiled, args, progress);
+  const umbra = await measureWith(() => startUmbra(path, inspectorPort, viaDevProxy), profiled, args, progress);
   const outcomes: PeerOutcome[] = [];
   if (peers.has("aedes")) {
     progress.set("aedes: starting");
@@ -122,5 +124,5 @@ export async function compareBrokers(scenario: Scenario, args: Args, progress: P
       ));
     }
   }
-  return reportLines(scenario.name, path, umbra, outcomes);
+  return reportLines(scenario.name, { path, entrance: viaDevProxy ? "dev-proxy" : "runtime" }, umbra, outcomes);
 }
