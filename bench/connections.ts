@@ -50,7 +50,7 @@ export const scenario: Scenario = {
     let firstError: string | undefined;
     const sockets = (await mapLimit(deviceIds, 50, async (id) => {
       try {
-        const s = await JsonDevice.open(hub.wsUrl, broker.device(id).password ?? "");
+        const s = await JsonDevice.open((broker.entrance ?? hub).wsUrl, broker.device(id).password ?? "");
         opened++;
         return s;
       } catch (e) {

@@ -22,9 +22,9 @@ export const scenario: Scenario = {
       const { figure, tally } = await measureRound(broker, progress, {
         case: "mqtt-telemetry", metric: "puback_s", pubs, subs: [], qos: 1, inflight, perPub: Math.ceil(messages / n), goal: "acks",
       });
-      if (broker.hub) {
+      if (broker.entrance) {
         progress.set(`${broker.name}: checking stored rows`);
-        figure.lost = await storedLoss(broker.hub.admin, deviceIds, tally);
+        figure.lost = await storedLoss(broker.entrance.admin, deviceIds, tally);
       }
       return [figure];
     });

@@ -17,10 +17,10 @@ import type { Progress } from "./lib/progress";
 import type { Figure, Scenario } from "./lib/scenario";
 import { Histogram } from "./lib/histogram";
 import { windowed } from "./lib/window";
-import type { LocalHub } from "./lib/hub";
+import type { HubAccess } from "./lib/hub";
 
 /** Sets desired n = 0..count-1 over REST, each time awaiting the delta that `waitDelta` reports. */
-async function deltaCase(name: string, broker: Broker, hub: LocalHub, deviceId: string, count: number, progress: Progress,
+async function deltaCase(name: string, broker: Broker, hub: HubAccess, deviceId: string, count: number, progress: Progress,
   subscribe: (onDelta: (n: unknown) => void) => () => void): Promise<Figure> {
   const latency = new Histogram();
   let waiting: { n: number; resolve: () => void } | undefined;
@@ -56,7 +56,7 @@ async function deltaCase(name: string, broker: Broker, hub: LocalHub, deviceId: 
 }
 
 /** Sustained reported writes on one device; `lost` from the version counter read back over REST. */
-async function updatesCase(name: string, broker: Broker, hub: LocalHub, deviceId: string, total: number, inflight: number, progress: Progress,
+async function updatesCase(name: string, broker: Broker, hub: HubAccess, deviceId: string, total: number, inflight: number, progress: Progress,
   update: (i: number) => Promise<unknown>): Promise<Figure> {
   const before = (await hub.admin.shadow(deviceId).catch(() => ({ version: 0 }))).version;
   const meter = brokerMeter(broker);
@@ -72,7 +72,7 @@ export const scenario: Scenario = {
   name: "shadow",
   peers: [],
   async measure(broker, args, progress) {
-    const hub = broker.hub;
+    const hub = broker.entrance;
     if (!hub) throw new Error("shadow measures Umbra only");
     const deltas = Math.round(args.num("deltas", 200));
     const updates = Math.round(args.num("updates", 2000));

@@ -38,8 +38,10 @@ export interface Broker {
   app(clientId: string): MqttEndpoint;
   /** Root pid of the broker's own processes (CPU, RSS); undefined when it runs in this process. */
   readonly pid: number | undefined;
-  /** Umbra only: the hub, for REST and process accounting. */
+  /** Umbra only: the hub, for process accounting. */
   readonly hub?: LocalHub;
+  /** Umbra only: where its clients connect and REST calls go (the runtime's port, or the dev proxy's). */
+  readonly entrance?: HubAccess;
   close(): Promise<void>;
 }
 
@@ -76,16 +78,17 @@ export async function startUmbra(path: MqttPath = "direct", inspectorPort = 0, v
   return {
     name: "umbra",
     hub,
+    entrance,
     get pid() {
       return hub.pid;
     },
     async provision(ids, opts = {}) {
       const fresh = ids.filter((id) => !tokens.has(id));
-      for (const [id, token] of await hub.admin.createDevices(fresh)) tokens.set(id, token);
+      for (const [id, token] of await entrance.admin.createDevices(fresh)) tokens.set(id, token);
       if (opts.channel) {
-        if (!channels.has(opts.channel)) await hub.admin.request("POST", "/v1/channels", 201, { id: opts.channel });
+        if (!channels.has(opts.channel)) await entrance.admin.request("POST", "/v1/channels", 201, { id: opts.channel });
         channels.add(opts.channel);
-        await mapLimit(ids, 8, (d) => hub.admin.request("PUT", `/v1/channels/${opts.channel}/devices/${d}`, 204));
+        await mapLimit(ids, 8, (d) => entrance.admin.request("PUT", `/v1/channels/${opts.channel}/devices/${d}`, 204));
       }
     },
     device(id) {
