@@ -158,11 +158,14 @@ describe("console", () => {
     await apiJson("POST", `/v1/devices/${id}/telemetry`, 202, { token: devToken, body: { data: { temp: 20 } } });
     await open(`devices/${id}/telemetry`, id);
     await page.locator('figure.chart[data-points="1"]').waitFor();
-    const span = async () => {
-      const axis = page.locator("figure.chart .chart-canvas");
-      return Number(await axis.getAttribute("data-x-max")) - Number(await axis.getAttribute("data-x-min"));
-    };
-    expect(Math.abs((await span()) - 3_600)).toBeLessThan(120); // "Last hour", the default
+    // Both ends read from one element at once (two reads could straddle a re-render and mix an
+    // old chart's end with a new one's missing start), polled while the chart settles.
+    const span = () =>
+      page.locator("figure.chart .chart-canvas").evaluate((el: unknown) => {
+        const data = (el as { dataset: { xMin?: string; xMax?: string } }).dataset;
+        return Number(data.xMax) - Number(data.xMin);
+      });
+    await expect.poll(async () => Math.abs((await span()) - 3_600), { timeout: 10_000 }).toBeLessThan(120); // "Last hour", the default
     await page.getByLabel("Range").selectOption({ label: "Last 7 days" });
     await expect.poll(span, { timeout: 10_000 }).toBeGreaterThan(7 * 86_400 - 120);
     expect(await span()).toBeLessThan(7 * 86_400 + 120);
