@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { adminToken, apiJson, hubUrl } from "./client";
+import { adminToken, api, apiJson, hubUrl } from "./client";
 import { JsonSocket } from "./json-socket";
 import { axe, launch, shoot, signInWithToken, type Browser } from "./console-browser";
 
@@ -247,6 +247,27 @@ describe("console", () => {
     await answer.getByText("status 404").waitFor();
     expect(await answer.locator(".note").getAttribute("class")).toBe("note error");
     await dev.close();
+  });
+
+  it("disables, enables and deletes a device from its page", async () => {
+    const id = "con-doomed";
+    const devToken = await apiJson<{ credential: { token: string } }>("POST", "/v1/devices", 201, { body: { id } }).then((d) => d.credential.token);
+    const send = () => api("POST", `/v1/devices/${id}/telemetry`, { token: devToken, body: { data: { n: 1 } } }).then((r) => r.status);
+    expect(await send()).toBe(202);
+    await open(`devices/${id}/shadow`, id);
+    await page.getByRole("button", { name: "Disable" }).click();
+    await page.getByRole("button", { name: "Disable: refuse its credentials, end its connections" }).click();
+    await page.getByText("No (its credentials are refused)").waitFor();
+    expect(await send()).toBe(401);
+    await check("device-disabled");
+    await page.getByRole("button", { name: "Enable" }).click();
+    await page.getByRole("button", { name: "Disable" }).waitFor();
+    expect(await send()).toBe(202);
+    await page.getByRole("button", { name: "Delete device" }).click();
+    await page.getByRole("button", { name: `Delete ${id} and all it holds` }).click();
+    await page.getByRole("heading", { level: 1, name: "Devices" }).waitFor();
+    expect((await api("GET", `/v1/devices/${id}`)).status).toBe(404);
+    expect(await page.locator(`tr[data-device="${id}"]`).count()).toBe(0);
   });
 
   it("says plainly when this hub lacks a feature", async () => {

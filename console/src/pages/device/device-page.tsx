@@ -1,5 +1,5 @@
 /**
- * One device: its header (name, tags, live status) and sections — shadow, version history,
+ * One device: its header (name, tags, live status, disable and delete) and sections — shadow, version history,
  * live events, telemetry, commands, methods, credentials — under one live event stream.
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
@@ -18,6 +18,7 @@ import { TelemetrySection } from "./telemetry";
 import { CommandsSection } from "./commands";
 import { MethodsSection } from "./methods";
 import { CredentialsSection } from "./credentials";
+import { DeviceActions } from "./device-actions";
 import { formatTime } from "../../lib/format";
 
 const TAB_TITLES: Record<DeviceTab, string> = {
@@ -120,6 +121,7 @@ export function DevicePage({ id, tab }: { id: string; tab: DeviceTab }) {
           </div>
         </dl>
       )}
+      {d && <DeviceActions device={d} onChanged={device.reload} />}
       <nav aria-label="Device sections" class="tabs">
         <ul>
           {DEVICE_TABS.map((t) => (
