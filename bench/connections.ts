@@ -31,8 +31,8 @@ export const scenario: Scenario = {
   name: "connections",
   peers: [],
   async measure(broker, args, progress) {
-    const hub = broker.hub;
-    if (!hub) throw new Error("connections measures Umbra only");
+    const { hub, entrance } = broker;
+    if (!hub || !entrance) throw new Error("connections measures Umbra only");
     const requested = Math.round(args.num("devices", 2000));
     const holdS = args.num("hold", 60);
     const settleS = args.num("settle", 15);
@@ -50,7 +50,7 @@ export const scenario: Scenario = {
     let firstError: string | undefined;
     const sockets = (await mapLimit(deviceIds, 50, async (id) => {
       try {
-        const s = await JsonDevice.open((broker.entrance ?? hub).wsUrl, broker.device(id).password ?? "");
+        const s = await JsonDevice.open(entrance.wsUrl, broker.device(id).password ?? "");
         opened++;
         return s;
       } catch (e) {

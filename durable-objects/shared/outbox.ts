@@ -201,9 +201,10 @@ export class OutboxDrain {
   private fill(): void {
     const room = this.limits.highWater - this.window.length;
     if (room > 0) {
-      const fresh = this.tail ? this.tail.splice(0, room) : this.outbox.oldest(Math.min(room, this.limits.batch), this.scanned);
+      const read = Math.min(room, this.limits.batch);
+      const fresh = this.tail ? this.tail.splice(0, room) : this.outbox.oldest(read, this.scanned);
       // A short read means the table holds nothing after it: from here on, what push writes is all there is.
-      if (!this.tail && fresh.length < Math.min(room, this.limits.batch)) this.tail = [];
+      if (!this.tail && fresh.length < read) this.tail = [];
       const now = Date.now();
       for (const { seq, message } of fresh) {
         const entry: Pending = { seq, message, left: 0 };

@@ -140,13 +140,13 @@ describe("OutboxDrain", () => {
       let fail = true;
       let retries = 0;
       const drain = new OutboxDrain(outbox, {
+        ...host([]),
         sessionsFor: () => ["bad", "ok"],
         deliver: async (session, messages) => {
           if (session === "bad" && fail) throw new Error("unreachable");
           (session === "bad" ? bad : ok).push(...messages.map((m) => m.topic));
         },
         retryLater: async () => void retries++,
-        failed: () => undefined,
       });
       await drain.push([message(1)]);
       await until(() => ok.length === 1 && retries === 1);
