@@ -1,7 +1,7 @@
-/** Telemetry history queries: bucket widths, aggregates, limits, fleet combination, bounded fan-out. */
+/** Telemetry history queries: bucket widths, aggregates, limits, fleet combination. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DEFAULT_AGGREGATES, MAX_BUCKETS, combine, defaultFrom, mapBounded, parseAggregates, parseBucket, parseKeys, pick, spanProblem } from "./telemetry-history";
+import { DEFAULT_AGGREGATES, MAX_BUCKETS, combine, defaultFrom, parseAggregates, parseBucket, parseKeys, pick, spanProblem } from "./telemetry-history";
 import type { Bucket } from "../durable-objects/device/telemetry-buckets";
 
 describe("history query parameters", () => {
@@ -85,21 +85,5 @@ describe("combining devices", () => {
         });
       }),
     );
-  });
-});
-
-describe("bounded fan-out", () => {
-  it("keeps at most `limit` calls in flight and the results in order", async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const out = await mapBounded(Array.from({ length: 50 }, (_, i) => i), 16, async (i) => {
-      peak = Math.max(peak, ++inFlight);
-      await new Promise((r) => setTimeout(r, (i * 7) % 5));
-      inFlight--;
-      return i * 2;
-    });
-    expect(out).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
-    expect(peak).toBe(16);
-    expect(await mapBounded([], 16, async () => 1)).toEqual([]);
   });
 });

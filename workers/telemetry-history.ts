@@ -18,8 +18,6 @@ export const MAX_BUCKETS = 10_000;
 export const MAX_KEYS = 32;
 /** Devices a fleet query may cover. */
 export const MAX_FLEET_DEVICES = 1_000;
-/** Device objects a fleet query calls at once. */
-export const FLEET_CONCURRENCY = 16;
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -102,21 +100,4 @@ export function combine(series: readonly Bucket[][]): Bucket[] {
     }
   }
   return [...byTs.values()].sort((a, b) => a.ts - b.ts);
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` calls in flight; results in input order.
- * @example await mapBounded(ids, 16, (id) => stub(id).telemetryBuckets(q))
- */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

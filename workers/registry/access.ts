@@ -11,20 +11,41 @@ import { DEFAULT_DEVICE_POLICY, type PolicyStatement, type SessionContext } from
 import { db } from "../db/client";
 import { appSessions, channelMembers, devices, groupMembers, policies, policyAttachments } from "../db/schema";
 import { deviceStub } from "../objects";
+import { IN_LIST, OBJECT_CALLS_AT_ONCE, mapBounded, slices } from "../fan-out";
 
 /** A policy target: who a policy is attached to. */
 export type TargetKind = "device" | "group" | "api-key" | "oauth-client" | "anonymous";
 
+/** Where the statements of an attachment target are kept: `<kind>\n<id>`. */
+const targetKey = (kind: TargetKind, id: string) => `${kind}\n${id}`;
+
+/** The statements attached to each target (by {@link targetKey}; targets with none are absent): a query per IN_LIST targets. */
+async function attachedStatements(env: Env, targets: readonly { kind: TargetKind; id: string }[]): Promise<Map<string, PolicyStatement[]>> {
+  const unique = [...new Map(targets.map((t) => [targetKey(t.kind, t.id), t])).values()];
+  const queries = slices(unique, IN_LIST).map((slice) => {
+    const byKind = new Map<TargetKind, string[]>();
+    for (const t of slice) byKind.set(t.kind, [...(byKind.get(t.kind) ?? []), t.id]);
+    return db(env)
+      .select({ kind: policyAttachments.targetKind, id: policyAttachments.targetId, statements: policies.statements })
+      .from(policyAttachments)
+      .innerJoin(policies, eq(policies.id, policyAttachments.policyId))
+      .where(or(...[...byKind].map(([kind, ids]) => and(eq(policyAttachments.targetKind, kind), inArray(policyAttachments.targetId, ids)))))
+      .orderBy(policyAttachments.policyId)
+      .all();
+  });
+  const out = new Map<string, PolicyStatement[]>();
+  for (const row of (await Promise.all(queries)).flat()) {
+    const key = targetKey(row.kind, row.id);
+    out.set(key, [...(out.get(key) ?? []), ...(row.statements as PolicyStatement[])]);
+  }
+  return out;
+}
+
+/** The statements attached to any of `targets`, in their order, or null when none is attached. */
 async function statementsFor(env: Env, targets: { kind: TargetKind; id: string }[]): Promise<PolicyStatement[] | null> {
-  if (targets.length === 0) return null;
-  const rows = await db(env)
-    .select({ statements: policies.statements })
-    .from(policyAttachments)
-    .innerJoin(policies, eq(policies.id, policyAttachments.policyId))
-    .where(or(...targets.map((t) => and(eq(policyAttachments.targetKind, t.kind), eq(policyAttachments.targetId, t.id)))))
-    .all();
-  if (rows.length === 0) return null;
-  return rows.flatMap((r) => r.statements as PolicyStatement[]);
+  const attached = await attachedStatements(env, targets);
+  const found = targets.flatMap((t) => attached.get(targetKey(t.kind, t.id)) ?? []);
+  return targets.some((t) => attached.has(targetKey(t.kind, t.id))) ? found : null;
 }
 
 /** Values of `${tag:<key>}`: tags written `key:value` or `key=value`. */
@@ -49,25 +70,53 @@ function attrVariables(attributes: Record<string, unknown>): Record<string, stri
  * replace the default device policy; with none attached, the default applies.
  */
 export async function deviceAccess(env: Env, deviceId: string): Promise<SessionContext> {
+  return (await devicesAccess(env, [deviceId])).get(deviceId)!;
+}
+
+/**
+ * {@link deviceAccess} of many devices at once: three queries per IN_LIST devices and one per
+ * IN_LIST of them and their groups, not four per device — a fleet-wide change stays within the
+ * subrequests one request may make.
+ */
+export async function devicesAccess(env: Env, deviceIds: readonly string[]): Promise<Map<string, SessionContext>> {
   const d = db(env);
-  const [device, groupRows, channelRows] = await Promise.all([
-    d.select({ tags: devices.tags, attributes: devices.attributes }).from(devices).where(eq(devices.id, deviceId)).get(),
-    d.select({ name: groupMembers.groupName }).from(groupMembers).where(eq(groupMembers.deviceId, deviceId)).all(),
-    d.select({ id: channelMembers.channelId }).from(channelMembers).where(eq(channelMembers.deviceId, deviceId)).all(),
+  const ids = [...new Set(deviceIds)];
+  const inSlices = async <R>(query: (slice: string[]) => Promise<R[]>) => (await Promise.all(slices(ids, IN_LIST).map(query))).flat();
+  const [deviceRows, groupRows, channelRows] = await Promise.all([
+    inSlices((s) => d.select({ id: devices.id, tags: devices.tags, attributes: devices.attributes }).from(devices).where(inArray(devices.id, s)).all()),
+    inSlices((s) => d.select({ deviceId: groupMembers.deviceId, name: groupMembers.groupName }).from(groupMembers).where(inArray(groupMembers.deviceId, s)).orderBy(groupMembers.groupName).all()),
+    inSlices((s) => d.select({ deviceId: channelMembers.deviceId, id: channelMembers.channelId }).from(channelMembers).where(inArray(channelMembers.deviceId, s)).orderBy(channelMembers.channelId).all()),
   ]);
-  const groups = groupRows.map((g) => g.name);
-  const attached = await statementsFor(env, [{ kind: "device", id: deviceId }, ...groups.map((g) => ({ kind: "group" as const, id: g }))]);
-  return {
-    policy: attached ?? DEFAULT_DEVICE_POLICY,
-    variables: {
-      deviceId,
-      clientId: deviceId,
-      group: groups,
-      channel: channelRows.map((c) => c.id),
-      ...tagVariables(device?.tags ?? []),
-      ...attrVariables(device?.attributes ?? {}),
-    },
+  const listed = <R extends { deviceId: string }>(rows: R[], value: (r: R) => string) => {
+    const out = new Map<string, string[]>();
+    for (const r of rows) out.set(r.deviceId, [...(out.get(r.deviceId) ?? []), value(r)]);
+    return out;
   };
+  const groupsOf = listed(groupRows, (r) => r.name);
+  const channelsOf = listed(channelRows, (r) => r.id);
+  const found = new Map(deviceRows.map((r) => [r.id, r]));
+  const attached = await attachedStatements(env, [
+    ...ids.map((id) => ({ kind: "device" as const, id })),
+    ...groupRows.map((r) => ({ kind: "group" as const, id: r.name })),
+  ]);
+  const out = new Map<string, SessionContext>();
+  for (const id of ids) {
+    const groups = groupsOf.get(id) ?? [];
+    const targets = [targetKey("device", id), ...groups.map((g) => targetKey("group", g))].filter((k) => attached.has(k));
+    const device = found.get(id);
+    out.set(id, {
+      policy: targets.length ? targets.flatMap((k) => attached.get(k)!) : DEFAULT_DEVICE_POLICY,
+      variables: {
+        deviceId: id,
+        clientId: id,
+        group: groups,
+        channel: channelsOf.get(id) ?? [],
+        ...tagVariables(device?.tags ?? []),
+        ...attrVariables(device?.attributes ?? {}),
+      },
+    });
+  }
+  return out;
 }
 
 /** Statements attached to an app credential's owner (`key:<id>`, `client:<id>`), or to anonymous clients (`anonymous`). */
@@ -91,35 +140,32 @@ export function targetOwner(kind: TargetKind, id: string): string | null {
   return null;
 }
 
-/** Runs `fn` over `items`, at most `n` at a time. */
-async function bounded<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
-
 /** Pushes fresh access to the objects of these devices (live sessions follow at once). */
 export async function refreshDevices(env: Env, deviceIds: readonly string[]): Promise<void> {
-  await bounded([...new Set(deviceIds)], 16, async (id) => deviceStub(env, id).accessChanged(await deviceAccess(env, id)));
+  // A slice at a time: a few queries for its access, then its objects, so a large group holds little.
+  for (const slice of slices([...new Set(deviceIds)], IN_LIST)) {
+    const access = await devicesAccess(env, slice);
+    await mapBounded(slice, OBJECT_CALLS_AT_ONCE, (id) => deviceStub(env, id).accessChanged(access.get(id)!));
+  }
 }
 
 /** Pushes fresh attached statements to every app session these owners hold. */
 export async function refreshOwners(env: Env, owners: readonly string[]): Promise<void> {
   const unique = [...new Set(owners)];
   if (unique.length === 0) return;
-  const rows = await db(env).select({ id: appSessions.sessionId, owner: appSessions.owner }).from(appSessions).where(inArray(appSessions.owner, unique)).all();
+  const sessionRows = slices(unique, IN_LIST).map((s) => db(env).select({ id: appSessions.sessionId, owner: appSessions.owner }).from(appSessions).where(inArray(appSessions.owner, s)).all());
+  const rows = (await Promise.all(sessionRows)).flat();
   const byOwner = new Map<string, PolicyStatement[]>();
   for (const o of unique) byOwner.set(o, await ownerStatements(env, o));
-  await bounded(rows, 16, async (r) => env.APP_SESSION.get(env.APP_SESSION.idFromName(r.id)).accessChanged(byOwner.get(r.owner) ?? []));
+  await mapBounded(rows, OBJECT_CALLS_AT_ONCE, (r) => env.APP_SESSION.get(env.APP_SESSION.idFromName(r.id)).accessChanged(byOwner.get(r.owner) ?? []));
 }
 
 /** Pushes fresh access to everyone a policy's attachments reach (after it changed or went away). */
 export async function refreshTargets(env: Env, targets: readonly { kind: TargetKind; id: string }[]): Promise<void> {
   const deviceIds = targets.filter((t) => t.kind === "device").map((t) => t.id);
   const groups = targets.filter((t) => t.kind === "group").map((t) => t.id);
-  if (groups.length) {
-    const members = await db(env).select({ id: groupMembers.deviceId }).from(groupMembers).where(inArray(groupMembers.groupName, groups)).all();
+  for (const slice of slices(groups, IN_LIST)) {
+    const members = await db(env).select({ id: groupMembers.deviceId }).from(groupMembers).where(inArray(groupMembers.groupName, slice)).all();
     deviceIds.push(...members.map((m) => m.id));
   }
   const owners = targets.map((t) => targetOwner(t.kind, t.id)).filter((o): o is string => o !== null);

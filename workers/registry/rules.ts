@@ -12,6 +12,7 @@ import { channels, devices, groupMembers, rules, webhooks, type RuleRow } from "
 import { ApiError } from "../errors";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { deviceStub } from "../objects";
+import { OBJECT_CALLS_AT_ONCE, mapBounded } from "../fan-out";
 
 /** A rule as the API shows it. */
 export interface RuleView {
@@ -115,15 +116,9 @@ async function devicesIn(env: Env, scope: RuleScope): Promise<string[]> {
   }
 }
 
-/** Tells the devices' objects to reload their rules (at most 16 calls at a time). */
+/** Tells the devices' objects to reload their rules (one call each, OBJECT_CALLS_AT_ONCE at a time). */
 async function push(env: Env, ids: readonly string[]): Promise<void> {
-  const list = [...new Set(ids)];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(16, list.length) }, async () => {
-      while (next < list.length) await deviceStub(env, list[next++]!).rulesChanged();
-    }),
-  );
+  await mapBounded([...new Set(ids)], OBJECT_CALLS_AT_ONCE, (id) => deviceStub(env, id).rulesChanged());
 }
 
 export async function getRule(env: Env, id: string): Promise<RuleView> {

@@ -1,7 +1,7 @@
 /**
  * Telemetry history in time buckets: `GET /v1/devices/{id}/telemetry?bucket=…` (answered here
  * for the device route in telemetry.ts) and the fleet query `GET /v1/telemetry?group=|tag=`,
- * which fans out to the devices' objects, FLEET_CONCURRENCY at a time, for at most
+ * which fans out to the devices' objects, OBJECT_CALLS_AT_ONCE at a time, for at most
  * MAX_FLEET_DEVICES devices.
  */
 import { z } from "@hono/zod-openapi";
@@ -14,15 +14,14 @@ import { db } from "../db/client";
 import { devices, groupMembers } from "../db/schema";
 import { ApiError } from "../errors";
 import { getGroup } from "../registry/groups";
+import { OBJECT_CALLS_AT_ONCE, mapBounded } from "../fan-out";
 import {
   AGGREGATES,
-  FLEET_CONCURRENCY,
   MAX_BUCKETS,
   MAX_FLEET_DEVICES,
   MAX_KEYS,
   combine,
   defaultFrom,
-  mapBounded,
   parseAggregates,
   parseBucket,
   parseKeys,
@@ -127,7 +126,7 @@ telemetryHistory.openapi(
     if ((q.group === undefined) === (q.tag === undefined)) throw new ApiError("invalid-request", "name exactly one of group= or tag=");
     const h = historyOf(q, Date.now());
     const ids = await fleet(c.env, q.group !== undefined ? { group: q.group } : { tag: q.tag! });
-    const series = await mapBounded(ids, FLEET_CONCURRENCY, async (id) => (await deviceStub(c.env, id).telemetryBuckets({ keys: [q.key], from: h.from, to: h.to, bucketMs: h.bucketMs }))[0]?.buckets ?? []);
+    const series = await mapBounded(ids, OBJECT_CALLS_AT_ONCE, async (id) => (await deviceStub(c.env, id).telemetryBuckets({ keys: [q.key], from: h.from, to: h.to, bucketMs: h.bucketMs }))[0]?.buckets ?? []);
     const body: { key: string; bucket_ms: number; devices: { device_id: string; items: BucketView[] }[]; combined?: BucketView[] } = {
       key: q.key,
       bucket_ms: h.bucketMs,

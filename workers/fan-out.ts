@@ -1,0 +1,39 @@
+/**
+ * Calls to many objects, or queries over many ids, from one request. Every call to an object
+ * and every D1 query is a subrequest, and an invocation may make only so many (Workers Free:
+ * 1,000 to Cloudflare services; Paid: 10,000 by default, raised with `[limits] subrequests`):
+ * fleet-wide work costs one call per object plus a few queries per {@link IN_LIST} ids.
+ */
+
+/** Object calls one request keeps in flight at once. */
+export const OBJECT_CALLS_AT_ONCE = 16;
+
+/** Ids per `IN (...)` list: D1 binds at most 100 parameters per query, and a query may bind a few more. */
+export const IN_LIST = 90;
+
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight; results in input order.
+ * @example await mapBounded(ids, 16, (id) => stub(id).telemetryBuckets(q))
+ */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/**
+ * `items` in slices of at most `size`, in order.
+ * @example slices([1, 2, 3, 4, 5], 2) // [[1, 2], [3, 4], [5]]
+ */
+export function slices<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
