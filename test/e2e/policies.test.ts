@@ -87,6 +87,31 @@ describe("topic policies", () => {
     await dev.endAsync();
   });
 
+  it("reaches the live sessions of every member when a policy is attached to a group larger than one query's list", async () => {
+    // 95 members: their access is read 90 devices a query, so the last five come from a second slice.
+    const ids = Array.from({ length: 95 }, (_, i) => `pol-fleet-${String(i).padStart(2, "0")}`);
+    await apiJson("POST", "/v1/groups", 201, { body: { name: "pol-fleet" } });
+    const tokens = new Map<string, string>();
+    for (let i = 0; i < ids.length; i += 16) {
+      await Promise.all(ids.slice(i, i + 16).map(async (id) => tokens.set(id, await createDevice(id))));
+      await Promise.all(ids.slice(i, i + 16).map((id) => apiJson("PUT", `/v1/groups/pol-fleet/devices/${id}`, 204)));
+    }
+    const live = ["pol-fleet-00", "pol-fleet-89", "pol-fleet-90", "pol-fleet-94"];
+    const clients = await Promise.all(live.map((id) => connectMqtt(`/mqtt/${id}`, { clientId: id, password: tokens.get(id)!, protocolVersion: 5 })));
+    for (const c of clients) expect(await publishCode(c, "fleet/x", "1")).toBe(0x87);
+    await apiJson("POST", "/v1/policies", 201, { body: { id: "pol-fleet", statements: [{ effect: "allow", actions: ["publish"], topics: ["fleet/${deviceId}", "fleet/${group}/x"] }] } });
+    await apiJson("PUT", "/v1/policies/pol-fleet/attachments/group/pol-fleet", 204);
+    // Followed before the call answered, each with its own variables.
+    for (const [i, c] of clients.entries()) {
+      expect(await publishCode(c, `fleet/${live[i]}`, "1")).toBe(0);
+      expect(await publishCode(c, "fleet/pol-fleet/x", "1")).toBe(0);
+      expect(await publishCode(c, `fleet/${live[(i + 1) % live.length]}`, "1")).toBe(0x87);
+    }
+    await apiJson("DELETE", "/v1/policies/pol-fleet/attachments/group/pol-fleet", 204);
+    for (const c of clients) expect(await publishCode(c, "fleet/pol-fleet/x", "1")).toBe(0x87);
+    await Promise.all(clients.map((c) => c.endAsync()));
+  });
+
   it("refuses a malformed statement with a 400 naming it", async () => {
     const r = await apiJson<{ detail: string }>("POST", "/v1/policies", 400, { body: { statements: [{ effect: "allow", actions: ["publish"], topics: ["a/#/b"] }] } });
     expect(r.detail).toMatch(/statements\.0\.topics\.0/);
