@@ -13,11 +13,13 @@ import { DevicePage } from "./pages/device/device-page";
 import { RulesPage } from "./pages/rules";
 import { WebhooksPage } from "./pages/webhooks";
 import { ChannelsPage } from "./pages/channels";
+import { GroupsPage } from "./pages/groups";
 import { KeysPage } from "./pages/api-keys";
 import { PoliciesPage } from "./pages/policies";
 
 const TITLES: Record<TopPage, string> = {
   devices: "Devices",
+  groups: "Groups",
   rules: "Rules",
   webhooks: "Webhooks",
   channels: "Channels",
@@ -38,6 +40,8 @@ function Page({ route }: { route: Route }) {
       // Keyed by id: another device is a new page, so nothing of the last one (its stream
       // state, status, data) shows under the new heading while the new stream opens.
       return <DevicePage key={route.id} id={route.id} tab={route.tab} />;
+    case "groups":
+      return <GroupsPage />;
     case "rules":
       return <RulesPage />;
     case "webhooks":

@@ -116,6 +116,45 @@ describe("console admin pages", () => {
     await check(page, "channels");
   });
 
+  it("creates a group, adds devices to it, and charts a key across them", async () => {
+    const now = Date.now();
+    for (const [id, temps] of [["con-g1", [20, 22]], ["con-g2", [30]]] as const) {
+      await apiJson("POST", "/v1/devices", 201, { body: { id } });
+      await apiJson("POST", `/v1/devices/${id}/telemetry`, 202, { body: temps.map((temp, i) => ({ ts: now - 60_000 + i, data: { temp } })) });
+    }
+    await open(page, "groups", "Groups");
+    await page.getByLabel("Group name").fill("con-floor");
+    await page.getByLabel("Description (optional)").fill("Second floor");
+    await page.getByRole("button", { name: "Create group" }).click();
+    const card = page.locator('li[data-group="con-floor"]');
+    await card.getByRole("button", { name: "Members" }).click();
+    for (const id of ["con-g1", "con-g2"]) {
+      await card.getByLabel("Add a device to con-floor").fill(id);
+      await card.getByRole("button", { name: "Add", exact: true }).click();
+      await card.getByRole("link", { name: id }).waitFor();
+    }
+    const members = await apiJson<{ items: { device_id: string }[] }>("GET", "/v1/groups/con-floor/devices", 200);
+    expect(members.items.map((m) => m.device_id).sort()).toEqual(["con-g1", "con-g2"]);
+    await check(page, "groups");
+
+    await card.getByRole("button", { name: "Telemetry" }).click();
+    await card.getByLabel("Telemetry key").fill("temp");
+    await card.getByRole("button", { name: "Show" }).click();
+    // One line per device and the combined one, with the hub's averages: con-g1 21, con-g2 30, all 24 (3 samples).
+    const latest = card.getByTestId("latest");
+    await latest.waitFor();
+    const text = (await latest.textContent()) ?? "";
+    expect(text).toContain("all devices 24");
+    expect(text).toContain("con-g1 21");
+    expect(text).toContain("con-g2 30");
+    await card.getByRole("checkbox", { name: "con-g2" }).uncheck();
+    await expect.poll(async () => (await latest.textContent()) ?? "").not.toContain("con-g2");
+    await check(page, "group-telemetry");
+    await card.getByLabel("Telemetry key").fill("pressure");
+    await card.getByRole("button", { name: "Show" }).click();
+    await card.getByTestId("no-telemetry").waitFor();
+  });
+
   it("creates a policy, attaches it, and simulates a decision", async () => {
     await open(page, "policies", "Policies");
     await page.getByLabel("Policy id (optional)").fill("con-policy");

@@ -41,7 +41,7 @@ export async function launch(): Promise<Browser> {
     page.on("console", (m) => {
       // An HTTP error the console handled (a 404 it shows as "not available", a 409) still logs
       // "Failed to load resource": those are answers, not faults of the page.
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(`console: ${m.text()}`);
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(`console: ${m.text()} (at ${page.url()}, from ${m.location().url || "?"}:${m.location().lineNumber})`);
     });
   };
   context.on("page", watch);

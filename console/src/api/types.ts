@@ -165,3 +165,11 @@ export interface PolicyAttachment {
 
 /** Scopes an app credential may hold (the hub's `SCOPES`). */
 export const SCOPES = ["devices:read", "devices:write", "shadows:read", "shadows:write", "commands:write", "rules:write", "admin"] as const;
+
+/** A group of devices (fleets, sites, product lines): rules, policies and fleet queries name it. */
+export interface Group {
+  name: string;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}

@@ -22,6 +22,16 @@ export interface Series {
   count: Record<string, number[]>;
 }
 
+/** Ranges a chart offers, newest last: the last `ms` up to now. */
+export const RANGES: { label: string; ms: number }[] = [
+  { label: "Last 15 minutes", ms: 15 * 60_000 },
+  { label: "Last hour", ms: 3_600_000 },
+  { label: "Last 6 hours", ms: 6 * 3_600_000 },
+  { label: "Last 24 hours", ms: 86_400_000 },
+  { label: "Last 7 days", ms: 7 * 86_400_000 },
+  { label: "Last 30 days", ms: 30 * 86_400_000 },
+];
+
 /** Bucket widths the console offers, in ms. */
 export const BUCKETS_MS = [1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000] as const;
 

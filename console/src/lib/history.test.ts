@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { bucketParam, historySeries } from "./history";
+import { ALL_DEVICES, bucketParam, fleetSeries, historySeries } from "./history";
 import { bucketize, BUCKETS_MS } from "./buckets";
 
 describe("historySeries", () => {
@@ -52,5 +52,30 @@ describe("historySeries", () => {
 describe("bucketParam", () => {
   it("writes each offered width in its largest whole unit", () => {
     expect(BUCKETS_MS.map(bucketParam)).toEqual(["1s", "5s", "10s", "30s", "1m", "5m", "15m", "1h", "6h", "1d"]);
+  });
+});
+
+describe("fleetSeries", () => {
+  it("makes a series per device and the combined one first, on shared times", () => {
+    const r = fleetSeries({
+      key: "temp",
+      bucket_ms: 60_000,
+      devices: [
+        { device_id: "b-2", items: [{ ts: 120_000, avg: 30, min: 30, max: 30, count: 1 }] },
+        { device_id: "a-1", items: [{ ts: 60_000, avg: 20, min: 19, max: 21, count: 2 }, { ts: 120_000, avg: 22, min: 22, max: 22, count: 1 }] },
+        { device_id: "quiet", items: [] },
+      ],
+      combined: [{ ts: 60_000, avg: 20, min: 19, max: 21, count: 2 }, { ts: 120_000, avg: 26, min: 22, max: 30, count: 2 }],
+    });
+    expect(r.keys).toEqual([ALL_DEVICES, "a-1", "b-2"]);
+    expect(r.series.t).toEqual([60, 120]);
+    expect(r.series.avg["b-2"]).toEqual([null, 30]);
+    expect(r.series.avg[ALL_DEVICES]).toEqual([20, 26]);
+    expect(r.series.max[ALL_DEVICES]).toEqual([21, 30]);
+  });
+
+  it("reads an answer without a combined series, and nothing from garbage", () => {
+    expect(fleetSeries({ devices: [{ device_id: "x", items: [{ ts: 0, avg: 1, count: 1 }] }] }).keys).toEqual(["x"]);
+    for (const junk of [null, 7, "x", { devices: "no" }, { devices: [null, { device_id: 3, items: [] }] }]) expect(fleetSeries(junk).keys).toEqual([]);
   });
 });

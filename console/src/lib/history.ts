@@ -42,3 +42,21 @@ export function bucketParam(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   return `${Math.max(1, Math.round(ms / 1000))}s`;
 }
+
+/** The name of the combined series in a fleet chart (no device id has a space). */
+export const ALL_DEVICES = "all devices";
+
+/**
+ * Reads the fleet query's answer (`GET /v1/telemetry?group=…&key=…&combine=true`: per device,
+ * one key's buckets) into series named by device id, the combined one ({@link ALL_DEVICES}) first.
+ */
+export function fleetSeries(answer: unknown): { series: Series; keys: string[] } {
+  const a = typeof answer === "object" && answer !== null ? (answer as { devices?: unknown; combined?: unknown }) : {};
+  const rows = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null) : []);
+  const items = [
+    ...rows(a.combined).map((it) => ({ ...it, key: ALL_DEVICES })),
+    ...rows(a.devices).flatMap((d) => (typeof d.device_id === "string" ? rows(d.items).map((it) => ({ ...it, key: d.device_id })) : [])),
+  ];
+  const read = historySeries({ items });
+  return { series: read.series, keys: read.keys.includes(ALL_DEVICES) ? [ALL_DEVICES, ...read.keys.filter((k) => k !== ALL_DEVICES)] : read.keys };
+}

@@ -9,7 +9,7 @@ export const DEVICE_TABS = ["shadow", "history", "events", "telemetry", "command
 export type DeviceTab = (typeof DEVICE_TABS)[number];
 
 /** Top-level pages, in the order of the main navigation. */
-export const TOP_PAGES = ["devices", "rules", "webhooks", "channels", "api-keys", "policies"] as const;
+export const TOP_PAGES = ["devices", "groups", "rules", "webhooks", "channels", "api-keys", "policies"] as const;
 /** A page of the main navigation. */
 export type TopPage = (typeof TOP_PAGES)[number];
 

@@ -3,56 +3,12 @@ import { useState } from "preact/hooks";
 import { request, seg } from "../api/client";
 import type { Channel, Page } from "../api/types";
 import { useAsync } from "../components/use-async";
+import { useAction } from "../components/use-action";
 import { Done, ErrorNote } from "../components/notes";
 import { ListBody } from "../components/list-body";
 import { TextField } from "../components/field";
 import { ConfirmButton } from "../components/confirm-button";
-import { hrefOf } from "../lib/route";
-
-function Members({ channel }: { channel: string }) {
-  const base = `/v1/channels/${seg(channel)}/devices`;
-  const list = useAsync(() => request<Page<{ device_id: string }>>("GET", base, { query: { limit: 100 } }), [channel]);
-  const [device, setDevice] = useState("");
-  const [error, setError] = useState<unknown>(undefined);
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    }
-    list.reload();
-  };
-  const items = list.data?.items ?? [];
-  return (
-    <div class="members">
-      <h3>Connected devices</h3>
-      <ErrorNote error={list.error} />
-      <ListBody state={list} count={items.length} empty="No device is connected to this channel.">
-        <ul class="plain">
-          {items.map((m) => (
-            <li key={m.device_id}>
-              <a class="mono" href={hrefOf({ page: "device", id: m.device_id, tab: "shadow" })}>
-                {m.device_id}
-              </a>{" "}
-              <ConfirmButton label="Disconnect" name={`Disconnect ${m.device_id}`} confirm={`Disconnect ${m.device_id}`} onConfirm={() => act(() => request("DELETE", `${base}/${seg(m.device_id)}`))} />
-            </li>
-          ))}
-        </ul>
-      </ListBody>
-      <form class="filters" onSubmit={(e) => {
-        e.preventDefault();
-        void act(() => request("PUT", `${base}/${seg(device.trim())}`)).then(() => setDevice(""));
-      }}>
-        <TextField label={`Connect a device to ${channel}`} value={device} onInput={setDevice} required mono placeholder="device id" />
-        <div class="actions">
-          <button type="submit">Connect</button>
-        </div>
-      </form>
-      <ErrorNote error={error} />
-    </div>
-  );
-}
+import { MemberList } from "../components/member-list";
 
 /** The channels page (`#/channels`). */
 export function ChannelsPage() {
@@ -60,32 +16,20 @@ export function ChannelsPage() {
   const [open, setOpen] = useState<string | null>(null);
   const [id, setId] = useState("");
   const [name, setName] = useState("");
-  const [error, setError] = useState<unknown>(undefined);
   const [created, setCreated] = useState<string | null>(null);
 
-  const create = async (e: Event) => {
+  const { error, run } = useAction(list.reload);
+  const create = (e: Event) => {
     e.preventDefault();
-    setError(undefined);
     setCreated(null);
-    try {
+    return run(async () => {
       const c = await request<Channel>("POST", "/v1/channels", { body: { id: id.trim(), ...(name.trim() ? { name: name.trim() } : {}) } });
       setCreated(c.id);
       setId("");
       setName("");
-      list.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   };
-  const remove = async (channel: string) => {
-    setError(undefined);
-    try {
-      await request("DELETE", `/v1/channels/${seg(channel)}`);
-    } catch (err) {
-      setError(err);
-    }
-    list.reload();
-  };
+  const remove = (channel: string) => run(() => request("DELETE", `/v1/channels/${seg(channel)}`));
 
   const items = list.data?.items ?? [];
   return (
@@ -108,7 +52,12 @@ export function ChannelsPage() {
                 </button>
                 <ConfirmButton label="Delete" name={`Delete channel ${c.id}`} confirm={`Delete channel ${c.id}`} onConfirm={() => remove(c.id)} />
               </div>
-              {open === c.id && <Members channel={c.id} />}
+              {open === c.id && (
+                <MemberList
+                  base={`/v1/channels/${seg(c.id)}/devices`}
+                  words={{ title: "Connected devices", empty: "No device is connected to this channel.", add: `Connect a device to ${c.id}`, addButton: "Connect", removeButton: "Disconnect" }}
+                />
+              )}
             </li>
           ))}
         </ul>

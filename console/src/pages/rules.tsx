@@ -7,6 +7,7 @@ import { useRef, useState } from "preact/hooks";
 import { ApiProblem, request, seg } from "../api/client";
 import type { JsonValue, Page, Rule, RuleScope } from "../api/types";
 import { useAsync } from "../components/use-async";
+import { useAction } from "../components/use-action";
 import { useFeatures } from "../components/use-features";
 import { Done, ErrorNote, Unavailable } from "../components/notes";
 import { ListBody } from "../components/list-body";
@@ -128,17 +129,8 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
 export function RulesPage() {
   const features = useFeatures();
   const list = useAsync(() => request<Page<Rule>>("GET", "/v1/rules", { query: { limit: 100 } }), []);
-  const [error, setError] = useState<unknown>(undefined);
   const [testing, setTesting] = useState<string | null>(null);
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    }
-    list.reload();
-  };
+  const { error, run: act } = useAction(list.reload);
 
   if (features && !features.has("post", "/v1/rules")) {
     return (

@@ -6,6 +6,7 @@ import { useState } from "preact/hooks";
 import { request, seg } from "../api/client";
 import type { Page, Webhook } from "../api/types";
 import { useAsync } from "../components/use-async";
+import { useAction } from "../components/use-action";
 import { useFeatures } from "../components/use-features";
 import { ErrorNote, Unavailable } from "../components/notes";
 import { ListBody } from "../components/list-body";
@@ -92,7 +93,6 @@ export function WebhooksPage() {
   const features = useFeatures();
   const list = useAsync(() => request<Page<Webhook>>("GET", "/v1/webhooks", { query: { limit: 100 } }), []);
   const [open, setOpen] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(undefined);
   const [rotated, setRotated] = useState<{ id: string; secret: string } | null>(null);
   const rotatePath = features?.find("post", /^\/v1\/webhooks\/\{[^}]+\}\/.*rotate/) ?? null;
 
@@ -104,15 +104,7 @@ export function WebhooksPage() {
       </>
     );
   }
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    }
-    list.reload();
-  };
+  const { error, run: act } = useAction(list.reload);
   const rotate = (id: string) => act(async () => {
     if (!rotatePath) return;
     const r = await request<{ secret?: string }>("POST", rotatePath.replace(/\{[^}]+\}/, seg(id)));

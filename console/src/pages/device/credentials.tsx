@@ -6,6 +6,7 @@ import { useState } from "preact/hooks";
 import { request, seg } from "../../api/client";
 import type { Credential, Page } from "../../api/types";
 import { useAsync } from "../../components/use-async";
+import { useAction } from "../../components/use-action";
 import { ErrorNote } from "../../components/notes";
 import { ListBody } from "../../components/list-body";
 import { SecretOnce } from "../../components/secret-once";
@@ -20,18 +21,9 @@ export function CredentialsSection({ id }: { id: string }) {
   const base = `/v1/devices/${seg(id)}/credentials`;
   const list = useAsync(() => request<Page<Credential>>("GET", base, { query: { limit: 100 } }), [id]);
   const [fresh, setFresh] = useState<{ label: string; token: string } | null>(null);
-  const [error, setError] = useState<unknown>(undefined);
   const [grace, setGrace] = useState("60");
 
-  const act = async (fn: () => Promise<void>) => {
-    setError(undefined);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    }
-    list.reload();
-  };
+  const { error, run: act } = useAction(list.reload);
   const issue = () => act(async () => {
     const c = await request<NewCredential>("POST", base);
     setFresh({ label: `New token ${c.id}`, token: c.token });

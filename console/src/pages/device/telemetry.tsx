@@ -7,18 +7,11 @@ import type { EventBus } from "../../api/event-bus";
 import { useAsync } from "../../components/use-async";
 import { useFeatures } from "../../components/use-features";
 import { ErrorNote, Loading } from "../../components/notes";
+import { RangeSelect } from "../../components/range-select";
 import { Chart } from "../../components/chart";
+import { KeyPicker } from "../../components/key-picker";
 import { autoBucket, BUCKETS_MS, formatBucket, type Sample } from "../../lib/buckets";
 import { historyBuckets, MAX_RAW_ROWS, rawSamples, rawSeries, sampleOf } from "./telemetry-data";
-
-const RANGES = [
-  { label: "Last 15 minutes", ms: 15 * 60_000 },
-  { label: "Last hour", ms: 3_600_000 },
-  { label: "Last 6 hours", ms: 6 * 3_600_000 },
-  { label: "Last 24 hours", ms: 86_400_000 },
-  { label: "Last 7 days", ms: 7 * 86_400_000 },
-  { label: "Last 30 days", ms: 30 * 86_400_000 },
-];
 
 /** Up to this many raw samples are drawn one point each when the bucket is "auto". */
 const RAW_POINTS = 500;
@@ -78,16 +71,7 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
   return (
     <>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Chart settings">
-        <div class="field">
-          <label for="range">Range</label>
-          <select id="range" value={rangeMs} onChange={(e) => setRangeMs(Number(e.currentTarget.value))}>
-            {RANGES.map((r) => (
-              <option key={r.ms} value={r.ms}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <RangeSelect id="range" value={rangeMs} onChange={setRangeMs} />
         <div class="field">
           <label for="bucket">Buckets</label>
           <select id="bucket" value={String(bucketChoice)} onChange={(e) => setBucketChoice(e.currentTarget.value === "auto" ? "auto" : Number(e.currentTarget.value))}>
@@ -118,20 +102,7 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
         <p data-testid="no-telemetry">No numeric telemetry in this range yet.</p>
       ) : (
         <>
-          <fieldset class="keys">
-            <legend>Keys</legend>
-            {view.keys.map((k) => (
-              <label key={k} class="choice">
-                <input type="checkbox" checked={!hidden.has(k)} onChange={(e) => {
-                  const next = new Set(hidden);
-                  if (e.currentTarget.checked) next.delete(k);
-                  else next.add(k);
-                  setHidden(next);
-                }} />{" "}
-                {k}
-              </label>
-            ))}
-          </fieldset>
+          <KeyPicker keys={view.keys} hidden={hidden} onChange={setHidden} />
           <Chart series={view.series} keys={shown} label="Telemetry" from={since} />
         </>
       )}
