@@ -20,6 +20,8 @@ export interface WebhookSettings {
   events: WebhookEventType[];
   filter: WebhookFilter;
   enabled: boolean;
+  /** The registry row's `updated_at` these settings were read at (absent in settings stored before it was kept). */
+  updatedAt?: number;
 }
 
 /** What the engine needs from its object. */

@@ -53,8 +53,15 @@ export class Membership {
 
 /**
  * Marks a webhook disabled in the registry (`webhooks` of `workers/db/schema.ts`): the object
- * does this itself when its endpoint failed for a day.
+ * does this itself when its endpoint failed for a day — only if the row is still the one its
+ * settings came from (`seen`, the row's `updated_at`), so a change made meanwhile (a PATCH
+ * re-enabling it, whose settings are on their way to the object) is not overwritten.
+ * @returns whether the row was marked
  */
-export async function markDisabled(db: D1Database, webhookId: string, reason: string, now: number): Promise<void> {
-  await db.prepare(`UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?`).bind(reason, now, webhookId).run();
+export async function markDisabled(db: D1Database, webhookId: string, reason: string, now: number, seen: number | undefined): Promise<boolean> {
+  const r = await db
+    .prepare(`UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1 AND (?4 IS NULL OR updated_at = ?4)`)
+    .bind(reason, now, webhookId, seen ?? null)
+    .run();
+  return r.meta.changes > 0;
 }

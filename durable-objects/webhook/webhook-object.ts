@@ -194,11 +194,21 @@ export class WebhookObject extends DurableObject<Env> {
     const s = this.settings;
     if (!s?.enabled) return;
     const reason = `every delivery failed since ${new Date(streak.since ?? Date.now()).toISOString()} (${streak.failures} attempts; last: ${lastError})`;
-    this.settingsCache = { ...s, enabled: false };
-    this.store.setMeta("settings", this.settingsCache);
+    const now = Date.now();
+    const off = (this.settingsCache = { ...s, enabled: false, updatedAt: now });
+    this.store.setMeta("settings", off);
+    if (!(await markDisabled(this.env.DB, s.id, reason, now, s.updatedAt))) {
+      // The registry changed since these settings: its word wins, and its settings follow
+      // (configure); until they arrive, the webhook stays as it was, unless they already came.
+      if (this.settingsCache === off) {
+        this.settingsCache = s;
+        this.store.setMeta("settings", s);
+      }
+      return;
+    }
     console.warn(`WebhookObject ${this.name}: disabled: ${logText(reason)}`);
-    await markDisabled(this.env.DB, s.id, reason, Date.now());
-    await this.subscribe([]);
+    // A PATCH that came in meanwhile (written after this mark) has configured the object already.
+    if (this.settingsCache === off) await this.subscribe([]);
   }
 
   // ---- inside the object ----------------------------------------------------------------------

@@ -131,6 +131,33 @@ describe("WebhookObject", () => {
     expect(again).toMatchObject({ enabled: true, disabled_reason: null });
     expect((await json<View>(call("GET", `/v1/webhooks/${w.id}`), 200)).delivery?.consecutive_failures).toBe(0);
   });
+
+  it("does not overwrite a change made in the registry while it disables itself", async () => {
+    const w = await json<View>(call("POST", "/v1/webhooks", { body: { url: URL, events: ["telemetry"] } }), 201);
+    const stub = env.WEBHOOK.get(env.WEBHOOK.idFromName(w.id));
+    const row = () => env.DB.prepare("SELECT enabled, disabled_reason, updated_at FROM webhooks WHERE id = ?").bind(w.id).first<{ enabled: number; disabled_reason: string | null; updated_at: number }>();
+    const seen = (await row())!.updated_at;
+    const events: WebhookEvent[] = [1, 2, 3].map((n) => ({ type: "rule", deviceId: "d", ts: n, topic: "devices/d/rules/r1", data: { n } }));
+    await runInDurableObject(stub, async (o) => {
+      await o.configure({ id: w.id, url: "http://10.1.2.3/hook", events: ["telemetry"], filter: null, enabled: true, updatedAt: seen });
+      // A PATCH written to the registry whose settings have not reached the object yet.
+      await env.DB.prepare("UPDATE webhooks SET url = ?, updated_at = ? WHERE id = ?").bind("https://hooks.example.com/fixed", seen + 5, w.id).run();
+      await o.deliverEvents(events);
+    });
+    await poll(async () => ((await json<View>(call("GET", `/v1/webhooks/${w.id}`), 200)).delivery?.consecutive_failures === 3 ? true : null));
+    await new Promise((r) => setTimeout(r, 200));
+    // Before: the object's disable overwrote the newer row (enabled 0, its reason) whatever came after.
+    expect(await row()).toEqual({ enabled: 1, disabled_reason: null, updated_at: seen + 5 });
+    await runInDurableObject(stub, async (_o, state) => {
+      const store = new WebhookStore(state.storage.sql);
+      expect(store.getMeta<{ enabled: boolean }>("settings")?.enabled).toBe(true);
+      expect(store.getMeta<string[]>("filters")).not.toEqual([]);
+    });
+    // The registry's word rules what comes next (disabled here, so nothing is sent to the new URL).
+    const patched = await json<View>(call("PATCH", `/v1/webhooks/${w.id}`, { body: { enabled: false } }), 200);
+    expect(patched).toMatchObject({ enabled: false, url: "https://hooks.example.com/fixed", disabled_reason: "disabled by PATCH" });
+    await runInDurableObject(stub, async (_o, state) => expect(new WebhookStore(state.storage.sql).getMeta<string[]>("filters")).toEqual([]));
+  });
 });
 
 describe("fleet telemetry", () => {

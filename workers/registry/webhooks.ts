@@ -59,7 +59,7 @@ const view = (r: WebhookRow): WebhookView => ({
   updated_at: new Date(r.updatedAt).toISOString(),
 });
 
-const settings = (r: WebhookRow): WebhookSettings => ({ id: r.id, url: r.url, events: r.events as WebhookEventType[], filter: (r.filter ?? null) as WebhookFilter, enabled: r.enabled });
+const settings = (r: WebhookRow): WebhookSettings => ({ id: r.id, url: r.url, events: r.events as WebhookEventType[], filter: (r.filter ?? null) as WebhookFilter, enabled: r.enabled, updatedAt: r.updatedAt });
 
 /** The object of a webhook. */
 export function webhookStub(env: Env, id: string): DurableObjectStub<WebhookObject> {
