@@ -24,6 +24,13 @@ export interface DeviceConfig {
   rate: { perSecond: number; burst: number };
   /** The command queue: pending commands at most, default and longest time to live. */
   commands: { maxQueued: number; defaultTtlMs: number; maxTtlMs: number };
+  /**
+   * How often a connected device's object wakes to check its connection is still there
+   * (`PRESENCE_CHECK_SECONDS`, default 600; 0: never), so a device whose connection went with a
+   * restart of the hub, and which never came back, is seen offline (its rules and webhooks too)
+   * without waiting for someone to ask about it. 0 ms: off.
+   */
+  presenceCheckMs: number;
 }
 
 function num(env: Record<string, unknown>, key: string, fallback: number): number {
@@ -65,5 +72,6 @@ export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
       maxTtlMs: 30 * 86_400_000,
     },
     rate: { perSecond: num(env, "DEVICE_RATE_PER_SECOND", 1000), burst: num(env, "DEVICE_RATE_BURST", 2000) },
+    presenceCheckMs: Number(env.PRESENCE_CHECK_SECONDS) === 0 && env.PRESENCE_CHECK_SECONDS !== undefined && env.PRESENCE_CHECK_SECONDS !== "" ? 0 : num(env, "PRESENCE_CHECK_SECONDS", 600) * 1000,
   };
 }

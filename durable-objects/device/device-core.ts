@@ -13,6 +13,7 @@ import { runShadow, type ShadowOutcome } from "./shadow-service";
 import { jsonPushes, type JsonDeviceHost } from "./json-device";
 import { deviceSockets, mqttSockets, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
 import { AlarmScheduler } from "../shared/alarms";
+import { logError, logText } from "../../protocols/log-text";
 import { TokenBucket } from "../shared/token-bucket";
 import { GroupCommit } from "../shared/group-commit";
 import { CredentialWatch } from "./credential-watch";
@@ -266,5 +267,19 @@ export class DeviceCore {
     this.ruleEvent({ source: "presence", data: statusOf(p, 0) as unknown as JsonObject, ts: now });
     const body = { connected, protocol: p.protocol, ts: now };
     this.own.publish([{ topic: `devices/${this.deviceId}/presence`, payload: encoder.encode(JSON.stringify(body)), qos: 1, retain: false }]);
+    if (connected) this.checkPresenceLater(now).catch((err: unknown) => console.error(`presence check of ${logText(this.deviceId)} not armed: ${logError(err)}`));
+  }
+
+  /**
+   * From the alarm (after {@link ready}, which marked a device whose sockets went with a restart
+   * offline): a device still connected is checked again later.
+   */
+  async presenceOnAlarm(now: number): Promise<void> {
+    if (readPresence(this.store).connected) await this.checkPresenceLater(now);
+  }
+
+  /** Arms the presence check (config.presenceCheckMs): the alarm outlives a restart of the hub, the sockets do not. */
+  private async checkPresenceLater(now: number): Promise<void> {
+    if (this.config.presenceCheckMs > 0) await this.alarms.set("presence", now + this.config.presenceCheckMs);
   }
 }

@@ -126,6 +126,7 @@ export class DeviceObject extends DurableObject<Env> {
     await this.core.own.onAlarm();
     await this.core.commands.onAlarm(now);
     await this.core.rules.onAlarm(now);
+    await this.core.presenceOnAlarm(now);
   }
 
   /** What every event needs loaded first: who subscribes to the device's topics, and its rules. */

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { LocalHub } from "../../bench/lib/hub";
 import { api, apiJson, createDevice, eventually } from "./client";
 import { JsonSocket } from "./json-socket";
+import { WebhookReceiver } from "./webhook-receiver";
 
 type Command = { name: string; payload: unknown };
 
@@ -153,6 +154,28 @@ describe("a presence rule", () => {
       });
       expect(fired).toMatchObject([{ name: "gone", payload: { connected: false } }]);
     });
+  }, 120_000);
+});
+
+describe("presence across a restart, with nobody asking", () => {
+  it("is seen offline by a webhook once the object's presence check fires, without a request to the device", async () => {
+    const receiver = await WebhookReceiver.start();
+    // A hub of its own: this test restarts it. The check every 2 s instead of 10 min.
+    await LocalHub.with("umbra-presence-", { PRESENCE_CHECK_SECONDS: "2", WEBHOOK_ALLOW_PRIVATE: "true" }, async (hub) => {
+      const admin = hub.adminToken;
+      const token = await createDevice("pres-gone", hub.url, admin);
+      await apiJson("POST", "/v1/webhooks", 201, { base: hub.url, token: admin, body: { url: receiver.url, events: ["presence"], filter: { deviceId: "pres-gone" } } });
+      const dev = await JsonSocket.open(token, { base: hub.url });
+      dev.send({ type: "ping" });
+      await dev.next((m) => m.type === "pong");
+      await receiver.waitFor((e) => e.type === "presence" && (e.data as { connected?: boolean }).connected === true);
+      await hub.stop();
+      await hub.start();
+      // Nothing reads the device: before, no one heard it go until someone asked about it.
+      const [gone] = await receiver.waitFor((e) => e.type === "presence" && (e.data as { connected?: boolean }).connected === false, 1, 30_000);
+      expect(gone!.event).toMatchObject({ deviceId: "pres-gone", topic: "devices/pres-gone/presence", data: { connected: false, protocol: "json" } });
+    });
+    await receiver.close();
   }, 120_000);
 });
 
