@@ -16,6 +16,13 @@ import { IN_LIST, OBJECT_CALLS_AT_ONCE, mapBounded, slices } from "../fan-out";
 /** A policy target: who a policy is attached to. */
 export type TargetKind = "device" | "group" | "api-key" | "oauth-client" | "anonymous";
 
+/** The list under `key`, made (empty) when absent. */
+function listAt<K, V>(map: Map<K, V[]>, key: K): V[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
+}
+
 /** Where the statements of an attachment target are kept: `<kind>\n<id>`. */
 const targetKey = (kind: TargetKind, id: string) => `${kind}\n${id}`;
 
@@ -24,7 +31,7 @@ async function attachedStatements(env: Env, targets: readonly { kind: TargetKind
   const unique = [...new Map(targets.map((t) => [targetKey(t.kind, t.id), t])).values()];
   const queries = slices(unique, IN_LIST).map((slice) => {
     const byKind = new Map<TargetKind, string[]>();
-    for (const t of slice) byKind.set(t.kind, [...(byKind.get(t.kind) ?? []), t.id]);
+    for (const t of slice) listAt(byKind, t.kind).push(t.id);
     return db(env)
       .select({ kind: policyAttachments.targetKind, id: policyAttachments.targetId, statements: policies.statements })
       .from(policyAttachments)
@@ -36,7 +43,7 @@ async function attachedStatements(env: Env, targets: readonly { kind: TargetKind
   const out = new Map<string, PolicyStatement[]>();
   for (const row of (await Promise.all(queries)).flat()) {
     const key = targetKey(row.kind, row.id);
-    out.set(key, [...(out.get(key) ?? []), ...(row.statements as PolicyStatement[])]);
+    listAt(out, key).push(...(row.statements as PolicyStatement[]));
   }
   return out;
 }
@@ -89,7 +96,7 @@ export async function devicesAccess(env: Env, deviceIds: readonly string[]): Pro
   ]);
   const listed = <R extends { deviceId: string }>(rows: R[], value: (r: R) => string) => {
     const out = new Map<string, string[]>();
-    for (const r of rows) out.set(r.deviceId, [...(out.get(r.deviceId) ?? []), value(r)]);
+    for (const r of rows) listAt(out, r.deviceId).push(value(r));
     return out;
   };
   const groupsOf = listed(groupRows, (r) => r.name);
