@@ -12,7 +12,7 @@ import { topicMatches, type Message } from "../../protocols/mqtt";
 import { logText } from "../../protocols/log-text";
 import type { ShardSubscription } from "../topic/store";
 import { Outbox, OutboxDrain } from "../shared/outbox";
-import { GroupCommit } from "../shared/group-commit";
+import { VolatileDelivery } from "../shared/volatile-delivery";
 import { SessionStubs, deviceSession } from "../routing/sessions";
 import type { ShardClient } from "../routing/shard-client";
 import type { AlarmScheduler } from "../shared/alarms";
@@ -23,8 +23,8 @@ export class OwnTopics {
   private subs: ShardSubscription[] | null = null;
   private loading: Promise<void> | null = null;
   readonly drain: OutboxDrain;
-  private readonly batches = new Map<string, GroupCommit<Message>>();
   private readonly sessions: SessionStubs;
+  private readonly volatile: VolatileDelivery;
 
   constructor(
     env: Env,
@@ -34,6 +34,7 @@ export class OwnTopics {
     alarms: AlarmScheduler,
   ) {
     this.sessions = new SessionStubs(env);
+    this.volatile = new VolatileDelivery((session, messages) => this.sessions.deliver(session, messages));
     this.drain = new OutboxDrain(new Outbox(sql, "fanout_outbox"), {
       sessionsFor: (m) => this.sessionsFor(m.topic),
       deliver: (session, messages) => this.sessions.deliver(session, messages),
@@ -87,15 +88,9 @@ export class OwnTopics {
       const sessions = this.sessionsFor(m.topic);
       if (sessions.size === 0) continue;
       if (m.qos > 0) durable.push(m);
-      else for (const s of sessions) this.volatile(s).add([m]).catch(() => undefined); // QoS 0: at most once, batched per session
+      else for (const s of sessions) this.volatile.send(s, m);
     }
     if (durable.length) void this.drain.push(durable);
-  }
-
-  private volatile(session: string): GroupCommit<Message> {
-    let batch = this.batches.get(session);
-    if (!batch) this.batches.set(session, (batch = new GroupCommit((items) => this.sessions.deliver(session, items))));
-    return batch;
   }
 
   /** Resumes the outbox after an eviction or a failed delivery (from the alarm). */

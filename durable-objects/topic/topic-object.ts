@@ -2,8 +2,9 @@
  * TopicObject: one shard of a tenant's topic space (`topics/<tenant>/<n>`, see shards.ts),
  * SQLite-backed. It keeps the subscriptions whose root falls in this shard (and every
  * wildcard-rooted one), the retained messages of its topics, and a durable outbox from which
- * each published batch fans out to the subscribers' session objects, one call per session per
- * batch. For device-owned topics it only keeps subscriptions and retained messages: the
+ * each published batch of QoS 1/2 messages fans out to the subscribers' session objects, one
+ * call per session per batch (QoS 0 messages are sent as they come, nothing written, as a
+ * device's own topics do). For device-owned topics it only keeps subscriptions and retained messages: the
  * devices publish those themselves, from the subscriptions this shard pushes to them.
  */
 import { DurableObject } from "cloudflare:workers";
@@ -13,6 +14,7 @@ import { logText } from "../../protocols/log-text";
 import { TopicStore, type ShardSubscription } from "./store";
 import { SessionStubs } from "../routing/sessions";
 import { Outbox, OutboxDrain } from "../shared/outbox";
+import { VolatileDelivery } from "../shared/volatile-delivery";
 
 const RETRY_MS = 2_000;
 
@@ -25,6 +27,7 @@ export class TopicObject extends DurableObject<Env> {
   private readonly store: TopicStore;
   private subs: ShardSubscription[] | null = null;
   private readonly fanout: OutboxDrain;
+  private readonly volatile: VolatileDelivery;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -32,11 +35,17 @@ export class TopicObject extends DurableObject<Env> {
     this.store.migrate();
     const sessions = new SessionStubs(env);
     this.fanout = new OutboxDrain(new Outbox(ctx.storage.sql, "outbox"), {
-      sessionsFor: (m) => new Set(this.cached().filter((s) => topicMatches(s.filter, m.topic)).map((s) => s.session)),
+      sessionsFor: (m) => this.sessionsFor(m.topic),
       deliver: (session, messages) => sessions.deliver(session, messages),
       retryLater: () => ctx.storage.setAlarm(Date.now() + RETRY_MS),
       failed: (session, err) => console.error(`TopicObject ${this.name}: delivery to ${logText(session)} failed:`, errorText(err)),
     });
+    this.volatile = new VolatileDelivery((session, messages) => sessions.deliver(session, messages));
+  }
+
+  /** The sessions subscribed to `topic` here, each once. */
+  private sessionsFor(topic: string): Set<string> {
+    return new Set(this.cached().filter((s) => topicMatches(s.filter, topic)).map((s) => s.session));
   }
 
   private cached(): ShardSubscription[] {
@@ -114,8 +123,15 @@ export class TopicObject extends DurableObject<Env> {
   async publish(messages: Message[], fanOut = true): Promise<void> {
     for (const m of messages) if (m.retain) this.store.setRetained(m);
     if (!fanOut) return;
-    const subs = this.cached();
-    await this.fanout.push(messages.filter((m) => subs.some((s) => topicMatches(s.filter, m.topic))));
+    const durable: Message[] = [];
+    for (const m of messages) {
+      const sessions = this.sessionsFor(m.topic);
+      if (sessions.size === 0) continue;
+      // QoS 0: at most once, sent as it comes (nothing written); QoS 1/2 through the outbox.
+      if (m.qos > 0) durable.push(m);
+      else for (const session of sessions) this.volatile.send(session, m);
+    }
+    await this.fanout.push(durable);
   }
 
   override async alarm(): Promise<void> {

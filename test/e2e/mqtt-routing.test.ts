@@ -34,6 +34,29 @@ describe("MQTT routing", () => {
     await Promise.all([admin.endAsync(), dev.endAsync()]);
   });
 
+  it("sends QoS 0 channel messages in order beside QoS 1 ones, on both paths", async () => {
+    const tokens = [await createDevice("rt-q0-pub"), await createDevice("rt-q0-sub")];
+    await channelWith("rt-q0", ["rt-q0-pub", "rt-q0-sub"]);
+    for (const [pubPath, subPath] of [["/mqtt/rt-q0-pub", "/mqtt/rt-q0-sub"], ["/mqtt", "/mqtt"]] as const) {
+      const sub = await connectMqtt(subPath, { clientId: "rt-q0-sub", password: tokens[1], protocolVersion: 5, clean: true });
+      const inbox = new Inbox(sub);
+      await sub.subscribeAsync("channels/rt-q0/messages/#", { qos: 1 });
+      const pub = await connectMqtt(pubPath, { clientId: "rt-q0-pub", password: tokens[0], protocolVersion: 5, clean: true });
+      // A burst: 100 at QoS 0 with a QoS 1 message after every tenth.
+      for (let i = 0; i < 100; i++) {
+        pub.publish("channels/rt-q0/messages/zero", String(i), { qos: 0 });
+        if (i % 10 === 9) pub.publish("channels/rt-q0/messages/one", String(i), { qos: 1 });
+      }
+      const ones = await inbox.waitFor("channels/rt-q0/messages/one", 10);
+      const zeros = await inbox.waitFor("channels/rt-q0/messages/zero", 100);
+      // Each QoS in its publish order [MQTT-4.6.0-6]; a QoS 0 message arrives at QoS 0.
+      expect(zeros.map((m) => m.payload)).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+      expect(ones.map((m) => m.payload)).toEqual(Array.from({ length: 10 }, (_, i) => String(i * 10 + 9)));
+      expect(new Set(zeros.map((m) => m.qos))).toEqual(new Set([0]));
+      await Promise.all([pub.endAsync(), sub.endAsync()]);
+    }
+  });
+
   it("keeps message expiry and retain-as-published on channels", async () => {
     const tPub = await createDevice("rt-pub");
     const tSub = await createDevice("rt-sub");

@@ -1,0 +1,21 @@
+/**
+ * QoS 0 fan-out: at most once, so nothing is written — each session's messages are batched and
+ * sent by one call per batch, in order (calls through one stub arrive in order), and a failed
+ * call is dropped. QoS 1/2 messages go through a durable outbox instead (outbox.ts). MQTT orders
+ * messages per topic and QoS [MQTT-4.6.0-6], so QoS 0 messages need not wait behind QoS 1 ones.
+ */
+import type { Message } from "../../protocols/mqtt";
+import { GroupCommit } from "./group-commit";
+
+export class VolatileDelivery {
+  private readonly batches = new Map<string, GroupCommit<Message>>();
+
+  constructor(private readonly deliver: (session: string, messages: Message[]) => Promise<void>) {}
+
+  /** Sends `message` to `session` with the rest of this turn's batch for it; never throws. */
+  send(session: string, message: Message): void {
+    let batch = this.batches.get(session);
+    if (!batch) this.batches.set(session, (batch = new GroupCommit((items) => this.deliver(session, items))));
+    batch.add([message]).catch(() => undefined);
+  }
+}
