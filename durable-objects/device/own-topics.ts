@@ -83,13 +83,7 @@ export class OwnTopics {
    */
   publish(messages: readonly Message[]): void {
     if (!this.subs || this.subs.length === 0) return;
-    const durable: Message[] = [];
-    for (const m of messages) {
-      const sessions = this.sessionsFor(m.topic);
-      if (sessions.size === 0) continue;
-      if (m.qos > 0) durable.push(m);
-      else for (const s of sessions) this.volatile.send(s, m);
-    }
+    const durable = this.volatile.route(messages, (topic) => this.sessionsFor(topic));
     if (durable.length) void this.drain.push(durable);
   }
 

@@ -12,8 +12,23 @@ export class VolatileDelivery {
 
   constructor(private readonly deliver: (session: string, messages: Message[]) => Promise<void>) {}
 
+  /**
+   * Splits a publisher's messages: QoS 0 ones go now to every session `sessionsFor` names;
+   * returned are the QoS 1/2 ones that have a session to go to (for the caller's outbox).
+   */
+  route(messages: readonly Message[], sessionsFor: (topic: string) => Set<string>): Message[] {
+    const durable: Message[] = [];
+    for (const m of messages) {
+      const sessions = sessionsFor(m.topic);
+      if (sessions.size === 0) continue;
+      if (m.qos > 0) durable.push(m);
+      else for (const session of sessions) this.send(session, m);
+    }
+    return durable;
+  }
+
   /** Sends `message` to `session` with the rest of this turn's batch for it; never throws. */
-  send(session: string, message: Message): void {
+  private send(session: string, message: Message): void {
     let batch = this.batches.get(session);
     if (!batch) this.batches.set(session, (batch = new GroupCommit((items) => this.deliver(session, items))));
     batch.add([message]).catch(() => undefined);

@@ -123,15 +123,8 @@ export class TopicObject extends DurableObject<Env> {
   async publish(messages: Message[], fanOut = true): Promise<void> {
     for (const m of messages) if (m.retain) this.store.setRetained(m);
     if (!fanOut) return;
-    const durable: Message[] = [];
-    for (const m of messages) {
-      const sessions = this.sessionsFor(m.topic);
-      if (sessions.size === 0) continue;
-      // QoS 0: at most once, sent as it comes (nothing written); QoS 1/2 through the outbox.
-      if (m.qos > 0) durable.push(m);
-      else for (const session of sessions) this.volatile.send(session, m);
-    }
-    await this.fanout.push(durable);
+    // QoS 0: at most once, sent as it comes (nothing written); QoS 1/2 through the outbox.
+    await this.fanout.push(this.volatile.route(messages, (topic) => this.sessionsFor(topic)));
   }
 
   override async alarm(): Promise<void> {
