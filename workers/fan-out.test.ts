@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mapBounded, slices } from "./fan-out";
+import { IN_LIST, mapBounded, rowsInSlices, slices } from "./fan-out";
 
 describe("bounded fan-out", () => {
   it("keeps at most `limit` calls in flight and the results in order", async () => {
@@ -25,5 +25,16 @@ describe("slices", () => {
     const cut = slices(ids, 90);
     expect(cut.map((s) => s.length)).toEqual([90, 90, 1]);
     expect(cut.flat()).toEqual(ids);
+  });
+});
+
+describe("rowsInSlices", () => {
+  it("queries each slice of at most IN_LIST once and joins their rows in order", async () => {
+    const asked: number[][] = [];
+    const ids = Array.from({ length: IN_LIST * 2 + 5 }, (_, i) => i);
+    const rows = await rowsInSlices(ids, async (slice) => (asked.push(slice), slice.map((n) => n * 10)));
+    expect(asked.map((s) => s.length)).toEqual([IN_LIST, IN_LIST, 5]);
+    expect(rows).toEqual(ids.map((n) => n * 10));
+    expect(await rowsInSlices([], async () => [1])).toEqual([]);
   });
 });

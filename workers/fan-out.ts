@@ -37,3 +37,11 @@ export function slices<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * Runs `query` on every slice of at most {@link IN_LIST} of `items`, all at once; their rows together, in slice order.
+ * @example await rowsInSlices(ids, (s) => db.select().from(devices).where(inArray(devices.id, s)).all())
+ */
+export async function rowsInSlices<T, R>(items: readonly T[], query: (slice: T[]) => Promise<R[]>): Promise<R[]> {
+  return (await Promise.all(slices(items, IN_LIST).map(query))).flat();
+}

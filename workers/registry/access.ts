@@ -11,7 +11,7 @@ import { DEFAULT_DEVICE_POLICY, type PolicyStatement, type SessionContext } from
 import { db } from "../db/client";
 import { appSessions, channelMembers, devices, groupMembers, policies, policyAttachments } from "../db/schema";
 import { deviceStub } from "../objects";
-import { IN_LIST, OBJECT_CALLS_AT_ONCE, mapBounded, slices } from "../fan-out";
+import { IN_LIST, OBJECT_CALLS_AT_ONCE, mapBounded, rowsInSlices, slices } from "../fan-out";
 
 /** A policy target: who a policy is attached to. */
 export type TargetKind = "device" | "group" | "api-key" | "oauth-client" | "anonymous";
@@ -29,7 +29,7 @@ const targetKey = (kind: TargetKind, id: string) => `${kind}\n${id}`;
 /** The statements attached to each target (by {@link targetKey}; targets with none are absent): a query per IN_LIST targets. */
 async function attachedStatements(env: Env, targets: readonly { kind: TargetKind; id: string }[]): Promise<Map<string, PolicyStatement[]>> {
   const unique = [...new Map(targets.map((t) => [targetKey(t.kind, t.id), t])).values()];
-  const queries = slices(unique, IN_LIST).map((slice) => {
+  const rows = await rowsInSlices(unique, (slice) => {
     const byKind = new Map<TargetKind, string[]>();
     for (const t of slice) listAt(byKind, t.kind).push(t.id);
     return db(env)
@@ -41,7 +41,7 @@ async function attachedStatements(env: Env, targets: readonly { kind: TargetKind
       .all();
   });
   const out = new Map<string, PolicyStatement[]>();
-  for (const row of (await Promise.all(queries)).flat()) {
+  for (const row of rows) {
     const key = targetKey(row.kind, row.id);
     listAt(out, key).push(...(row.statements as PolicyStatement[]));
   }
@@ -88,11 +88,10 @@ export async function deviceAccess(env: Env, deviceId: string): Promise<SessionC
 export async function devicesAccess(env: Env, deviceIds: readonly string[]): Promise<Map<string, SessionContext>> {
   const d = db(env);
   const ids = [...new Set(deviceIds)];
-  const inSlices = async <R>(query: (slice: string[]) => Promise<R[]>) => (await Promise.all(slices(ids, IN_LIST).map(query))).flat();
   const [deviceRows, groupRows, channelRows] = await Promise.all([
-    inSlices((s) => d.select({ id: devices.id, tags: devices.tags, attributes: devices.attributes }).from(devices).where(inArray(devices.id, s)).all()),
-    inSlices((s) => d.select({ deviceId: groupMembers.deviceId, name: groupMembers.groupName }).from(groupMembers).where(inArray(groupMembers.deviceId, s)).orderBy(groupMembers.groupName).all()),
-    inSlices((s) => d.select({ deviceId: channelMembers.deviceId, id: channelMembers.channelId }).from(channelMembers).where(inArray(channelMembers.deviceId, s)).orderBy(channelMembers.channelId).all()),
+    rowsInSlices(ids, (s) => d.select({ id: devices.id, tags: devices.tags, attributes: devices.attributes }).from(devices).where(inArray(devices.id, s)).all()),
+    rowsInSlices(ids, (s) => d.select({ deviceId: groupMembers.deviceId, name: groupMembers.groupName }).from(groupMembers).where(inArray(groupMembers.deviceId, s)).orderBy(groupMembers.groupName).all()),
+    rowsInSlices(ids, (s) => d.select({ deviceId: channelMembers.deviceId, id: channelMembers.channelId }).from(channelMembers).where(inArray(channelMembers.deviceId, s)).orderBy(channelMembers.channelId).all()),
   ]);
   const listed = <R extends { deviceId: string }>(rows: R[], value: (r: R) => string) => {
     const out = new Map<string, string[]>();
@@ -160,10 +159,11 @@ export async function refreshDevices(env: Env, deviceIds: readonly string[]): Pr
 export async function refreshOwners(env: Env, owners: readonly string[]): Promise<void> {
   const unique = [...new Set(owners)];
   if (unique.length === 0) return;
-  const sessionRows = slices(unique, IN_LIST).map((s) => db(env).select({ id: appSessions.sessionId, owner: appSessions.owner }).from(appSessions).where(inArray(appSessions.owner, s)).all());
-  const rows = (await Promise.all(sessionRows)).flat();
-  const byOwner = new Map<string, PolicyStatement[]>();
-  for (const o of unique) byOwner.set(o, await ownerStatements(env, o));
+  const rows = await rowsInSlices(unique, (s) => db(env).select({ id: appSessions.sessionId, owner: appSessions.owner }).from(appSessions).where(inArray(appSessions.owner, s)).all());
+  // Every owner's statements in one query (per IN_LIST owners), not one query per owner.
+  const targets = new Map(unique.map((o) => [o, ownerTarget(o)]));
+  const attached = await attachedStatements(env, [...targets.values()].filter((t) => t !== null));
+  const byOwner = new Map([...targets].map(([o, t]) => [o, (t && attached.get(targetKey(t.kind, t.id))) ?? []]));
   await mapBounded(rows, OBJECT_CALLS_AT_ONCE, (r) => env.APP_SESSION.get(env.APP_SESSION.idFromName(r.id)).accessChanged(byOwner.get(r.owner) ?? []));
 }
 
@@ -171,10 +171,8 @@ export async function refreshOwners(env: Env, owners: readonly string[]): Promis
 export async function refreshTargets(env: Env, targets: readonly { kind: TargetKind; id: string }[]): Promise<void> {
   const deviceIds = targets.filter((t) => t.kind === "device").map((t) => t.id);
   const groups = targets.filter((t) => t.kind === "group").map((t) => t.id);
-  for (const slice of slices(groups, IN_LIST)) {
-    const members = await db(env).select({ id: groupMembers.deviceId }).from(groupMembers).where(inArray(groupMembers.groupName, slice)).all();
-    deviceIds.push(...members.map((m) => m.id));
-  }
+  const members = await rowsInSlices(groups, (s) => db(env).select({ id: groupMembers.deviceId }).from(groupMembers).where(inArray(groupMembers.groupName, s)).all());
+  deviceIds.push(...members.map((m) => m.id));
   const owners = targets.map((t) => targetOwner(t.kind, t.id)).filter((o): o is string => o !== null);
   await Promise.all([refreshDevices(env, deviceIds), refreshOwners(env, owners)]);
 }
