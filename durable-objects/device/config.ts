@@ -39,6 +39,11 @@ function num(env: Record<string, unknown>, key: string, fallback: number): numbe
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
+/** Whether a var is set to zero ("0" or 0; unset and empty are not): for vars where 0 means "off". */
+function isZero(v: unknown): boolean {
+  return (typeof v === "number" || (typeof v === "string" && v.trim() !== "")) && Number(v) === 0;
+}
+
 /** Cap on v5 clients' keep-alive in seconds (MQTT_MAX_KEEPALIVE_SECONDS; 0 or unset: none), sent as Server Keep Alive. */
 export function maxKeepAlive(env: Record<string, unknown>): number {
   return Math.min(num(env, "MQTT_MAX_KEEPALIVE_SECONDS", 0), 65535);
@@ -72,6 +77,6 @@ export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
       maxTtlMs: 30 * 86_400_000,
     },
     rate: { perSecond: num(env, "DEVICE_RATE_PER_SECOND", 1000), burst: num(env, "DEVICE_RATE_BURST", 2000) },
-    presenceCheckMs: Number(env.PRESENCE_CHECK_SECONDS) === 0 && env.PRESENCE_CHECK_SECONDS !== undefined && env.PRESENCE_CHECK_SECONDS !== "" ? 0 : num(env, "PRESENCE_CHECK_SECONDS", 600) * 1000,
+    presenceCheckMs: (isZero(env.PRESENCE_CHECK_SECONDS) ? 0 : num(env, "PRESENCE_CHECK_SECONDS", 600)) * 1000,
   };
 }
