@@ -1,9 +1,8 @@
 /** Channels (cross-device pub/sub): the list, creating one, and which devices are connected to each. */
 import { useState } from "preact/hooks";
-import { request, seg } from "../api/client";
-import type { Channel, Page } from "../api/types";
-import { useAsync } from "../components/use-async";
-import { useAction } from "../components/use-action";
+import { seg } from "../api/client";
+import type { Channel } from "../api/types";
+import { useCollection } from "../components/use-collection";
 import { Done, ErrorNote } from "../components/notes";
 import { ListBody } from "../components/list-body";
 import { TextField } from "../components/field";
@@ -12,26 +11,18 @@ import { MemberList } from "../components/member-list";
 
 /** The channels page (`#/channels`). */
 export function ChannelsPage() {
-  const list = useAsync(() => request<Page<Channel>>("GET", "/v1/channels", { query: { limit: 100 } }), []);
+  const { list, items, error, created, create: post, remove } = useCollection<Channel>("/v1/channels", (c) => c.id);
   const [open, setOpen] = useState<string | null>(null);
   const [id, setId] = useState("");
   const [name, setName] = useState("");
-  const [created, setCreated] = useState<string | null>(null);
-
-  const { error, run } = useAction(list.reload);
   const create = (e: Event) => {
     e.preventDefault();
-    setCreated(null);
-    return run(async () => {
-      const c = await request<Channel>("POST", "/v1/channels", { body: { id: id.trim(), ...(name.trim() ? { name: name.trim() } : {}) } });
-      setCreated(c.id);
+    return post({ id: id.trim(), ...(name.trim() ? { name: name.trim() } : {}) }, () => {
       setId("");
       setName("");
     });
   };
-  const remove = (channel: string) => run(() => request("DELETE", `/v1/channels/${seg(channel)}`));
 
-  const items = list.data?.items ?? [];
   return (
     <>
       <h1 tabIndex={-1}>Channels</h1>

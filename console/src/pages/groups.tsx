@@ -1,9 +1,8 @@
 /** Groups of devices: the list, creating and deleting one, its members, and a key's telemetry across them. */
 import { useState } from "preact/hooks";
-import { request, seg } from "../api/client";
-import type { Group, Page } from "../api/types";
-import { useAsync } from "../components/use-async";
-import { useAction } from "../components/use-action";
+import { seg } from "../api/client";
+import type { Group } from "../api/types";
+import { useCollection } from "../components/use-collection";
 import { useFeatures } from "../components/use-features";
 import { Done, ErrorNote } from "../components/notes";
 import { ListBody } from "../components/list-body";
@@ -16,27 +15,19 @@ import { GroupTelemetry } from "./group-telemetry";
 export function GroupsPage() {
   const features = useFeatures();
   const fleet = features?.has("get", "/v1/telemetry") ?? false;
-  const list = useAsync(() => request<Page<Group>>("GET", "/v1/groups", { query: { limit: 100 } }), []);
+  const { list, items, error, created, create: post, remove } = useCollection<Group>("/v1/groups", (g) => g.name);
   const [open, setOpen] = useState<{ group: string; panel: "members" | "telemetry" } | null>(null);
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const [created, setCreated] = useState<string | null>(null);
-
-  const { error, run } = useAction(list.reload);
   const create = (e: Event) => {
     e.preventDefault();
-    setCreated(null);
-    return run(async () => {
-      const g = await request<Group>("POST", "/v1/groups", { body: { name: name.trim(), ...(description.trim() ? { description: description.trim() } : {}) } });
-      setCreated(g.name);
+    return post({ name: name.trim(), ...(description.trim() ? { description: description.trim() } : {}) }, () => {
       setName("");
       setDescription("");
     });
   };
-  const remove = (group: string) => run(() => request("DELETE", `/v1/groups/${seg(group)}`));
   const toggle = (group: string, panel: "members" | "telemetry") => setOpen(open?.group === group && open.panel === panel ? null : { group, panel });
 
-  const items = list.data?.items ?? [];
   return (
     <>
       <h1 tabIndex={-1}>Groups</h1>
