@@ -17,6 +17,7 @@ import { deviceConfig } from "../device/config";
 import { AlarmScheduler } from "../shared/alarms";
 import { TokenBucket } from "../shared/token-bucket";
 import { GroupCommit } from "../shared/group-commit";
+import { DeliveryMarks, type DeliveryMark } from "../shared/delivery-marks";
 import { ShardClient } from "../routing/shard-client";
 import { appSession } from "../routing/sessions";
 import { topicClass } from "../topic/shards";
@@ -37,6 +38,7 @@ export class AppSessionObject extends DurableObject<Env> {
   private readonly store: DeviceStore;
   private readonly mqtt: MqttHost;
   private readonly alarms: AlarmScheduler;
+  private readonly marks: DeliveryMarks;
   private accessCache: SessionContext | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -56,6 +58,7 @@ export class AppSessionObject extends DurableObject<Env> {
       if (!batch) devices.set(id, (batch = new GroupCommit((items) => env.DEVICE.get(env.DEVICE.idFromName(id)).deliverMessages(items))));
       return batch.add([m]);
     };
+    const marks = (this.marks = new DeliveryMarks(ctx.storage.sql));
     this.mqtt = new MqttHost({
       get deviceId() {
         return session().split("/").slice(1).join("/");
@@ -65,6 +68,7 @@ export class AppSessionObject extends DurableObject<Env> {
       },
       store: this.store,
       sql: ctx.storage.sql,
+      marks,
       durable: () => ctx.storage.sync(),
       // Anonymous sandbox clients meet refused publishes as Mosquitto's do: acknowledged and dropped (3.1.1).
       limits: sandbox ? { ...config.mqtt, refusedPublish: "acknowledge" } : config.mqtt,
@@ -162,8 +166,9 @@ export class AppSessionObject extends DurableObject<Env> {
     await this.mqtt.accessChanged();
   }
 
-  /** Messages matching this session's subscriptions, in order; resolves once stored. */
-  async deliverMessages(messages: Message[]): Promise<void> {
-    await this.mqtt.deliver(messages);
+  /** Messages matching this session's subscriptions, in order; resolves once stored (each outbox's once). */
+  async deliverMessages(messages: Message[], mark?: DeliveryMark): Promise<void> {
+    const fresh = this.marks.fresh(messages, mark);
+    await this.mqtt.deliver(fresh.messages, fresh.mark);
   }
 }

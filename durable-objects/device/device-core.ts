@@ -31,6 +31,7 @@ import { MethodCalls } from "./method-calls";
 import { shadowTopic } from "./mqtt-topics";
 import { DeviceRules } from "./device-rules";
 import { RuleActions } from "./rule-actions";
+import { DeliveryMarks } from "../shared/delivery-marks";
 
 const encoder = new TextEncoder();
 
@@ -43,6 +44,8 @@ export class DeviceCore {
   readonly mqtt: MqttHost;
   readonly shards: ShardClient;
   readonly own: OwnTopics;
+  /** What the device's session (and command queue) already stored from each outbox that delivers to it. */
+  readonly marks: DeliveryMarks;
   /** MQTT telemetry, written in one transaction per batch before its PUBACKs leave. */
   readonly telemetryCommit: GroupCommit<{ row: TelemetryRow; message: Message }>;
   readonly alarms: AlarmScheduler;
@@ -77,6 +80,7 @@ export class DeviceCore {
     this.access = new DeviceAccess(this.store, id);
     this.shards = new ShardClient(env, "default");
     this.own = new OwnTopics(env, ctx.storage.sql, id, this.shards, this.alarms);
+    this.marks = new DeliveryMarks(ctx.storage.sql);
     this.credentials = new CredentialWatch(this.store, this.alarms, (cid, why) => this.endConnections((a) => a.credentialId === cid, why));
     // Telemetry arriving while a batch commits goes in the next batch, written once that one is durable.
     this.telemetryCommit = new GroupCommit(
@@ -140,6 +144,7 @@ export class DeviceCore {
         telemetryBurstDone: () => this.telemetryCommit.burstDone(),
         selfDeliver: (messages) => this.selfDeliver(messages),
         own: this.own,
+        marks: this.marks,
         shards: this.shards,
         presence: (connected, remote) => this.markPresence(connected, "mqtt", remote),
         alarms: this.alarms,

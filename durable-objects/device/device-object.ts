@@ -24,6 +24,7 @@ import { commandView } from "./command-dispatch";
 import { inboundCommand, isOwnTopic } from "./mqtt-topics";
 import { DeviceCore } from "./device-core";
 import { webSocketResponse } from "../shared/websocket-response";
+import { wholeMark, type DeliveryMark } from "../shared/delivery-marks";
 
 export type { DeviceStatus } from "./presence";
 
@@ -239,11 +240,13 @@ export class DeviceObject extends DurableObject<Env> {
    * device's own topics also go to every session subscribed to them; the rest are for its
    * session's subscriptions (a shard's or another device's fan-out).
    */
-  async deliverMessages(messages: Message[]): Promise<void> {
+  async deliverMessages(batch: Message[], from?: DeliveryMark): Promise<void> {
     await this.core.ready();
+    const { messages, mark } = this.core.marks.fresh(batch, from);
     const rest: Message[] = [];
+    const restSeqs: number[] = [];
     const mine: Message[] = [];
-    for (const m of messages) {
+    for (const [i, m] of messages.entries()) {
       const command = inboundCommand(this.core.deviceId, m);
       if (command) {
         // A full queue refuses the batch: the publisher's acknowledgement does not follow, and it resends.
@@ -253,9 +256,12 @@ export class DeviceObject extends DurableObject<Env> {
       }
       if (isOwnTopic(this.core.deviceId, m.topic)) mine.push(m);
       rest.push(m);
+      if (mark) restSeqs.push(mark.seqs[i]!);
     }
     if (mine.length) this.core.own.publish(mine);
-    if (rest.length) await this.core.mqtt.deliver(rest);
+    if (rest.length) await this.core.mqtt.deliver(rest, mark && { from: mark.from, seqs: restSeqs });
+    // Commands after the last of the rest are in their queue now: a batch delivered again must not queue them twice.
+    this.core.marks.record(wholeMark(mark));
   }
 
   /**

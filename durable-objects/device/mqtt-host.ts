@@ -38,7 +38,8 @@ import { OutgoingQueues, sendPackets } from "./mqtt-outgoing";
 import { subscriptionChanges } from "./mqtt-subscriptions";
 import type { MqttServices } from "./mqtt-services";
 import { MqttSessionStore } from "./mqtt-session-store";
-import { DeliveryIntake } from "./mqtt-intake";
+import { DeliveryIntake, type IntakeBatch } from "./mqtt-intake";
+import type { DeliveryMark } from "../shared/delivery-marks";
 import { SessionEvents } from "./mqtt-events";
 import { logText, logError } from "../../protocols/log-text";
 
@@ -61,6 +62,8 @@ export class MqttHost {
   private persistedActivity = 0;
   /** The deadline last handed to the alarm scheduler (undefined: none yet). */
   private scheduled: number | null | undefined = undefined;
+  /** Outbox marks of the delivered batch being stored: recorded right after the write that stores it. */
+  private marks: ReadonlyMap<string, number> | null = null;
   private readonly intake = new DeliveryIntake({
     state: () => this.state,
     store: (take) => this.storeDeliveries(take),
@@ -178,23 +181,38 @@ export class MqttHost {
    * if online; resolves once stored. In batches, and no faster than the client takes them
    * (mqtt-intake.ts).
    */
-  deliver(messages: readonly Message[]): Promise<void> {
-    return this.intake.deliver(messages);
+  deliver(messages: readonly Message[], mark?: DeliveryMark): Promise<void> {
+    return this.intake.deliver(messages, mark);
   }
 
   /** Stores one batch of deliveries in one run and one write (for the intake). */
-  private storeDeliveries(take: () => readonly Message[]): Promise<void> {
+  private storeDeliveries(take: () => IntakeBatch): Promise<void> {
     return this.events.run(async () => {
       // One step of the session for the whole batch (deliverAll): the queue copied once, the socket
       // looked up once (that reads every socket's attachment), one write, and the batch's PUBLISHes
       // leave in one message. The caller (an outbox) keeps the messages until this resolves.
-      await this.apply(this.current(), deliverAll(this.session(), take(), this.context(), Date.now()));
+      const batch = take();
+      const r = deliverAll(this.session(), batch.messages, this.context(), Date.now());
+      this.marks = batch.marks.size > 0 ? batch.marks : null;
+      try {
+        await this.apply(this.current(), r);
+        // Nothing was written for the session (every message dropped, or sent at QoS 0): the marks alone.
+        this.recordMarks();
+      } finally {
+        this.marks = null;
+      }
     }, false);
+  }
+
+  private recordMarks(): void {
+    if (this.marks) this.svc.marks.record(this.marks);
+    this.marks = null;
   }
 
   private save(state: SessionState): void {
     const now = Date.now();
     if (this.store.save(state, now - this.persistedActivity > ACTIVITY_PERSIST_MS)) this.persistedActivity = now;
+    this.recordMarks();
   }
 
   private async deliverNow(message: Message, retainedFor?: string): Promise<void> {

@@ -9,12 +9,15 @@ const queued = (n: number): StoredMessage[] => Array.from({ length: n }, (_, i) 
 function harness(connected: boolean, maxQueued = 8) {
   let state: SessionState = { ...createSession("s", { maxQueued }), connected };
   const batches: string[][] = [];
+  const marks: [string, number][][] = [];
   const finish: (() => void)[] = [];
   const intake = new DeliveryIntake({
     state: () => state,
     store: (take) =>
       new Promise<void>((resolve) => {
-        batches.push(take().map((m) => m.topic));
+        const batch = take();
+        batches.push(batch.messages.map((m) => m.topic));
+        marks.push([...batch.marks]);
         finish.push(resolve);
       }),
     durable: () => Promise.resolve(),
@@ -23,6 +26,7 @@ function harness(connected: boolean, maxQueued = 8) {
   return {
     intake,
     batches,
+    marks,
     finish: () => finish.splice(0).forEach((f) => f()),
     setQueue: (n: number) => {
       state = { ...state, queue: queued(n) };
@@ -52,6 +56,26 @@ describe("DeliveryIntake", () => {
     expect(h.batches).toEqual([["t/1"], ["t/2", "t/3"]]);
     h.finish();
     await Promise.all([first, second, third]);
+  });
+
+  it("records each outbox's last stored number with the part of its batch that a write stores", async () => {
+    const h = harness(true);
+    const first = h.intake.deliver([1, 2, 3, 4, 5, 6].map(message), { from: "shard", seqs: [11, 12, 13, 14, 15, 16] });
+    await turns();
+    // Only four fit (half the queue limit): the write that stores them records 14, not 16.
+    expect(h.batches).toEqual([["t/1", "t/2", "t/3", "t/4"]]);
+    expect(h.marks).toEqual([[["shard", 14]]]);
+    h.setQueue(0);
+    await turns();
+    // The rest gathers for the next batch with another outbox's delivery and one without a mark.
+    void h.intake.deliver([message(7)], { from: "device", seqs: [3] });
+    void h.intake.deliver([message(8)]);
+    h.finish();
+    await turns();
+    expect(h.batches.slice(1)).toEqual([["t/5", "t/6", "t/7", "t/8"]]);
+    expect(h.marks.slice(1)).toEqual([[["shard", 16], ["device", 3]]]);
+    h.finish();
+    await first;
   });
 
   it("lets a connected session take up to half its queue limit, the rest once it is back at a quarter", async () => {

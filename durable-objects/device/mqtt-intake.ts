@@ -17,13 +17,20 @@
  * away must not stall its publishers).
  */
 import type { Message, SessionState } from "../../protocols/mqtt";
+import { addMark, type DeliveryMark } from "../shared/delivery-marks";
+
+/** A batch as the session stores it: its messages and the outbox marks to record with them. */
+export interface IntakeBatch {
+  messages: readonly Message[];
+  marks: ReadonlyMap<string, number>;
+}
 
 /** What the intake needs from its session. */
 export interface IntakeHost {
   /** The session as it stands (null before it is loaded). */
   state(): SessionState | null;
-  /** Stores one batch in one run and one write; `take` (called when the run starts) gives its messages. */
-  store(take: () => readonly Message[]): Promise<void>;
+  /** Stores one batch in one run and one write; `take` (called when the run starts) gives its messages and marks. */
+  store(take: () => IntakeBatch): Promise<void>;
   /** Resolves once everything the object wrote so far is durable. */
   durable(): Promise<void>;
   /** The longest a delivery waits for room in a connected session's queue before it goes in anyway. */
@@ -32,6 +39,7 @@ export interface IntakeHost {
 
 interface Batch {
   messages: Message[];
+  marks: Map<string, number>;
   done: Promise<void>;
 }
 
@@ -46,19 +54,23 @@ export class DeliveryIntake {
 
   constructor(private readonly host: IntakeHost) {}
 
-  /** Hands `messages` to the session; resolves once they are stored (or dropped by its limits). */
-  async deliver(messages: readonly Message[]): Promise<void> {
+  /**
+   * Hands `messages` to the session; resolves once they are stored (or dropped by its limits).
+   * Their outbox `mark`, if any, is recorded part by part in the writes that store them.
+   */
+  async deliver(messages: readonly Message[], mark?: DeliveryMark): Promise<void> {
     const parts: Promise<void>[] = [];
-    let rest = messages;
+    let done = 0;
     let forced = false;
-    while (rest.length > 0) {
-      const room = forced ? rest.length : this.room();
+    while (done < messages.length) {
+      const room = forced ? messages.length - done : this.room();
       if (room <= 0) {
         forced = !(await this.roomMade());
         continue;
       }
-      parts.push(this.join(rest.slice(0, room)));
-      rest = rest.slice(room);
+      const end = Math.min(messages.length, done + room);
+      parts.push(this.join(messages.slice(done, end), mark && { from: mark.from, seqs: mark.seqs.slice(done, end) }));
+      done = end;
     }
     await Promise.all(parts);
   }
@@ -99,18 +111,20 @@ export class DeliveryIntake {
   }
 
   /** Adds messages to the batch that will be stored next. */
-  private join(messages: readonly Message[]): Promise<void> {
+  private join(messages: readonly Message[], mark: DeliveryMark | undefined): Promise<void> {
     if (this.gathering) {
       this.gathering.messages.push(...messages);
+      addMark(this.gathering.marks, mark, messages.length);
       return this.gathering.done;
     }
-    const batch: Batch = { messages: [...messages], done: Promise.resolve() };
+    const batch: Batch = { messages: [...messages], marks: new Map(), done: Promise.resolve() };
+    addMark(batch.marks, mark, messages.length);
     this.gathering = batch;
     batch.done = this.last.then(() =>
       this.host.store(() => {
         // From here on, new deliveries gather for the next batch.
         if (this.gathering === batch) this.gathering = null;
-        return batch.messages;
+        return batch;
       }),
     );
     // The client's own packets are not held while the write becomes durable; only the next batch is.

@@ -20,6 +20,7 @@ import { deviceConfig } from "./config";
 import { routeTopic, shadowPublications } from "./mqtt-topics";
 import type { MqttServices, Routed } from "./mqtt-services";
 import type { AlarmScheduler } from "../shared/alarms";
+import type { DeliveryMarks } from "../shared/delivery-marks";
 import type { ShadowOutcome } from "./shadow-service";
 import type { DeviceStore, TelemetryRow } from "./store";
 
@@ -49,6 +50,7 @@ export interface DeviceInternals {
   /** Delivers messages on the device's own topics to its own session, when it subscribed. */
   selfDeliver(messages: Message[]): void;
   readonly own: OwnTopics;
+  readonly marks: DeliveryMarks;
   readonly shards: ShardClient;
   /** The device reported a command's outcome (`devices/<id>/commands/<cmdId>/result`). */
   commandResult(id: string, status: "completed" | "rejected" | "failed", result: JsonValue | null): boolean;
@@ -147,6 +149,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     },
     store: o.store,
     sql: o.ctx.storage.sql,
+    marks: o.marks,
     durable: () => o.ctx.storage.sync(),
     limits: o.mqttLimits,
     rate: o.rate,

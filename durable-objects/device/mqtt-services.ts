@@ -2,6 +2,7 @@
 import type { Message, SessionContext, SessionLimits } from "../../protocols/mqtt";
 import type { DeviceStore } from "./store";
 import type { TokenBucket } from "../shared/token-bucket";
+import type { DeliveryMarks } from "../shared/delivery-marks";
 
 /** How a published message was routed: a v5 reason code, and the write its acknowledgement waits for. */
 export interface Routed {
@@ -17,6 +18,8 @@ export interface MqttServices {
   readonly store: DeviceStore;
   /** The object's SQLite, where the session keeps its queue and in-flight rows. */
   readonly sql: SqlStorage;
+  /** What the session already stored from each outbox that delivers to it. */
+  readonly marks: DeliveryMarks;
   /** Resolves once everything the object wrote so far is durable (`storage.sync()`). */
   durable(): Promise<void>;
   /** Session limits from the deployment's config. */

@@ -37,7 +37,7 @@ export class OwnTopics {
     this.volatile = new VolatileDelivery((session, messages) => this.sessions.deliver(session, messages));
     this.drain = new OutboxDrain(new Outbox(sql, "fanout_outbox"), {
       sessionsFor: (m) => this.sessionsFor(m.topic),
-      deliver: (session, messages) => this.sessions.deliver(session, messages),
+      deliver: (session, messages, mark) => this.sessions.deliver(session, messages, mark),
       retryLater: () => alarms.set("fanout", Date.now() + RETRY_MS),
       failed: (session, err) => console.error(`DeviceObject ${logText(deviceId())}: delivery to ${logText(session)} failed:`, err instanceof Error ? err.message : String(err)),
     });

@@ -5,6 +5,7 @@
  */
 import type { Env } from "../env";
 import type { Message } from "../../protocols/mqtt";
+import type { DeliveryMark } from "../shared/delivery-marks";
 
 /** The address of a device's session. */
 export const deviceSession = (deviceId: string): string => `d:${deviceId}`;
@@ -18,7 +19,7 @@ export const webhookSession = (webhookId: string): string => `w:${webhookId}`;
 /** How many session stubs an object keeps (the least recently made go first). */
 const MAX_STUBS = 1024;
 
-type SessionStub = { deliverMessages(messages: Message[]): Promise<void> };
+type SessionStub = { deliverMessages(messages: Message[], mark?: DeliveryMark): Promise<void> };
 
 /**
  * Hands batches of messages to sessions' objects. A stub is made once per session and kept:
@@ -31,10 +32,10 @@ export class SessionStubs {
   constructor(private readonly env: Env) {}
 
   /** Resolves once the messages are stored in the session (a QoS 1/2 message queued for delivery, or sent). */
-  async deliver(session: string, messages: Message[]): Promise<void> {
+  async deliver(session: string, messages: Message[], mark?: DeliveryMark): Promise<void> {
     const stub = this.stub(session);
     try {
-      await stub.deliverMessages(messages);
+      await stub.deliverMessages(messages, mark);
     } catch (err) {
       if (this.stubs.get(session) === stub) this.stubs.delete(session);
       throw err;

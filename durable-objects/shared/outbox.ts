@@ -10,6 +10,7 @@ import type { Message } from "../../protocols/mqtt";
 import { messageRow, rowMessage, type MessageRow } from "./message-rows";
 import { rowPlaceholders } from "./placeholders";
 import { lastSequence } from "./sqlite-sequence";
+import type { DeliveryMark } from "./delivery-marks";
 
 /** How long delivered rows may wait for a write to delete them with (see {@link OutboxDrain}). */
 const DELETE_DELAY_MS = 1_000;
@@ -31,6 +32,8 @@ export class Outbox {
    * gap, never a number given twice.
    */
   private lastSeq: number | null = null;
+  /** This outbox's name for its sessions' marks (delivery-marks.ts): random, made with the table, so a re-made object never matches its old marks. */
+  private ownId: string | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -38,6 +41,17 @@ export class Outbox {
   ) {
     sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, qos INTEGER NOT NULL,
       retain INTEGER NOT NULL, payload BLOB NOT NULL, origin TEXT, properties TEXT, expires_at INTEGER)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS outbox_ids (tbl TEXT PRIMARY KEY, id TEXT NOT NULL)`);
+  }
+
+  /** The outbox's id as its sessions' marks know it. */
+  get id(): string {
+    if (this.ownId !== null) return this.ownId;
+    const row = this.sql.exec<{ id: string }>(`SELECT id FROM outbox_ids WHERE tbl = ?`, this.table).toArray()[0];
+    if (row) return (this.ownId = row.id);
+    const id = crypto.randomUUID();
+    this.sql.exec(`INSERT INTO outbox_ids (tbl, id) VALUES (?, ?)`, this.table, id);
+    return (this.ownId = id);
   }
 
   /** Stores messages (in the caller's transaction) and returns them with their sequence numbers. */
@@ -82,8 +96,8 @@ export class Outbox {
 export interface DrainHost {
   /** The sessions a message goes to (each once). */
   sessionsFor(message: Message): Iterable<string>;
-  /** Hands a batch to one session; rejects when it could not. */
-  deliver(session: string, messages: Message[]): Promise<void>;
+  /** Hands a batch to one session, with its mark (the session stores each message once); rejects when it could not. */
+  deliver(session: string, messages: Message[], mark: DeliveryMark): Promise<void>;
   /** Arms the object's alarm to retry after a failure. */
   retryLater(): Promise<void>;
   /** Logs a failed delivery (already escaped). */
@@ -240,7 +254,11 @@ export class OutboxDrain {
       while (lane.queue.length > 0 && !lane.failed) {
         const batch = lane.queue.slice(0, this.limits.batch);
         try {
-          await this.host.deliver(session, batch.map((e) => e.message));
+          await this.host.deliver(
+            session,
+            batch.map((e) => e.message),
+            { from: this.outbox.id, seqs: batch.map((e) => e.seq) },
+          );
           lane.queue.splice(0, batch.length);
           for (const e of batch) e.left--;
           this.advance();

@@ -36,7 +36,7 @@ export class TopicObject extends DurableObject<Env> {
     const sessions = new SessionStubs(env);
     this.fanout = new OutboxDrain(new Outbox(ctx.storage.sql, "outbox"), {
       sessionsFor: (m) => this.sessionsFor(m.topic),
-      deliver: (session, messages) => sessions.deliver(session, messages),
+      deliver: (session, messages, mark) => sessions.deliver(session, messages, mark),
       retryLater: () => ctx.storage.setAlarm(Date.now() + RETRY_MS),
       failed: (session, err) => console.error(`TopicObject ${this.name}: delivery to ${logText(session)} failed:`, errorText(err)),
     });

@@ -19,6 +19,7 @@ import { logText } from "../../protocols/log-text";
 import { ShardClient } from "../routing/shard-client";
 import { webhookSession } from "../routing/sessions";
 import { AlarmScheduler } from "../shared/alarms";
+import { DeliveryMarks, wholeMark, type DeliveryMark } from "../shared/delivery-marks";
 import { eventOf, topicFilters, type WebhookEvent } from "./events";
 import { WebhookStore, type EventRow } from "./store";
 import { Membership, markDisabled } from "./membership";
@@ -48,6 +49,8 @@ export class WebhookObject extends DurableObject<Env> {
   private readonly alarms: AlarmScheduler;
   private readonly members: Membership;
   private readonly delivery: Delivery;
+  /** What the outbox already holds from each topic-space outbox (re-made with the storage). */
+  private marks: DeliveryMarks;
   private settingsCache: WebhookSettings | null | undefined;
   private secretsCache: Secret[] | null = null;
   private streakCache: FailureStreak | null = null;
@@ -56,6 +59,7 @@ export class WebhookObject extends DurableObject<Env> {
     super(ctx, env);
     this.store = new WebhookStore(ctx.storage.sql);
     this.store.migrate();
+    this.marks = new DeliveryMarks(ctx.storage.sql);
     this.shards = new ShardClient(env, "default");
     this.alarms = new AlarmScheduler(ctx.storage);
     this.members = new Membership(env.DB);
@@ -115,6 +119,7 @@ export class WebhookObject extends DurableObject<Env> {
     this.secretsCache = null;
     this.streakCache = null;
     this.store.migrate();
+    this.marks = new DeliveryMarks(this.ctx.storage.sql);
   }
 
   /** Outbox and failure figures. */
@@ -136,11 +141,12 @@ export class WebhookObject extends DurableObject<Env> {
    * and a full outbox drops its oldest: a refusal would make the device retry the whole batch
    * for its other subscribers too. Only a failed D1 lookup (group or tag filter) rejects.
    */
-  async deliverMessages(messages: Message[]): Promise<void> {
+  async deliverMessages(batch: Message[], from?: DeliveryMark): Promise<void> {
     const s = this.settings;
     if (!s?.enabled) return;
+    const { messages, mark } = this.marks.fresh(batch, from);
     const now = Date.now();
-    this.take(await this.subscribed(messages.map((m) => eventOf(m, s.events, now)).filter((e): e is WebhookEvent => e !== null), s, now));
+    this.take(await this.subscribed(messages.map((m) => eventOf(m, s.events, now)).filter((e): e is WebhookEvent => e !== null), s, now), wholeMark(mark));
   }
 
   /** The events that pass the webhook's filter (its event types were applied by `eventOf`). */
@@ -165,8 +171,10 @@ export class WebhookObject extends DurableObject<Env> {
     this.take(events.filter((e) => !twice.has(e)));
   }
 
-  private take(events: readonly WebhookEvent[]): void {
-    if (events.length === 0 || !this.settings?.enabled) return;
+  /** Puts events in the outbox, and records the outbox marks of the batch they came from in the same write. */
+  private take(events: readonly WebhookEvent[], marks: ReadonlyMap<string, number> = new Map()): void {
+    if (!this.settings?.enabled) return;
+    if (events.length === 0) return this.marks.record(marks);
     const rows = events.map((e) => {
       const id = eventId();
       return { id, type: e.type, deviceId: e.deviceId, body: JSON.stringify({ id, ...e }) };
@@ -175,6 +183,7 @@ export class WebhookObject extends DurableObject<Env> {
     const dropped = this.ctx.storage.transactionSync(() => {
       const n = this.store.enqueue(rows, now);
       if (n > 0) this.store.setMeta("dropped", (this.store.getMeta<number>("dropped") ?? 0) + n);
+      this.marks.record(marks);
       return n;
     });
     if (dropped > 0) console.warn(`WebhookObject ${this.name}: outbox full, ${dropped} oldest events dropped`);
