@@ -118,14 +118,17 @@ export class MqttHost {
         this.state = touch(this.session(), Date.now());
         if (p.type === "puback") {
           // A run of PUBACKs (a client acknowledges a burst together) is one step of the session.
-          // A PUBACK only retires a QoS 1 message: losing that write means a resend, which QoS 1
-          // allows, so it is saved with the next write instead of rewriting the session (lazy).
+          // Retiring a QoS 1 message may be lost (then it is resent with DUP, as QoS 1 allows), so it
+          // is saved with the next write instead of rewriting the session (lazy). Not so when the
+          // freed window sends queued messages: they must be stored as in flight before they leave,
+          // or after a crash they would go out again from the queue as new PUBLISHes, without DUP.
           const ids = [p.packetId];
           for (let next = packets[i + 1]; next?.type === "puback"; next = packets[i + 1]) {
             ids.push(next.packetId);
             i++;
           }
-          await this.apply(ws, handlePubacks(this.session(), ids, Date.now()), undefined, true);
+          const r = handlePubacks(this.session(), ids, Date.now());
+          await this.apply(ws, r, undefined, !r.out.some((o) => o.type === "publish"));
           continue;
         }
         await this.apply(ws, handlePacket(this.session(), p, this.context(), Date.now()), undefined, false, p.type === "publish");
