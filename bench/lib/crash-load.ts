@@ -13,6 +13,8 @@ import { connectMqtt } from "./mqtt-clients";
 export class AckLog {
   /** Telemetry sequence numbers PUBACKed. */
   readonly telemetry = new Map<string, Set<number>>();
+  /** Channel message sequence numbers PUBACKed, per publishing device. */
+  readonly channel = new Map<string, Set<number>>();
   /** Shadow updates acknowledged (PUBACK) over MQTT: how many. */
   readonly mqttShadow = new Map<string, number>();
   /** Highest shadow version a REST write answered 200 with. */
@@ -74,6 +76,17 @@ export async function telemetryWriter(ep: MqttEndpoint, run: string, index: numb
     const s = log.seq(id);
     await client.publishAsync(`devices/${id}/telemetry`, JSON.stringify({ c: run, d: index, s }), { qos: 1 });
     log.add(log.telemetry, id, s);
+  });
+}
+
+/** QoS 1 messages `{c: run, s: seq}` to `channels/<channel>/messages/<id>` (through a topic shard), `inflight` at a time. */
+export async function channelWriter(ep: MqttEndpoint, run: string, channel: string, inflight: number, log: AckLog): Promise<Writer> {
+  const client = await connectMqtt(ep);
+  const id = ep.clientId;
+  return lanes(client, inflight, log, async () => {
+    const s = log.seq(id);
+    await client.publishAsync(`channels/${channel}/messages/${id}`, JSON.stringify({ c: run, s }), { qos: 1 });
+    log.add(log.channel, id, s);
   });
 }
 

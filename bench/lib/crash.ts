@@ -1,23 +1,26 @@
 /**
- * Crash durability, driven from outside: devices publish QoS 1 telemetry (both MQTT paths),
- * update shadows (MQTT and REST) and an app sends QoS 1 commands to offline devices with
- * persistent sessions; mid-run the hub's workerd is killed with SIGKILL and the hub restarted
- * on the same state. Afterwards every acknowledged write must be there: each PUBACKed telemetry
- * message as a stored row, each acknowledged shadow write in the version, each accepted command
- * delivered once the device reconnects (duplicates only as QoS 1 allows: marked DUP).
+ * Crash durability, driven from outside: devices publish QoS 1 telemetry and channel messages
+ * (both MQTT paths) that an app's persistent session subscribes to, update shadows (MQTT and
+ * REST), and an app sends QoS 1 commands to offline devices with persistent sessions; mid-run the
+ * hub's workerd is killed with SIGKILL and the hub restarted on the same state. Afterwards every
+ * acknowledged write must be there: each PUBACKed telemetry message as a stored row, each
+ * PUBACKed message at the subscriber, each acknowledged shadow write in the version, each
+ * accepted command delivered once the device reconnects; a message twice only as QoS 1 allows
+ * (a resend, marked DUP).
  * Used by test/e2e/crash.test.ts (small) and `npm run soak -- crash` (long).
  */
 import type { MqttClient } from "mqtt";
 import { mapLimit } from "./admin";
 import { umbraApp, umbraDevice } from "./brokers";
-import { AckLog, commander, mqttShadowWriter, restShadowWriter, telemetryWriter, type Writer } from "./crash-load";
+import { AckLog, channelWriter, commander, mqttShadowWriter, restShadowWriter, telemetryWriter, type Writer } from "./crash-load";
 import type { LocalHub } from "./hub";
 import { connectMqtt, endAll } from "./mqtt-clients";
+import { TelemetryWatch, type WatchReport } from "./crash-watch";
 import { ids } from "./mqtt-scenario";
 
 /** Sizes of a crash run. */
 export interface CrashPlan {
-  /** Telemetry devices per MQTT path (direct and relay). */
+  /** Telemetry devices per MQTT path (direct and relay); as many again publish to a channel. */
   telemetryDevices: number;
   /** Unacknowledged telemetry publishes per device. */
   inflight: number;
@@ -29,6 +32,8 @@ export interface CrashPlan {
   loadMs: number | (() => number);
   /** Kill/restart cycles. */
   crashes: number;
+  /** The subscriber's receive maximum (4): the smaller, the more waits in its session's queue. */
+  watchWindow?: number;
 }
 
 /** What a crash run found; `ok` when nothing acknowledged went missing. */
@@ -37,6 +42,8 @@ export interface CrashReport {
   crashes: number;
   killed: number[];
   telemetry: { acked: number; missing: number; storedDuplicates: number; sample: string[] };
+  /** The subscriber to telemetry and the channel: every acknowledged message delivered, none twice without DUP. */
+  subscriber: WatchReport;
   shadows: { acked: number; missing: number; sample: string[] };
   commands: { accepted: number; delivered: number; missing: number; duplicates: number; excessDuplicates: number; sample: string[] };
   /** Writes that failed (expected around a crash: never acknowledged, so never counted). */
@@ -50,11 +57,15 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
   const run = `crash-${Date.now().toString(36)}`;
   const tmDirect = ids(`${run}-tmd`, plan.telemetryDevices);
   const tmRelay = ids(`${run}-tmr`, plan.telemetryDevices);
+  const chDirect = ids(`${run}-chd`, plan.telemetryDevices);
+  const chRelay = ids(`${run}-chr`, plan.telemetryDevices);
   const shMqtt = ids(`${run}-shm`, plan.shadowDevices);
   const shRest = ids(`${run}-shr`, plan.shadowDevices);
   const cmd = ids(`${run}-cmd`, plan.commandDevices);
   say("provisioning");
-  const tokens = await hub.admin.createDevices([...tmDirect, ...tmRelay, ...shMqtt, ...shRest, ...cmd]);
+  const tokens = await hub.admin.createDevices([...tmDirect, ...tmRelay, ...chDirect, ...chRelay, ...shMqtt, ...shRest, ...cmd]);
+  const channel = `${run}-ch`;
+  await hub.admin.createChannel(channel, [...chDirect, ...chRelay]);
   const ep = (id: string, path: "direct" | "relay") => umbraDevice(hub, id, tokens.get(id) ?? "", path);
   const persistent = { clean: false } as const;
 
@@ -65,6 +76,7 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
     await endAll([c]);
   });
 
+  const watch = await TelemetryWatch.start(umbraApp(hub, `${run}-watch`), run, channel, plan.watchWindow ?? 4);
   const log = new AckLog();
   const killed: number[] = [];
   for (let round = 0; round < plan.crashes; round++) {
@@ -72,6 +84,8 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
     const writers: Writer[] = await Promise.all([
       ...tmDirect.map((id, i) => telemetryWriter(ep(id, "direct"), run, i, plan.inflight, log)),
       ...tmRelay.map((id, i) => telemetryWriter(ep(id, "relay"), run, plan.telemetryDevices + i, plan.inflight, log)),
+      ...chDirect.map((id) => channelWriter(ep(id, "direct"), run, channel, plan.inflight, log)),
+      ...chRelay.map((id) => channelWriter(ep(id, "relay"), run, channel, plan.inflight, log)),
       ...shMqtt.map((id, i) => mqttShadowWriter(ep(id, i % 2 ? "relay" : "direct"), log)),
       ...shRest.map(async (id) => restShadowWriter(hub.admin, id, log)),
       ...(cmd.length ? [commander(umbraApp(hub, `${run}-app`), cmd, log)] : []),
@@ -81,14 +95,19 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
     await Promise.all(writers.map((w) => w.stop()));
     say(`restarting after crash ${round + 1}`);
     await hub.start();
+    await watch.connect();
   }
   say("checking");
-  return { ...(await verify(hub, log, run, { tm: [...tmDirect, ...tmRelay], shMqtt, shRest, cmd, ep })), crashes: plan.crashes, killed, unackedErrors: log.errors };
+  const found = await verify(hub, log, run, { tm: [...tmDirect, ...tmRelay], shMqtt, shRest, cmd, ep });
+  // After the telemetry check: reading each device's telemetry woke its object, as a device reconnecting would.
+  const subscriber = await watch.report(new Map([...log.telemetry, ...log.channel]), 30_000);
+  const ok = found.ok && subscriber.missing === 0 && subscriber.excessDuplicates === 0;
+  return { ...found, ok, subscriber, crashes: plan.crashes, killed, unackedErrors: log.errors };
 }
 
 type Groups = { tm: string[]; shMqtt: string[]; shRest: string[]; cmd: string[]; ep: (id: string, path: "direct" | "relay") => ReturnType<typeof umbraDevice> };
 
-async function verify(hub: LocalHub, log: AckLog, run: string, g: Groups): Promise<Omit<CrashReport, "crashes" | "killed" | "unackedErrors">> {
+async function verify(hub: LocalHub, log: AckLog, run: string, g: Groups): Promise<Omit<CrashReport, "crashes" | "killed" | "unackedErrors" | "subscriber">> {
   const telemetry = { acked: 0, missing: 0, storedDuplicates: 0, sample: [] as string[] };
   await mapLimit(g.tm, 4, async (id) => {
     const acked = log.telemetry.get(id) ?? new Set<number>();

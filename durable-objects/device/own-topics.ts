@@ -41,6 +41,8 @@ export class OwnTopics {
       retryLater: () => alarms.set("fanout", Date.now() + RETRY_MS),
       failed: (session, err) => console.error(`DeviceObject ${logText(deviceId())}: delivery to ${logText(session)} failed:`, err instanceof Error ? err.message : String(err)),
     });
+    // Rows a crash or a restart left behind go out now that the object runs again, whatever woke it.
+    if (this.drain.outbox.size() > 0) this.ready().catch((err: unknown) => console.error(`DeviceObject ${logText(deviceId())}: resuming its outbox failed:`, err instanceof Error ? err.message : String(err)));
   }
 
   /** Whether the subscriber list is here (then `ready()` has nothing to wait for). */
@@ -48,7 +50,12 @@ export class OwnTopics {
     return this.subs !== null;
   }
 
-  /** Loads the subscriber list once per object life (and registers for its updates). */
+  /**
+   * Loads the subscriber list once per object life (and registers for its updates), then resumes
+   * the outbox: rows a crash or a restart left undelivered go out as soon as the object runs again
+   * (the device reconnecting, any request for it, its presence alarm), not only with its next publish.
+   * (The constructor calls this when there are such rows.)
+   */
   ready(): Promise<void> {
     if (this.subs) return Promise.resolve();
     this.loading ??= this.shards
@@ -56,6 +63,7 @@ export class OwnTopics {
       .listen(this.deviceId())
       .then((subs) => {
         this.subs ??= subs;
+        if (this.drain.outbox.size() > 0) void this.drain.drain();
       })
       .finally(() => {
         this.loading = null;

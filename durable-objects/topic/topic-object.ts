@@ -17,6 +17,12 @@ import { Outbox, OutboxDrain } from "../shared/outbox";
 import { VolatileDelivery } from "../shared/volatile-delivery";
 
 const RETRY_MS = 2_000;
+/**
+ * The alarm that resumes the outbox after a crash or a restart (its lanes live in memory, its
+ * rows on disk): armed by the first write after the alarm last ran, in that write, and harmless
+ * when it finds nothing left. A busy shard runs it this often; an idle one once after its last write.
+ */
+const RESUME_MS = 5_000;
 
 /** Whether `filter` can match a topic of device `deviceId` (its own `devices/…` and `$aws/things/…` topics). */
 export function reachesDevice(filter: string, deviceId: string): boolean {
@@ -28,6 +34,8 @@ export class TopicObject extends DurableObject<Env> {
   private subs: ShardSubscription[] | null = null;
   private readonly fanout: OutboxDrain;
   private readonly volatile: VolatileDelivery;
+  /** Whether this object life armed the resume alarm (see {@link RESUME_MS}). */
+  private resumeArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -124,10 +132,16 @@ export class TopicObject extends DurableObject<Env> {
     for (const m of messages) if (m.retain) this.store.setRetained(m);
     if (!fanOut) return;
     // QoS 0: at most once, sent as it comes (nothing written); QoS 1/2 through the outbox.
-    await this.fanout.push(this.volatile.route(messages, (topic) => this.sessionsFor(topic)));
+    const durable = this.volatile.route(messages, (topic) => this.sessionsFor(topic));
+    if (durable.length > 0 && !this.resumeArmed) {
+      this.resumeArmed = true;
+      void this.ctx.storage.setAlarm(Date.now() + RESUME_MS);
+    }
+    await this.fanout.push(durable);
   }
 
   override async alarm(): Promise<void> {
+    this.resumeArmed = false;
     await this.fanout.drain();
   }
 }

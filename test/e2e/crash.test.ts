@@ -1,7 +1,8 @@
 /**
  * Crash durability (small): a hub of this test's own (never the suite's shared one) is killed
- * with SIGKILL while devices publish QoS 1 telemetry on both MQTT paths, shadows are written over
- * MQTT and REST and an app queues commands for offline devices; restarted on the same state,
+ * with SIGKILL while devices publish QoS 1 telemetry and channel messages on both MQTT paths to an
+ * app's persistent session, shadows are written over MQTT and REST and an app queues commands
+ * for offline devices; restarted on the same state,
  * everything the hub acknowledged must be there. `npm run soak -- crash` runs the long version.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,9 @@ import { LocalHub } from "../../bench/lib/hub";
 describe("crash durability", () => {
   let hub: LocalHub;
   beforeAll(async () => {
-    hub = LocalHub.create("umbra-crash-");
+    // A subscriber's session takes at most 20 more messages while 20 wait (half of 40): its
+    // deliveries pause, and what leaves its queue leaves on its client's PUBACKs alone.
+    hub = LocalHub.create("umbra-crash-", { MQTT_MAX_QUEUED: "40" });
     await hub.start();
   });
   afterAll(async () => {
@@ -19,7 +22,7 @@ describe("crash durability", () => {
   });
 
   it("keeps every acknowledged telemetry message, shadow write and command across kill -9", async () => {
-    const report = await crashRun(hub, { telemetryDevices: 2, inflight: 4, shadowDevices: 2, commandDevices: 2, loadMs: 2500, crashes: 1 });
+    const report = await crashRun(hub, { telemetryDevices: 2, inflight: 4, shadowDevices: 2, commandDevices: 2, loadMs: 2500, crashes: 1, watchWindow: 1 });
     // The run must have had something acknowledged before the kill to prove anything.
     expect(report.killed.length).toBeGreaterThan(0);
     expect(report.telemetry.acked).toBeGreaterThan(0);
@@ -29,6 +32,11 @@ describe("crash durability", () => {
     expect(report.shadows.sample).toEqual([]);
     expect(report.commands.sample).toEqual([]);
     expect(report.commands.excessDuplicates).toBe(0);
+    // The app's persistent session subscribed to that telemetry and to a channel got every
+    // acknowledged message, and none twice without DUP.
+    expect(report.subscriber.sample).toEqual([]);
+    expect(report.subscriber.expected).toBeGreaterThan(report.telemetry.acked);
+    expect(report.subscriber.received).toBe(report.subscriber.expected);
     expect(report.ok).toBe(true);
     expect(await hub.admin.healthy()).toBe(true);
   }, 180_000);

@@ -1,7 +1,8 @@
 /**
  * A topic shard's fan-out inside workerd: QoS 1/2 messages are written to its outbox before the
- * publish resolves (the publisher's PUBACK follows that write); QoS 0 ones are sent as they come
- * and nothing is written for them (at most once), as a device's own topics do.
+ * publish resolves (the publisher's PUBACK follows that write), with the alarm that resumes the
+ * outbox after a crash; QoS 0 ones are sent as they come and nothing is written for them (at
+ * most once), as a device's own topics do.
  */
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
@@ -25,6 +26,18 @@ describe("TopicObject fan-out", () => {
       // No subscriber, no row, whatever the QoS.
       await o.publish([message("channels/elsewhere/messages/d", 1, "nobody")]);
       expect(lastSequence(state.storage.sql, "outbox")).toBe(1);
+    });
+  });
+
+  it("arms its alarm (what resumes its outbox after a crash) in the write of the first QoS 1 message", async () => {
+    const shard = env.TOPIC.get(env.TOPIC.idFromName("topics/default/test-resume"));
+    await runInDurableObject(shard, async (o, state) => {
+      await o.subscribe(deviceSession("tr-sub"), ["channels/tr/messages/#"]);
+      await o.publish([message("channels/tr/messages/a", 0, "zero")]);
+      // Before: nothing woke a shard whose outbox a crash left full; it waited for the next publish.
+      expect(await state.storage.getAlarm()).toBeNull();
+      await o.publish([message("channels/tr/messages/b", 1, "one")]);
+      expect(await state.storage.getAlarm()).not.toBeNull();
     });
   });
 });
