@@ -57,7 +57,10 @@ export class Delivery {
     private readonly alarms: AlarmScheduler,
     private readonly policy: RetryPolicy,
     private readonly host: DeliveryHost,
-  ) {}
+  ) {
+    // A new life of the object: nothing is in flight, and what the last one was sending is due again now.
+    store.releaseLeases(Date.now());
+  }
 
   /** Starts attempts for the due events, oldest first, up to CONCURRENCY in flight. */
   pump(): void {

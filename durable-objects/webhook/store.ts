@@ -16,7 +16,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, type TEXT NOT NULL,
      device_id TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-     created_at INTEGER NOT NULL, next_at INTEGER, last_status INTEGER, last_error TEXT, delivered_at INTEGER)`,
+     created_at INTEGER NOT NULL, next_at INTEGER, last_status INTEGER, last_error TEXT, delivered_at INTEGER,
+     leased INTEGER NOT NULL DEFAULT 0)`,
   `CREATE INDEX IF NOT EXISTS events_pending_seq ON events (seq) WHERE state = 'pending'`,
   `CREATE INDEX IF NOT EXISTS events_pending_next ON events (next_at) WHERE state = 'pending'`,
 ];
@@ -51,6 +52,9 @@ export class WebhookStore {
 
   migrate(): void {
     for (const s of SCHEMA) this.sql.exec(s);
+    // Stores made before leases were marked.
+    const columns = this.sql.exec<{ name: string }>(`PRAGMA table_info(events)`).toArray();
+    if (!columns.some((c) => c.name === "leased")) this.sql.exec(`ALTER TABLE events ADD COLUMN leased INTEGER NOT NULL DEFAULT 0`);
   }
 
   getMeta<T>(key: string): T | null {
@@ -94,7 +98,15 @@ export class WebhookStore {
 
   /** Holds events being sent until `until`: if the object dies mid-send, the alarm sends them again then. */
   lease(seqs: readonly number[], until: number): void {
-    if (seqs.length) this.sql.exec(`UPDATE events SET next_at = ? WHERE state = 'pending' AND seq IN (${listPlaceholders(seqs.length)})`, until, ...seqs);
+    if (seqs.length) this.sql.exec(`UPDATE events SET next_at = ?, leased = 1 WHERE state = 'pending' AND seq IN (${listPlaceholders(seqs.length)})`, until, ...seqs);
+  }
+
+  /**
+   * Makes events leased by an earlier life of the object due `now`: at its start nothing is in
+   * flight, so their attempts died with it (a crash, a restart) and need not wait out the lease.
+   */
+  releaseLeases(now: number): void {
+    this.sql.exec(`UPDATE events SET next_at = ?, leased = 0 WHERE state = 'pending' AND leased = 1`, now);
   }
 
   /** Records a 2xx (`status`) for each of `seqs`. */
@@ -113,7 +125,7 @@ export class WebhookStore {
     if (next === null) {
       this.sql.exec(`UPDATE events SET state = 'failed', attempts = attempts + 1, last_status = ?, last_error = ?, next_at = NULL, body = '' WHERE seq = ?`, status, error, seq);
     } else {
-      this.sql.exec(`UPDATE events SET attempts = attempts + 1, last_status = ?, last_error = ?, next_at = ? WHERE seq = ?`, status, error, next, seq);
+      this.sql.exec(`UPDATE events SET attempts = attempts + 1, last_status = ?, last_error = ?, next_at = ?, leased = 0 WHERE seq = ?`, status, error, next, seq);
     }
   }
 

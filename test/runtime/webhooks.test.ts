@@ -2,7 +2,7 @@
  * Webhooks inside workerd: the REST routes and their checks, the group and tag lookups the
  * object makes in D1, the bounded outbox, and a webhook that disables itself after failing
  * (here: 3 failures, at once — see vitest.runtime.config.ts) because its URL is refused at
- * delivery time. Also the fleet query's device limit.
+ * delivery time; attempts cut off by a restart go again at once. Also the fleet query's device limit.
  */
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
@@ -99,6 +99,22 @@ describe("WebhookObject", () => {
       return { n, pending: store.pendingCount(), oldest: store.due(1, 1, new Set())[0]?.id };
     });
     expect(dropped).toEqual({ n: 5, pending: OUTBOX_MAX, oldest: "evt_5" });
+  });
+
+  it("sends again at its next start what an earlier life was sending, without waiting out the lease; retries keep their time", async () => {
+    const due = await runInDurableObject(env.WEBHOOK.get(env.WEBHOOK.idFromName("leases")), (_o, state) => {
+      const store = new WebhookStore(state.storage.sql);
+      const batch = ["sending", "retrying", "waiting"].map((id) => ({ id, type: "telemetry", deviceId: "d", body: "{}" }));
+      store.enqueue(batch, 1_000);
+      const [sending, retrying] = store.due(1_000, 2, new Set());
+      store.lease([sending!.seq, retrying!.seq], 46_000);
+      store.failed(retrying!.seq, 500, "server error", 31_000);
+      // The object dies (kill -9) with "sending" in flight; a new life starts at 2 s.
+      new WebhookStore(state.storage.sql).releaseLeases(2_000);
+      return store.due(2_000, 16, new Set()).map((r) => r.id);
+    });
+    // Before: "sending" waited until 46 s (the lease); "retrying" still waits for its backoff.
+    expect(due).toEqual(["sending", "waiting"]);
   });
 
   it("re-checks the URL at delivery and disables itself after failing", async () => {
