@@ -39,6 +39,7 @@ export class AppSessionObject extends DurableObject<Env> {
   private readonly mqtt: MqttHost;
   private readonly alarms: AlarmScheduler;
   private readonly marks: DeliveryMarks;
+  private readonly linkCheckMs: number;
   private accessCache: SessionContext | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -51,6 +52,7 @@ export class AppSessionObject extends DurableObject<Env> {
     const sandbox = session().startsWith(`${ANONYMOUS}/`);
     const shards = new ShardClient(env, sandbox ? "sandbox" : "default");
     const config = deviceConfig(env as unknown as Record<string, unknown>);
+    this.linkCheckMs = config.presenceCheckMs;
     // One batch per target device: calls through one stub arrive in order.
     const devices = new Map<string, GroupCommit<Message>>();
     const toDevice = (id: string, m: Message) => {
@@ -77,7 +79,11 @@ export class AppSessionObject extends DurableObject<Env> {
       roomWaitMs: config.roomWaitMs,
       sockets: () => this.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
       closeOtherProtocols: () => undefined,
-      presence: () => undefined,
+      // While a client is connected, an alarm checks now and then that its link is still there:
+      // after a hub restart it is not, and only then do its will and session expiry take effect.
+      presence: (connected) => {
+        if (connected) this.checkLinkLater();
+      },
       context: () => this.access(),
       route: async (message) => {
         const c = topicClass(message.topic);
@@ -143,12 +149,18 @@ export class AppSessionObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarms.fired();
     await this.mqtt.onAlarm();
+    if (await this.mqtt.settleLost()) this.checkLinkLater();
     const now = Date.now();
     const expiry = (a: MqttAttachment) => a.expiresAt !== undefined && a.expiresAt <= now;
     await this.mqtt.revoke(0x87, false, expiry);
     const live = this.ctx.getWebSockets("mqtt").map((ws) => (ws.deserializeAttachment() as MqttAttachment | null)?.expiresAt ?? Infinity);
     const next = Math.min(...live.filter((t) => t > now));
     if (Number.isFinite(next)) await this.alarms.set("credential", next);
+  }
+
+  /** Arms the link check (`PRESENCE_CHECK_SECONDS`, as for devices; 0: never). */
+  private checkLinkLater(): void {
+    if (this.linkCheckMs > 0) this.alarms.set("link", Date.now() + this.linkCheckMs).catch((err: unknown) => console.error(`AppSessionObject: link check not armed: ${logError(err)}`));
   }
 
   /**

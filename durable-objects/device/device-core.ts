@@ -174,11 +174,14 @@ export class DeviceCore {
   /**
    * Once per object life, with the rules loaded: a device stored as connected whose sockets are
    * gone (the hub restarted, or the object was reset, while it was connected; no close event
-   * ever came) is marked offline now, so its status and presence rules stop waiting for it.
+   * ever came) is marked offline now, so its status and presence rules stop waiting for it; its
+   * MQTT session loses that connection too (the will goes out).
    */
   private settlePresence(): void {
     if (this.presenceSettled) return;
     this.presenceSettled = true;
+    // Not awaited: this may run inside an MQTT event, which the settling waits behind.
+    this.mqtt.settleLost().catch((err: unknown) => console.error(`MQTT session of ${logText(this.deviceId)} not settled: ${logError(err)}`));
     const p = readPresence(this.store);
     if (!p.connected || deviceSockets(this.ctx).length > 0 || mqttSockets(this.ctx).length > 0) return;
     this.markPresence(false, (p.protocol ?? "json") as DeviceProtocol, p.remote_address);

@@ -180,6 +180,23 @@ export class MqttHost {
   }
 
   /**
+   * A session stored as connected with no link left (the hub stopped while its client was
+   * connected: no close event ever came) lost its connection: its will goes out (after its delay)
+   * and its expiry starts, as for any connection closed without DISCONNECT. Resolves true while
+   * the session is still connected (its link is there), for the caller to check again later.
+   */
+  settleLost(): Promise<boolean> {
+    return this.events.run(async () => {
+      if (!(this.state ? this.state.exists : this.store.exists())) return false;
+      if (!this.session().connected) return false;
+      // Any socket, even one still before its CONNECT: that CONNECT takes the session over itself.
+      if (this.svc.sockets().length > 0) return true;
+      await this.apply(null, connectionLost(this.session(), Date.now()));
+      return false;
+    });
+  }
+
+  /**
    * Messages routed to this session (channel fan-out, shadow events): stored in the session, sent
    * if online; resolves once stored. In batches, and no faster than the client takes them
    * (mqtt-intake.ts).

@@ -1,7 +1,10 @@
-/** State survives a stop and start of the hub: shadows, their history, telemetry, the registry. */
+/**
+ * State survives a stop and start of the hub: shadows, their history, telemetry, the registry;
+ * and the connections that went with a killed hub end as MQTT says they must: with their wills.
+ */
 import { describe, expect, it } from "vitest";
 import { apiJson, createDevice } from "./client";
-import { connectMqtt } from "./mqtt-client";
+import { Inbox, channelWith, connectMqtt } from "./mqtt-client";
 import { LocalHub } from "../../bench/lib/hub";
 
 describe("restart", () => {
@@ -49,6 +52,36 @@ describe("restart", () => {
       expect(await Promise.race([granted, closed])).toBe("1");
       await after.publishAsync("devices/rs-2/telemetry", JSON.stringify({ kwh: 2 }), { qos: 1 });
       after.end(true);
+    });
+  }, 180_000);
+
+  it("publishes the wills of clients whose connections went with a killed hub and never came back", async () => {
+    // The link check every 2 s instead of 10 min.
+    await LocalHub.with("umbra-wills-", { PRESENCE_CHECK_SECONDS: "2" }, async (hub) => {
+      const admin = hub.adminToken;
+      const base = hub.url;
+      const tokens = { direct: await createDevice("wl-direct", base, admin), relay: await createDevice("wl-relay", base, admin) };
+      await channelWith("wl", ["wl-direct", "wl-relay"], base, admin);
+      const will = (who: string) => ({ topic: `channels/wl/messages/will/${who}`, payload: Buffer.from(`${who} gone`), qos: 1 as const, retain: false });
+      const watcher = () => connectMqtt("/mqtt", { base, clientId: "wl-watch", username: "app", password: admin, clean: false });
+      const watch = await watcher();
+      await watch.subscribeAsync("channels/wl/messages/will/#", { qos: 1 });
+      const clients = [
+        await connectMqtt("/mqtt/wl-direct", { base, clientId: "wl-direct", password: tokens.direct, will: will("direct") }),
+        await connectMqtt("/mqtt", { base, clientId: "wl-relay", password: tokens.relay, will: will("relay") }),
+        await connectMqtt("/mqtt", { base, clientId: "wl-app", username: "app", password: admin, protocolVersion: 5, will: will("app") }),
+      ];
+      // SIGKILL: no socket closes, nothing is told; the clients never come back.
+      await hub.crash();
+      for (const c of clients) c.end(true);
+      watch.end(true);
+      await hub.start();
+      // Before: the sessions stayed "connected" in storage for good, and no will was ever sent.
+      const inbox = new Inbox(await watcher());
+      for (const who of ["direct", "relay", "app"]) {
+        const [m] = await inbox.waitFor(`channels/wl/messages/will/${who}`, 1, 30_000);
+        expect(m!.payload).toBe(`${who} gone`);
+      }
     });
   }, 180_000);
 });
