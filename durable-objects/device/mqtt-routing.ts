@@ -140,6 +140,8 @@ export function mqttServices(o: DeviceInternals): MqttServices {
   const config = deviceConfig(o.env as unknown as Record<string, unknown>);
   const payloadLimits: PayloadLimits = { maxDepth: config.jsonMaxDepth, maxAgeMs: config.telemetryMaxAgeMs };
   const shared = (filters: readonly string[]) => filters.filter((f) => !ownFilter(o.deviceId, f));
+  // A retained message on the device's own topic: acknowledged once its copy is in the shard too.
+  const retained = (m: Message, stored: Promise<void>): Promise<void> => (m.retain ? Promise.all([stored, o.shards.retain(m)]).then(() => undefined) : stored);
   return {
     get deviceId() {
       return o.deviceId;
@@ -180,9 +182,11 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           return { reason: 0 };
         }
         case "telemetry": {
+          // An empty retained publish clears the retained message [MQTT-3.3.1-6]; it is no sample.
+          if (message.retain && message.payload.byteLength === 0) return { reason: 0, durable: o.shards.retain(message) };
           const row = telemetryFromPayload(message.payload, r.key, Date.now(), payloadLimits);
           if (!row) return { reason: 0x99 }; // payload format invalid
-          const batched = (inBurst: boolean): Routed => ({ reason: 0, durable: o.telemetryBatched([{ row, message }], inBurst) });
+          const batched = (inBurst: boolean): Routed => ({ reason: 0, durable: retained(message, o.telemetryBatched([{ row, message }], inBurst)) });
           return o.own.loaded ? batched(true) : o.own.ready().then(() => batched(false));
         }
         case "commandResult": {
@@ -203,7 +207,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           return o.own.ready().then(() => {
             o.own.publish([message]);
             o.selfDeliver([message]);
-            return { reason: 0 };
+            return message.retain ? { reason: 0, durable: o.shards.retain(message) } : { reason: 0 };
           });
         case "device":
           return { reason: 0, durable: toDevice(r.deviceId, message) };

@@ -18,6 +18,8 @@ export function topicShards(env: Env): number {
 export class ShardClient {
   private readonly stubs = new Map<number, DurableObjectStub<TopicObject>>();
   private readonly batches = new Map<number, GroupCommit<Message>>();
+  /** Retained copies of a device's own messages, per shard (see {@link retain}). */
+  private readonly retains = new Map<number, GroupCommit<Message>>();
   readonly shards: number;
 
   constructor(
@@ -49,6 +51,20 @@ export class ShardClient {
     const n = shardOf(c, this.shards);
     let batch = this.batches.get(n);
     if (!batch) this.batches.set(n, (batch = new GroupCommit((items) => this.stub(n).publish(items))));
+    return batch.add([m]);
+  }
+
+  /**
+   * Stores the retained copy of a message on a device's own topic (its telemetry, say) in the
+   * device's shard, where subscriptions look retained messages up; the device's object delivers
+   * the message itself. Resolves once the shard holds it durably [MQTT-3.3.1-5].
+   */
+  retain(m: Message): Promise<void> {
+    const c = topicClass(m.topic);
+    if (c.kind !== "device") return Promise.reject(new Error(`not a device topic: ${m.topic}`));
+    const n = shardOf(c, this.shards);
+    let batch = this.retains.get(n);
+    if (!batch) this.retains.set(n, (batch = new GroupCommit((items) => this.stub(n).publish(items, false))));
     return batch.add([m]);
   }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
 import { generate } from "mqtt-packet";
 import WebSocket from "ws";
-import { apiJson, createDevice, hubUrl } from "./client";
+import { adminToken, apiJson, createDevice, hubUrl } from "./client";
 import { Inbox, channelWith, connectMqtt } from "./mqtt-client";
 
 /** SUBACK codes of a subscription, refused ones included (MQTT.js rejects the promise form on any refusal). */
@@ -185,6 +185,37 @@ describe("delivery", () => {
     expect(inbox.on("channels/ret-ch/messages/config")).toHaveLength(1);
     await Promise.all([pub.endAsync(), late.endAsync()]);
   });
+});
+
+describe("retained messages on a device's own topics", () => {
+  for (const path of ["direct", "relay"] as const) {
+    it(`keeps the last retained telemetry for late subscribers, and clears it with an empty retained publish (${path})`, async () => {
+      const id = `mq-ownret-${path}`;
+      const token = await createDevice(id);
+      const dev = await connectMqtt(path === "direct" ? `/mqtt/${id}` : "/mqtt", { clientId: id, password: token, protocolVersion: 4 });
+      await dev.publishAsync(`devices/${id}/telemetry`, JSON.stringify({ v: 1 }), { qos: 1, retain: true });
+      await dev.publishAsync(`devices/${id}/telemetry`, JSON.stringify({ v: 2 }), { qos: 1, retain: true });
+      await dev.publishAsync(`devices/${id}/telemetry/temp`, "21.5", { qos: 0, retain: false });
+      // Before: the retain flag on a device's own topic was dropped, and late subscribers got nothing [MQTT-3.3.1-5].
+      const app = await connectMqtt("/mqtt", { clientId: `${id}-app`, username: "app", password: adminToken(), protocolVersion: 5 });
+      const inbox = new Inbox(app);
+      await app.subscribeAsync(`devices/${id}/telemetry/#`, { qos: 1 });
+      const [m] = await inbox.waitFor(`devices/${id}/telemetry`);
+      expect(m).toMatchObject({ payload: JSON.stringify({ v: 2 }), retain: true });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(inbox.messages.map((x) => x.topic)).toEqual([`devices/${id}/telemetry`]);
+      // The value is telemetry too.
+      const items = (await apiJson<{ items: { data: { v?: number } }[] }>("GET", `/v1/devices/${id}/telemetry`, 200)).items;
+      expect(items.map((i) => i.data.v)).toEqual([1, 2, undefined]);
+      await dev.publishAsync(`devices/${id}/telemetry`, "", { qos: 1, retain: true });
+      const later = await connectMqtt("/mqtt", { clientId: `${id}-later`, username: "app", password: adminToken(), protocolVersion: 5 });
+      const laterInbox = new Inbox(later);
+      await later.subscribeAsync(`devices/${id}/telemetry/#`, { qos: 1 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(laterInbox.messages).toEqual([]);
+      await Promise.all([dev.endAsync(), app.endAsync(), later.endAsync()]);
+    });
+  }
 });
 
 describe("keep-alive", () => {
