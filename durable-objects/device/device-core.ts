@@ -54,6 +54,7 @@ export class DeviceCore {
   readonly commandStore: CommandStore;
   readonly methods = new MethodCalls();
   readonly rules: DeviceRules;
+  private readonly ruleActions: RuleActions;
   /** The device's message rate, across its protocols. */
   readonly rate: TokenBucket;
   lastSeen = 0;
@@ -120,10 +121,10 @@ export class DeviceCore {
       this.alarms,
       this.config.commands,
     );
-    const actions = new RuleActions(env, id, this.streams, this.own, this.shards, {
+    const actions = (this.ruleActions = new RuleActions(env, ctx.storage.sql, id, this.streams, this.own, this.shards, {
       command: (name, payload) => this.commands.enqueue(name, payload, undefined, Date.now()),
       desired: (shadow, state, depth) => this.applyShadow(shadow, { kind: "update", state: { desired: state } }, null, depth),
-    });
+    }));
     this.rules = new DeviceRules(ctx.storage.sql, env.DB, id, this.alarms, (rule, firing, depth) => actions.run(rule, firing, depth));
     const self = this;
     this.mqtt = new MqttHost(
@@ -175,11 +176,13 @@ export class DeviceCore {
    * Once per object life, with the rules loaded: a device stored as connected whose sockets are
    * gone (the hub restarted, or the object was reset, while it was connected; no close event
    * ever came) is marked offline now, so its status and presence rules stop waiting for it; its
-   * MQTT session loses that connection too (the will goes out).
+   * MQTT session loses that connection too (the will goes out). Rule actions a crash cut off run.
    */
   private settlePresence(): void {
     if (this.presenceSettled) return;
     this.presenceSettled = true;
+    // Firings an earlier life stored but did not finish: their actions run now.
+    this.ruleActions.resume();
     // Not awaited: this may run inside an MQTT event, which the settling waits behind.
     this.mqtt.settleLost().catch((err: unknown) => console.error(`MQTT session of ${logText(this.deviceId)} not settled: ${logError(err)}`));
     const p = readPresence(this.store);

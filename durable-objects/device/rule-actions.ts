@@ -4,6 +4,11 @@
  * its actions run: a webhook event, a command to this or another device, a desired state on a
  * shadow, a message on a channel. Actions run after the write that fired them; a failing one is
  * logged and the others still run.
+ *
+ * At least once across a crash: the firing's actions are written to `rule_pending` in the write
+ * that fired them and deleted once they ran; what a crash or restart left there runs when the
+ * object next starts ({@link RuleActions.resume}). A crash after the actions and before the
+ * delete runs them again (a command queued twice, say): never none.
  */
 import type { Env } from "../env";
 import type { JsonObject, JsonValue } from "../../protocols/json-value";
@@ -37,15 +42,45 @@ export interface SelfActions {
   desired(shadow: string, state: JsonObject, depth: number): unknown;
 }
 
+/** A firing whose actions have not all run yet, as stored. */
+type PendingRow = {
+  seq: number;
+  rule_id: string;
+  actions: string;
+  output: string;
+  topic: string;
+  payload: ArrayBuffer;
+  depth: number;
+};
+
 export class RuleActions {
+  /** Rows this object life is running (a resume leaves them alone). */
+  private readonly running = new Set<number>();
+  private resumed = false;
+
   constructor(
     private readonly env: Env,
+    private readonly sql: SqlStorage,
     private readonly deviceId: () => string,
     private readonly streams: LiveStreams,
     private readonly own: OwnTopics,
     private readonly shards: ShardClient,
     private readonly self: SelfActions,
-  ) {}
+  ) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS rule_pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT NOT NULL, actions TEXT NOT NULL,
+      output TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, depth INTEGER NOT NULL)`);
+  }
+
+  /** Once per object life: runs the actions of firings an earlier life stored but did not finish. */
+  resume(): void {
+    if (this.resumed) return;
+    this.resumed = true;
+    for (const r of this.sql.exec<PendingRow>(`SELECT * FROM rule_pending ORDER BY seq`).toArray()) {
+      if (this.running.has(r.seq)) continue;
+      const message: Message = { topic: r.topic, payload: new Uint8Array(r.payload), qos: 1, retain: false };
+      this.start(r.seq, r.rule_id, JSON.parse(r.actions) as RuleAction[], JSON.parse(r.output) as JsonObject, message, r.depth);
+    }
+  }
 
   /** Announces a firing (inside the write that fired it) and runs its actions just after. */
   run(rule: StoredRule, firing: Firing, depth = 0): void {
@@ -58,10 +93,33 @@ export class RuleActions {
       if (rule.actions.length) console.warn(`DeviceObject ${logText(id)}: rule ${logText(rule.id)} fired ${depth} firings deep (a loop?): its actions did not run`);
       return;
     }
+    if (rule.actions.length === 0) return;
+    const seq = this.sql
+      .exec<{ seq: number }>(
+        `INSERT INTO rule_pending (rule_id, actions, output, topic, payload, depth) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`,
+        rule.id,
+        JSON.stringify(rule.actions),
+        JSON.stringify(firing.output),
+        message.topic,
+        message.payload,
+        depth,
+      )
+      .one().seq;
+    this.start(seq, rule.id, rule.actions, firing.output, message, depth);
+  }
+
+  /** Runs a stored firing's actions just after the current write, then deletes its row. */
+  private start(seq: number, ruleId: string, actions: readonly RuleAction[], output: JsonObject, message: Message, depth: number): void {
+    const id = this.deviceId();
+    this.running.add(seq);
     queueMicrotask(() => {
-      for (const action of rule.actions) {
-        this.act(action, firing.output, message, depth + 1).catch((err: unknown) => console.error(`DeviceObject ${logText(id)}: rule ${logText(rule.id)} ${action.type} action failed: ${logError(err)}`));
-      }
+      const runs = actions.map((action) =>
+        this.act(action, output, message, depth + 1).catch((err: unknown) => console.error(`DeviceObject ${logText(id)}: rule ${logText(ruleId)} ${action.type} action failed: ${logError(err)}`)),
+      );
+      void Promise.all(runs).then(() => {
+        this.sql.exec(`DELETE FROM rule_pending WHERE seq = ?`, seq);
+        this.running.delete(seq);
+      });
     });
   }
 

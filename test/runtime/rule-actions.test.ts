@@ -1,0 +1,50 @@
+/**
+ * Rule actions across a crash, inside workerd: a firing's actions are stored in the write that
+ * fired them and deleted once they ran; a new life of the object runs what the last one left.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { inDeviceObject } from "./helpers";
+import { RuleActions } from "../../durable-objects/device/rule-actions";
+import type { StoredRule } from "../../durable-objects/device/rule-types";
+import type { LiveStreams } from "../../durable-objects/device/live-streams";
+import type { OwnTopics } from "../../durable-objects/device/own-topics";
+import type { ShardClient } from "../../durable-objects/routing/shard-client";
+import type { Message } from "../../protocols/mqtt";
+
+const rule: StoredRule = { id: "r1", name: "hot", sql: "SELECT temp FROM telemetry WHERE temp > 30", version: 1, actions: [{ type: "publish", channel: "alerts" }] };
+const turns = () => new Promise((r) => setTimeout(r, 10));
+
+/** A RuleActions whose channel publishes go to `publish` (everything else is inert). */
+function actions(sql: SqlStorage, publish: (m: Message) => Promise<void>): RuleActions {
+  const streams = { emit: () => undefined } as unknown as LiveStreams;
+  const own = { publish: () => undefined } as unknown as OwnTopics;
+  const shards = { publish } as unknown as ShardClient;
+  return new RuleActions(env, sql, () => "ra-dev", streams, own, shards, { command: async () => undefined, desired: () => undefined });
+}
+
+describe("rule actions", () => {
+  it("runs the actions a crash cut off when the object starts again, once", async () => {
+    const out = await inDeviceObject("rule-actions-resume", async (state) => {
+      const sql = state.storage.sql;
+      const pending = () => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM rule_pending`).one().n;
+      // The first life fires the rule; its publish never completes (the hub is killed meanwhile).
+      actions(sql, () => new Promise<void>(() => undefined)).run(rule, { output: { temp: 35 }, at: 1 });
+      await turns();
+      const left = pending();
+      const sent: string[] = [];
+      const next = actions(sql, async (m) => void sent.push(`${m.topic} ${new TextDecoder().decode(m.payload)}`));
+      next.resume();
+      await turns();
+      next.resume(); // once per life
+      // A firing of this life runs and is cleared as before.
+      next.run(rule, { output: { temp: 36 }, at: 2 });
+      await turns();
+      return { left, sent, after: pending() };
+    });
+    // Before: nothing was stored, and the cut-off firing's message never went out.
+    expect(out.left).toBe(1);
+    expect(out.sent).toEqual(["channels/alerts/messages/rules/r1 {\"temp\":35}", "channels/alerts/messages/rules/r1 {\"temp\":36}"]);
+    expect(out.after).toBe(0);
+  });
+});
