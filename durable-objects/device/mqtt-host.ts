@@ -35,7 +35,8 @@ import {
 } from "../../protocols/mqtt";
 import { closeQuietly, type MqttAttachment } from "./sockets";
 import { OutgoingQueues, sendPackets } from "./mqtt-outgoing";
-import { subscriptionChanges } from "./mqtt-subscriptions";
+import { syncSubscriptions } from "./mqtt-subscriptions";
+import { pace } from "../shared/token-bucket";
 import type { MqttServices } from "./mqtt-services";
 import { MqttSessionStore } from "./mqtt-session-store";
 import { DeliveryIntake, type IntakeBatch } from "./mqtt-intake";
@@ -180,10 +181,8 @@ export class MqttHost {
   }
 
   /**
-   * A session stored as connected with no link left (the hub stopped while its client was
-   * connected: no close event ever came) lost its connection: its will goes out (after its delay)
-   * and its expiry starts, as for any connection closed without DISCONNECT. Resolves true while
-   * the session is still connected (its link is there), for the caller to check again later.
+   * A session stored as connected with no link left (the hub stopped under it: no close event came)
+   * lost its connection: will and expiry as for any close without DISCONNECT. True while still connected.
    */
   settleLost(): Promise<boolean> {
     return this.events.run(async () => {
@@ -216,8 +215,7 @@ export class MqttHost {
       this.marks = batch.marks.size > 0 ? batch.marks : null;
       try {
         await this.apply(this.current(), r);
-        // Nothing was written for the session (every message dropped, or sent at QoS 0): the marks alone.
-        this.recordMarks();
+        this.recordMarks(); // nothing was written for the session (all dropped, or QoS 0): the marks alone
       } finally {
         this.marks = null;
       }
@@ -324,7 +322,7 @@ export class MqttHost {
       // A lazy change (a PUBACK retiring a QoS 1 message) is written with the next write instead.
       if (!lazy || now - this.persistedActivity > ACTIVITY_PERSIST_MS) this.save(r.state);
     }
-    const retained = before.subscriptions === r.state.subscriptions ? NO_RETAINED : await this.syncSubscriptions(before, r.state);
+    const retained = before.subscriptions === r.state.subscriptions ? NO_RETAINED : await syncSubscriptions(this.svc, before.subscriptions, r.state.subscriptions);
     // New subscriptions, or a (re)connected session: what waits for the client may go out now.
     if (r.state.connected && (retained.size > 0 || !before.connected)) this.svc.ready?.();
     const acks: MqttPacket[] = [];
@@ -337,7 +335,7 @@ export class MqttHost {
         case "publish": {
           // The client's own messages are held to its rate: over it, a QoS 0 message is dropped
           // (at most once allows it) and a QoS 1/2 acknowledgement waits, which slows the client.
-          const wait = inbound ? this.pace(e.message.qos, now) : 0;
+          const wait = inbound ? pace(this.svc.rate, e.message.qos, now) : 0;
           if (wait < 0) break;
           const route = this.svc.route(e.message, later);
           const routed = route instanceof Promise ? await route : route;
@@ -393,27 +391,10 @@ export class MqttHost {
     }
   }
 
-  /**
-   * How long to hold the acknowledgement of a client's message to keep it within its rate
-   * (0: none), or -1 to drop it (QoS 0 over the rate).
-   */
-  private pace(qos: number, now: number): number {
-    const bucket = this.svc.rate;
-    if (!bucket) return 0;
-    if (qos === 0) return bucket.take(now) === 0 ? 0 : -1;
-    return bucket.reserve(now);
-  }
-
   /** Our Receive Maximum for v5 clients; a generous cap for 3.1.1, which has none. */
   private maxPendingAcks(): number {
     const s = this.session();
     return s.protocolVersion === 5 ? s.limits.receiveMaximum : this.svc.maxPendingAcks;
   }
 
-  /** Registers added filters and drops removed ones; the retained messages of the added ones. */
-  private async syncSubscriptions(before: SessionState, after: SessionState): Promise<ReadonlyMap<string, Message[]>> {
-    const { added, removed } = subscriptionChanges(before.subscriptions, after.subscriptions);
-    if (removed.length) await this.svc.unsubscribe(removed);
-    return added.length ? this.svc.subscribe(added) : new Map();
-  }
 }

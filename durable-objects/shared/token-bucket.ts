@@ -51,3 +51,13 @@ export class TokenBucket {
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.rate) * 1000);
   }
 }
+
+/**
+ * How long to hold the acknowledgement of a client's message to keep it within its rate
+ * (0: none, or no bucket), or -1 to drop it (QoS 0 over the rate).
+ */
+export function pace(bucket: TokenBucket | undefined, qos: number, now: number): number {
+  if (!bucket) return 0;
+  if (qos === 0) return bucket.take(now) === 0 ? 0 : -1;
+  return bucket.reserve(now);
+}
