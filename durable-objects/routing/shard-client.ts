@@ -46,12 +46,7 @@ export class ShardClient {
    * shard in one turn go in one call (GroupCommit). Resolves once the shard holds it durably.
    */
   publish(m: Message): Promise<void> {
-    const c = topicClass(m.topic);
-    if (c.kind !== "shared") return Promise.reject(new Error(`not a shared topic: ${m.topic}`));
-    const n = shardOf(c, this.shards);
-    let batch = this.batches.get(n);
-    if (!batch) this.batches.set(n, (batch = new GroupCommit((items) => this.stub(n).publish(items))));
-    return batch.add([m]);
+    return this.toShard(m, "shared", this.batches, true);
   }
 
   /**
@@ -60,11 +55,16 @@ export class ShardClient {
    * the message itself. Resolves once the shard holds it durably [MQTT-3.3.1-5].
    */
   retain(m: Message): Promise<void> {
+    return this.toShard(m, "device", this.retains, false);
+  }
+
+  /** Adds `m` to its shard's batch in `batches` (one call per shard per turn); `fanOut` false: retained copy only. */
+  private toShard(m: Message, kind: "shared" | "device", batches: Map<number, GroupCommit<Message>>, fanOut: boolean): Promise<void> {
     const c = topicClass(m.topic);
-    if (c.kind !== "device") return Promise.reject(new Error(`not a device topic: ${m.topic}`));
+    if (c.kind !== kind) return Promise.reject(new Error(`not a ${kind} topic: ${m.topic}`));
     const n = shardOf(c, this.shards);
-    let batch = this.retains.get(n);
-    if (!batch) this.retains.set(n, (batch = new GroupCommit((items) => this.stub(n).publish(items, false))));
+    let batch = batches.get(n);
+    if (!batch) batches.set(n, (batch = new GroupCommit((items) => this.stub(n).publish(items, fanOut))));
     return batch.add([m]);
   }
 
