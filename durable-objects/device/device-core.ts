@@ -58,7 +58,7 @@ export class DeviceCore {
   /** The device's message rate, across its protocols. */
   readonly rate: TokenBucket;
   lastSeen = 0;
-  private presenceSettled = false;
+  private startSettled = false;
   /** The device's id once known (it never changes): read per message, and `ctx.id.name` is a native call. */
   private knownId: string | null = null;
 
@@ -167,9 +167,9 @@ export class DeviceCore {
   }
 
   async ready(): Promise<void> {
-    if (this.own.loaded && this.rules.loaded && this.presenceSettled) return;
+    if (this.own.loaded && this.rules.loaded && this.startSettled) return;
     await Promise.all([this.own.ready(), this.rules.ready()]);
-    this.settlePresence();
+    this.settleAfterStart();
   }
 
   /**
@@ -178,9 +178,9 @@ export class DeviceCore {
    * ever came) is marked offline now, so its status and presence rules stop waiting for it; its
    * MQTT session loses that connection too (the will goes out). Rule actions a crash cut off run.
    */
-  private settlePresence(): void {
-    if (this.presenceSettled) return;
-    this.presenceSettled = true;
+  private settleAfterStart(): void {
+    if (this.startSettled) return;
+    this.startSettled = true;
     // Firings an earlier life stored but did not finish: their actions run now.
     this.ruleActions.resume();
     // Not awaited: this may run inside an MQTT event, which the settling waits behind.
