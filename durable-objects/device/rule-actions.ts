@@ -56,7 +56,6 @@ type PendingRow = {
 export class RuleActions {
   /** Rows this object life is running (a resume leaves them alone). */
   private readonly running = new Set<number>();
-  private resumed = false;
 
   constructor(
     private readonly env: Env,
@@ -71,10 +70,8 @@ export class RuleActions {
       output TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, depth INTEGER NOT NULL)`);
   }
 
-  /** Once per object life: runs the actions of firings an earlier life stored but did not finish. */
+  /** Runs the actions of firings an earlier life stored but did not finish (those not running now). */
   resume(): void {
-    if (this.resumed) return;
-    this.resumed = true;
     for (const r of this.sql.exec<PendingRow>(`SELECT * FROM rule_pending ORDER BY seq`).toArray()) {
       if (this.running.has(r.seq)) continue;
       const message: Message = { topic: r.topic, payload: new Uint8Array(r.payload), qos: 1, retain: false };

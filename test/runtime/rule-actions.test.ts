@@ -36,7 +36,7 @@ describe("rule actions", () => {
       const next = actions(sql, async (m) => void sent.push(`${m.topic} ${new TextDecoder().decode(m.payload)}`));
       next.resume();
       await turns();
-      next.resume(); // once per life
+      next.resume(); // again: what runs or ran is not run twice
       // A firing of this life runs and is cleared as before.
       next.run(rule, { output: { temp: 36 }, at: 2 });
       await turns();
