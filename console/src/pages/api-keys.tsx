@@ -4,6 +4,7 @@
  */
 import { useState } from "preact/hooks";
 import { request, seg } from "../api/client";
+import { toggled } from "../lib/sets";
 import { SCOPES, type ApiKey, type OAuthClient, type Page } from "../api/types";
 import { useAsync } from "../components/use-async";
 import { useFeatures } from "../components/use-features";
@@ -122,12 +123,7 @@ function AppCredentials<T extends ApiKey | OAuthClient>({ kind }: { kind: Kind<T
           <legend>Scopes</legend>
           {known.map((s) => (
             <label key={s} class="choice">
-              <input type="checkbox" checked={scopes.has(s)} onChange={(e) => {
-                const next = new Set(scopes);
-                if (e.currentTarget.checked) next.add(s);
-                else next.delete(s);
-                setScopes(next);
-              }} />{" "}
+              <input type="checkbox" checked={scopes.has(s)} onChange={(e) => setScopes(toggled(scopes, s, e.currentTarget.checked))} />{" "}
               {s}
             </label>
           ))}

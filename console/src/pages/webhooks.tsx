@@ -4,6 +4,7 @@
  */
 import { useState } from "preact/hooks";
 import { request, seg } from "../api/client";
+import { toggled } from "../lib/sets";
 import type { Page, Webhook } from "../api/types";
 import { useAsync } from "../components/use-async";
 import { useAction } from "../components/use-action";
@@ -53,12 +54,7 @@ function CreateWebhook({ events, onCreated }: { events: string[] | null; onCreat
           <legend>Events</legend>
           {events.map((ev) => (
             <label key={ev} class="choice">
-              <input type="checkbox" checked={chosen.has(ev)} onChange={(e) => {
-                const next = new Set(chosen);
-                if (e.currentTarget.checked) next.add(ev);
-                else next.delete(ev);
-                setChosen(next);
-              }} />{" "}
+              <input type="checkbox" checked={chosen.has(ev)} onChange={(e) => setChosen(toggled(chosen, ev, e.currentTarget.checked))} />{" "}
               {ev}
             </label>
           ))}
