@@ -16,7 +16,7 @@ import { acceptMqttSocket, closeQuietly, mqttAttachment, type Attachment, type M
 import { deviceConfig } from "../device/config";
 import { AlarmScheduler } from "../shared/alarms";
 import { TokenBucket } from "../shared/token-bucket";
-import { GroupCommit } from "../shared/group-commit";
+import { DeviceDeliveries } from "../routing/device-deliveries";
 import { DeliveryMarks, type DeliveryMark } from "../shared/delivery-marks";
 import { ShardClient } from "../routing/shard-client";
 import { appSession } from "../routing/sessions";
@@ -53,13 +53,7 @@ export class AppSessionObject extends DurableObject<Env> {
     const shards = new ShardClient(env, sandbox ? "sandbox" : "default");
     const config = deviceConfig(env as unknown as Record<string, unknown>);
     this.linkCheckMs = config.presenceCheckMs;
-    // One batch per target device: calls through one stub arrive in order.
-    const devices = new Map<string, GroupCommit<Message>>();
-    const toDevice = (id: string, m: Message) => {
-      let batch = devices.get(id);
-      if (!batch) devices.set(id, (batch = new GroupCommit((items) => env.DEVICE.get(env.DEVICE.idFromName(id)).deliverMessages(items))));
-      return batch.add([m]);
-    };
+    const devices = new DeviceDeliveries(env);
     const marks = (this.marks = new DeliveryMarks(ctx.storage.sql));
     this.mqtt = new MqttHost({
       get deviceId() {
@@ -85,12 +79,13 @@ export class AppSessionObject extends DurableObject<Env> {
         if (connected) this.checkLinkLater();
       },
       context: () => this.access(),
-      route: async (message) => {
+      // A QoS 2 message (`once`) carries its mark: its receiver stores it once, however often it comes.
+      route: async (message, _self, once) => {
         const c = topicClass(message.topic);
         // Devices are outside the sandbox whatever policy is attached to anonymous: a sandbox
         // client's devices/… or shadow publish must never become a device's command or update.
-        if (c.kind === "device") return sandbox ? { reason: 0x87 } : { reason: 0, durable: toDevice(c.deviceId, message) };
-        if (c.kind === "shared") return { reason: 0, durable: shards.publish(message) };
+        if (c.kind === "device") return sandbox ? { reason: 0x87 } : { reason: 0, durable: devices.send(c.deviceId, message, once?.mark) };
+        if (c.kind === "shared") return { reason: 0, durable: shards.publish(message, once?.mark) };
         return { reason: 0x87 };
       },
       subscribe: (filters) => shards.subscribe(appSession(session()), filters),

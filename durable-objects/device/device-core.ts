@@ -19,7 +19,7 @@ import { GroupCommit } from "../shared/group-commit";
 import { CredentialWatch } from "./credential-watch";
 import { nextPresence, readPresence, statusOf } from "./presence";
 import { MqttHost } from "./mqtt-host";
-import { mqttServices, shadowMessages } from "./mqtt-routing";
+import { mqttServices, shadowMessages, type TelemetryItem } from "./mqtt-routing";
 import { ShardClient } from "../routing/shard-client";
 import { OwnTopics } from "./own-topics";
 import { LiveStreams } from "./live-streams";
@@ -47,7 +47,7 @@ export class DeviceCore {
   /** What the device's session (and command queue) already stored from each outbox that delivers to it. */
   readonly marks: DeliveryMarks;
   /** MQTT telemetry, written in one transaction per batch before its PUBACKs leave. */
-  readonly telemetryCommit: GroupCommit<{ row: TelemetryRow; message: Message }>;
+  readonly telemetryCommit: GroupCommit<TelemetryItem>;
   readonly alarms: AlarmScheduler;
   readonly credentials: CredentialWatch;
   readonly commands: CommandDispatch;
@@ -85,14 +85,17 @@ export class DeviceCore {
     this.credentials = new CredentialWatch(this.store, this.alarms, (cid, why) => this.endConnections((a) => a.credentialId === cid, why));
     // Telemetry arriving while a batch commits goes in the next batch, written once that one is durable.
     this.telemetryCommit = new GroupCommit(
-      (items) => {
+      (batch) => {
         try {
-          ctx.storage.transactionSync(() =>
+          ctx.storage.transactionSync(() => {
+            // A QoS 2 message routed again (a restart cut its first routing off) is stored once.
+            const items = batch.filter((i) => !i.once || i.once.claim());
+            if (items.length === 0) return;
             this.storeTelemetry(
               items.map((i) => i.row),
               items.map((i) => i.message),
-            ),
-          );
+            );
+          });
         } catch (err) {
           // Rolled back: the outbox must not send what it no longer holds.
           this.own.drain.rolledBack();

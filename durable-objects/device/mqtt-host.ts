@@ -19,6 +19,7 @@ import {
   handlePubacks,
   nextDeadline,
   protocolError,
+  releaseRefused,
   revalidate,
   revokeConnection,
   takeover,
@@ -29,16 +30,16 @@ import {
   type ProtocolVersion,
   type Message,
   type MqttPacket,
-  type SessionContext,
   type SessionResult,
   type SessionState,
 } from "../../protocols/mqtt";
 import { closeQuietly, type MqttAttachment } from "./sockets";
 import { OutgoingQueues, sendPackets } from "./mqtt-outgoing";
 import { syncSubscriptions } from "./mqtt-subscriptions";
-import { pace } from "../shared/token-bucket";
 import type { MqttServices } from "./mqtt-services";
 import { MqttSessionStore } from "./mqtt-session-store";
+import { Qos2Receipts } from "./mqtt-qos2";
+import { routePublish } from "./mqtt-publish";
 import { DeliveryIntake, type IntakeBatch } from "./mqtt-intake";
 import type { DeliveryMark } from "../shared/delivery-marks";
 import { SessionEvents } from "./mqtt-events";
@@ -60,6 +61,7 @@ export class MqttHost {
   private readonly events = new SessionEvents(() => this.svc.burstDone?.());
   private state: SessionState | null = null;
   private store: MqttSessionStore;
+  private receipts: Qos2Receipts;
   private persistedActivity = 0;
   /** The deadline last handed to the alarm scheduler (undefined: none yet). */
   private scheduled: number | null | undefined = undefined;
@@ -74,15 +76,12 @@ export class MqttHost {
 
   constructor(private readonly svc: MqttServices) {
     this.store = new MqttSessionStore(svc.sql, svc.store);
+    this.receipts = new Qos2Receipts(svc.sql, svc.store);
   }
 
   private session(): SessionState {
     this.state ??= this.store.load() ?? createSession(this.svc.deviceId, this.svc.limits);
     return this.state;
-  }
-
-  private context(): SessionContext {
-    return this.svc.context();
   }
 
   /** The socket of the connected session, if any. */
@@ -132,7 +131,7 @@ export class MqttHost {
           await this.apply(ws, r, undefined, !r.out.some((o) => o.type === "publish"));
           continue;
         }
-        await this.apply(ws, handlePacket(this.session(), p, this.context(), Date.now()), undefined, false, p.type === "publish");
+        await this.apply(ws, handlePacket(this.session(), p, this.svc.context(), Date.now()), undefined, false, p.type === "publish");
       }
       if (error) await this.fail(ws, att, error);
     });
@@ -147,7 +146,7 @@ export class MqttHost {
 
   private async onConnect(ws: WebSocket, att: MqttAttachment, p: ConnectPacket): Promise<void> {
     const now = Date.now();
-    const ctx = this.context();
+    const ctx = this.svc.context();
     // The edge Worker authenticated CONNECT before opening this link. One live connection per
     // device: the older MQTT connection gets DISCONNECT 0x8E, other protocols a notice.
     const old = this.current();
@@ -211,7 +210,7 @@ export class MqttHost {
       // looked up once (that reads every socket's attachment), one write, and the batch's PUBLISHes
       // leave in one message. The caller (an outbox) keeps the messages until this resolves.
       const batch = take();
-      const r = deliverAll(this.session(), batch.messages, this.context(), Date.now());
+      const r = deliverAll(this.session(), batch.messages, this.svc.context(), Date.now());
       this.marks = batch.marks.size > 0 ? batch.marks : null;
       try {
         await this.apply(this.current(), r);
@@ -234,7 +233,7 @@ export class MqttHost {
   }
 
   private async deliverNow(message: Message, retainedFor?: string): Promise<void> {
-    await this.apply(this.current(), deliver(this.session(), message, this.context(), Date.now(), retainedFor ? { retainedFor } : {}));
+    await this.apply(this.current(), deliver(this.session(), message, this.svc.context(), Date.now(), retainedFor ? { retainedFor } : {}));
   }
 
   /**
@@ -245,7 +244,7 @@ export class MqttHost {
   accessChanged(): Promise<void> {
     return this.events.run(async () => {
       if (!(this.state ? this.state.exists : this.store.exists())) return;
-      await this.apply(null, revalidate(this.session(), this.context()));
+      await this.apply(null, revalidate(this.session(), this.svc.context()));
     });
   }
 
@@ -307,6 +306,7 @@ export class MqttHost {
     this.streams.clear();
     // The object's storage was erased: the session's tables are made again, empty.
     this.store = new MqttSessionStore(this.svc.sql, this.svc.store);
+    this.receipts = new Qos2Receipts(this.svc.sql, this.svc.store);
   }
 
   /**
@@ -322,6 +322,9 @@ export class MqttHost {
       // A lazy change (a PUBACK retiring a QoS 1 message) is written with the next write instead.
       if (!lazy || now - this.persistedActivity > ACTIVITY_PERSIST_MS) this.save(r.state);
     }
+    // QoS 2 ids taken or released: numbered in the same write, durable before their messages go (mqtt-qos2.ts).
+    const taken = this.receipts.follow(before.awaitingRelease, r.state.awaitingRelease);
+    if (taken.size > 0) await this.svc.durable();
     const retained = before.subscriptions === r.state.subscriptions ? NO_RETAINED : await syncSubscriptions(this.svc, before.subscriptions, r.state.subscriptions);
     // New subscriptions, or a (re)connected session: what waits for the client may go out now.
     if (r.state.connected && (retained.size > 0 || !before.connected)) this.svc.ready?.();
@@ -330,18 +333,14 @@ export class MqttHost {
     const later: Message[] = [];
     let close: number | null = null;
     let ended = false;
+    const refused: number[] = [];
     for (const e of r.effects) {
       switch (e.type) {
         case "publish": {
-          // The client's own messages are held to its rate: over it, a QoS 0 message is dropped
-          // (at most once allows it) and a QoS 1/2 acknowledgement waits, which slows the client.
-          const wait = inbound ? pace(this.svc.rate, e.message.qos, now) : 0;
-          if (wait < 0) break;
-          const route = this.svc.route(e.message, later);
-          const routed = route instanceof Promise ? await route : route;
-          if (routed.durable) durable.push(routed.durable);
-          if (wait > 0) durable.push(new Promise((resolve) => setTimeout(resolve, wait)));
-          if (e.ack) acks.push(routed.reason !== 0 && "reasonCode" in e.ack && version === 5 ? { ...e.ack, reasonCode: routed.reason } : e.ack);
+          const p = await routePublish(this.svc, this.receipts, e, { inbound, now, version, taken, later });
+          if (p?.ack) acks.push(p.ack);
+          if (p) durable.push(...p.waits);
+          if (p?.ack?.type === "pubrec" && (p.ack.reasonCode ?? 0) >= 0x80) refused.push(p.ack.packetId);
           break;
         }
         case "deliverRetained":
@@ -371,6 +370,7 @@ export class MqttHost {
         return;
       }
     }
+    if (refused.length > 0) await this.apply(null, releaseRefused(this.session(), refused));
     if (ended) {
       // The session is gone: so are its subscriptions wherever they were registered.
       const filters = [...new Set([...before.subscriptions, ...r.state.subscriptions].map((s) => s.filter))];
@@ -396,5 +396,4 @@ export class MqttHost {
     const s = this.session();
     return s.protocolVersion === 5 ? s.limits.receiveMaximum : this.svc.maxPendingAcks;
   }
-
 }

@@ -7,7 +7,6 @@ import { filterContains, type Message, type SessionContext, type SessionLimits }
 import type { JsonObject, JsonValue } from "../../protocols/json-value";
 import { isJsonObject } from "../../protocols/json-value";
 import type { Env } from "../env";
-import { GroupCommit } from "../shared/group-commit";
 import { deviceSession } from "../routing/sessions";
 import type { ShardClient } from "../routing/shard-client";
 import type { OwnTopics } from "./own-topics";
@@ -19,6 +18,8 @@ import { shadowError, tooDeepMessage } from "../../shadow/shadow-limits";
 import { deviceConfig } from "./config";
 import { routeTopic, shadowPublications } from "./mqtt-topics";
 import type { MqttServices, Routed } from "./mqtt-services";
+import type { Once } from "./mqtt-qos2";
+import { DeviceDeliveries } from "../routing/device-deliveries";
 import type { AlarmScheduler } from "../shared/alarms";
 import type { DeliveryMarks } from "../shared/delivery-marks";
 import type { ShadowOutcome } from "./shadow-service";
@@ -26,6 +27,13 @@ import type { DeviceStore, TelemetryRow } from "./store";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** A telemetry message on its way to the object's batched write; `once`: a QoS 2 message, stored at most once. */
+export interface TelemetryItem {
+  row: TelemetryRow;
+  message: Message;
+  once?: Once;
+}
 
 /** What the routing needs from its object. */
 export interface DeviceInternals {
@@ -44,7 +52,7 @@ export interface DeviceInternals {
    * Stores telemetry (and fans its message out) through group commit; resolves once durable.
    * `inBurst`: added while the session handles an event, so {@link telemetryBurstDone} follows.
    */
-  telemetryBatched(items: { row: TelemetryRow; message: Message }[], inBurst: boolean): Promise<void>;
+  telemetryBatched(items: TelemetryItem[], inBurst: boolean): Promise<void>;
   /** The session's event is handled (MqttServices.burstDone): batched telemetry may be written now. */
   telemetryBurstDone(): void;
   /** Delivers messages on the device's own topics to its own session, when it subscribed. */
@@ -130,13 +138,7 @@ export function ownFilter(deviceId: string, filter: string): boolean {
 
 /** The services of the MQTT host, backed by the object. */
 export function mqttServices(o: DeviceInternals): MqttServices {
-  // One batch per target device: calls through one stub arrive in order, so messages keep theirs.
-  const devices = new Map<string, GroupCommit<Message>>();
-  const toDevice = (id: string, m: Message) => {
-    let batch = devices.get(id);
-    if (!batch) devices.set(id, (batch = new GroupCommit((items) => o.env.DEVICE.get(o.env.DEVICE.idFromName(id)).deliverMessages(items))));
-    return batch.add([m]);
-  };
+  const devices = new DeviceDeliveries(o.env);
   const config = deviceConfig(o.env as unknown as Record<string, unknown>);
   const payloadLimits: PayloadLimits = { maxDepth: config.jsonMaxDepth, maxAgeMs: config.telemetryMaxAgeMs };
   const shared = (filters: readonly string[]) => filters.filter((f) => !ownFilter(o.deviceId, f));
@@ -162,8 +164,11 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     presence: (connected, remote) => o.presence(connected, remote),
     // Not async: a message that needs no wait (telemetry once the subscriber list is loaded, the
     // common case) is routed without a promise per message.
-    route: (message, self) => {
+    // A QoS 2 message (`once`) may come again after a restart cut its first routing off: a write
+    // in this object claims it (skipped when claimed before), another object gets its mark.
+    route: (message, self, once) => {
       const r = routeTopic(o.deviceId, message.topic);
+      const local = (): boolean => !once || once.claim();
       switch (r.kind) {
         case "shadow": {
           let body: unknown = {};
@@ -178,6 +183,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
             body = parsed.ok ? parsed.value : null;
           }
           const fields = isJsonObject(body) ? body : { state: "invalid" };
+          if (!local()) return { reason: 0 };
           o.shadow(r.shadow, { ...(body === null ? { state: "invalid" } : fields), kind: r.op }, self);
           return { reason: 0 };
         }
@@ -186,13 +192,15 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           if (message.retain && message.payload.byteLength === 0) return { reason: 0, durable: o.shards.retain(message) };
           const row = telemetryFromPayload(message.payload, r.key, Date.now(), payloadLimits);
           if (!row) return { reason: 0x99 }; // payload format invalid
-          const batched = (inBurst: boolean): Routed => ({ reason: 0, durable: retained(message, o.telemetryBatched([{ row, message }], inBurst)) });
+          const item: TelemetryItem = once ? { row, message, once } : { row, message };
+          const batched = (inBurst: boolean): Routed => ({ reason: 0, durable: retained(message, o.telemetryBatched([item], inBurst)) });
           return o.own.loaded ? batched(true) : o.own.ready().then(() => batched(false));
         }
         case "commandResult": {
           const body = jsonBody(message.payload);
           const status = body?.status;
           if (status !== "completed" && status !== "rejected" && status !== "failed") return { reason: 0x99 };
+          if (!local()) return { reason: 0 };
           o.commandResult(r.commandId, status, body?.result ?? null);
           return { reason: 0 };
         }
@@ -200,19 +208,22 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           const body = jsonBody(message.payload);
           const status = body?.status;
           if (typeof status !== "number" || !Number.isInteger(status)) return { reason: 0x99 };
+          if (!local()) return { reason: 0 };
           o.methodResponse(r.requestId, status, body?.payload ?? null);
           return { reason: 0 };
         }
         case "own":
           return o.own.ready().then(() => {
-            o.own.publish([message]);
-            o.selfDeliver([message]);
+            if (local()) {
+              o.own.publish([message]);
+              o.selfDeliver([message]);
+            }
             return message.retain ? { reason: 0, durable: o.shards.retain(message) } : { reason: 0 };
           });
         case "device":
-          return { reason: 0, durable: toDevice(r.deviceId, message) };
+          return { reason: 0, durable: devices.send(r.deviceId, message, once?.mark) };
         case "shared":
-          if (message.retain || message.qos > 0) return { reason: 0, durable: o.shards.publish(message) };
+          if (message.retain || message.qos > 0) return { reason: 0, durable: o.shards.publish(message, once?.mark) };
           void o.shards.publish(message).catch(() => undefined);
           return { reason: 0 };
         case "reserved":

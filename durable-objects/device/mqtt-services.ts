@@ -3,6 +3,7 @@ import type { Message, SessionContext, SessionLimits } from "../../protocols/mqt
 import type { DeviceStore } from "./store";
 import type { TokenBucket } from "../shared/token-bucket";
 import type { DeliveryMarks } from "../shared/delivery-marks";
+import type { Once } from "./mqtt-qos2";
 
 /** How a published message was routed: a v5 reason code, and the write its acknowledgement waits for. */
 export interface Routed {
@@ -41,8 +42,9 @@ export interface MqttServices {
    * responses) are appended to `self`. Returns a v5 reason code (0 = success) and, when the
    * message is written by a batch (group commit, another object), a promise that resolves once
    * it is durable: the acknowledgement waits for it. A promise only when routing had to wait.
+   * `once` (a QoS 2 message): each receiver stores it at most once, however often it is routed.
    */
-  route(message: Message, self: Message[]): Routed | Promise<Routed>;
+  route(message: Message, self: Message[], once?: Once): Routed | Promise<Routed>;
   /** The session's policy and its variables, as they stand now. */
   context(): SessionContext;
   /**

@@ -8,6 +8,7 @@ import type { Message } from "../../protocols/mqtt";
 import type { TopicObject } from "../topic/topic-object";
 import { shardName, shardOf, shardsOfFilter, topicClass, type Tenant } from "../topic/shards";
 import { GroupCommit } from "../shared/group-commit";
+import type { DeliveryMark } from "../shared/delivery-marks";
 
 /** Shards per tenant (var TOPIC_SHARDS, default 16); never change it on a live deployment. */
 export function topicShards(env: Env): number {
@@ -44,9 +45,11 @@ export class ShardClient {
   /**
    * Publishes a message on a shared topic (a channel or the open topic space); messages to one
    * shard in one turn go in one call (GroupCommit). Resolves once the shard holds it durably.
+   * A marked message (a QoS 2 one, stored at most once: device/mqtt-qos2.ts) goes in a call of
+   * its own, after what waits in its shard's batch; the shard skips it if it has it already.
    */
-  publish(m: Message): Promise<void> {
-    return this.toShard(m, "shared", this.batches, true);
+  publish(m: Message, mark?: DeliveryMark): Promise<void> {
+    return this.toShard(m, "shared", this.batches, true, mark);
   }
 
   /**
@@ -59,13 +62,15 @@ export class ShardClient {
   }
 
   /** Adds `m` to its shard's batch in `batches` (one call per shard per turn); `fanOut` false: retained copy only. */
-  private toShard(m: Message, kind: "shared" | "device", batches: Map<number, GroupCommit<Message>>, fanOut: boolean): Promise<void> {
+  private toShard(m: Message, kind: "shared" | "device", batches: Map<number, GroupCommit<Message>>, fanOut: boolean, mark?: DeliveryMark): Promise<void> {
     const c = topicClass(m.topic);
     if (c.kind !== kind) return Promise.reject(new Error(`not a ${kind} topic: ${m.topic}`));
     const n = shardOf(c, this.shards);
     let batch = batches.get(n);
     if (!batch) batches.set(n, (batch = new GroupCommit((items) => this.stub(n).publish(items, fanOut))));
-    return batch.add([m]);
+    if (!mark) return batch.add([m]);
+    batch.flush();
+    return this.stub(n).publish([m], fanOut, mark);
   }
 
   /** Registers a session's filters in every shard they can match; the retained messages of each. */

@@ -15,6 +15,7 @@ import { TopicStore, type ShardSubscription } from "./store";
 import { SessionStubs } from "../routing/sessions";
 import { Outbox, OutboxDrain } from "../shared/outbox";
 import { VolatileDelivery } from "../shared/volatile-delivery";
+import { DeliveryMarks, wholeMark, type DeliveryMark } from "../shared/delivery-marks";
 
 const RETRY_MS = 2_000;
 /**
@@ -34,6 +35,8 @@ export class TopicObject extends DurableObject<Env> {
   private subs: ShardSubscription[] | null = null;
   private readonly fanout: OutboxDrain;
   private readonly volatile: VolatileDelivery;
+  /** What this shard stored of each publisher's marked (QoS 2) messages. */
+  private readonly marks: DeliveryMarks;
   /** Whether this object life armed the resume alarm (see {@link RESUME_MS}). */
   private resumeArmed = false;
 
@@ -49,6 +52,7 @@ export class TopicObject extends DurableObject<Env> {
       failed: (session, err) => console.error(`TopicObject ${this.name}: delivery to ${logText(session)} failed:`, errorText(err)),
     });
     this.volatile = new VolatileDelivery((session, messages) => sessions.deliver(session, messages));
+    this.marks = new DeliveryMarks(ctx.storage.sql);
   }
 
   /** The sessions subscribed to `topic` here, each once. */
@@ -127,8 +131,12 @@ export class TopicObject extends DurableObject<Env> {
    * subscribers, except past the high-water mark, where its acknowledgements wait for the
    * fan-out to catch up (bounded work, no starved subscriber). `fanOut: false` (a device's
    * own retained message) only stores the retained copy: devices deliver their topics themselves.
+   * `from`: the batch's mark (a publisher's QoS 2 messages, device/mqtt-qos2.ts): what this shard
+   * stored before is skipped, and the mark is recorded in the write that stores the rest.
    */
-  async publish(messages: Message[], fanOut = true): Promise<void> {
+  async publish(batch: Message[], fanOut = true, from?: DeliveryMark): Promise<void> {
+    const { messages, mark } = this.marks.fresh(batch, from);
+    this.marks.record(wholeMark(mark));
     for (const m of messages) if (m.retain) this.store.setRetained(m);
     if (!fanOut) return;
     // QoS 0: at most once, sent as it comes (nothing written); QoS 1/2 through the outbox.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connect, connectionLost, handlePacket } from "./session";
+import { connect, connectionLost, handlePacket, releaseRefused } from "./session";
 import { CTX, OK, T0, connectOf, online, publishOf, run } from "./session.fixtures";
 
 const TOPIC = "devices/d1/telemetry";
@@ -31,8 +31,9 @@ describe("PUBLISH QoS 2: exactly once", () => {
     expect(first.persist).toBe(true);
 
     const again = handlePacket(first.state, publishOf(TOPIC, 2, 5, { dup: true }), CTX, T0);
-    expect(again.effects).toEqual([]);
-    expect(again.out).toEqual([{ type: "pubrec", packetId: 5 }]);
+    expect(again.effects).toEqual([{ type: "publish", message: expect.objectContaining({ qos: 2 }), ack: { type: "pubrec", packetId: 5 }, resent: true }]);
+    expect(again.out).toEqual([]);
+    expect(again.state.awaitingRelease).toEqual([5]);
 
     const rel = handlePacket(again.state, { type: "pubrel", packetId: 5 }, CTX, T0);
     expect(rel.out).toEqual([{ type: "pubcomp", packetId: 5 }]);
@@ -45,8 +46,17 @@ describe("PUBLISH QoS 2: exactly once", () => {
     const first = handlePacket(online(4, { clean: false }), publishOf(TOPIC, 2, 5), CTX, T0);
     const back = connect(connectionLost(first.state, T0).state, connectOf(4, { clean: false }), OK, CTX, T0).state;
     const resent = handlePacket(back, publishOf(TOPIC, 2, 5, { dup: true }), CTX, T0);
-    expect(resent.effects).toEqual([]);
-    expect(resent.out).toEqual([{ type: "pubrec", packetId: 5 }]);
+    expect(resent.effects).toEqual([expect.objectContaining({ type: "publish", ack: { type: "pubrec", packetId: 5 }, resent: true })]);
+    expect(resent.out).toEqual([]);
+  });
+  it("a refused message's id is free again: the next PUBLISH with it is a new message, not a resend", () => {
+    const taken = handlePacket(online(5), publishOf(TOPIC, 2, 5), CTX, T0);
+    const released = releaseRefused(taken.state, [5]);
+    expect(released.state.awaitingRelease).toEqual([]);
+    expect(released.persist).toBe(true);
+    const reused = handlePacket(released.state, publishOf(TOPIC, 2, 5), CTX, T0);
+    expect(reused.effects).toEqual([expect.objectContaining({ type: "publish" })]);
+    expect(reused.effects[0]).not.toHaveProperty("resent");
   });
   it("PUBREL for an unknown id: PUBCOMP (0x92 in v5)", () => {
     expect(handlePacket(online(4), { type: "pubrel", packetId: 9 }, CTX, T0).out).toEqual([{ type: "pubcomp", packetId: 9 }]);

@@ -50,8 +50,8 @@ function resolveTopic(state: SessionState, p: PublishPacket): { topic: string; a
 /**
  * PUBLISH from the client. QoS 0 → `publish` effect; QoS 1 → effect whose `ack`
  * is the PUBACK; QoS 2 → packet id remembered until PUBREL, effect whose `ack`
- * is the PUBREC; the same QoS 2 id again before PUBREL → PUBREC only, no second
- * effect (exactly once, §4.3.3). Not authorized: v5 → 0x87 in the ack;
+ * is the PUBREC; the same QoS 2 id again before PUBREL → an effect marked `resent`
+ * (the host routes it only if the first routing did not complete: exactly once, §4.3.3). Not authorized: v5 → 0x87 in the ack;
  * 3.1.1 → close [MQTT-3.3.5-2].
  */
 export function onPublish(state: SessionState, p: PublishPacket, ctx: SessionContext, now: number): SessionResult {
@@ -62,8 +62,10 @@ export function onPublish(state: SessionState, p: PublishPacket, ctx: SessionCon
   const id = p.packetId ?? 0;
 
   if (p.qos === 2 && next.awaitingRelease.includes(id)) {
-    // A resend of a message we already took: acknowledge, do not publish again.
-    return result(state, next, [ack("pubrec", id, next, 0)]);
+    // A resend of a message we already took: the host routes it only if its first routing was
+    // cut off (exactly once, §4.3.3), then acknowledges.
+    const message = messageFromPublish(p, topic, state.clientId, now);
+    return result(state, next, [], [{ type: "publish", message, ack: ack("pubrec", id, next, 0), resent: true }]);
   }
   if (!authorize(ctx.policy, ctx.variables, "publish", topic)) {
     if (next.protocolVersion !== 5 && next.limits.refusedPublish !== "acknowledge") return disconnectClient(next, 0x87, now);
@@ -93,4 +95,13 @@ export function onPubrel(state: SessionState, p: PubrelPacket): SessionResult {
   }
   const next = { ...state, awaitingRelease: state.awaitingRelease.filter((id) => id !== p.packetId) };
   return result(state, next, [ack("pubcomp", p.packetId, next, 0)]);
+}
+
+/**
+ * The host refused QoS 2 messages after the session took them (v5 PUBREC with a reason code of
+ * 0x80 or more, from routing): that ends each exchange, no PUBREL follows (§4.3.3), so their packet
+ * ids are free again; held, a new message reusing one would be taken for a resend and dropped.
+ */
+export function releaseRefused(state: SessionState, packetIds: readonly number[]): SessionResult {
+  return result(state, { ...state, awaitingRelease: state.awaitingRelease.filter((id) => !packetIds.includes(id)) }, []);
 }

@@ -198,6 +198,9 @@ export type DropReason = "offline" | "queue-full" | "expired" | "too-large" | "n
  * - `publish`: a message from this client (or its will). Store it durably if QoS > 0
  *   or retained (an empty retained payload clears the retained message), fan it
  *   out, and only once durable send `ack` (PUBACK/PUBREC) on this connection.
+ *   `resent`: a QoS 2 message whose packet id the session holds already (a resend before
+ *   PUBREL): routed once already, or cut off on its way (a restart); the host, which knows
+ *   which, routes it only in the second case, then sends `ack`.
  * - `deliverRetained`: a subscription was made; send each retained message matching
  *   `filter` through `deliver(state, msg, ctx, now, { retainedFor: filter })`.
  * - `dropped`: informational (metrics, logs).
@@ -205,7 +208,7 @@ export type DropReason = "offline" | "queue-full" | "expired" | "too-large" | "n
  * - `sessionEnded`: the session is gone; the host may delete its stored row.
  */
 export type Effect =
-  | { type: "publish"; message: Message; ack: MqttPacket | null }
+  | { type: "publish"; message: Message; ack: MqttPacket | null; resent?: true }
   | { type: "deliverRetained"; filter: string; qos: QoS }
   | { type: "dropped"; topic: string; reason: DropReason }
   | { type: "close"; reasonCode: number }

@@ -76,6 +76,8 @@ class Host {
         case "publish":
           if (e.message.retain) this.retained.set(e.message.topic, e.message);
           if (e.ack) send(e.ack);
+          // a QoS 2 resend: this hub routed it the first time, and does not again
+          if (e.resent) break;
           // fan-out: this hub has one session, so deliver back to it
           queueMicrotask(() => this.apply(deliver(this.state, e.message, CTX, Date.now())));
           break;

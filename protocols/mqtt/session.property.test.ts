@@ -127,7 +127,8 @@ function runInbound(version: ProtocolVersion, cmds: InCmd[]): void {
     const sends = [...r.out];
     for (const e of r.effects) {
       if (e.type !== "publish") continue;
-      published.push(decoder.decode(e.message.payload));
+      // A QoS 2 resend is routed again only if its first routing was cut off: never by this hub, which commits whole.
+      if (!e.resent) published.push(decoder.decode(e.message.payload));
       if (e.ack) sends.push(e.ack);
     }
     if (r.persist || published.length > 0 || pending.length > 0) pending.push({ sends, published });

@@ -36,6 +36,7 @@ import { onPuback, onPubacks, onPubcomp, onPubrec } from "./session-outbound";
 import { result } from "./session-state";
 import { onSubscribe, onUnsubscribe } from "./session-subscribe";
 export { revalidate } from "./session-subscribe";
+export { releaseRefused } from "./session-inbound";
 import type { SessionContext, SessionResult, SessionState } from "./session-types";
 
 export { connect, refuseConnect, type ConnectRefusal } from "./session-connect";

@@ -10,6 +10,7 @@ import { apiJson, createDevice, hubUrl } from "./client";
 import { JsonSocket } from "./json-socket";
 import { Inbox, connectMqtt } from "./mqtt-client";
 import { CoapWsClient, codeText } from "../clients/coap-ws-client";
+import { RawMqtt } from "./raw-mqtt";
 
 const day = 86_400_000;
 const nested = (levels: number) => `{"a":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)}}`;
@@ -122,6 +123,24 @@ describe("JSON nesting on the device paths", () => {
     expect(codeText(r.code)).toBe("4.00");
     expect(new TextDecoder().decode(r.payload)).toMatch(/nests deeper/);
     await c.close();
+  });
+});
+
+describe("MQTT 5 QoS 2 refusals", () => {
+  it.each(["/mqtt/in-1", "/mqtt"])("a sample refused with PUBREC 0x99 frees its packet id: the next sample with that id is stored (%s)", async (path) => {
+    const raw = await RawMqtt.open(path, 5);
+    expect((await raw.connect("in-1", token)).reasonCode).toBe(0);
+    const publish = (payload: string) => ({ type: "publish", topic: "devices/in-1/telemetry", payload: new TextEncoder().encode(payload), qos: 2, retain: false, dup: false, packetId: 5 }) as const;
+    raw.send(publish("not a sample"));
+    expect(await raw.next("pubrec")).toMatchObject({ packetId: 5, reasonCode: 0x99 });
+    // No PUBREL follows a refusal (§4.3.3): id 5 is free. Before, the session still held it and took this for a resend.
+    const mark = Date.now();
+    raw.send(publish(JSON.stringify({ refusedThen: mark })));
+    expect(await raw.next("pubrec")).toMatchObject({ packetId: 5, reasonCode: 0 });
+    raw.send({ type: "pubrel", packetId: 5, reasonCode: 0 });
+    expect(await raw.next("pubcomp")).toMatchObject({ packetId: 5, reasonCode: 0 });
+    expect((await latest("in-1")).refusedThen).toMatchObject({ value: mark });
+    raw.close();
   });
 });
 

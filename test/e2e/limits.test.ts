@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
-import { apiJson, createDevice } from "./client";
+import { apiJson, createDevice, eventually } from "./client";
 import { JsonSocket } from "./json-socket";
 import { RawMqtt } from "./raw-mqtt";
 
@@ -94,6 +94,34 @@ describe("a full command queue", () => {
     const r = await fetch(`${base()}/v1/devices/lim-cmd/commands`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: '{"name":"c3"}' });
     expect(r.status).toBe(429);
     expect(r.headers.get("retry-after")).toBeTruthy();
+  });
+
+  it("MQTT QoS 2: a command the full queue refused is queued once when the client resends it", async () => {
+    await createDevice("lim-q2", base(), ADMIN);
+    for (let i = 0; i < 3; i++) await apiJson("POST", "/v1/devices/lim-q2/commands", 201, { base: base(), token: ADMIN, body: { name: `old${i}`, ttlSeconds: 2 } });
+    const key = (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { base: base(), token: ADMIN, body: { name: "lim-q2", scopes: ["commands:write"] } })).key;
+    const login = { clean: false, username: "app", password: new TextEncoder().encode(key) };
+    const publish = (dup: boolean) => ({ type: "publish", topic: "devices/lim-q2/commands/reboot", payload: new TextEncoder().encode('{"n":1}'), qos: 2, retain: false, dup, packetId: 7 }) as const;
+    const first = await RawMqtt.open("/mqtt", 4, base());
+    expect((await first.connect("lim-q2-app", null, login)).reasonCode).toBe(0);
+    // The queue is full: the message is not taken, so no PUBREC (the connection ends) and the client resends.
+    first.send(publish(false));
+    await first.whenClosed();
+    expect(first.packets.filter((p) => p.type === "pubrec")).toEqual([]);
+    // The queued commands expire: room again.
+    await eventually(async () => (await get<{ items: { status: string }[] }>("/v1/devices/lim-q2/commands")).items.every((c) => c.status === "expired"));
+    const again = await RawMqtt.open("/mqtt", 4, base());
+    expect(await again.connect("lim-q2-app", null, login)).toMatchObject({ sessionPresent: true, reasonCode: 0 });
+    // Before: the session knew packet id 7 from the first try and answered PUBREC without routing it: the command was lost.
+    again.send(publish(true));
+    expect(await again.next("pubrec")).toMatchObject({ packetId: 7 });
+    again.send(publish(true)); // and once more: taken once
+    expect(await again.next("pubrec")).toMatchObject({ packetId: 7 });
+    again.send({ type: "pubrel", packetId: 7 });
+    expect(await again.next("pubcomp")).toMatchObject({ packetId: 7 });
+    const list = await get<{ items: { name: string; status: string }[] }>("/v1/devices/lim-q2/commands");
+    expect(list.items.filter((c) => c.name === "reboot")).toEqual([expect.objectContaining({ status: "queued" })]);
+    again.close();
   });
 });
 
