@@ -2,7 +2,8 @@
  * The writers a crash run keeps busy while the hub is killed: each writes one kind of
  * acknowledged state and records exactly what the hub acknowledged, so that after a restart
  * every acknowledged write can be looked for. A writer stops when told or when its connection
- * dies (the crash); unacknowledged writes are simply not recorded.
+ * dies (the crash), except the resending one, which keeps its client across crashes;
+ * unacknowledged writes are simply not recorded.
  */
 import type { MqttClient } from "mqtt";
 import type { Admin } from "./admin";
@@ -88,6 +89,38 @@ export async function channelWriter(ep: MqttEndpoint, run: string, channel: stri
     await client.publishAsync(`channels/${channel}/messages/${id}`, JSON.stringify({ c: run, s }), { qos: 1 });
     log.add(log.channel, id, s);
   });
+}
+
+/**
+ * QoS 2 messages `{c: run, s: seq}` to `channels/<channel>/messages/<id>` from one client kept
+ * for the whole run: it reconnects after each crash to its persistent session and resends what
+ * was unfinished (PUBLISH with DUP, or PUBREL), as MQTT asks of a client; recorded on PUBCOMP.
+ * Its messages must reach the subscriber once each, however often they were resent.
+ */
+export async function resendingWriter(ep: MqttEndpoint, run: string, channel: string, inflight: number, log: AckLog): Promise<Writer> {
+  const client = await connectMqtt(ep, { clean: false, reconnectPeriod: 250 });
+  // Through the crashes: connection errors are the point, not a reason to give up.
+  client.removeAllListeners("error").on("error", () => undefined);
+  const id = ep.clientId;
+  let stopped = false;
+  const loop = async () => {
+    while (!stopped) {
+      const s = log.seq(id);
+      await client.publishAsync(`channels/${channel}/messages/${id}`, JSON.stringify({ c: run, s }), { qos: 2 }).then(
+        () => log.add(log.channel, id, s),
+        () => log.errors++,
+      );
+    }
+  };
+  const running = Promise.all(Array.from({ length: inflight }, loop));
+  return {
+    async stop() {
+      stopped = true;
+      // What is in flight finishes on the connection that is back (or is dropped unacknowledged after 20 s).
+      await Promise.race([running, new Promise((r) => setTimeout(r, 20_000))]);
+      client.end(true);
+    },
+  };
 }
 
 /** Reported-state updates over MQTT QoS 1, one at a time; counts PUBACKs. */

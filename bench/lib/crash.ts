@@ -4,7 +4,8 @@
  * REST), and an app sends QoS 1 commands to offline devices with persistent sessions; mid-run the
  * hub's workerd is killed with SIGKILL and the hub restarted on the same state. Afterwards every
  * acknowledged write must be there: each PUBACKed telemetry message as a stored row, each
- * PUBACKed message at the subscriber, each acknowledged shadow write in the version, each
+ * PUBACKed message at the subscriber (and each PUBCOMPed QoS 2 one, from clients that keep their
+ * session across the crash and resend what was unfinished, exactly once), each acknowledged shadow write in the version, each
  * accepted command delivered once the device reconnects; a message twice only as QoS 1 allows
  * (a resend, marked DUP).
  * Used by test/e2e/crash.test.ts (small) and `npm run soak -- crash` (long).
@@ -12,7 +13,7 @@
 import type { MqttClient } from "mqtt";
 import { mapLimit } from "./admin";
 import { umbraApp, umbraDevice } from "./brokers";
-import { AckLog, channelWriter, commander, mqttShadowWriter, restShadowWriter, telemetryWriter, type Writer } from "./crash-load";
+import { AckLog, channelWriter, commander, mqttShadowWriter, resendingWriter, restShadowWriter, telemetryWriter, type Writer } from "./crash-load";
 import type { LocalHub } from "./hub";
 import { connectMqtt, endAll } from "./mqtt-clients";
 import { TelemetryWatch, type WatchReport } from "./crash-watch";
@@ -59,13 +60,15 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
   const tmRelay = ids(`${run}-tmr`, plan.telemetryDevices);
   const chDirect = ids(`${run}-chd`, plan.telemetryDevices);
   const chRelay = ids(`${run}-chr`, plan.telemetryDevices);
+  const q2Direct = ids(`${run}-q2d`, 1);
+  const q2Relay = ids(`${run}-q2r`, 1);
   const shMqtt = ids(`${run}-shm`, plan.shadowDevices);
   const shRest = ids(`${run}-shr`, plan.shadowDevices);
   const cmd = ids(`${run}-cmd`, plan.commandDevices);
   say("provisioning");
-  const tokens = await hub.admin.createDevices([...tmDirect, ...tmRelay, ...chDirect, ...chRelay, ...shMqtt, ...shRest, ...cmd]);
+  const tokens = await hub.admin.createDevices([...tmDirect, ...tmRelay, ...chDirect, ...chRelay, ...q2Direct, ...q2Relay, ...shMqtt, ...shRest, ...cmd]);
   const channel = `${run}-ch`;
-  await hub.admin.createChannel(channel, [...chDirect, ...chRelay]);
+  await hub.admin.createChannel(channel, [...chDirect, ...chRelay, ...q2Direct, ...q2Relay]);
   const ep = (id: string, path: "direct" | "relay") => umbraDevice(hub, id, tokens.get(id) ?? "", path);
   const persistent = { clean: false } as const;
 
@@ -79,6 +82,11 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
   const watch = await TelemetryWatch.start(umbraApp(hub, `${run}-watch`), run, channel, plan.watchWindow ?? 4);
   const log = new AckLog();
   const killed: number[] = [];
+  // QoS 2 publishers that live through every crash (the other writers start again each round).
+  const resending = await Promise.all([
+    ...q2Direct.map((id) => resendingWriter(ep(id, "direct"), run, channel, plan.inflight, log)),
+    ...q2Relay.map((id) => resendingWriter(ep(id, "relay"), run, channel, plan.inflight, log)),
+  ]);
   for (let round = 0; round < plan.crashes; round++) {
     say(`load, then crash ${round + 1}/${plan.crashes}`);
     const writers: Writer[] = await Promise.all([
@@ -97,6 +105,7 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
     await hub.start();
     await watch.connect();
   }
+  await Promise.all(resending.map((w) => w.stop()));
   say("checking");
   const found = await verify(hub, log, run, { tm: [...tmDirect, ...tmRelay], shMqtt, shRest, cmd, ep });
   // After the telemetry check: reading each device's telemetry woke its object, as a device reconnecting would.

@@ -1,9 +1,10 @@
 /**
  * Crash durability (small): a hub of this test's own (never the suite's shared one) is killed
  * with SIGKILL while devices publish QoS 1 telemetry and channel messages on both MQTT paths to an
- * app's persistent session, shadows are written over MQTT and REST and an app queues commands
- * for offline devices; restarted on the same state,
- * everything the hub acknowledged must be there. `npm run soak -- crash` runs the long version.
+ * app's persistent session (with QoS 2 channel publishers that keep their client through the
+ * crash and resend what was unfinished), shadows are written over MQTT and REST and an app queues
+ * commands for offline devices; restarted on the same state, everything the hub acknowledged must
+ * be there, and a resent QoS 2 message only once. `npm run soak -- crash` runs the long version.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crashRun } from "../../bench/lib/crash";
