@@ -136,16 +136,18 @@ export class TopicObject extends DurableObject<Env> {
    */
   async publish(batch: Message[], fanOut = true, from?: DeliveryMark): Promise<void> {
     const { messages, mark } = this.marks.fresh(batch, from);
-    this.marks.record(wholeMark(mark));
     for (const m of messages) if (m.retain) this.store.setRetained(m);
-    if (!fanOut) return;
+    if (!fanOut) return this.marks.record(wholeMark(mark));
     // QoS 0: at most once, sent as it comes (nothing written); QoS 1/2 through the outbox.
     const durable = this.volatile.route(messages, (topic) => this.sessionsFor(topic));
     if (durable.length > 0 && !this.resumeArmed) {
       this.resumeArmed = true;
       void this.ctx.storage.setAlarm(Date.now() + RESUME_MS);
     }
-    await this.fanout.push(durable);
+    const pushed = this.fanout.push(durable); // the rows are written now; the promise is backpressure
+    // After the rows, in the same write (a mark without its messages would lose them).
+    this.marks.record(wholeMark(mark));
+    await pushed;
   }
 
   override async alarm(): Promise<void> {
