@@ -322,9 +322,9 @@ export class MqttHost {
       // A lazy change (a PUBACK retiring a QoS 1 message) is written with the next write instead.
       if (!lazy || now - this.persistedActivity > ACTIVITY_PERSIST_MS) this.save(r.state);
     }
-    // QoS 2 ids taken or released: numbered in the same write, durable before their messages go (mqtt-qos2.ts).
+    // QoS 2 ids taken or released, numbered in the same write. It is durable before their messages
+    // go: a call to another object waits for it (the output gate), a later write here commits after it.
     const taken = this.receipts.follow(before.awaitingRelease, r.state.awaitingRelease);
-    if (taken.size > 0) await this.svc.durable();
     const retained = before.subscriptions === r.state.subscriptions ? NO_RETAINED : await syncSubscriptions(this.svc, before.subscriptions, r.state.subscriptions);
     // New subscriptions, or a (re)connected session: what waits for the client may go out now.
     if (r.state.connected && (retained.size > 0 || !before.connected)) this.svc.ready?.();

@@ -40,12 +40,11 @@ export async function routePublish(
   if (wait > 0) waits.push(new Promise((resolve) => setTimeout(resolve, wait)));
   const id = e.ack?.type === "pubrec" ? e.ack.packetId : -1;
   const once = e.resent ? receipts.resent(id) : c.taken.get(id);
-  // A resend whose first routing completed: acknowledged, not routed again.
+  // A resend that a write in this object stored already: acknowledged, not routed again.
   if (once === null) return { ack: e.ack, waits };
   const route = svc.route(e.message, c.later, once);
   const routed = route instanceof Promise ? await route : route;
   if (routed.durable) waits.push(routed.durable);
-  if (once) (routed.durable ?? Promise.resolve()).then(() => receipts.routed(once)).catch(() => undefined); // failed: a resend routes it again
   const ack = e.ack && routed.reason !== 0 && "reasonCode" in e.ack && c.version === 5 ? { ...e.ack, reasonCode: routed.reason } : e.ack;
   return { ack, waits };
 }

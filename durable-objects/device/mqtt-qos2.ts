@@ -7,11 +7,12 @@
  * resend was taken as new and routed again (a copy without DUP).
  *
  * So each id the session takes gets the next number of the session's QoS 2 sequence, in the write
- * that stores the id, and that write is durable before the message is routed. The message travels
- * with its mark: a receiver in another object records it in the write that stores the message and
- * skips it when it comes again (DeliveryMarks); a receiver in this object claims the id's row in
- * its own write. A resend of an id whose routing may have been cut off is routed again with the
- * same mark; one whose routing completed is only acknowledged.
+ * that stores the id, and that write is durable before the message is routed (a call to another
+ * object waits for it at the output gate; a later write in this object commits after it). The
+ * message travels with its mark: a receiver in another object records it in the write that stores
+ * the message and skips it when it comes again (DeliveryMarks); a receiver in this object claims
+ * the id's row in its own write. A resend is routed again with the same mark (receivers skip what
+ * they have), unless a write in this object claimed it: then it is only acknowledged.
  */
 import type { DeliveryMark } from "../shared/delivery-marks";
 import type { DeviceStore } from "./store";
@@ -62,15 +63,10 @@ export class Qos2Receipts {
     return taken;
   }
 
-  /** A resend of a held id: its Once when its routing may not have completed, null when it did (only acknowledge it). */
+  /** A resend of a held id: its Once to route it again, null when a write in this object claimed it (only acknowledge it). */
   resent(packetId: number): Once | null {
     const row = this.sql.exec<{ seq: number; routed: number }>(`SELECT seq, routed FROM mqtt_qos2 WHERE packet_id = ?`, packetId).toArray()[0];
     return row && row.routed === 0 ? this.once(packetId, row.seq) : null;
-  }
-
-  /** Every receiver stored the message: a resend is only acknowledged from now on (written with the next write). */
-  routed(once: Once): void {
-    this.sql.exec(`UPDATE mqtt_qos2 SET routed = 1 WHERE seq = ?`, once.mark.seqs[0]!);
   }
 
   private once(packetId: number, seq: number): Once {

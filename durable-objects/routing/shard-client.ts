@@ -9,6 +9,7 @@ import type { TopicObject } from "../topic/topic-object";
 import { shardName, shardOf, shardsOfFilter, topicClass, type Tenant } from "../topic/shards";
 import { GroupCommit } from "../shared/group-commit";
 import type { DeliveryMark } from "../shared/delivery-marks";
+import { MarkedBatches } from "../shared/marked-batches";
 
 /** Shards per tenant (var TOPIC_SHARDS, default 16); never change it on a live deployment. */
 export function topicShards(env: Env): number {
@@ -19,6 +20,8 @@ export function topicShards(env: Env): number {
 export class ShardClient {
   private readonly stubs = new Map<number, DurableObjectStub<TopicObject>>();
   private readonly batches = new Map<number, GroupCommit<Message>>();
+  /** A session's marked (QoS 2) messages, per shard. */
+  private readonly marked = new MarkedBatches<number>((n, messages, mark) => this.stub(n).publish(messages, true, mark));
   /** Retained copies of a device's own messages, per shard (see {@link retain}). */
   private readonly retains = new Map<number, GroupCommit<Message>>();
   readonly shards: number;
@@ -45,11 +48,15 @@ export class ShardClient {
   /**
    * Publishes a message on a shared topic (a channel or the open topic space); messages to one
    * shard in one turn go in one call (GroupCommit). Resolves once the shard holds it durably.
-   * A marked message (a QoS 2 one, stored at most once: device/mqtt-qos2.ts) goes in a call of
-   * its own, after what waits in its shard's batch; the shard skips it if it has it already.
+   * A marked message (a QoS 2 one, stored at most once: device/mqtt-qos2.ts) goes in a batch of
+   * marked ones; the shard skips what it has already.
    */
   publish(m: Message, mark?: DeliveryMark): Promise<void> {
-    return this.toShard(m, "shared", this.batches, true, mark);
+    if (!mark) return this.toShard(m, "shared", this.batches, true);
+    const c = topicClass(m.topic);
+    if (c.kind !== "shared") return Promise.reject(new Error(`not a shared topic: ${m.topic}`));
+    const n = shardOf(c, this.shards);
+    return this.marked.add(n, String(n), m, mark);
   }
 
   /**
@@ -62,15 +69,13 @@ export class ShardClient {
   }
 
   /** Adds `m` to its shard's batch in `batches` (one call per shard per turn); `fanOut` false: retained copy only. */
-  private toShard(m: Message, kind: "shared" | "device", batches: Map<number, GroupCommit<Message>>, fanOut: boolean, mark?: DeliveryMark): Promise<void> {
+  private toShard(m: Message, kind: "shared" | "device", batches: Map<number, GroupCommit<Message>>, fanOut: boolean): Promise<void> {
     const c = topicClass(m.topic);
     if (c.kind !== kind) return Promise.reject(new Error(`not a ${kind} topic: ${m.topic}`));
     const n = shardOf(c, this.shards);
     let batch = batches.get(n);
     if (!batch) batches.set(n, (batch = new GroupCommit((items) => this.stub(n).publish(items, fanOut))));
-    if (!mark) return batch.add([m]);
-    batch.flush();
-    return this.stub(n).publish([m], fanOut, mark);
+    return batch.add([m]);
   }
 
   /** Registers a session's filters in every shard they can match; the retained messages of each. */
