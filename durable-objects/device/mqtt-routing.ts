@@ -136,6 +136,11 @@ export function ownFilter(deviceId: string, filter: string): boolean {
   return filterContains(`devices/${deviceId}/#`, filter) || filterContains(`$aws/things/${deviceId}/#`, filter);
 }
 
+/** Whether a write in this object may store the message: always, except a QoS 2 one it stored already (claims it). */
+function firstHere(once: Once | undefined): boolean {
+  return !once || once.claim();
+}
+
 /** The services of the MQTT host, backed by the object. */
 export function mqttServices(o: DeviceInternals): MqttServices {
   const devices = new DeviceDeliveries(o.env);
@@ -168,7 +173,6 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     // in this object claims it (skipped when claimed before), another object gets its mark.
     route: (message, self, once) => {
       const r = routeTopic(o.deviceId, message.topic);
-      const local = (): boolean => !once || once.claim();
       switch (r.kind) {
         case "shadow": {
           let body: unknown = {};
@@ -183,7 +187,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
             body = parsed.ok ? parsed.value : null;
           }
           const fields = isJsonObject(body) ? body : { state: "invalid" };
-          if (!local()) return { reason: 0 };
+          if (!firstHere(once)) return { reason: 0 };
           o.shadow(r.shadow, { ...(body === null ? { state: "invalid" } : fields), kind: r.op }, self);
           return { reason: 0 };
         }
@@ -200,7 +204,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           const body = jsonBody(message.payload);
           const status = body?.status;
           if (status !== "completed" && status !== "rejected" && status !== "failed") return { reason: 0x99 };
-          if (!local()) return { reason: 0 };
+          if (!firstHere(once)) return { reason: 0 };
           o.commandResult(r.commandId, status, body?.result ?? null);
           return { reason: 0 };
         }
@@ -208,13 +212,13 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           const body = jsonBody(message.payload);
           const status = body?.status;
           if (typeof status !== "number" || !Number.isInteger(status)) return { reason: 0x99 };
-          if (!local()) return { reason: 0 };
+          if (!firstHere(once)) return { reason: 0 };
           o.methodResponse(r.requestId, status, body?.payload ?? null);
           return { reason: 0 };
         }
         case "own":
           return o.own.ready().then(() => {
-            if (local()) {
+            if (firstHere(once)) {
               o.own.publish([message]);
               o.selfDeliver([message]);
             }
