@@ -28,6 +28,8 @@ export interface Once {
 /** Meta key of the sequence: a random id (new with the table, so a re-made object never matches old marks) and the next number. */
 const KEY = "mqtt_qos2";
 
+const NONE: ReadonlyMap<number, Once> = new Map();
+
 interface Sequence {
   from: string;
   next: number;
@@ -48,9 +50,9 @@ export class Qos2Receipts {
    * released one loses its row. Call in the write that stores `after` (same turn, no await between).
    * Returns the new ids' Onces.
    */
-  follow(before: readonly number[], after: readonly number[]): Map<number, Once> {
+  follow(before: readonly number[], after: readonly number[]): ReadonlyMap<number, Once> {
+    if (before === after) return NONE; // most events (every delivery, every PUBACK): nothing to allocate
     const taken = new Map<number, Once>();
-    if (before === after) return taken;
     for (const id of before) if (!after.includes(id)) this.sql.exec(`DELETE FROM mqtt_qos2 WHERE packet_id = ?`, id);
     for (const id of after) {
       if (before.includes(id)) continue;
