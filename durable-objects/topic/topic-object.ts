@@ -137,7 +137,10 @@ export class TopicObject extends DurableObject<Env> {
   async publish(batch: Message[], fanOut = true, from?: DeliveryMark): Promise<void> {
     const { messages, mark } = this.marks.fresh(batch, from);
     for (const m of messages) if (m.retain) this.store.setRetained(m);
-    if (!fanOut) return this.marks.record(wholeMark(mark));
+    if (!fanOut) {
+      if (mark) this.marks.record(wholeMark(mark));
+      return;
+    }
     // QoS 0: at most once, sent as it comes (nothing written); QoS 1/2 through the outbox.
     const durable = this.volatile.route(messages, (topic) => this.sessionsFor(topic));
     if (durable.length > 0 && !this.resumeArmed) {
@@ -146,7 +149,7 @@ export class TopicObject extends DurableObject<Env> {
     }
     const pushed = this.fanout.push(durable); // the rows are written now; the promise is backpressure
     // After the rows, in the same write (a mark without its messages would lose them).
-    this.marks.record(wholeMark(mark));
+    if (mark) this.marks.record(wholeMark(mark));
     await pushed;
   }
 
