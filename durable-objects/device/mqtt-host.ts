@@ -41,7 +41,7 @@ import { MqttSessionStore } from "./mqtt-session-store";
 import { Qos2Receipts } from "./mqtt-qos2";
 import { routePublish } from "./mqtt-publish";
 import { DeliveryIntake, type IntakeBatch } from "./mqtt-intake";
-import type { DeliveryMark } from "../shared/delivery-marks";
+import type { DeliveryMark, Marks } from "../shared/delivery-marks";
 import { SessionEvents } from "./mqtt-events";
 import { logText, logError } from "../../protocols/log-text";
 
@@ -66,7 +66,7 @@ export class MqttHost {
   /** The deadline last handed to the alarm scheduler (undefined: none yet). */
   private scheduled: number | null | undefined = undefined;
   /** Outbox marks of the delivered batch being stored: recorded right after the write that stores it. */
-  private marks: ReadonlyMap<string, number> | null = null;
+  private marks: Marks | null = null;
   private readonly intake = new DeliveryIntake({
     state: () => this.state,
     store: (take) => this.storeDeliveries(take),

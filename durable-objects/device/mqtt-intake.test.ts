@@ -9,7 +9,7 @@ const queued = (n: number): StoredMessage[] => Array.from({ length: n }, (_, i) 
 function harness(connected: boolean, maxQueued = 8) {
   let state: SessionState = { ...createSession("s", { maxQueued }), connected };
   const batches: string[][] = [];
-  const marks: [string, number][][] = [];
+  const marks: [string, readonly number[]][][] = [];
   const finish: (() => void)[] = [];
   const intake = new DeliveryIntake({
     state: () => state,
@@ -58,13 +58,13 @@ describe("DeliveryIntake", () => {
     await Promise.all([first, second, third]);
   });
 
-  it("records each outbox's last stored number with the part of its batch that a write stores", async () => {
+  it("records each outbox's numbers with the part of its batch that a write stores", async () => {
     const h = harness(true);
     const first = h.intake.deliver([1, 2, 3, 4, 5, 6].map(message), { from: "shard", seqs: [11, 12, 13, 14, 15, 16] });
     await turns();
-    // Only four fit (half the queue limit): the write that stores them records 14, not 16.
+    // Only four fit (half the queue limit): the write that stores them records 11 to 14, not 15 and 16.
     expect(h.batches).toEqual([["t/1", "t/2", "t/3", "t/4"]]);
-    expect(h.marks).toEqual([[["shard", 14]]]);
+    expect(h.marks).toEqual([[["shard", [11, 12, 13, 14]]]]);
     h.setQueue(0);
     await turns();
     // The rest gathers for the next batch with another outbox's delivery and one without a mark.
@@ -73,7 +73,12 @@ describe("DeliveryIntake", () => {
     h.finish();
     await turns();
     expect(h.batches.slice(1)).toEqual([["t/5", "t/6", "t/7", "t/8"]]);
-    expect(h.marks.slice(1)).toEqual([[["shard", 16], ["device", 3]]]);
+    expect(h.marks.slice(1)).toEqual([
+      [
+        ["shard", [15, 16]],
+        ["device", [3]],
+      ],
+    ]);
     h.finish();
     await first;
   });

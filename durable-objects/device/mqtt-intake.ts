@@ -17,12 +17,12 @@
  * away must not stall its publishers).
  */
 import type { Message, SessionState } from "../../protocols/mqtt";
-import { addMark, type DeliveryMark } from "../shared/delivery-marks";
+import { addMark, type DeliveryMark, type Marks } from "../shared/delivery-marks";
 
 /** A batch as the session stores it: its messages and the outbox marks to record with them. */
 export interface IntakeBatch {
   messages: readonly Message[];
-  marks: ReadonlyMap<string, number>;
+  marks: Marks;
 }
 
 /** What the intake needs from its session. */
@@ -39,7 +39,7 @@ export interface IntakeHost {
 
 interface Batch {
   messages: Message[];
-  marks: Map<string, number>;
+  marks: Map<string, number[]>;
   done: Promise<void>;
 }
 

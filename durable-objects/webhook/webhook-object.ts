@@ -19,7 +19,7 @@ import { logText } from "../../protocols/log-text";
 import { ShardClient } from "../routing/shard-client";
 import { webhookSession } from "../routing/sessions";
 import { AlarmScheduler } from "../shared/alarms";
-import { DeliveryMarks, wholeMark, type DeliveryMark } from "../shared/delivery-marks";
+import { DeliveryMarks, wholeMark, type DeliveryMark, type Marks } from "../shared/delivery-marks";
 import { eventOf, topicFilters, type WebhookEvent } from "./events";
 import { WebhookStore, type EventRow } from "./store";
 import { Membership, markDisabled } from "./membership";
@@ -172,7 +172,7 @@ export class WebhookObject extends DurableObject<Env> {
   }
 
   /** Puts events in the outbox, and records the outbox marks of the batch they came from in the same write. */
-  private take(events: readonly WebhookEvent[], marks: ReadonlyMap<string, number> = new Map()): void {
+  private take(events: readonly WebhookEvent[], marks: Marks = new Map()): void {
     if (!this.settings?.enabled) return;
     if (events.length === 0) return this.marks.record(marks);
     const rows = events.map((e) => {

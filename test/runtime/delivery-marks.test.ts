@@ -22,7 +22,7 @@ describe("delivery marks", () => {
       const marks = new DeliveryMarks(sql);
       const batch = ["a", "b", "c"].map(message);
       const first = marks.fresh(batch, { from: "shard", seqs: [1, 2, 3] });
-      marks.record(new Map([["shard", 3]]));
+      marks.record(new Map([["shard", [1, 2, 3]]]));
       const again = marks.fresh(batch, { from: "shard", seqs: [1, 2, 3] });
       // A restart: a new instance reads the marks back.
       const restarted = new DeliveryMarks(sql);
@@ -30,8 +30,14 @@ describe("delivery marks", () => {
       const other = restarted.fresh(batch, { from: "device", seqs: [1, 2, 3] });
       const unmarked = restarted.fresh(batch, undefined);
       // A mark never moves back (a late, older batch cannot reopen what was stored).
-      restarted.record(new Map([["shard", 2]]));
+      restarted.record(new Map([["shard", [2]]]));
       const stillThree = new DeliveryMarks(sql).fresh(batch, { from: "shard", seqs: [1, 2, 3] });
+      // A number below the highest that never came (its call failed while a later one landed) is taken when it comes, across a restart.
+      restarted.record(new Map([["gappy", [1, 2, 4]]]));
+      const gap = new DeliveryMarks(sql).fresh(["c", "d", "e"].map(message), { from: "gappy", seqs: [3, 4, 5] });
+      // A mark stored before the window was kept: everything up to its highest counts as stored.
+      sql.exec(`INSERT INTO delivery_marks (source, seq, at, below) VALUES ('legacy', 5, ?, NULL)`, Date.now());
+      const legacy = new DeliveryMarks(sql).fresh(["a", "b"].map(message), { from: "legacy", seqs: [3, 6] });
       return {
         first: topics(first.messages),
         again: topics(again.messages),
@@ -39,6 +45,8 @@ describe("delivery marks", () => {
         other: topics(other.messages),
         unmarked: topics(unmarked.messages),
         stillThree: topics(stillThree.messages),
+        gap: { messages: topics(gap.messages), mark: gap.mark },
+        legacy: topics(legacy.messages),
       };
     });
     expect(out.first).toEqual(["a", "b", "c"]);
@@ -47,6 +55,8 @@ describe("delivery marks", () => {
     expect(out.other).toEqual(["a", "b", "c"]);
     expect(out.unmarked).toEqual(["a", "b", "c"]);
     expect(out.stillThree).toEqual([]);
+    expect(out.gap).toEqual({ messages: ["c", "e"], mark: { from: "gappy", seqs: [3, 5] } });
+    expect(out.legacy).toEqual(["b"]);
   });
 
   it("an outbox sends the same id and numbers after a restart, and a re-made object gets a new id", async () => {
