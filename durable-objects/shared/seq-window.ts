@@ -31,23 +31,27 @@ export function has(w: SeqWindow, seq: number): boolean {
 export function addAll(w: SeqWindow, seqs: readonly number[]): SeqWindow {
   let top = w.last;
   for (const s of seqs) if (s > top) top = s;
-  const fresh = seqs.filter((s) => s < top && !has(w, s));
-  if (top === w.last && fresh.length === 0) return w;
+  if (top === w.last && seqs.every((s) => has(w, s))) return w;
   const below = top === w.last ? w.below!.slice() : shifted(w, top - w.last);
-  for (const s of fresh) if (top - 1 - s < WINDOW) setBit(below, top - 1 - s);
+  for (const s of seqs) {
+    const i = top - 1 - s;
+    if (i >= 0 && i < WINDOW) setBit(below, i);
+  }
   return { last: top, below };
 }
 
 /** `w.below` moved up by `d` numbers, with `w.last` (if any) arrived. */
 function shifted(w: SeqWindow, d: number): Uint8Array {
   const below = new Uint8Array(BYTES);
+  const src = w.below;
   if (d < WINDOW) {
     const bytes = d >> 3;
     const bits = d & 7;
-    const old = (j: number): number => (j < 0 ? 0 : w.below === null ? 0xff : w.below[j]!);
-    for (let j = BYTES - 1; j >= bytes; j--) {
-      const src = j - bytes;
-      below[j] = ((old(src) << bits) | (bits === 0 ? 0 : old(src - 1) >> (8 - bits))) & 0xff;
+    if (src === null) for (let i = d; i < WINDOW; i++) setBit(below, i);
+    else if (bits === 0) below.set(src.subarray(0, BYTES - bytes), bytes);
+    else {
+      for (let j = BYTES - 1; j > bytes; j--) below[j] = ((src[j - bytes]! << bits) | (src[j - bytes - 1]! >> (8 - bits))) & 0xff;
+      below[bytes] = (src[0]! << bits) & 0xff;
     }
   }
   if (w.last > 0 && d - 1 < WINDOW) setBit(below, d - 1);
