@@ -208,7 +208,10 @@ describe("console admin pages", () => {
     expect(await focused()).toEqual(["A", "Channels"]);
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { level: 1, name: "Channels" }).waitFor();
-    await page.waitForFunction("document.activeElement?.tagName === 'H1'");
+    // Polled from outside: waitForFunction polls by evaluating its predicate inside the page, which
+    // the console's Content-Security-Policy forbids (no 'unsafe-eval'), so it failed whenever the
+    // focus had not moved by its first look.
+    for (const until = Date.now() + 5_000; (await focused())[0] !== "H1" && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
     expect(await focused()).toEqual(["H1", "Channels"]);
   });
 
