@@ -35,6 +35,12 @@ export interface CrashPlan {
   crashes: number;
   /** The subscriber's receive maximum (4): the smaller, the more waits in its session's queue. */
   watchWindow?: number;
+  /**
+   * QoS 2 publishers per MQTT path that keep their client through every kill (1). They publish
+   * while the subscriber is away, so its offline queue must hold that (`MQTT_MAX_QUEUED` drops the
+   * excess by design): use 0 on a hub with a tiny queue limit.
+   */
+  resending?: number;
 }
 
 /** What a crash run found; `ok` when nothing acknowledged went missing. */
@@ -60,8 +66,8 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
   const tmRelay = ids(`${run}-tmr`, plan.telemetryDevices);
   const chDirect = ids(`${run}-chd`, plan.telemetryDevices);
   const chRelay = ids(`${run}-chr`, plan.telemetryDevices);
-  const q2Direct = ids(`${run}-q2d`, 1);
-  const q2Relay = ids(`${run}-q2r`, 1);
+  const q2Direct = ids(`${run}-q2d`, plan.resending ?? 1);
+  const q2Relay = ids(`${run}-q2r`, plan.resending ?? 1);
   const shMqtt = ids(`${run}-shm`, plan.shadowDevices);
   const shRest = ids(`${run}-shr`, plan.shadowDevices);
   const cmd = ids(`${run}-cmd`, plan.commandDevices);
