@@ -53,10 +53,8 @@ export class ShardClient {
    */
   publish(m: Message, mark?: DeliveryMark): Promise<void> {
     if (!mark) return this.toShard(m, "shared", this.batches, true);
-    const c = topicClass(m.topic);
-    if (c.kind !== "shared") return Promise.reject(new Error(`not a shared topic: ${m.topic}`));
-    const n = shardOf(c, this.shards);
-    return this.marked.add(n, String(n), m, mark);
+    const n = this.shardFor(m, "shared");
+    return n instanceof Error ? Promise.reject(n) : this.marked.add(n, String(n), m, mark);
   }
 
   /**
@@ -70,12 +68,17 @@ export class ShardClient {
 
   /** Adds `m` to its shard's batch in `batches` (one call per shard per turn); `fanOut` false: retained copy only. */
   private toShard(m: Message, kind: "shared" | "device", batches: Map<number, GroupCommit<Message>>, fanOut: boolean): Promise<void> {
-    const c = topicClass(m.topic);
-    if (c.kind !== kind) return Promise.reject(new Error(`not a ${kind} topic: ${m.topic}`));
-    const n = shardOf(c, this.shards);
+    const n = this.shardFor(m, kind);
+    if (n instanceof Error) return Promise.reject(n);
     let batch = batches.get(n);
     if (!batch) batches.set(n, (batch = new GroupCommit((items) => this.stub(n).publish(items, fanOut))));
     return batch.add([m]);
+  }
+
+  /** The shard of `m`'s topic, which must be of `kind` (else the error to reject with). */
+  private shardFor(m: Message, kind: "shared" | "device"): number | Error {
+    const c = topicClass(m.topic);
+    return c.kind === kind ? shardOf(c, this.shards) : new Error(`not a ${kind} topic: ${m.topic}`);
   }
 
   /** Registers a session's filters in every shard they can match; the retained messages of each. */
