@@ -21,8 +21,15 @@ import type { DeviceStore } from "./store";
 export interface Once {
   /** For a receiver in another object: record it in the write that stores the message; skip the message when it comes again. */
   readonly mark: DeliveryMark;
-  /** For a receiver in this object: call in the write that stores the message; false when it is stored already (skip it). */
+  /** For a receiver in this object: call in the transaction that stores the message; false when it is stored already (skip it). */
   claim(): boolean;
+  /**
+   * For a write in this object outside a transaction: runs `write` unless the message is stored
+   * already, and claims it only once `write` returned, so a write that throws leaves the message
+   * unclaimed and the client's resend is routed again. (No await in `write`: its writes and the
+   * claim commit together.)
+   */
+  storeOnce(write: () => void): void;
 }
 
 /** Meta key of the sequence: a random id (new with the table, so a re-made object never matches old marks) and the next number. */
@@ -73,13 +80,21 @@ export class Qos2Receipts {
 
   private once(packetId: number, seq: number): Once {
     const sql = this.sql;
+    // The id's row as this message's: absent once released (the message then counts as new here).
+    const row = () => sql.exec<{ routed: number }>(`SELECT routed FROM mqtt_qos2 WHERE packet_id = ? AND seq = ?`, packetId, seq).toArray()[0];
+    const mark = () => sql.exec(`UPDATE mqtt_qos2 SET routed = 1 WHERE packet_id = ? AND seq = ?`, packetId, seq);
     return {
       mark: { from: this.current().from, seqs: [seq] },
       claim() {
-        const row = sql.exec<{ routed: number }>(`SELECT routed FROM mqtt_qos2 WHERE packet_id = ? AND seq = ?`, packetId, seq).toArray()[0];
-        if (row?.routed === 1) return false;
-        if (row) sql.exec(`UPDATE mqtt_qos2 SET routed = 1 WHERE packet_id = ?`, packetId);
+        const r = row();
+        if (r?.routed === 1) return false;
+        if (r) mark();
         return true;
+      },
+      storeOnce(write) {
+        if (row()?.routed === 1) return;
+        write();
+        mark();
       },
     };
   }

@@ -136,9 +136,10 @@ export function ownFilter(deviceId: string, filter: string): boolean {
   return filterContains(`devices/${deviceId}/#`, filter) || filterContains(`$aws/things/${deviceId}/#`, filter);
 }
 
-/** Whether a write in this object may store the message: always, except a QoS 2 one it stored already (claims it). */
-function firstHere(once: Once | undefined): boolean {
-  return !once || once.claim();
+/** Runs a write in this object that stores the message: always, except a QoS 2 one it stored already (see Once.storeOnce). */
+function storeHere(once: Once | undefined, write: () => void): void {
+  if (once) once.storeOnce(write);
+  else write();
 }
 
 /** The services of the MQTT host, backed by the object. */
@@ -187,8 +188,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
             body = parsed.ok ? parsed.value : null;
           }
           const fields = isJsonObject(body) ? body : { state: "invalid" };
-          if (!firstHere(once)) return { reason: 0 };
-          o.shadow(r.shadow, { ...(body === null ? { state: "invalid" } : fields), kind: r.op }, self);
+          storeHere(once, () => o.shadow(r.shadow, { ...(body === null ? { state: "invalid" } : fields), kind: r.op }, self));
           return { reason: 0 };
         }
         case "telemetry": {
@@ -204,24 +204,22 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           const body = jsonBody(message.payload);
           const status = body?.status;
           if (status !== "completed" && status !== "rejected" && status !== "failed") return { reason: 0x99 };
-          if (!firstHere(once)) return { reason: 0 };
-          o.commandResult(r.commandId, status, body?.result ?? null);
+          storeHere(once, () => o.commandResult(r.commandId, status, body?.result ?? null));
           return { reason: 0 };
         }
         case "methodResponse": {
           const body = jsonBody(message.payload);
           const status = body?.status;
           if (typeof status !== "number" || !Number.isInteger(status)) return { reason: 0x99 };
-          if (!firstHere(once)) return { reason: 0 };
-          o.methodResponse(r.requestId, status, body?.payload ?? null);
+          storeHere(once, () => o.methodResponse(r.requestId, status, body?.payload ?? null));
           return { reason: 0 };
         }
         case "own":
           return o.own.ready().then(() => {
-            if (firstHere(once)) {
+            storeHere(once, () => {
               o.own.publish([message]);
               o.selfDeliver([message]);
-            }
+            });
             return message.retain ? { reason: 0, durable: o.shards.retain(message) } : { reason: 0 };
           });
         case "device":

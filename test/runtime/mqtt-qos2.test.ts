@@ -52,6 +52,29 @@ describe("QoS 2 receipts", () => {
     expect(out.remade.from).not.toBe(out.seven.from);
   });
 
+  it("a local write that throws leaves the message unclaimed: the resend stores it, a later one is only acknowledged", async () => {
+    const out = await inDeviceObject("qos2-store-once", (state) => {
+      const sql = state.storage.sql;
+      const receipts = new Qos2Receipts(sql, new DeviceStore(sql));
+      const first = receipts.follow([], [5]).get(5)!;
+      const writes: string[] = [];
+      let threw = false;
+      try {
+        first.storeOnce(() => {
+          throw new Error("shadow write failed");
+        });
+      } catch {
+        threw = true;
+      }
+      const afterThrow = receipts.resent(5);
+      afterThrow!.storeOnce(() => writes.push("resend"));
+      const afterStore = receipts.resent(5);
+      first.storeOnce(() => writes.push("late first"));
+      return { threw, unclaimed: afterThrow !== null, writes, afterStore };
+    });
+    expect(out).toEqual({ threw: true, unclaimed: true, writes: ["resend"], afterStore: null });
+  });
+
   it("a topic shard stores a publisher's marked message once, however often it comes", async () => {
     const shard = env.TOPIC.get(env.TOPIC.idFromName("topics/default/test-qos2"));
     const m = (text: string): Message => ({ topic: "channels/q2/messages/a", payload: new TextEncoder().encode(text), qos: 2, retain: false });
