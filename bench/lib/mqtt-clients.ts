@@ -1,9 +1,30 @@
 /** MQTT.js clients for load: connect many at a bounded concurrency, end them all. */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import WebSocket from "ws";
 import { mapLimit } from "./admin";
 import type { MqttEndpoint } from "./brokers";
 
-/** Connects one MQTT.js client (3.1.1 unless told otherwise); rejects on CONNACK refusal or timeout. */
+/**
+ * How the load's MQTT.js clients cut their bytes into WebSocket messages: `stream` is MQTT.js's
+ * Node default (a byte stream over the socket: ~6 WebSocket messages per PUBLISH, one per
+ * piece of the packet); `packet` is its browser build's (the pieces written in one tick go out
+ * as one message), which is also how paho, mosquitto's clients and most device stacks send.
+ */
+export type Framing = "stream" | "packet";
+export const FRAMINGS: readonly Framing[] = ["stream", "packet"];
+let framing: Framing = "stream";
+
+/** Sets the framing of every client connected from now on in this process. */
+export function useFraming(f: Framing): void {
+  framing = f;
+}
+
+/** MQTT.js options for the framing: the browser stream over a `ws` socket for `packet`. */
+function framingOptions(): IClientOptions {
+  if (framing === "stream") return {};
+  return { forceNativeWebSocket: true, createWebsocket: (url: string, protocols: string[]) => new WebSocket(url, protocols) };
+}
+
 /**
  * Connects one client. `onMessage` listens from before the CONNECT: a persistent session's queued
  * messages follow the CONNACK in the same read, and MQTT.js emits (and acknowledges) them before
@@ -18,6 +39,7 @@ export function connectMqtt(ep: MqttEndpoint, opts: IClientOptions = {}, onMessa
     reconnectPeriod: 0,
     connectTimeout: 30_000,
     clean: true,
+    ...framingOptions(),
     ...opts,
   });
   if (onMessage) client.on("message", onMessage);

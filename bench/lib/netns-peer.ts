@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { Args } from "./args";
 import { startMosquitto } from "./brokers";
+import { FRAMINGS, useFraming } from "./mqtt-clients";
 import { Progress } from "./progress";
 import { loadScenario } from "./scenario";
 
@@ -13,6 +14,7 @@ const args = new Args();
 const name = args.positional[0];
 if (!name) throw new Error("usage: netns-peer.ts <scenario> [options]");
 execFileSync("ip", ["link", "set", "lo", "up"]);
+useFraming(args.choice("framing", FRAMINGS, "stream"));
 const scenario = await loadScenario(name);
 if (!scenario.measure) throw new Error(`${name} has no broker measurement`);
 const broker = await startMosquitto();

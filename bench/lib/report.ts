@@ -30,14 +30,15 @@ export function figureOk(f: Figure): boolean {
 
 /**
  * Merges Umbra's figures with the peers' into one line per case; `how`: the MQTT path Umbra's
- * devices took, and their entrance (the runtime's own port, or wrangler's dev proxy).
+ * devices took, their entrance (the runtime's own port, or wrangler's dev proxy) and how every
+ * client framed its packets (mqtt-clients.ts).
  */
-export function reportLines(scenario: string, how: { path: string; entrance: string }, umbra: Figure[], outcomes: PeerOutcome[]): Line[] {
+export function reportLines(scenario: string, how: { path: string; entrance: string; framing: string }, umbra: Figure[], outcomes: PeerOutcome[]): Line[] {
   // A skipped peer gets its null figure and the reason; the others every per-peer field.
   const skipped = outcomes.filter((p): p is Extract<PeerOutcome, { skipped: string }> => "skipped" in p);
   const peers = outcomes.filter((p) => !("skipped" in p));
   return umbra.map((u) => {
-    const line: Line = { scenario, case: u.case, metric: u.metric, path: how.path, entrance: how.entrance, umbra: roundRate(u.value), ok: figureOk(u) };
+    const line: Line = { scenario, case: u.case, metric: u.metric, path: how.path, entrance: how.entrance, framing: how.framing, umbra: roundRate(u.value), ok: figureOk(u) };
     const byPeer = new Map<string, Figure | undefined>();
     for (const p of skipped) {
       line[p.name] = null;

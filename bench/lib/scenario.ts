@@ -8,6 +8,7 @@ import type { Args } from "./args";
 import { startAedes, startUmbra, type Broker, type BrokerName, type MqttPath } from "./brokers";
 import { startProfile } from "./profiler";
 import { freePort } from "../../scripts/hub.mjs";
+import { FRAMINGS, useFraming } from "./mqtt-clients";
 import { measureInNetns, mosquittoUnavailable } from "./netns";
 import type { Progress } from "./progress";
 import { reportLines, type Line, type PeerOutcome } from "./report";
@@ -79,6 +80,8 @@ export async function compareBrokers(scenario: Scenario, args: Args, progress: P
   const path = args.choice<MqttPath>("path", ["direct", "relay"], "direct");
   // Umbra's clients reach the runtime's own port unless --via-dev-proxy (see runtime-entry.ts).
   const viaDevProxy = args.flag("via-dev-proxy");
+  const framing = args.choice("framing", FRAMINGS, "stream");
+  useFraming(framing);
   const peers = new Set(scenario.peers ?? ["aedes", "mosquitto"]);
   const only = args.str("peers", "");
   if (only) for (const p of [...peers]) if (!only.split(",").includes(p)) peers.delete(p);
@@ -124,5 +127,5 @@ export async function compareBrokers(scenario: Scenario, args: Args, progress: P
       ));
     }
   }
-  return reportLines(scenario.name, { path, entrance: viaDevProxy ? "dev-proxy" : "runtime" }, umbra, outcomes);
+  return reportLines(scenario.name, { path, entrance: viaDevProxy ? "dev-proxy" : "runtime", framing }, umbra, outcomes);
 }
