@@ -113,9 +113,11 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
   }
   await Promise.all(resending.map((w) => w.stop()));
   say("checking");
-  const found = await verify(hub, log, run, { tm: [...tmDirect, ...tmRelay], shMqtt, shRest, cmd, ep });
-  // After the telemetry check: reading each device's telemetry woke its object, as a device reconnecting would.
+  // Before anything wakes the devices (the checks below read each one): what a device's object
+  // still owed the subscriber when the hub died must go out on its own, from the alarm its outbox
+  // armed, as for a device that never comes back.
   const subscriber = await watch.report(new Map([...log.telemetry, ...log.channel]), 30_000);
+  const found = await verify(hub, log, run, { tm: [...tmDirect, ...tmRelay], shMqtt, shRest, cmd, ep });
   const ok = found.ok && subscriber.missing === 0 && subscriber.excessDuplicates === 0;
   return { ...found, ok, subscriber, crashes: plan.crashes, killed, unackedErrors: log.errors };
 }

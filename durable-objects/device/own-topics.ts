@@ -39,6 +39,9 @@ export class OwnTopics {
       sessionsFor: (m) => this.sessionsFor(m.topic),
       deliver: (session, messages, mark) => this.sessions.deliver(session, messages, mark),
       retryLater: () => alarms.set("fanout", Date.now() + RETRY_MS),
+      // A device that only posts over HTTP has no other alarm: without this, rows a crash left
+      // waited for the device's next request.
+      resumeLater: (at) => alarms.set("outbox", at),
       failed: (session, err) => console.error(`DeviceObject ${logText(deviceId())}: delivery to ${logText(session)} failed:`, err instanceof Error ? err.message : String(err)),
     });
     // Rows a crash or a restart left behind go out now that the object runs again, whatever woke it.
@@ -95,9 +98,9 @@ export class OwnTopics {
     if (durable.length) void this.drain.push(durable);
   }
 
-  /** Resumes the outbox after an eviction or a failed delivery (from the alarm). */
+  /** Resumes the outbox after a crash, an eviction or a failed delivery (from the alarm). */
   async onAlarm(): Promise<void> {
     await this.ready();
-    await this.drain.drain();
+    await this.drain.resume();
   }
 }

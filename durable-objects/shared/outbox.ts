@@ -100,6 +100,11 @@ export interface DrainHost {
   deliver(session: string, messages: Message[], mark: DeliveryMark): Promise<void>;
   /** Arms the object's alarm to retry after a failure. */
   retryLater(): Promise<void>;
+  /**
+   * Arms the object's alarm {@link RESUME_MS} ahead (earlier is fine), which must call
+   * {@link OutboxDrain.resume}: called in the write of the first row after that last ran.
+   */
+  resumeLater(at: number): Promise<void>;
   /** Logs a failed delivery (already escaped). */
   failed(session: string, err: unknown): void;
 }
@@ -108,6 +113,15 @@ export interface DrainHost {
 function ownCopy(m: Message): Message {
   return m.payload.byteOffset === 0 && m.payload.byteLength === m.payload.buffer.byteLength ? m : { ...m, payload: m.payload.slice() };
 }
+
+/**
+ * The alarm that resumes an outbox after a crash or a restart (its lanes live in memory, its rows
+ * on disk; nothing else may wake the object: a device that only ever posted over HTTP, a shard
+ * whose publishers are gone): armed in the write of the first row after the alarm last ran, and
+ * harmless when it finds nothing left. A busy outbox runs it this often; an idle one once after
+ * its last write.
+ */
+export const RESUME_MS = 5_000;
 
 /** Limits of a drain: batch size, and the backlog past which publishers wait. */
 export interface DrainLimits {
@@ -169,6 +183,8 @@ export class OutboxDrain {
    * caller must say so ({@link rolledBack}) or its messages would go out although never stored.
    */
   private tail: OutboxEntry[] | null = null;
+  /** Whether the resume alarm was armed since it last ran (see {@link RESUME_MS}). */
+  private resumeArmed = false;
 
   constructor(
     readonly outbox: Outbox,
@@ -182,6 +198,13 @@ export class OutboxDrain {
     const tail = this.tail;
     this.tail = null;
     const entries = this.outbox.enqueue(messages);
+    if (!this.resumeArmed) {
+      this.resumeArmed = true;
+      this.host.resumeLater(Date.now() + RESUME_MS).catch((err: unknown) => {
+        this.resumeArmed = false;
+        this.host.failed("(resume alarm)", err);
+      });
+    }
     if (tail && tail.length + entries.length <= this.limits.highWater) {
       for (const e of entries) tail.push({ seq: e.seq, message: ownCopy(e.message) });
       this.tail = tail;
@@ -191,6 +214,12 @@ export class OutboxDrain {
     void this.kick();
     if (this.backlog <= this.limits.highWater) return Promise.resolve();
     return new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** From the object's alarm: sends what a crash, a restart or a failed call left; the next row arms it again. */
+  resume(): Promise<void> {
+    this.resumeArmed = false;
+    return this.drain();
   }
 
   /**

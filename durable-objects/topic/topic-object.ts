@@ -18,12 +18,6 @@ import { VolatileDelivery } from "../shared/volatile-delivery";
 import { DeliveryMarks, wholeMark, type DeliveryMark } from "../shared/delivery-marks";
 
 const RETRY_MS = 2_000;
-/**
- * The alarm that resumes the outbox after a crash or a restart (its lanes live in memory, its
- * rows on disk): armed by the first write after the alarm last ran, in that write, and harmless
- * when it finds nothing left. A busy shard runs it this often; an idle one once after its last write.
- */
-const RESUME_MS = 5_000;
 
 /** Whether `filter` can match a topic of device `deviceId` (its own `devices/…` and `$aws/things/…` topics). */
 export function reachesDevice(filter: string, deviceId: string): boolean {
@@ -37,8 +31,6 @@ export class TopicObject extends DurableObject<Env> {
   private readonly volatile: VolatileDelivery;
   /** What this shard stored of each publisher's marked (QoS 2) messages. */
   private readonly marks: DeliveryMarks;
-  /** Whether this object life armed the resume alarm (see {@link RESUME_MS}). */
-  private resumeArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -49,6 +41,8 @@ export class TopicObject extends DurableObject<Env> {
       sessionsFor: (m) => this.sessionsFor(m.topic),
       deliver: (session, messages, mark) => sessions.deliver(session, messages, mark),
       retryLater: () => ctx.storage.setAlarm(Date.now() + RETRY_MS),
+      // In the write that pushed the row (same turn): the shard's only alarm is the outbox's.
+      resumeLater: (at) => ctx.storage.setAlarm(at),
       failed: (session, err) => console.error(`TopicObject ${this.name}: delivery to ${logText(session)} failed:`, errorText(err)),
     });
     this.volatile = new VolatileDelivery((session, messages) => sessions.deliver(session, messages));
@@ -143,10 +137,6 @@ export class TopicObject extends DurableObject<Env> {
     }
     // QoS 0: at most once, sent as it comes (nothing written); QoS 1/2 through the outbox.
     const durable = this.volatile.route(messages, (topic) => this.sessionsFor(topic));
-    if (durable.length > 0 && !this.resumeArmed) {
-      this.resumeArmed = true;
-      void this.ctx.storage.setAlarm(Date.now() + RESUME_MS);
-    }
     const pushed = this.fanout.push(durable); // the rows are written now; the promise is backpressure
     // After the rows, in the same write (a mark without its messages would lose them).
     if (mark) this.marks.record(wholeMark(mark));
@@ -154,8 +144,7 @@ export class TopicObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.resumeArmed = false;
-    await this.fanout.drain();
+    await this.fanout.resume();
   }
 }
 

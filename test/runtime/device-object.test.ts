@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { call, json } from "./helpers";
+import { ShardClient } from "../../durable-objects/routing/shard-client";
+import { appSession } from "../../durable-objects/routing/sessions";
 
 describe("DeviceObject", () => {
   it("is wiped when its device is deleted from the registry", async () => {
@@ -18,6 +20,18 @@ describe("DeviceObject", () => {
       state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM shadow_history").one().n,
     );
     expect(tables).toBe(0);
+  });
+
+  it("arms its alarm with the first QoS 1 copy it owes a subscriber, even when nothing else would wake it", async () => {
+    // A device that only posts over HTTP has no presence alarm: before, copies a crash left in its
+    // outbox waited for the device's next request, however long that took.
+    await json(call("POST", "/v1/devices", { body: { id: "resume-http" } }), 201);
+    await new ShardClient(env, "default").subscribe(appSession("test/resume-reader"), ["devices/+/telemetry"]);
+    const stub = env.DEVICE.get(env.DEVICE.idFromName("resume-http"));
+    await json(call("POST", "/v1/devices/resume-http/telemetry", { body: { data: { t: 1 } } }), 202);
+    const armed = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
+    expect(armed).not.toBeNull();
+    expect(armed! - Date.now()).toBeLessThanOrEqual(5_000);
   });
 
   it("enforces shadow limits with AWS error bodies", async () => {

@@ -17,6 +17,7 @@ function host(got: string[]): DrainHost {
     sessionsFor: () => ["s"],
     deliver: async (_s, messages) => void got.push(...messages.map((m) => m.topic)),
     retryLater: async () => undefined,
+    resumeLater: async () => undefined,
     failed: () => undefined,
   };
 }
@@ -130,6 +131,21 @@ describe("OutboxDrain", () => {
     expect(result.fast).toEqual(topics(1, 8));
     expect(result.slow).toEqual(topics(1, 8));
     expect(result.left).toEqual(["t/8"]);
+  });
+
+  it("arms the resume alarm with its first row, and again only once the alarm ran", async () => {
+    const armed = await inDeviceObject("outbox-resume", async (state) => {
+      const outbox = new Outbox(state.storage.sql, "resume_outbox");
+      const armed: number[] = [];
+      const drain = new OutboxDrain(outbox, { ...host([]), resumeLater: async (at) => void armed.push(at) });
+      await drain.push([message(1)]);
+      await drain.push([message(2)]);
+      const once = armed.length;
+      await drain.resume(); // what the alarm does
+      await drain.push([message(3)]);
+      return { once, after: armed.length };
+    });
+    expect(armed).toEqual({ once: 1, after: 2 });
   });
 
   it("retries a failed session from the alarm while the others go on", async () => {
