@@ -54,7 +54,7 @@ export class DeviceCore {
   readonly commandStore: CommandStore;
   readonly methods = new MethodCalls();
   readonly rules: DeviceRules;
-  private readonly ruleActions: RuleActions;
+  readonly ruleActions: RuleActions;
   /** The device's message rate, across its protocols. */
   readonly rate: TokenBucket;
   lastSeen = 0;
@@ -127,7 +127,7 @@ export class DeviceCore {
     const actions = (this.ruleActions = new RuleActions(env, ctx.storage.sql, id, this.streams, this.own, this.shards, {
       command: (name, payload) => this.commands.enqueue(name, payload, undefined, Date.now()),
       desired: (shadow, state, depth) => this.applyShadow(shadow, { kind: "update", state: { desired: state } }, null, depth),
-    }));
+    }, this.alarms));
     this.rules = new DeviceRules(ctx.storage.sql, env.DB, id, this.alarms, (rule, firing, depth) => actions.run(rule, firing, depth));
     const self = this;
     this.mqtt = new MqttHost(

@@ -7,8 +7,10 @@
  *
  * At least once across a crash: the firing's actions are written to `rule_pending` in the write
  * that fired them and deleted once they ran; what a crash or restart left there runs when the
- * object next starts ({@link RuleActions.resume}). A crash after the actions and before the
- * delete runs them again (a command queued twice, say): never none.
+ * object next starts ({@link RuleActions.resume}), at the latest from the alarm that write armed
+ * ({@link RESUME_MS} ahead, once until the alarm ran: a device that never comes back still gets
+ * its firings' actions run). A crash after the actions and before the delete runs them again (a
+ * command queued twice, say): never none.
  */
 import type { Env } from "../env";
 import type { JsonObject, JsonValue } from "../../protocols/json-value";
@@ -17,6 +19,8 @@ import type { Firing } from "../../rules";
 import { logError, logText } from "../../protocols/log-text";
 import { deliverToWebhook } from "../webhook/direct";
 import type { ShardClient } from "../routing/shard-client";
+import type { AlarmScheduler } from "../shared/alarms";
+import { RESUME_MS } from "../shared/outbox";
 import type { LiveStreams } from "./live-streams";
 import type { OwnTopics } from "./own-topics";
 import type { RuleAction, StoredRule } from "./rule-types";
@@ -56,6 +60,8 @@ type PendingRow = {
 export class RuleActions {
   /** Rows this object life is running (a resume leaves them alone). */
   private readonly running = new Set<number>();
+  /** Whether a stored firing armed the alarm since it last ran. */
+  private resumeArmed = false;
 
   constructor(
     private readonly env: Env,
@@ -65,9 +71,16 @@ export class RuleActions {
     private readonly own: OwnTopics,
     private readonly shards: ShardClient,
     private readonly self: SelfActions,
+    private readonly alarms: AlarmScheduler,
   ) {
     sql.exec(`CREATE TABLE IF NOT EXISTS rule_pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT NOT NULL, actions TEXT NOT NULL,
       output TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, depth INTEGER NOT NULL)`);
+  }
+
+  /** From the alarm: runs what an earlier life left (see {@link resume}); the next stored firing arms it again. */
+  onAlarm(): void {
+    this.resumeArmed = false;
+    this.resume();
   }
 
   /** Runs the actions of firings an earlier life stored but did not finish (those not running now). */
@@ -102,6 +115,13 @@ export class RuleActions {
         depth,
       )
       .one().seq;
+    if (!this.resumeArmed) {
+      this.resumeArmed = true;
+      this.alarms.set("rule-actions", Date.now() + RESUME_MS).catch((err: unknown) => {
+        this.resumeArmed = false;
+        console.error(`DeviceObject ${logText(id)}: the alarm that resumes rule actions after a crash was not armed: ${logError(err)}`);
+      });
+    }
     this.start(seq, rule.id, rule.actions, firing.output, message, depth);
   }
 
