@@ -3,6 +3,14 @@
  * `application/problem+json` document with a stable `type`.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "@hono/zod-openapi";
+
+// A JSON number beyond a double's range (1e400) parses as Infinity, which zod reports as
+// "expected number, received number": say what is wrong instead, for every schema of the API.
+z.config({
+  customError: (iss) =>
+    iss.code === "invalid_type" && iss.expected === "number" && typeof iss.input === "number" ? `expected a finite number, got ${String(iss.input)}` : undefined,
+});
 
 /** Stable problem types: the slug is part of the `type` URI clients may switch on. */
 export const PROBLEMS = {

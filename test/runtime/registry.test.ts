@@ -40,6 +40,11 @@ describe("device registry", () => {
     expect(malformed.type).toMatch(/malformed-json/);
     const badPathId = await json<{ type: string }>(call("GET", "/v1/devices/has%20space"), 400);
     expect(badPathId.type).toMatch(/invalid-id/);
+    // A number beyond a double's range: before, "expected number, received number".
+    const huge = await json<{ detail: string }>(call("POST", "/v1/devices/dup/telemetry", { body: '{"data":{"a":1},"ts":1e400}' }), 400);
+    expect(huge.detail).toMatch(/^ts: expected a finite number, got Infinity/);
+    const hugeQuery = await json<{ detail: string }>(call("GET", "/v1/devices?limit=1e400"), 400);
+    expect(hugeQuery.detail).toMatch(/^limit: expected a finite number, got Infinity/);
     const missing = await json<{ type: string }>(call("GET", "/v1/nothing-here"), 404);
     expect(missing.type).toMatch(/not-found/);
   });
