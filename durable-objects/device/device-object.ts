@@ -127,7 +127,7 @@ export class DeviceObject extends DurableObject<Env> {
     await this.core.own.onAlarm();
     await this.core.commands.onAlarm(now);
     await this.core.rules.onAlarm(now);
-    this.core.ruleActions.onAlarm();
+    this.core.ruleActions.onAlarm(now);
     await this.core.presenceOnAlarm(now);
   }
 

@@ -10,7 +10,11 @@
  * object next starts ({@link RuleActions.resume}), at the latest from the alarm that write armed
  * ({@link RESUME_MS} ahead, once until the alarm ran: a device that never comes back still gets
  * its firings' actions run). A crash after the actions and before the delete runs them again (a
- * command queued twice, say): never none.
+ * command queued twice, say): never none. An action that fails for a reason that may pass (a call
+ * to another object that failed or timed out, a shard being reset) stays stored, alone, and is
+ * tried again from the alarm with the webhooks' backoff (5 s, 30 s, 2 min, 10 min, 1 h), up to
+ * {@link RULE_ACTION_ATTEMPTS} attempts; one that cannot succeed (its device is gone from the
+ * registry) is logged and dropped.
  */
 import type { Env } from "../env";
 import type { JsonObject, JsonValue } from "../../protocols/json-value";
@@ -21,6 +25,7 @@ import { deliverToWebhook } from "../webhook/direct";
 import type { ShardClient } from "../routing/shard-client";
 import type { AlarmScheduler } from "../shared/alarms";
 import { RESUME_MS } from "../shared/outbox";
+import { retryDelay } from "../webhook/backoff";
 import type { LiveStreams } from "./live-streams";
 import type { OwnTopics } from "./own-topics";
 import type { RuleAction, StoredRule } from "./rule-types";
@@ -40,6 +45,12 @@ interface OtherDevice {
  */
 export const RULE_CASCADE_MAX = 8;
 
+/** How many times a failing action is tried before it is given up (logged). */
+export const RULE_ACTION_ATTEMPTS = 6;
+
+/** An action that cannot succeed however often it is tried: dropped, not retried. */
+class Unrunnable extends Error {}
+
 /** Actions on the device itself, done in its own object. */
 export interface SelfActions {
   command(name: string, payload: JsonValue): Promise<unknown>;
@@ -55,6 +66,10 @@ type PendingRow = {
   topic: string;
   payload: ArrayBuffer;
   depth: number;
+  /** Attempts that failed so far (the actions left are the ones that failed). */
+  attempts: number;
+  /** Not before this (epoch ms): the backoff after a failed attempt. */
+  retry_at: number;
 };
 
 export class RuleActions {
@@ -74,21 +89,40 @@ export class RuleActions {
     private readonly alarms: AlarmScheduler,
   ) {
     sql.exec(`CREATE TABLE IF NOT EXISTS rule_pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT NOT NULL, actions TEXT NOT NULL,
-      output TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, depth INTEGER NOT NULL)`);
+      output TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, depth INTEGER NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0, retry_at INTEGER NOT NULL DEFAULT 0)`);
+    const columns = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('rule_pending')`).toArray();
+    if (!columns.some((c) => c.name === "attempts")) {
+      sql.exec(`ALTER TABLE rule_pending ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0`);
+      sql.exec(`ALTER TABLE rule_pending ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0`);
+    }
   }
 
-  /** From the alarm: runs what an earlier life left (see {@link resume}); the next stored firing arms it again. */
-  onAlarm(): void {
+  /** From the alarm: runs what is due (see {@link resume}) and arms it for the next retry; the next stored firing arms it again too. */
+  onAlarm(now = Date.now()): void {
     this.resumeArmed = false;
-    this.resume();
+    this.resume(now);
+    const next = this.sql.exec<{ at: number | null }>(`SELECT MIN(retry_at) AS at FROM rule_pending WHERE retry_at > ?`, now).one().at;
+    if (next !== null) void this.arm(next);
   }
 
-  /** Runs the actions of firings an earlier life stored but did not finish (those not running now). */
-  resume(): void {
-    for (const r of this.sql.exec<PendingRow>(`SELECT * FROM rule_pending ORDER BY seq`).toArray()) {
+  /** Arms the device's alarm for rule actions at `at` (or keeps an earlier one); false when that failed (logged). */
+  private arm(at: number): Promise<boolean> {
+    return this.alarms.set("rule-actions", at).then(
+      () => true,
+      (err: unknown) => {
+        console.error(`DeviceObject ${logText(this.deviceId())}: the alarm for rule actions was not armed: ${logError(err)}`);
+        return false;
+      },
+    );
+  }
+
+  /** Runs the actions of firings an earlier life stored but did not finish, and failed ones whose retry is due (those not running now). */
+  resume(now = Date.now()): void {
+    for (const r of this.sql.exec<PendingRow>(`SELECT * FROM rule_pending WHERE retry_at <= ? ORDER BY seq`, now).toArray()) {
       if (this.running.has(r.seq)) continue;
       const message: Message = { topic: r.topic, payload: new Uint8Array(r.payload), qos: 1, retain: false };
-      this.start(r.seq, r.rule_id, JSON.parse(r.actions) as RuleAction[], JSON.parse(r.output) as JsonObject, message, r.depth);
+      this.start(r.seq, r.rule_id, JSON.parse(r.actions) as RuleAction[], JSON.parse(r.output) as JsonObject, message, r.depth, r.attempts);
     }
   }
 
@@ -117,25 +151,40 @@ export class RuleActions {
       .one().seq;
     if (!this.resumeArmed) {
       this.resumeArmed = true;
-      this.alarms.set("rule-actions", Date.now() + RESUME_MS).catch((err: unknown) => {
-        this.resumeArmed = false;
-        console.error(`DeviceObject ${logText(id)}: the alarm that resumes rule actions after a crash was not armed: ${logError(err)}`);
-      });
+      void this.arm(Date.now() + RESUME_MS).then((ok) => (this.resumeArmed &&= ok));
     }
     this.start(seq, rule.id, rule.actions, firing.output, message, depth);
   }
 
-  /** Runs a stored firing's actions just after the current write, then deletes its row. */
-  private start(seq: number, ruleId: string, actions: readonly RuleAction[], output: JsonObject, message: Message, depth: number): void {
+  /**
+   * Runs a stored firing's actions just after the current write, then deletes its row, or keeps
+   * the actions that failed for a reason that may pass and arms the alarm for their retry.
+   */
+  private start(seq: number, ruleId: string, actions: readonly RuleAction[], output: JsonObject, message: Message, depth: number, attempts = 0): void {
     const id = this.deviceId();
     this.running.add(seq);
     queueMicrotask(() => {
       const runs = actions.map((action) =>
-        this.act(action, output, message, depth + 1).catch((err: unknown) => console.error(`DeviceObject ${logText(id)}: rule ${logText(ruleId)} ${action.type} action failed: ${logError(err)}`)),
+        this.act(action, output, message, depth + 1).then(
+          () => null,
+          (err: unknown) => {
+            const again = !(err instanceof Unrunnable) && attempts + 1 < RULE_ACTION_ATTEMPTS;
+            const what = again ? "tried again later" : err instanceof Unrunnable ? "dropped" : `given up after ${attempts + 1} attempts`;
+            console.error(`DeviceObject ${logText(id)}: rule ${logText(ruleId)} ${action.type} action failed (${what}): ${logError(err)}`);
+            return again ? action : null;
+          },
+        ),
       );
-      void Promise.all(runs).then(() => {
-        this.sql.exec(`DELETE FROM rule_pending WHERE seq = ?`, seq);
+      void Promise.all(runs).then((results) => {
         this.running.delete(seq);
+        const failed = results.filter((a): a is RuleAction => a !== null);
+        if (failed.length === 0) {
+          this.sql.exec(`DELETE FROM rule_pending WHERE seq = ?`, seq);
+          return;
+        }
+        const at = Date.now() + retryDelay(attempts + 1, RESUME_MS);
+        this.sql.exec(`UPDATE rule_pending SET actions = ?, attempts = ?, retry_at = ? WHERE seq = ?`, JSON.stringify(failed), attempts + 1, at, seq);
+        void this.arm(at);
       });
     });
   }
@@ -143,7 +192,7 @@ export class RuleActions {
   /** Another device's object, if the registry still holds it (it may be deleted since the rule was made): none is made for an unknown id. */
   private async other(deviceId: string): Promise<OtherDevice> {
     const registered = await this.env.DB.prepare(`SELECT 1 AS one FROM devices WHERE id = ?`).bind(deviceId).first();
-    if (!registered) throw new Error(`no device ${logText(deviceId)} in the registry`);
+    if (!registered) throw new Unrunnable(`no device ${logText(deviceId)} in the registry`);
     return this.env.DEVICE.get(this.env.DEVICE.idFromName(deviceId)) as unknown as OtherDevice;
   }
 

@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { inDeviceObject } from "./helpers";
-import { RuleActions } from "../../durable-objects/device/rule-actions";
+import { RULE_ACTION_ATTEMPTS, RuleActions } from "../../durable-objects/device/rule-actions";
 import { AlarmScheduler } from "../../durable-objects/shared/alarms";
 import type { StoredRule } from "../../durable-objects/device/rule-types";
 import type { LiveStreams } from "../../durable-objects/device/live-streams";
@@ -54,5 +54,55 @@ describe("rule actions", () => {
     expect(out.alarmIn!).toBeLessThanOrEqual(5_000);
     expect(out.sent).toEqual(["channels/alerts/messages/rules/r1 {\"temp\":35}", "channels/alerts/messages/rules/r1 {\"temp\":36}"]);
     expect(out.after).toBe(0);
+  });
+
+  it("tries a failed action again from the alarm with backoff, drops one that cannot run, and gives up after its attempts", async () => {
+    const out = await inDeviceObject("rule-actions-retry", async (state) => {
+      const sql = state.storage.sql;
+      const row = () => sql.exec<{ actions: string; attempts: number; retry_at: number }>(`SELECT actions, attempts, retry_at FROM rule_pending`).toArray()[0] ?? null;
+      let failures = 1;
+      const sent: string[] = [];
+      const a = actions(state, async (m) => {
+        if (failures-- > 0) throw new Error("shard reset");
+        sent.push(new TextDecoder().decode(m.payload));
+      });
+      // A publish that fails once, and a command to a device the registry does not hold.
+      const both: StoredRule = { ...rule, actions: [...rule.actions, { type: "command", deviceId: "ra-not-registered", name: "reboot" }] };
+      const firedAt = Date.now();
+      a.run(both, { output: { temp: 40 }, at: 3 });
+      await turns();
+      // Before: both were logged and dropped, the row deleted.
+      const kept = row();
+      const alarm = await state.storage.getAlarm();
+      a.resume(firedAt); // not due yet: nothing runs
+      await turns();
+      const early = [...sent];
+      a.onAlarm(kept!.retry_at); // the alarm at the retry time
+      await turns();
+      const retried = { sent: [...sent], row: row() };
+      // One that always fails: given up after its attempts.
+      const never = actions(state, async () => {
+        throw new Error("down");
+      });
+      never.run(rule, { output: { temp: 41 }, at: 4 });
+      await turns();
+      let attempts = 1;
+      for (let now = Date.now(); row() && attempts < RULE_ACTION_ATTEMPTS + 2; attempts++) {
+        now = row()!.retry_at;
+        never.resume(now);
+        await turns();
+      }
+      return { kept, alarmAt: alarm, firedAt, early, retried, attempts, left: row() };
+    });
+    expect(JSON.parse(out.kept!.actions)).toEqual(rule.actions); // the command is dropped, the publish kept
+    expect(out.kept!.attempts).toBe(1);
+    expect(out.kept!.retry_at - out.firedAt).toBeGreaterThanOrEqual(4_000);
+    expect(out.kept!.retry_at - out.firedAt).toBeLessThanOrEqual(6_500);
+    expect(out.alarmAt).not.toBeNull();
+    expect(out.alarmAt!).toBeLessThanOrEqual(out.kept!.retry_at);
+    expect(out.early).toEqual([]);
+    expect(out.retried).toEqual({ sent: ['{"temp":40}'], row: null });
+    expect(out.attempts).toBe(RULE_ACTION_ATTEMPTS);
+    expect(out.left).toBeNull();
   });
 });
