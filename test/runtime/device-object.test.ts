@@ -4,6 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { call, json } from "./helpers";
 import { ShardClient } from "../../durable-objects/routing/shard-client";
 import { appSession } from "../../durable-objects/routing/sessions";
+import { TopicObject } from "../../durable-objects/topic/topic-object";
 
 describe("DeviceObject", () => {
   it("is wiped when its device is deleted from the registry", async () => {
@@ -20,6 +21,27 @@ describe("DeviceObject", () => {
       state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM shadow_history").one().n,
     );
     expect(tables).toBe(0);
+  });
+
+  it("keeps a device registered while its object could not be wiped, so the DELETE can be sent again", async () => {
+    await json(call("POST", "/v1/devices", { body: { id: "wipe-fails" } }), 201);
+    await json(call("POST", "/v1/devices/wipe-fails/shadow", { body: { state: { desired: { a: 1 } } } }), 200);
+    // The wipe's call to the device's topic shard fails (a shard being reset, say).
+    const unlisten = Object.getOwnPropertyDescriptor(TopicObject.prototype, "unlisten")!;
+    Object.defineProperty(TopicObject.prototype, "unlisten", { ...unlisten, value: async () => Promise.reject(new Error("shard unavailable")) });
+    let first: number;
+    try {
+      first = (await call("DELETE", "/v1/devices/wipe-fails")).status;
+    } finally {
+      Object.defineProperty(TopicObject.prototype, "unlisten", unlisten);
+    }
+    expect(first).toBe(500);
+    // Before: the registry row was already gone (a retry got 404), and the old shadow waited in
+    // the object for a device created again with this id.
+    expect((await call("GET", "/v1/devices/wipe-fails")).status).toBe(200);
+    expect((await call("DELETE", "/v1/devices/wipe-fails")).status).toBe(204);
+    await json(call("POST", "/v1/devices", { body: { id: "wipe-fails" } }), 201);
+    expect((await call("GET", "/v1/devices/wipe-fails/shadow")).status).toBe(404);
   });
 
   it("arms its alarm with the first QoS 1 copy it owes a subscriber, even when nothing else would wake it", async () => {

@@ -7,6 +7,7 @@ import { issueCredential } from "../registry/credentials";
 import { randomId } from "../auth/crypto";
 import { ApiError } from "../errors";
 import { deviceStub } from "../objects";
+import { logError, logText } from "../../protocols/log-text";
 
 export const devices = router();
 
@@ -123,8 +124,15 @@ method: "delete",
   }),
   async (c) => {
     const { id } = c.req.valid("param");
+    await getDevice(c.env, id); // 404 before any object is touched
+    // The object first: a wipe that fails (or a crash) leaves the device registered, so the same
+    // DELETE can be sent again. Registry first, it left the old state in the object, out of reach
+    // of a retry (404) and there for a device created again with this id.
+    const stub = deviceStub(c.env, id);
+    await stub.wipe();
     await deleteDevice(c.env, id);
-    await deviceStub(c.env, id).wipe();
+    // Again, for whatever a reconnect wrote between the two (the credentials worked until now).
+    await stub.wipe().catch((err: unknown) => console.error(`device ${logText(id)}: second wipe after its deletion failed: ${logError(err)}`));
     return c.body(null, 204);
   },
 );
