@@ -8,6 +8,7 @@
 import type { MqttClient } from "mqtt";
 import type { Admin } from "./admin";
 import type { MqttEndpoint } from "./brokers";
+import { JsonDevice } from "./json-device";
 import { connectMqtt } from "./mqtt-clients";
 
 /** What the hub acknowledged, per device id. */
@@ -44,10 +45,21 @@ export interface Writer {
   stop(): Promise<void>;
 }
 
-/** Keeps `lanes` loops going until stopped or until the client's connection closes. */
-function lanes(client: MqttClient | undefined, n: number, log: AckLog, step: () => Promise<void>): Writer {
+/** A writer's connection: it stops the writer when it closes, and is dropped when the writer stops. */
+interface Connection {
+  onClose(f: () => void): void;
+  drop(): void;
+}
+
+const mqttConnection = (client: MqttClient): Connection => ({
+  onClose: (f) => client.on("close", f),
+  drop: () => client.end(true), // flushes unacknowledged publishes with an error: not recorded
+});
+
+/** Keeps `lanes` loops going until stopped or until the connection closes. */
+function lanes(conn: Connection | undefined, n: number, log: AckLog, step: () => Promise<void>): Writer {
   let stopped = false;
-  client?.on("close", () => (stopped = true));
+  conn?.onClose(() => (stopped = true));
   const loop = async () => {
     while (!stopped) {
       try {
@@ -63,7 +75,7 @@ function lanes(client: MqttClient | undefined, n: number, log: AckLog, step: () 
   return {
     async stop() {
       stopped = true;
-      client?.end(true); // flushes unacknowledged publishes with an error: not recorded
+      conn?.drop();
       await running;
     },
   };
@@ -73,9 +85,20 @@ function lanes(client: MqttClient | undefined, n: number, log: AckLog, step: () 
 export async function telemetryWriter(ep: MqttEndpoint, run: string, index: number, inflight: number, log: AckLog): Promise<Writer> {
   const client = await connectMqtt(ep);
   const id = ep.clientId;
-  return lanes(client, inflight, log, async () => {
+  return lanes(mqttConnection(client), inflight, log, async () => {
     const s = log.seq(id);
     await client.publishAsync(`devices/${id}/telemetry`, JSON.stringify({ c: run, d: index, s }), { qos: 1 });
+    log.add(log.telemetry, id, s);
+  });
+}
+
+/** The same telemetry `{c: run, d: index, s: seq}` over the JSON WebSocket, `inflight` unacknowledged at a time (recorded on `ack`). */
+export async function jsonTelemetryWriter(wsBase: string, id: string, token: string, run: string, index: number, inflight: number, log: AckLog): Promise<Writer> {
+  const device = await JsonDevice.open(wsBase, token);
+  const conn: Connection = { onClose: (f) => device.ws.on("close", f), drop: () => device.ws.terminate() };
+  return lanes(conn, inflight, log, async () => {
+    const s = log.seq(id);
+    await device.telemetry({ c: run, d: index, s });
     log.add(log.telemetry, id, s);
   });
 }
@@ -84,7 +107,7 @@ export async function telemetryWriter(ep: MqttEndpoint, run: string, index: numb
 export async function channelWriter(ep: MqttEndpoint, run: string, channel: string, inflight: number, log: AckLog): Promise<Writer> {
   const client = await connectMqtt(ep);
   const id = ep.clientId;
-  return lanes(client, inflight, log, async () => {
+  return lanes(mqttConnection(client), inflight, log, async () => {
     const s = log.seq(id);
     await client.publishAsync(`channels/${channel}/messages/${id}`, JSON.stringify({ c: run, s }), { qos: 1 });
     log.add(log.channel, id, s);
@@ -127,7 +150,7 @@ export async function resendingWriter(ep: MqttEndpoint, run: string, channel: st
 export async function mqttShadowWriter(ep: MqttEndpoint, log: AckLog): Promise<Writer> {
   const client = await connectMqtt(ep);
   const id = ep.clientId;
-  return lanes(client, 1, log, async () => {
+  return lanes(mqttConnection(client), 1, log, async () => {
     const n = log.seq(id);
     await client.publishAsync(`$aws/things/${id}/shadow/update`, JSON.stringify({ state: { reported: { n } } }), { qos: 1 });
     log.mqttShadow.set(id, (log.mqttShadow.get(id) ?? 0) + 1);
@@ -146,7 +169,7 @@ export function restShadowWriter(admin: Admin, id: string, log: AckLog): Writer 
 export async function commander(ep: MqttEndpoint, targets: readonly string[], log: AckLog): Promise<Writer> {
   const client = await connectMqtt(ep, { protocolVersion: 5 });
   let turn = 0;
-  return lanes(client, 2, log, async () => {
+  return lanes(mqttConnection(client), 2, log, async () => {
     const target = targets[turn++ % targets.length];
     const k = log.seq(`cmd:${target}`);
     const packet = await client.publishAsync(`devices/${target}/commands/x`, JSON.stringify({ k }), { qos: 1 });

@@ -50,12 +50,14 @@ export class TelemetryWatch {
   }
 
   private take(topic: string, payload: Buffer, dup: boolean): void {
-    let data: { c?: unknown; s?: unknown };
+    let data: { c?: unknown; s?: unknown; data?: unknown };
     try {
       data = JSON.parse(payload.toString()) as typeof data;
     } catch {
       return;
     }
+    // Telemetry sent over the JSON WebSocket (or HTTP, CoAP) goes out as its stored row, `{ts, data}`.
+    if (typeof data.data === "object" && data.data !== null) data = data.data as typeof data;
     if (data.c !== this.run || typeof data.s !== "number") return;
     // devices/<id>/telemetry or channels/<channel>/messages/<id>
     const levels = topic.split("/");

@@ -1,6 +1,6 @@
 /**
- * Crash durability, driven from outside: devices publish QoS 1 telemetry and channel messages
- * (both MQTT paths) that an app's persistent session subscribes to, update shadows (MQTT and
+ * Crash durability, driven from outside: devices publish QoS 1 telemetry (both MQTT paths and the
+ * JSON WebSocket) and channel messages (both MQTT paths) that an app's persistent session subscribes to, update shadows (MQTT and
  * REST), and an app sends QoS 1 commands to offline devices with persistent sessions; mid-run the
  * hub's workerd is killed with SIGKILL and the hub restarted on the same state. Afterwards every
  * acknowledged write must be there: each PUBACKed telemetry message as a stored row, each
@@ -13,7 +13,7 @@
 import type { MqttClient } from "mqtt";
 import { mapLimit } from "./admin";
 import { umbraApp, umbraDevice } from "./brokers";
-import { AckLog, channelWriter, commander, mqttShadowWriter, resendingWriter, restShadowWriter, telemetryWriter, type Writer } from "./crash-load";
+import { AckLog, channelWriter, commander, jsonTelemetryWriter, mqttShadowWriter, resendingWriter, restShadowWriter, telemetryWriter, type Writer } from "./crash-load";
 import type { LocalHub } from "./hub";
 import { connectMqtt, endAll } from "./mqtt-clients";
 import { TelemetryWatch, type WatchReport } from "./crash-watch";
@@ -21,7 +21,7 @@ import { ids } from "./mqtt-scenario";
 
 /** Sizes of a crash run. */
 export interface CrashPlan {
-  /** Telemetry devices per MQTT path (direct and relay); as many again publish to a channel. */
+  /** Telemetry devices per path (MQTT direct, MQTT relay, JSON WebSocket); as many again publish to a channel per MQTT path. */
   telemetryDevices: number;
   /** Unacknowledged telemetry publishes per device. */
   inflight: number;
@@ -48,7 +48,8 @@ export interface CrashReport {
   ok: boolean;
   crashes: number;
   killed: number[];
-  telemetry: { acked: number; missing: number; storedDuplicates: number; sample: string[] };
+  /** `overJson`: how many of the acknowledged came over the JSON WebSocket. */
+  telemetry: { acked: number; overJson: number; missing: number; storedDuplicates: number; sample: string[] };
   /** The subscriber to telemetry and the channel: every acknowledged message delivered, none twice without DUP. */
   subscriber: WatchReport;
   shadows: { acked: number; missing: number; sample: string[] };
@@ -64,6 +65,7 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
   const run = `crash-${Date.now().toString(36)}`;
   const tmDirect = ids(`${run}-tmd`, plan.telemetryDevices);
   const tmRelay = ids(`${run}-tmr`, plan.telemetryDevices);
+  const tmJson = ids(`${run}-tmj`, plan.telemetryDevices);
   const chDirect = ids(`${run}-chd`, plan.telemetryDevices);
   const chRelay = ids(`${run}-chr`, plan.telemetryDevices);
   const q2Direct = ids(`${run}-q2d`, plan.resending ?? 1);
@@ -72,7 +74,7 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
   const shRest = ids(`${run}-shr`, plan.shadowDevices);
   const cmd = ids(`${run}-cmd`, plan.commandDevices);
   say("provisioning");
-  const tokens = await hub.admin.createDevices([...tmDirect, ...tmRelay, ...chDirect, ...chRelay, ...q2Direct, ...q2Relay, ...shMqtt, ...shRest, ...cmd]);
+  const tokens = await hub.admin.createDevices([...tmDirect, ...tmRelay, ...tmJson, ...chDirect, ...chRelay, ...q2Direct, ...q2Relay, ...shMqtt, ...shRest, ...cmd]);
   const channel = `${run}-ch`;
   await hub.admin.createChannel(channel, [...chDirect, ...chRelay, ...q2Direct, ...q2Relay]);
   const ep = (id: string, path: "direct" | "relay") => umbraDevice(hub, id, tokens.get(id) ?? "", path);
@@ -98,6 +100,7 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
     const writers: Writer[] = await Promise.all([
       ...tmDirect.map((id, i) => telemetryWriter(ep(id, "direct"), run, i, plan.inflight, log)),
       ...tmRelay.map((id, i) => telemetryWriter(ep(id, "relay"), run, plan.telemetryDevices + i, plan.inflight, log)),
+      ...tmJson.map((id, i) => jsonTelemetryWriter(hub.wsUrl, id, tokens.get(id) ?? "", run, 2 * plan.telemetryDevices + i, plan.inflight, log)),
       ...chDirect.map((id) => channelWriter(ep(id, "direct"), run, channel, plan.inflight, log)),
       ...chRelay.map((id) => channelWriter(ep(id, "relay"), run, channel, plan.inflight, log)),
       ...shMqtt.map((id, i) => mqttShadowWriter(ep(id, i % 2 ? "relay" : "direct"), log)),
@@ -117,15 +120,16 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
   // still owed the subscriber when the hub died must go out on its own, from the alarm its outbox
   // armed, as for a device that never comes back.
   const subscriber = await watch.report(new Map([...log.telemetry, ...log.channel]), 30_000);
-  const found = await verify(hub, log, run, { tm: [...tmDirect, ...tmRelay], shMqtt, shRest, cmd, ep });
+  const found = await verify(hub, log, run, { tm: [...tmDirect, ...tmRelay, ...tmJson], json: tmJson, shMqtt, shRest, cmd, ep });
   const ok = found.ok && subscriber.missing === 0 && subscriber.excessDuplicates === 0;
   return { ...found, ok, subscriber, crashes: plan.crashes, killed, unackedErrors: log.errors };
 }
 
-type Groups = { tm: string[]; shMqtt: string[]; shRest: string[]; cmd: string[]; ep: (id: string, path: "direct" | "relay") => ReturnType<typeof umbraDevice> };
+type Groups = { tm: string[]; json: string[]; shMqtt: string[]; shRest: string[]; cmd: string[]; ep: (id: string, path: "direct" | "relay") => ReturnType<typeof umbraDevice> };
 
 async function verify(hub: LocalHub, log: AckLog, run: string, g: Groups): Promise<Omit<CrashReport, "crashes" | "killed" | "unackedErrors" | "subscriber">> {
-  const telemetry = { acked: 0, missing: 0, storedDuplicates: 0, sample: [] as string[] };
+  const telemetry = { acked: 0, overJson: 0, missing: 0, storedDuplicates: 0, sample: [] as string[] };
+  for (const id of g.json) telemetry.overJson += log.telemetry.get(id)?.size ?? 0;
   await mapLimit(g.tm, 4, async (id) => {
     const acked = log.telemetry.get(id) ?? new Set<number>();
     const counts = new Map<number, number>();

@@ -1,10 +1,11 @@
 /**
  * Crash durability (small): a hub of this test's own (never the suite's shared one) is killed
- * with SIGKILL while devices publish QoS 1 telemetry and channel messages on both MQTT paths to an
- * app's persistent session (with QoS 2 channel publishers that keep their client through the
- * crash and resend what was unfinished), shadows are written over MQTT and REST and an app queues
- * commands for offline devices; restarted on the same state, everything the hub acknowledged must
- * be there, and a resent QoS 2 message only once. `npm run soak -- crash` runs the long version.
+ * with SIGKILL while devices publish QoS 1 telemetry (both MQTT paths and the JSON WebSocket) and
+ * channel messages (both MQTT paths) to an app's persistent session (with QoS 2 channel publishers
+ * that keep their client through the crash and resend what was unfinished), shadows are written
+ * over MQTT and REST and an app queues commands for offline devices; restarted on the same state,
+ * everything the hub acknowledged must be there, and a resent QoS 2 message only once.
+ * `npm run soak -- crash` runs the long version.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crashRun } from "../../bench/lib/crash";
@@ -29,6 +30,7 @@ describe("crash durability", () => {
     // The run must have had something acknowledged before the kill to prove anything.
     expect(report.killed.length).toBeGreaterThan(0);
     expect(report.telemetry.acked).toBeGreaterThan(0);
+    expect(report.telemetry.overJson).toBeGreaterThan(0);
     expect(report.shadows.acked).toBeGreaterThan(0);
     expect(report.commands.accepted).toBeGreaterThan(0);
     expect(report.telemetry.sample).toEqual([]);
