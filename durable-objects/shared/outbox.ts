@@ -201,8 +201,8 @@ export class OutboxDrain {
     if (!this.resumeArmed) {
       this.resumeArmed = true;
       this.host.resumeLater(Date.now() + RESUME_MS).catch((err: unknown) => {
-        this.resumeArmed = false;
-        this.host.failed("(resume alarm)", err);
+        this.resumeArmed = false; // the next row tries again
+        console.error(`outbox ${this.outbox.id}: its resume alarm was not armed:`, err instanceof Error ? err.message : String(err));
       });
     }
     if (tail && tail.length + entries.length <= this.limits.highWater) {
