@@ -24,7 +24,7 @@ export class DeviceDeliveries {
   /** Resolves once the device's object stored `m`. */
   send(deviceId: string, m: Message, mark?: DeliveryMark): Promise<void> {
     const session = deviceSession(deviceId);
-    if (mark) return this.marked.add(session, session, m, mark);
+    if (mark) return this.marked.add(session, m, mark);
     let batch = this.batches.get(deviceId);
     if (!batch) this.batches.set(deviceId, (batch = new GroupCommit((items) => this.sessions.deliver(session, items))));
     return batch.add([m]);

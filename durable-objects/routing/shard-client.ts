@@ -54,7 +54,7 @@ export class ShardClient {
   publish(m: Message, mark?: DeliveryMark): Promise<void> {
     if (!mark) return this.toShard(m, "shared", this.batches, true);
     const n = this.shardFor(m, "shared");
-    return n instanceof Error ? Promise.reject(n) : this.marked.add(n, String(n), m, mark);
+    return n instanceof Error ? Promise.reject(n) : this.marked.add(n, m, mark);
   }
 
   /**

@@ -10,11 +10,11 @@ describe("MarkedBatches", () => {
     const calls: { target: string; topics: string[]; mark: DeliveryMark }[] = [];
     const batches = new MarkedBatches<string>(async (target, messages, mark) => void calls.push({ target, topics: messages.map((x) => x.topic), mark }));
     await Promise.all([
-      batches.add("s1", "s1", m("new"), { from: "x", seqs: [9] }),
-      // A resend routed again next to a newer message: it goes first, or a receiver that stored 9 would skip it.
-      batches.add("s1", "s1", m("resent"), { from: "x", seqs: [5] }),
-      batches.add("s2", "s2", m("other target"), { from: "x", seqs: [10] }),
-      batches.add("s1", "s1", m("re-made session"), { from: "y", seqs: [1] }),
+      batches.add("s1", m("new"), { from: "x", seqs: [9] }),
+      // A resend routed again next to a newer message: it goes first, where the client published it.
+      batches.add("s1", m("resent"), { from: "x", seqs: [5] }),
+      batches.add("s2", m("other target"), { from: "x", seqs: [10] }),
+      batches.add("s1", m("re-made session"), { from: "y", seqs: [1] }),
     ]);
     expect(calls).toEqual([
       { target: "s1", topics: ["resent", "new"], mark: { from: "x", seqs: [5, 9] } },
@@ -27,7 +27,7 @@ describe("MarkedBatches", () => {
     const batches = new MarkedBatches<string>(async () => {
       throw new Error("queue full");
     });
-    const results = await Promise.allSettled([batches.add("s", "s", m("a"), { from: "x", seqs: [1] }), batches.add("s", "s", m("b"), { from: "x", seqs: [2] })]);
+    const results = await Promise.allSettled([batches.add("s", m("a"), { from: "x", seqs: [1] }), batches.add("s", m("b"), { from: "x", seqs: [2] })]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * Batches of marked messages (a session's QoS 2 messages, each with its number in the session's
  * sequence: device/mqtt-qos2.ts), one call per target per turn as GroupCommit makes them, each
- * call carrying one mark. A receiver skips the numbers it stored already, which DeliveryMarks
- * can do only for numbers in increasing order: a batch is sorted by number (a resend routed
- * again next to newer messages goes first, where it was published).
+ * call carrying one mark; a receiver skips the numbers it stored already (DeliveryMarks, in any
+ * order). A batch is sorted by number, so a resend routed again next to newer messages goes
+ * first, in the order the client published them.
  */
 import type { Message } from "../../protocols/mqtt";
 import type { DeliveryMark } from "./delivery-marks";
@@ -14,15 +14,15 @@ interface Item {
   seq: number;
 }
 
-export class MarkedBatches<T> {
+export class MarkedBatches<T extends string | number> {
   private readonly batches = new Map<string, GroupCommit<Item>>();
 
   /** @param send one call to `target` with its batch and the batch's mark */
   constructor(private readonly send: (target: T, messages: Message[], mark: DeliveryMark) => Promise<void>) {}
 
   /** Adds a message marked with one number (`mark.seqs[0]`) to `target`'s batch; resolves once the target stored it. */
-  add(target: T, key: string, message: Message, mark: DeliveryMark): Promise<void> {
-    const id = `${key}\n${mark.from}`;
+  add(target: T, message: Message, mark: DeliveryMark): Promise<void> {
+    const id = `${target}\n${mark.from}`;
     let batch = this.batches.get(id);
     if (!batch) {
       const from = mark.from;
