@@ -100,11 +100,11 @@ export class DeviceObject extends DurableObject<Env> {
     try {
       await this.core.ready();
       if (a.protocol === "mqtt") return await this.core.mqtt.onMessage(ws, message);
-      for (const reply of handleJsonFrame(this.core.jsonHost(ws), message, this.core.config, this.core.lastSeen)) this.core.json.send(ws, reply);
+      this.core.json.reply(ws, handleJsonFrame(this.core.jsonHost(ws), message, this.core.config, this.core.lastSeen));
     } catch (err) {
       console.error(`DeviceObject ${logText(this.core.deviceId)} message: ${logError(err)}`);
       if (a.protocol === "mqtt") closeQuietly(ws, 1011, "internal error");
-      else this.core.json.send(ws, { type: "error", code: "internal", message: "the message could not be processed" });
+      else this.core.json.reply(ws, [{ type: "error", code: "internal", message: "the message could not be processed" }]);
     }
   }
 

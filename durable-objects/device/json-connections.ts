@@ -66,6 +66,23 @@ export class JsonConnections {
     for (const ws of deviceSockets(this.ctx)) for (const m of messages) this.send(ws, m);
   }
 
+  /**
+   * Sends the replies to a device's frame from a timer, not from the frame's own event. workerd
+   * polls its sockets only when its queue of ready events is empty (its event loop never polls
+   * while busy), and a device that keeps several messages unanswered always has its next frame
+   * buffered: read, handle, commit, write the ack, read again is a chain of events that never
+   * waits for a poll. Ten such devices kept a local hub from accepting any connection or reading
+   * any other socket for tens of seconds. A timer fires only after a poll, so every device's
+   * window of unanswered messages now waits for one, and what else waits is read meanwhile.
+   * Replies keep their order (timers of one delay fire in the order they were set).
+   */
+  reply(ws: WebSocket, messages: readonly HubMessage[]): void {
+    if (messages.length === 0) return;
+    setTimeout(() => {
+      for (const m of messages) this.send(ws, m);
+    }, 0);
+  }
+
   send(ws: WebSocket, message: HubMessage): void {
     try {
       ws.send(JSON.stringify(message));
