@@ -100,9 +100,7 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
     const writers: Writer[] = await Promise.all([
       ...tmDirect.map((id, i) => telemetryWriter(ep(id, "direct"), run, i, plan.inflight, log)),
       ...tmRelay.map((id, i) => telemetryWriter(ep(id, "relay"), run, plan.telemetryDevices + i, plan.inflight, log)),
-      // One unacknowledged message per JSON device: with ten each, ten such devices starve REST
-      // calls and new JSON connections on a local hub (an open defect, see bench/RESULTS.md).
-      ...tmJson.map((id, i) => jsonTelemetryWriter(hub.wsUrl, id, tokens.get(id) ?? "", run, 2 * plan.telemetryDevices + i, 1, log)),
+      ...tmJson.map((id, i) => jsonTelemetryWriter(hub.wsUrl, id, tokens.get(id) ?? "", run, 2 * plan.telemetryDevices + i, plan.inflight, log)),
       ...chDirect.map((id) => channelWriter(ep(id, "direct"), run, channel, plan.inflight, log)),
       ...chRelay.map((id) => channelWriter(ep(id, "relay"), run, channel, plan.inflight, log)),
       ...shMqtt.map((id, i) => mqttShadowWriter(ep(id, i % 2 ? "relay" : "direct"), log)),
