@@ -15,7 +15,7 @@ import { MqttHost } from "../device/mqtt-host";
 import { acceptMqttSocket, closeQuietly, mqttAttachment, type Attachment, type MqttAttachment } from "../device/sockets";
 import { deviceConfig } from "../device/config";
 import { AlarmScheduler } from "../shared/alarms";
-import { TokenBucket } from "../shared/token-bucket";
+import { SenderRate } from "../shared/token-bucket";
 import { DeviceDeliveries } from "../routing/device-deliveries";
 import { DeliveryMarks, type DeliveryMark } from "../shared/delivery-marks";
 import { ShardClient } from "../routing/shard-client";
@@ -68,7 +68,7 @@ export class AppSessionObject extends DurableObject<Env> {
       durable: () => ctx.storage.sync(),
       // Anonymous sandbox clients meet refused publishes as Mosquitto's do: acknowledged and dropped (3.1.1).
       limits: sandbox ? { ...config.mqtt, refusedPublish: "acknowledge" } : config.mqtt,
-      rate: new TokenBucket(config.rate.perSecond, config.rate.burst, Date.now()),
+      rate: new SenderRate(config.rate.perSecond, config.rate.burst, Date.now()),
       maxPendingAcks: config.maxPendingAcks,
       roomWaitMs: config.roomWaitMs,
       sockets: () => this.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),

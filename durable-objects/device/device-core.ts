@@ -14,7 +14,7 @@ import { jsonPushes, type JsonDeviceHost } from "./json-device";
 import { deviceSockets, mqttSockets, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
 import { AlarmScheduler } from "../shared/alarms";
 import { logError, logText } from "../../protocols/log-text";
-import { TokenBucket } from "../shared/token-bucket";
+import { SenderRate } from "../shared/token-bucket";
 import { GroupCommit } from "../shared/group-commit";
 import { CredentialWatch } from "./credential-watch";
 import { nextPresence, readPresence, statusOf } from "./presence";
@@ -56,7 +56,7 @@ export class DeviceCore {
   readonly rules: DeviceRules;
   readonly ruleActions: RuleActions;
   /** The device's message rate, across its protocols. */
-  readonly rate: TokenBucket;
+  readonly rate: SenderRate;
   lastSeen = 0;
   private startSettled = false;
   /** The device's id once known (it never changes): read per message, and `ctx.id.name` is a native call. */
@@ -75,7 +75,7 @@ export class DeviceCore {
     if (name && this.store.getMeta<string>("deviceId") !== name) this.store.setMeta("deviceId", name);
     const id = () => this.deviceId;
     this.alarms = new AlarmScheduler(ctx.storage);
-    this.rate = new TokenBucket(this.config.rate.perSecond, this.config.rate.burst, Date.now());
+    this.rate = new SenderRate(this.config.rate.perSecond, this.config.rate.burst, Date.now());
     this.streams = new LiveStreams(ctx, id);
     this.json = new JsonConnections(ctx);
     this.access = new DeviceAccess(this.store, id);
@@ -212,7 +212,7 @@ export class DeviceCore {
     return {
       shadow: (name, input) => this.applyShadow(name, input, null),
       telemetry: (data: JsonObject, ts: number) => this.storeTelemetry([{ ts, data }]),
-      wait: (now) => this.rate.take(now),
+      wait: (now) => this.rate.admit(now),
       commandResult: (id, status: CommandOutcome, result) => this.commands.result(id, status, result, Date.now()),
       methodResponse: (id, status, payload) => this.methods.answer(id, status, payload),
       observe: (resource) => {

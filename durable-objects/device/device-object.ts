@@ -94,6 +94,8 @@ export class DeviceObject extends DurableObject<Env> {
   // ---- hibernation callbacks ----------------------------------------------------------------
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // A socket this object closed (a flooding device, SenderRate) is still read until its client's close frame: skip it cheaply.
+    if (ws.readyState !== WebSocket.OPEN) return;
     const a = ws.deserializeAttachment() as Attachment | null;
     if (a?.role !== "device") return;
     this.core.lastSeen = Date.now();

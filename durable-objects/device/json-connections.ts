@@ -6,12 +6,17 @@
  */
 import type { HubMessage } from "../../protocols/json/messages";
 import type { JsonChannel } from "./command-dispatch";
+import { RATE_EXCEEDED } from "./json-device";
 import { closeQuietly, credentialOf, deviceSockets, type Attachment, type JsonAttachment, type MqttAttachment } from "./sockets";
 
 /** Why connections end: a revoked or expired credential (close 4401), a disabled device (4403). */
 export type EndReason = "revoked" | "expired" | "disabled";
 
 export class JsonConnections {
+  /** Replies not sent yet, per socket (see {@link reply}). */
+  private readonly waiting = new Map<WebSocket, HubMessage[]>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
   constructor(private readonly ctx: DurableObjectState) {}
 
   /** Accepts a socket for `protocol` (after the older ones were told and closed). */
@@ -27,6 +32,7 @@ export class JsonConnections {
   /** Tells every open socket it was replaced, then closes it (close 4000). */
   closeAll(): void {
     for (const old of deviceSockets(this.ctx)) {
+      this.flush(old);
       this.send(old, { type: "error", code: "session_taken_over", message: "replaced by a newer connection of this device" });
       closeQuietly(old, 4000, "replaced by a newer connection of this device");
     }
@@ -56,6 +62,7 @@ export class JsonConnections {
     const message = detail ?? (disabled ? "the device was disabled" : `the credential was ${why}`);
     for (const ws of deviceSockets(this.ctx)) {
       if (!matches(ws.deserializeAttachment() as JsonAttachment)) continue;
+      this.flush(ws);
       this.send(ws, { type: "error", code: disabled ? "device_disabled" : `credential_${why}`, message });
       closeQuietly(ws, disabled ? 4403 : 4401, message);
     }
@@ -74,13 +81,32 @@ export class JsonConnections {
    * waits for a poll. Ten such devices kept a local hub from accepting any connection or reading
    * any other socket for tens of seconds. A timer fires only after a poll, so every device's
    * window of unanswered messages now waits for one, and what else waits is read meanwhile.
-   * Replies keep their order (timers of one delay fire in the order they were set).
+   * Replies keep their order. A device told `rate_exceeded` (it kept sending past its refusals,
+   * SenderRate) gets what waited for it and that, and is disconnected at once: a device that
+   * sends without waiting for answers would keep the timer from ever firing.
    */
   reply(ws: WebSocket, messages: readonly HubMessage[]): void {
     if (messages.length === 0) return;
-    setTimeout(() => {
-      for (const m of messages) this.send(ws, m);
+    const queue = this.waiting.get(ws);
+    if (queue) queue.push(...messages);
+    else this.waiting.set(ws, [...messages]);
+    if (messages.some((m) => m.type === "error" && m.code === RATE_EXCEEDED)) {
+      this.flush(ws);
+      closeQuietly(ws, 4429, "over the device's message rate");
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      for (const w of [...this.waiting.keys()]) this.flush(w);
     }, 0);
+  }
+
+  /** Sends the replies waiting for `ws` (before anything that must follow them). */
+  private flush(ws: WebSocket): void {
+    const queue = this.waiting.get(ws);
+    if (!queue) return;
+    this.waiting.delete(ws);
+    for (const m of queue) this.send(ws, m);
   }
 
   send(ws: WebSocket, message: HubMessage): void {

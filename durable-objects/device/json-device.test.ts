@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { handleJsonFrame, type JsonDeviceHost } from "./json-device";
+import { handleJsonFrame, RATE_EXCEEDED, type JsonDeviceHost } from "./json-device";
+import { FLOODING } from "../shared/token-bucket";
 
 const limits = { maxMessageBytes: 65_536, jsonMaxDepth: 32, telemetryMaxAgeMs: 86_400_000 };
 const host: JsonDeviceHost = {
@@ -22,5 +23,17 @@ describe("handleJsonFrame", () => {
     expect(handleJsonFrame(host, JSON.stringify({ type: "method.response", id: "req_1", status: 200 }), limits, now)).toEqual([
       { type: "error", code: "unknown_request", message: 'no method call "req_1" is waiting (late or unknown)', id: "req_1" },
     ]);
+  });
+
+  it("refuses over the rate with busy, and tells a flooding device rate_exceeded (nothing stored either way)", () => {
+    const now = Date.now();
+    const stored: unknown[] = [];
+    const at = (wait: number): JsonDeviceHost => ({ ...host, wait: () => wait, telemetry: (d) => stored.push(d) });
+    const frame = JSON.stringify({ type: "telemetry", id: 7, data: { t: 1 } });
+    expect(handleJsonFrame(at(250), frame, limits, now)).toEqual([expect.objectContaining({ type: "error", code: "busy", id: 7, retryAfterMs: 250 })]);
+    expect(handleJsonFrame(at(FLOODING), frame, limits, now)).toEqual([expect.objectContaining({ type: "error", code: RATE_EXCEEDED })]);
+    expect(stored).toEqual([]);
+    expect(handleJsonFrame(at(0), frame, limits, now)).toEqual([{ type: "ack", id: 7 }]);
+    expect(stored).toHaveLength(1);
   });
 });

@@ -10,12 +10,16 @@ import type { JsonObject, JsonValue } from "../../protocols/json-value";
 import { shadowDelta, shadowDocuments, shadowReply } from "../../protocols/json/encode";
 import type { ShadowEvent } from "../../shadow/shadow";
 import type { ShadowOutcome } from "./shadow-service";
+import { FLOODING } from "../shared/token-bucket";
+
+/** The error that ends a connection whose device ignored being refused `busy` (close 4429 follows). */
+export const RATE_EXCEEDED = "rate_exceeded";
 
 /** What the JSON protocol needs from its object. */
 export interface JsonDeviceHost {
   shadow(name: string, input: unknown): ShadowOutcome;
   telemetry(data: JsonObject, ts: number): void;
-  /** Milliseconds until the device may send again (0: now); over its rate a message is refused `busy`. */
+  /** Milliseconds until the device may send again (0: now; over its rate a message is refused `busy`), or FLOODING (SenderRate). */
   wait(now: number): number;
   /** The device's outcome of a command; false when the command is unknown or finished. */
   commandResult(id: string, status: "completed" | "rejected" | "failed", result: JsonValue | null): boolean;
@@ -39,6 +43,7 @@ export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffe
     return [];
   }
   const wait = host.wait(now);
+  if (wait === FLOODING) return [refusal(RATE_EXCEEDED, "over the device's message rate, and still sending after being refused: the connection ends", undefined)];
   if (wait > 0) {
     const busy: HubMessage = { type: "error", code: "busy", message: "over the device's message rate: nothing was stored, send again later", retryAfterMs: wait };
     return [m.type === "telemetry" && m.id !== undefined ? { ...busy, id: m.id } : busy];

@@ -39,7 +39,7 @@ import { syncSubscriptions } from "./mqtt-subscriptions";
 import type { MqttServices } from "./mqtt-services";
 import { MqttSessionStore } from "./mqtt-session-store";
 import { Qos2Receipts } from "./mqtt-qos2";
-import { routePublish } from "./mqtt-publish";
+import { routePublish, type PublishContext } from "./mqtt-publish";
 import { DeliveryIntake, type IntakeBatch } from "./mqtt-intake";
 import type { DeliveryMark, Marks } from "../shared/delivery-marks";
 import { SessionEvents } from "./mqtt-events";
@@ -47,7 +47,6 @@ import { logText, logError } from "../../protocols/log-text";
 
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
 const ACTIVITY_PERSIST_MS = 5_000;
-
 const NO_RETAINED: ReadonlyMap<string, Message[]> = new Map();
 
 export class MqttHost {
@@ -334,10 +333,11 @@ export class MqttHost {
     let close: number | null = null;
     let ended = false;
     const refused: number[] = [];
+    const context: PublishContext = { inbound, now, version, taken, later };
     for (const e of r.effects) {
       switch (e.type) {
         case "publish": {
-          const p = await routePublish(this.svc, this.receipts, e, { inbound, now, version, taken, later });
+          const p = await routePublish(this.svc, this.receipts, e, context);
           if (p?.ack) acks.push(p.ack);
           if (p) durable.push(...p.waits);
           if (p?.ack?.type === "pubrec" && (p.ack.reasonCode ?? 0) >= 0x80) refused.push(p.ack.packetId);
@@ -364,9 +364,10 @@ export class MqttHost {
       // queue then sends the burst's acknowledgements together without asking each item.
       const ready = durable.length === 0 ? null : durable.length === 1 ? durable[0]! : Promise.all(durable).then(() => undefined);
       this.outgoing.send(ws, { packets: r.out.length === 0 ? acks : [...r.out, ...acks], version, ready, close, acks: ready ? acks.length : 0 });
-      if (close === null && this.outgoing.pendingAcks(ws) > this.maxPendingAcks()) {
-        // v5 §3.3.4: more unacknowledged QoS 1/2 messages than our Receive Maximum → 0x93.
-        await this.apply(ws, disconnectClient(this.session(), 0x93, now));
+      // Past its refusals (SenderRate) → 0x96; v5 §3.3.4: more unacknowledged QoS 1/2 than our Receive Maximum → 0x93.
+      const over = close !== null ? null : context.flooding ? 0x96 : this.outgoing.pendingAcks(ws) > this.maxPendingAcks() ? 0x93 : null;
+      if (over !== null) {
+        await this.apply(ws, disconnectClient(this.session(), over, now));
         return;
       }
     }

@@ -20,8 +20,8 @@ export interface Outgoing {
 /** The WebSocket close code for an MQTT reason code (the edge passes it on to the client). */
 function closeCodeOf(reasonCode: number): number {
   if (reasonCode < 0x80 || reasonCode === 0x8e) return 1000;
-  // Not authorized, banned, administrative action: a policy close, not a protocol error.
-  if (reasonCode === 0x87 || reasonCode === 0x8a || reasonCode === 0x98) return 1008;
+  // Not authorized, banned, message rate too high, administrative action: a policy close, not a protocol error.
+  if (reasonCode === 0x87 || reasonCode === 0x8a || reasonCode === 0x96 || reasonCode === 0x98) return 1008;
   return 1002;
 }
 

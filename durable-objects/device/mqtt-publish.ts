@@ -4,7 +4,7 @@
  * the routing's v5 reason code and leaving only after the writes it waits for.
  */
 import type { Message, MqttPacket, ProtocolVersion } from "../../protocols/mqtt";
-import { pace } from "../shared/token-bucket";
+import { DROP, FLOODING, pace } from "../shared/token-bucket";
 import type { MqttServices } from "./mqtt-services";
 import type { Once, Qos2Receipts } from "./mqtt-qos2";
 
@@ -23,6 +23,8 @@ export interface PublishContext {
   taken: ReadonlyMap<number, Once>;
   /** Messages for the session itself (shadow responses), delivered after the result. */
   later: Message[];
+  /** Set when a QoS 0 message was dropped from a client past its refusals (token-bucket.ts SenderRate): end its connection. */
+  flooding?: boolean;
 }
 
 /** Routes one publish effect; null when it is dropped (a QoS 0 message over the client's rate). */
@@ -35,7 +37,8 @@ export async function routePublish(
   // The client's own messages are held to its rate: over it, a QoS 0 message is dropped
   // (at most once allows it) and a QoS 1/2 acknowledgement waits, which slows the client.
   const wait = c.inbound ? pace(svc.rate, e.message.qos, c.now) : 0;
-  if (wait < 0) return null;
+  if (wait === FLOODING) c.flooding = true;
+  if (wait === DROP || wait === FLOODING) return null;
   const waits: Promise<void>[] = [];
   if (wait > 0) waits.push(new Promise((resolve) => setTimeout(resolve, wait)));
   const id = e.ack?.type === "pubrec" ? e.ack.packetId : -1;

@@ -10,7 +10,7 @@ import type { Env } from "../env";
 import { deviceSession } from "../routing/sessions";
 import type { ShardClient } from "../routing/shard-client";
 import type { OwnTopics } from "./own-topics";
-import type { TokenBucket } from "../shared/token-bucket";
+import type { SenderRate } from "../shared/token-bucket";
 import { decode as decodeCbor } from "../../wasm/src/worker";
 import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../../protocols/json-depth";
 import { checkTelemetryTs } from "../../protocols/telemetry-time";
@@ -42,7 +42,7 @@ export interface DeviceInternals {
   readonly store: DeviceStore;
   readonly ctx: DurableObjectState;
   readonly mqttLimits: Partial<SessionLimits>;
-  readonly rate: TokenBucket;
+  readonly rate: SenderRate;
   /** The device's MQTT policy and variables (from the registry; kept current by pushes). */
   access(): SessionContext;
   readonly maxPendingAcks: number;

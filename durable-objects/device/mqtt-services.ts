@@ -1,7 +1,7 @@
 /** What the MQTT host needs from the object that holds its session (a device's or an app's). */
 import type { Message, SessionContext, SessionLimits } from "../../protocols/mqtt";
 import type { DeviceStore } from "./store";
-import type { TokenBucket } from "../shared/token-bucket";
+import type { SenderRate } from "../shared/token-bucket";
 import type { DeliveryMarks } from "../shared/delivery-marks";
 import type { Once } from "./mqtt-qos2";
 
@@ -26,7 +26,7 @@ export interface MqttServices {
   /** Session limits from the deployment's config. */
   readonly limits: Partial<SessionLimits>;
   /** The client's message rate (absent: unlimited). */
-  readonly rate?: TokenBucket;
+  readonly rate?: SenderRate;
   /** Unacknowledged QoS 1/2 messages a 3.1.1 client may have before it is disconnected. */
   readonly maxPendingAcks: number;
   /** The longest a delivery waits for room in the session's queue (`MQTT_ROOM_WAIT_SECONDS`). */

@@ -52,12 +52,58 @@ export class TokenBucket {
   }
 }
 
+/** How many times its rate (and its burst) a sender may send in messages that are refused before it counts as flooding. */
+export const FLOOD_FACTOR = 10;
+
+/**
+ * A sender's message rate, and how far it may ignore it. Over the rate a message is refused (a
+ * JSON message gets `busy`) or dropped (QoS 0): a sender told so slows down. One that keeps
+ * sending regardless, past {@link FLOOD_FACTOR} times its rate and burst in refused messages, is
+ * flooding, and its connection ends. On a local hub this is what keeps one such device from
+ * stalling every other client: its socket never runs dry, and the runtime reads no other socket
+ * while one always has a message waiting (json-connections.ts). QoS 1/2 messages are not refused
+ * but paced ({@link TokenBucket.reserve}); their flood ends at the session's cap on
+ * unacknowledged messages.
+ */
+export class SenderRate {
+  private readonly bucket: TokenBucket;
+  private readonly refusals: TokenBucket;
+
+  constructor(rate: number, burst: number, now = 0) {
+    this.bucket = new TokenBucket(rate, burst, now);
+    this.refusals = new TokenBucket(rate * FLOOD_FACTOR, burst * FLOOD_FACTOR, now);
+  }
+
+  /**
+   * Takes a token for a message: 0 when there was one; over the rate, the milliseconds until there
+   * will be (refuse the message and say so); or {@link FLOODING} once the sender is past its refusals.
+   */
+  admit(now: number): number {
+    const wait = this.bucket.take(now);
+    if (wait === 0) return 0;
+    return this.refusals.take(now) === 0 ? wait : FLOODING;
+  }
+
+  /** Paces a message that is never refused (see {@link TokenBucket.reserve}). */
+  reserve(now: number): number {
+    return this.bucket.reserve(now);
+  }
+}
+
+/** The verdict on a sender past its refusals (see {@link SenderRate}): end its connection. */
+export const FLOODING = -2;
+/** The verdict on a QoS 0 message over the rate: drop it. */
+export const DROP = -1;
+
 /**
  * How long to hold the acknowledgement of a client's message to keep it within its rate
- * (0: none, or no bucket), or -1 to drop it (QoS 0 over the rate).
+ * (0: none, or no limit), {@link DROP} for a QoS 0 message over the rate, or {@link FLOODING}.
  */
-export function pace(bucket: TokenBucket | undefined, qos: number, now: number): number {
-  if (!bucket) return 0;
-  if (qos === 0) return bucket.take(now) === 0 ? 0 : -1;
-  return bucket.reserve(now);
+export function pace(rate: SenderRate | undefined, qos: number, now: number): number {
+  if (!rate) return 0;
+  if (qos === 0) {
+    const wait = rate.admit(now);
+    return wait === 0 ? 0 : wait === FLOODING ? FLOODING : DROP;
+  }
+  return rate.reserve(now);
 }

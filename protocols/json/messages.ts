@@ -125,6 +125,7 @@ export type AckOut = { type: "ack"; id: string | number };
 /**
  * A message could not be understood or was refused; the connection stays open. `busy`: the
  * device sends faster than its limit, nothing was stored; send again after `retryAfterMs`.
+ * `rate_exceeded`: it kept sending past ten times its limit regardless; close 4429 follows.
  */
 export type ErrorOut = { type: "error"; code: string; message: string; id?: string | number; retryAfterMs?: number };
 

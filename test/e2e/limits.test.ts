@@ -1,7 +1,8 @@
 /**
  * Limits under load, on a hub of their own with small limits: a device over its message rate
- * is slowed, never cut off (MQTT acknowledgements wait; JSON gets `busy`), nothing acknowledged
- * is lost, other clients and /health keep answering; a v5 client past our Receive Maximum gets
+ * is slowed (MQTT acknowledgements wait; JSON gets `busy`), cut off only when it keeps sending
+ * past ten times its rate in refused messages, nothing acknowledged is lost, other clients and
+ * /health keep answering; a v5 client past our Receive Maximum gets
  * 0x93; an OAuth access token that expires ends its app session.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,6 +85,40 @@ describe("a device over its rate", () => {
       c.send({ type: "publish", topic: "devices/lim-rm/telemetry", payload: new TextEncoder().encode('{"x":1}'), qos: 1, retain: false, dup: false, packetId: i });
     }
     expect((await c.next("disconnect", 10_000)).reasonCode).toBe(0x93);
+  });
+});
+
+describe("a device that keeps sending past its refusals (ten times its rate and burst)", () => {
+  // Such a socket never runs dry, and locally the runtime reads no other socket while one has a
+  // message waiting: before, one device sending without pause stalled the whole hub.
+  it("JSON: gets rate_exceeded and close 4429; what it was acknowledged is stored", async () => {
+    const token = await createDevice("flood-json", base(), ADMIN);
+    const s = await JsonSocket.open(token, { base: base() });
+    for (let i = 0; i < 3_000; i++) s.send({ type: "telemetry", id: i, data: { n: i } });
+    await s.waitClosed(30_000);
+    expect(s.closed?.code).toBe(4429);
+    expect(s.received.filter((m) => m.type === "error" && m.code === "rate_exceeded")).toHaveLength(1);
+    const acked = s.received.filter((m) => m.type === "ack").map((m) => Number(m.id));
+    // The burst (50), what the rate gave back meanwhile, and no more.
+    expect(acked.length).toBeGreaterThanOrEqual(50);
+    expect(acked.length).toBeLessThan(600);
+    const rows = await get<{ items: { data: { n: number } }[] }>("/v1/devices/flood-json/telemetry?limit=1000");
+    expect(rows.items.map((r) => r.data.n).sort((a, b) => a - b)).toEqual(acked.sort((a, b) => a - b));
+  });
+
+  it.each([
+    { path: "/mqtt/flood-mqtt5", version: 5 as const, id: "flood-mqtt5" },
+    { path: "/mqtt", version: 4 as const, id: "flood-mqtt4" },
+    { path: "/mqtt/flood-mqtt4d", version: 4 as const, id: "flood-mqtt4d" },
+    { path: "/mqtt", version: 5 as const, id: "flood-mqtt5r" },
+  ])("MQTT $version on $path: QoS 0 past the refusals ends the connection (5.0: DISCONNECT 0x96)", async ({ path, version, id }) => {
+    const token = await createDevice(id, base(), ADMIN);
+    const c = await RawMqtt.open(path, version, base());
+    expect((await c.connect(id, token)).reasonCode).toBe(0);
+    const payload = new TextEncoder().encode('{"x":1}');
+    for (let i = 0; i < 3_000; i++) c.send({ type: "publish", topic: `devices/${id}/telemetry`, payload, qos: 0, retain: false, dup: false });
+    if (version === 5) expect((await c.next("disconnect", 30_000)).reasonCode).toBe(0x96);
+    expect((await c.whenClosed(30_000)).code).toBe(1008);
   });
 });
 

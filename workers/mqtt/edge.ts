@@ -222,7 +222,9 @@ export class MqttEdge {
     try {
       this.link?.send(bytes);
     } catch {
-      this.end(1011, "session gone");
+      // A link the session is closing ends with the session's code (its close event follows):
+      // what the client sends meanwhile has nowhere to go.
+      if (this.link?.readyState === WebSocket.OPEN) this.end(1011, "session gone");
     }
   }
 
