@@ -28,6 +28,8 @@ export interface Env {
   MQTT_CONNECT_TIMEOUT_SECONDS?: string;
   /** Seconds a CoAP socket may take to send its CSM and authenticate (default 10). */
   COAP_PREAUTH_SECONDS?: string;
+  /** Milliseconds one socket may deliver messages back to back before it counts as flooding (poll-window.ts). */
+  SOCKET_FLOOD_MS?: string;
   /** Largest CoAP block sent unasked, a power of two 16–1024 (default 1024). */
   COAP_BLOCK_SIZE?: string;
   /** HTTP edge settings (optional vars, see wrangler.toml and the README): nesting limit of JSON bodies, */

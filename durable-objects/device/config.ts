@@ -12,6 +12,8 @@ export interface DeviceConfig {
   telemetryMaxAgeMs: number;
   /** Largest WebSocket message a device may send. */
   maxMessageBytes: number;
+  /** Milliseconds one socket may deliver messages back to back, with no pause for the runtime to read others (poll-window.ts). */
+  socketFloodMs: number;
   /** Deepest nesting of a JSON message or payload (`JSON_MAX_DEPTH`), refused before parsing. */
   jsonMaxDepth: number;
   /** MQTT session limits: messages queued for an offline or busy client, and in flight to it. */
@@ -49,6 +51,11 @@ export function maxKeepAlive(env: Record<string, unknown>): number {
   return Math.min(num(env, "MQTT_MAX_KEEPALIVE_SECONDS", 0), 65535);
 }
 
+/** How long one socket may deliver messages back to back before it counts as flooding (`SOCKET_FLOOD_MS`, see poll-window.ts). */
+export function socketFloodMs(env: { SOCKET_FLOOD_MS?: unknown }): number {
+  return num(env, "SOCKET_FLOOD_MS", 500);
+}
+
 /** Reads the config from env vars such as `SHADOW_MAX_BYTES`; unset or bad values use defaults. */
 export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
   return {
@@ -61,6 +68,7 @@ export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
     telemetryMaxRows: num(env, "TELEMETRY_MAX_ROWS", 100_000),
     telemetryMaxAgeMs: num(env, "TELEMETRY_MAX_AGE_DAYS", 30) * 86_400_000,
     maxMessageBytes: num(env, "WS_MAX_MESSAGE_BYTES", 256 * 1024),
+    socketFloodMs: socketFloodMs(env),
     jsonMaxDepth: jsonMaxDepth(env.JSON_MAX_DEPTH),
     mqtt: {
       maxQueued: num(env, "MQTT_MAX_QUEUED", 10_000),

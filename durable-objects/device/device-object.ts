@@ -102,6 +102,7 @@ export class DeviceObject extends DurableObject<Env> {
     try {
       await this.core.ready();
       if (a.protocol === "mqtt") return await this.core.mqtt.onMessage(ws, message);
+      if (this.core.json.floods(ws, this.core.config.socketFloodMs)) return;
       this.core.json.reply(ws, handleJsonFrame(this.core.jsonHost(ws), message, this.core.config, this.core.lastSeen));
     } catch (err) {
       console.error(`DeviceObject ${logText(this.core.deviceId)} message: ${logError(err)}`);

@@ -7,6 +7,7 @@
 import type { HubMessage } from "../../protocols/json/messages";
 import type { JsonChannel } from "./command-dispatch";
 import { RATE_EXCEEDED } from "./json-device";
+import { PollWindow } from "../shared/poll-window";
 import { closeQuietly, credentialOf, deviceSockets, type Attachment, type JsonAttachment, type MqttAttachment } from "./sockets";
 
 /** Why connections end: a revoked or expired credential (close 4401), a disabled device (4403). */
@@ -16,8 +17,23 @@ export class JsonConnections {
   /** Replies not sent yet, per socket (see {@link reply}). */
   private readonly waiting = new Map<WebSocket, HubMessage[]>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Frames each socket delivered back to back (see {@link floods}). */
+  private readonly windows = new WeakMap<WebSocket, PollWindow>();
 
   constructor(private readonly ctx: DurableObjectState) {}
+
+  /**
+   * Counts a frame from `ws`; once its frames have come back to back for more than `limit` ms
+   * (PollWindow: it sends faster than the hub reads, without waiting for answers), the device is
+   * told `rate_exceeded` and disconnected, and the frame is not handled.
+   */
+  floods(ws: WebSocket, limit: number): boolean {
+    let window = this.windows.get(ws);
+    if (!window) this.windows.set(ws, (window = new PollWindow(limit)));
+    if (!window.flooding(Date.now())) return false;
+    this.reply(ws, [{ type: "error", code: RATE_EXCEEDED, message: `messages back to back for more than ${limit} ms, faster than the hub reads them: the connection ends` }]);
+    return true;
+  }
 
   /** Accepts a socket for `protocol` (after the older ones were told and closed). */
   accept(request: Request, protocol: "json" | "coap"): { client: WebSocket; server: WebSocket; remote: string | null } {

@@ -8,11 +8,13 @@
  * is timed: the probes must finish while the flood is on, and every flooding device must keep
  * being answered.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { api, createDevice } from "./client";
 import { JsonSocket } from "./json-socket";
 import { connectMqtt } from "./mqtt-client";
+import { RawMqtt } from "./raw-mqtt";
+import { LocalHub } from "../../bench/lib/hub";
 
 const DEVICES = 10;
 const IN_FLIGHT = 10;
@@ -136,4 +138,42 @@ describe.each(protocols)("a flood of pipelined messages over $name", ({ name, op
       for (const f of flooders) f.stop();
     }
   }, 120_000);
+});
+
+/**
+ * A client that sends without waiting for answers, faster than the hub reads, is cut off after
+ * `SOCKET_FLOOD_MS` of messages back to back, even with no rate limit to stop it (rates lifted
+ * here): before, one such socket kept the runtime from reading any other for as long as it went on.
+ */
+describe("a socket that never runs dry", () => {
+  let hub: LocalHub;
+  beforeAll(async () => {
+    hub = LocalHub.create("umbra-flood-", { DEVICE_RATE_PER_SECOND: "1000000", DEVICE_RATE_BURST: "1000000", SOCKET_FLOOD_MS: "100" });
+    await hub.start();
+  }, 120_000);
+  afterAll(async () => {
+    await hub?.dispose();
+  });
+
+  it("JSON: is told rate_exceeded (back to back) and closed 4429", async () => {
+    const token = await createDevice("flood-raw-json", hub.url, hub.adminToken);
+    const s = await JsonSocket.open(token, { base: hub.url });
+    for (let i = 0; i < 50_000; i++) s.send({ type: "ping" });
+    await s.waitClosed(60_000);
+    expect(s.closed?.code).toBe(4429);
+    expect(s.received.find((m) => m.type === "error")).toMatchObject({ code: "rate_exceeded", message: expect.stringContaining("back to back") });
+  }, 90_000);
+
+  it.each([
+    { path: "/mqtt/flood-raw-mqtt", version: 5 as const, id: "flood-raw-mqtt" },
+    { path: "/mqtt", version: 4 as const, id: "flood-raw-relay" },
+  ])("MQTT $version on $path: QoS 0 back to back ends the connection (5.0: DISCONNECT 0x96)", async ({ path, version, id }) => {
+    const token = await createDevice(id, hub.url, hub.adminToken);
+    const c = await RawMqtt.open(path, version, hub.url);
+    expect((await c.connect(id, token)).reasonCode).toBe(0);
+    const publish = c.bytes({ type: "publish", topic: `devices/${id}/telemetry`, payload: new TextEncoder().encode('{"x":1}'), qos: 0, retain: false, dup: false });
+    for (let i = 0; i < 50_000; i++) c.send(publish);
+    if (version === 5) expect((await c.next("disconnect", 60_000)).reasonCode).toBe(0x96);
+    expect((await c.whenClosed(60_000)).code).toBe(1008);
+  }, 90_000);
 });

@@ -21,6 +21,8 @@ import { decode as decodeCbor, encode as encodeCbor } from "../../wasm/src/worke
 import { TELEMETRY_COAP, decodeTelemetry, telemetryLimits } from "../telemetry-body";
 import { ApiError } from "../errors";
 import { isJsonObject, isJsonValue } from "../../protocols/json-value";
+import { PollWindow } from "../../durable-objects/shared/poll-window";
+import { socketFloodMs } from "../../durable-objects/device/config";
 
 /** Default seconds a socket may take to send its CSM and authenticate (`COAP_PREAUTH_SECONDS`). */
 export const DEFAULT_COAP_PREAUTH_SECONDS = 10;
@@ -52,6 +54,8 @@ export class CoapBridge {
   private link: WebSocket | null = null;
   private preauth: ReturnType<typeof setTimeout> | null = null;
   private ended = false;
+  /** The client's messages back to back: past the limit it is flooding (poll-window.ts). */
+  private readonly window: PollWindow;
 
   constructor(
     private readonly env: Env,
@@ -59,6 +63,7 @@ export class CoapBridge {
     private readonly remote: string,
   ) {
     this.preauthSeconds = positiveNumber(env.COAP_PREAUTH_SECONDS, DEFAULT_COAP_PREAUTH_SECONDS);
+    this.window = new PollWindow(socketFloodMs(env));
     // a block size is a power of two from 16 to 1024: round a configured value down to one
     const size = blockSize(szxForSize(positiveNumber(env.COAP_BLOCK_SIZE, DEFAULT_BLOCK_SIZE)));
     this.session = new CoapSession(this.host(), { deviceId: "", blockSize: size });
@@ -71,6 +76,9 @@ export class CoapBridge {
     this.ws.binaryType = "arraybuffer";
     this.apply(this.session.open());
     this.ws.addEventListener("message", (e) => {
+      if (this.ended) return;
+      // Faster than the hub reads, back to back (poll-window.ts): Abort, and the socket closes.
+      if (this.window.flooding(Date.now())) return this.apply(this.session.abort("more messages back to back than the hub reads: the connection ends"));
       const data = e.data instanceof ArrayBuffer || typeof e.data === "string" ? e.data : new Uint8Array(e.data as ArrayBufferLike);
       void this.session.receive(data).then((out) => this.apply(out));
     });

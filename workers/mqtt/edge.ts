@@ -12,7 +12,8 @@ import { MqttFramer, MqttProtocolError, MqttStream, connectFailure, encode, isPi
 import type { Env } from "../../durable-objects/env";
 import { logText } from "../../protocols/log-text";
 import { authenticateConnect, type EdgeOptions } from "./authenticate";
-import { maxKeepAlive } from "../../durable-objects/device/config";
+import { maxKeepAlive, socketFloodMs } from "../../durable-objects/device/config";
+import { PollWindow } from "../../durable-objects/shared/poll-window";
 
 const PINGRESP = Uint8Array.of(0xd0, 0x00);
 /** Queued packets past this size go to the object at once rather than on the next turn. */
@@ -47,6 +48,8 @@ export class MqttEdge {
   private upstreamBytes = 0;
   private upstreamTimer: ReturnType<typeof setTimeout> | null = null;
   private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setInterval> | null = null;
+  /** The client's messages back to back: past the limit it is flooding (poll-window.ts). */
+  private readonly window: PollWindow;
 
   constructor(
     private readonly env: Env,
@@ -54,6 +57,7 @@ export class MqttEdge {
     private readonly options: EdgeOptions,
   ) {
     this.framer = new MqttFramer({ maximumPacketSize: options.maximumPacketSize });
+    this.window = new PollWindow(socketFloodMs(env));
   }
 
   /** Accepts the client socket and starts the CONNECT timer. */
@@ -71,6 +75,8 @@ export class MqttEdge {
 
   private onClientMessage(data: unknown): void {
     if (this.stage === "closed") return;
+    // Faster than the hub reads, back to back: v5 DISCONNECT 0x96 (message rate too high), close 1008.
+    if (this.window.flooding(Date.now())) return this.stage === "linked" ? this.disconnect(0x96, LINK_CLOSE.protocolError, "flooding") : this.end(1008, "flooding");
     this.lastSeen = Date.now();
     // [MQTT-6.0.0-1] MQTT travels in binary frames only; v5 gets DISCONNECT 0x81 first.
     if (!(data instanceof ArrayBuffer)) return this.fail(new MqttProtocolError(0x81, "MQTT needs binary WebSocket frames"));
@@ -202,7 +208,7 @@ export class MqttEdge {
   /** DISCONNECT with `reasonCode` (v5 only; 3.1.1 has none), then close both sides. */
   private disconnect(reasonCode: number, linkCode: number, why: string): void {
     if (this.version === 5) this.sendClient(encode({ type: "disconnect", reasonCode }, 5));
-    this.end(reasonCode === 0x8d ? 1000 : 1002, why, linkCode);
+    this.end(reasonCode === 0x8d ? 1000 : reasonCode === 0x96 ? 1008 : 1002, why, linkCode);
   }
 
   private refuse(connack: MqttPacket): void {
