@@ -15,6 +15,7 @@ import { JsonSocket } from "./json-socket";
 import { connectMqtt } from "./mqtt-client";
 import { RawMqtt } from "./raw-mqtt";
 import { LocalHub } from "../../bench/lib/hub";
+import { CoapWsClient, Codes, encodeMessage } from "../clients/coap-ws-client";
 
 const DEVICES = 10;
 const IN_FLIGHT = 10;
@@ -162,6 +163,15 @@ describe("a socket that never runs dry", () => {
     await s.waitClosed(60_000);
     expect(s.closed?.code).toBe(4429);
     expect(s.received.find((m) => m.type === "error")).toMatchObject({ code: "rate_exceeded", message: expect.stringContaining("back to back") });
+  }, 90_000);
+
+  it("CoAP over WebSocket: Pings back to back get Abort and close 1008", async () => {
+    const c = await CoapWsClient.connect(`${hub.wsUrl}/.well-known/coap`);
+    const ping = encodeMessage({ code: Codes.PING, token: new Uint8Array([1]), options: [], payload: new Uint8Array() });
+    for (let i = 0; i < 50_000; i++) c.send(ping);
+    expect((await c.closed).code).toBe(1008);
+    const abort = c.signals.find((m) => m.code === Codes.ABORT);
+    expect(new TextDecoder().decode(abort?.payload)).toMatch(/back to back/);
   }, 90_000);
 
   it.each([
