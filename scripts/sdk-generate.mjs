@@ -1,10 +1,10 @@
-// `npm run sdk:generate`: regenerates sdk/openapi-types.ts from the OpenAPI document the app
+// `npm run sdk:generate`: regenerates sdk/openapi/ from the OpenAPI document the app
 // serves. Starts the Worker under `wrangler dev` (offline, throwaway state), as lint-openapi does.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { freePort, root, startWrangler } from "./hub.mjs";
-import { renderOpenApiTypes, typesFile } from "./openapi-types.mjs";
+import { renderOpenApiTypes, typesDir } from "./openapi-types.mjs";
 
 const dir = mkdtempSync(join(tmpdir(), "umbra-sdk-generate-"));
 let status = 1;
@@ -18,8 +18,11 @@ try {
   } finally {
     await hub.stop();
   }
-  writeFileSync(typesFile, await renderOpenApiTypes(doc));
-  console.log(`wrote ${relative(root, typesFile)}`);
+  const files = await renderOpenApiTypes(doc);
+  rmSync(typesDir, { recursive: true, force: true });
+  mkdirSync(typesDir, { recursive: true });
+  for (const [name, text] of files) writeFileSync(join(typesDir, name), text);
+  console.log(`wrote ${files.size} files in ${relative(root, typesDir)}`);
   status = 0;
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));

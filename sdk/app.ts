@@ -1,6 +1,6 @@
 /**
  * `App`: an application's client of the hub — typed REST generated from the hub's OpenAPI
- * document (openapi-fetch over sdk/openapi-types.ts) and live device events.
+ * document (openapi-fetch over sdk/openapi/) and live device events.
  */
 import createClient from "openapi-fetch";
 import type { Client } from "openapi-fetch";
@@ -8,7 +8,7 @@ import type { AppCredentials } from "./auth";
 import { TokenSource } from "./auth";
 import type { EventStream, EventsOptions } from "./events";
 import { deviceEvents } from "./events";
-import type { paths } from "./openapi-types";
+import type { paths } from "./openapi/index";
 import type { SocketFactory } from "./socket";
 import { defaultSocketFactory } from "./socket";
 

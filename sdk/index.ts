@@ -21,4 +21,4 @@ export type { Command, MethodCall } from "./transport";
 export type { CommandStatus, DeviceEvent, DeviceEventType, JsonObject, JsonValue } from "./messages";
 export type { SocketFactory, SocketLike } from "./socket";
 export { setDefaultSocketFactory } from "./socket";
-export type { paths, components, operations } from "./openapi-types";
+export type { paths, components, operations } from "./openapi/index";
