@@ -13,8 +13,14 @@ import { descendantsNamed, processTree } from "./cpu";
 
 /** Lines of wrangler's output that look like trouble. */
 export function troubleLines(output: string, max = 20): string[] {
-  return output.split("\n").filter((l) => /error|exception|uncaught|✘/i.test(l)).slice(0, max);
+  return output.split("\n").filter((l) => /error|exception|uncaught|✘/i.test(l) && !OWN_PROBE.test(l)).slice(0, max);
 }
+
+/**
+ * What workerd logs when runtimeEntryUrl's `/health` probe reaches its Cap'n Proto debug port
+ * (an HTTP request read as an RPC message of billions of words): our probe, not trouble.
+ */
+const OWN_PROBE = /RPC connection broken .*incoming RPC message exceeds size limit/;
 
 /** What clients need of a running hub (a {@link LocalHub}, or the e2e suite's shared one). */
 export interface HubAccess {
