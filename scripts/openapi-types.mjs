@@ -55,11 +55,12 @@ function* resourceFiles(doc, ast, files) {
     const opIds = Object.values(item).flatMap((op) => (op && typeof op === "object" && "operationId" in op ? [op.operationId] : []));
     const unit = { paths: [member], ops: opIds.map((id) => take(ops, id)) };
     const key = resourceOf(path);
-    groups.set(key, [...(groups.get(key) ?? []), unit]);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(unit);
   }
   if (ops.size > 0) throw new Error(`operations under no path: ${[...ops.keys()].join(", ")}`);
   for (const [key, units] of groups) {
-    const chunks = pack(units, (chunk) => renderResource(key, chunk));
+    const chunks = pack(units, (chunk) => renderResource(pascal(key), chunk));
     for (const [i, chunk] of chunks.entries()) {
       const base = chunks.length > 1 ? `${key}-${i + 1}` : key;
       const name = pascal(base);
@@ -69,11 +70,11 @@ function* resourceFiles(doc, ast, files) {
   }
 }
 
-/** One resource file: `export interface <Name>Paths` and `export interface <Name>Operations`. */
+/** One resource file: `export interface <name>Paths` and `export interface <name>Operations` (`name` in PascalCase). */
 function renderResource(name, units) {
   const body = astToString([
-    exported(`${pascal(name)}Paths`, units.flatMap((u) => u.paths)),
-    exported(`${pascal(name)}Operations`, units.flatMap((u) => u.ops)),
+    exported(`${name}Paths`, units.flatMap((u) => u.paths)),
+    exported(`${name}Operations`, units.flatMap((u) => u.ops)),
   ]);
   return header + importsOf(body, ["components", "operations"], "./index") + body;
 }
