@@ -259,7 +259,7 @@ export class MqttHost {
     return fitsClient(this.session(), message, Date.now());
   }
 
-  /** Whether the session has a subscription that matches `topic` (cheap: the state in memory). */
+  /** Whether an ordinary subscription matches `topic` (state in memory; own-topics.ts serves `$share/…` groups). */
   wants(topic: string): boolean {
     const state = this.session();
     return state.exists && state.subscriptions.some((sub) => topicMatches(sub.filter, topic));

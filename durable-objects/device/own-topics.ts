@@ -8,7 +8,7 @@
  * outbox written in the same transaction as the write they come from; QoS 0 ones are sent once.
  */
 import type { Env } from "../env";
-import { topicMatches, type Message } from "../../protocols/mqtt";
+import { subscribersOf, type Message } from "../../protocols/mqtt";
 import { logText } from "../../protocols/log-text";
 import type { ShardSubscription } from "../topic/store";
 import { Outbox, OutboxDrain } from "../shared/outbox";
@@ -21,6 +21,8 @@ const RETRY_MS = 2_000;
 
 export class OwnTopics {
   private subs: ShardSubscription[] | null = null;
+  /** Each shared group's turn (shared-subscriptions.ts). */
+  private readonly turns = new Map<string, number>();
   private loading: Promise<void> | null = null;
   readonly drain: OutboxDrain;
   private readonly sessions: SessionStubs;
@@ -79,12 +81,13 @@ export class OwnTopics {
     this.subs = subs;
   }
 
-  /** Sessions other than the device's own that want `topic`, each once. */
-  sessionsFor(topic: string): Set<string> {
-    const self = deviceSession(this.deviceId());
-    const out = new Set<string>();
-    for (const s of this.subs ?? []) if (s.session !== self && !out.has(s.session) && topicMatches(s.filter, topic)) out.add(s.session);
-    return out;
+  /**
+   * Sessions other than the device's own that want `topic`, each once: one member of each shared
+   * group in turn. The device's own session serves itself (its object delivers to it directly), so
+   * it is no member of a shared group on its own topics. `peek`: see subscribersOf.
+   */
+  sessionsFor(topic: string, peek = false): Set<string> {
+    return subscribersOf(this.subs ?? [], topic, this.turns, { except: deviceSession(this.deviceId()), peek });
   }
 
   /**
@@ -94,7 +97,7 @@ export class OwnTopics {
    */
   publish(messages: readonly Message[]): void {
     if (!this.subs || this.subs.length === 0) return;
-    const durable = this.volatile.route(messages, (topic) => this.sessionsFor(topic));
+    const durable = this.volatile.route(messages, (topic, peek) => this.sessionsFor(topic, peek));
     if (durable.length) void this.drain.push(durable);
   }
 

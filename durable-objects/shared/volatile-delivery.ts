@@ -14,12 +14,14 @@ export class VolatileDelivery {
 
   /**
    * Splits a publisher's messages: QoS 0 ones go now to every session `sessionsFor` names;
-   * returned are the QoS 1/2 ones that have a session to go to (for the caller's outbox).
+   * returned are the QoS 1/2 ones that have a session to go to (for the caller's outbox, whose
+   * drain asks again: for them `sessionsFor` is asked to `peek`, so a shared group's turn is
+   * taken once, by the delivery).
    */
-  route(messages: readonly Message[], sessionsFor: (topic: string) => Set<string>): Message[] {
+  route(messages: readonly Message[], sessionsFor: (topic: string, peek: boolean) => Set<string>): Message[] {
     const durable: Message[] = [];
     for (const m of messages) {
-      const sessions = sessionsFor(m.topic);
+      const sessions = sessionsFor(m.topic, m.qos > 0);
       if (sessions.size === 0) continue;
       if (m.qos > 0) durable.push(m);
       else for (const session of sessions) this.send(session, m);

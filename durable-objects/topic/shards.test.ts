@@ -38,6 +38,10 @@ describe("topic shards", () => {
     expect(shardsOfFilter("channels/kitchen/messages/#", 8)).toHaveLength(1);
   });
 
+  it("places a shared subscription by its filter, not by `$share`", () => {
+    for (const f of ["factory/+/alarms", "devices/d1/#", "channels/kitchen/messages/#", "+/alarms", "#"]) expect(shardsOfFilter(`$share/g/${f}`, 8)).toEqual(shardsOfFilter(f, 8));
+  });
+
   it("a topic's shard is in the shards of every filter that matches it", () => {
     fc.assert(
       fc.property(topic, filter, fc.integer({ min: 1, max: 32 }), (t, f, n) => {

@@ -12,6 +12,8 @@
  * telemetry message's path; the shard only keeps the subscriptions and retained messages.
  */
 
+import { matchingFilter } from "../../protocols/mqtt/shared-subscriptions";
+
 /** A tenant's topic space: all authenticated principals share "default"; the anonymous sandbox is apart. */
 export type Tenant = "default" | "sandbox";
 
@@ -76,12 +78,13 @@ export function shardOf(root: { kind: "device"; deviceId: string } | { kind: "sh
 }
 
 /**
- * The shards a subscription must be registered in: one, or all of the tenant's.
+ * The shards a subscription must be registered in: one, or all of the tenant's (a shared
+ * subscription's, `$share/<group>/<filter>`, by its filter).
  * @example shardsOfFilter("factory/+/alarms", 16) // [hash("factory") % 16]
  * @example shardsOfFilter("+/alarms", 16).length // 16
  */
 export function shardsOfFilter(filter: string, shards: number): number[] {
-  const root = filterRoot(filter);
+  const root = filterRoot(matchingFilter(filter));
   if (root) return [shardOf(root, shards)];
   return Array.from({ length: shards }, (_, i) => i);
 }

@@ -9,7 +9,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { filtersIntersect, topicMatches, type Message } from "../../protocols/mqtt";
+import { filtersIntersect, isSharedFilter, matchingFilter, subscribersOf, type Message } from "../../protocols/mqtt";
 import { logText } from "../../protocols/log-text";
 import { TopicStore, type ShardSubscription } from "./store";
 import { SessionStubs } from "../routing/sessions";
@@ -19,14 +19,17 @@ import { DeliveryMarks, wholeMark, type DeliveryMark } from "../shared/delivery-
 
 const RETRY_MS = 2_000;
 
-/** Whether `filter` can match a topic of device `deviceId` (its own `devices/…` and `$aws/things/…` topics). */
+/** Whether `filter` (or a shared one's filter) can match a topic of device `deviceId` (its own `devices/…` and `$aws/things/…` topics). */
 export function reachesDevice(filter: string, deviceId: string): boolean {
-  return filtersIntersect(filter, `devices/${deviceId}/#`) || filtersIntersect(filter, `$aws/things/${deviceId}/#`);
+  const f = matchingFilter(filter);
+  return filtersIntersect(f, `devices/${deviceId}/#`) || filtersIntersect(f, `$aws/things/${deviceId}/#`);
 }
 
 export class TopicObject extends DurableObject<Env> {
   private readonly store: TopicStore;
   private subs: ShardSubscription[] | null = null;
+  /** Each shared group's turn (shared-subscriptions.ts). */
+  private readonly turns = new Map<string, number>();
   private readonly fanout: OutboxDrain;
   private readonly volatile: VolatileDelivery;
   /** What this shard stored of each publisher's marked (QoS 2) messages. */
@@ -49,9 +52,9 @@ export class TopicObject extends DurableObject<Env> {
     this.marks = new DeliveryMarks(ctx.storage.sql);
   }
 
-  /** The sessions subscribed to `topic` here, each once. */
-  private sessionsFor(topic: string): Set<string> {
-    return new Set(this.cached().filter((s) => topicMatches(s.filter, topic)).map((s) => s.session));
+  /** The sessions subscribed to `topic` here, each once (one member of each shared group, in turn; `peek`: see subscribersOf). */
+  private sessionsFor(topic: string, peek = false): Set<string> {
+    return subscribersOf(this.cached(), topic, this.turns, { peek });
   }
 
   private cached(): ShardSubscription[] {
@@ -70,7 +73,8 @@ export class TopicObject extends DurableObject<Env> {
     await this.pushToListeners(added);
     const now = Date.now();
     const retained: Record<string, Message[]> = {};
-    for (const f of filters) retained[f] = this.store.retainedMatching(f, now);
+    // A shared subscription gets no retained messages (v5 §4.8.2).
+    for (const f of filters) retained[f] = isSharedFilter(f) ? [] : this.store.retainedMatching(f, now);
     return retained;
   }
 
@@ -136,7 +140,7 @@ export class TopicObject extends DurableObject<Env> {
       return;
     }
     // QoS 0: at most once, sent as it comes (nothing written); QoS 1/2 through the outbox.
-    const durable = this.volatile.route(messages, (topic) => this.sessionsFor(topic));
+    const durable = this.volatile.route(messages, (topic, peek) => this.sessionsFor(topic, peek));
     const pushed = this.fanout.push(durable); // the rows are written now; the promise is backpressure
     // After the rows, in the same write (a mark without its messages would lose them).
     if (mark) this.marks.record(wholeMark(mark));

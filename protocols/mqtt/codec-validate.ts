@@ -3,6 +3,7 @@
  * Everything here was found accepted by mqtt-packet 9.0.2 (see codec.test.ts).
  */
 import { MqttProtocolError, malformed, protocolViolation } from "./errors";
+import { isSharedFilter } from "./shared-subscriptions";
 import type { ConnectPacket, MessageProperties, MqttPacket, ProtocolVersion, PublishPacket } from "./packets";
 import { isValidTopicName } from "./topics";
 
@@ -103,6 +104,8 @@ export function validatePacket(packet: MqttPacket, version: ProtocolVersion, rol
       packetId(packet.packetId);
       // [MQTT-3.8.3-3] at least one Topic Filter
       if (packet.subscriptions.length === 0) throw protocolViolation("SUBSCRIBE without topic filters [MQTT-3.8.3-3]");
+      // [MQTT-3.8.3-4] No Local on a shared subscription is a Protocol Error
+      if (version === 5 && packet.subscriptions.some((s) => s.noLocal && isSharedFilter(s.filter))) throw protocolViolation("No Local on a shared subscription [MQTT-3.8.3-4]");
       return;
     case "unsubscribe":
       packetId(packet.packetId);

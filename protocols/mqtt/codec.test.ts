@@ -92,6 +92,7 @@ const REJECTED: [string, number[], Setup, number, boolean][] = [
   ["SUBSCRIBE reserved header bits [MQTT-3.8.1-1]", pkt(0x80, [0, 1], str("a"), [0]), 4, 0x81, false],
   ["SUBSCRIBE option bits in 3.1.1 [MQTT-3.8.3-4]", pkt(0x82, [0, 1], str("a"), [4]), 4, 0x81, false],
   ["SUBSCRIBE requested QoS 3", pkt(0x82, [0, 1], str("a"), [3]), 4, 0x81, false],
+  ["v5 SUBSCRIBE No Local on a shared subscription [MQTT-3.8.3-4]", pkt(0x82, [0, 1], [0], str("$share/g/a"), [4]), 5, 0x82, true],
   ["UNSUBSCRIBE without filters [MQTT-3.10.3-2]", pkt(0xa2, [0, 1]), 4, 0x82, true],
   ["PUBREL with flags 0 [MQTT-3.6.1-1]", pkt(0x60, [0, 1]), 4, 0x81, false],
   ["PINGREQ with a body byte", pkt(0xc0, [0]), 4, 0x81, true],

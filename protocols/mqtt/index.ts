@@ -10,3 +10,4 @@ export * from "./packets";
 export * from "./policy";
 export * from "./session";
 export * from "./topics";
+export * from "./shared-subscriptions";

@@ -1,3 +1,4 @@
+import { parseSharedFilter } from "./shared-subscriptions";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_DEVICE_POLICY, appPolicy, authorize, expandFilter, explain, type Policy, type PolicyAction, type PolicyVariables } from "./policy";
@@ -198,6 +199,22 @@ describe("policy properties", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it("a shared subscription is decided as its filter is (so device A never reaches B's topics through a group)", () => {
+    const level = fc.constantFrom("devices", "d1", "d2", "commands", "telemetry", "$aws", "things", "shadow", "channels", "c1", "messages", "+", "#", "$share", "g");
+    const filter = fc.array(level, { minLength: 1, maxLength: 6 }).map((l) => l.join("/"));
+    fc.assert(
+      fc.property(filter, fc.constantFrom("g", "workers", "a+b", ""), (f, group) => {
+        const shared = `$share/${group}/${f}`;
+        const expected = parseSharedFilter(shared) ? authorize(DEFAULT_DEVICE_POLICY, D1, "subscribe", f) : false;
+        expect(authorize(DEFAULT_DEVICE_POLICY, D1, "subscribe", shared)).toBe(expected);
+        expect(explain(DEFAULT_DEVICE_POLICY, D1, "subscribe", shared)).toEqual(parseSharedFilter(shared) ? explain(DEFAULT_DEVICE_POLICY, D1, "subscribe", f) : { allowed: false, statement: null });
+      }),
+      { numRuns: 3000 },
+    );
+    expect(authorize(DEFAULT_DEVICE_POLICY, D1, "subscribe", "$share/g/devices/d2/commands/#")).toBe(false);
+    expect(authorize(DEFAULT_DEVICE_POLICY, D1, "subscribe", "$share/g/devices/d1/commands/#")).toBe(true);
   });
 
   it("a granted subscription only ever matches topics the device may receive", () => {

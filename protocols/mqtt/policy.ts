@@ -16,9 +16,11 @@
  * - A variable may hold one value or a list ("any of these"). A value that is
  *   empty, or contains `/`, `+`, `#`, U+0000 or a lone surrogate, is never substituted, so a
  *   variable cannot widen a filter; a statement whose variable has no usable
- *   value does not apply (for allow and deny alike).
+ * *   value does not apply (for allow and deny alike).
+ * - A shared subscription (`$share/<group>/<filter>`) is checked as a subscription to its filter.
  */
 import { filterContains, isValidTopicFilter, isValidTopicName, topicMatches } from "./topics";
+import { isSharedFilter, parseSharedFilter } from "./shared-subscriptions";
 
 /** What a client does with a topic. `receive` is checked per delivered message. */
 export type PolicyAction = "publish" | "subscribe" | "receive";
@@ -120,15 +122,15 @@ export interface Decision {
  * @example explain(DEFAULT_DEVICE_POLICY, { deviceId: "d1" }, "publish", "devices/d1/telemetry") // { allowed: true, statement: 2 }
  */
 export function explain(policy: Policy, variables: PolicyVariables, action: PolicyAction, topicOrFilter: string): Decision {
-  const valid = action === "subscribe" ? isValidTopicFilter(topicOrFilter) : isValidTopicName(topicOrFilter);
-  if (!valid) return { allowed: false, statement: null };
+  const target = checkedTarget(action, topicOrFilter);
+  if (target === null) return { allowed: false, statement: null };
   let allow: number | null = null;
   for (let i = 0; i < policy.length; i++) {
     const statement = policy[i]!;
     if (!statement.actions.includes(action)) continue;
     const deny = statement.effect === "deny";
     if (!deny && allow !== null) continue;
-    const hit = statement.topics.some((template) => expandFilter(template, variables).some((f) => covers(f, action, topicOrFilter)));
+    const hit = statement.topics.some((template) => expandFilter(template, variables).some((f) => covers(f, action, target)));
     if (!hit) continue;
     if (deny) return { allowed: false, statement: i };
     allow = i;
@@ -160,16 +162,26 @@ export function authorize(policy: Policy, variables: PolicyVariables, action: Po
 const DECISIONS = new WeakMap<Policy, WeakMap<PolicyVariables, Map<string, boolean>>>();
 const DECISIONS_PER_PAIR = 512;
 
+/**
+ * What a decision checks: the topic or filter itself, or for a shared subscription
+ * (`$share/<group>/<filter>`) its filter, which it needs the same right to; null when invalid.
+ */
+function checkedTarget(action: PolicyAction, topicOrFilter: string): string | null {
+  if (action !== "subscribe") return isValidTopicName(topicOrFilter) ? topicOrFilter : null;
+  if (isSharedFilter(topicOrFilter)) return parseSharedFilter(topicOrFilter)?.filter ?? null;
+  return isValidTopicFilter(topicOrFilter) ? topicOrFilter : null;
+}
+
 function decide(policy: Policy, variables: PolicyVariables, action: PolicyAction, topicOrFilter: string): boolean {
-  const valid = action === "subscribe" ? isValidTopicFilter(topicOrFilter) : isValidTopicName(topicOrFilter);
-  if (!valid) return false;
+  const target = checkedTarget(action, topicOrFilter);
+  if (target === null) return false;
   let allowed = false;
   for (const statement of policy) {
     if (!statement.actions.includes(action)) continue;
     const deny = statement.effect === "deny";
     if (!deny && allowed) continue;
     for (const template of statement.topics) {
-      const hit = expandFilter(template, variables).some((f) => covers(f, action, topicOrFilter));
+      const hit = expandFilter(template, variables).some((f) => covers(f, action, target));
       if (!hit) continue;
       if (deny) return false;
       allowed = true;

@@ -13,13 +13,13 @@ describe("CONNECT accepted", () => {
     expect(r.state).toMatchObject({ connected: true, exists: true, expiryInterval: 0, keepAlive: 60, lastActivity: T0, protocolVersion: 4 });
   });
 
-  it("v5 advertises the server's limits and that shared subscriptions are off", () => {
+  it("v5 advertises the server's limits (shared subscriptions are available: the property is left out)", () => {
     const r = connect(createSession("d1", { receiveMaximum: 10, topicAliasMaximum: 4, maximumPacketSize: 1000 }), connectOf(5), OK, CTX, T0);
     expect(r.out[0]).toEqual({
       type: "connack",
       sessionPresent: false,
       reasonCode: 0,
-      properties: { receiveMaximum: 10, maximumPacketSize: 1000, topicAliasMaximum: 4, sharedSubscriptionAvailable: false },
+      properties: { receiveMaximum: 10, maximumPacketSize: 1000, topicAliasMaximum: 4 },
     });
   });
 

@@ -95,7 +95,6 @@ export function connect(state: SessionState, packet: ConnectPacket, auth: AuthRe
     properties.receiveMaximum = limits.receiveMaximum;
     properties.maximumPacketSize = limits.maximumPacketSize;
     properties.topicAliasMaximum = limits.topicAliasMaximum;
-    properties.sharedSubscriptionAvailable = false;
   }
 
   const next: SessionState = {

@@ -160,6 +160,12 @@ describe("v5 message properties on delivery", () => {
 });
 
 describe("subscription options on delivery", () => {
+  it("a shared subscription delivers by its filter, with its QoS and subscription id", () => {
+    const state = handlePacket(online(5), { type: "subscribe", packetId: 1, subscriptions: [sub("$share/g/devices/d1/commands/#", 1)], properties: { subscriptionIdentifier: 6 } }, CTX, T0).state;
+    const [p] = publishes(deliver(state, message(CMD, 2), CTX, T0).out);
+    expect(p).toMatchObject({ topic: CMD, qos: 1, properties: { subscriptionIdentifiers: [6] } });
+    expect(deliver(state, message("devices/d1/other", 1), CTX, T0).out).toEqual([]);
+  });
   it("No Local: not back to the publisher", () => {
     const state = subscribed(online(5), sub("channels/c1/messages/#", 1, { noLocal: true }));
     expect(deliver(state, message("channels/c1/messages/x", 1, { origin: "d1" }), CTX, T0).out).toEqual([]);

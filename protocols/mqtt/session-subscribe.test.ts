@@ -15,7 +15,10 @@ describe("SUBACK codes, one per filter in order [MQTT-3.8.4-1]", () => {
     ["a wildcard over devices", sub("devices/+/commands/#"), 0x80, 0x87],
     ["everything", sub("#"), 0x80, 0x87],
     ["an invalid filter", sub("devices/d1/commands/#/x"), 0x80, 0x8f],
-    ["a shared subscription", sub("$share/g/devices/d1/commands/#"), 0x80, 0x9e],
+    ["a shared subscription to own commands", sub("$share/g/devices/d1/commands/#"), 1, 1],
+    ["a shared subscription to another device's commands", sub("$share/g/devices/d2/commands/#"), 0x80, 0x87],
+    ["a shared subscription without a filter [MQTT-4.8.2-1]", sub("$share/g"), 0x80, 0x8f],
+    ["a shared subscription with a wildcard in its ShareName [MQTT-4.8.2-2]", sub("$share/+/devices/d1/commands/#"), 0x80, 0x8f],
   ])("%s → 3.1.1 %i, v5 %i", (_name, request, v4, v5) => {
     expect(subscribe(4, [request]).out).toEqual([{ type: "suback", packetId: 7, reasonCodes: [v4] }]);
     expect(subscribe(5, [request]).out).toEqual([{ type: "suback", packetId: 7, reasonCodes: [v5] }]);
@@ -71,6 +74,11 @@ describe("retained messages after SUBSCRIBE", () => {
   });
   it("refused filters ask for nothing", () => {
     expect(subscribe(5, [sub("#")]).effects).toEqual([]);
+  });
+  it.each<ProtocolVersion>([4, 5])("a shared subscription asks for none (v5 §4.8.2), whatever its Retain Handling (%i)", (version) => {
+    const r = subscribe(version, [sub(`$share/g/${filter}`, 1, { retainHandling: 0 })]);
+    expect(r.out[0]).toMatchObject({ reasonCodes: [1] });
+    expect(r.effects).toEqual([]);
   });
 });
 

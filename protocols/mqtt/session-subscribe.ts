@@ -6,18 +6,18 @@ import type { SubscribePacket, SubscriptionRequest, UnsubscribePacket } from "./
 import { authorize } from "./policy";
 import { result } from "./session-state";
 import type { Effect, SessionContext, SessionResult, SessionState, Subscription } from "./session-types";
-import { isSharedFilter, isValidTopicFilter } from "./topics";
+import { isSharedFilter, parseSharedFilter } from "./shared-subscriptions";
+import { isValidTopicFilter } from "./topics";
 
 /** SUBACK failure codes: [v5 reason code]; 3.1.1 only has 0x80. */
 const FILTER_INVALID = 0x8f;
-const SHARED_UNSUPPORTED = 0x9e;
 const NOT_AUTHORIZED = 0x87;
 const QUOTA_EXCEEDED = 0x97;
 
 /** Why `req` cannot be granted, as a v5 reason code, or null. */
 function refusal(state: SessionState, req: SubscriptionRequest, ctx: SessionContext): number | null {
   if (!isValidTopicFilter(req.filter)) return FILTER_INVALID; // [MQTT-4.7.1-2] [MQTT-4.7.1-3]
-  if (isSharedFilter(req.filter)) return SHARED_UNSUPPORTED; // shared subscriptions are not offered
+  if (isSharedFilter(req.filter) && !parseSharedFilter(req.filter)) return FILTER_INVALID; // [MQTT-4.8.2-1] [MQTT-4.8.2-2]
   if (!authorize(ctx.policy, ctx.variables, "subscribe", req.filter)) return NOT_AUTHORIZED;
   const exists = state.subscriptions.some((s) => s.filter === req.filter);
   if (!exists && state.subscriptions.length >= state.limits.maxSubscriptions) return QUOTA_EXCEEDED;
@@ -28,7 +28,7 @@ function refusal(state: SessionState, req: SubscriptionRequest, ctx: SessionCont
  * SUBSCRIBE: one SUBACK code per filter, in order [MQTT-3.8.4-1]; a filter equal to
  * an existing one replaces it [MQTT-3.8.4-3]. Each granted filter asks for its
  * retained messages per Retain Handling (0 always, 1 only if new, 2 never;
- * 3.1.1 always).
+ * 3.1.1 always), except a shared subscription (`$share/<group>/<filter>`), which never does.
  */
 export function onSubscribe(state: SessionState, p: SubscribePacket, ctx: SessionContext): SessionResult {
   const v5 = state.protocolVersion === 5;
@@ -52,7 +52,8 @@ export function onSubscribe(state: SessionState, p: SubscribePacket, ctx: Sessio
     if (v5 && id !== undefined) sub.identifier = id;
     const existed = subscriptions.some((s) => s.filter === req.filter);
     subscriptions = existed ? subscriptions.map((s) => (s.filter === req.filter ? sub : s)) : [...subscriptions, sub];
-    if (sub.retainHandling === 0 || (sub.retainHandling === 1 && !existed)) {
+    // Retained messages are not sent for a shared subscription (v5 §4.8.2): its group takes new messages only.
+    if (!isSharedFilter(req.filter) && (sub.retainHandling === 0 || (sub.retainHandling === 1 && !existed))) {
       effects.push({ type: "deliverRetained", filter: req.filter, qos: req.qos });
     }
     codes.push(req.qos);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { topicFilter, topicName } from "./codec.arbitraries";
-import { filterContains, filtersIntersect, isSharedFilter, isValidTopicFilter, isValidTopicName, topicMatches, utf8Length } from "./topics";
+import { filterContains, filtersIntersect, isValidTopicFilter, isValidTopicName, topicMatches, utf8Length } from "./topics";
 
 describe("isValidTopicName", () => {
   it.each(["a", "a/b", "/", "//", "a/", "$SYS/x", " ", "ü/😀", "\ufeff", "a".repeat(65535), "é".repeat(32767)])("accepts %j", (t) => {
@@ -18,10 +18,6 @@ describe("isValidTopicFilter", () => {
   });
   it.each(["", "a#", "#/a", "a/#/b", "a+", "+a", "a/b+", "##", "a/++", "a/#/", "a\u0000", "\udfff"])("refuses %j", (f) => {
     expect(isValidTopicFilter(f)).toBe(false);
-  });
-  it("recognises shared subscriptions", () => {
-    expect(isSharedFilter("$share/g/a/#")).toBe(true);
-    expect(isSharedFilter("$shared/g")).toBe(false);
   });
 });
 

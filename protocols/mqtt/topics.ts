@@ -2,10 +2,8 @@
  * MQTT topic names and filters (spec §4.7): validation, matching, and the filter
  * algebra the access policy needs (containment, intersection).
  *
- * Shared subscriptions (`$share/<group>/<filter>`, §4.8.2) are not supported by
- * Umbra: {@link isSharedFilter} lets the session refuse them (SUBACK 0x9E in v5,
- * 0x80 in 3.1.1) and CONNACK advertises `sharedSubscriptionAvailable: false`. In
- * every other function a `$share/...` string is an ordinary `$`-topic.
+ * Shared subscriptions (`$share/<group>/<filter>`) are in shared-subscriptions.ts; in
+ * these functions a `$share/...` string is an ordinary `$`-topic.
  */
 
 const SLASH = 0x2f;
@@ -70,11 +68,6 @@ export function isValidTopicFilter(filter: string): boolean {
     if (c === HASH && i !== n - 1) return false;
   }
   return true;
-}
-
-/** True for a shared-subscription filter (`$share/...`), which Umbra refuses. */
-export function isSharedFilter(filter: string): boolean {
-  return filter.startsWith("$share/");
 }
 
 /** True when the level `[start, end)` of `s` is exactly the character `c`. */

@@ -1,0 +1,88 @@
+/**
+ * Shared subscriptions (MQTT 5.0 §4.8.2; offered to 3.1.1 clients too, as Mosquitto and AWS IoT
+ * do): `$share/<ShareName>/<filter>`. The sessions that subscribed with the same ShareName and
+ * filter form a group, and each message matching the filter goes to one of them, in turn, rather
+ * than to all. Pure: the routing points (topic shards, a device's own topics) keep the turn
+ * counters and call {@link subscribersOf}.
+ */
+import { isValidTopicFilter, topicMatches } from "./topics";
+
+const PREFIX = "$share/";
+
+/** A shared subscription's parts: `$share/<group>/<filter>`. */
+export interface SharedFilter {
+  group: string;
+  filter: string;
+}
+
+/** True for a filter in the shared form (`$share/...`), valid or not. */
+export function isSharedFilter(filter: string): boolean {
+  return filter.startsWith(PREFIX);
+}
+
+/**
+ * The parts of a shared subscription, or null when `filter` is not a valid one: a ShareName of at
+ * least one character with no `/`, `+` or `#` [MQTT-4.8.2-1] [MQTT-4.8.2-2], then a valid filter.
+ * @example parseSharedFilter("$share/workers/devices/+/telemetry") // { group: "workers", filter: "devices/+/telemetry" }
+ * @example parseSharedFilter("$share/a+b/x") // null
+ */
+export function parseSharedFilter(filter: string): SharedFilter | null {
+  if (!isSharedFilter(filter)) return null;
+  const slash = filter.indexOf("/", PREFIX.length);
+  if (slash <= PREFIX.length) return null;
+  const group = filter.slice(PREFIX.length, slash);
+  const inner = filter.slice(slash + 1);
+  if (group.includes("+") || group.includes("#") || !isValidTopicFilter(inner)) return null;
+  return { group, filter: inner };
+}
+
+/**
+ * The filter a subscription matches topics with: the part after the ShareName for a shared one,
+ * else the filter itself.
+ * @example matchingFilter("$share/g/a/#") // "a/#"
+ */
+export function matchingFilter(filter: string): string {
+  return parseSharedFilter(filter)?.filter ?? filter;
+}
+
+/** A session's subscription as a routing point keeps it. */
+export interface RoutedSubscription {
+  session: string;
+  filter: string;
+}
+
+/**
+ * The sessions `topic` goes to, each once: every session with an ordinary subscription matching
+ * it, and one member of every shared group whose filter matches it, chosen in turn (`turns` holds
+ * each group's counter; members in a stable order). `except` (a device's own session, which its
+ * object serves itself) is left out of both. `peek`: the answer without taking the groups' turns
+ * (to ask whether a message has anyone to go to before the delivery that takes them).
+ * @example subscribersOf([{ session: "a", filter: "$share/g/t" }, { session: "b", filter: "$share/g/t" }], "t", new Map()) // Set {"a"}, then Set {"b"}
+ */
+export function subscribersOf(subs: readonly RoutedSubscription[], topic: string, turns: Map<string, number>, opts: { except?: string; peek?: boolean } = {}): Set<string> {
+  const { except, peek = false } = opts;
+  const out = new Set<string>();
+  let groups: Map<string, string[]> | null = null;
+  for (const s of subs) {
+    if (s.session === except) continue;
+    if (!isSharedFilter(s.filter)) {
+      if (topicMatches(s.filter, topic)) out.add(s.session);
+      continue;
+    }
+    const shared = parseSharedFilter(s.filter);
+    if (!shared || !topicMatches(shared.filter, topic)) continue;
+    groups ??= new Map();
+    const members = groups.get(s.filter);
+    if (members) members.push(s.session);
+    else groups.set(s.filter, [s.session]);
+  }
+  if (groups) {
+    for (const [key, members] of groups) {
+      members.sort();
+      const turn = turns.get(key) ?? 0;
+      if (!peek) turns.set(key, (turn + 1) % members.length);
+      out.add(members[turn % members.length]!);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+/**
+ * Shared subscriptions (`$share/<group>/<filter>`, MQTT 5.0 §4.8.2, 3.1.1 clients too) through
+ * real MQTT.js clients: each message matching the filter goes to one member of the group, in
+ * turn; ordinary subscribers still get every message; no retained messages for the group.
+ */
+import { describe, expect, it } from "vitest";
+import type { MqttClient } from "mqtt";
+import { adminToken, apiJson, createDevice, eventually } from "./client";
+import { Inbox, connectMqtt } from "./mqtt-client";
+import { RawMqtt } from "./raw-mqtt";
+
+async function appKey(name: string): Promise<string> {
+  return (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name, scopes: ["devices:read"] } })).key;
+}
+
+/** How many messages each inbox holds on topics starting with `prefix`. */
+const counts = (inboxes: Inbox[], prefix: string) => inboxes.map((i) => i.messages.filter((m) => m.topic.startsWith(prefix)).length);
+
+describe("MQTT shared subscriptions", () => {
+  it("spread a fleet's telemetry over an app group, once each, in turn, across both MQTT URLs", async () => {
+    const key = await appKey("shared-workers");
+    const members = await Promise.all(
+      [5, 5, 4].map((v, i) => connectMqtt("/mqtt", { clientId: `shared-worker-${i}`, username: "app", password: key, protocolVersion: v as 4 | 5 })),
+    );
+    const inboxes = members.map((m) => new Inbox(m));
+    for (const m of members) expect((await m.subscribeAsync("$share/workers/devices/+/telemetry/shared", { qos: 1 }))[0]?.qos).toBe(1);
+    // An ordinary subscriber of the same filter gets everything.
+    const watcher = await connectMqtt("/mqtt", { clientId: "shared-watcher", username: "app", password: key, protocolVersion: 5 });
+    const watched = new Inbox(watcher);
+    await watcher.subscribeAsync("devices/+/telemetry/shared", { qos: 1 });
+
+    const devices: MqttClient[] = [];
+    for (const [id, path] of [["shared-dev-1", "/mqtt/shared-dev-1"], ["shared-dev-2", "/mqtt"]] as const) {
+      const token = await createDevice(id);
+      devices.push(await connectMqtt(path, { clientId: id, username: id, password: token, protocolVersion: 5 }));
+    }
+    const per = 12;
+    for (let n = 0; n < per; n++) await Promise.all(devices.map((d, i) => d.publishAsync(`devices/shared-dev-${i + 1}/telemetry/shared`, String(n), { qos: 1 })));
+
+    const total = per * devices.length;
+    await eventually(async () => counts(inboxes, "devices/").reduce((a, b) => a + b, 0) >= total && watched.messages.length >= total);
+    // Each message once in the group: no duplicates, none missing.
+    const seen = inboxes.flatMap((i) => i.messages.map((m) => `${m.topic} ${m.payload}`)).sort();
+    expect(seen).toEqual([...new Set(seen)]);
+    expect(seen).toHaveLength(total);
+    // In turn: each device's object hands its messages to the members one after another.
+    expect(counts(inboxes, "devices/")).toEqual([8, 8, 8]);
+    expect(watched.messages).toHaveLength(total);
+    await Promise.all([...members, watcher, ...devices].map((c) => c.endAsync()));
+  });
+
+  it("a group on an open topic (routed by its shard): a member that leaves gets no more; retained messages are not sent to the group", async () => {
+    const admin = adminToken();
+    const connect = (id: string) => connectMqtt("/mqtt", { clientId: id, username: "app", password: admin, protocolVersion: 5 });
+    const publisher = await connect("shared-pub");
+    await publisher.publishAsync("jobs/retained", "old", { qos: 1, retain: true });
+    const a = await connect("shared-a");
+    const b = await connect("shared-b");
+    const [ia, ib] = [new Inbox(a), new Inbox(b)];
+    await a.subscribeAsync("$share/g/jobs/#", { qos: 1 });
+    await b.subscribeAsync("$share/g/jobs/#", { qos: 1 });
+    // An ordinary subscription made after the shared one gets the retained message; the shared one got none before it.
+    await a.subscribeAsync("jobs/retained", { qos: 1 });
+    await ia.waitFor("jobs/retained");
+    expect(ia.on("jobs/retained")).toHaveLength(1);
+    expect(ib.messages).toEqual([]);
+    await a.unsubscribeAsync("jobs/retained");
+
+    for (let n = 0; n < 6; n++) await publisher.publishAsync("jobs/work", String(n), { qos: 1 });
+    await eventually(async () => ia.on("jobs/work").length + ib.on("jobs/work").length >= 6);
+    expect(counts([ia, ib], "jobs/work")).toEqual([3, 3]);
+
+    await b.unsubscribeAsync("$share/g/jobs/#");
+    for (let n = 6; n < 10; n++) await publisher.publishAsync("jobs/work", String(n), { qos: 1 });
+    await ia.waitFor("jobs/work", 7);
+    await eventually(async () => ia.on("jobs/work").length === 7);
+    expect(ib.on("jobs/work")).toHaveLength(3);
+    await Promise.all([publisher, a, b].map((c) => c.endAsync()));
+  });
+
+  it("refuses a malformed ShareName, needs the right to subscribe to the filter, and No Local on a group is a protocol error", async () => {
+    const key = await appKey("shared-refusals");
+    // MQTT.js will not send a malformed ShareName: the bytes are written by hand.
+    const raw = await RawMqtt.open("/mqtt", 5);
+    expect((await raw.connect("shared-refused", null, { username: "app", password: new TextEncoder().encode(key) })).reasonCode).toBe(0);
+    const sub = (filter: string, noLocal = false) => ({ filter, qos: 1 as const, noLocal, retainAsPublished: false, retainHandling: 0 as const });
+    raw.send({ type: "subscribe", packetId: 1, subscriptions: [sub("$share/a+b/devices/+/telemetry"), sub("$share/g/devices/x/commands/#"), sub("$share/g"), sub("$share/g/devices/+/telemetry")] });
+    expect(await raw.next("suback")).toMatchObject({ packetId: 1, reasonCodes: [0x8f, 0x87, 0x8f, 1] });
+    raw.send({ type: "subscribe", packetId: 2, subscriptions: [sub("$share/g/devices/+/telemetry", true)] });
+    expect(await raw.next("disconnect")).toMatchObject({ reasonCode: 0x82 });
+    await raw.whenClosed();
+  });
+});
