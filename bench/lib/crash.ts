@@ -35,6 +35,8 @@ export interface CrashPlan {
   crashes: number;
   /** The subscriber's receive maximum (4): the smaller, the more waits in its session's queue. */
   watchWindow?: number;
+  /** Subscriber sessions (1); more than one subscribe as a shared group (`$share/…`). */
+  watchGroup?: number;
   /**
    * QoS 2 publishers per MQTT path that keep their client through every kill (1). They publish
    * while the subscriber is away, so its offline queue must hold that (`MQTT_MAX_QUEUED` drops the
@@ -87,7 +89,8 @@ export async function crashRun(hub: LocalHub, plan: CrashPlan, say: (s: string) 
     await endAll([c]);
   });
 
-  const watch = await TelemetryWatch.start(umbraApp(hub, `${run}-watch`), run, channel, plan.watchWindow ?? 4);
+  const members = Array.from({ length: Math.max(1, plan.watchGroup ?? 1) }, (_, i) => umbraApp(hub, `${run}-watch${i ? `-${i}` : ""}`));
+  const watch = await TelemetryWatch.start(members, run, channel, plan.watchWindow ?? 4);
   const log = new AckLog();
   const killed: number[] = [];
   // QoS 2 publishers that live through every crash (the other writers start again each round).

@@ -4,7 +4,8 @@
  * channel messages (both MQTT paths) to an app's persistent session (with QoS 2 channel publishers
  * that keep their client through the crash and resend what was unfinished), shadows are written
  * over MQTT and REST and an app queues commands for offline devices; restarted on the same state,
- * everything the hub acknowledged must be there, and a resent QoS 2 message only once.
+ * everything the hub acknowledged must be there, and a resent QoS 2 message only once; a shared
+ * group of subscribers must get every acknowledged message between them.
  * `npm run soak -- crash` runs the long version.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -55,6 +56,20 @@ describe("crash durability", () => {
       // Before the QoS 2 sequence (cd4f775): PUBCOMPed messages of the resending publishers never arrived.
       expect(report.subscriber.sample).toEqual([]);
       expect(report.subscriber.received).toBe(report.subscriber.expected);
+      expect(report.ok).toBe(true);
+    });
+  }, 180_000);
+
+  it("a shared group of two persistent app sessions gets every acknowledged message between them across kill -9", async () => {
+    await LocalHub.with("umbra-crash-shared-", {}, async (sharedHub) => {
+      const report = await crashRun(sharedHub, { telemetryDevices: 2, inflight: 4, shadowDevices: 0, commandDevices: 0, loadMs: 2500, crashes: 1, watchWindow: 1, resending: 0, watchGroup: 2 });
+      expect(report.killed.length).toBeGreaterThan(0);
+      expect(report.subscriber.sample).toEqual([]);
+      expect(report.subscriber.received).toBe(report.subscriber.expected);
+      // Shared, not copied: both members took part, and only what the crash left undelivered can have reached both.
+      expect(Math.min(...report.subscriber.perMember)).toBeGreaterThan(0);
+      expect(report.subscriber.perMember.reduce((a, b) => a + b, 0)).toBe(report.subscriber.received + report.subscriber.spread);
+      expect(report.subscriber.spread).toBeLessThan(report.subscriber.expected / 2);
       expect(report.ok).toBe(true);
     });
   }, 180_000);
