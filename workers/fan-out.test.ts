@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IN_LIST, mapBounded, rowsInSlices, slices } from "./fan-out";
+import { IN_LIST, mapBounded, retryTransient, rowsInSlices, slices } from "./fan-out";
 
 describe("bounded fan-out", () => {
   it("keeps at most `limit` calls in flight and the results in order", async () => {
@@ -36,5 +36,37 @@ describe("rowsInSlices", () => {
     expect(asked.map((s) => s.length)).toEqual([IN_LIST, IN_LIST, 5]);
     expect(rows).toEqual(ids.map((n) => n * 10));
     expect(await rowsInSlices([], async () => [1])).toEqual([]);
+  });
+});
+
+describe("retryTransient", () => {
+  const failing = (errors: unknown[]) => {
+    let calls = 0;
+    const call = async () => {
+      const err = errors[calls++];
+      if (err !== undefined) throw err;
+      return calls;
+    };
+    return { call, calls: () => calls };
+  };
+  const transient = () => Object.assign(new Error("Durable Object reset because its code was updated."), { retryable: true });
+
+  it("calls again after errors the runtime marks retryable, and returns the first success", async () => {
+    const f = failing([transient(), transient()]);
+    expect(await retryTransient(f.call, 3, 1)).toBe(3);
+  });
+  it("gives up after the last attempt with its error", async () => {
+    const f = failing([transient(), transient(), transient(), transient()]);
+    await expect(retryTransient(f.call, 3, 1)).rejects.toThrow("reset");
+    expect(f.calls()).toBe(3);
+  });
+  it.each([
+    ["an ordinary error", new Error("boom")],
+    ["an overloaded object", Object.assign(new Error("Durable Object is overloaded."), { retryable: true, overloaded: true })],
+    ["a thrown non-error", "boom"],
+  ])("does not retry %s", async (_name, err) => {
+    const f = failing([err]);
+    await expect(retryTransient(f.call, 3, 1)).rejects.toBe(err);
+    expect(f.calls()).toBe(1);
   });
 });

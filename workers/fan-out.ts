@@ -45,3 +45,25 @@ export function slices<T>(items: readonly T[], size: number): T[][] {
 export async function rowsInSlices<T, R>(items: readonly T[], query: (slice: T[]) => Promise<R[]>): Promise<R[]> {
   return (await Promise.all(slices(items, IN_LIST).map(query))).flat();
 }
+
+/** Attempts of an idempotent object call that failed with a transient error (see {@link retryTransient}). */
+export const OBJECT_CALL_ATTEMPTS = 3;
+
+/**
+ * Runs an idempotent call to an object again when it fails with an error the runtime marks
+ * `retryable` (the object was reset or briefly unreachable) and not `overloaded` (more calls only
+ * make that worse), up to `attempts` times, waiting `firstDelayMs`, then 4× longer each time.
+ * Any other error, or the last one, is thrown.
+ * @example await retryTransient(() => deviceStub(env, id).accessChanged(access))
+ */
+export async function retryTransient<R>(call: () => Promise<R>, attempts = OBJECT_CALL_ATTEMPTS, firstDelayMs = 50): Promise<R> {
+  for (let attempt = 1, delay = firstDelayMs; ; attempt++, delay *= 4) {
+    try {
+      return await call();
+    } catch (err) {
+      const e = err as { retryable?: unknown; overloaded?: unknown } | null;
+      if (attempt >= attempts || e?.retryable !== true || e.overloaded === true) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

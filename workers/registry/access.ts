@@ -11,7 +11,7 @@ import { DEFAULT_DEVICE_POLICY, type PolicyStatement, type SessionContext } from
 import { db } from "../db/client";
 import { appSessions, channelMembers, devices, groupMembers, policies, policyAttachments } from "../db/schema";
 import { deviceStub } from "../objects";
-import { IN_LIST, OBJECT_CALLS_AT_ONCE, mapBounded, rowsInSlices, slices } from "../fan-out";
+import { IN_LIST, OBJECT_CALLS_AT_ONCE, mapBounded, retryTransient, rowsInSlices, slices } from "../fan-out";
 
 /** A policy target: who a policy is attached to. */
 export type TargetKind = "device" | "group" | "api-key" | "oauth-client" | "anonymous";
@@ -146,12 +146,15 @@ export function targetOwner(kind: TargetKind, id: string): string | null {
   return null;
 }
 
-/** Pushes fresh access to the objects of these devices (live sessions follow at once). */
+/**
+ * Pushes fresh access to the objects of these devices (live sessions follow at once). A push is
+ * idempotent (the whole access, not a change), so one that fails transiently is made again.
+ */
 export async function refreshDevices(env: Env, deviceIds: readonly string[]): Promise<void> {
   // A slice at a time: a few queries for its access, then its objects, so a large group holds little.
   for (const slice of slices([...new Set(deviceIds)], IN_LIST)) {
     const access = await devicesAccess(env, slice);
-    await mapBounded(slice, OBJECT_CALLS_AT_ONCE, (id) => deviceStub(env, id).accessChanged(access.get(id)!));
+    await mapBounded(slice, OBJECT_CALLS_AT_ONCE, (id) => retryTransient(() => deviceStub(env, id).accessChanged(access.get(id)!)));
   }
 }
 
@@ -164,7 +167,7 @@ export async function refreshOwners(env: Env, owners: readonly string[]): Promis
   const targets = new Map(unique.map((o) => [o, ownerTarget(o)]));
   const attached = await attachedStatements(env, [...targets.values()].filter((t) => t !== null));
   const byOwner = new Map([...targets].map(([o, t]) => [o, (t && attached.get(targetKey(t.kind, t.id))) ?? []]));
-  await mapBounded(rows, OBJECT_CALLS_AT_ONCE, (r) => env.APP_SESSION.get(env.APP_SESSION.idFromName(r.id)).accessChanged(byOwner.get(r.owner) ?? []));
+  await mapBounded(rows, OBJECT_CALLS_AT_ONCE, (r) => retryTransient(() => env.APP_SESSION.get(env.APP_SESSION.idFromName(r.id)).accessChanged(byOwner.get(r.owner) ?? [])));
 }
 
 /** Pushes fresh access to everyone a policy's attachments reach (after it changed or went away). */
