@@ -6,7 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { appSessions } from "../db/schema";
-import { OBJECT_CALLS_AT_ONCE, mapBounded } from "../fan-out";
+import { OBJECT_CALLS_AT_ONCE, mapBounded, retryTransient } from "../fan-out";
 
 /** Notes that `owner` opened `sessionId` (before the session's object accepts the link). */
 export async function recordAppSession(env: Env, sessionId: string, owner: string): Promise<void> {
@@ -23,7 +23,7 @@ export async function recordAppSession(env: Env, sessionId: string, owner: strin
  */
 export async function endAppSessions(env: Env, owner: string, reason: "revoked" | "expired"): Promise<number> {
   const rows = await db(env).select({ id: appSessions.sessionId }).from(appSessions).where(eq(appSessions.owner, owner)).all();
-  await mapBounded(rows, OBJECT_CALLS_AT_ONCE, (r) => env.APP_SESSION.get(env.APP_SESSION.idFromName(r.id)).revoke(reason));
+  await mapBounded(rows, OBJECT_CALLS_AT_ONCE, (r) => retryTransient(() => env.APP_SESSION.get(env.APP_SESSION.idFromName(r.id)).revoke(reason)));
   await db(env).delete(appSessions).where(eq(appSessions.owner, owner));
   return rows.length;
 }

@@ -12,7 +12,7 @@ import { channels, devices, groupMembers, rules, webhooks, type RuleRow } from "
 import { ApiError } from "../errors";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { deviceStub } from "../objects";
-import { OBJECT_CALLS_AT_ONCE, mapBounded } from "../fan-out";
+import { OBJECT_CALLS_AT_ONCE, mapBounded, retryTransient } from "../fan-out";
 
 /** A rule as the API shows it. */
 export interface RuleView {
@@ -118,7 +118,7 @@ async function devicesIn(env: Env, scope: RuleScope): Promise<string[]> {
 
 /** Tells the devices' objects to reload their rules (one call each, OBJECT_CALLS_AT_ONCE at a time). */
 async function push(env: Env, ids: readonly string[]): Promise<void> {
-  await mapBounded([...new Set(ids)], OBJECT_CALLS_AT_ONCE, (id) => deviceStub(env, id).rulesChanged());
+  await mapBounded([...new Set(ids)], OBJECT_CALLS_AT_ONCE, (id) => retryTransient(() => deviceStub(env, id).rulesChanged()));
 }
 
 export async function getRule(env: Env, id: string): Promise<RuleView> {

@@ -4,6 +4,7 @@ import { router, secured } from "./openapi-route";
 import { DeviceParams, PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
 import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
+import { retryTransient } from "../fan-out";
 import {
   addIdentity,
   credentialView,
@@ -86,7 +87,7 @@ method: "post",
     const body: { grace_seconds?: number } = c.req.valid("json") ?? {};
     const { fresh, old } = await rotateCredential(c.env, id, credId, body.grace_seconds ?? rotateGraceSeconds(c.env.CREDENTIAL_ROTATE_GRACE_SECONDS));
     // Live connections opened with the old token end when its grace runs out.
-    await deviceStub(c.env, id).credentialRevoked(credId, old.expires_at === null ? null : Date.parse(old.expires_at));
+    await retryTransient(() => deviceStub(c.env, id).credentialRevoked(credId, old.expires_at === null ? null : Date.parse(old.expires_at)));
     return c.json({ credential: { ...credentialView(fresh.row), token: fresh.token }, previous: old }, 201);
   },
 );
@@ -103,7 +104,7 @@ method: "delete",
   async (c) => {
     const { id, credId } = c.req.valid("param");
     const revoked = await revokeCredential(c.env, id, credId);
-    await deviceStub(c.env, id).credentialRevoked(credId, null);
+    await retryTransient(() => deviceStub(c.env, id).credentialRevoked(credId, null));
     return c.json(revoked, 200);
   },
 );
@@ -160,7 +161,7 @@ method: "delete",
   async (c) => {
     const { id, fingerprint } = c.req.valid("param");
     await removeIdentity(c.env, id, fingerprint);
-    await deviceStub(c.env, id).credentialRevoked(`x509:${fingerprint.replace(/:/g, "").toLowerCase()}`, null);
+    await retryTransient(() => deviceStub(c.env, id).credentialRevoked(`x509:${fingerprint.replace(/:/g, "").toLowerCase()}`, null));
     return c.body(null, 204);
   },
 );
