@@ -16,7 +16,7 @@
  * - A variable may hold one value or a list ("any of these"). A value that is
  *   empty, or contains `/`, `+`, `#`, U+0000 or a lone surrogate, is never substituted, so a
  *   variable cannot widen a filter; a statement whose variable has no usable
- * *   value does not apply (for allow and deny alike).
+ *   value does not apply (for allow and deny alike).
  * - A shared subscription (`$share/<group>/<filter>`) is checked as a subscription to its filter.
  */
 import { filterContains, isValidTopicFilter, isValidTopicName, topicMatches } from "./topics";
