@@ -26,6 +26,13 @@ export interface SocketFuzzPlan {
   periodMs: number;
   /** Attack kinds to use (default all four). */
   kinds?: readonly AttackKind[];
+  /**
+   * The hub's `GATEWAY_KEY`, if the run may use it: each attack session then names an address of
+   * its own (`Forwarded: for=`, as `umbra gateway` does), so the sign-ins its garbage fails count
+   * against the attacker's address, not against the loopback address the good devices and the
+   * checks share (where, past `AUTH_FAILURE_BURST`, even their right tokens are refused).
+   */
+  gatewayKey?: string;
 }
 
 /** What a run found; `ok` when the hub stayed healthy and the good devices lost nothing. */
@@ -57,11 +64,14 @@ function urlOf(hub: HubAccess, kind: AttackKind, id: string): { url: string; pro
 }
 
 /** One attack session: open, send the frames, then close or drop; resolves with how it ended. */
-async function attack(hub: HubAccess, kind: AttackKind, id: string, token: string, seed: number, index: number, maxFrames: number): Promise<{ frames: number; ending: string }> {
+async function attack(hub: HubAccess, kind: AttackKind, id: string, token: string, seed: number, index: number, plan: SocketFuzzPlan): Promise<{ frames: number; ending: string }> {
   const r = rngAt(seed, index);
-  const { frames, asText } = attackFrames(kind, id, token, r, maxFrames);
+  const { frames, asText } = attackFrames(kind, id, token, r, plan.maxFrames);
   const { url, protocols } = urlOf(hub, kind, id);
-  const ws = new WebSocket(url, protocols, kind === "json" ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const headers: Record<string, string> = kind === "json" ? { authorization: `Bearer ${token}` } : {};
+  // 10.x.y.z from the session number: one address per attack session.
+  if (plan.gatewayKey) Object.assign(headers, { "umbra-gateway-key": plan.gatewayKey, forwarded: `for=10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}` });
+  const ws = new WebSocket(url, protocols, { headers });
   ws.on("message", () => {});
   const closed = new Promise<string>((resolve) => {
     ws.on("close", (code) => resolve(String(code)));
@@ -112,7 +122,7 @@ export async function socketFuzz(hub: HubAccess, plan: SocketFuzzPlan, say: (s: 
       for (let i = lane; i < plan.sessions; i += plan.concurrency) {
         const kind = kinds[i % kinds.length];
         const id = `${run}-fz-${kind}-${lane}`;
-        const res = await attack(hub, kind, id, tokens.get(id) ?? "", plan.seed, i, plan.maxFrames);
+        const res = await attack(hub, kind, id, tokens.get(id) ?? "", plan.seed, i, plan);
         frames += res.frames;
         const byKind = (endings[kind] ??= {});
         byKind[res.ending] = (byKind[res.ending] ?? 0) + 1;
