@@ -19,8 +19,10 @@ export interface Publisher {
 export interface RoundSpec {
   tally: Tally;
   pubs: readonly Publisher[];
-  /** Subscribers, index = tally's subscriber number. */
+  /** Subscribers, index = tally's subscriber number; with `shared`, one group counted as one subscriber. */
   subs: readonly MqttClient[];
+  /** The subscribers are one shared subscription's members: each message is due once among them. */
+  shared?: boolean;
   qos: 0 | 1;
   /** Messages each publisher keeps in flight. */
   inflight: number;
@@ -61,7 +63,7 @@ export function brokerMeter(broker: Broker): () => { seconds: number; brokerCpuS
 export async function runRound(broker: Broker, spec: RoundSpec): Promise<RoundResult> {
   const { tally, qos, inflight } = spec;
   const handlers = spec.subs.map((sub, i) => {
-    const h = (_topic: string, payload: Buffer) => tally.deliver(i, payload);
+    const h = (_topic: string, payload: Buffer) => tally.deliver(spec.shared ? 0 : i, payload);
     sub.on("message", h);
     return h;
   });
