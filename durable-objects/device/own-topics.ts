@@ -8,7 +8,7 @@
  * outbox written in the same transaction as the write they come from; QoS 0 ones are sent once.
  */
 import type { Env } from "../env";
-import { subscribersOf, type Message } from "../../protocols/mqtt";
+import { pruneTurns, subscribersOf, type Message } from "../../protocols/mqtt";
 import { logText } from "../../protocols/log-text";
 import type { ShardSubscription } from "../topic/store";
 import { Outbox, OutboxDrain } from "../shared/outbox";
@@ -79,6 +79,7 @@ export class OwnTopics {
   /** The shard's push: the sessions subscribed to this device's topics changed. */
   changed(subs: ShardSubscription[]): void {
     this.subs = subs;
+    pruneTurns(this.turns, subs);
   }
 
   /**

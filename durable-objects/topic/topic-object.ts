@@ -9,7 +9,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { filtersIntersect, isSharedFilter, matchingFilter, subscribersOf, type Message } from "../../protocols/mqtt";
+import { filtersIntersect, isSharedFilter, matchingFilter, pruneTurns, subscribersOf, type Message } from "../../protocols/mqtt";
 import { logText } from "../../protocols/log-text";
 import { TopicStore, type ShardSubscription } from "./store";
 import { SessionStubs } from "../routing/sessions";
@@ -58,7 +58,9 @@ export class TopicObject extends DurableObject<Env> {
   }
 
   private cached(): ShardSubscription[] {
-    this.subs ??= this.store.subscriptions();
+    if (this.subs) return this.subs;
+    this.subs = this.store.subscriptions();
+    pruneTurns(this.turns, this.subs);
     return this.subs;
   }
 

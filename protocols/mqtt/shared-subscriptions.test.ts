@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { topicFilter, topicName } from "./codec.arbitraries";
-import { isSharedFilter, matchingFilter, parseSharedFilter, subscribersOf, type RoutedSubscription } from "./shared-subscriptions";
+import { isSharedFilter, matchingFilter, parseSharedFilter, pruneTurns, subscribersOf, type RoutedSubscription } from "./shared-subscriptions";
 import { topicMatches } from "./topics";
 
 describe("parseSharedFilter", () => {
@@ -98,5 +98,14 @@ describe("subscribersOf", () => {
       // 12 rounds over groups of 1 to 4 members: each member got its share exactly
       for (const [key, members] of groups) for (const m of members) expect(counts.get(key)?.get(m)).toBe(rounds / members.length);
     }));
+  });
+
+  it("forgets the turns of groups that are gone, and keeps the others'", () => {
+    const turns = new Map<string, number>();
+    subscribersOf(subs, "t/1", turns);
+    subscribersOf(subs, "t/1", turns);
+    expect([...turns.keys()].sort()).toEqual(["$share/g/t/#", "$share/h/t/1"]);
+    pruneTurns(turns, subs.filter((s) => s.filter !== "$share/h/t/1"));
+    expect([...turns]).toEqual([["$share/g/t/#", 2]]);
   });
 });

@@ -86,3 +86,13 @@ export function subscribersOf(subs: readonly RoutedSubscription[], topic: string
   }
   return out;
 }
+
+/**
+ * Drops the turns of groups no subscription in `subs` belongs to any more (call when the list
+ * changes), so a routing object does not keep a counter for every group it ever saw.
+ */
+export function pruneTurns(turns: Map<string, number>, subs: readonly RoutedSubscription[]): void {
+  if (turns.size === 0) return;
+  const live = new Set(subs.map((s) => s.filter));
+  for (const key of turns.keys()) if (!live.has(key)) turns.delete(key);
+}
