@@ -50,17 +50,19 @@ export interface RoundPlan {
  * then the measured round. Returns the figure and the measured tally (for storage checks).
  */
 export async function measureRound(broker: Broker, progress: Progress, plan: RoundPlan, warmups = 8): Promise<{ figure: Figure; tally: Tally }> {
+  // A shared group is one subscriber: each message is due once among its members.
+  const subscribers = plan.shared ? 1 : plan.subs.length;
   const spec = (tally: Tally, stallMs: number): RoundSpec => ({
     tally, pubs: plan.pubs, subs: plan.subs, shared: plan.shared, qos: plan.qos, inflight: plan.inflight, goal: plan.goal, stallMs,
     onTick: (t) => progress.set(`${broker.name} ${plan.case}: acked ${t.acked}/${t.expected} delivered ${t.received}/${t.expected * t.subs}`),
   });
   for (let w = 0; w < warmups; w++) {
-    const tally = new Tally(nextRound(), plan.pubs.length, 1, plan.shared ? 1 : plan.subs.length);
+    const tally = new Tally(nextRound(), plan.pubs.length, 1, subscribers);
     progress.set(`${broker.name} ${plan.case}: warm-up ${w + 1}`);
     const r = await runRound(broker, { ...spec(tally, 3_000), drainMs: 500 });
     if (r.outcome === "done") break;
   }
-  const tally = new Tally(nextRound(), plan.pubs.length, plan.perPub, plan.shared ? 1 : plan.subs.length);
+  const tally = new Tally(nextRound(), plan.pubs.length, plan.perPub, subscribers);
   const r = await runRound(broker, spec(tally, 20_000));
   const figure = roundFigure(plan.case, plan.metric, tally, r, { delivered: plan.goal === "delivery", lossAllowed: plan.lossAllowed });
   return { figure, tally };
