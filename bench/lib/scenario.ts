@@ -7,6 +7,8 @@
 import type { Args } from "./args";
 import { startAedes, startUmbra, type Broker, type BrokerName, type MqttPath } from "./brokers";
 import { startProfile } from "./profiler";
+import { perfUnavailable, startNativeProfile } from "./native-profile";
+import { runtimeProcesses } from "./cpu";
 import { freePort } from "../../scripts/hub.mjs";
 import { FRAMINGS, useFraming } from "./mqtt-clients";
 import { measureInNetns, mosquittoUnavailable } from "./netns";
@@ -69,6 +71,7 @@ async function measureWith(start: () => Promise<Broker>, measure: Measure, args:
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const pct = (share: number) => `${(share * 100).toFixed(1).padStart(5)}%`;
 
 /**
  * Runs a broker comparison and returns its lines. Umbra failing is an error (thrown); a peer
@@ -87,21 +90,32 @@ export async function compareBrokers(scenario: Scenario, args: Args, progress: P
   if (only) for (const p of [...peers]) if (!only.split(",").includes(p)) peers.delete(p);
 
   progress.set(`umbra (${path}): starting hub`);
-  // --profile <file>: a CPU profile of the hub's isolate over the Umbra run (bench/lib/profiler.ts).
+  // --profile <file>: a CPU profile of the hub's isolate over the Umbra run (bench/lib/profiler.ts);
+  // --perf <file>: a native one of its runtime process (bench/lib/native-profile.ts).
   const profileFile = args.str("profile", "");
+  const perfFile = args.str("perf", "");
   const inspectorPort = profileFile ? await freePort() : 0;
-  const profiled: typeof measure = !profileFile
-    ? measure
-    : async (broker, a, p) => {
-        const running = await startProfile(inspectorPort);
-        try {
-          return await measure(broker, a, p);
-        } finally {
-          const { top, busy } = await running.stop(profileFile);
-          progress.note(`profile written to ${profileFile}: isolate busy ${(busy * 100).toFixed(0)}% of samples`);
-          for (const r of top) process.stderr.write(`${(r.self * 100).toFixed(1).padStart(5)}% self ${(r.total * 100).toFixed(1).padStart(5)}% total  ${r.fn}\n`);
-        }
-      };
+  const profiled: Measure = async (broker, a, p) => {
+    const running = profileFile ? await startProfile(inspectorPort) : null;
+    const runtimePid = runtimeProcesses(broker.pid)[0]?.pid;
+    const perfWhyNot = !perfFile ? null : (perfUnavailable() ?? (runtimePid === undefined ? "no workerd runtime process found" : null));
+    if (perfWhyNot) progress.note(`--perf skipped: ${perfWhyNot}`);
+    const native = perfFile && !perfWhyNot && runtimePid !== undefined ? await startNativeProfile(runtimePid, perfFile) : null;
+    try {
+      return await measure(broker, a, p);
+    } finally {
+      if (running) {
+        const { top, busy } = await running.stop(profileFile);
+        progress.note(`profile written to ${profileFile}: isolate busy ${(busy * 100).toFixed(0)}% of samples`);
+        for (const r of top) process.stderr.write(`${pct(r.self)} self ${pct(r.total)} total  ${r.fn}\n`);
+      }
+      if (native) {
+        const { categories, landmarks } = await native.stop();
+        progress.note(`native profile written to ${perfFile} (perf report -i ${perfFile}); the runtime's on-CPU samples by kind of code, then landmarks (inclusive):`);
+        for (const r of [...categories, ...landmarks]) process.stderr.write(`${pct(r.share)}  ${r.name}\n`);
+      }
+    }
+  };
   const umbra = await measureWith(() => startUmbra(path, inspectorPort, viaDevProxy), profiled, args, progress);
   const outcomes: PeerOutcome[] = [];
   if (peers.has("aedes")) {
