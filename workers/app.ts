@@ -18,6 +18,7 @@ import { mqtt } from "./routes/mqtt";
 import { requestBody } from "./edge/request-body";
 import { resolveClientAddress } from "./edge/client-address";
 import { stripInternalHeaders } from "./edge/internal-headers";
+import { retryParkedAccess } from "./edge/parked-access";
 import { cors } from "./edge/cors";
 import { allowedMethods } from "./edge/methods";
 import { documentPlainRoutes } from "./routes/openapi-docs";
@@ -37,6 +38,7 @@ export function createApp() {
   app.use("*", cors());
   app.use("*", resolveClientAddress());
   app.use("*", requestBody());
+  app.use("*", retryParkedAccess());
 
   app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));
   for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt, policyRoutes, commandRoutes, ruleRoutes, webhookRoutes, telemetryHistory]) {

@@ -1,5 +1,6 @@
-/** The Worker entry point: the HTTP app, and the Durable Object classes wrangler binds. */
+/** The Worker entry point: the HTTP app, the cron trigger, and the Durable Object classes wrangler binds. */
 import { createApp } from "./app";
+import { retryParkedPushes } from "./registry/access";
 
 export { DeviceObject } from "../durable-objects/device/device-object";
 export { TopicObject } from "../durable-objects/topic/topic-object";
@@ -11,4 +12,8 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  // The cron trigger (wrangler.toml): access pushes that failed past their retries go out again.
+  scheduled(_controller, env, ctx) {
+    ctx.waitUntil(retryParkedPushes(env).then(() => undefined));
+  },
 } satisfies ExportedHandler<import("../durable-objects/env").Env>;

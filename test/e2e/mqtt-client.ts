@@ -22,6 +22,13 @@ const received = (topic: string, payload: Buffer, packet: ReceivedPacket): Recei
   ...(packet.properties?.correlationData ? { correlationData: packet.properties.correlationData.toString() } : {}),
 });
 
+/** Publishes at QoS 1 and resolves with the PUBACK's reason code (0 for success, or 3.1.1), or the error's. */
+export function publishCode(c: MqttClient, topic: string, payload: string): Promise<number> {
+  return new Promise((resolve) =>
+    c.publish(topic, payload, { qos: 1 }, (e, packet) => resolve((packet as { reasonCode?: number } | undefined)?.reasonCode ?? (e as { code?: number } | null)?.code ?? 0)),
+  );
+}
+
 /** Connects MQTT.js unmodified: only URL, client id, username and password are Umbra's. */
 export function connectMqtt(path: string, opts: IClientOptions & { base?: string }): Promise<MqttClient> {
   const url = `${(opts.base ?? hubUrl()).replace(/^http/, "ws")}${path}`;

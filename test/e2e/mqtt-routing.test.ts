@@ -4,15 +4,8 @@
  * and channel membership reaches live sessions both ways.
  */
 import { describe, expect, it } from "vitest";
-import type { MqttClient } from "mqtt";
 import { adminToken, apiJson, createDevice } from "./client";
-import { Inbox, channelWith, connectMqtt } from "./mqtt-client";
-
-function publishCode(c: MqttClient, topic: string, payload: string): Promise<number> {
-  return new Promise((resolve) =>
-    c.publish(topic, payload, { qos: 1 }, (e, packet) => resolve((packet as { reasonCode?: number } | undefined)?.reasonCode ?? (e as { code?: number } | null)?.code ?? 0)),
-  );
-}
+import { Inbox, channelWith, connectMqtt, publishCode } from "./mqtt-client";
 
 describe("MQTT routing", () => {
   it("delivers what an admin app's subscriptions grant, and takes its channel publishes", async () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
 import { apiJson, createDevice } from "./client";
-import { Inbox, connectMqtt } from "./mqtt-client";
+import { Inbox, connectMqtt, publishCode } from "./mqtt-client";
 
 async function appKey(name: string): Promise<{ id: string; key: string }> {
   return apiJson<{ id: string; key: string }>("POST", "/v1/api-keys", 201, { body: { name, scopes: ["devices:read"] } });
@@ -18,12 +18,6 @@ function subackCode(c: MqttClient, filter: string): Promise<number> {
       const packet = (err as { packet?: { granted?: number[] } } | null)?.packet;
       resolve(packet?.granted?.[0] ?? granted?.[0]?.qos ?? -1);
     }),
-  );
-}
-
-function publishCode(c: MqttClient, topic: string, payload: string): Promise<number> {
-  return new Promise((resolve) =>
-    c.publish(topic, payload, { qos: 1 }, (e, packet) => resolve((packet as { reasonCode?: number } | undefined)?.reasonCode ?? (e as { code?: number } | null)?.code ?? 0)),
   );
 }
 

@@ -208,3 +208,24 @@ export const webhooks = sqliteTable("webhooks", {
 });
 
 export type WebhookRow = typeof webhooks.$inferSelect;
+
+/**
+ * Access pushes that failed past their retries (registry/access.ts): who still has to be told
+ * that its access changed — a device's object (`device`, the device id) or the app sessions of a
+ * credential owner (`owner`, e.g. `key:<id>`). The push is the whole access, computed afresh
+ * when retried, so one row per holder suffices; it goes once a push succeeds.
+ */
+export const accessPushes = sqliteTable(
+  "access_pushes",
+  {
+    kind: text("kind", { enum: ["device", "owner"] }).notNull(),
+    id: text("id").notNull(),
+    /** Failed attempts so far (the backoff grows with them). */
+    attempts: integer("attempts").notNull(),
+    /** When the next attempt is due (ms since the epoch). */
+    nextAt: integer("next_at").notNull(),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.id] }), index("access_pushes_due").on(t.nextAt)],
+);
