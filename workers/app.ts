@@ -18,7 +18,7 @@ import { mqtt } from "./routes/mqtt";
 import { requestBody } from "./edge/request-body";
 import { resolveClientAddress } from "./edge/client-address";
 import { stripInternalHeaders } from "./edge/internal-headers";
-import { retryParkedAccess } from "./edge/parked-access";
+import { retryParked } from "./edge/retry-parked";
 import { cors } from "./edge/cors";
 import { allowedMethods } from "./edge/methods";
 import { documentPlainRoutes } from "./routes/openapi-docs";
@@ -38,7 +38,7 @@ export function createApp() {
   app.use("*", cors());
   app.use("*", resolveClientAddress());
   app.use("*", requestBody());
-  app.use("*", retryParkedAccess());
+  app.use("*", retryParked());
 
   app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));
   for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt, policyRoutes, commandRoutes, ruleRoutes, webhookRoutes, telemetryHistory]) {

@@ -1,6 +1,6 @@
 /** The Worker entry point: the HTTP app, the cron trigger, and the Durable Object classes wrangler binds. */
 import { createApp } from "./app";
-import { retryParkedPushes } from "./registry/access";
+import { retryParkedPushes } from "./registry/push-retry";
 
 export { DeviceObject } from "../durable-objects/device/device-object";
 export { TopicObject } from "../durable-objects/topic/topic-object";
@@ -12,7 +12,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  // The cron trigger (wrangler.toml): access pushes that failed past their retries go out again.
+  // The cron trigger (wrangler.toml): pushes to objects that failed past their retries are made again.
   scheduled(_controller, env, ctx) {
     ctx.waitUntil(retryParkedPushes(env).then(() => undefined));
   },

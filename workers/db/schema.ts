@@ -210,16 +210,19 @@ export const webhooks = sqliteTable("webhooks", {
 export type WebhookRow = typeof webhooks.$inferSelect;
 
 /**
- * Access pushes that failed past their retries (registry/access.ts): who still has to be told
- * that its access changed — a device's object (`device`, the device id) or the app sessions of a
- * credential owner (`owner`, e.g. `key:<id>`). The push is the whole access, computed afresh
- * when retried, so one row per holder suffices; it goes once a push succeeds.
+ * Calls to objects that failed past their quick retries (registry/parked-pushes.ts) and must
+ * still get through, because the registry already changed: access pushes (`device-access`,
+ * `owner-access`: computed afresh when retried), a revoked or expiring credential to its device's
+ * object (`credential-revoked`), a revoked credential's app session (`session-revoked`). `args`
+ * is the call's JSON arguments ('' for access pushes); a row goes once its call succeeds.
  */
-export const accessPushes = sqliteTable(
-  "access_pushes",
+export const parkedPushes = sqliteTable(
+  "parked_pushes",
   {
-    kind: text("kind", { enum: ["device", "owner"] }).notNull(),
+    kind: text("kind", { enum: ["device-access", "owner-access", "credential-revoked", "session-revoked"] }).notNull(),
+    /** The object's name: a device id, a credential owner (`key:<id>`, …) or an app session id. */
     id: text("id").notNull(),
+    args: text("args").notNull(),
     /** Failed attempts so far (the backoff grows with them). */
     attempts: integer("attempts").notNull(),
     /** When the next attempt is due (ms since the epoch). */
@@ -227,5 +230,5 @@ export const accessPushes = sqliteTable(
     lastError: text("last_error"),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.kind, t.id] }), index("access_pushes_due").on(t.nextAt)],
+  (t) => [primaryKey({ columns: [t.kind, t.id, t.args] }), index("parked_pushes_due").on(t.nextAt)],
 );

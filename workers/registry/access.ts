@@ -12,8 +12,7 @@ import { db } from "../db/client";
 import { appSessions, channelMembers, devices, groupMembers, policies, policyAttachments } from "../db/schema";
 import { deviceStub } from "../objects";
 import { IN_LIST, OBJECT_CALLS_AT_ONCE, mapBounded, retryTransient, rowsInSlices, slices } from "../fan-out";
-import { ApiError } from "../errors";
-import { done, due, failedAgain, park, type PushFailures, type PushKind } from "./access-pushes";
+import { notYetTold, park } from "./parked-pushes";
 
 /** A policy target: who a policy is attached to. */
 export type TargetKind = "device" | "group" | "api-key" | "oauth-client" | "anonymous";
@@ -148,22 +147,25 @@ export function targetOwner(kind: TargetKind, id: string): string | null {
   return null;
 }
 
+/** Failed pushes of one run: holder id → the error. */
+type PushFailures = Map<string, unknown>;
+
 /**
  * Pushes fresh access to the objects of these devices (live sessions follow at once). A push is
  * idempotent (the whole access, not a change), so one that fails transiently is made again; one
- * that still fails is parked and retried later (access-pushes.ts), and the call fails.
+ * that still fails is parked and retried later (parked-pushes.ts), and the call fails.
  */
 export async function refreshDevices(env: Env, deviceIds: readonly string[]): Promise<void> {
-  await settle(env, "device", await pushDevices(env, deviceIds));
+  await settle(env, "device-access", await pushDevices(env, deviceIds));
 }
 
 /** Pushes fresh attached statements to every app session these owners hold (failures: as {@link refreshDevices}). */
 export async function refreshOwners(env: Env, owners: readonly string[]): Promise<void> {
-  await settle(env, "owner", await pushOwners(env, owners));
+  await settle(env, "owner-access", await pushOwners(env, owners));
 }
 
 /** {@link refreshDevices} without parking: the devices whose push failed, with the error. */
-async function pushDevices(env: Env, deviceIds: readonly string[]): Promise<PushFailures> {
+export async function pushDevices(env: Env, deviceIds: readonly string[]): Promise<PushFailures> {
   const failures: PushFailures = new Map();
   // A slice at a time: a few queries for its access, then its objects, so a large group holds little.
   for (const slice of slices([...new Set(deviceIds)], IN_LIST)) {
@@ -174,7 +176,7 @@ async function pushDevices(env: Env, deviceIds: readonly string[]): Promise<Push
 }
 
 /** {@link refreshOwners} without parking: the owners one of whose sessions missed the push. */
-async function pushOwners(env: Env, owners: readonly string[]): Promise<PushFailures> {
+export async function pushOwners(env: Env, owners: readonly string[]): Promise<PushFailures> {
   const failures: PushFailures = new Map();
   const unique = [...new Set(owners)];
   if (unique.length === 0) return failures;
@@ -190,31 +192,10 @@ async function pushOwners(env: Env, owners: readonly string[]): Promise<PushFail
 }
 
 /** Parks what failed and fails the caller's request: the change is stored, some sessions do not know it yet. */
-async function settle(env: Env, kind: PushKind, failures: PushFailures): Promise<void> {
+async function settle(env: Env, kind: "device-access" | "owner-access", failures: PushFailures): Promise<void> {
   if (failures.size === 0) return;
-  await park(env, kind, failures);
-  const first = [...failures.keys()][0]!;
-  throw new ApiError("unavailable", `The change is stored, but ${failures.size} ${kind === "device" ? "device" : "credential"}${failures.size === 1 ? "" : "s"} (first: ${first}) could not be told yet; their live sessions keep their previous access until a retry gets through (automatic, within minutes)`, { pending: failures.size });
-}
-
-/**
- * Pushes again to the parked holders that are due (up to RETRY_BATCH): those that get it are
- * forgotten, the others wait longer. Run by the cron trigger and, at most every few seconds,
- * in the background of a request.
- * @returns how many were retried and how many of them still failed
- */
-export async function retryParkedPushes(env: Env, now = Date.now()): Promise<{ retried: number; failed: number }> {
-  const holders = await due(env, now);
-  let failed = 0;
-  for (const kind of ["device", "owner"] as const) {
-    const mine = holders.filter((h) => h.kind === kind);
-    if (mine.length === 0) continue;
-    const failures = await (kind === "device" ? pushDevices : pushOwners)(env, mine.map((h) => h.id));
-    await done(env, kind, mine.filter((h) => !failures.has(h.id)).map((h) => h.id));
-    for (const h of mine) if (failures.has(h.id)) await failedAgain(env, h, failures.get(h.id), now);
-    failed += failures.size;
-  }
-  return { retried: holders.length, failed };
+  await park(env, [...failures].map(([id, err]) => ({ push: { kind, id }, err })));
+  throw notYetTold(failures.size, [...failures.keys()][0]!);
 }
 
 /** Pushes fresh access to everyone a policy's attachments reach (after it changed or went away). */

@@ -1,8 +1,8 @@
 /**
- * Access pushes that fail past their retries are parked in D1 and made again later, so a live
- * session cannot keep rights the registry took away just because one call to its object failed.
- * Real D1 and real objects; only the failing calls are faked (an `env` whose object namespaces
- * hand out stubs that throw).
+ * Pushes to objects that fail past their quick retries (access, a revoked credential, a revoked
+ * key's app sessions) are parked in D1 and made again later, so a live session cannot keep what
+ * the registry took away just because one call to its object failed. Real D1 and real objects;
+ * only the failing calls are faked (an `env` whose object namespaces hand out stubs that throw).
  */
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
@@ -12,9 +12,11 @@ import type { Env } from "../../durable-objects/env";
 import type { PolicyStatement, SessionContext } from "../../protocols/mqtt";
 import { createApp } from "../../workers/app";
 import { db } from "../../workers/db/client";
-import { accessPushes, appSessions, devices, policies, policyAttachments } from "../../workers/db/schema";
-import { deviceAccess, refreshDevices, refreshOwners, retryParkedPushes } from "../../workers/registry/access";
-import { retryDelayMs } from "../../workers/registry/access-pushes";
+import { appSessions, devices, parkedPushes, policies, policyAttachments } from "../../workers/db/schema";
+import { deviceAccess, refreshDevices, refreshOwners } from "../../workers/registry/access";
+import { endAppSessions } from "../../workers/registry/app-sessions";
+import { pushOf, pushOrPark, retryDelayMs } from "../../workers/registry/parked-pushes";
+import { retryParkedPushes } from "../../workers/registry/push-retry";
 import { ADMIN } from "./helpers";
 
 const base = env as unknown as Env;
@@ -37,8 +39,7 @@ function failing(binding: "DEVICE" | "APP_SESSION", method: string, error: () =>
   return { ...base, [binding]: stubs };
 }
 
-const parked = (kind: "device" | "owner", id: string) =>
-  db(base).select().from(accessPushes).where(eq(accessPushes.id, id)).all().then((rows) => rows.filter((r) => r.kind === kind));
+const parked = (kind: string, id: string) => db(base).select().from(parkedPushes).where(eq(parkedPushes.id, id)).all().then((rows) => rows.filter((r) => r.kind === kind));
 
 /** The access a device's object holds (as its sessions use it). */
 const heldByDevice = (id: string) =>
@@ -49,7 +50,7 @@ const heldByDevice = (id: string) =>
 
 const statement = (topic: string): PolicyStatement => ({ effect: "allow", actions: ["publish"], topics: [topic] });
 
-describe("parked access pushes", () => {
+describe("parked pushes", () => {
   it("park a device whose object cannot be told, and tell it on a later retry", async () => {
     const id = "park-dev-1";
     await db(base).insert(devices).values({ id, tags: ["line:1"] });
@@ -61,8 +62,8 @@ describe("parked access pushes", () => {
     await db(base).update(devices).set({ tags: ["line:2"] }).where(eq(devices.id, id));
     const broken = failing("DEVICE", "accessChanged", () => new Error("object unreachable"));
     const t0 = Date.now();
-    await expect(refreshDevices(broken, [id])).rejects.toThrow(/change is stored, but 1 device .*could not be told yet/);
-    const [row] = await parked("device", id);
+    await expect(refreshDevices(broken, [id])).rejects.toThrow(/change is stored, but 1 of the objects it concerns \(first: park-dev-1\) could not be told yet/);
+    const [row] = await parked("device-access", id);
     expect(row).toMatchObject({ attempts: 1, lastError: expect.stringContaining("object unreachable") as string });
     expect(row!.nextAt).toBeGreaterThanOrEqual(t0 + retryDelayMs(1));
     expect((await heldByDevice(id))?.variables["tag:line"]).toEqual(["1"]); // still the old access
@@ -72,13 +73,13 @@ describe("parked access pushes", () => {
     // Due, and still failing: one more attempt counted, the next one put off by the backoff.
     const t1 = row!.nextAt;
     expect(await retryParkedPushes(broken, t1)).toEqual({ retried: 1, failed: 1 });
-    const [again] = await parked("device", id);
+    const [again] = await parked("device-access", id);
     expect(again).toMatchObject({ attempts: 2, nextAt: t1 + retryDelayMs(2) });
     expect(await retryParkedPushes(base, t1 + retryDelayMs(2) - 1)).toEqual({ retried: 0, failed: 0 });
 
     // Due and reachable: told, and forgotten.
     expect(await retryParkedPushes(base, t1 + retryDelayMs(2))).toEqual({ retried: 1, failed: 0 });
-    expect(await parked("device", id)).toEqual([]);
+    expect(await parked("device-access", id)).toEqual([]);
     expect(await heldByDevice(id)).toEqual(await deviceAccess(base, id));
     expect((await heldByDevice(id))?.variables["tag:line"]).toEqual(["2"]);
   });
@@ -88,11 +89,11 @@ describe("parked access pushes", () => {
     await db(base).insert(devices).values({ id });
     const reset = failing("DEVICE", "accessChanged", () => Object.assign(new Error("Durable Object reset because its code was updated."), { retryable: true }));
     await expect(refreshDevices(reset, [id])).rejects.toThrow(/could not be told yet/);
-    expect(await parked("device", id)).toHaveLength(1);
+    expect(await parked("device-access", id)).toHaveLength(1);
     // A later change that reaches it does not need the parked row, but the retry is harmless.
     await refreshDevices(base, [id]);
     expect(await retryParkedPushes(base, Date.now() + retryDelayMs(1))).toMatchObject({ failed: 0 });
-    expect(await parked("device", id)).toEqual([]);
+    expect(await parked("device-access", id)).toEqual([]);
   });
 
   it("park a credential owner one of whose app sessions cannot be told", async () => {
@@ -100,13 +101,13 @@ describe("parked access pushes", () => {
     const session = "park-app-session-1";
     await db(base).insert(appSessions).values({ sessionId: session, owner, connectedAt: Date.now() });
     const broken = failing("APP_SESSION", "accessChanged", () => new Error("session object unreachable"));
-    await expect(refreshOwners(broken, [owner])).rejects.toThrow(/1 credential .*could not be told yet/);
-    expect(await parked("owner", owner)).toHaveLength(1);
+    await expect(refreshOwners(broken, [owner])).rejects.toThrow(/1 of the objects it concerns \(first: key:park-key-1\) could not be told yet/);
+    expect(await parked("owner-access", owner)).toHaveLength(1);
 
     await db(base).insert(policies).values({ id: "park-pol-1", statements: [statement("factory/#")] });
     await db(base).insert(policyAttachments).values({ policyId: "park-pol-1", targetKind: "api-key", targetId: "park-key-1" });
     expect(await retryParkedPushes(base, Date.now() + retryDelayMs(1))).toMatchObject({ failed: 0 });
-    expect(await parked("owner", owner)).toEqual([]);
+    expect(await parked("owner-access", owner)).toEqual([]);
     const held = await runInDurableObject(base.APP_SESSION.get(base.APP_SESSION.idFromName(session)), (_o, state) =>
       JSON.parse(state.storage.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'statements'`).one().value) as PolicyStatement[],
     );
@@ -123,6 +124,47 @@ describe("parked access pushes", () => {
     expect(((await res.json()) as { detail: string }).detail).toMatch(/The change is stored/);
     const [stored] = await db(base).select({ tags: devices.tags }).from(devices).where(eq(devices.id, id)).all();
     expect(stored?.tags).toEqual(["zone:7"]);
-    expect(await parked("device", id)).toHaveLength(1);
+    expect(await parked("device-access", id)).toHaveLength(1);
+  });
+
+  it("park a credential revocation its device's object missed, and make it later", async () => {
+    const id = "park-dev-4";
+    const expiring = (name: string) =>
+      runInDurableObject(base.DEVICE.get(base.DEVICE.idFromName(name)), (_o, state) => {
+        const row = state.storage.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'credential_expiry'`).toArray()[0];
+        return row ? (JSON.parse(row.value) as Record<string, number>) : {};
+      });
+    const at = Date.now() + 3_600_000;
+    const push = { kind: "credential-revoked", id, credential: "cred-old", at } as const;
+    await expect(pushOrPark(failing("DEVICE", "credentialRevoked", () => new Error("object unreachable")), push)).rejects.toThrow(/could not be told yet/);
+    const [row] = await parked("credential-revoked", id);
+    expect(row?.args).toBe(JSON.stringify(["cred-old", at]));
+    expect(await expiring(id)).toEqual({});
+    expect(await retryParkedPushes(base, Date.now() + retryDelayMs(1))).toMatchObject({ failed: 0 });
+    expect(await parked("credential-revoked", id)).toEqual([]);
+    expect(await expiring(id)).toEqual({ "cred-old": at });
+  });
+
+  it("park the revocation of a key's app session that could not be told, with the key's sessions forgotten", async () => {
+    const owner = "key:park-key-2";
+    await db(base).insert(appSessions).values([
+      { sessionId: `${owner}/a`, owner, connectedAt: Date.now() },
+      { sessionId: `${owner}/b`, owner, connectedAt: Date.now() },
+    ]);
+    await expect(endAppSessions(failing("APP_SESSION", "revoke", () => new Error("session object unreachable")), owner, "revoked")).rejects.toThrow(/2 of the objects/);
+    expect(await db(base).select().from(appSessions).where(eq(appSessions.owner, owner)).all()).toEqual([]);
+    expect((await parked("session-revoked", `${owner}/a`))[0]?.args).toBe(JSON.stringify(["revoked"]));
+    expect(await retryParkedPushes(base, Date.now() + retryDelayMs(1))).toMatchObject({ failed: 0 });
+    expect(await parked("session-revoked", `${owner}/b`)).toEqual([]);
+  });
+
+  it("read back only rows whose arguments fit their kind", () => {
+    expect(pushOf("device-access", "d", "")).toEqual({ kind: "device-access", id: "d" });
+    expect(pushOf("credential-revoked", "d", JSON.stringify(["c", null]))).toEqual({ kind: "credential-revoked", id: "d", credential: "c", at: null });
+    expect(pushOf("credential-revoked", "d", JSON.stringify([1, null]))).toBeNull();
+    expect(pushOf("session-revoked", "s", JSON.stringify(["expired"]))).toEqual({ kind: "session-revoked", id: "s", reason: "expired" });
+    expect(pushOf("session-revoked", "s", JSON.stringify(["later"]))).toBeNull();
+    expect(pushOf("session-revoked", "s", "{not json")).toBeNull();
+    expect(pushOf("something-else", "s", "[]")).toBeNull();
   });
 });
