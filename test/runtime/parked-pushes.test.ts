@@ -136,7 +136,7 @@ describe("parked pushes", () => {
       });
     const at = Date.now() + 3_600_000;
     const push = { kind: "credential-revoked", id, credential: "cred-old", at } as const;
-    await expect(pushOrPark(failing("DEVICE", "credentialRevoked", () => new Error("object unreachable")), push)).rejects.toThrow(/could not be told yet/);
+    await expect(pushOrPark(failing("DEVICE", "credentialRevoked", () => new Error("object unreachable")), [push])).rejects.toThrow(/could not be told yet/);
     const [row] = await parked("credential-revoked", id);
     expect(row?.args).toBe(JSON.stringify(["cred-old", at]));
     expect(await expiring(id)).toEqual({});
@@ -166,5 +166,18 @@ describe("parked pushes", () => {
     expect(pushOf("session-revoked", "s", JSON.stringify(["later"]))).toBeNull();
     expect(pushOf("session-revoked", "s", "{not json")).toBeNull();
     expect(pushOf("something-else", "s", "[]")).toBeNull();
+    expect(pushOf("rules-changed", "d", "")).toEqual({ kind: "rules-changed", id: "d" });
+  });
+
+  it("park a disable its device's object missed (the REST call says so), and rules a device did not reload", async () => {
+    const id = "park-dev-5";
+    await db(base).insert(devices).values({ id });
+    const broken = failing("DEVICE", "disconnect", () => new Error("object unreachable"));
+    const res = await createApp().request(`/v1/devices/${id}`, { method: "PATCH", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ enabled: false }) }, broken);
+    expect(res.status).toBe(503);
+    expect((await parked("device-disabled", id))[0]?.args).toBe("");
+    await expect(pushOrPark(failing("DEVICE", "rulesChanged", () => new Error("object unreachable")), [{ kind: "rules-changed", id }])).rejects.toThrow(/could not be told yet/);
+    expect(await retryParkedPushes(base, Date.now() + retryDelayMs(1))).toMatchObject({ failed: 0 });
+    expect([...(await parked("device-disabled", id)), ...(await parked("rules-changed", id))]).toEqual([]);
   });
 });

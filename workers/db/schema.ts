@@ -213,13 +213,14 @@ export type WebhookRow = typeof webhooks.$inferSelect;
  * Calls to objects that failed past their quick retries (registry/parked-pushes.ts) and must
  * still get through, because the registry already changed: access pushes (`device-access`,
  * `owner-access`: computed afresh when retried), a revoked or expiring credential to its device's
- * object (`credential-revoked`), a revoked credential's app session (`session-revoked`). `args`
+ * object (`credential-revoked`), a revoked credential's app session (`session-revoked`), a
+ * disabled device (`device-disabled`), a device whose rules changed (`rules-changed`). `args`
  * is the call's JSON arguments ('' for access pushes); a row goes once its call succeeds.
  */
 export const parkedPushes = sqliteTable(
   "parked_pushes",
   {
-    kind: text("kind", { enum: ["device-access", "owner-access", "credential-revoked", "session-revoked"] }).notNull(),
+    kind: text("kind", { enum: ["device-access", "owner-access", "credential-revoked", "session-revoked", "device-disabled", "rules-changed"] }).notNull(),
     /** The object's name: a device id, a credential owner (`key:<id>`, …) or an app session id. */
     id: text("id").notNull(),
     args: text("args").notNull(),

@@ -6,8 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { appSessions } from "../db/schema";
-import { OBJECT_CALLS_AT_ONCE, mapBounded, retryTransient } from "../fan-out";
-import { call, notYetTold, park, type Push } from "./parked-pushes";
+import { pushOrPark } from "./parked-pushes";
 
 /** Notes that `owner` opened `sessionId` (before the session's object accepts the link). */
 export async function recordAppSession(env: Env, sessionId: string, owner: string): Promise<void> {
@@ -24,16 +23,11 @@ export async function recordAppSession(env: Env, sessionId: string, owner: strin
  */
 export async function endAppSessions(env: Env, owner: string, reason: "revoked" | "expired"): Promise<number> {
   const rows = await db(env).select({ id: appSessions.sessionId }).from(appSessions).where(eq(appSessions.owner, owner)).all();
-  const failed: { push: Push; err: unknown }[] = [];
-  await mapBounded(rows, OBJECT_CALLS_AT_ONCE, async (r) => {
-    const push = { kind: "session-revoked", id: r.id, reason } as const;
-    await retryTransient(() => call(env, push)).catch((err: unknown) => void failed.push({ push, err }));
-  });
-  await db(env).delete(appSessions).where(eq(appSessions.owner, owner));
-  // A session that could not be told is parked: it is ended when a retry gets through.
-  if (failed.length > 0) {
-    await park(env, failed);
-    throw notYetTold(failed.length, failed[0]!.push.id);
+  try {
+    // A session that cannot be told is parked, and ended when a retry gets through.
+    await pushOrPark(env, rows.map((r) => ({ kind: "session-revoked", id: r.id, reason })));
+  } finally {
+    await db(env).delete(appSessions).where(eq(appSessions.owner, owner));
   }
   return rows.length;
 }

@@ -1,6 +1,7 @@
 /**
  * Calls to objects that must get through because the registry already changed — access pushes,
- * a revoked credential to its device's object, a revoked credential's app sessions — and that
+ * a revoked credential to its device's object, a revoked credential's app sessions, a disabled
+ * device, changed rules — and that
  * failed past their quick retries: kept in D1 (`parked_pushes`) and made again with a growing
  * backoff until they succeed (push-retry.ts), from a cron trigger when deployed and, between
  * those, at most every {@link CHECK_EVERY_MS} from a request that reaches this isolate (`wrangler
@@ -14,7 +15,7 @@ import { logError, logText } from "../../protocols/log-text";
 import { db } from "../db/client";
 import { parkedPushes } from "../db/schema";
 import { ApiError } from "../errors";
-import { retryTransient, slices } from "../fan-out";
+import { OBJECT_CALLS_AT_ONCE, mapBounded, retryTransient, slices } from "../fan-out";
 import { deviceStub } from "../objects";
 
 /** One call that must reach an object. Access pushes carry no arguments: they are computed when made. */
@@ -22,7 +23,12 @@ export type Push =
   | { kind: "device-access"; id: string }
   | { kind: "owner-access"; id: string }
   | { kind: "credential-revoked"; id: string; credential: string; at: number | null }
-  | { kind: "session-revoked"; id: string; reason: "revoked" | "expired" };
+  | { kind: "session-revoked"; id: string; reason: "revoked" | "expired" }
+  | { kind: "device-disabled"; id: string }
+  | { kind: "rules-changed"; id: string };
+
+/** A push that is one call, made as it is (access pushes are computed in batches: push-retry.ts). */
+export type CallPush = Exclude<Push, { kind: "device-access" | "owner-access" }>;
 
 /** A parked push as a retry run sees it. */
 export type Parked = Push & { attempts: number };
@@ -50,7 +56,7 @@ function argsOf(p: Push): string {
 
 /** A stored row back as a push, or null when its arguments are not what its kind takes. */
 export function pushOf(kind: string, id: string, args: string): Push | null {
-  if (kind === "device-access" || kind === "owner-access") return { kind, id };
+  if (kind === "device-access" || kind === "owner-access" || kind === "device-disabled" || kind === "rules-changed") return { kind, id };
   let a: unknown;
   try {
     a = JSON.parse(args);
@@ -63,10 +69,18 @@ export function pushOf(kind: string, id: string, args: string): Push | null {
   return null;
 }
 
-/** Makes a push that is one call (not an access push, which push-retry.ts computes in batches). */
-export function call(env: Env, p: Exclude<Push, { kind: "device-access" | "owner-access" }>): Promise<void> {
-  if (p.kind === "credential-revoked") return deviceStub(env, p.id).credentialRevoked(p.credential, p.at);
-  return env.APP_SESSION.get(env.APP_SESSION.idFromName(p.id)).revoke(p.reason);
+/** Makes a push that is one call. */
+export function call(env: Env, p: CallPush): Promise<void> {
+  switch (p.kind) {
+    case "credential-revoked":
+      return deviceStub(env, p.id).credentialRevoked(p.credential, p.at);
+    case "session-revoked":
+      return env.APP_SESSION.get(env.APP_SESSION.idFromName(p.id)).revoke(p.reason);
+    case "device-disabled":
+      return deviceStub(env, p.id).disconnect("device disabled");
+    case "rules-changed":
+      return deviceStub(env, p.id).rulesChanged();
+  }
 }
 
 /**
@@ -89,16 +103,15 @@ export async function park(env: Env, failed: readonly { push: Push; err: unknown
 }
 
 /**
- * Makes one call with quick retries; when it still fails, parks it and fails the request with a
- * 503 that says the change is stored.
+ * Makes these calls (OBJECT_CALLS_AT_ONCE at a time) with quick retries; those that still fail
+ * are parked, and the request fails with a 503 that says the change is stored.
  */
-export async function pushOrPark(env: Env, p: Exclude<Push, { kind: "device-access" | "owner-access" }>): Promise<void> {
-  try {
-    await retryTransient(() => call(env, p));
-  } catch (err) {
-    await park(env, [{ push: p, err }]);
-    throw notYetTold(1, p.id);
-  }
+export async function pushOrPark(env: Env, pushes: readonly CallPush[]): Promise<void> {
+  const failed: { push: Push; err: unknown }[] = [];
+  await mapBounded(pushes, OBJECT_CALLS_AT_ONCE, (p) => retryTransient(() => call(env, p)).catch((err: unknown) => void failed.push({ push: p, err })));
+  if (failed.length === 0) return;
+  await park(env, failed);
+  throw notYetTold(failed.length, failed[0]!.push.id);
 }
 
 /** The error of a request whose change is stored but did not reach every object yet. */

@@ -11,8 +11,7 @@ import { db } from "../db/client";
 import { channels, devices, groupMembers, rules, webhooks, type RuleRow } from "../db/schema";
 import { ApiError } from "../errors";
 import { decodeCursor, toPage, type Page } from "./pagination";
-import { deviceStub } from "../objects";
-import { OBJECT_CALLS_AT_ONCE, mapBounded, retryTransient } from "../fan-out";
+import { pushOrPark } from "./parked-pushes";
 
 /** A rule as the API shows it. */
 export interface RuleView {
@@ -116,9 +115,9 @@ async function devicesIn(env: Env, scope: RuleScope): Promise<string[]> {
   }
 }
 
-/** Tells the devices' objects to reload their rules (one call each, OBJECT_CALLS_AT_ONCE at a time). */
+/** Tells the devices' objects to reload their rules (one call each; one that fails is parked). */
 async function push(env: Env, ids: readonly string[]): Promise<void> {
-  await mapBounded([...new Set(ids)], OBJECT_CALLS_AT_ONCE, (id) => retryTransient(() => deviceStub(env, id).rulesChanged()));
+  await pushOrPark(env, [...new Set(ids)].map((id) => ({ kind: "rules-changed", id })));
 }
 
 export async function getRule(env: Env, id: string): Promise<RuleView> {

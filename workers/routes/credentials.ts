@@ -86,7 +86,7 @@ method: "post",
     const body: { grace_seconds?: number } = c.req.valid("json") ?? {};
     const { fresh, old } = await rotateCredential(c.env, id, credId, body.grace_seconds ?? rotateGraceSeconds(c.env.CREDENTIAL_ROTATE_GRACE_SECONDS));
     // Live connections opened with the old token end when its grace runs out.
-    await pushOrPark(c.env, { kind: "credential-revoked", id, credential: credId, at: old.expires_at === null ? null : Date.parse(old.expires_at) });
+    await pushOrPark(c.env, [{ kind: "credential-revoked", id, credential: credId, at: old.expires_at === null ? null : Date.parse(old.expires_at) }]);
     return c.json({ credential: { ...credentialView(fresh.row), token: fresh.token }, previous: old }, 201);
   },
 );
@@ -103,7 +103,7 @@ method: "delete",
   async (c) => {
     const { id, credId } = c.req.valid("param");
     const revoked = await revokeCredential(c.env, id, credId);
-    await pushOrPark(c.env, { kind: "credential-revoked", id, credential: credId, at: null });
+    await pushOrPark(c.env, [{ kind: "credential-revoked", id, credential: credId, at: null }]);
     return c.json(revoked, 200);
   },
 );
@@ -160,7 +160,7 @@ method: "delete",
   async (c) => {
     const { id, fingerprint } = c.req.valid("param");
     await removeIdentity(c.env, id, fingerprint);
-    await pushOrPark(c.env, { kind: "credential-revoked", id, credential: `x509:${fingerprint.replace(/:/g, "").toLowerCase()}`, at: null });
+    await pushOrPark(c.env, [{ kind: "credential-revoked", id, credential: `x509:${fingerprint.replace(/:/g, "").toLowerCase()}`, at: null }]);
     return c.body(null, 204);
   },
 );

@@ -7,7 +7,7 @@ import { issueCredential } from "../registry/credentials";
 import { randomId } from "../auth/crypto";
 import { ApiError } from "../errors";
 import { deviceStub } from "../objects";
-import { retryTransient } from "../fan-out";
+import { pushOrPark } from "../registry/parked-pushes";
 import { logError, logText } from "../../protocols/log-text";
 
 export const devices = router();
@@ -109,7 +109,7 @@ method: "patch",
   }),
   async (c) => {
     const row = await updateDevice(c.env, c.req.valid("param").id, c.req.valid("json"));
-    if (!row.enabled) await retryTransient(() => deviceStub(c.env, row.id).disconnect("device disabled"));
+    if (!row.enabled) await pushOrPark(c.env, [{ kind: "device-disabled", id: row.id }]);
     return c.json(deviceView(row), 200);
   },
 );
