@@ -122,6 +122,15 @@ export interface DevicesMethodsOperations {
                 };
                 content?: never;
             };
+            /** @description A change is stored but some objects it concerns could not be told yet (retried automatically: parked pushes); or the hub lacks what this needs */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The device did not answer within timeoutSeconds (application/problem+json) */
             504: {
                 headers: {

@@ -117,6 +117,15 @@ export interface GroupsDevicesOperations {
                 };
                 content?: never;
             };
+            /** @description A change is stored but some objects it concerns could not be told yet (retried automatically: parked pushes); or the hub lacks what this needs */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     addGroupDevice: {
@@ -190,6 +199,15 @@ export interface GroupsDevicesOperations {
                 };
                 content?: never;
             };
+            /** @description A change is stored but some objects it concerns could not be told yet (retried automatically: parked pushes); or the hub lacks what this needs */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     removeGroupDevice: {
@@ -262,6 +280,15 @@ export interface GroupsDevicesOperations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A change is stored but some objects it concerns could not be told yet (retried automatically: parked pushes); or the hub lacks what this needs */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };

@@ -4,14 +4,16 @@
  */
 import type { Devices1Operations, Devices1Paths } from "./devices-1";
 import type { Devices2Operations, Devices2Paths } from "./devices-2";
-import type { DevicesCredentialsOperations, DevicesCredentialsPaths } from "./devices-credentials";
+import type { DevicesCredentials1Operations, DevicesCredentials1Paths } from "./devices-credentials-1";
+import type { DevicesCredentials2Operations, DevicesCredentials2Paths } from "./devices-credentials-2";
 import type { DevicesCertificatesOperations, DevicesCertificatesPaths } from "./devices-certificates";
 import type { Groups1Operations, Groups1Paths } from "./groups-1";
 import type { Groups2Operations, Groups2Paths } from "./groups-2";
 import type { GroupsDevicesOperations, GroupsDevicesPaths } from "./groups-devices";
 import type { ApiKeysOperations, ApiKeysPaths } from "./api-keys";
 import type { OauthClientsOperations, OauthClientsPaths } from "./oauth-clients";
-import type { DevicesShadowOperations, DevicesShadowPaths } from "./devices-shadow";
+import type { DevicesShadow1Operations, DevicesShadow1Paths } from "./devices-shadow-1";
+import type { DevicesShadow2Operations, DevicesShadow2Paths } from "./devices-shadow-2";
 import type { DevicesShadows1Operations, DevicesShadows1Paths } from "./devices-shadows-1";
 import type { DevicesShadows2Operations, DevicesShadows2Paths } from "./devices-shadows-2";
 import type { DevicesTelemetryOperations, DevicesTelemetryPaths } from "./devices-telemetry";
@@ -43,14 +45,16 @@ export type { components } from "./components";
 export interface paths extends
     Devices1Paths,
     Devices2Paths,
-    DevicesCredentialsPaths,
+    DevicesCredentials1Paths,
+    DevicesCredentials2Paths,
     DevicesCertificatesPaths,
     Groups1Paths,
     Groups2Paths,
     GroupsDevicesPaths,
     ApiKeysPaths,
     OauthClientsPaths,
-    DevicesShadowPaths,
+    DevicesShadow1Paths,
+    DevicesShadow2Paths,
     DevicesShadows1Paths,
     DevicesShadows2Paths,
     DevicesTelemetryPaths,
@@ -80,14 +84,16 @@ export interface paths extends
 export interface operations extends
     Devices1Operations,
     Devices2Operations,
-    DevicesCredentialsOperations,
+    DevicesCredentials1Operations,
+    DevicesCredentials2Operations,
     DevicesCertificatesOperations,
     Groups1Operations,
     Groups2Operations,
     GroupsDevicesOperations,
     ApiKeysOperations,
     OauthClientsOperations,
-    DevicesShadowOperations,
+    DevicesShadow1Operations,
+    DevicesShadow2Operations,
     DevicesShadows1Operations,
     DevicesShadows2Operations,
     DevicesTelemetryOperations,

@@ -20,6 +20,10 @@ const problems = {
   429: { description: "Too many requests (Retry-After): failed authentications from this address, or a rate limit", content: { "application/problem+json": { schema: ProblemSchema } } },
   // Without content: it also lets handlers return a plain Response (problem+json, SSE, 101).
   500: { description: "Internal error (application/problem+json)" },
+  503: {
+    description: "A change is stored but some objects it concerns could not be told yet (retried automatically: parked pushes); or the hub lacks what this needs",
+    content: { "application/problem+json": { schema: ProblemSchema } },
+  },
 } as const;
 
 /** Further problems of a route that takes a body. */
