@@ -5,12 +5,13 @@
  * only the failing calls are faked (an `env` whose object namespaces hand out stubs that throw).
  */
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../durable-objects/env";
 import type { PolicyStatement, SessionContext } from "../../protocols/mqtt";
 import { createApp } from "../../workers/app";
+import worker from "../../workers/index";
 import { db } from "../../workers/db/client";
 import { appSessions, devices, parkedPushes, policies, policyAttachments } from "../../workers/db/schema";
 import { deviceAccess, refreshDevices, refreshOwners } from "../../workers/registry/access";
@@ -179,5 +180,16 @@ describe("parked pushes", () => {
     await expect(pushOrPark(failing("DEVICE", "rulesChanged", () => new Error("object unreachable")), [{ kind: "rules-changed", id }])).rejects.toThrow(/could not be told yet/);
     expect(await retryParkedPushes(base, Date.now() + retryDelayMs(1))).toMatchObject({ failed: 0 });
     expect([...(await parked("device-disabled", id)), ...(await parked("rules-changed", id))]).toEqual([]);
+  });
+
+  it("are made by the Worker's cron trigger", async () => {
+    const id = "park-dev-6";
+    await db(base).insert(devices).values({ id, tags: ["cron:1"] });
+    await db(base).insert(parkedPushes).values({ kind: "device-access", id, args: "", attempts: 1, nextAt: 0 });
+    const ctx = createExecutionContext();
+    worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), base, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await parked("device-access", id)).toEqual([]);
+    expect((await heldByDevice(id))?.variables["tag:cron"]).toEqual(["1"]);
   });
 });
