@@ -46,6 +46,10 @@ export class AppSessionObject extends DurableObject<Env> {
     super(ctx, env);
     this.store = new DeviceStore(ctx.storage.sql);
     this.store.migrate();
+    // An object woken by its alarm (after a restart, or once evicted) has no `ctx.id.name`: keep the
+    // name from the first event that had it. Without it the alarm ran for a nameless session: a
+    // client lost with the hub was settled with no will published (seen as a flaky restart test).
+    if (ctx.id.name && this.store.getMeta<string>("session") !== ctx.id.name) this.store.setMeta("session", ctx.id.name);
     const session = () => this.ctx.id.name ?? this.store.getMeta<string>("session") ?? "";
     const alarms = (this.alarms = new AlarmScheduler(ctx.storage));
     // Anonymous sandbox clients (`anonymous/<clientId>`) live in a topic space of their own.
