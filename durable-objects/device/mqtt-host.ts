@@ -5,33 +5,9 @@
  * any packet it produced is sent, so acknowledgements follow durable writes.
  */
 import {
-  MqttProtocolError,
-  MqttStream,
-  connect,
-  connectFailure,
-  connectionLost,
-  createSession,
-  disconnectClient,
-  deliver,
-  deliverAll,
-  fitsClient,
-  handlePacket,
-  handlePubacks,
-  nextDeadline,
-  protocolError,
-  releaseRefused,
-  revalidate,
-  revokeConnection,
-  takeover,
-  tick,
-  topicMatches,
-  touch,
-  type ConnectPacket,
-  type ProtocolVersion,
-  type Message,
-  type MqttPacket,
-  type SessionResult,
-  type SessionState,
+  MqttProtocolError, MqttStream, connect, connectFailure, connectionLost, createSession, disconnectClient, deliver, deliverAll,
+  fitsClient, handlePacket, handlePubacks, nextDeadline, protocolError, releaseRefused, revalidate, revokeConnection, takeover, tick, topicMatches, touch,
+  type ConnectPacket, type ProtocolVersion, type Message, type MqttPacket, type SessionResult, type SessionState,
 } from "../../protocols/mqtt";
 import { closeQuietly, type MqttAttachment } from "./sockets";
 import { OutgoingQueues, sendPackets } from "./mqtt-outgoing";
@@ -317,10 +293,12 @@ export class MqttHost {
     this.state = r.state;
     this.intake.stateChanged();
     const now = Date.now();
-    if (r.persist || now - this.persistedActivity > ACTIVITY_PERSIST_MS) {
-      // A lazy change (a PUBACK retiring a QoS 1 message) is written with the next write instead.
-      if (!lazy || now - this.persistedActivity > ACTIVITY_PERSIST_MS) this.save(r.state);
-    }
+    // A lazy change (a PUBACK retiring a QoS 1 message) is written with the next write instead.
+    const write = (r.persist || now - this.persistedActivity > ACTIVITY_PERSIST_MS) && (!lazy || now - this.persistedActivity > ACTIVITY_PERSIST_MS);
+    // A will (no client will send it again) is routed before the state that forgets it is written:
+    // a hub that dies in between publishes it after its restart instead of never.
+    const willsFirst = ws === null && r.effects.some((e) => e.type === "publish");
+    if (write && !willsFirst) this.save(r.state);
     // QoS 2 ids taken or released, numbered in the same write. It is durable before their messages
     // go: a call to another object waits for it (the output gate), a later write here commits after it.
     const taken = this.receipts.follow(before.awaitingRelease, r.state.awaitingRelease);
@@ -357,7 +335,9 @@ export class MqttHost {
           break;
       }
     }
-    if (!ws) for (const d of durable) d.catch((err: unknown) => console.error(`MQTT ${logText(this.svc.deviceId)}: routing failed: ${logError(err)}`));
+    const routed = ws ? [] : durable.map((d) => d.catch((err: unknown) => console.error(`MQTT ${logText(this.svc.deviceId)}: routing failed: ${logError(err)}`)));
+    if (willsFirst) await Promise.all(routed);
+    if (write && willsFirst) this.save(r.state);
     if (ws) {
       if (close !== null) this.streams.delete(ws);
       // One write (a group commit shared by a burst of PUBLISHes) is its own promise: the outgoing
