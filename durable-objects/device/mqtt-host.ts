@@ -336,7 +336,10 @@ export class MqttHost {
       }
     }
     const routed = ws ? [] : durable.map((d) => d.catch((err: unknown) => console.error(`MQTT ${logText(this.svc.deviceId)}: routing failed: ${logError(err)}`)));
-    if (willsFirst) await Promise.all(routed);
+    if (willsFirst) {
+      this.svc.burstDone?.(); // a will to the device's own telemetry waits in the batch for this call
+      await Promise.all(routed);
+    }
     if (write && willsFirst) this.save(r.state);
     if (ws) {
       if (close !== null) this.streams.delete(ws);
