@@ -12,7 +12,7 @@ import { db } from "../db/client";
 import { appSessions, channelMembers, devices, groupMembers, policies, policyAttachments } from "../db/schema";
 import { deviceStub } from "../objects";
 import { IN_LIST, OBJECT_CALLS_AT_ONCE, mapBounded, retryTransient, rowsInSlices, slices } from "../fan-out";
-import { notYetTold, park } from "./parked-pushes";
+import { parkAndFail } from "./parked-pushes";
 
 /** A policy target: who a policy is attached to. */
 export type TargetKind = "device" | "group" | "api-key" | "oauth-client" | "anonymous";
@@ -191,11 +191,9 @@ export async function pushOwners(env: Env, owners: readonly string[]): Promise<P
   return failures;
 }
 
-/** Parks what failed and fails the caller's request: the change is stored, some sessions do not know it yet. */
-async function settle(env: Env, kind: "device-access" | "owner-access", failures: PushFailures): Promise<void> {
-  if (failures.size === 0) return;
-  await park(env, [...failures].map(([id, err]) => ({ push: { kind, id }, err })));
-  throw notYetTold(failures.size, [...failures.keys()][0]!);
+/** Parks what failed and fails the caller's request (parkAndFail). */
+function settle(env: Env, kind: "device-access" | "owner-access", failures: PushFailures): Promise<void> {
+  return parkAndFail(env, [...failures].map(([id, err]) => ({ push: { kind, id }, err })));
 }
 
 /** Pushes fresh access to everyone a policy's attachments reach (after it changed or went away). */

@@ -1,8 +1,7 @@
 /**
  * Calls to objects that must get through because the registry already changed — access pushes,
  * a revoked credential to its device's object, a revoked credential's app sessions, a disabled
- * device, changed rules — and that
- * failed past their quick retries: kept in D1 (`parked_pushes`) and made again with a growing
+ * device, changed rules — and that failed past their quick retries: kept in D1 (`parked_pushes`) and made again with a growing
  * backoff until they succeed (push-retry.ts), from a cron trigger when deployed and, between
  * those, at most every {@link CHECK_EVERY_MS} from a request that reaches this isolate (`wrangler
  * dev` runs no crons). Without this a live session kept what the registry took away (rights, a
@@ -109,17 +108,20 @@ export async function park(env: Env, failed: readonly { push: Push; err: unknown
 export async function pushOrPark(env: Env, pushes: readonly CallPush[]): Promise<void> {
   const failed: { push: Push; err: unknown }[] = [];
   await mapBounded(pushes, OBJECT_CALLS_AT_ONCE, (p) => retryTransient(() => call(env, p)).catch((err: unknown) => void failed.push({ push: p, err })));
-  if (failed.length === 0) return;
-  await park(env, failed);
-  throw notYetTold(failed.length, failed[0]!.push.id);
+  await parkAndFail(env, failed);
 }
 
-/** The error of a request whose change is stored but did not reach every object yet. */
-export function notYetTold(count: number, first: string): ApiError {
-  return new ApiError(
+/**
+ * When some pushes of a request failed: parks them and fails the request with a 503 that says
+ * the change is stored but did not reach every object yet. Nothing failed: returns.
+ */
+export async function parkAndFail(env: Env, failed: readonly { push: Push; err: unknown }[]): Promise<void> {
+  if (failed.length === 0) return;
+  await park(env, failed);
+  throw new ApiError(
     "unavailable",
-    `The change is stored, but ${count} of the objects it concerns (first: ${first}) could not be told yet; their live sessions keep what they had until a retry gets through (automatic, within minutes)`,
-    { pending: count },
+    `The change is stored, but ${failed.length} of the objects it concerns (first: ${failed[0]!.push.id}) could not be told yet; their live sessions keep what they had until a retry gets through (automatic, within minutes)`,
+    { pending: failed.length },
   );
 }
 
