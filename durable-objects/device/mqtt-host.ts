@@ -294,7 +294,7 @@ export class MqttHost {
     this.intake.stateChanged();
     const now = Date.now();
     // A lazy change (a PUBACK retiring a QoS 1 message) is written with the next write instead.
-    const write = (r.persist || now - this.persistedActivity > ACTIVITY_PERSIST_MS) && (!lazy || now - this.persistedActivity > ACTIVITY_PERSIST_MS);
+    const write = now - this.persistedActivity > ACTIVITY_PERSIST_MS || (r.persist && !lazy);
     // A will (no client will send it again) is routed before the state that forgets it is written:
     // a hub that dies in between publishes it after its restart instead of never.
     const willsFirst = ws === null && r.effects.some((e) => e.type === "publish");
