@@ -97,7 +97,7 @@ export async function compareBrokers(scenario: Scenario, args: Args, progress: P
   const inspectorPort = profileFile ? await freePort() : 0;
   const profiled: Measure = async (broker, a, p) => {
     const running = profileFile ? await startProfile(inspectorPort) : null;
-    const runtimePid = runtimeProcesses(broker.pid)[0]?.pid;
+    const runtimePid = perfFile ? runtimeProcesses(broker.pid)[0]?.pid : undefined;
     const perfWhyNot = !perfFile ? null : (perfUnavailable() ?? (runtimePid === undefined ? "no workerd runtime process found" : null));
     if (perfWhyNot) progress.note(`--perf skipped: ${perfWhyNot}`);
     const native = perfFile && !perfWhyNot && runtimePid !== undefined ? await startNativeProfile(runtimePid, perfFile) : null;
