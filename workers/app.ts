@@ -19,6 +19,7 @@ import { requestBody } from "./edge/request-body";
 import { resolveClientAddress } from "./edge/client-address";
 import { stripInternalHeaders } from "./edge/internal-headers";
 import { retryParked } from "./edge/retry-parked";
+import { outliveHangup } from "./edge/outlive-hangup";
 import { cors } from "./edge/cors";
 import { allowedMethods } from "./edge/methods";
 import { documentPlainRoutes } from "./routes/openapi-docs";
@@ -33,11 +34,13 @@ import { telemetryHistory } from "./routes/telemetry-history";
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
-  // Edge order: forged internal headers go first, CORS wraps every answer, bodies are read once.
+  // Edge order: forged internal headers go first, CORS wraps every answer, bodies are read once,
+  // and a change, once its body is in, runs to its end even if its client hangs up.
   app.use("*", stripInternalHeaders());
   app.use("*", cors());
   app.use("*", resolveClientAddress());
   app.use("*", requestBody());
+  app.use("*", outliveHangup());
   app.use("*", retryParked());
 
   app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));
