@@ -29,7 +29,10 @@ export interface HostResult {
  * rejection into 5.00 and keeps serving.
  */
 export interface CoapHost {
-  /** Checks the device credential from Uri-Query `auth=<token>`. */
+  /**
+   * Checks the device credential from Uri-Query `auth=<token>`: the first binds the connection to
+   * its device; once bound, true only for a valid token of that same device.
+   */
   authenticate(token: string): Promise<boolean>;
   /** Shadow document (`name` null = classic shadow). */
   shadowGet(name: string | null): Promise<HostResult>;

@@ -103,16 +103,23 @@ export function representationKey(resourceKey: string, accept: ShadowFormat): st
   return `${resourceKey}|${accept}`;
 }
 
-/** The first request must carry `auth=<token>` (Mainflux convention); then the connection is bound. */
+/**
+ * The first request must carry `auth=<token>` (Mainflux convention); then the connection is bound
+ * and later requests may omit it. A later request that carries one must carry a token of the bound
+ * device: over UDP (through the gateway) a connection is an address and port, which a NAT may give
+ * to another client; whoever sends another device's token, or a wrong one, gets 4.01, not the
+ * first device's session.
+ */
 async function authenticate(ctx: PipelineContext, req: ParsedRequest): Promise<CoapMessage | null> {
-  if (ctx.state.authenticated) return null;
   const arg = req.query.find((q) => q.startsWith("auth="));
-  if (arg === undefined) return errorReply(req.token, Code.UNAUTHORIZED, "auth=<token> required in Uri-Query");
+  if (arg === undefined) return ctx.state.authenticated ? null : errorReply(req.token, Code.UNAUTHORIZED, "auth=<token> required in Uri-Query");
   if (!(await ctx.host.authenticate(arg.slice("auth=".length)))) {
-    return errorReply(req.token, Code.UNAUTHORIZED, "invalid device token");
+    return errorReply(req.token, Code.UNAUTHORIZED, ctx.state.authenticated ? "not a token of the device this connection is bound to" : "invalid device token");
   }
-  ctx.state.authenticated = true;
-  ctx.markDirty();
+  if (!ctx.state.authenticated) {
+    ctx.state.authenticated = true;
+    ctx.markDirty();
+  }
   return null;
 }
 

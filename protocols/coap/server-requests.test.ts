@@ -30,6 +30,22 @@ describe("authentication (auth=<token> in Uri-Query)", () => {
     expect(formatCode((await d.request({ path: "/shadow/delta", auth: null })).code)).toBe("2.05");
     expect(d.host.calls.filter((c) => c === "authenticate")).toHaveLength(1);
   });
+
+  it("once bound, refuses a request whose auth= is not the bound device's (a NAT's next client, a spoofer) and runs nothing", async () => {
+    const d = await started();
+    expect(formatCode((await d.request({ path: "/shadow/delta" })).code)).toBe("2.05");
+    for (const auth of ["wrong", ""]) {
+      const resp = await d.request({ method: Code.POST, path: "/telemetry", auth, payload: JSON.stringify({ t: 1 }), contentFormat: ContentFormat.JSON });
+      expect(formatCode(resp.code)).toBe("4.01");
+      expect(json(resp)).toMatchObject({ code: 401, message: "not a token of the device this connection is bound to" });
+    }
+    expect(d.host.calls.filter((c) => c !== "authenticate")).toEqual(["shadowDelta"]);
+    expect(d.host.telemetryLog).toHaveLength(0);
+    // Its own token (sent on every request, as a UDP client does) still works, and so does none.
+    expect(formatCode((await d.request({ path: "/shadow/delta", auth: "secret" })).code)).toBe("2.05");
+    expect(formatCode((await d.request({ path: "/shadow/delta", auth: null })).code)).toBe("2.05");
+    expect(d.session.state.authenticated).toBe(true);
+  });
 });
 
 describe("request checks", () => {
@@ -93,7 +109,8 @@ describe("request checks", () => {
     const tokens = [1, 2, 3, 4, 5];
     const outs = await Promise.all(tokens.map((t) => d.send(d.message({ path: "/shadow/delta", token: [t] }))));
     expect(outs.map((o) => o.msgs[0].token[0])).toEqual(tokens);
-    expect(d.host.calls).toEqual(["authenticate", "shadowDelta", "shadowDelta", "shadowDelta", "shadowDelta", "shadowDelta"]);
+    // Each carries auth=, checked against the bound device every time.
+    expect(d.host.calls).toEqual(tokens.flatMap(() => ["authenticate", "shadowDelta"]));
   });
 });
 

@@ -134,6 +134,39 @@ describe("the RFC 7252 message layer (raw datagrams)", () => {
     }
   });
 
+  it("holds a bound address to its device: another device's token or a wrong one from it is 4.01 and stores nothing", async () => {
+    // Over UDP a session is an address and port, which a NAT may hand to the next client.
+    const tokenA = await createDevice("gwc-nat-a");
+    const tokenB = await createDevice("gwc-nat-b");
+    const c = await udpClient();
+    const post = (messageId: number, n: number, auth: string | null) =>
+      c.send({
+        confirmable: true,
+        messageId,
+        token: Buffer.from([messageId]),
+        code: "0.02",
+        payload: Buffer.from(JSON.stringify({ data: { n } })),
+        options: [
+          { name: "Uri-Path", value: Buffer.from("telemetry") },
+          ...(auth === null ? [] : [{ name: "Uri-Query" as const, value: Buffer.from(`auth=${auth}`) }]),
+          { name: "Content-Format", value: Buffer.from([50]) },
+        ],
+      });
+    try {
+      const codes: string[] = [];
+      for (const [i, auth] of [tokenA, tokenB, "wrong", null, tokenA].entries()) {
+        post(100 + i, i, auth);
+        codes.push((await c.next(i)).code);
+      }
+      expect(codes).toEqual(["2.04", "4.01", "4.01", "2.04", "2.04"]);
+      const rows = async (id: string) => (await apiJson<{ items: { data: { n: number } }[] }>("GET", `/v1/devices/${id}/telemetry`, 200)).items.map((r) => r.data.n).sort();
+      expect(await rows("gwc-nat-a")).toEqual([0, 3, 4]);
+      expect(await rows("gwc-nat-b")).toEqual([]);
+    } finally {
+      c.close();
+    }
+  });
+
   it("prints its counters on SIGINT and exits 0", async () => {
     expect(await gw.stop()).toBe(0);
     const stats = gw.lines.find((l) => l.event === "gateway.stats");

@@ -15,6 +15,7 @@
 import { CoapSession, DEFAULT_BLOCK_SIZE, blockSize, szxForSize, type CoapHost, type CoapOutput } from "../../protocols/coap";
 import type { Env } from "../../durable-objects/env";
 import { resolveDeviceToken } from "../auth/resolve";
+import { constantTimeEqual } from "../auth/crypto";
 import { attemptUnderLimit } from "../limits/auth-failures";
 import { deviceStub, type DeviceApi } from "../objects";
 import { decode as decodeCbor, encode as encodeCbor } from "../../wasm/src/worker";
@@ -50,7 +51,8 @@ function positiveNumber(v: string | undefined, fallback: number): number {
 export class CoapBridge {
   private readonly session: CoapSession;
   private readonly preauthSeconds: number;
-  private device: { id: string; stub: DeviceApi } | null = null;
+  /** The bound device, and the token it was bound with (in memory only). */
+  private device: { id: string; stub: DeviceApi; token: string } | null = null;
   private link: WebSocket | null = null;
   private preauth: ReturnType<typeof setTimeout> | null = null;
   private ended = false;
@@ -131,16 +133,15 @@ export class CoapBridge {
     return this.device.stub;
   }
 
-  /** Binds the connection to the token's device and opens the link to its object. */
+  /**
+   * Binds the connection to the token's device and opens the link to its object. Once bound: true
+   * for the token it was bound with (a UDP client sends it every time) or another valid token of
+   * the same device, false for anything else (pipeline.ts answers 4.01).
+   */
   private async bind(token: string): Promise<boolean> {
-    if (this.device) return true;
-    // Failed tokens count against the address (AUTH_FAILURE_RATE/BURST), as on every other protocol.
-    const attempt = await attemptUnderLimit(this.env, this.remote, async () => {
-      const principal = await resolveDeviceToken(this.env, token);
-      return principal?.kind === "device" ? principal : null;
-    });
-    if (!attempt.ok) return false;
-    const p = attempt.value;
+    if (this.device) return (await constantTimeEqual(token, this.device.token)) || (await this.deviceOf(token))?.deviceId === this.device.id;
+    const p = await this.deviceOf(token);
+    if (p === null) return false;
     const stub = deviceStub(this.env, p.deviceId);
     const res = await stub.fetch(
       new Request("https://device/connect/json", {
@@ -152,9 +153,18 @@ export class CoapBridge {
     link.accept();
     link.addEventListener("message", (e) => this.onLink(typeof e.data === "string" ? e.data : ""));
     link.addEventListener("close", (e) => this.onLinkClosed(e.code, e.reason));
-    this.device = { id: p.deviceId, stub };
+    this.device = { id: p.deviceId, stub, token };
     this.link = link;
     return true;
+  }
+
+  /** The device principal of a token; failed tokens count against the address (AUTH_FAILURE_RATE/BURST), as on every other protocol. */
+  private async deviceOf(token: string) {
+    const attempt = await attemptUnderLimit(this.env, this.remote, async () => {
+      const principal = await resolveDeviceToken(this.env, token);
+      return principal?.kind === "device" ? principal : null;
+    });
+    return attempt.ok ? attempt.value : null;
   }
 
   /** The object ended the link: Abort when the device may no longer connect, else Release. */
