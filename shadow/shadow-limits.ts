@@ -27,14 +27,17 @@ export const DEFAULT_SHADOW_LIMITS: Readonly<ShadowLimits> = Object.freeze({
 /** Name of the classic (unnamed) shadow. */
 export const CLASSIC_SHADOW = "";
 
-const SHADOW_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Named shadows, as AWS IoT names them; the one rule every protocol checks (REST, MQTT, CoAP, JSON). */
+export const SHADOW_NAME = /^[A-Za-z0-9:_-]{1,64}$/;
+/** {@link SHADOW_NAME} as error messages say it. */
+export const SHADOW_NAME_RULE = "[A-Za-z0-9:_-]{1,64}";
 
 /** Outcome of {@link validateShadowName}. */
 export type ShadowNameResult = { ok: true; name: string } | { ok: false; message: string };
 
 /**
  * Checks and normalizes a shadow name. The classic shadow is `""`; `undefined` also means the
- * classic shadow and normalizes to `""`. Named shadows are `[A-Za-z0-9_-]{1,64}`.
+ * classic shadow and normalizes to `""`. Named shadows are {@link SHADOW_NAME}.
  * @example validateShadowName(undefined) // { ok: true, name: "" }
  * @example validateShadowName("config") // { ok: true, name: "config" }
  * @example validateShadowName("a/b") // { ok: false, message: "Invalid shadow name" }
@@ -66,6 +69,9 @@ export const tooLargeMessage = (maxBytes: number): string => `${SHADOW_ERRORS.to
 /** AWS's nesting message, with our configured maximum. */
 export const tooDeepMessage = (maxDepth: number): string =>
   `JSON contains too many levels of nesting; maximum is ${maxDepth}`;
+
+/** AWS's 400 message for a request payload that is not a JSON object. */
+export const INVALID_JSON_MESSAGE = "Payload contains invalid json";
 
 /** AWS's 404 message. */
 export const notFoundMessage = (name: string): string => `No shadow exists with name: '${name}'`;

@@ -14,7 +14,7 @@ import type { SenderRate } from "../shared/token-bucket";
 import { decode as decodeCbor } from "../../wasm/src/worker";
 import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../../protocols/json-depth";
 import { checkTelemetryTs } from "../../protocols/telemetry-time";
-import { shadowError, tooDeepMessage } from "../../shadow/shadow-limits";
+import { INVALID_JSON_MESSAGE, SHADOW_NAME_RULE, shadowError, tooDeepMessage, validateShadowName } from "../../shadow/shadow-limits";
 import { deviceConfig } from "./config";
 import { routeTopic, shadowPublications } from "./mqtt-topics";
 import type { MqttServices, Routed } from "./mqtt-services";
@@ -176,19 +176,22 @@ export function mqttServices(o: DeviceInternals): MqttServices {
       const r = routeTopic(o.deviceId, message.topic);
       switch (r.kind) {
         case "shadow": {
-          let body: unknown = {};
+          // Empty is {} (AWS: get and delete may carry nothing); anything else must be a JSON object,
+          // or a get or delete would run without the version it may carry.
+          const reject = (why: string): Routed => {
+            const rejected = shadowError(400, why, Math.floor(Date.now() / 1000));
+            self.push(...shadowMessages(o.deviceId, { name: r.shadow, response: { status: "rejected", op: r.op, body: rejected }, events: [] }, true));
+            return { reason: 0 };
+          };
+          const named = validateShadowName(r.shadow);
+          if (!named.ok) return reject(`${named.message}: a shadow name matches ${SHADOW_NAME_RULE}`);
+          let body: JsonObject = {};
           if (message.payload.byteLength > 0) {
             const parsed = parseJsonBounded(decoder.decode(message.payload), config.jsonMaxDepth);
-            if (!parsed.ok && parsed.reason === "too_deep") {
-              // Refused before parsing: answer on …/rejected as the shadow would for nesting.
-              const body = shadowError(400, tooDeepMessage(config.shadow.maxDepth), Math.floor(Date.now() / 1000));
-              self.push(...shadowMessages(o.deviceId, { name: r.shadow, response: { status: "rejected", op: r.op, body }, events: [] }, true));
-              return { reason: 0 };
-            }
-            body = parsed.ok ? parsed.value : null;
+            if (!parsed.ok || !isJsonObject(parsed.value)) return reject(!parsed.ok && parsed.reason === "too_deep" ? tooDeepMessage(config.shadow.maxDepth) : INVALID_JSON_MESSAGE);
+            body = parsed.value;
           }
-          const fields = isJsonObject(body) ? body : { state: "invalid" };
-          storeHere(once, () => o.shadow(r.shadow, { ...(body === null ? { state: "invalid" } : fields), kind: r.op }, self));
+          storeHere(once, () => o.shadow(r.shadow, { ...body, kind: r.op }, self));
           return { reason: 0 };
         }
         case "telemetry": {

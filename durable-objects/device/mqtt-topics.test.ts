@@ -8,7 +8,9 @@ describe("routeTopic", () => {
     ["$aws/things/d1/shadow/name/wifi/delete", { kind: "shadow", shadow: "wifi", op: "delete" }],
     ["$aws/things/d2/shadow/update", { kind: "device", deviceId: "d2" }],
     ["$aws/things/d1/shadow/update/accepted", { kind: "own" }],
-    ["$aws/things/d1/shadow/name/bad.name/update", { kind: "own" }],
+    // Any name is a shadow request: the shadow route answers one that is no shadow name on …/rejected.
+    ["$aws/things/d1/shadow/name/bad.name/update", { kind: "shadow", shadow: "bad.name", op: "update" }],
+    ["$aws/things/d1/shadow/name/fw:ota/get", { kind: "shadow", shadow: "fw:ota", op: "get" }],
     ["devices/d1/telemetry", { kind: "telemetry", key: null }],
     ["devices/d1/telemetry/engine/rpm", { kind: "telemetry", key: "engine/rpm" }],
     ["devices/d1/events/boot", { kind: "own" }],

@@ -23,7 +23,8 @@ export type TopicRoute =
   | { kind: "shared" }
   | { kind: "reserved" };
 
-const SHADOW = /^\$aws\/things\/([^/]+)\/shadow\/(?:name\/([A-Za-z0-9_-]{1,64})\/)?(get|update|delete)$/;
+// Any name reaches the shadow route, which answers one that is not a shadow name on …/rejected.
+const SHADOW = /^\$aws\/things\/([^/]+)\/shadow\/(?:name\/([^/]+)\/)?(get|update|delete)$/;
 const TELEMETRY = /^devices\/([^/]+)\/telemetry(?:\/(.+))?$/;
 const RESULT = /^devices\/([^/]+)\/commands\/([^/]+)\/result$/;
 const RESPONSE = /^devices\/([^/]+)\/methods\/([^/]+)\/response$/;

@@ -3,6 +3,7 @@
  * (observable) and `/telemetry` — as functions from a parsed request to a response.
  */
 import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
+import { INVALID_JSON_MESSAGE, SHADOW_NAME } from "../../shadow/shadow-limits";
 import type { CoapMessage, CoapOption } from "./codec";
 import { Code } from "./codes";
 import { contentEtag, etagNamesVersion, versionEtag } from "./etag";
@@ -23,8 +24,6 @@ export type Route =
 
 const CALL_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-// AWS IoT shadow names; also bounds the size of observer entries in the attachment.
-const SHADOW_NAME = /^[A-Za-z0-9:_-]{1,64}$/;
 
 /**
  * Maps Uri-Path segments to a resource, or null (4.04). `/shadow/delta` is the classic
@@ -89,10 +88,10 @@ function parseBody(host: CoapHost, format: number | undefined, payload: Uint8Arr
     try {
       text = decodeString(payload);
     } catch {
-      return { status: 400, message: "Payload contains invalid json" };
+      return { status: 400, message: INVALID_JSON_MESSAGE };
     }
     const r = parseJsonBounded(text, DEFAULT_JSON_MAX_DEPTH);
-    return r.ok ? { value: r.value } : { status: 400, message: r.reason === "too_deep" ? `Payload ${r.message.replace(/^JSON /, "")}` : "Payload contains invalid json" };
+    return r.ok ? { value: r.value } : { status: 400, message: r.reason === "too_deep" ? `Payload ${r.message.replace(/^JSON /, "")}` : INVALID_JSON_MESSAGE };
   }
   if (format === ContentFormat.CBOR) {
     try {

@@ -5,6 +5,7 @@
  */
 import { isJsonObject, ownField, utf8ByteLength } from "../json-value";
 import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
+import { SHADOW_NAME_RULE, SHADOW_NAME } from "../../shadow/shadow-limits";
 import type { JsonObject, JsonValue } from "../json-value";
 import type { DeviceMessage, DeviceMessageType, JsonProtocolError, JsonProtocolErrorCode, ParseResult } from "./messages";
 
@@ -21,8 +22,6 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 /** Default deepest nesting. */
 export const DEFAULT_MAX_MESSAGE_DEPTH = DEFAULT_JSON_MAX_DEPTH;
 
-/** Shadow names as the shadow service accepts them; `""` is the classic shadow. */
-const SHADOW_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A frame: text as sent, or a binary frame holding UTF-8 JSON. */
 export type Frame = string | ArrayBuffer | ArrayBufferView;
@@ -38,7 +37,7 @@ type Check = (value: JsonValue) => string | undefined;
 const isString: Check = (v) => (typeof v === "string" ? undefined : "must be a string");
 const isCount: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : "must be a non-negative integer");
 const isShadowName: Check = (v) =>
-  typeof v === "string" && (v === "" || SHADOW_NAME.test(v)) ? undefined : "must match [A-Za-z0-9_-]{1,64}";
+  typeof v === "string" && (v === "" || SHADOW_NAME.test(v)) ? undefined : `must match ${SHADOW_NAME_RULE}`;
 const isStateNode: Check = (v) => (v === null || isJsonObject(v) ? undefined : "must be an object or null");
 const isData: Check = (v) => (isJsonObject(v) && Object.keys(v).length > 0 ? undefined : "must be a non-empty object");
 const isId: Check = (v) => (typeof v === "string" && v.length > 0 && v.length <= 128 ? undefined : "must be a string of 1 to 128 characters");

@@ -53,6 +53,40 @@ describe("AWS shadow topics", () => {
   }
 });
 
+describe("AWS shadow requests that cannot run", () => {
+  it("rejects a payload that is not a JSON object (400) instead of running it without its version, and answers every shadow name", async () => {
+    const id = "mq-shadow-bad";
+    const token = await createDevice(id);
+    const c = await connectMqtt(`/mqtt/${id}`, { clientId: id, username: id, password: token, protocolVersion: 5 });
+    const inbox = new Inbox(c);
+    await c.subscribeAsync(`$aws/things/${id}/shadow/#`, { qos: 1 });
+    await apiJson("POST", `/v1/devices/${id}/shadow`, 200, { body: { state: { desired: { a: 1 } } } });
+    await apiJson("POST", `/v1/devices/${id}/shadow`, 200, { body: { state: { desired: { a: 2 } } } });
+    const shadow = `$aws/things/${id}/shadow`;
+    // A stale version in valid JSON is a 409; the same with a trailing comma, or not an object, once deleted the shadow.
+    for (const [n, payload] of ['{"version":1,"clientToken":"t2",}', '[{"version":1}]', '"delete"'].entries()) {
+      await c.publishAsync(`${shadow}/delete`, payload, { qos: 1 });
+      const got = await inbox.waitFor(`${shadow}/delete/rejected`, n + 1);
+      expect(JSON.parse(got[n]!.payload)).toMatchObject({ code: 400, message: "Payload contains invalid json" });
+    }
+    await c.publishAsync(`${shadow}/get`, "{oops", { qos: 1 });
+    expect(JSON.parse((await inbox.waitFor(`${shadow}/get/rejected`))[0]!.payload)).toMatchObject({ code: 400, message: "Payload contains invalid json" });
+    await c.publishAsync(`${shadow}/update`, "{oops", { qos: 1 });
+    expect(JSON.parse((await inbox.waitFor(`${shadow}/update/rejected`))[0]!.payload)).toMatchObject({ code: 400, message: "Payload contains invalid json" });
+    expect(await apiJson("GET", `/v1/devices/${id}/shadow`, 200)).toMatchObject({ version: 2, state: { desired: { a: 2 } } });
+    expect(inbox.messages.filter((m) => /\/(delete|get)\/accepted$/.test(m.topic)).map((m) => m.topic)).toEqual([]);
+
+    // Names as AWS IoT takes them (with ':') work on every protocol; others are answered, not passed on as messages.
+    await c.publishAsync(`${shadow}/name/fw:ota/update`, JSON.stringify({ state: { reported: { v: 3 } } }), { qos: 1 });
+    expect(JSON.parse((await inbox.waitFor(`${shadow}/name/fw:ota/update/accepted`))[0]!.payload)).toMatchObject({ version: 1 });
+    expect(await apiJson("GET", `/v1/devices/${id}/shadows/fw:ota`, 200)).toMatchObject({ state: { reported: { v: 3 } } });
+    await c.publishAsync(`${shadow}/name/bad.name/update`, JSON.stringify({ state: { reported: { v: 3 } } }), { qos: 1 });
+    expect(JSON.parse((await inbox.waitFor(`${shadow}/name/bad.name/update/rejected`))[0]!.payload)).toMatchObject({ code: 400 });
+    expect(inbox.messages.some((m) => m.topic === `${shadow}/name/bad.name/update`)).toBe(false);
+    await c.endAsync();
+  });
+});
+
 describe("authentication and access", () => {
   it("refuses a wrong password with CONNACK 0x05 (3.1.1) and 0x86 (5.0) on both paths", async () => {
     await createDevice("mq-auth");

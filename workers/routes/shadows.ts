@@ -11,10 +11,10 @@ import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
 import { readBody } from "../content";
 import { limitDeviceWrite } from "../limits/device-http";
+import { SHADOW_NAME, SHADOW_NAME_RULE } from "../../shadow/shadow-limits";
 
 export const shadows = router();
 
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const NamedParams = DeviceParams.extend({ name: z.string().openapi({ param: { name: "name", in: "path" } }) });
 const UpdateShadow = z
   .strictObject({
@@ -50,7 +50,7 @@ const VersionQuery = z.object({ version: z.coerce.number().int().min(0).optional
 function shadowName(c: Context<AppEnv>): string {
   const name = c.req.param("name");
   if (name === undefined) return "";
-  if (!NAME.test(name)) throw new ApiError("invalid-id", "shadow name must match [A-Za-z0-9_-]{1,64}");
+  if (!SHADOW_NAME.test(name)) throw new ApiError("invalid-id", `shadow name must match ${SHADOW_NAME_RULE}`);
   return name;
 }
 
