@@ -87,7 +87,7 @@ export class OwnTopics {
    * group in turn. The device's own session serves itself (its object delivers to it directly), so
    * it is no member of a shared group on its own topics. `peek`: see subscribersOf.
    */
-  sessionsFor(topic: string, peek = false): Set<string> {
+  sessionsFor(topic: string, peek = false): Map<string, readonly string[]> {
     return subscribersOf(this.subs ?? [], topic, this.turns, { except: deviceSession(this.deviceId()), peek });
   }
 

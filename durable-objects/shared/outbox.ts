@@ -6,7 +6,7 @@
  * batch, in order, and a batch leaves the outbox only once every session took its part (at
  * least once; a failure is retried from the object's alarm).
  */
-import type { Message } from "../../protocols/mqtt";
+import { addressed, type Message } from "../../protocols/mqtt";
 import { messageRow, rowMessage, type MessageRow } from "./message-rows";
 import { rowPlaceholders } from "./placeholders";
 import { lastSequence } from "./sqlite-sequence";
@@ -94,8 +94,8 @@ export class Outbox {
 
 /** What a drain needs from its object. */
 export interface DrainHost {
-  /** The sessions a message goes to (each once). */
-  sessionsFor(message: Message): Iterable<string>;
+  /** The sessions a message goes to (each once), with the shared subscriptions whose group chose each (subscribersOf). */
+  sessionsFor(message: Message): Iterable<[string, readonly string[]]>;
   /** Hands a batch to one session, with its mark (the session stores each message once); rejects when it could not. */
   deliver(session: string, messages: Message[], mark: DeliveryMark): Promise<void>;
   /** Arms the object's alarm to retry after a failure. */
@@ -137,7 +137,8 @@ interface Pending extends OutboxEntry {
 
 /** One session's share of the scanned rows, sent in order, one call at a time. */
 interface Lane {
-  queue: Pending[];
+  /** Rows for this session, each with the message as it goes to this session (addressed()). */
+  queue: { pending: Pending; message: Message }[];
   busy: boolean;
   /** Its last call failed: it waits for the next {@link OutboxDrain.drain} (a write or the alarm). */
   failed: boolean;
@@ -255,10 +256,10 @@ export class OutboxDrain {
         this.window.push(entry);
         // [MQTT-3.3.2-5] an expired message is not forwarded
         if (message.expiresAt !== undefined && message.expiresAt <= now) continue;
-        for (const session of this.host.sessionsFor(message)) {
+        for (const [session, sharedBy] of this.host.sessionsFor(message)) {
           let lane = this.lanes.get(session);
           if (!lane) this.lanes.set(session, (lane = { queue: [], busy: false, failed: false }));
-          lane.queue.push(entry);
+          lane.queue.push({ pending: entry, message: addressed(message, sharedBy) });
           entry.left++;
         }
       }
@@ -285,11 +286,11 @@ export class OutboxDrain {
         try {
           await this.host.deliver(
             session,
-            batch.map((e) => e.message),
-            { from: this.outbox.id, seqs: batch.map((e) => e.seq) },
+            batch.map((q) => q.message),
+            { from: this.outbox.id, seqs: batch.map((q) => q.pending.seq) },
           );
           lane.queue.splice(0, batch.length);
-          for (const e of batch) e.left--;
+          for (const q of batch) q.pending.left--;
           this.advance();
           this.fill();
         } catch (err) {

@@ -4,7 +4,7 @@
  * call is dropped. QoS 1/2 messages go through a durable outbox instead (outbox.ts). MQTT orders
  * messages per topic and QoS [MQTT-4.6.0-6], so QoS 0 messages need not wait behind QoS 1 ones.
  */
-import type { Message } from "../../protocols/mqtt";
+import { addressed, type Message } from "../../protocols/mqtt";
 import { GroupCommit } from "./group-commit";
 
 export class VolatileDelivery {
@@ -18,13 +18,13 @@ export class VolatileDelivery {
    * drain asks again: for them `sessionsFor` is asked to `peek`, so a shared group's turn is
    * taken once, by the delivery).
    */
-  route(messages: readonly Message[], sessionsFor: (topic: string, peek: boolean) => Set<string>): Message[] {
+  route(messages: readonly Message[], sessionsFor: (topic: string, peek: boolean) => Map<string, readonly string[]>): Message[] {
     const durable: Message[] = [];
     for (const m of messages) {
       const sessions = sessionsFor(m.topic, m.qos > 0);
       if (sessions.size === 0) continue;
       if (m.qos > 0) durable.push(m);
-      else for (const session of sessions) this.send(session, m);
+      else for (const [session, sharedBy] of sessions) this.send(session, addressed(m, sharedBy));
     }
     return durable;
   }

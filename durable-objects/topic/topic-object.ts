@@ -53,7 +53,7 @@ export class TopicObject extends DurableObject<Env> {
   }
 
   /** The sessions subscribed to `topic` here, each once (one member of each shared group, in turn; `peek`: see subscribersOf). */
-  private sessionsFor(topic: string, peek = false): Set<string> {
+  private sessionsFor(topic: string, peek = false): Map<string, readonly string[]> {
     return subscribersOf(this.cached(), topic, this.turns, { peek });
   }
 

@@ -162,9 +162,21 @@ describe("v5 message properties on delivery", () => {
 describe("subscription options on delivery", () => {
   it("a shared subscription delivers by its filter, with its QoS and subscription id", () => {
     const state = handlePacket(online(5), { type: "subscribe", packetId: 1, subscriptions: [sub("$share/g/devices/d1/commands/#", 1)], properties: { subscriptionIdentifier: 6 } }, CTX, T0).state;
-    const [p] = publishes(deliver(state, message(CMD, 2), CTX, T0).out);
+    const [p] = publishes(deliver(state, message(CMD, 2, { sharedBy: ["$share/g/devices/d1/commands/#"] }), CTX, T0).out);
     expect(p).toMatchObject({ topic: CMD, qos: 1, properties: { subscriptionIdentifiers: [6] } });
-    expect(deliver(state, message("devices/d1/other", 1), CTX, T0).out).toEqual([]);
+    expect(deliver(state, message("devices/d1/other", 1, { sharedBy: ["$share/g/devices/d1/commands/#"] }), CTX, T0).out).toEqual([]);
+    // the group gave it to another member: nothing from this subscription
+    expect(deliver(state, message(CMD, 2), CTX, T0).out).toEqual([]);
+  });
+  it("a shared subscription adds nothing to a message its group gave another member (§4.8.2, [MQTT-3.8.4-8], [MQTT-3.3.4-3])", () => {
+    // An ordinary subscription at QoS 0 (id 4) and a shared one at QoS 1 (id 7) matching the same topics.
+    let state = handlePacket(online(5), { type: "subscribe", packetId: 1, subscriptions: [sub("channels/c1/messages/#", 0)], properties: { subscriptionIdentifier: 4 } }, CTX, T0).state;
+    state = handlePacket(state, { type: "subscribe", packetId: 2, subscriptions: [sub("$share/g/channels/c1/messages/#", 1)], properties: { subscriptionIdentifier: 7 } }, CTX, T0).state;
+    const topic = "channels/c1/messages/x";
+    const [other] = publishes(deliver(state, message(topic, 1), CTX, T0).out);
+    expect(other).toMatchObject({ topic, qos: 0, properties: { subscriptionIdentifiers: [4] } });
+    const [mine] = publishes(deliver(state, message(topic, 1, { sharedBy: ["$share/g/channels/c1/messages/#"] }), CTX, T0).out);
+    expect(mine).toMatchObject({ topic, qos: 1, properties: { subscriptionIdentifiers: [4, 7] } });
   });
   it("No Local: not back to the publisher", () => {
     const state = subscribed(online(5), sub("channels/c1/messages/#", 1, { noLocal: true }));

@@ -9,7 +9,7 @@ import { authorize } from "./policy";
 import { buildPublish, publishFromStored, storeMessage, type Delivery } from "./session-messages";
 import { isExpired, result } from "./session-state";
 import type { DropReason, Effect, InflightEntry, Message, SessionContext, SessionResult, SessionState, StoredMessage } from "./session-types";
-import { matchingFilter } from "./shared-subscriptions";
+import { isSharedFilter, matchingFilter } from "./shared-subscriptions";
 import { topicMatches } from "./topics";
 
 /** Options of {@link deliver}. */
@@ -25,6 +25,8 @@ function resolve(state: SessionState, m: Message, retainedFor: string | undefine
   const ids: number[] = [];
   for (const s of state.subscriptions) {
     if (retainedFor !== undefined ? s.filter !== retainedFor : !topicMatches(matchingFilter(s.filter), m.topic)) continue;
+    // §4.8.2: a shared subscription delivers only what its group gave this session
+    if (retainedFor === undefined && isSharedFilter(s.filter) && !m.sharedBy?.includes(s.filter)) continue;
     // v5 §3.8.3.1 No Local: not back to the publishing client (retained copies excepted)
     if (retainedFor === undefined && s.noLocal && m.origin === state.clientId) continue;
     qos = Math.max(qos, s.qos);

@@ -77,6 +77,12 @@ export interface Message {
   /** Epoch ms after which the message must not be delivered (v5 Message Expiry Interval). */
   expiresAt?: number;
   properties?: MessageAttributes;
+  /**
+   * Set by routing per recipient: the shared subscriptions (`$share/…`) whose group chose this
+   * session for the message. A shared subscription not named here does not deliver it (the group
+   * gave it to another member), though the session may have one matching it.
+   */
+  sharedBy?: readonly string[];
 }
 
 /** {@link MessageAttributes} in JSON form (correlation data base64). */

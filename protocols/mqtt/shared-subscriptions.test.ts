@@ -34,6 +34,9 @@ describe("parseSharedFilter", () => {
   });
 });
 
+/** The sessions a message goes to, sorted. */
+const names = (m: Map<string, readonly string[]>) => [...m.keys()].sort();
+
 describe("subscribersOf", () => {
   const subs: RoutedSubscription[] = [
     { session: "a:b", filter: "$share/g/t/#" },
@@ -46,7 +49,7 @@ describe("subscribersOf", () => {
 
   it("sends each message to one member of each matching group, in turn, and to every ordinary subscriber", () => {
     const turns = new Map<string, number>();
-    const got = [1, 2, 3, 4].map(() => [...subscribersOf(subs, "t/1", turns)].sort());
+    const got = [1, 2, 3, 4].map(() => names(subscribersOf(subs, "t/1", turns)).sort());
     expect(got).toEqual([
       ["a:a", "a:x"], // g → a:a (members sorted), h → a:a: one copy for the session
       ["a:b", "a:x", "a:y"],
@@ -55,21 +58,31 @@ describe("subscribersOf", () => {
     ]);
   });
 
+  it("names, per session, the shared subscriptions whose group chose it (none for an ordinary subscriber)", () => {
+    const turns = new Map<string, number>();
+    expect(subscribersOf(subs, "t/1", turns)).toEqual(new Map([["a:a", ["$share/g/t/#", "$share/h/t/1"]], ["a:x", []]]));
+    expect(subscribersOf(subs, "t/1", turns)).toEqual(new Map([["a:b", ["$share/g/t/#"]], ["a:x", []], ["a:y", ["$share/h/t/1"]]]));
+    // a:x subscribes both ways: the group's turn marks it, the ordinary subscription needs no mark
+    const both: RoutedSubscription[] = [{ session: "a:x", filter: "t/+" }, { session: "a:x", filter: "$share/g/t/+" }, { session: "a:z", filter: "$share/g/t/+" }];
+    expect(subscribersOf(both, "t/1", turns)).toEqual(new Map([["a:x", ["$share/g/t/+"]]]));
+    expect(subscribersOf(both, "t/1", turns)).toEqual(new Map([["a:x", []], ["a:z", ["$share/g/t/+"]]]));
+  });
+
   it("leaves out the excepted session and groups whose filter does not match", () => {
     const turns = new Map<string, number>();
-    expect([...subscribersOf(subs, "t/2", turns, { except: "a:a" })].sort()).toEqual(["a:b", "a:x"]);
-    expect([...subscribersOf(subs, "t/2", turns, { except: "a:a" })].sort()).toEqual(["a:c", "a:x"]);
-    expect([...subscribersOf(subs, "u", turns)]).toEqual([]);
+    expect(names(subscribersOf(subs, "t/2", turns, { except: "a:a" })).sort()).toEqual(["a:b", "a:x"]);
+    expect(names(subscribersOf(subs, "t/2", turns, { except: "a:a" })).sort()).toEqual(["a:c", "a:x"]);
+    expect(names(subscribersOf(subs, "u", turns))).toEqual([]);
   });
 
   it("peeking names the member whose turn it is without taking the turn", () => {
     const turns = new Map<string, number>();
     const two = subs.filter((s) => s.filter === "$share/h/t/1");
-    expect([...subscribersOf(two, "t/1", turns, { peek: true })]).toEqual(["a:a"]);
-    expect([...subscribersOf(two, "t/1", turns)]).toEqual(["a:a"]);
-    expect([...subscribersOf(two, "t/1", turns, { peek: true })]).toEqual(["a:y"]);
-    expect([...subscribersOf(two, "t/1", turns)]).toEqual(["a:y"]);
-    expect([...subscribersOf(two, "t/1", turns)]).toEqual(["a:a"]);
+    expect(names(subscribersOf(two, "t/1", turns, { peek: true }))).toEqual(["a:a"]);
+    expect(names(subscribersOf(two, "t/1", turns))).toEqual(["a:a"]);
+    expect(names(subscribersOf(two, "t/1", turns, { peek: true }))).toEqual(["a:y"]);
+    expect(names(subscribersOf(two, "t/1", turns))).toEqual(["a:y"]);
+    expect(names(subscribersOf(two, "t/1", turns))).toEqual(["a:a"]);
   });
 
   it("spreads a group's messages evenly and reaches every ordinary subscriber", () => {
@@ -92,6 +105,8 @@ describe("subscribersOf", () => {
           // exactly one member was chosen for the group this round (others may be there for other reasons)
           const pick = [...members].sort()[i % members.length]!;
           expect(got.has(pick)).toBe(true);
+          // only the chosen member is marked with the group (the others' copies, if any, are their own)
+          for (const m of members) expect(got.get(m)?.includes(key) ?? false).toBe(m === pick);
           c.set(pick, (c.get(pick) ?? 0) + 1);
         }
       }

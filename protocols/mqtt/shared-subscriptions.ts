@@ -5,6 +5,7 @@
  * than to all. Pure: the routing points (topic shards, a device's own topics) keep the turn
  * counters and call {@link subscribersOf}.
  */
+import type { Message } from "./session-types";
 import { isValidTopicFilter, topicMatches } from "./topics";
 
 const PREFIX = "$share/";
@@ -51,22 +52,26 @@ export interface RoutedSubscription {
   filter: string;
 }
 
+/** No shared group chose the session (it is an ordinary subscriber only). */
+const NONE: readonly string[] = [];
+
 /**
- * The sessions `topic` goes to, each once: every session with an ordinary subscription matching
- * it, and one member of every shared group whose filter matches it, chosen in turn (`turns` holds
- * each group's counter; members in a stable order). `except` (a device's own session, which its
- * object serves itself) is left out of both. `peek`: the answer without taking the groups' turns
- * (to ask whether a message has anyone to go to before the delivery that takes them).
- * @example subscribersOf([{ session: "a", filter: "$share/g/t" }, { session: "b", filter: "$share/g/t" }], "t", new Map()) // Set {"a"}, then Set {"b"}
+ * The sessions `topic` goes to, each once, with the shared subscriptions whose group chose it:
+ * every session with an ordinary subscription matching it (`[]` unless a group chose it too), and
+ * one member of every shared group whose filter matches it, chosen in turn (`turns` holds each
+ * group's counter; members in a stable order). `except` (a device's own session, which its object
+ * serves itself) is left out of both. `peek`: the answer without taking the groups' turns (to ask
+ * whether a message has anyone to go to before the delivery that takes them).
+ * @example subscribersOf([{ session: "a", filter: "$share/g/t" }, { session: "b", filter: "$share/g/t" }], "t", new Map()) // Map {"a" => ["$share/g/t"]}, then Map {"b" => ["$share/g/t"]}
  */
-export function subscribersOf(subs: readonly RoutedSubscription[], topic: string, turns: Map<string, number>, opts: { except?: string; peek?: boolean } = {}): Set<string> {
+export function subscribersOf(subs: readonly RoutedSubscription[], topic: string, turns: Map<string, number>, opts: { except?: string; peek?: boolean } = {}): Map<string, readonly string[]> {
   const { except, peek = false } = opts;
-  const out = new Set<string>();
+  const out = new Map<string, readonly string[]>();
   let groups: Map<string, string[]> | null = null;
   for (const s of subs) {
     if (s.session === except) continue;
     if (!isSharedFilter(s.filter)) {
-      if (topicMatches(s.filter, topic)) out.add(s.session);
+      if (topicMatches(s.filter, topic) && !out.has(s.session)) out.set(s.session, NONE);
       continue;
     }
     const shared = parseSharedFilter(s.filter);
@@ -81,10 +86,19 @@ export function subscribersOf(subs: readonly RoutedSubscription[], topic: string
       members.sort();
       const turn = turns.get(key) ?? 0;
       if (!peek) turns.set(key, (turn + 1) % members.length);
-      out.add(members[turn % members.length]!);
+      const chosen = members[turn % members.length]!;
+      out.set(chosen, [...(out.get(chosen) ?? NONE), key]);
     }
   }
   return out;
+}
+
+/**
+ * The message as it goes to one session: marked with the shared subscriptions whose group chose
+ * that session ({@link Message.sharedBy}), so the session counts those and no other shared ones.
+ */
+export function addressed(m: Message, sharedBy: readonly string[]): Message {
+  return sharedBy.length === 0 ? m : { ...m, sharedBy };
 }
 
 /**

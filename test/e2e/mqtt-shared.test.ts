@@ -78,6 +78,31 @@ describe("MQTT shared subscriptions", () => {
     await Promise.all([publisher, a, b].map((c) => c.endAsync()));
   });
 
+  it("a member that also subscribes ordinarily gets the messages its group gave another member by that subscription only: its QoS and identifier", async () => {
+    // Found by a paho client against mosquitto: each of these came at the group's QoS 1 with the group's identifier 7 too.
+    const admin = adminToken();
+    const connect = (id: string) => connectMqtt("/mqtt", { clientId: id, username: "app", password: admin, protocolVersion: 5 });
+    const [a, b, publisher] = await Promise.all(["shared-both-a", "shared-both-b", "shared-both-pub"].map(connect));
+    const got = new Map<MqttClient, { payload: string; qos: number; ids: number[] }[]>([[a!, []], [b!, []]]);
+    for (const [c, list] of got) {
+      c.on("message", (_t, payload, packet) => {
+        const id = (packet.properties as { subscriptionIdentifier?: number | number[] } | undefined)?.subscriptionIdentifier;
+        list.push({ payload: payload.toString(), qos: packet.qos, ids: id === undefined ? [] : [id].flat().sort() });
+      });
+    }
+    await a!.subscribeAsync("both/#", { qos: 0, properties: { subscriptionIdentifier: 4 } });
+    await a!.subscribeAsync("$share/g/both/#", { qos: 1, properties: { subscriptionIdentifier: 7 } });
+    await b!.subscribeAsync("$share/g/both/#", { qos: 1, properties: { subscriptionIdentifier: 7 } });
+    for (let n = 0; n < 6; n++) await publisher!.publishAsync("both/x", `m${n}`, { qos: 1 });
+    const [ga, gb] = [got.get(a!)!, got.get(b!)!];
+    await eventually(async () => ga.length >= 6 && gb.length >= 3);
+    expect(gb.map((m) => m.qos)).toEqual([1, 1, 1]);
+    const theirs = new Set(gb.map((m) => m.payload));
+    expect(ga).toHaveLength(6);
+    for (const m of ga) expect(m, m.payload).toMatchObject(theirs.has(m.payload) ? { qos: 0, ids: [4] } : { qos: 1, ids: [4, 7] });
+    await Promise.all([a, b, publisher].map((c) => c!.endAsync()));
+  });
+
   it("refuses a malformed ShareName, needs the right to subscribe to the filter, and No Local on a group is a protocol error", async () => {
     const key = await appKey("shared-refusals");
     // MQTT.js will not send a malformed ShareName: the bytes are written by hand.

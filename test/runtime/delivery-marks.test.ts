@@ -63,7 +63,7 @@ describe("delivery marks", () => {
     const out = await inDeviceObject("marks-outbox", async (state) => {
       const sql = state.storage.sql;
       const sent: DeliveryMark[] = [];
-      const host = { sessionsFor: () => ["s"], deliver: async (_s: string, _m: Message[], mark: DeliveryMark) => void sent.push(mark), retryLater: async () => undefined, resumeLater: async () => undefined, failed: () => undefined };
+      const host = { sessionsFor: () => [["s", []]] as [string, string[]][], deliver: async (_s: string, _m: Message[], mark: DeliveryMark) => void sent.push(mark), retryLater: async () => undefined, resumeLater: async () => undefined, failed: () => undefined };
       const drain = new OutboxDrain(new Outbox(sql, "marks_outbox"), host);
       await drain.push(["a", "b"].map(message));
       await drain.drain();

@@ -14,7 +14,7 @@ const message = (n: number): Message => ({ topic: `t/${n}`, payload: new TextEnc
 
 function host(got: string[]): DrainHost {
   return {
-    sessionsFor: () => ["s"],
+    sessionsFor: () => [["s", []]] as [string, string[]][],
     deliver: async (_s, messages) => void got.push(...messages.map((m) => m.topic)),
     retryLater: async () => undefined,
     resumeLater: async () => undefined,
@@ -95,7 +95,7 @@ describe("OutboxDrain", () => {
         outbox,
         {
           ...host([]),
-          sessionsFor: () => ["slow", "fast"],
+          sessionsFor: () => [["slow", []], ["fast", []]] as [string, string[]][],
           deliver: async (session, messages) => {
             if (session === "fast") return void fast.push(...messages.map((m) => m.topic));
             await new Promise<void>((resolve) => slowCalls.push(resolve));
@@ -157,7 +157,7 @@ describe("OutboxDrain", () => {
       let retries = 0;
       const drain = new OutboxDrain(outbox, {
         ...host([]),
-        sessionsFor: () => ["bad", "ok"],
+        sessionsFor: () => [["bad", []], ["ok", []]] as [string, string[]][],
         deliver: async (session, messages) => {
           if (session === "bad" && fail) throw new Error("unreachable");
           (session === "bad" ? bad : ok).push(...messages.map((m) => m.topic));
