@@ -21,6 +21,25 @@ export function mediaType(c: Context<AppEnv>): string {
   return (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 }
 
+/**
+ * A Content-Type written canonically: type and subtype lowercased, no whitespace around `/`, `;`
+ * or `=` (RFC 9110 §8.3.1: case-insensitive; §5.6.6: optional whitespace around `;`). Parameters
+ * keep their values. Routing's validators compare the header as written, so a body sent as
+ * `Application/JSON` or `application/json ;charset=utf-8` was not validated and read as empty.
+ * @example canonicalContentType("Application/JSON ; Charset=UTF-8") // "application/json; charset=UTF-8"
+ */
+export function canonicalContentType(value: string): string {
+  const [type = "", ...params] = value.split(";");
+  const rest = params
+    .map((p) => p.trim())
+    .filter((p) => p !== "")
+    .map((p) => {
+      const eq = p.indexOf("=");
+      return eq < 0 ? p.toLowerCase() : `${p.slice(0, eq).trim().toLowerCase()}=${p.slice(eq + 1).trim()}`;
+    });
+  return [type.replace(/\s+/g, "").toLowerCase(), ...rest].join("; ");
+}
+
 /** True for `application/json` and the `+json` structured suffix (RFC 6839). */
 export const isJsonMedia = (type: string): boolean => type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 

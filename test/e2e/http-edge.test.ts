@@ -64,6 +64,31 @@ describe("Content-Type", () => {
   });
 });
 
+describe("Content-Type written in other case or spacing (RFC 9110 §8.3.1, §5.6.6)", () => {
+  const variants = ["Application/JSON", "APPLICATION/JSON; Charset=utf-8", "application/json ;charset=utf-8"];
+
+  it("every JSON route validates the body the same as for application/json", async () => {
+    const failures: string[] = [];
+    for (const op of ops.filter((o) => o.types.includes("application/json"))) {
+      // An array where an object is expected: refused (400) when validated; read as {} when not.
+      const want = (await api(op.method, concrete(op.path), { body: "[]", headers: { "content-type": "application/json" } })).status;
+      for (const type of variants) {
+        const r = await api(op.method, concrete(op.path), { body: "[]", headers: { "content-type": type } });
+        if (r.status !== want) failures.push(`${op.method} ${op.path} as ${type}: ${r.status}, as application/json ${want}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("a device created with Application/JSON gets its id and name", async () => {
+    for (const [i, type] of variants.entries()) {
+      const r = await api("POST", "/v1/devices", { body: JSON.stringify({ id: `ct-case-${i}`, name: "Kitchen" }), headers: { "content-type": type } });
+      expect(r.status, type).toBe(201);
+      expect(await apiJson("GET", `/v1/devices/ct-case-${i}`, 200)).toMatchObject({ id: `ct-case-${i}`, name: "Kitchen" });
+    }
+  });
+});
+
 describe("nesting depth", () => {
   it("a 10 KB JSON body nested 5,000 levels is a 400 on every JSON route, never a 500", async () => {
     const deep = deepJson(5000);

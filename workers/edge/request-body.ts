@@ -12,6 +12,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
+import { canonicalContentType } from "../content";
 
 /** The default largest body: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -91,6 +92,13 @@ export function requestBody() {
       const buffer = bytes.buffer.byteLength === bytes.byteLength ? bytes.buffer : bytes.slice().buffer;
       // Hono keeps promises in bodyCache (its type says otherwise) and derives text/json from them.
       (c.req.bodyCache as unknown as { arrayBuffer: Promise<ArrayBuffer> }).arrayBuffer = Promise.resolve(buffer as ArrayBuffer);
+      // Validators read the Content-Type as written: give them its canonical form (the body is cached above).
+      const type = c.req.header("content-type");
+      if (type !== undefined && canonicalContentType(type) !== type) {
+        const headers = new Headers(c.req.raw.headers);
+        headers.set("content-type", canonicalContentType(type));
+        c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers, cf: c.req.raw.cf });
+      }
     }
     await next();
   });
