@@ -89,6 +89,29 @@ describe("Content-Type written in other case or spacing (RFC 9110 §8.3.1, §5.6
   });
 });
 
+describe("list queries", () => {
+  it("every list route refuses a cursor it did not hand out with 400, instead of an empty or arbitrary page", async () => {
+    const doc = await apiJson<{ paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> }>("GET", "/openapi.json", 200, { token: null });
+    const lists = Object.entries(doc.paths).filter(([, m]) => m.get?.parameters?.some((p) => p.name === "cursor" && p.in === "query")).map(([path]) => concrete(path));
+    expect(lists.length).toBeGreaterThanOrEqual(10);
+    const failures: string[] = [];
+    for (const path of lists) {
+      for (const cursor of ["garbage", "ZZZZ", "%00", "a-_"]) {
+        const r = await api("GET", `${path}?cursor=${cursor}`);
+        // 404 where the list's owner (a group, channel or webhook "x") does not exist: checked first
+        const body = await r.text();
+        if (r.status !== 400 && !(r.status === 404 && /"No (group|channel|webhook) /.test(body))) failures.push(`${path}?cursor=${cursor}: ${r.status} ${body}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("a malformed attribute filter is a 400, not a list of every device", async () => {
+    for (const q of ["attr[=x", "attr[room=x", "attr.=x", "attr[]=x"]) expect((await api("GET", `/v1/devices?${q}`)).status, q).toBe(400);
+    expect((await api("GET", "/v1/devices?attr[room]=x&attr.floor=2")).status).toBe(200);
+  });
+});
+
 describe("nesting depth", () => {
   it("a 10 KB JSON body nested 5,000 levels is a 400 on every JSON route, never a 500", async () => {
     const deep = deepJson(5000);

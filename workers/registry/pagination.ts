@@ -3,7 +3,7 @@ import { ApiError } from "../errors";
 import { base64url, fromBase64url } from "../auth/crypto";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** A page of a list: every list route answers `{items, next_cursor}`. */
 export interface Page<T> {
@@ -16,12 +16,23 @@ export function encodeCursor(key: string): string {
   return base64url(encoder.encode(key));
 }
 
-/** Decodes a cursor given by a client; a damaged cursor is a 400. */
+/**
+ * Decodes a cursor given by a client; a damaged cursor is a 400: not base64url, not the form
+ * {@link encodeCursor} writes (`garbage` decodes, but with stray bits), or not UTF-8 text. Before,
+ * such a cursor read as some key and answered an empty page (as if the list ended) or one from
+ * an arbitrary point.
+ */
 export function decodeCursor(cursor: string | undefined): string | null {
   if (cursor === undefined || cursor === "") return null;
   const bytes = fromBase64url(cursor);
-  if (!bytes) throw new ApiError("invalid-request", "cursor is not one this API handed out");
-  return decoder.decode(bytes);
+  let key: string | null = null;
+  try {
+    if (bytes) key = decoder.decode(bytes);
+  } catch {
+    // not UTF-8: no cursor of ours
+  }
+  if (key === null || encodeCursor(key) !== cursor) throw new ApiError("invalid-request", "cursor is not one this API handed out");
+  return key;
 }
 
 /** Builds a page from `limit + 1` fetched rows: the extra row only says whether more exist. */

@@ -59,9 +59,9 @@ const ListQuery = PageQuery.extend({
 function attributeFilters(query: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {
+    if (!key.startsWith("attr.") && !key.startsWith("attr[")) continue;
     const name = key.startsWith("attr.") ? key.slice(5) : /^attr\[(.*)\]$/.exec(key)?.[1];
-    if (name === undefined) continue;
-    if (!/^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$/.test(name)) throw new ApiError("invalid-request", `bad attribute filter "${key}"`);
+    if (name === undefined || !/^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$/.test(name)) throw new ApiError("invalid-request", `bad attribute filter "${key}"`);
     Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
