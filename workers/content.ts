@@ -65,9 +65,23 @@ export function bodyOf(accepted: readonly string[], required: boolean) {
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     if (!required && bytes.byteLength === 0 && type === "") return next();
     if (!accepted.includes(type)) throw unsupportedMedia(c.req.method, accepted, type);
-    if (isJsonMedia(type)) checkDepth(bytes, jsonMaxDepth(c.env.JSON_MAX_DEPTH));
+    if (isJsonMedia(type)) {
+      checkUtf8(bytes);
+      checkDepth(bytes, jsonMaxDepth(c.env.JSON_MAX_DEPTH));
+    }
     await next();
   });
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** RFC 8259 §8.1: JSON is UTF-8. Decoded leniently, other bytes became U+FFFD and were stored so. */
+function checkUtf8(bytes: Uint8Array): void {
+  try {
+    utf8.decode(bytes);
+  } catch {
+    throw new ApiError("malformed-json", "The body is not UTF-8 (RFC 8259 §8.1)");
+  }
 }
 
 function checkDepth(input: string | Uint8Array, maxDepth: number): void {

@@ -80,6 +80,18 @@ describe("Content-Type written in other case or spacing (RFC 9110 §8.3.1, §5.6
     expect(failures).toEqual([]);
   });
 
+  it("every JSON route refuses a body that is not UTF-8 (RFC 8259 §8.1) with 400, instead of storing U+FFFD", async () => {
+    const bad = new Uint8Array([...Buffer.from('{"id":"utf8-bad","name":"'), 0xff, 0xfe, ...Buffer.from('"}')]);
+    const failures: string[] = [];
+    for (const op of ops.filter((o) => o.types.includes("application/json"))) {
+      const r = await api(op.method, concrete(op.path), { body: bad, headers: { "content-type": "application/json" } });
+      const body = (await r.json()) as { type?: string };
+      if (r.status !== 400 || !body.type?.endsWith("/malformed-json")) failures.push(`${op.method} ${op.path}: ${r.status} ${JSON.stringify(body)}`);
+    }
+    expect(failures).toEqual([]);
+    expect((await api("GET", "/v1/devices/utf8-bad")).status).toBe(404);
+  });
+
   it("a device created with Application/JSON gets its id and name", async () => {
     for (const [i, type] of variants.entries()) {
       const r = await api("POST", "/v1/devices", { body: JSON.stringify({ id: `ct-case-${i}`, name: "Kitchen" }), headers: { "content-type": type } });
