@@ -32,7 +32,8 @@ import { telemetryHistory } from "./routes/telemetry-history";
 
 /** Builds the app (a function so tests can build a fresh one). */
 export function createApp() {
-  const app = new OpenAPIHono<AppEnv>();
+  // strict: false: /v1/devices/ is /v1/devices (before, it was a 405 whose Allow listed the method refused).
+  const app = new OpenAPIHono<AppEnv>({ strict: false });
 
   // Edge order: forged internal headers go first, CORS wraps every answer, bodies are read once,
   // and a change, once its body is in, runs to its end even if its client hangs up.

@@ -221,6 +221,16 @@ describe("methods", () => {
     expect((await api("PUT", "/v1/nothing-here")).status).toBe(404);
   });
 
+  it("a trailing slash names the same resource (before: a 405 whose Allow listed the method it refused)", async () => {
+    for (const path of ["/v1/devices/", "/v1/devices/edge-1/", "/v1/devices/edge-1/shadow/"]) {
+      const r = await api("GET", path);
+      expect(r.status, path).toBe((await api("GET", path.slice(0, -1))).status);
+      expect(r.status, path).not.toBe(405);
+    }
+    expect((await api("PUT", "/v1/devices/", { body: {} })).headers.get("allow")).toBe("GET, HEAD, OPTIONS, POST");
+    expect((await api("GET", "/v1/nothing-here/")).status).toBe(404);
+  });
+
   it("sends no CORS headers when CORS_ORIGINS is empty (the default)", async () => {
     const r = await api("GET", "/v1/devices", { headers: { origin: "https://dash.example" } });
     expect(r.headers.get("access-control-allow-origin")).toBeNull();
