@@ -111,6 +111,19 @@ describe("requests and responses (RFC 7252 §5.2)", () => {
     expect(ack.options).toEqual([{ number: Option.BLOCK2, value: Uint8Array.of(0x1e) }, uintOption(Option.SIZE2, 3000)]);
   });
 
+  it.each([
+    ["Block2 on a GET", Option.BLOCK2, Code.GET, Uint8Array.of(0x07)],
+    ["Block1 on a POST", Option.BLOCK1, Code.POST, Uint8Array.of(0x0f)],
+    ["a two-byte Block2", Option.BLOCK2, Code.GET, Uint8Array.of(0x01, 0x07)],
+  ])("answers SZX 7 (reserved over UDP, BERT on the hub's side) with 4.00 and sends nothing to the hub: %s (RFC 7959 §2.2)", (_name, option, code, value) => {
+    const { t } = connected();
+    const actions = t.fromPeer(datagram("CON", 101, [1], [...path("shadow"), { number: option, value }], code), T0 + 1);
+    expect(hub(actions)).toEqual([]);
+    const [res] = udp(actions);
+    expect(res).toMatchObject({ type: "ACK", messageId: 101 });
+    expect(formatCode(res.code)).toBe("4.00");
+  });
+
   it("answers 5.04 when the hub does not answer in time, and forgets the late answer", () => {
     const { t, request } = connected();
     t.tick(T0 + config.piggybackMs);

@@ -43,6 +43,9 @@ interface Exchange {
 const udp = (bytes: Uint8Array): Action => ({ kind: "udp", bytes });
 
 /** The gateway's session for one UDP peer. */
+/** A Block1 or Block2 option with SZX 7 (its value's last byte's low three bits; an empty value is SZX 0). */
+const isBertBlock = (o: CoapOption): boolean => (o.number === Option.BLOCK1 || o.number === Option.BLOCK2) && o.value.length > 0 && (o.value[o.value.length - 1]! & 7) === 7;
+
 export class Translator {
   /** The hub connection: its CSM values and when a frame last crossed it. */
   private hub: { csm: CsmValues | null; lastAt: number } | null = null;
@@ -167,6 +170,10 @@ export class Translator {
     const request = toHubRequest(d, hubToken);
     const frame = encode(request);
     const ex = this.exchange(hubToken, d.token, { type: d.type === "CON" ? "CON" : "NON", messageId: d.messageId, acked: false }, request, d.options, observe, now);
+    if (d.options.some(isBertBlock)) {
+      // RFC 7959 §2.2: SZX 7 is reserved over UDP and MUST lead to 4.00 (on the hub's WebSocket it means BERT)
+      return this.reply(ex, diagnostic(Code.BAD_REQUEST, d.token, "Block1/Block2 SZX 7 is reserved (RFC 7959 §2.2)"), now);
+    }
     const limit = this.hub?.csm?.maxMessageSize;
     if (limit !== undefined && frame.length > limit) {
       // RFC 7959 §2.9.3: too big for the hub in one message; Size1 says how much body fits
