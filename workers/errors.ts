@@ -25,6 +25,7 @@ export const PROBLEMS = {
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   "not-acceptable": { status: 406, title: "Not acceptable" },
   "conflict": { status: 409, title: "Conflict" },
+  "precondition-failed": { status: 412, title: "Precondition failed" },
   "payload-too-large": { status: 413, title: "Payload too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
   "upgrade-required": { status: 426, title: "Upgrade required" },

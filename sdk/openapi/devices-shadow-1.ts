@@ -29,7 +29,12 @@ export interface DevicesShadow1Operations {
     getShadow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Writes and deletes: run only at a version it names (`"3"`, `"3-cbor"` or `*`), else 412 */
+                "if-match"?: string;
+                /** @description Reads: 304 when it names the version and representation that would be sent */
+                "if-none-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -37,7 +42,7 @@ export interface DevicesShadow1Operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The shadow */
+            /** @description The shadow (header ETag: its version, per representation) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -45,6 +50,13 @@ export interface DevicesShadow1Operations {
                 content: {
                     "application/json": components["schemas"]["ShadowDocument"];
                 };
+            };
+            /** @description If-None-Match names the current version */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request */
             400: {
@@ -112,7 +124,12 @@ export interface DevicesShadow1Operations {
     updateShadow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Writes and deletes: run only at a version it names (`"3"`, `"3-cbor"` or `*`), else 412 */
+                "if-match"?: string;
+                /** @description Reads: 304 when it names the version and representation that would be sent */
+                "if-none-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -177,6 +194,13 @@ export interface DevicesShadow1Operations {
                 };
                 content?: never;
             };
+            /** @description If-Match names another version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -224,7 +248,12 @@ export interface DevicesShadow1Operations {
                 version?: number | null;
                 clientToken?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Writes and deletes: run only at a version it names (`"3"`, `"3-cbor"` or `*`), else 412 */
+                "if-match"?: string;
+                /** @description Reads: 304 when it names the version and representation that would be sent */
+                "if-none-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -276,6 +305,13 @@ export interface DevicesShadow1Operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+            /** @description If-Match names another version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Too many requests (Retry-After): failed authentications from this address, or a rate limit */
             429: {

@@ -29,7 +29,12 @@ export interface DevicesShadows1Operations {
     getNamedShadow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Writes and deletes: run only at a version it names (`"3"`, `"3-cbor"` or `*`), else 412 */
+                "if-match"?: string;
+                /** @description Reads: 304 when it names the version and representation that would be sent */
+                "if-none-match"?: string;
+            };
             path: {
                 id: string;
                 name: string;
@@ -38,7 +43,7 @@ export interface DevicesShadows1Operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The shadow */
+            /** @description The shadow (header ETag: its version, per representation) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -46,6 +51,13 @@ export interface DevicesShadows1Operations {
                 content: {
                     "application/json": components["schemas"]["ShadowDocument"];
                 };
+            };
+            /** @description If-None-Match names the current version */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request */
             400: {
@@ -113,7 +125,12 @@ export interface DevicesShadows1Operations {
     updateNamedShadow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Writes and deletes: run only at a version it names (`"3"`, `"3-cbor"` or `*`), else 412 */
+                "if-match"?: string;
+                /** @description Reads: 304 when it names the version and representation that would be sent */
+                "if-none-match"?: string;
+            };
             path: {
                 id: string;
                 name: string;
@@ -179,6 +196,13 @@ export interface DevicesShadows1Operations {
                 };
                 content?: never;
             };
+            /** @description If-Match names another version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Too large */
             413: {
                 headers: {
@@ -226,7 +250,12 @@ export interface DevicesShadows1Operations {
                 version?: number | null;
                 clientToken?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Writes and deletes: run only at a version it names (`"3"`, `"3-cbor"` or `*`), else 412 */
+                "if-match"?: string;
+                /** @description Reads: 304 when it names the version and representation that would be sent */
+                "if-none-match"?: string;
+            };
             path: {
                 id: string;
                 name: string;
@@ -279,6 +308,13 @@ export interface DevicesShadows1Operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+            /** @description If-Match names another version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Too many requests (Retry-After): failed authentications from this address, or a rate limit */
             429: {

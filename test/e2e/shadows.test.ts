@@ -25,6 +25,34 @@ describe("shadows over REST and the JSON WebSocket", () => {
     await dev.close();
   });
 
+  it("honours HTTP preconditions (RFC 9110 §13): ETag per version and representation, 304, and 412 for a stale If-Match", async () => {
+    await createDevice("sh-etag");
+    const url = "/v1/devices/sh-etag/shadows/cfg";
+    const post = (ifMatch: string, body: unknown = { state: { desired: { n: 1 } } }) => api("POST", url, { body, headers: { "if-match": ifMatch } });
+    expect((await api("GET", url)).headers.get("etag")).toBeNull(); // 404: nothing to tag
+    expect((await post("*")).status).toBe(412); // If-Match * needs the shadow to exist
+    await apiJson("POST", url, 200, { body: { state: { desired: { n: 1 } } } });
+    const read = await api("GET", url);
+    expect(read.headers.get("etag")).toBe('"1"');
+    expect((await api("GET", url, { headers: { "if-none-match": '"1"' } })).status).toBe(304);
+    expect((await api("GET", url, { headers: { "if-none-match": 'W/"1", "7"' } })).status).toBe(304);
+    const cbor = await api("GET", url, { headers: { accept: "application/cbor", "if-none-match": '"1"' } });
+    expect([cbor.status, cbor.headers.get("etag")]).toEqual([200, '"1-cbor"']);
+
+    for (const stale of ['"0"', 'W/"1"', '"x"']) expect((await post(stale)).status, stale).toBe(412);
+    expect((await apiJson<{ version: number }>("GET", url, 200)).version).toBe(1);
+    expect((await post('"7", "1"')).status).toBe(200);
+    expect((await post('"2-cbor"')).status).toBe(200);
+    expect((await post("*")).status).toBe(200);
+    // A version in the body keeps AWS's 409.
+    expect((await post("*", { state: { desired: { n: 2 } }, version: 1 })).status).toBe(409);
+
+    expect((await api("DELETE", url, { headers: { "if-match": '"3"' } })).status).toBe(412);
+    expect((await apiJson<{ version: number }>("GET", url, 200)).version).toBe(4);
+    expect((await api("DELETE", url, { headers: { "if-match": '"4"' } })).status).toBe(200);
+    expect((await api("GET", url)).status).toBe(404);
+  });
+
   it("refuses a stale version with 409 over REST and over the socket", async () => {
     const token = await createDevice("sh-ver");
     await apiJson("POST", "/v1/devices/sh-ver/shadow", 200, { body: { state: { desired: { a: 1 } } } });

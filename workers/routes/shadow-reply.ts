@@ -5,7 +5,7 @@ import { ApiError, problemResponse, type ProblemSlug } from "../errors";
 import { negotiated } from "../content";
 import type { ShadowReply } from "../../durable-objects/device/device-object";
 
-const SLUGS: Record<number, ProblemSlug> = { 400: "invalid-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 409: "conflict", 413: "payload-too-large", 429: "too-many-requests" };
+const SLUGS: Record<number, ProblemSlug> = { 400: "invalid-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 409: "conflict", 412: "precondition-failed", 413: "payload-too-large", 429: "too-many-requests" };
 
 /**
  * AWS clients read `{code, message, timestamp, clientToken}`; RFC 9457 clients read

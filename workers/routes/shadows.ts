@@ -5,7 +5,7 @@ import type { AppEnv } from "../app-env";
 import { router, secured } from "./openapi-route";
 import { DeviceParams, JsonObjectSchema, PageQuery, jsonResponse } from "./schemas";
 import { decodeCursor, encodeCursor } from "../registry/pagination";
-import { shadowReply } from "./shadow-reply";
+import { conditionalRead, conditionalWrite } from "./shadow-conditions";
 import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
@@ -32,6 +32,10 @@ const UpdateShadow = z
     clientToken: z.string().optional(),
   })
   .openapi("ShadowUpdate");
+const ConditionalHeaders = z.object({
+  "if-match": z.string().optional().openapi({ description: 'Writes and deletes: run only at a version it names (`"3"`, `"3-cbor"` or `*`), else 412' }),
+  "if-none-match": z.string().optional().openapi({ description: "Reads: 304 when it names the version and representation that would be sent" }),
+});
 const ShadowDoc = JsonObjectSchema.openapi("ShadowDocument", { description: "AWS IoT shadow document" });
 const HistoryQuery = PageQuery.extend({
   from_version: z.coerce.number().int().min(0).optional().openapi({ description: "Start at this version (an alias kept for older clients; `cursor` wins)" }),
@@ -67,10 +71,10 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       method: "get",
       path,
       summary: `Read ${label} (state, computed delta, metadata, version)`,
-      request: { params },
-      responses: { 200: jsonResponse(ShadowDoc, "The shadow") },
+      request: { params, headers: ConditionalHeaders },
+      responses: { 200: jsonResponse(ShadowDoc, "The shadow (header ETag: its version, per representation)"), 304: { description: "If-None-Match names the current version" } },
     }),
-    async (c) => shadowReply(c, await (await device(c)).shadow(shadowName(c), { kind: "get" })),
+    async (c) => conditionalRead(c, await (await device(c)).shadow(shadowName(c), { kind: "get" })),
   );
 
   shadows.openapi(
@@ -79,15 +83,16 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       method: "post",
       path,
       summary: `Update ${label}: merge desired/reported; a stale version is 409`,
-      request: { params, body: { content: { "application/json": { schema: UpdateShadow }, "application/cbor": { schema: UpdateShadow } }, required: false } },
-      responses: { 200: jsonResponse(ShadowDoc, "Accepted (AWS update/accepted body)"), 409: { description: "Version conflict" }, 413: { description: "Too large" }, 429: { description: "Over the device's HTTP write limit (Retry-After)" } },
+      request: { params, headers: ConditionalHeaders, body: { content: { "application/json": { schema: UpdateShadow }, "application/cbor": { schema: UpdateShadow } }, required: false } },
+      responses: { 200: jsonResponse(ShadowDoc, "Accepted (AWS update/accepted body)"), 409: { description: "Version conflict" }, 412: { description: "If-Match names another version" }, 413: { description: "Too large" }, 429: { description: "Over the device's HTTP write limit (Retry-After)" } },
     }),
     async (c) => {
       const row = await getDevice(c.env, c.req.param("id") ?? "");
       await limitDeviceWrite(c.env, row.id);
       const stub = deviceStub(c.env, row.id);
       const body = await readBody(c, UpdateShadow);
-      return shadowReply(c, await stub.shadow(shadowName(c), { kind: "update", ...body }));
+      const name = shadowName(c);
+      return conditionalWrite(c, () => stub.shadow(name, { kind: "get" }), (version) => stub.shadow(name, { kind: "update", ...body, ...(version === undefined ? {} : { version }) }), body.version);
     },
   );
 
@@ -97,12 +102,14 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       method: "delete",
       path,
       summary: `Delete ${label} (its version counter is kept)`,
-      request: { params, query: VersionQuery },
-      responses: { 200: jsonResponse(ShadowDoc, "Deleted (AWS delete/accepted body)") },
+      request: { params, headers: ConditionalHeaders, query: VersionQuery },
+      responses: { 200: jsonResponse(ShadowDoc, "Deleted (AWS delete/accepted body)"), 412: { description: "If-Match names another version" } },
     }),
     async (c) => {
       const q = c.req.valid("query") as z.infer<typeof VersionQuery>;
-      return shadowReply(c, await (await device(c)).shadow(shadowName(c), { kind: "delete", ...q }));
+      const stub = await device(c);
+      const name = shadowName(c);
+      return conditionalWrite(c, () => stub.shadow(name, { kind: "get" }), (version) => stub.shadow(name, { kind: "delete", ...q, ...(version === undefined ? {} : { version }) }), q.version);
     },
   );
 

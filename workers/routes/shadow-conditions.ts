@@ -1,0 +1,72 @@
+/**
+ * HTTP conditional requests on shadows (RFC 9110 §13), as CoAP already has them: a read carries
+ * an ETag per version and representation, and `If-None-Match` naming it answers 304; a write or
+ * delete with `If-Match` runs only while the shadow is at a version it names (else 412). The
+ * write then carries that version, so the device's object checks it in the same step as the
+ * change: a change in between is a 412, never a lost update. (`version` in the body, AWS's way,
+ * keeps answering 409.)
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "../errors";
+import { CBOR } from "../content";
+import type { ShadowReply } from "../../durable-objects/device/device-object";
+import { shadowReply } from "./shadow-reply";
+
+/** The ETag of shadow version `version` as sent: its JSON and CBOR bytes differ, so their tags do too. */
+export function shadowEtag(version: number, cbor: boolean): string {
+  return cbor ? `"${version}-cbor"` : `"${version}"`;
+}
+
+/**
+ * The entity tags of an If-Match / If-None-Match value, "*" for any. `weak`: keep `W/` tags as
+ * their opaque part (If-None-Match compares weakly); otherwise drop them (If-Match compares strongly).
+ * @example entityTags('"3", W/"4", "5-cbor"', false) // ['"3"', '"5-cbor"']
+ */
+export function entityTags(header: string, weak: boolean): "*" | string[] {
+  if (header.trim() === "*") return "*";
+  const out: string[] = [];
+  for (const m of header.matchAll(/\s*(W\/)?("[^"]*")\s*(?:,|$)/g)) if (weak || m[1] === undefined) out.push(m[2]!);
+  return out;
+}
+
+/** Whether an If-Match list names version `version` in either representation (it compares the shadow's state). */
+export function namesVersion(tags: "*" | string[], version: number): boolean {
+  return tags === "*" || tags.includes(shadowEtag(version, false)) || tags.includes(shadowEtag(version, true));
+}
+
+const wantsCbor = (c: Context<AppEnv>) => (c.req.header("accept") ?? "").toLowerCase().includes(CBOR);
+
+/** A read: 304 when If-None-Match names what would be sent, else the shadow with its ETag. */
+export function conditionalRead(c: Context<AppEnv>, reply: ShadowReply): Response {
+  const version = reply.body.version;
+  if (reply.status !== 200 || typeof version !== "number") return shadowReply(c, reply);
+  const etag = shadowEtag(version, wantsCbor(c));
+  const none = c.req.header("if-none-match");
+  if (none !== undefined) {
+    const tags = entityTags(none, true);
+    if (tags === "*" || tags.includes(etag)) return new Response(null, { status: 304, headers: { etag, vary: "accept" } });
+  }
+  const res = shadowReply(c, reply);
+  res.headers.set("etag", etag);
+  return res;
+}
+
+/**
+ * A write or delete under If-Match: the shadow must exist at a version the header names, and the
+ * write runs at that version (`run` gets it; a version in the body wins and keeps its 409).
+ */
+export async function conditionalWrite(c: Context<AppEnv>, read: () => Promise<ShadowReply>, run: (version: number | undefined) => Promise<ShadowReply>, bodyVersion: number | undefined): Promise<Response> {
+  const header = c.req.header("if-match");
+  if (header === undefined) return shadowReply(c, await run(bodyVersion));
+  const current = await read();
+  const version = current.status === 200 ? current.body.version : undefined;
+  if (typeof version !== "number" || !namesVersion(entityTags(header, false), version)) throw preconditionFailed(header);
+  const reply = await run(bodyVersion ?? version);
+  if (reply.status === 409 && bodyVersion === undefined) throw preconditionFailed(header);
+  return shadowReply(c, reply);
+}
+
+function preconditionFailed(header: string): ApiError {
+  return new ApiError("precondition-failed", `The shadow is not at a version If-Match names (${header.slice(0, 100)})`);
+}
