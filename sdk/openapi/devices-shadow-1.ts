@@ -32,7 +32,7 @@ export interface DevicesShadow1Operations {
             header?: {
                 /** @description Writes and deletes: run only at a version it names (`"3"`, `"3-cbor"` or `*`), else 412 */
                 "if-match"?: string;
-                /** @description Reads: 304 when it names the version and representation that would be sent */
+                /** @description Reads: 304 when it names the version and representation that would be sent; writes: 412 when it names the current version (`*`: create only) */
                 "if-none-match"?: string;
             };
             path: {
@@ -127,7 +127,7 @@ export interface DevicesShadow1Operations {
             header?: {
                 /** @description Writes and deletes: run only at a version it names (`"3"`, `"3-cbor"` or `*`), else 412 */
                 "if-match"?: string;
-                /** @description Reads: 304 when it names the version and representation that would be sent */
+                /** @description Reads: 304 when it names the version and representation that would be sent; writes: 412 when it names the current version (`*`: create only) */
                 "if-none-match"?: string;
             };
             path: {
@@ -251,7 +251,7 @@ export interface DevicesShadow1Operations {
             header?: {
                 /** @description Writes and deletes: run only at a version it names (`"3"`, `"3-cbor"` or `*`), else 412 */
                 "if-match"?: string;
-                /** @description Reads: 304 when it names the version and representation that would be sent */
+                /** @description Reads: 304 when it names the version and representation that would be sent; writes: 412 when it names the current version (`*`: create only) */
                 "if-none-match"?: string;
             };
             path: {

@@ -47,6 +47,8 @@ describe("shadows over REST and the JSON WebSocket", () => {
     // A version in the body keeps AWS's 409.
     expect((await post("*", { state: { desired: { n: 2 } }, version: 1 })).status).toBe(409);
 
+    expect((await api("POST", url, { body: { state: { desired: { n: 3 } } }, headers: { "if-none-match": "*" } })).status).toBe(412);
+    expect((await api("POST", "/v1/devices/sh-etag/shadows/fresh", { body: { state: { desired: { n: 3 } } }, headers: { "if-none-match": "*" } })).status).toBe(200);
     expect((await api("DELETE", url, { headers: { "if-match": '"3"' } })).status).toBe(412);
     expect((await apiJson<{ version: number }>("GET", url, 200)).version).toBe(4);
     expect((await api("DELETE", url, { headers: { "if-match": '"4"' } })).status).toBe(200);

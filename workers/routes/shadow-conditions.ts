@@ -4,7 +4,7 @@
  * delete with `If-Match` runs only while the shadow is at a version it names (else 412). The
  * write then carries that version, so the device's object checks it in the same step as the
  * change: a change in between is a 412, never a lost update. (`version` in the body, AWS's way,
- * keeps answering 409.)
+ * keeps answering 409.) `If-None-Match` on a write (`*`: create only) is checked just before it.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
@@ -57,16 +57,23 @@ export function conditionalRead(c: Context<AppEnv>, reply: ShadowReply): Respons
  * write runs at that version (`run` gets it; a version in the body wins and keeps its 409).
  */
 export async function conditionalWrite(c: Context<AppEnv>, read: () => Promise<ShadowReply>, run: (version: number | undefined) => Promise<ShadowReply>, bodyVersion: number | undefined): Promise<Response> {
+  const none = c.req.header("if-none-match");
+  if (none !== undefined) {
+    // Checked just before the write, not with it: a tombstone keeps its version, so "absent" is no version the write could carry.
+    const current = await read();
+    if (current.status === 200 && typeof current.body.version === "number" && namesVersion(entityTags(none, true), current.body.version)) throw preconditionFailed("If-None-Match", none);
+  }
   const header = c.req.header("if-match");
   if (header === undefined) return shadowReply(c, await run(bodyVersion));
   const current = await read();
   const version = current.status === 200 ? current.body.version : undefined;
-  if (typeof version !== "number" || !namesVersion(entityTags(header, false), version)) throw preconditionFailed(header);
+  if (typeof version !== "number" || !namesVersion(entityTags(header, false), version)) throw preconditionFailed("If-Match", header);
   const reply = await run(bodyVersion ?? version);
-  if (reply.status === 409 && bodyVersion === undefined) throw preconditionFailed(header);
+  if (reply.status === 409 && bodyVersion === undefined) throw preconditionFailed("If-Match", header);
   return shadowReply(c, reply);
 }
 
-function preconditionFailed(header: string): ApiError {
-  return new ApiError("precondition-failed", `The shadow is not at a version If-Match names (${header.slice(0, 100)})`);
+function preconditionFailed(name: "If-Match" | "If-None-Match", header: string): ApiError {
+  const why = name === "If-Match" ? "is not at a version If-Match names" : "exists at a version If-None-Match names";
+  return new ApiError("precondition-failed", `The shadow ${why} (${header.slice(0, 100)})`);
 }

@@ -34,7 +34,7 @@ const UpdateShadow = z
   .openapi("ShadowUpdate");
 const ConditionalHeaders = z.object({
   "if-match": z.string().optional().openapi({ description: 'Writes and deletes: run only at a version it names (`"3"`, `"3-cbor"` or `*`), else 412' }),
-  "if-none-match": z.string().optional().openapi({ description: "Reads: 304 when it names the version and representation that would be sent" }),
+  "if-none-match": z.string().optional().openapi({ description: "Reads: 304 when it names the version and representation that would be sent; writes: 412 when it names the current version (`*`: create only)" }),
 });
 const ShadowDoc = JsonObjectSchema.openapi("ShadowDocument", { description: "AWS IoT shadow document" });
 const HistoryQuery = PageQuery.extend({
