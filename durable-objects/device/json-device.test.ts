@@ -36,4 +36,23 @@ describe("handleJsonFrame", () => {
     expect(handleJsonFrame(at(0), frame, limits, now)).toEqual([{ type: "ack", id: 7 }]);
     expect(stored).toHaveLength(1);
   });
+
+  it("names the shadow request a busy refusal is for, and never refuses a command's result or a method's answer for the rate", () => {
+    const now = Date.now();
+    const answered: string[] = [];
+    let waits = 0;
+    const busy: JsonDeviceHost = {
+      ...host,
+      wait: () => (waits++, 250),
+      commandResult: (id) => (answered.push(id), true),
+      methodResponse: (id) => (answered.push(id), true),
+    };
+    expect(handleJsonFrame(busy, JSON.stringify({ type: "shadow.update", state: { reported: { a: 1 } }, clientToken: "c-9" }), limits, now)).toEqual([
+      expect.objectContaining({ type: "error", code: "busy", clientToken: "c-9", retryAfterMs: 250 }),
+    ]);
+    expect(handleJsonFrame(busy, JSON.stringify({ type: "command.result", id: "cmd_1", status: "completed" }), limits, now)).toEqual([]);
+    expect(handleJsonFrame(busy, JSON.stringify({ type: "method.response", id: "req_1", status: 200 }), limits, now)).toEqual([]);
+    expect(answered).toEqual(["cmd_1", "req_1"]);
+    expect(waits).toBe(1); // answers take nothing from the rate
+  });
 });

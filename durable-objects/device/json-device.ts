@@ -42,11 +42,16 @@ export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffe
     host.observe(m.resource);
     return [];
   }
-  const wait = host.wait(now);
-  if (wait === FLOODING) return [refusal(RATE_EXCEEDED, "over the device's message rate, and still sending after being refused: the connection ends", undefined)];
-  if (wait > 0) {
-    const busy: HubMessage = { type: "error", code: "busy", message: "over the device's message rate: nothing was stored, send again later", retryAfterMs: wait };
-    return [m.type === "telemetry" && m.id !== undefined ? { ...busy, id: m.id } : busy];
+  // The rate holds telemetry and shadow messages; a command's result or a method's answer replies
+  // to the hub's own request (as many as it made), and refusing one left the app waiting for nothing.
+  if (m.type !== "command.result" && m.type !== "method.response") {
+    const wait = host.wait(now);
+    if (wait === FLOODING) return [refusal(RATE_EXCEEDED, "over the device's message rate, and still sending after being refused: the connection ends", undefined)];
+    if (wait > 0) {
+      const busy: HubMessage = { type: "error", code: "busy", message: "over the device's message rate: nothing was stored, send again later", retryAfterMs: wait };
+      if (m.type === "telemetry") return [m.id === undefined ? busy : { ...busy, id: m.id }];
+      return [m.clientToken === undefined ? busy : { ...busy, clientToken: m.clientToken }];
+    }
   }
   switch (m.type) {
     case "telemetry": {

@@ -127,7 +127,8 @@ export type AckOut = { type: "ack"; id: string | number };
  * device sends faster than its limit, nothing was stored; send again after `retryAfterMs`.
  * `rate_exceeded`: it kept sending past ten times its limit regardless; close 4429 follows.
  */
-export type ErrorOut = { type: "error"; code: string; message: string; id?: string | number; retryAfterMs?: number };
+/** `id` echoes a telemetry message's id; `clientToken` a shadow request's (so a device can tell which one was refused). */
+export type ErrorOut = { type: "error"; code: string; message: string; id?: string | number; clientToken?: string; retryAfterMs?: number };
 
 /** Any message the hub sends. */
 export type HubMessage = ShadowDeltaOut | ShadowAcceptedOut | ShadowRejectedOut | ShadowDocumentsOut | PongOut | AckOut | ErrorOut | CommandOut | MethodOut;
