@@ -5,7 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { TelemetryRow } from "../durable-objects/device/store";
-import { isJsonObject, ownField, setOwnField, type JsonObject, type JsonValue } from "../protocols/json-value";
+import { isJsonObject, isJsonValue, ownField, setOwnField, type JsonObject, type JsonValue } from "../protocols/json-value";
 import { jsonMaxDepth } from "../protocols/json-depth";
 import { checkTelemetryTs } from "../protocols/telemetry-time";
 import type { Env } from "../durable-objects/env";
@@ -91,6 +91,8 @@ export function decodeTelemetry(format: TelemetryFormat, bytes: Uint8Array, now:
   }
   const rows = samplesOf(value).map((s, i, all) => {
     if (Object.keys(s.data).length === 0) throw new ApiError("invalid-request", `${all.length > 1 ? `${i}.` : ""}data must have at least one field`);
+    // 1e400 parses as Infinity, which JSON cannot hold (it would be stored as null): refused, not changed.
+    if (!isJsonValue(s.data)) throw new ApiError("invalid-request", `${all.length > 1 ? `${i}.` : ""}data must hold only finite numbers (one is beyond a double's range)`);
     return { ts: s.ts ?? now, data: s.data as JsonObject };
   });
   return checkTimes(rows, now, limits.maxAgeMs);

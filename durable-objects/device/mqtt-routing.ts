@@ -5,7 +5,7 @@
  */
 import { filterContains, type Message, type SessionContext, type SessionLimits } from "../../protocols/mqtt";
 import type { JsonObject, JsonValue } from "../../protocols/json-value";
-import { isJsonObject } from "../../protocols/json-value";
+import { isJsonObject, isJsonValue } from "../../protocols/json-value";
 import type { Env } from "../env";
 import { deviceSession } from "../routing/sessions";
 import type { ShardClient } from "../routing/shard-client";
@@ -98,6 +98,12 @@ export function telemetryFromPayload(
   now: number,
   limits: PayloadLimits = { maxDepth: DEFAULT_JSON_MAX_DEPTH, maxAgeMs: Number.POSITIVE_INFINITY },
 ): TelemetryRow | null {
+  const row = telemetryRowOf(payload, key, now, limits);
+  // 1e400 parses as Infinity, which JSON cannot hold (it would be stored as null): refused, not changed.
+  return row !== null && isJsonValue(row.data) ? row : null;
+}
+
+function telemetryRowOf(payload: Uint8Array, key: string | null, now: number, limits: PayloadLimits): TelemetryRow | null {
   let value: unknown;
   const json = parseJsonBounded(decoder.decode(payload), limits.maxDepth);
   if (json.ok) value = json.value;

@@ -64,6 +64,8 @@ describe("parseDeviceMessage: bad messages", () => {
     ["telemetry without data", '{"type":"telemetry"}', "bad_message"],
     ["telemetry empty data", '{"type":"telemetry","data":{}}', "bad_message"],
     ["telemetry data array", '{"type":"telemetry","data":[1]}', "bad_message"],
+    ["telemetry data with a number beyond a double (Infinity, stored as null before)", '{"type":"telemetry","data":{"a":1e400}}', "bad_message"],
+    ["telemetry data with a nested -1e400", '{"type":"telemetry","data":{"a":{"b":[-1e400]}}}', "bad_message"],
     ["telemetry ts fractional", '{"type":"telemetry","data":{"a":1},"ts":1.5}', "bad_message"],
     ["telemetry ts huge", '{"type":"telemetry","data":{"a":1},"ts":1e300}', "bad_message"],
     ["telemetry ts string", '{"type":"telemetry","data":{"a":1},"ts":"now"}', "bad_message"],

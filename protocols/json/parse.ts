@@ -3,7 +3,7 @@
  * message or a `{code, message}` error, never an exception, so one bad frame costs the sender
  * an `error` reply and nothing else.
  */
-import { isJsonObject, ownField, utf8ByteLength } from "../json-value";
+import { isJsonObject, isJsonValue, ownField, utf8ByteLength } from "../json-value";
 import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
 import { SHADOW_NAME_RULE, SHADOW_NAME } from "../../shadow/shadow-limits";
 import type { JsonObject, JsonValue } from "../json-value";
@@ -39,7 +39,8 @@ const isCount: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? u
 const isShadowName: Check = (v) =>
   typeof v === "string" && (v === "" || SHADOW_NAME.test(v)) ? undefined : `must match ${SHADOW_NAME_RULE}`;
 const isStateNode: Check = (v) => (v === null || isJsonObject(v) ? undefined : "must be an object or null");
-const isData: Check = (v) => (isJsonObject(v) && Object.keys(v).length > 0 ? undefined : "must be a non-empty object");
+// 1e400 parses as Infinity, which JSON cannot hold (it would be stored as null): refused, not changed.
+const isData: Check = (v) => (!isJsonObject(v) || Object.keys(v).length === 0 ? "must be a non-empty object" : isJsonValue(v) ? undefined : "must hold only finite numbers (one is beyond a double's range)");
 const isId: Check = (v) => (typeof v === "string" && v.length > 0 && v.length <= 128 ? undefined : "must be a string of 1 to 128 characters");
 const isResultStatus: Check = (v) => (v === "completed" || v === "rejected" || v === "failed" ? undefined : 'must be "completed", "rejected" or "failed"');
 const isStatus: Check = (v) => (Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 599 ? undefined : "must be an integer status from 100 to 599");

@@ -89,6 +89,37 @@ describe("telemetry timestamps", () => {
   });
 });
 
+describe("numbers beyond a double (1e400 parses as Infinity, which JSON cannot hold)", () => {
+  it("are refused on every path instead of being acknowledged and stored as null", async () => {
+    const id = "in-inf";
+    const big = '{"data":{"a":1e400,"b":{"c":[-1e400]}}}';
+    const http = await fetch(`${hubUrl()}/v1/devices/${id}/telemetry`, { method: "POST", headers: { authorization: `Bearer ${await createDevice(id)}`, "content-type": "application/json" }, body: big });
+    expect(http.status).toBe(400);
+    expect(await http.text()).toMatch(/finite/);
+
+    // The text itself: JSON.stringify would send Infinity as null.
+    const raw = await JsonSocket.open((await apiJson<{ token: string }>("POST", `/v1/devices/${id}/credentials`, 201)).token);
+    raw.ws.send('{"type":"telemetry","id":"big","data":{"a":1e400}}');
+    expect(await raw.next((m) => m.type === "error" || m.type === "ack")).toMatchObject({ type: "error", id: "big", code: "bad_message" });
+    await raw.close();
+
+    const mqttToken = (await apiJson<{ token: string }>("POST", `/v1/devices/${id}/credentials`, 201)).token;
+    const c = await connectMqtt(`/mqtt/${id}`, { clientId: id, password: mqttToken, protocolVersion: 5 });
+    const code = (payload: string, topic = `devices/${id}/telemetry`) =>
+      new Promise<number | undefined>((resolve) => c.publish(topic, payload, { qos: 1 }, (_err, packet) => resolve((packet as { reasonCode?: number } | undefined)?.reasonCode)));
+    expect(await code(big)).toBe(0x99);
+    expect(await code("1e400", `devices/${id}/telemetry/temp`)).toBe(0x99);
+    c.end(true);
+
+    const coapToken = (await apiJson<{ token: string }>("POST", `/v1/devices/${id}/credentials`, 201)).token;
+    const coap = await CoapWsClient.connect(`${hubUrl().replace("http", "ws")}/.well-known/coap`);
+    const r = await coap.request({ method: "POST", path: "telemetry", query: [`auth=${coapToken}`], contentFormat: 50, payload: big });
+    expect(codeText(r.code)).toBe("4.00");
+    await coap.close();
+    expect(await latest(id)).toEqual({});
+  });
+});
+
 describe("JSON nesting on the device paths", () => {
   it("the JSON socket refuses 5,000 levels with an error and keeps serving", async () => {
     const dev = await JsonSocket.open(token);
