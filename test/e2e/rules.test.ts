@@ -27,6 +27,31 @@ describe("rules", () => {
     expect(await r.json()).toMatchObject({ line: 2, column: 36, token: "8d" });
   });
 
+  it("needs its actions' scopes besides rules:write: a rule cannot do what its author cannot", async () => {
+    // Found by an outside security run: a rules:write key was refused commands and shadows over
+    // REST, then made a rule that sent another device a command and set its desired state.
+    const key = async (scopes: string[]) => (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: `rules-${scopes.join("-")}`, scopes } })).key;
+    await createDevice("rule-victim");
+    const rulesOnly = await key(["rules:write"]);
+    const withCommands = await key(["rules:write", "commands:write"]);
+    const body = (actions: unknown[]) => ({ name: "esc", sql: "SELECT temp FROM telemetry", scope: { kind: "all" }, actions });
+    const command = { type: "command", deviceId: "rule-victim", name: "unlock" };
+    const desired = { type: "shadow.desired", deviceId: "rule-victim", state: { door: "open" } };
+    for (const actions of [[command], [desired], [{ type: "webhook", webhookId: "wh_x" }], [{ type: "publish", channel: "c1" }]]) {
+      const r = await api("POST", "/v1/rules", { token: rulesOnly, body: body(actions) });
+      expect(r.status, JSON.stringify(actions)).toBe(403);
+    }
+    expect((await api("POST", "/v1/rules", { token: withCommands, body: body([desired]) })).status).toBe(403);
+    const made = await apiJson<{ id: string }>("POST", "/v1/rules", 201, { token: withCommands, body: { ...body([command]), enabled: false } });
+    // Changing what it does, or where and when, needs them too; renaming or disabling does not.
+    expect((await api("PATCH", `/v1/rules/${made.id}`, { token: rulesOnly, body: { sql: "SELECT * FROM telemetry" } })).status).toBe(403);
+    expect((await api("PATCH", `/v1/rules/${made.id}`, { token: rulesOnly, body: { scope: { kind: "device", deviceId: "x" } } })).status).toBe(403);
+    expect((await api("PATCH", `/v1/rules/${made.id}`, { token: rulesOnly, body: { name: "renamed", enabled: false } })).status).toBe(200);
+    expect((await api("PATCH", `/v1/rules/${made.id}`, { token: withCommands, body: { sql: "SELECT * FROM telemetry" } })).status).toBe(200);
+    expect((await api("POST", "/v1/rules", { token: rulesOnly, body: body([]) })).status).toBe(201);
+    await apiJson("DELETE", `/v1/rules/${made.id}`, 204);
+  });
+
   it("fires a plain rule on each event that passes, with its actions (a command and a desired state)", async () => {
     await createDevice("rule-plain");
     await apiJson("POST", "/v1/rules", 201, {

@@ -12,8 +12,21 @@ import { randomId } from "../auth/crypto";
 import type { JsonObject } from "../../protocols/json-value";
 import type { RuleAction } from "../../durable-objects/device/rule-types";
 import { SHADOW_NAME } from "../../shadow/shadow-limits";
+import { hasScope, type Scope } from "../auth/principal";
+import { ApiError } from "../errors";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
 
 export const ruleRoutes = router();
+
+/** The scope each action needs besides rules:write: what its REST route needs (a rule must not do what its author cannot). */
+const ACTION_SCOPES: Record<RuleAction["type"], Scope> = { command: "commands:write", "shadow.desired": "shadows:write", webhook: "webhooks:write", publish: "devices:write" };
+
+/** Refuses (403) a rule whose actions need a scope the caller does not hold. */
+function requireActionScopes(c: Context<AppEnv>, actions: readonly { type: RuleAction["type"] }[]): void {
+  const missing = [...new Set(actions.map((a) => ACTION_SCOPES[a.type]))].filter((s) => !hasScope(c.get("principal"), s));
+  if (missing.length > 0) throw new ApiError("forbidden", `This rule's actions need the ${missing.map((s) => `"${s}"`).join(" and ")} scope${missing.length > 1 ? "s" : ""} besides "rules:write"`, { missing });
+}
 
 const Id = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "must match [A-Za-z0-9_.:-]{1,128}");
 const Scope = z
@@ -78,6 +91,7 @@ ruleRoutes.openapi(
   }),
   async (c) => {
     const b = c.req.valid("json");
+    requireActionScopes(c, b.actions);
     // The body was parsed from JSON, so every payload and state in it is JSON.
     return c.json(await createRule(c.env, b.id ?? randomId("rule"), { name: b.name, sql: b.sql, scope: b.scope ?? { kind: "all" }, actions: b.actions as RuleAction[], enabled: b.enabled }), 201);
   },
@@ -107,6 +121,8 @@ ruleRoutes.openapi(
   }),
   async (c) => {
     const { actions, ...rest } = c.req.valid("json");
+    // What the rule does, or to which devices and when, changes: its author needs its actions' scopes.
+    if (actions !== undefined || rest.sql !== undefined || rest.scope !== undefined) requireActionScopes(c, actions ?? (await getRule(c.env, c.req.valid("param").id)).actions);
     return c.json(await updateRule(c.env, c.req.valid("param").id, actions === undefined ? rest : { ...rest, actions: actions as RuleAction[] }), 200);
   },
 );
