@@ -160,6 +160,24 @@ describe("a full command queue", () => {
   });
 });
 
+describe("OAuth token endpoint under wrong secrets", () => {
+  it("wrong secrets sent for a client id from elsewhere do not lock the client out", async () => {
+    // Found by an outside security run: the client id's bucket was spent before the secret was
+    // checked, so anyone who knew an id (every token's sub) kept its client at 429.
+    const client = await apiJson<{ client_id: string; client_secret: string }>("POST", "/v1/oauth-clients", 201, { base: base(), token: ADMIN, body: { name: "target", scopes: ["devices:read"] } });
+    const token = (secret: string, address: string) =>
+      fetch(`${base()}/oauth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": address },
+        body: `grant_type=client_credentials&client_id=${client.client_id}&client_secret=${secret}`,
+      });
+    for (let i = 0; i < 12; i++) await token(`wrong-${i}`, `203.0.113.${i + 1}`);
+    const real = await token(client.client_secret, "198.51.100.9");
+    expect(real.status).toBe(200);
+    expect(await real.json()).toMatchObject({ token_type: "Bearer" });
+  });
+});
+
 describe("credential expiry", () => {
   it("ends an app session when its OAuth access token expires (v5 DISCONNECT 0x87)", async () => {
     const client = await apiJson<{ client_id: string; client_secret: string }>("POST", "/v1/oauth-clients", 201, { base: base(), token: ADMIN, body: { name: "short", scopes: ["devices:read"] } });

@@ -92,8 +92,6 @@ oauth.post("/oauth/token", async (c) => {
   const id = basic?.id ?? params.client_id;
   const secret = basic?.secret ?? params.client_secret;
   if (!id || !secret) return oauthError(c, "invalid_client", "client authentication is required", true);
-  const byClient = await limit(c.env, `oauth-client:${id}`, rate);
-  if (!byClient.ok) return slowDown(c, byClient, "token requests for this client");
   const client = await activeOAuthClient(c.env, id);
   // Compare against a dummy hash when the client is unknown, so timing does not tell ids apart.
   const ok = await constantTimeEqual(await sha256Hex(secret), client?.secretHash ?? "0".repeat(64));
@@ -102,6 +100,12 @@ oauth.post("/oauth/token", async (c) => {
     if (!d.ok) return slowDown(c, d, "failed authentications from this address");
     return oauthError(c, "invalid_client", "unknown client or wrong secret", basic !== null);
   }
+  // Only a client that proved its secret spends its own bucket: a client id is no secret (it is
+  // every token's `sub`), and wrong secrets sent for it from elsewhere must not lock it out. Wrong
+  // secrets count against their address instead (above); a secret is 32 random bytes, so no
+  // number of addresses can guess one.
+  const byClient = await limit(c.env, `oauth-client:${id}`, rate);
+  if (!byClient.ok) return slowDown(c, byClient, "token requests for this client");
   const granted = toScopes(client.scopes);
   let scopes = granted;
   if (params.scope !== undefined && params.scope.trim() !== "") {
