@@ -11,6 +11,9 @@ const PUBLIC = [
   "https://100.128.0.1/",
   "https://[::ffff:5db8:d822]/", // ::ffff:93.184.216.34
   "https://localhost.example.com/",
+  "https://[2002:5db8:d822::1]/", // 6to4 of 93.184.216.34
+  "https://198.20.0.1/",
+  "https://192.0.3.1/",
 ];
 
 const PRIVATE = [
@@ -39,6 +42,20 @@ const PRIVATE = [
   "http://[::ffff:10.0.0.1]/",
   "http://[64:ff9b::a00:1]/",
   "http://[ff02::1]/",
+  // Found by an outside run: IPv6 forms that carry 127.0.0.1, and special-use IPv4 blocks (RFC 6890, RFC 8215).
+  "http://[::127.0.0.1]/",
+  "http://[::ffff:0:7f00:1]/",
+  "http://[2002:7f00:1::]/",
+  "http://[2002:a00:1::1]/",
+  "http://[64:ff9b:1::7f00:1]/",
+  "http://[2001::1]/",
+  "http://[2001:db8::1]/",
+  "http://[100::1]/",
+  "http://198.18.0.1/",
+  "http://192.0.0.1/",
+  "http://192.0.2.1/",
+  "http://198.51.100.7/",
+  "http://203.0.113.7/",
 ];
 
 describe("webhook URLs", () => {
