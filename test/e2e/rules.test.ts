@@ -48,8 +48,9 @@ describe("rules", () => {
     expect((await api("PATCH", `/v1/rules/${made.id}`, { token: rulesOnly, body: { scope: { kind: "device", deviceId: "x" } } })).status).toBe(403);
     expect((await api("PATCH", `/v1/rules/${made.id}`, { token: rulesOnly, body: { name: "renamed", enabled: false } })).status).toBe(200);
     expect((await api("PATCH", `/v1/rules/${made.id}`, { token: withCommands, body: { sql: "SELECT * FROM telemetry" } })).status).toBe(200);
-    expect((await api("POST", "/v1/rules", { token: rulesOnly, body: body([]) })).status).toBe(201);
-    await apiJson("DELETE", `/v1/rules/${made.id}`, 204);
+    // Other test files share this hub: leave no enabled rule on every device behind.
+    const plain = await apiJson<{ id: string }>("POST", "/v1/rules", 201, { token: rulesOnly, body: { ...body([]), enabled: false } });
+    for (const id of [made.id, plain.id]) await apiJson("DELETE", `/v1/rules/${id}`, 204);
   });
 
   it("fires a plain rule on each event that passes, with its actions (a command and a desired state)", async () => {
