@@ -30,7 +30,7 @@ export const CLASSIC_SHADOW = "";
 /** Named shadows, as AWS IoT names them; the one rule every protocol checks (REST, MQTT, CoAP, JSON). */
 export const SHADOW_NAME = /^[A-Za-z0-9:_-]{1,64}$/;
 /** {@link SHADOW_NAME} as error messages say it. */
-export const SHADOW_NAME_RULE = "[A-Za-z0-9:_-]{1,64}";
+export const SHADOW_NAME_RULE = SHADOW_NAME.source.slice(1, -1);
 
 /** Outcome of {@link validateShadowName}. */
 export type ShadowNameResult = { ok: true; name: string } | { ok: false; message: string };

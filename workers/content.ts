@@ -133,9 +133,12 @@ export async function readBody<T extends z.ZodType>(c: Context<AppEnv>, schema: 
   return r.data;
 }
 
-/** Answers `body` as CBOR when the client asks for it (`Accept: application/cbor`), else JSON. */
+/** Whether the client asks for CBOR answers (`Accept: application/cbor`). */
+export const wantsCbor = (c: Context<AppEnv>): boolean => (c.req.header("accept") ?? "").toLowerCase().includes(CBOR);
+
+/** Answers `body` as CBOR when the client asks for it ({@link wantsCbor}), else JSON. */
 export function negotiated(c: Context<AppEnv>, body: unknown, status: 200 | 201 | 202 = 200): Response {
-  if ((c.req.header("accept") ?? "").toLowerCase().includes(CBOR)) {
+  if (wantsCbor(c)) {
     return new Response(encodeCbor(body), { status, headers: { "content-type": CBOR, vary: "accept" } });
   }
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", vary: "accept" } });

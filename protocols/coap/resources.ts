@@ -24,7 +24,6 @@ export type Route =
 
 const CALL_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-
 /**
  * Maps Uri-Path segments to a resource, or null (4.04). `/shadow/delta` is the classic
  * shadow's delta, so a named shadow called "delta" cannot be addressed (4.04).

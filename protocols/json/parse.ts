@@ -22,7 +22,6 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 /** Default deepest nesting. */
 export const DEFAULT_MAX_MESSAGE_DEPTH = DEFAULT_JSON_MAX_DEPTH;
 
-
 /** A frame: text as sent, or a binary frame holding UTF-8 JSON. */
 export type Frame = string | ArrayBuffer | ArrayBufferView;
 

@@ -94,9 +94,10 @@ export function requestBody() {
       (c.req.bodyCache as unknown as { arrayBuffer: Promise<ArrayBuffer> }).arrayBuffer = Promise.resolve(buffer as ArrayBuffer);
       // Validators read the Content-Type as written: give them its canonical form (the body is cached above).
       const type = c.req.header("content-type");
-      if (type !== undefined && canonicalContentType(type) !== type) {
+      const canonical = type && canonicalContentType(type);
+      if (canonical && canonical !== type) {
         const headers = new Headers(c.req.raw.headers);
-        headers.set("content-type", canonicalContentType(type));
+        headers.set("content-type", canonical);
         c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers, cf: c.req.raw.cf });
       }
     }

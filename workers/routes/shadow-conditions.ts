@@ -9,7 +9,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
-import { CBOR } from "../content";
+import { wantsCbor } from "../content";
 import type { ShadowReply } from "../../durable-objects/device/device-object";
 import { shadowReply } from "./shadow-reply";
 
@@ -34,8 +34,6 @@ export function entityTags(header: string, weak: boolean): "*" | string[] {
 export function namesVersion(tags: "*" | string[], version: number): boolean {
   return tags === "*" || tags.includes(shadowEtag(version, false)) || tags.includes(shadowEtag(version, true));
 }
-
-const wantsCbor = (c: Context<AppEnv>) => (c.req.header("accept") ?? "").toLowerCase().includes(CBOR);
 
 /** A read: 304 when If-None-Match names what would be sent, else the shadow with its ETag. */
 export function conditionalRead(c: Context<AppEnv>, reply: ShadowReply): Response {

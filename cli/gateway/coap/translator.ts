@@ -42,10 +42,10 @@ interface Exchange {
 
 const udp = (bytes: Uint8Array): Action => ({ kind: "udp", bytes });
 
-/** The gateway's session for one UDP peer. */
 /** A Block1 or Block2 option with SZX 7 (its value's last byte's low three bits; an empty value is SZX 0). */
 const isBertBlock = (o: CoapOption): boolean => (o.number === Option.BLOCK1 || o.number === Option.BLOCK2) && o.value.length > 0 && (o.value[o.value.length - 1]! & 7) === 7;
 
+/** The gateway's session for one UDP peer. */
 export class Translator {
   /** The hub connection: its CSM values and when a frame last crossed it. */
   private hub: { csm: CsmValues | null; lastAt: number } | null = null;
