@@ -33,6 +33,8 @@ export interface DispatchHost {
   send(ws: WebSocket, message: HubMessage): void;
   /** The MQTT session: its version when connected (else null), whether it subscribed to a topic, and delivery. */
   mqttVersion(): ProtocolVersion | null;
+  /** The connected MQTT client's socket (null when none is connected). */
+  mqttSocket(): WebSocket | null;
   mqttWants(topic: string): boolean;
   /** Whether a PUBLISH fits the client's Maximum Packet Size (one that does not is never sent). */
   mqttFits(message: Message): boolean;
@@ -177,22 +179,24 @@ export class CommandDispatch {
 
   /**
    * Calls a direct method on every live connection that takes methods and waits for the answer:
-   * "offline" when none does, "timeout" when none answers in time.
+   * "offline" when none does, "timeout" when none answers in time, "disconnected" when every
+   * connection that took it closed before an answer.
    */
   callMethod(calls: MethodCalls, name: string, payload: JsonValue, timeoutMs: number) {
     return calls.call((requestId) => {
-      let took = false;
+      const took: WebSocket[] = [];
       for (const ch of this.host.jsonChannels()) {
         if (ch.protocol === "coap" && !ch.observes.includes("methods")) continue;
         this.host.send(ch.ws, { type: "method", id: requestId, name, payload });
-        took = true;
+        took.push(ch.ws);
       }
       const version = this.host.mqttVersion();
-      if (version !== null) {
+      const socket = this.host.mqttSocket();
+      if (version !== null && socket) {
         const m = methodMessage(this.host.deviceId(), name, requestId, payload, version);
         if (this.host.mqttWants(m.topic)) {
           this.host.mqttDeliver([m]);
-          took = true;
+          took.push(socket);
         }
       }
       return took;

@@ -113,6 +113,7 @@ export class DeviceCore {
         jsonChannels: () => this.json.channels(),
         send: (ws, m) => this.json.send(ws, m),
         mqttVersion: () => this.mqtt.connectedVersion(),
+        mqttSocket: () => this.mqtt.connectedSocket(),
         mqttWants: (topic) => this.mqtt.wants(topic),
         mqttFits: (message) => this.mqtt.fits(message),
         mqttDeliver: (messages) => void this.mqtt.deliver(messages),

@@ -138,6 +138,7 @@ export class DeviceObject extends DurableObject<Env> {
   private async onSocketGone(ws: WebSocket): Promise<void> {
     const a = ws.deserializeAttachment() as Attachment | null;
     if (a?.role !== "device") return;
+    this.core.methods.socketGone(ws);
     // A close often wakes a hibernated object: its rules load first, so presence rules see it.
     await this.core.ready();
     if (a.protocol === "mqtt") return this.core.mqtt.onClose(ws);
@@ -233,7 +234,7 @@ export class DeviceObject extends DurableObject<Env> {
     return this.core.methods.answer(id, status, payload);
   }
 
-  /** Calls a direct method on the connected device: its answer, "offline" or "timeout". */
+  /** Calls a direct method on the connected device: its answer, "offline", "timeout" or "disconnected". */
   async invokeMethod(name: string, payload: JsonValue, timeoutMs: number) {
     return this.core.commands.callMethod(this.core.methods, name, payload, timeoutMs);
   }

@@ -223,6 +223,11 @@ export class MqttHost {
     });
   }
 
+  /** The connected client's socket, or null. */
+  connectedSocket(): WebSocket | null {
+    return this.connectedVersion() === null ? null : this.current();
+  }
+
   /** The protocol version of the connected session, or null when none is connected. */
   connectedVersion(): ProtocolVersion | null {
     if (!this.current()) return null;

@@ -131,7 +131,7 @@ export interface DevicesMethodsOperations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The device did not answer within timeoutSeconds (application/problem+json) */
+            /** @description The device did not answer within timeoutSeconds, or every connection that took the call closed before an answer (application/problem+json) */
             504: {
                 headers: {
                     [name: string]: unknown;

@@ -3,7 +3,8 @@
  * once to a JSON device, MQTT.js devices on both paths (5.0 and 3.1.1) and a CoAP observer;
  * queued for an offline device and delivered in order on its next connect; never delivered
  * after its TTL; results in the API and the live stream; direct methods answered over JSON,
- * MQTT 5 and 3.1.1, 404 when offline and 504 on timeout.
+ * MQTT 5 and 3.1.1, 404 when offline, 504 on timeout or as soon as the connections that took the
+ * call are gone.
  */
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -282,5 +283,40 @@ describe("direct methods", () => {
     expect(timeout.status).toBe(504);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     await Promise.all([json.close(), silent.close(), v5.endAsync(), v4.endAsync()]);
+  });
+
+  it("end with 504 as soon as every connection that took the call is gone, not after the timeout (JSON, MQTT on both paths)", async () => {
+    const [tJson, tFast, tRelay, tBoth] = await Promise.all(["mth-gone-json", "mth-gone-fast", "mth-gone-relay", "mth-gone-both"].map((id) => createDevice(id)));
+    const detail = async (res: Response) => {
+      expect(res.status).toBe(504);
+      return ((await res.json()) as { detail: string }).detail;
+    };
+    const call = (id: string) => api("POST", `/v1/devices/${id}/methods/reboot`, { body: { timeoutSeconds: 60 } });
+
+    const json = await JsonSocket.open(tJson!);
+    json.ws.on("message", (d) => {
+      if ((JSON.parse(String(d)) as { type: string }).type === "method") json.ws.terminate();
+    });
+    expect(await detail(await call("mth-gone-json"))).toMatch(/disconnected before it answered "reboot"/);
+
+    for (const [id, path, token] of [["mth-gone-fast", "/mqtt/mth-gone-fast", tFast], ["mth-gone-relay", "/mqtt", tRelay]] as const) {
+      const dev = await connectMqtt(path, { clientId: id, password: token, protocolVersion: 5 });
+      await dev.subscribeAsync(`devices/${id}/methods/#`, { qos: 0 });
+      dev.on("message", () => dev.stream.destroy());
+      expect(await detail(await call(id))).toMatch(/disconnected before/);
+    }
+
+    // Two connections took it: one leaving is not the end; the other answers.
+    const a = await JsonSocket.open(tBoth!);
+    const b = await JsonSocket.open(tBoth!);
+    a.ws.on("message", (d) => {
+      if ((JSON.parse(String(d)) as { type: string }).type === "method") a.ws.terminate();
+    });
+    b.ws.on("message", (d) => {
+      const m = JSON.parse(String(d)) as { type: string; id: string };
+      if (m.type === "method") setTimeout(() => b.send({ type: "method.response", id: m.id, status: 200, payload: "done" }), 300);
+    });
+    expect(await apiJson("POST", "/v1/devices/mth-gone-both/methods/reboot", 200, { body: { timeoutSeconds: 60 } })).toEqual({ status: 200, payload: "done" });
+    await b.close();
   });
 });

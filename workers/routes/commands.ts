@@ -109,7 +109,7 @@ commandRoutes.openapi(
     request: { params: MethodParams, ...jsonBody(MethodCall) },
     responses: {
       200: jsonResponse(MethodAnswer, "The device's answer"),
-      504: { description: "The device did not answer within timeoutSeconds (application/problem+json)" },
+      504: { description: "The device did not answer within timeoutSeconds, or every connection that took the call closed before an answer (application/problem+json)" },
     },
   }),
   async (c) => {
@@ -118,6 +118,7 @@ commandRoutes.openapi(
     const { payload, timeoutSeconds } = c.req.valid("json");
     const r = await deviceStub(c.env, device.id).invokeMethod(name, (payload ?? null) as never, (timeoutSeconds ?? 30) * 1000);
     if (r === "offline") throw new ApiError("device-offline", `Device "${device.id}" has no connection that takes methods`);
+    if (r === "disconnected") throw new ApiError("gateway-timeout", `Device "${device.id}" disconnected before it answered "${name}"`);
     if (r === "timeout") throw new ApiError("gateway-timeout", `Device "${device.id}" did not answer "${name}" within ${timeoutSeconds ?? 30} s`);
     return c.json(r, 200);
   },
