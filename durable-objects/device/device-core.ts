@@ -209,6 +209,21 @@ export class DeviceCore {
   }
 
 
+  /**
+   * The device was deleted: its connections end in each protocol's terms (JSON `device_deleted` +
+   * 4404, MQTT DISCONNECT 0x98 and the session forgotten), and its live streams see the disconnect
+   * and then end (WebSocket close 4404, SSE response ends).
+   */
+  async endForDeletion(): Promise<void> {
+    this.json.end(() => true, "deleted");
+    await this.mqtt.revoke(0x98, true);
+    const p = readPresence(this.store); // still connected unless the MQTT session's end said so
+    const now = Date.now();
+    const gone = p.connected ? nextPresence(p, false, p.protocol ?? "json", p.remote_address, this.lastSeen, now) : null;
+    if (gone) this.streams.emit("presence.disconnected", statusOf(gone, 0), now);
+    this.streams.end(4404, "device deleted");
+  }
+
   jsonHost(ws: WebSocket): JsonDeviceHost {
     return {
       shadow: (name, input) => this.applyShadow(name, input, null),

@@ -305,8 +305,8 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Erases everything the device had: called when the device is deleted from the registry. */
   async wipe(): Promise<void> {
+    await this.core.endForDeletion();
     for (const ws of this.ctx.getWebSockets()) closeQuietly(ws, 4404, "device deleted");
-    await this.core.mqtt.revoke(0x98, true);
     await this.core.shards.deviceShard(this.core.deviceId).unlisten(this.core.deviceId);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();

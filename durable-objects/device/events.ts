@@ -71,6 +71,12 @@ export class SseClients {
     for (const w of this.writers) w.write(bytes).catch(() => this.drop(w));
   }
 
+  /** Ends every stream (its client sees the response end). */
+  closeAll(): void {
+    for (const w of this.writers) w.close().catch(() => undefined);
+    this.writers.clear();
+  }
+
   private drop(w: WritableStreamDefaultWriter<Uint8Array>, onClose?: () => void): void {
     if (this.writers.delete(w)) onClose?.();
   }

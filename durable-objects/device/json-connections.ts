@@ -10,8 +10,16 @@ import { RATE_EXCEEDED } from "./json-device";
 import { PollWindow } from "../shared/poll-window";
 import { closeQuietly, credentialOf, deviceSockets, type Attachment, type JsonAttachment, type MqttAttachment } from "./sockets";
 
-/** Why connections end: a revoked or expired credential (close 4401), a disabled device (4403). */
-export type EndReason = "revoked" | "expired" | "disabled";
+/** Why connections end: a revoked or expired credential (close 4401), a disabled device (4403), a deleted one (4404). */
+export type EndReason = "revoked" | "expired" | "disabled" | "deleted";
+
+/** Per reason: the `error` code, the close code and the text both carry. */
+const ENDINGS: Record<EndReason, { code: string; close: number; message: string }> = {
+  revoked: { code: "credential_revoked", close: 4401, message: "the credential was revoked" },
+  expired: { code: "credential_expired", close: 4401, message: "the credential was expired" },
+  disabled: { code: "device_disabled", close: 4403, message: "the device was disabled" },
+  deleted: { code: "device_deleted", close: 4404, message: "the device was deleted" },
+};
 
 export class JsonConnections {
   /** Replies not sent yet, per socket (see {@link reply}). */
@@ -70,17 +78,17 @@ export class JsonConnections {
   }
 
   /**
-   * Ends the sockets whose credential `matches`: `error` naming the reason, then close 4401
-   * (4403 when the device was disabled); the edge turns a CoAP link's close into an Abort.
+   * Ends the sockets whose credential `matches`: `error` naming the reason, then its close code
+   * ({@link ENDINGS}); the edge turns a CoAP link's close into an Abort.
    */
   end(matches: (a: JsonAttachment | MqttAttachment) => boolean, why: EndReason, detail?: string): void {
-    const disabled = why === "disabled";
-    const message = detail ?? (disabled ? "the device was disabled" : `the credential was ${why}`);
+    const ending = ENDINGS[why];
+    const message = detail ?? ending.message;
     for (const ws of deviceSockets(this.ctx)) {
       if (!matches(ws.deserializeAttachment() as JsonAttachment)) continue;
       this.flush(ws);
-      this.send(ws, { type: "error", code: disabled ? "device_disabled" : `credential_${why}`, message });
-      closeQuietly(ws, disabled ? 4403 : 4401, message);
+      this.send(ws, { type: "error", code: ending.code, message });
+      closeQuietly(ws, ending.close, message);
     }
   }
 

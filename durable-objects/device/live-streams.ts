@@ -3,7 +3,7 @@
  * Server-Sent Events. Every change of the device becomes one `{type, deviceId, ts, data}` event.
  */
 import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
-import type { Attachment } from "./sockets";
+import { closeQuietly, type Attachment } from "./sockets";
 import { webSocketResponse } from "../shared/websocket-response";
 
 export class LiveStreams {
@@ -34,6 +34,13 @@ export class LiveStreams {
       clearInterval(this.heartbeat);
       this.heartbeat = null;
     }
+  }
+
+  /** Ends every stream (the device was deleted): WebSockets close with `code`, SSE responses end. */
+  end(code: number, reason: string): void {
+    for (const ws of this.ctx.getWebSockets("stream")) closeQuietly(ws, code, reason);
+    this.sse.closeAll();
+    this.stopHeartbeatIfIdle();
   }
 
   /** Sends one event to every open stream of the device. */

@@ -1,10 +1,12 @@
 /**
  * Revoking or expiring a credential, or disabling a device, ends every live session that
  * depends on it within about a second, in each protocol's own terms: MQTT v5 DISCONNECT
- * 0x87 / 0x98 (3.1.1: the close), JSON `error` then close, app sessions too.
+ * 0x87 / 0x98 (3.1.1: the close), JSON `error` then close, app sessions too; deleting a device
+ * ends its sessions and its live streams.
  */
 import { describe, expect, it } from "vitest";
-import { api, apiJson, createDevice, hubUrl } from "./client";
+import WebSocket from "ws";
+import { adminToken, api, apiJson, createDevice, eventually, hubUrl } from "./client";
 import { JsonSocket } from "./json-socket";
 import { RawMqtt } from "./raw-mqtt";
 
@@ -67,6 +69,33 @@ describe("revocation reaches live sessions", () => {
     expect(await s.next((x) => x.type === "error")).toMatchObject({ code: "device_disabled" });
     await s.waitClosed();
     expect(s.closed?.code).toBe(4403);
+  });
+
+  it("ends every session and live stream of a device that is deleted (JSON device_deleted + 4404, MQTT 0x98; streams see the disconnect, then end)", async () => {
+    const token = await createDevice("rv-deleted");
+    const s = await JsonSocket.open(token);
+    const stream = new WebSocket(`${hubUrl().replace("http", "ws")}/v1/devices/rv-deleted/events`, { headers: { authorization: `Bearer ${adminToken()}` } });
+    const seen: string[] = [];
+    stream.on("message", (d) => seen.push((JSON.parse(String(d)) as { type: string }).type));
+    await new Promise((r, j) => (stream.once("open", r), stream.once("error", j)));
+    const sse = await fetch(`${hubUrl()}/v1/devices/rv-deleted/events`, { headers: { authorization: `Bearer ${adminToken()}`, accept: "text/event-stream" } });
+    const sseText = sse.text(); // resolves only when the response ends
+    expect((await api("DELETE", "/v1/devices/rv-deleted")).status).toBe(204);
+    expect(await s.next((x) => x.type === "error")).toMatchObject({ code: "device_deleted" });
+    await s.waitClosed();
+    expect(s.closed?.code).toBe(4404);
+    // The close frame's code (workerd may hold the TCP connection a while after it: see JsonSocket.waitClosed).
+    const closeCode = () => (stream.readyState >= WebSocket.CLOSING ? (stream as unknown as { _closeCode?: number })._closeCode : undefined);
+    expect(await eventually(async () => closeCode())).toBe(4404);
+    expect(seen).toContain("presence.disconnected");
+    expect(await sseText).toContain("event: presence.disconnected");
+
+    const t2 = await createDevice("rv-deleted-mqtt");
+    const c = await RawMqtt.open("/mqtt/rv-deleted-mqtt", 5);
+    expect((await c.connect("rv-deleted-mqtt", t2)).reasonCode).toBe(0);
+    expect((await api("DELETE", "/v1/devices/rv-deleted-mqtt")).status).toBe(204);
+    expect((await c.next("disconnect", 3_000)).reasonCode).toBe(0x98);
+    await c.whenClosed(3_000);
   });
 
   it("ends an app's MQTT session when its API key or OAuth client is revoked, and it receives nothing more", async () => {
