@@ -50,7 +50,8 @@ export function validateShadowName(name: string | undefined): ShadowNameResult {
 
 /** AWS's error messages, by cause. */
 export const SHADOW_ERRORS = {
-  invalidJson: "Invalid JSON",
+  /** A request payload that is not a JSON object (or not JSON). */
+  invalidJson: "Payload contains invalid json",
   missingState: "Missing required node: state",
   stateNotObject: "State node must be an object",
   desiredNotObject: "Desired node must be an object",
@@ -70,8 +71,6 @@ export const tooLargeMessage = (maxBytes: number): string => `${SHADOW_ERRORS.to
 export const tooDeepMessage = (maxDepth: number): string =>
   `JSON contains too many levels of nesting; maximum is ${maxDepth}`;
 
-/** AWS's 400 message for a request payload that is not a JSON object. */
-export const INVALID_JSON_MESSAGE = "Payload contains invalid json";
 
 /** AWS's 404 message. */
 export const notFoundMessage = (name: string): string => `No shadow exists with name: '${name}'`;

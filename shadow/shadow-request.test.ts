@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyShadow, shadowRequestFromPayload, DEFAULT_SHADOW_LIMITS } from "./shadow";
+import { applyShadow, DEFAULT_SHADOW_LIMITS } from "./shadow";
 import type { ShadowRecord, ShadowRequest } from "./shadow";
 import type { JsonObject } from "../protocols/json-value";
 
@@ -29,7 +29,7 @@ describe("rejections (AWS error messages)", () => {
     ["too deep", { kind: "update", state: { reported: { a: { b: { c: [1] } } } } }, 400, "JSON contains too many levels of nesting; maximum is 3"],
     ["request too large", { kind: "update", state: { reported: { big } } }, 413, "The payload exceeds the maximum size allowed (100 bytes)"],
     ["empty state", { kind: "update", state: {} }, 400, "State node must not be empty"],
-    ["unknown kind", { kind: "patch" }, 400, "Invalid JSON"],
+    ["unknown kind", { kind: "patch" }, 400, "Payload contains invalid json"],
   ];
   const limits = { ...DEFAULT_SHADOW_LIMITS, maxDepth: 3, maxDocumentBytes: 100 };
   it.each(cases)("%s", (_name, request, code, message) => {
@@ -51,28 +51,6 @@ describe("rejections (AWS error messages)", () => {
   it("a valid clientToken is echoed in errors; an invalid one is not", () => {
     expect(applyShadow(null, { kind: "update", state: 3, clientToken: "ok" } as unknown as ShadowRequest, T0).response.body).toMatchObject({ clientToken: "ok" });
     expect(applyShadow(null, { kind: "get", clientToken: "x".repeat(65) }, T0).response.body).not.toHaveProperty("clientToken");
-  });
-});
-
-describe("shadowRequestFromPayload", () => {
-  const now = T0;
-  it.each([
-    ["get", "", { kind: "get" }],
-    ["delete", undefined, { kind: "delete" }],
-    ["get", '{"clientToken":"abc"}', { kind: "get", clientToken: "abc" }],
-    ["update", '{"state":{"reported":{"t":1}},"version":3,"extra":true}', { kind: "update", state: { reported: { t: 1 } }, version: 3 }],
-    ["delete", new TextEncoder().encode('{"version":2}'), { kind: "delete", version: 2 }],
-  ] as const)("%s %j", (kind, payload, request) => {
-    expect(shadowRequestFromPayload(kind, payload, DEFAULT_SHADOW_LIMITS, now)).toEqual({ ok: true, request });
-  });
-
-  it.each([["{"], ["[1]"], ['"s"'], [new Uint8Array([0xff, 0xfe])]])("invalid JSON %j", (payload) => {
-    expect(shadowRequestFromPayload("update", payload, DEFAULT_SHADOW_LIMITS, now)).toMatchObject({ ok: false, error: { code: 400, message: "Invalid JSON" } });
-  });
-
-  it("passes the name through for 404 messages", () => {
-    const r = shadowRequestFromPayload("get", "", DEFAULT_SHADOW_LIMITS, now, "lamp");
-    expect(r.ok && applyShadow(null, r.request, now).response.body).toMatchObject({ message: "No shadow exists with name: 'lamp'" });
   });
 });
 

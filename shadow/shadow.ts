@@ -37,7 +37,7 @@ export type * from "./shadow-types";
 export type { ShadowLimits, ShadowNameResult } from "./shadow-limits";
 export { DEFAULT_SHADOW_LIMITS, CLASSIC_SHADOW, SHADOW_ERRORS, validateShadowName } from "./shadow-limits";
 export { computeDelta, deltaOf, isLiveShadow } from "./shadow-delta";
-export { checkShadowRequest, shadowRequestFromPayload } from "./shadow-request";
+export { checkShadowRequest } from "./shadow-request";
 export type { CheckedShadowRequest } from "./shadow-request";
 
 /**

@@ -14,7 +14,7 @@ import type { SenderRate } from "../shared/token-bucket";
 import { decode as decodeCbor } from "../../wasm/src/worker";
 import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../../protocols/json-depth";
 import { checkTelemetryTs } from "../../protocols/telemetry-time";
-import { INVALID_JSON_MESSAGE, SHADOW_NAME_RULE, shadowError, tooDeepMessage, validateShadowName } from "../../shadow/shadow-limits";
+import { SHADOW_ERRORS, SHADOW_NAME_RULE, shadowError, tooDeepMessage, validateShadowName } from "../../shadow/shadow-limits";
 import { deviceConfig } from "./config";
 import { routeTopic, shadowPublications } from "./mqtt-topics";
 import type { MqttServices, Routed } from "./mqtt-services";
@@ -194,7 +194,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           let body: JsonObject = {};
           if (message.payload.byteLength > 0) {
             const parsed = parseJsonBounded(decoder.decode(message.payload), config.jsonMaxDepth);
-            if (!parsed.ok || !isJsonObject(parsed.value)) return reject(!parsed.ok && parsed.reason === "too_deep" ? tooDeepMessage(config.shadow.maxDepth) : INVALID_JSON_MESSAGE);
+            if (!parsed.ok || !isJsonObject(parsed.value)) return reject(!parsed.ok && parsed.reason === "too_deep" ? tooDeepMessage(config.shadow.maxDepth) : SHADOW_ERRORS.invalidJson);
             body = parsed.value;
           }
           storeHere(once, () => o.shadow(r.shadow, { ...body, kind: r.op }, self));

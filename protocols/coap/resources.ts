@@ -3,7 +3,7 @@
  * (observable) and `/telemetry` — as functions from a parsed request to a response.
  */
 import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
-import { INVALID_JSON_MESSAGE, SHADOW_NAME } from "../../shadow/shadow-limits";
+import { SHADOW_ERRORS, SHADOW_NAME } from "../../shadow/shadow-limits";
 import type { CoapMessage, CoapOption } from "./codec";
 import { Code } from "./codes";
 import { contentEtag, etagNamesVersion, versionEtag } from "./etag";
@@ -87,10 +87,10 @@ function parseBody(host: CoapHost, format: number | undefined, payload: Uint8Arr
     try {
       text = decodeString(payload);
     } catch {
-      return { status: 400, message: INVALID_JSON_MESSAGE };
+      return { status: 400, message: SHADOW_ERRORS.invalidJson };
     }
     const r = parseJsonBounded(text, DEFAULT_JSON_MAX_DEPTH);
-    return r.ok ? { value: r.value } : { status: 400, message: r.reason === "too_deep" ? `Payload ${r.message.replace(/^JSON /, "")}` : INVALID_JSON_MESSAGE };
+    return r.ok ? { value: r.value } : { status: 400, message: r.reason === "too_deep" ? `Payload ${r.message.replace(/^JSON /, "")}` : SHADOW_ERRORS.invalidJson };
   }
   if (format === ContentFormat.CBOR) {
     try {

@@ -11,7 +11,7 @@ import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
 import { readBody } from "../content";
 import { limitDeviceWrite } from "../limits/device-http";
-import { SHADOW_NAME, SHADOW_NAME_RULE } from "../../shadow/shadow-limits";
+import { SHADOW_NAME_RULE, validateShadowName } from "../../shadow/shadow-limits";
 
 export const shadows = router();
 
@@ -52,10 +52,9 @@ const VersionQuery = z.object({ version: z.coerce.number().int().min(0).optional
 
 /** The shadow name of a request: "" (classic) or a validated `{name}`. */
 function shadowName(c: Context<AppEnv>): string {
-  const name = c.req.param("name");
-  if (name === undefined) return "";
-  if (!SHADOW_NAME.test(name)) throw new ApiError("invalid-id", `shadow name must match ${SHADOW_NAME_RULE}`);
-  return name;
+  const r = validateShadowName(c.req.param("name"));
+  if (!r.ok) throw new ApiError("invalid-id", `shadow name must match ${SHADOW_NAME_RULE}`);
+  return r.name;
 }
 
 async function device(c: Context<AppEnv>) {
