@@ -100,10 +100,10 @@ export class CommandDispatch {
   ) {}
 
   /** Queues a command and delivers it at once where the device is connected; null when the queue is full. */
-  async enqueue(name: string, payload: JsonValue, ttlSeconds: number | undefined, now: number): Promise<CommandRecord | null> {
+  async enqueue(name: string, payload: JsonValue, ttlSeconds: number | undefined, now: number, depth = 0): Promise<CommandRecord | null> {
     if (this.store.pendingCount() >= this.limits.maxQueued) return null;
     const ttl = Math.min(ttlSeconds === undefined ? this.limits.defaultTtlMs : ttlSeconds * 1000, this.limits.maxTtlMs);
-    const c = this.store.add(name, payload, ttl, now);
+    const c = this.store.add(name, payload, ttl, now, depth);
     this.host.emit("command.queued", commandView(this.host.deviceId(), c));
     // Sessions that watch the device's commands (apps, webhooks) see it as a v5 PUBLISH would carry it.
     this.host.publishOwn([commandMessage(this.host.deviceId(), c, 5)]);

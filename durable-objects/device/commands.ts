@@ -6,6 +6,7 @@
  */
 import { listPlaceholders } from "../shared/placeholders";
 import type { JsonValue } from "../../protocols/json-value";
+import { addColumnIfMissing } from "../shared/add-column";
 
 /** Where a command stands. */
 export type CommandStatus = "queued" | "delivered" | "completed" | "rejected" | "failed" | "expired";
@@ -26,6 +27,8 @@ export interface CommandRecord {
   completedAt: number | null;
   result: JsonValue | null;
   protocol: string | null;
+  /** Rule firings that led to this command (0 when an app queued it): its result carries them on. */
+  depth: number;
 }
 
 type Row = {
@@ -40,6 +43,7 @@ type Row = {
   completed_at: number | null;
   result: string | null;
   protocol: string | null;
+  depth: number;
 };
 
 const PENDING = `status IN ('queued', 'delivered')`;
@@ -57,6 +61,7 @@ function record(r: Row): CommandRecord {
     completedAt: r.completed_at,
     result: r.result === null ? null : (JSON.parse(r.result) as JsonValue),
     protocol: r.protocol,
+    depth: r.depth,
   };
 }
 
@@ -73,21 +78,23 @@ export class CommandStore {
   ) {
     sql.exec(`CREATE TABLE IF NOT EXISTS commands (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
       payload TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, delivered_at INTEGER,
-      completed_at INTEGER, result TEXT, protocol TEXT)`);
+      completed_at INTEGER, result TEXT, protocol TEXT, depth INTEGER NOT NULL DEFAULT 0)`);
+    addColumnIfMissing(sql, "commands", "depth", "INTEGER NOT NULL DEFAULT 0");
     sql.exec(`CREATE INDEX IF NOT EXISTS commands_status ON commands (status, seq)`);
   }
 
   /** Queues a command; the caller checks the queue's depth first. */
-  add(name: string, payload: JsonValue, ttlMs: number, now: number): CommandRecord {
+  add(name: string, payload: JsonValue, ttlMs: number, now: number, depth = 0): CommandRecord {
     const id = randomId();
     const row = this.sql
       .exec<Row>(
-        `INSERT INTO commands (id, name, payload, status, created_at, expires_at) VALUES (?, ?, ?, 'queued', ?, ?) RETURNING *`,
+        `INSERT INTO commands (id, name, payload, status, created_at, expires_at, depth) VALUES (?, ?, ?, 'queued', ?, ?, ?) RETURNING *`,
         id,
         name,
         JSON.stringify(payload),
         now,
         now + ttlMs,
+        depth,
       )
       .one();
     return record(row);

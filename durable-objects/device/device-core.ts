@@ -119,14 +119,16 @@ export class DeviceCore {
         mqttDeliver: (messages) => void this.mqtt.deliver(messages),
         emit: (type, data) => this.streams.emit(type, data),
         publishOwn: (messages) => this.own.publish(messages),
+        // A rule's command carries its depth to the rules its result fires (a rule answering every
+        // result with a command stops, as a desired-state loop does).
         finished: (c) =>
-          this.ruleEvent({ source: "command.result", data: { id: c.id, name: c.name, status: c.status, result: c.result }, topic: `devices/${this.deviceId}/commands/${c.id}/result` }),
+          this.ruleEvent({ source: "command.result", data: { id: c.id, name: c.name, status: c.status, result: c.result }, topic: `devices/${this.deviceId}/commands/${c.id}/result` }, c.depth),
       },
       this.alarms,
       this.config.commands,
     );
     const actions = (this.ruleActions = new RuleActions(env, ctx.storage.sql, id, this.streams, this.own, this.shards, {
-      command: (name, payload) => this.commands.enqueue(name, payload, undefined, Date.now()),
+      command: (name, payload, depth) => this.commands.enqueue(name, payload, undefined, Date.now(), depth),
       desired: (shadow, state, depth) => this.applyShadow(shadow, { kind: "update", state: { desired: state } }, null, depth),
     }, this.alarms));
     this.rules = new DeviceRules(ctx.storage.sql, env.DB, id, this.alarms, (rule, firing, depth) => actions.run(rule, firing, depth));

@@ -208,9 +208,9 @@ export class DeviceObject extends DurableObject<Env> {
   }
 
   /** Queues a command (delivered at once where the device is connected); null when the queue is full. */
-  async enqueueCommand(name: string, payload: JsonValue, ttlSeconds?: number) {
+  async enqueueCommand(name: string, payload: JsonValue, ttlSeconds?: number, depth = 0) {
     await this.core.ready();
-    const c = await this.core.commands.enqueue(name, payload, ttlSeconds, Date.now());
+    const c = await this.core.commands.enqueue(name, payload, ttlSeconds, Date.now(), depth);
     return c && commandView(this.core.deviceId, c);
   }
 

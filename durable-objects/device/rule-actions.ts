@@ -29,18 +29,19 @@ import { retryDelay } from "../webhook/backoff";
 import type { LiveStreams } from "./live-streams";
 import type { OwnTopics } from "./own-topics";
 import type { RuleAction, StoredRule } from "./rule-types";
+import { addColumnIfMissing } from "../shared/add-column";
 
 const encoder = new TextEncoder();
 
 /** Another device's object, as far as actions call it (RPC types give up on recursive JSON). */
 interface OtherDevice {
-  enqueueCommand(name: string, payload: JsonValue): Promise<unknown>;
+  enqueueCommand(name: string, payload: JsonValue, ttlSeconds: number | undefined, depth: number): Promise<unknown>;
   shadow(name: string, input: unknown, depth: number): Promise<unknown>;
 }
 
 /**
  * How many rule firings may lead one to another (a rule's desired state firing a rule on
- * `shadow.desired`, here or on another device): beyond, the firing still shows but its actions
+ * `shadow.desired`, or its command's result one on `command.result`, here or on another device): beyond, the firing still shows but its actions
  * do not run, so a rule that answers its own action cannot loop until the object runs out of memory.
  */
 export const RULE_CASCADE_MAX = 8;
@@ -53,7 +54,7 @@ class Unrunnable extends Error {}
 
 /** Actions on the device itself, done in its own object. */
 export interface SelfActions {
-  command(name: string, payload: JsonValue): Promise<unknown>;
+  command(name: string, payload: JsonValue, depth: number): Promise<unknown>;
   desired(shadow: string, state: JsonObject, depth: number): unknown;
 }
 
@@ -91,11 +92,8 @@ export class RuleActions {
     sql.exec(`CREATE TABLE IF NOT EXISTS rule_pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, rule_id TEXT NOT NULL, actions TEXT NOT NULL,
       output TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, depth INTEGER NOT NULL,
       attempts INTEGER NOT NULL DEFAULT 0, retry_at INTEGER NOT NULL DEFAULT 0)`);
-    const columns = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('rule_pending')`).toArray();
-    if (!columns.some((c) => c.name === "attempts")) {
-      sql.exec(`ALTER TABLE rule_pending ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0`);
-      sql.exec(`ALTER TABLE rule_pending ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0`);
-    }
+    addColumnIfMissing(sql, "rule_pending", "attempts", "INTEGER NOT NULL DEFAULT 0");
+    addColumnIfMissing(sql, "rule_pending", "retry_at", "INTEGER NOT NULL DEFAULT 0");
   }
 
   /** From the alarm: runs what is due (see {@link resume}) and arms it for the next retry; the next stored firing arms it again too. */
@@ -203,8 +201,8 @@ export class RuleActions {
         return deliverToWebhook(this.env, action.webhookId, [message]);
       case "command": {
         const payload = action.payload ?? output;
-        if (action.deviceId === undefined || action.deviceId === self) await this.self.command(action.name, payload);
-        else await (await this.other(action.deviceId)).enqueueCommand(action.name, payload);
+        if (action.deviceId === undefined || action.deviceId === self) await this.self.command(action.name, payload, depth);
+        else await (await this.other(action.deviceId)).enqueueCommand(action.name, payload, undefined, depth);
         return;
       }
       case "shadow.desired":

@@ -9,6 +9,7 @@ import { keyExtras, keyExtrasText, parseExtras, rowExtrasText, type KeyExtras, t
 import { rowPlaceholders } from "../shared/placeholders";
 import { lastSequence } from "../shared/sqlite-sequence";
 import { aggregateBuckets, type BucketQuery, type KeyBuckets } from "./telemetry-buckets";
+import { addColumnIfMissing } from "../shared/add-column";
 
 /** One telemetry sample as stored: when, the fields sent, and (from SenML) units, sums and value types. */
 export interface TelemetryRow extends TelemetryExtras {
@@ -67,9 +68,7 @@ export class DeviceStore {
   migrate(): void {
     for (const stmt of SCHEMA) this.sql.exec(stmt);
     // `meta`: SenML units, sums and value types (telemetry-meta.ts); nullable, so old rows stay valid.
-    for (const table of ["telemetry", "telemetry_latest"]) {
-      if (!this.sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames.includes("meta")) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN meta TEXT`);
-    }
+    for (const table of ["telemetry", "telemetry_latest"]) addColumnIfMissing(this.sql, table, "meta", "TEXT");
     // Tables from before the latest values were folded were kept current on every insert.
     if (this.getMeta<number>(LATEST_THROUGH) === null) this.setMeta(LATEST_THROUGH, this.telemetrySeq());
   }

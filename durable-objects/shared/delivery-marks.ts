@@ -14,6 +14,7 @@
  * highest that never arrived (its call failed while a later one landed) is taken when it comes.
  */
 import { EMPTY, addAll, has, type SeqWindow } from "./seq-window";
+import { addColumnIfMissing } from "./add-column";
 
 /** Where a delivered batch comes from: its outbox and each message's sequence number in it. */
 export interface DeliveryMark {
@@ -35,8 +36,7 @@ export class DeliveryMarks {
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS delivery_marks (source TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL, below BLOB)`);
-    const columns = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('delivery_marks')`).toArray();
-    if (!columns.some((c) => c.name === "below")) sql.exec(`ALTER TABLE delivery_marks ADD COLUMN below BLOB`);
+    addColumnIfMissing(sql, "delivery_marks", "below", "BLOB");
     sql.exec(`DELETE FROM delivery_marks WHERE at < ?`, Date.now() - FORGET_AFTER_MS);
   }
 

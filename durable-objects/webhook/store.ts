@@ -6,6 +6,7 @@
  * device's object retry the whole batch for every other subscriber too.
  */
 import { listPlaceholders } from "../shared/placeholders";
+import { addColumnIfMissing } from "../shared/add-column";
 
 /** Pending events kept at most; older ones are dropped (counted in `dropped`). */
 export const OUTBOX_MAX = 10_000;
@@ -53,8 +54,7 @@ export class WebhookStore {
   migrate(): void {
     for (const s of SCHEMA) this.sql.exec(s);
     // Stores made before leases were marked.
-    const columns = this.sql.exec<{ name: string }>(`PRAGMA table_info(events)`).toArray();
-    if (!columns.some((c) => c.name === "leased")) this.sql.exec(`ALTER TABLE events ADD COLUMN leased INTEGER NOT NULL DEFAULT 0`);
+    addColumnIfMissing(this.sql, "events", "leased", "INTEGER NOT NULL DEFAULT 0");
   }
 
   getMeta<T>(key: string): T | null {

@@ -130,6 +130,38 @@ describe("rules", () => {
     for (const id of ["self-loop", "ping", "pong"]) await apiJson("DELETE", `/v1/rules/${id}`, 204);
   });
 
+  it("stops a rule that answers each command's result with another command (here and across two devices) instead of looping", async () => {
+    const ids = ["rule-cmd-self", "rule-cmd-a", "rule-cmd-b"];
+    const sockets = await Promise.all(ids.map(async (id) => JsonSocket.open(await createDevice(id))));
+    // Devices that complete every command at once.
+    for (const s of sockets) {
+      s.ws.on("message", (d) => {
+        const m = JSON.parse(String(d)) as { type: string; id: string };
+        if (m.type === "command") s.send({ type: "command.result", id: m.id, status: "completed" });
+      });
+    }
+    const again = (id: string, device: string, target?: string) => ({
+      id,
+      name: id,
+      sql: "SELECT * FROM command.result",
+      scope: { kind: "device", deviceId: device },
+      actions: [{ type: "command", ...(target ? { deviceId: target } : {}), name: "again" }],
+    });
+    await apiJson("POST", "/v1/rules", 201, { body: again("cmd-self-loop", "rule-cmd-self") });
+    await apiJson("POST", "/v1/rules", 201, { body: again("cmd-ping", "rule-cmd-a", "rule-cmd-b") });
+    await apiJson("POST", "/v1/rules", 201, { body: again("cmd-pong", "rule-cmd-b", "rule-cmd-a") });
+    for (const d of ["rule-cmd-self", "rule-cmd-a"]) await apiJson("POST", `/v1/devices/${d}/commands`, 201, { body: { name: "start" } });
+    await new Promise((r) => setTimeout(r, 2_000));
+    const counts = async () => Promise.all(ids.map(async (d) => (await commands(d)).length));
+    const settled = await counts();
+    // Before: hundreds within two seconds, without end (each result fired the rule at depth 0 again).
+    for (const n of settled) expect(n).toBeLessThanOrEqual(12);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await counts()).toEqual(settled);
+    for (const id of ["cmd-self-loop", "cmd-ping", "cmd-pong"]) await apiJson("DELETE", `/v1/rules/${id}`, 204);
+    await Promise.all(sockets.map((s) => s.close()));
+  });
+
   it("fires hysteresis once per crossing on noisy input, and counts a window right", async () => {
     await createDevice("rule-noisy");
     await apiJson("POST", "/v1/rules", 201, {
