@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AuthResult } from "./session";
-import { connect, connectionLost, createSession, handlePacket, isExpired, NEVER_EXPIRES } from "./session";
-import { CTX, OK, T0, connectOf, online, sub, subscribed } from "./session.fixtures";
+import { connect, connectionLost, createSession, deliver, handlePacket, isExpired, NEVER_EXPIRES } from "./session";
+import { CTX, OK, T0, connectOf, message, online, publishes, sub, subscribed } from "./session.fixtures";
 import type { ProtocolVersion } from "./packets";
 
 describe("CONNECT accepted", () => {
@@ -167,5 +167,23 @@ describe("keep-alive negotiation", () => {
   it("3.1.1 keeps the client's value (it cannot be told otherwise)", () => {
     const r = connect(createSession("d1", { maxKeepAlive: 300 }), connectOf(4, { keepAlive: 0 }), OK, CTX, T0);
     expect(r.state.keepAlive).toBe(0);
+  });
+});
+
+describe("resuming a session resends what is unacknowledged", () => {
+  it("with DUP, except a PUBLISH whose message expired meanwhile (dropped, its packet id free), on 3.1.1 and v5", () => {
+    for (const version of [4, 5] as const) {
+      let state = subscribed(online(version, { clean: false, properties: { sessionExpiryInterval: 3600 } }), sub("devices/d1/commands/#"));
+      state = deliver(state, message("devices/d1/commands/a", 1, { expiresAt: T0 + 2_000 }), CTX, T0).state;
+      state = deliver(state, message("devices/d1/commands/b", 1, { expiresAt: T0 + 60_000 }), CTX, T0).state;
+      state = deliver(state, message("devices/d1/commands/c", 1), CTX, T0).state;
+      expect(state.inflight).toHaveLength(3);
+      const lost = connectionLost(state, T0 + 1_000).state;
+      const r = connect(lost, connectOf(version, { clean: false, properties: { sessionExpiryInterval: 3600 } }), OK, CTX, T0 + 3_000);
+      expect(r.out[0]).toMatchObject({ type: "connack", sessionPresent: true });
+      expect(publishes(r.out).map((p) => [p.topic, p.dup])).toEqual([["devices/d1/commands/b", true], ["devices/d1/commands/c", true]]);
+      expect(r.effects).toContainEqual(expect.objectContaining({ type: "dropped", topic: "devices/d1/commands/a", reason: "expired" }));
+      expect(r.state.inflight).toHaveLength(2);
+    }
   });
 });

@@ -244,7 +244,9 @@ export function deliverAll(state: SessionState, messages: readonly Message[], ct
 /**
  * On reconnect with a session present: resend every unacknowledged PUBLISH with
  * DUP = 1 and every PUBREL, in their original order, then fill the window from
- * the queue [MQTT-4.4.0-1].
+ * the queue [MQTT-4.4.0-1]. A PUBLISH whose message expired meanwhile is dropped instead
+ * (mosquitto does the same): an expired message is never delivered late, and the client holds
+ * no state for a PUBLISH it has not acknowledged (a PUBREL's message was received: it stays).
  */
 export function resend(state: SessionState, now: number): SessionResult {
   const out: MqttPacket[] = [];
@@ -254,6 +256,10 @@ export function resend(state: SessionState, now: number): SessionResult {
     if (entry.phase === "pubrel") {
       inflight.push(entry);
       out.push(ack("pubrel", entry.packetId, state, 0));
+      continue;
+    }
+    if (entry.message.expiresAt !== undefined && entry.message.expiresAt <= now) {
+      effects.push(dropped(entry.message.topic, "expired"));
       continue;
     }
     const packet = publishFromStored(entry.message, entry.packetId, true, state.protocolVersion, now);
