@@ -91,6 +91,9 @@ export function commandMessage(deviceId: string, c: CommandRecord, version: Prot
   };
 }
 
+/** How often a command waiting for room in a full queue looks again. */
+const ROOM_POLL_MS = 500;
+
 export class CommandDispatch {
   constructor(
     private readonly store: CommandStore,
@@ -102,14 +105,32 @@ export class CommandDispatch {
   /** Queues a command and delivers it at once where the device is connected; null when the queue is full. */
   async enqueue(name: string, payload: JsonValue, ttlSeconds: number | undefined, now: number, depth = 0): Promise<CommandRecord | null> {
     if (this.store.pendingCount() >= this.limits.maxQueued) return null;
-    const ttl = Math.min(ttlSeconds === undefined ? this.limits.defaultTtlMs : ttlSeconds * 1000, this.limits.maxTtlMs);
-    const c = this.store.add(name, payload, ttl, now, depth);
+    const c = this.store.add(name, payload, this.ttlMs(ttlSeconds), now, depth);
     this.host.emit("command.queued", commandView(this.host.deviceId(), c));
     // Sessions that watch the device's commands (apps, webhooks) see it as a v5 PUBLISH would carry it.
     this.host.publishOwn([commandMessage(this.host.deviceId(), c, 5)]);
     this.deliverPending(now);
     await this.schedule();
     return this.store.get(c.id) ?? c;
+  }
+
+  /**
+   * Queues a command once the queue has room (an app's MQTT publish: its PUBACK waits meanwhile,
+   * as COMMANDS_MAX_QUEUED documents); null when its TTL, counted from now, ran out first.
+   */
+  async enqueueWhenRoom(name: string, payload: JsonValue, ttlSeconds: number | undefined): Promise<CommandRecord | null> {
+    const until = Date.now() + this.ttlMs(ttlSeconds);
+    for (;;) {
+      const now = Date.now();
+      if (now >= until) return null;
+      const c = await this.enqueue(name, payload, Math.ceil((until - now) / 1000), now);
+      if (c) return c;
+      await new Promise((r) => setTimeout(r, ROOM_POLL_MS));
+    }
+  }
+
+  private ttlMs(ttlSeconds: number | undefined): number {
+    return Math.min(ttlSeconds === undefined ? this.limits.defaultTtlMs : ttlSeconds * 1000, this.limits.maxTtlMs);
   }
 
   /**

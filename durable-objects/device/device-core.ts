@@ -28,6 +28,7 @@ import { DeviceAccess } from "./device-access";
 import { CommandStore, type CommandOutcome } from "./commands";
 import { CommandDispatch } from "./command-dispatch";
 import { MethodCalls } from "./method-calls";
+import { deviceRegistered } from "./registered";
 import { shadowTopic } from "./mqtt-topics";
 import { DeviceRules } from "./device-rules";
 import { RuleActions } from "./rule-actions";
@@ -61,10 +62,11 @@ export class DeviceCore {
   private startSettled = false;
   /** The device's id once known (it never changes): read per message, and `ctx.id.name` is a native call. */
   private knownId: string | null = null;
+  private registered = false;
 
   constructor(
     readonly ctx: DurableObjectState,
-    env: Env,
+    private readonly env: Env,
   ) {
     this.store = new DeviceStore(ctx.storage.sql);
     this.config = deviceConfig(env as unknown as Record<string, unknown>);
@@ -210,6 +212,12 @@ export class DeviceCore {
     await this.mqtt.revoke(why === "disabled" ? 0x98 : 0x87, false, matches);
   }
 
+
+  /** Whether the registry holds this device (a yes is kept: deleting the device wipes this core). */
+  async isRegistered(): Promise<boolean> {
+    if (!this.registered) this.registered = await deviceRegistered(this.env.DB, this.deviceId);
+    return this.registered;
+  }
 
   /**
    * The device was deleted: its connections end in each protocol's terms (JSON `device_deleted` +

@@ -254,9 +254,11 @@ export class DeviceObject extends DurableObject<Env> {
     for (const [i, m] of messages.entries()) {
       const command = inboundCommand(this.core.deviceId, m);
       if (command) {
-        // A full queue refuses the batch: the publisher's acknowledgement does not follow, and it resends.
-        if (!(await this.core.commands.enqueue(command.name, command.payload, command.ttlSeconds, Date.now()))) throw new Error("the device's command queue is full");
         // Queued, it reaches the device (and watchers) as a command, never also as the raw publish.
+        // A device the registry does not hold takes none: whoever registers the id later must not get it.
+        if (!(await this.core.isRegistered())) console.warn(`DeviceObject ${logText(this.core.deviceId)}: command ${logText(command.name)} dropped: no such device in the registry`);
+        // A full queue holds the publisher's acknowledgement until there is room, or the command's TTL ends.
+        else if (!(await this.core.commands.enqueueWhenRoom(command.name, command.payload, command.ttlSeconds))) console.warn(`DeviceObject ${logText(this.core.deviceId)}: command ${logText(command.name)} dropped: the queue stayed full for its whole TTL`);
         continue;
       }
       if (isOwnTopic(this.core.deviceId, m.topic)) mine.push(m);

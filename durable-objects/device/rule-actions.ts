@@ -30,6 +30,7 @@ import type { LiveStreams } from "./live-streams";
 import type { OwnTopics } from "./own-topics";
 import type { RuleAction, StoredRule } from "./rule-types";
 import { addColumnIfMissing } from "../shared/add-column";
+import { deviceRegistered } from "./registered";
 
 const encoder = new TextEncoder();
 
@@ -189,8 +190,7 @@ export class RuleActions {
 
   /** Another device's object, if the registry still holds it (it may be deleted since the rule was made): none is made for an unknown id. */
   private async other(deviceId: string): Promise<OtherDevice> {
-    const registered = await this.env.DB.prepare(`SELECT 1 AS one FROM devices WHERE id = ?`).bind(deviceId).first();
-    if (!registered) throw new Unrunnable(`no device ${logText(deviceId)} in the registry`);
+    if (!(await deviceRegistered(this.env.DB, deviceId))) throw new Unrunnable(`no device ${logText(deviceId)} in the registry`);
     return this.env.DEVICE.get(this.env.DEVICE.idFromName(deviceId)) as unknown as OtherDevice;
   }
 

@@ -219,6 +219,54 @@ describe("commands", () => {
   });
 });
 
+describe("an app's MQTT command publish", () => {
+  it("to an id the registry does not hold (never created, or deleted) is acknowledged and kept by nobody: a device created later with that id gets none", async () => {
+    await createDevice("cmd-ghost-deleted");
+    expect((await api("DELETE", "/v1/devices/cmd-ghost-deleted")).status).toBe(204);
+    const key = (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "cmd-ghost", scopes: ["commands:write"] } })).key;
+    const app = await connectMqtt("/mqtt", { clientId: "cmd-ghost-app", username: "app", password: key, protocolVersion: 5 });
+    for (const id of ["cmd-ghost-never", "cmd-ghost-deleted"]) await app.publishAsync(`devices/${id}/commands/unlock`, JSON.stringify({ door: "front" }), { qos: 1 });
+    await app.endAsync();
+    for (const id of ["cmd-ghost-never", "cmd-ghost-deleted"]) {
+      const token = await createDevice(id);
+      // Before: the command was there, queued, and reached the new device's first connection.
+      expect((await apiJson<{ items: Command[] }>("GET", `/v1/devices/${id}/commands`, 200)).items).toEqual([]);
+      const dev = await JsonSocket.open(token);
+      dev.send({ type: "ping", id: "p" });
+      await dev.next((m) => m.type === "pong");
+      expect(dev.received.filter((m) => m.type === "command")).toEqual([]);
+      await dev.close();
+    }
+  });
+
+  it("to a device whose queue is full is acknowledged once there is room, and the app's connection stays up", async () => {
+    const token = await createDevice("cmd-full");
+    const key = (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "cmd-full", scopes: ["commands:write"] } })).key;
+    for (let n = 0; ; n++) {
+      const r = await api("POST", "/v1/devices/cmd-full/commands", { body: { name: `fill-${n}` } });
+      if (r.status === 429) break;
+      expect(r.status).toBe(201);
+    }
+    const app = await connectMqtt("/mqtt", { clientId: "cmd-full-app", username: "app", password: key, protocolVersion: 5 });
+    let closed = false;
+    app.on("close", () => (closed = true));
+    let acked = false;
+    const publish = app.publishAsync("devices/cmd-full/commands/late", "{}", { qos: 1 }).then(() => (acked = true));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(acked).toBe(false); // no room yet: no PUBACK
+    expect(closed).toBe(false); // before: the hub closed the app's connection (1002)
+    // Room: the device finishes one command.
+    const dev = await JsonSocket.open(token);
+    const first = await dev.next((m) => m.type === "command");
+    dev.send({ type: "command.result", id: first.id, status: "completed" });
+    await publish;
+    expect(closed).toBe(false);
+    const last = (await apiJson<{ items: Command[] }>("GET", "/v1/devices/cmd-full/commands?limit=1", 200)).items[0];
+    expect(last).toMatchObject({ name: "late" });
+    await Promise.all([app.endAsync(), dev.close()]);
+  });
+});
+
 describe("a device deleted and created again with the same id", () => {
   it("starts clean and works on every path: commands, shadow, telemetry, MQTT and JSON", async () => {
     const old = await createDevice("cmd-reborn");
