@@ -150,7 +150,11 @@ export class CommandDispatch {
    * session that resumes keeps them and resends them itself (DUP), so they are not touched then.
    */
   mqttSessionLost(now: number): void {
-    if (this.store.requeue("mqtt", now).length > 0) this.deliverPending(now);
+    const requeued = this.store.requeue("mqtt", now);
+    if (requeued.length === 0) return;
+    // Back to `queued`: the stream says so, as it said `delivered`.
+    for (const c of requeued) this.host.emit("command.queued", commandView(this.host.deviceId(), c));
+    this.deliverPending(now);
   }
 
   /** Delivers queued commands, oldest first, to every live channel that takes commands. */

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { api, apiJson, createDevice, eventually, hubUrl } from "./client";
+import { adminToken, api, apiJson, createDevice, eventually, hubUrl } from "./client";
 import { JsonSocket, type Message } from "./json-socket";
 import { Inbox, connectMqtt } from "./mqtt-client";
 import { RawMqtt } from "./raw-mqtt";
@@ -32,7 +32,7 @@ describe("commands", () => {
   it("reach a JSON device, MQTT.js devices on both paths (5.0 and 3.1.1) and a CoAP observer at once, and their results come back", async () => {
     const [tJson, tFast, tRelay, tCoap] = await Promise.all(["cmd-json", "cmd-fast", "cmd-relay", "cmd-coap"].map((id) => createDevice(id)));
     // The live stream of one device sees the command's life.
-    const stream = new WebSocket(`${hubUrl().replace("http", "ws")}/v1/devices/cmd-json/events`, { headers: { authorization: `Bearer ${(await import("./client")).adminToken()}` } });
+    const stream = new WebSocket(`${hubUrl().replace("http", "ws")}/v1/devices/cmd-json/events`, { headers: { authorization: `Bearer ${adminToken()}` } });
     const events: string[] = [];
     stream.on("message", (d) => events.push((JSON.parse(String(d)) as { type: string }).type));
     await new Promise((r) => stream.once("open", r));
@@ -152,6 +152,14 @@ describe("commands", () => {
     const topicOf = (cmdId: string) => (protocolVersion === 5 ? `devices/${id}/commands/reboot` : `devices/${id}/commands/reboot/${cmdId}`);
     const idOf = (m: { topic: string; correlationData?: string }) => (protocolVersion === 5 ? m.correlationData : m.topic.split("/").at(-1));
     const url = path === "/mqtt" ? path : `/mqtt/${id}`;
+    // The live stream follows the command's every step, the way back to `queued` too.
+    const stream = new WebSocket(`${hubUrl().replace("http", "ws")}/v1/devices/${id}/events`, { headers: { authorization: `Bearer ${adminToken()}` } });
+    const steps: string[] = [];
+    stream.on("message", (d) => {
+      const e = JSON.parse(String(d)) as { type: string };
+      if (e.type.startsWith("command.")) steps.push(e.type);
+    });
+    await new Promise((r) => stream.once("open", r));
     const first = await connectMqtt(url, options);
     const firstInbox = new Inbox(first);
     await first.subscribeAsync(`devices/${id}/commands/#`, { qos: 1 });
@@ -170,6 +178,9 @@ describe("commands", () => {
     expect(JSON.parse(again!.payload)).toEqual({ delay: 1 });
     await second.publishAsync(`devices/${id}/commands/${c.id}/result`, JSON.stringify({ status: "completed" }), { qos: 1 });
     expect((await finished(id, c.id)).status).toBe("completed");
+    await eventually(async () => steps.includes("command.completed"));
+    expect(steps).toEqual(["command.queued", "command.delivered", "command.queued", "command.delivered", "command.completed"]);
+    stream.close();
     await second.endAsync();
   });
 
