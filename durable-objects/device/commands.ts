@@ -6,13 +6,14 @@
  */
 import { listPlaceholders } from "../shared/placeholders";
 import type { JsonValue } from "../../protocols/json-value";
+import type { CommandOutcome } from "../../protocols/device-answers";
 import { addColumnIfMissing } from "../shared/add-column";
 
 /** Where a command stands. */
 export type CommandStatus = "queued" | "delivered" | "completed" | "rejected" | "failed" | "expired";
 
 /** The statuses a device may report. */
-export type CommandOutcome = "completed" | "rejected" | "failed";
+export type { CommandOutcome };
 
 /** One command as stored. */
 export interface CommandRecord {

@@ -24,6 +24,7 @@ import type { AlarmScheduler } from "../shared/alarms";
 import type { DeliveryMarks } from "../shared/delivery-marks";
 import type { ShadowOutcome } from "./shadow-service";
 import type { DeviceStore, TelemetryRow } from "./store";
+import { isCommandOutcome, isMethodStatus } from "../../protocols/device-answers";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -212,14 +213,14 @@ export function mqttServices(o: DeviceInternals): MqttServices {
         case "commandResult": {
           const body = jsonBody(message.payload);
           const status = body?.status;
-          if (status !== "completed" && status !== "rejected" && status !== "failed") return { reason: 0x99 };
+          if (!isCommandOutcome(status)) return { reason: 0x99 };
           storeHere(once, () => o.commandResult(r.commandId, status, body?.result ?? null));
           return { reason: 0 };
         }
         case "methodResponse": {
           const body = jsonBody(message.payload);
           const status = body?.status;
-          if (typeof status !== "number" || !Number.isInteger(status)) return { reason: 0x99 };
+          if (!isMethodStatus(status)) return { reason: 0x99 };
           storeHere(once, () => o.methodResponse(r.requestId, status, body?.payload ?? null));
           return { reason: 0 };
         }

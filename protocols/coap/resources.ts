@@ -4,6 +4,7 @@
  */
 import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
 import { SHADOW_ERRORS, SHADOW_NAME } from "../../shadow/shadow-limits";
+import { COMMAND_OUTCOME_RULE, METHOD_STATUS_RULE, isCommandOutcome, isMethodStatus } from "../device-answers";
 import type { CoapMessage, CoapOption } from "./codec";
 import { Code } from "./codes";
 import { contentEtag, etagNamesVersion, versionEtag } from "./etag";
@@ -268,11 +269,11 @@ export async function postAnswer(host: CoapHost, req: ParsedRequest, payload: Ui
   let taken: boolean;
   if (resource === "commands") {
     const status = body.status;
-    if (status !== "completed" && status !== "rejected" && status !== "failed") return errorReply(req.token, Code.BAD_REQUEST, 'status must be "completed", "rejected" or "failed"');
+    if (!isCommandOutcome(status)) return errorReply(req.token, Code.BAD_REQUEST, `status ${COMMAND_OUTCOME_RULE}`);
     taken = await host.commandResult(id, status, body.result ?? null);
   } else {
     const status = body.status;
-    if (typeof status !== "number" || !Number.isInteger(status)) return errorReply(req.token, Code.BAD_REQUEST, "status must be an integer");
+    if (!isMethodStatus(status)) return errorReply(req.token, Code.BAD_REQUEST, `status ${METHOD_STATUS_RULE}`);
     taken = await host.methodResponse(id, status, body.payload ?? null);
   }
   // A body, so the answer is never the 2-byte message libcoap 4.3.5 drops.

@@ -8,6 +8,7 @@ import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
 import { SHADOW_NAME_RULE, SHADOW_NAME } from "../../shadow/shadow-limits";
 import type { JsonObject, JsonValue } from "../json-value";
 import type { DeviceMessage, DeviceMessageType, JsonProtocolError, JsonProtocolErrorCode, ParseResult } from "./messages";
+import { COMMAND_OUTCOME_RULE, METHOD_STATUS_RULE, isCommandOutcome, isMethodStatus } from "../device-answers";
 
 /** Parser limits. */
 export type ParseOptions = {
@@ -41,8 +42,8 @@ const isStateNode: Check = (v) => (v === null || isJsonObject(v) ? undefined : "
 // 1e400 parses as Infinity, which JSON cannot hold (it would be stored as null): refused, not changed.
 const isData: Check = (v) => (!isJsonObject(v) || Object.keys(v).length === 0 ? "must be a non-empty object" : isJsonValue(v) ? undefined : "must hold only finite numbers (one is beyond a double's range)");
 const isId: Check = (v) => (typeof v === "string" && v.length > 0 && v.length <= 128 ? undefined : "must be a string of 1 to 128 characters");
-const isResultStatus: Check = (v) => (v === "completed" || v === "rejected" || v === "failed" ? undefined : 'must be "completed", "rejected" or "failed"');
-const isStatus: Check = (v) => (Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 599 ? undefined : "must be an integer status from 100 to 599");
+const isResultStatus: Check = (v) => (isCommandOutcome(v) ? undefined : COMMAND_OUTCOME_RULE);
+const isStatus: Check = (v) => (isMethodStatus(v) ? undefined : METHOD_STATUS_RULE);
 const isAny: Check = () => undefined;
 const isObservable: Check = (v) => (v === "commands" || v === "methods" ? undefined : 'must be "commands" or "methods"');
 const isPingId: Check = (v) => (typeof v === "string" || (typeof v === "number" && Number.isFinite(v)) ? undefined : "must be a string or number");

@@ -344,6 +344,20 @@ describe("direct methods", () => {
     await Promise.all([json.close(), silent.close(), v5.endAsync(), v4.endAsync()]);
   });
 
+  it("refuse an answer whose status is not an HTTP status (100 to 599) on MQTT as on JSON: PUBACK 0x99, and the caller is not given it", async () => {
+    const token = await createDevice("mth-bad-status");
+    const dev = await connectMqtt("/mqtt/mth-bad-status", { clientId: "mth-bad-status", password: token, protocolVersion: 5 });
+    const refusals: unknown[] = [];
+    dev.on("message", (_topic, _payload, packet) => {
+      dev.publishAsync(packet.properties!.responseTopic!, JSON.stringify({ status: 99999 }), { qos: 1, properties: { correlationData: packet.properties!.correlationData } }).catch((e: unknown) => refusals.push(e));
+    });
+    await dev.subscribeAsync("devices/mth-bad-status/methods/#", { qos: 0 });
+    // Before: 200 {"status":99999,"payload":null}.
+    expect((await api("POST", "/v1/devices/mth-bad-status/methods/x", { body: { timeoutSeconds: 1 } })).status).toBe(504);
+    expect(String(refusals[0])).toMatch(/153|0x99|format/i);
+    await dev.endAsync();
+  });
+
   it("end with 504 as soon as every connection that took the call is gone, not after the timeout (JSON, MQTT on both paths)", async () => {
     const [tJson, tFast, tRelay, tBoth] = await Promise.all(["mth-gone-json", "mth-gone-fast", "mth-gone-relay", "mth-gone-both"].map((id) => createDevice(id)));
     const detail = async (res: Response) => {
