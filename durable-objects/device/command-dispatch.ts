@@ -190,10 +190,9 @@ export class CommandDispatch {
 
   /** A page of commands as the API shows them, newest first (`before`: the seq cursor of the last page). */
   list(status: CommandStatus | null, limit: number, before: number | null) {
-    const rows = this.store.list(status, limit + 1, before);
-    const page = rows.slice(0, limit);
+    const { rows, more } = this.store.list(status, limit, before);
     const id = this.host.deviceId();
-    return { items: page.map((c) => commandView(id, c)), next: rows.length > limit ? (page[page.length - 1]?.seq ?? null) : null };
+    return { items: rows.map((c) => commandView(id, c)), next: more ? (rows[rows.length - 1]?.seq ?? null) : null };
   }
 
   /** One command as the API shows it, or null. */

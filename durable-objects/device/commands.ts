@@ -8,6 +8,7 @@ import { listPlaceholders } from "../shared/placeholders";
 import type { JsonValue } from "../../protocols/json-value";
 import type { CommandOutcome } from "../../protocols/device-answers";
 import { addColumnIfMissing } from "../shared/add-column";
+import { takePage } from "../shared/page";
 
 /** Where a command stands. */
 export type CommandStatus = "queued" | "delivered" | "completed" | "rejected" | "failed" | "expired";
@@ -125,13 +126,15 @@ export class CommandStore {
   }
 
   /** A page of commands, newest first, optionally of one status; `before` is a seq cursor. */
-  list(status: CommandStatus | null, limit: number, before: number | null): CommandRecord[] {
+  /** A page, newest first, up to `limit` and the page budget (takePage): whether more remain. */
+  list(status: CommandStatus | null, limit: number, before: number | null): { rows: CommandRecord[]; more: boolean } {
     const b = before ?? Number.MAX_SAFE_INTEGER;
     const rows =
       status === null
-        ? this.sql.exec<Row>(`SELECT * FROM commands WHERE seq < ? ORDER BY seq DESC LIMIT ?`, b, limit)
-        : this.sql.exec<Row>(`SELECT * FROM commands WHERE status = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, status, b, limit);
-    return rows.toArray().map(record);
+        ? this.sql.exec<Row>(`SELECT * FROM commands WHERE seq < ? ORDER BY seq DESC LIMIT ?`, b, limit + 1)
+        : this.sql.exec<Row>(`SELECT * FROM commands WHERE status = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, status, b, limit + 1);
+    const page = takePage(rows, limit, (r) => r.payload.length + (r.result?.length ?? 0));
+    return { rows: page.rows.map(record), more: page.more };
   }
 
   /** Marks queued commands delivered (over `protocol`); returns those it changed. */

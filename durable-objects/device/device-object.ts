@@ -175,8 +175,8 @@ export class DeviceObject extends DurableObject<Env> {
     return this.core.store.shadowNames();
   }
 
-  /** Past versions of a shadow, oldest first. */
-  async shadowHistory(name: string, fromVersion: number, limit: number): Promise<ShadowDocument[]> {
+  /** Past versions of a shadow, oldest first: a page, and whether more remain. */
+  async shadowHistory(name: string, fromVersion: number, limit: number): Promise<{ rows: ShadowDocument[]; more: boolean }> {
     return this.core.store.history(name, fromVersion, limit);
   }
 

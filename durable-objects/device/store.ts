@@ -10,6 +10,7 @@ import { rowPlaceholders } from "../shared/placeholders";
 import { lastSequence } from "../shared/sqlite-sequence";
 import { aggregateBuckets, type BucketQuery, type KeyBuckets } from "./telemetry-buckets";
 import { addColumnIfMissing } from "../shared/add-column";
+import { takePage } from "../shared/page";
 
 /** One telemetry sample as stored: when, the fields sent, and (from SenML) units, sums and value types. */
 export interface TelemetryRow extends TelemetryExtras {
@@ -108,11 +109,11 @@ export class DeviceStore {
   }
 
   /** Past accepted versions of a shadow, oldest first, from `fromVersion`. */
-  history(name: string, fromVersion: number, limit: number): ShadowDocument[] {
-    return this.sql
-      .exec<{ document: string }>(`SELECT document FROM shadow_history WHERE name = ? AND version >= ? ORDER BY version LIMIT ?`, name, fromVersion, limit)
-      .toArray()
-      .map((r) => JSON.parse(r.document) as ShadowDocument);
+  /** Past versions from `fromVersion` on, up to `limit` and the page budget (takePage), and whether more remain. */
+  history(name: string, fromVersion: number, limit: number): { rows: ShadowDocument[]; more: boolean } {
+    const cursor = this.sql.exec<{ document: string }>(`SELECT document FROM shadow_history WHERE name = ? AND version >= ? ORDER BY version LIMIT ?`, name, fromVersion, limit + 1);
+    const page = takePage(cursor, limit, (r) => r.document.length);
+    return { rows: page.rows.map((r) => JSON.parse(r.document) as ShadowDocument), more: page.more };
   }
 
   /**
@@ -191,21 +192,23 @@ export class DeviceStore {
       .map((r) => ({ ts: r.ts, data: JSON.parse(r.data) as JsonObject, ...parseExtras<TelemetryExtras>(r.meta) }));
   }
 
-  /** Samples with `from <= ts < to`, in (ts, seq) order, after the cursor position `after`. */
-  queryTelemetry(from: number, to: number, limit: number, after: { ts: number; seq: number } | null): ({ seq: number } & TelemetryRow)[] {
+  /**
+   * Samples with `from <= ts < to`, in (ts, seq) order, after the cursor position `after`: up to
+   * `limit` and the page budget (takePage), and whether more remain.
+   */
+  queryTelemetry(from: number, to: number, limit: number, after: { ts: number; seq: number } | null): { rows: ({ seq: number } & TelemetryRow)[]; more: boolean } {
     const a = after ?? { ts: Number.MIN_SAFE_INTEGER, seq: 0 };
-    return this.sql
-      .exec<{ seq: number; ts: number; data: string; meta: string | null }>(
-        `SELECT seq, ts, data, meta FROM telemetry WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND seq > ?)) ORDER BY ts, seq LIMIT ?`,
-        from,
-        to,
-        a.ts,
-        a.ts,
-        a.seq,
-        limit,
-      )
-      .toArray()
-      .map((r) => ({ seq: r.seq, ts: r.ts, data: JSON.parse(r.data) as JsonObject, ...parseExtras<TelemetryExtras>(r.meta) }));
+    const cursor = this.sql.exec<{ seq: number; ts: number; data: string; meta: string | null }>(
+      `SELECT seq, ts, data, meta FROM telemetry WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND seq > ?)) ORDER BY ts, seq LIMIT ?`,
+      from,
+      to,
+      a.ts,
+      a.ts,
+      a.seq,
+      limit + 1,
+    );
+    const page = takePage(cursor, limit, (r) => r.data.length + (r.meta?.length ?? 0));
+    return { rows: page.rows.map((r) => ({ seq: r.seq, ts: r.ts, data: JSON.parse(r.data) as JsonObject, ...parseExtras<TelemetryExtras>(r.meta) })), more: page.more };
   }
 
   /** Stored samples aggregated per key in time buckets (telemetry-buckets.ts). */

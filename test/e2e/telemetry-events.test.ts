@@ -58,6 +58,29 @@ describe("telemetry", () => {
     expect(latest).toEqual({ temp: { ts: t0 + 4_000, value: 23 }, hum: { ts: t0 + 3_000, value: 40 } });
   });
 
+  it("pages large samples in pages that fit an RPC (32 MiB): a page may stop short of `limit`, none is a 500, and the cursor walks all", async () => {
+    await createDevice("tm-big");
+    const t0 = Date.now() - 600_000;
+    const blob = "x".repeat(100_000);
+    const total = 360; // ~36 MB: before, ?limit=400 answered 500 (the object's answer exceeded 32 MiB)
+    for (let i = 0; i < total; i += 8) {
+      const batch = Array.from({ length: Math.min(8, total - i) }, (_, j) => ({ ts: t0 + i + j, data: { n: i + j, blob } }));
+      await apiJson("POST", "/v1/devices/tm-big/telemetry", 202, { body: batch });
+    }
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { items: Sample[]; next_cursor: string | null } = await apiJson("GET", `/v1/devices/tm-big/telemetry?limit=400${cursor ? `&cursor=${cursor}` : ""}`, 200);
+      seen.push(...page.items.map((s) => s.data.n as number));
+      cursor = page.next_cursor;
+      pages++;
+    } while (cursor);
+    expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(pages).toBeGreaterThan(1);
+    expect((await api("DELETE", "/v1/devices/tm-big")).status).toBe(204);
+  }, 120_000);
+
   it("refuses bad telemetry with problem+json", async () => {
     const token = await createDevice("tm-bad");
     expect((await api("POST", "/v1/devices/tm-bad/telemetry", { token, body: { data: {} } })).status).toBe(400);

@@ -24,7 +24,7 @@ describe("DeviceStore telemetry migration", () => {
       store.migrate();
       store.migrate(); // idempotent
       store.insertTelemetry([{ ts: 2000, data: { "m:e": 1.5, "m:fw": "AAEC" }, units: { "m:e": "kWh" }, sums: { "m:e": 40 }, types: { "m:fw": "data" } }], 1000, Number.MAX_SAFE_INTEGER, 3000);
-      return { rows: store.queryTelemetry(0, 10_000, 10, null), latest: store.latest() };
+      return { rows: store.queryTelemetry(0, 10_000, 10, null).rows, latest: store.latest() };
     });
     expect(result.rows).toEqual([
       { seq: 1, ts: 1000, data: { temp: 20 } },
@@ -46,7 +46,7 @@ describe("DeviceStore telemetry migration", () => {
       const afterFolds = store.latest();
       // An older sample arriving late does not replace a newer value, folded or not.
       store.insertTelemetry([{ ts: 500, data: { n: -1, late: true } }], 10, Number.MAX_SAFE_INTEGER, 2_000_000);
-      return { afterFolds, withLate: store.latest(), kept: store.queryTelemetry(0, 10_000, 1_000, null).length };
+      return { afterFolds, withLate: store.latest(), kept: store.queryTelemetry(0, 10_000, 1_000, null).rows.length };
     });
     expect(result.afterFolds).toEqual({ once: { ts: 1_000, value: "first" }, n: { ts: 1_199, value: 199 } });
     expect(result.withLate).toEqual({ late: { ts: 500, value: true }, once: { ts: 1_000, value: "first" }, n: { ts: 1_199, value: 199 } });
@@ -65,7 +65,7 @@ describe("DeviceStore telemetry migration", () => {
         }),
       ).toThrow("after the writes");
       for (let i = 60; i < 70; i++) store.insertTelemetry([{ ts: 1_000 + i, data: { n: i } }], 1_000, Number.MAX_SAFE_INTEGER, 2_000_000);
-      return { latest: store.latest(), seqs: store.queryTelemetry(0, 10_000, 1_000, null).map((r) => r.seq) };
+      return { latest: store.latest(), seqs: store.queryTelemetry(0, 10_000, 1_000, null).rows.map((r) => r.seq) };
     });
     expect(result.latest).toEqual({ n: { ts: 1_069, value: 69 } });
     expect(result.seqs).toHaveLength(70);

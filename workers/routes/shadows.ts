@@ -123,11 +123,9 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
     }),
     async (c) => {
       const q = c.req.valid("query") as z.infer<typeof HistoryQuery>;
-      const items = await (await device(c)).shadowHistory(shadowName(c), historyStart(q), q.limit + 1);
-      const more = items.length > q.limit;
-      const page = more ? items.slice(0, q.limit) : items;
-      const next = more ? encodeCursor(String((page[page.length - 1]?.version ?? 0) + 1)) : null;
-      return c.json({ items: page, next_cursor: next }, 200);
+      const { rows, more } = await (await device(c)).shadowHistory(shadowName(c), historyStart(q), q.limit);
+      const next = more ? encodeCursor(String((rows[rows.length - 1]?.version ?? 0) + 1)) : null;
+      return c.json({ items: rows, next_cursor: next }, 200);
     },
   );
 }

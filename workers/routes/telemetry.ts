@@ -93,11 +93,10 @@ method: "get",
     const m = raw === null ? null : /^(-?\d+):(\d+)$/.exec(raw);
     if (raw !== null && !m) throw new ApiError("invalid-request", "cursor is not one this API handed out");
     const after = m ? { ts: Number(m[1]), seq: Number(m[2]) } : null;
-    const rows = await deviceStub(c.env, device.id).telemetry({ from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER, limit: q.limit + 1, after });
-    const more = rows.length > q.limit;
-    const page = more ? rows.slice(0, q.limit) : rows;
-    const last = page[page.length - 1];
-    const items = page.map(({ seq: _seq, ...row }) => row);
+    // A page may stop short of `limit` when its samples are large (an RPC carries at most 32 MiB): `more` says so.
+    const { rows, more } = await deviceStub(c.env, device.id).telemetry({ from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER, limit: q.limit, after });
+    const last = rows[rows.length - 1];
+    const items = rows.map(({ seq: _seq, ...row }) => row);
     return c.json({ items, next_cursor: more && last ? encodeCursor(`${last.ts}:${last.seq}`) : null }, 200);
   },
 );
