@@ -66,6 +66,8 @@ export async function startWrangler({ port, persistTo, envFile, stdio = process.
   // now (the build skips itself when nothing changed since the last one).
   const built = spawnSync(process.execPath, [join(root, "scripts", "build-console.mjs")], { cwd: root, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
   if (built.status !== 0) throw new Error(`console build failed:\n${built.stdout}\n${built.stderr}`);
+  // Another server on the port would answer the /health check below and pass for this hub.
+  if (!(await portFree(port))) throw new Error(`127.0.0.1:${port} is already in use (another hub?): stop it, or choose another port (PORT=…)`);
   const args = [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo,
     "--show-interactive-dev-session=false", "--inspector-port", String(inspectorPort)];
   if (envFile) args.push("--env-file", envFile);
@@ -120,6 +122,16 @@ export async function startWrangler({ port, persistTo, envFile, stdio = process.
 }
 
 /** A port nobody listens on right now, on 127.0.0.1. */
+/** Resolves whether 127.0.0.1:`port` can be listened on now (false: something already holds it). */
+export function portFree(port) {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.unref();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();

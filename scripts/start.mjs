@@ -12,7 +12,10 @@ if (jwtCreated) console.log("JWT_SECRET (signs OAuth access tokens): new, saved 
 const applied = [...new Set(applyMigrations(persistTo).match(/\d{4}_[\w-]+\.sql/g) ?? [])];
 console.log(applied.length ? `D1 migrations applied: ${applied.join(", ")}` : "D1 migrations: up to date");
 // Local development: webhooks may call receivers on this machine (refused when deployed).
-const hub = await startWrangler({ port, persistTo, stdio: "inherit", vars: { WEBHOOK_ALLOW_PRIVATE: "true" } });
+const hub = await startWrangler({ port, persistTo, stdio: "inherit", vars: { WEBHOOK_ALLOW_PRIVATE: "true" } }).catch((err) => {
+  console.error(`Umbra did not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
 console.log(`
 Umbra is listening on ${hub.url}
 Console: ${hub.url}/console/

@@ -69,4 +69,20 @@ describe.skipIf(process.platform !== "linux")("the hub's processes", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it("refuse to start on a port something else holds, instead of taking its /health answer for theirs", async () => {
+    const { createServer } = await import("node:http");
+    // Another server that answers /health as a hub would (npm start printed "Umbra is listening" for it).
+    const other = createServer((_q, r) => r.end('{"ok":true}'));
+    await new Promise<void>((r) => other.listen(0, "127.0.0.1", r));
+    const port = (other.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), "umbra-hub-busy-"));
+    try {
+      const { startWrangler } = (await import(hubModule)) as { startWrangler: (o: { port: number; persistTo: string }) => Promise<unknown> };
+      await expect(startWrangler({ port, persistTo: join(dir, "state") })).rejects.toThrow(`127.0.0.1:${port} is already in use`);
+    } finally {
+      other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
