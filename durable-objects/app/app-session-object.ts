@@ -8,7 +8,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { SANDBOX_POLICY, appPolicy, type Message, type PolicyStatement, type SessionContext } from "../../protocols/mqtt";
+import { SANDBOX_FENCE, SANDBOX_POLICY, appPolicy, type Message, type PolicyStatement, type SessionContext } from "../../protocols/mqtt";
 import { logText, logError } from "../../protocols/log-text";
 import { DeviceStore } from "../device/store";
 import { MqttHost } from "../device/mqtt-host";
@@ -109,7 +109,7 @@ export class AppSessionObject extends DurableObject<Env> {
     const name = this.ctx.id.name ?? this.store.getMeta<string>("session") ?? "";
     const statements = this.store.getMeta<PolicyStatement[]>("statements") ?? [];
     const anonymous = name.startsWith(`${ANONYMOUS}/`);
-    const policy = anonymous ? (statements.length ? statements : SANDBOX_POLICY) : [...appPolicy(this.store.getMeta<string[]>("scopes") ?? []), ...statements];
+    const policy = anonymous ? [...(statements.length ? statements : SANDBOX_POLICY), ...SANDBOX_FENCE] : [...appPolicy(this.store.getMeta<string[]>("scopes") ?? []), ...statements];
     this.accessCache = { policy, variables: { clientId: name.split("/").slice(1).join("/") } };
     return this.accessCache;
   }

@@ -231,6 +231,12 @@ export const SANDBOX_POLICY: Policy = [
 ];
 
 /**
+ * Added to whatever policy an anonymous sandbox client has (the default or one attached to
+ * `anonymous`): devices' own topics and shadow topics are never theirs (deny wins).
+ */
+export const SANDBOX_FENCE: Policy = [{ effect: "deny", actions: ["publish", "subscribe", "receive"], topics: ["devices/#", "$aws/#"] }];
+
+/**
  * Policy of an app session from its API-key scopes:
  * `devices:read` (telemetry, presence, rule firings, command results), `shadows:read` (accepted/delta/documents),
  * `commands:write` (publish commands), `admin` (everything, `$aws/...` included).

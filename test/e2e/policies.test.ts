@@ -157,6 +157,9 @@ describe("the anonymous sandbox", () => {
       // Before: PUBACK 0, and the publish became a real command queued for the device.
       expect(await publishCode(anon, "devices/sandbox-target/commands/reboot", "{}")).toBe(0x87);
       expect(await publishCode(anon, "$aws/things/sandbox-target/shadow/update", '{"state":{"desired":{"on":true}}}')).toBe(0x87);
+      // Nor subscribe to them (README: refused whatever policy is attached; before, SUBACK granted QoS 1).
+      for (const topic of ["devices/sandbox-target/telemetry", "$aws/things/sandbox-target/shadow/update/delta"]) await expect(anon.subscribeAsync(topic, { qos: 1 })).rejects.toThrow(/Not authorized/);
+      expect((await anon.subscribeAsync("open/#", { qos: 1 }))[0]?.qos).toBe(1);
       await anon.endAsync();
       await new Promise((r) => setTimeout(r, 300));
       expect(deviceInbox.messages).toHaveLength(0);
