@@ -195,6 +195,23 @@ describe("webhooks", () => {
     await apiJson("DELETE", `/v1/webhooks/${witness.id}`, 204);
   });
 
+  it("holds the limit of 100 webhooks under concurrent creates", async () => {
+    // Found by an outside tester: 100 parallel creates from 8 existing webhooks made 106 (count, then insert).
+    const ids = async () => (await apiJson<{ items: { id: string }[] }>("GET", "/v1/webhooks?limit=1000", 200)).items.map((w) => w.id);
+    const before = await ids();
+    const answers = await Promise.all(Array.from({ length: 100 }, () => api("POST", "/v1/webhooks", { body: { url: "https://hooks.example.com/limit", events: ["rule"], filter: { deviceId: "wh-limit" } } })));
+    const made = await Promise.all(answers.filter((r) => r.status === 201).map(async (r) => ((await r.json()) as Created).id));
+    try {
+      expect(answers.map((r) => r.status).filter((s) => s !== 201 && s !== 409)).toEqual([]);
+      expect(made).toHaveLength(100 - before.length);
+      expect(await ids()).toHaveLength(100);
+      const refused = answers.find((r) => r.status === 409);
+      expect(await refused?.json()).toMatchObject({ detail: "A hub holds at most 100 webhooks" });
+    } finally {
+      for (const id of made) await apiJson("DELETE", `/v1/webhooks/${id}`, 204);
+    }
+  });
+
   it("refuses bad URLs and bad events at creation", async () => {
     for (const body of [
       { url: "ftp://example.com/", events: ["telemetry"] },

@@ -3,12 +3,13 @@
  * to the webhook's object before the call answers, so its topic filters are registered (or
  * dropped) in the shards by then. Secrets are made and kept by the object; D1 never holds one.
  */
-import { count, eq, gt } from "drizzle-orm";
+import { eq, gt } from "drizzle-orm";
 import type { Env } from "../../durable-objects/env";
 import type { WebhookObject, WebhookSettings, WebhookState } from "../../durable-objects/webhook/webhook-object";
 import type { WebhookEventType, WebhookFilter } from "../../durable-objects/webhook/events";
 import { urlProblem } from "../../durable-objects/webhook/url-policy";
 import { db } from "../db/client";
+import { insertUnderLimit } from "../db/insert-under-limit";
 import { webhooks, type WebhookRow } from "../db/schema";
 import { ApiError } from "../errors";
 import { randomId } from "../auth/crypto";
@@ -80,14 +81,15 @@ async function row(env: Env, id: string): Promise<WebhookRow> {
 /** Creates a webhook; its secret is in the answer, once. */
 export async function createWebhook(env: Env, input: NewWebhook): Promise<WebhookView & { secret: string }> {
   assertUrl(env, input.url);
-  const n = (await db(env).select({ n: count() }).from(webhooks).get())?.n ?? 0;
-  if (n >= MAX_WEBHOOKS) throw new ApiError("conflict", `A hub holds at most ${MAX_WEBHOOKS} webhooks`);
   const now = Date.now();
-  const r = await db(env)
-    .insert(webhooks)
-    .values({ id: randomId("wh"), url: input.url, description: input.description ?? null, events: [...new Set(input.events)], filter: input.filter ?? null, enabled: true, createdAt: now, updatedAt: now })
-    .returning()
-    .get();
+  // The count is the insert's own condition, so concurrent creates cannot pass it together.
+  const r = await insertUnderLimit(
+    db(env),
+    webhooks,
+    { id: randomId("wh"), url: input.url, description: input.description ?? null, events: [...new Set(input.events)], filter: input.filter ?? null, enabled: true, disabledReason: null, createdAt: now, updatedAt: now },
+    MAX_WEBHOOKS,
+  );
+  if (!r) throw new ApiError("conflict", `A hub holds at most ${MAX_WEBHOOKS} webhooks`);
   try {
     const { secret } = await webhookStub(env, r.id).configure(settings(r), true);
     if (!secret) throw new Error("the webhook object made no secret");
