@@ -34,6 +34,7 @@ export interface WebhookState {
   pending: number;
   dropped: number;
   consecutive_failures: number;
+  /** Epoch ms of the first failure of the current streak (the registry shows it as ISO 8601). */
   failing_since: number | null;
 }
 

@@ -366,8 +366,8 @@ export interface Schemas1 {
         /** @description Oldest events dropped because the outbox held 10,000 */
         dropped: number;
         consecutive_failures: number;
-        /** @description Epoch ms of the first failure of the current streak */
-        failing_since: number | null;
+        /** @description When the first failure of the current streak was (ISO 8601); null while delivering */
+        failing_since: string | null;
     };
     WebhookSecret: {
         secret: string;

@@ -20,7 +20,7 @@ interface View {
   filter: unknown;
   enabled: boolean;
   disabled_reason: string | null;
-  delivery?: { pending: number; dropped: number; consecutive_failures: number; failing_since: number | null };
+  delivery?: { pending: number; dropped: number; consecutive_failures: number; failing_since: string | null };
 }
 
 const URL = "https://hooks.example.com/umbra";
@@ -132,7 +132,8 @@ describe("WebhookObject", () => {
       return v.enabled ? null : v;
     });
     expect(view.disabled_reason).toMatch(/every delivery failed since .* \(3 attempts; last: URL refused: loopback, private/);
-    expect(view.delivery).toMatchObject({ consecutive_failures: 3 });
+    // An ISO 8601 time, as every other time in the API (it was epoch ms).
+    expect(view.delivery).toMatchObject({ consecutive_failures: 3, failing_since: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) });
     const log = await json<{ items: { status: string; attempts: number; last_error: string; next_attempt_at: string | null }[] }>(call("GET", `/v1/webhooks/${w.id}/deliveries`), 200);
     expect(log.items).toHaveLength(3);
     for (const d of log.items) expect(d).toMatchObject({ status: "pending", attempts: 1, last_error: expect.stringMatching(/URL refused/), next_attempt_at: expect.any(String) });

@@ -60,6 +60,8 @@ const view = (r: WebhookRow): WebhookView => ({
   updated_at: new Date(r.updatedAt).toISOString(),
 });
 
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
 const settings = (r: WebhookRow): WebhookSettings => ({ id: r.id, url: r.url, events: r.events as WebhookEventType[], filter: (r.filter ?? null) as WebhookFilter, enabled: r.enabled, updatedAt: r.updatedAt });
 
 /** The object of a webhook. */
@@ -113,10 +115,14 @@ export async function listWebhooks(env: Env, cursor: string | undefined, limit: 
   return toPage(rows, limit, (r) => r.id, view);
 }
 
+/** A webhook's outbox and failure figures as the API shows them (times in ISO 8601, as everywhere). */
+export type WebhookStateView = Omit<WebhookState, "failing_since"> & { failing_since: string | null };
+
 /** One webhook, with its outbox and failure figures. */
-export async function getWebhook(env: Env, id: string): Promise<WebhookView & { delivery: WebhookState }> {
+export async function getWebhook(env: Env, id: string): Promise<WebhookView & { delivery: WebhookStateView }> {
   const r = await row(env, id);
-  return { ...view(r), delivery: await webhookStub(env, id).state() };
+  const state = await webhookStub(env, id).state();
+  return { ...view(r), delivery: { ...state, failing_since: iso(state.failing_since) } };
 }
 
 /** Changes a webhook; `enabled: true` also clears a disabled state and its failure streak. */
@@ -165,8 +171,6 @@ export interface DeliveryView {
   delivered_at: string | null;
   created_at: string;
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The delivery log of a webhook, newest first. */
 export async function listDeliveries(env: Env, id: string, cursor: string | undefined, limit: number): Promise<Page<DeliveryView>> {

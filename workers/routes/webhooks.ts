@@ -34,7 +34,7 @@ const Delivery = z
     pending: z.number().int().openapi({ description: "Events in the outbox" }),
     dropped: z.number().int().openapi({ description: "Oldest events dropped because the outbox held 10,000" }),
     consecutive_failures: z.number().int(),
-    failing_since: z.number().int().nullable().openapi({ description: "Epoch ms of the first failure of the current streak" }),
+    failing_since: z.string().nullable().openapi({ description: "When the first failure of the current streak was (ISO 8601); null while delivering" }),
   })
   .openapi("WebhookDeliveryState");
 const Created = Webhook.extend({ secret: z.string().openapi({ description: "whsec_…: shown once" }) }).openapi("WebhookCreated");
