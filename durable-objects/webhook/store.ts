@@ -109,6 +109,14 @@ export class WebhookStore {
     this.sql.exec(`UPDATE events SET next_at = ?, leased = 0 WHERE state = 'pending' AND leased = 1`, now);
   }
 
+  /**
+   * Makes every pending event waiting for a later retry due `now`: a webhook enabled again sends
+   * its backlog at once rather than when each event's backoff (up to an hour) would have.
+   */
+  dueNow(now: number): void {
+    this.sql.exec(`UPDATE events SET next_at = ? WHERE state = 'pending' AND next_at > ?`, now, now);
+  }
+
   /** Records a 2xx (`status`) for each of `seqs`. */
   delivered(seqs: readonly number[], status: number, now: number): void {
     if (seqs.length === 0) return;

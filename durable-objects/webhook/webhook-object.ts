@@ -95,7 +95,11 @@ export class WebhookObject extends DurableObject<Env> {
     }
     this.store.setMeta("settings", settings);
     this.settingsCache = settings;
-    if (settings.enabled && !before?.enabled) this.setStreak({ since: null, failures: 0 });
+    if (settings.enabled && !before?.enabled) {
+      // Enabled again: the streak starts over, and the backlog goes now (pumped below), not at its old retry times.
+      this.setStreak({ since: null, failures: 0 });
+      this.store.dueNow(Date.now());
+    }
     await this.subscribe(settings.enabled ? topicFilters(settings.events, settings.filter) : []);
     this.delivery.pump();
     return { secret };

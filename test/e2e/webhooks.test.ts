@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
+import { LocalHub } from "../../bench/lib/hub";
 import { api, apiJson, createDevice, eventually } from "./client";
 import { connectMqtt } from "./mqtt-client";
 import { WebhookReceiver, type Received } from "./webhook-receiver";
@@ -128,6 +129,41 @@ describe("webhooks", () => {
     await apiJson("DELETE", `/v1/webhooks/${off.id}`, 204);
     await api("GET", `/v1/webhooks/${on.id}`).then((r) => expect(r.status).toBe(404));
   });
+
+  it("sends the backlog at once when a webhook disabled after failures is enabled again", async () => {
+    // A hub of its own: disabled after 2 failures in a row, at once. The event's next retry is then
+    // 30 s (±20 %) away; before, re-enabling left it there (up to an hour in production).
+    const vars = { WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_RETRY_FIRST_SECONDS: "0.2", WEBHOOK_DISABLE_AFTER_SECONDS: "0", WEBHOOK_DISABLE_MIN_FAILURES: "2" };
+    await LocalHub.with("umbra-webhook-backlog-", vars, async (hub) => {
+      const at = { base: hub.url, token: hub.adminToken };
+      const token = await createDevice("wh-backlog", hub.url, hub.adminToken);
+      const hook = await apiJson<Created>("POST", "/v1/webhooks", 201, { ...at, body: { url: receiver.url, events: ["telemetry"], filter: { deviceId: "wh-backlog" } } });
+      let healthy = false;
+      receiver.respond = (r) => (r.event.deviceId !== "wh-backlog" || healthy ? 200 : 503);
+      try {
+        await apiJson("POST", "/v1/devices/wh-backlog/telemetry", 202, { ...at, token, body: { data: { n: 1 } } });
+        const off = await eventually(async () => {
+          const v = await apiJson<{ enabled: boolean; delivery: { pending: number; failing_since: string | null } }>("GET", `/v1/webhooks/${hook.id}`, 200, at);
+          return v.enabled ? null : v;
+        });
+        expect(off.delivery.pending).toBe(1);
+        // ISO 8601 like every other time in the API (it was epoch ms).
+        expect(off.delivery.failing_since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(receiver.where(ofDevice("wh-backlog"))).toHaveLength(2);
+        healthy = true;
+        await apiJson("PATCH", `/v1/webhooks/${hook.id}`, 200, { ...at, body: { enabled: true } });
+        const [, , sent] = await receiver.waitFor(ofDevice("wh-backlog"), 3, 10_000);
+        expect(verified(sent!, hook.secret)).toMatchObject({ data: { data: { n: 1 } } });
+        const log = await eventually(async () => {
+          const l = await apiJson<{ items: Delivery[] }>("GET", `/v1/webhooks/${hook.id}/deliveries`, 200, at);
+          return l.items[0]?.status === "delivered" ? l : null;
+        });
+        expect(log.items[0]).toMatchObject({ status: "delivered", attempts: 3, last_status: 200 });
+      } finally {
+        receiver.respond = () => 200;
+      }
+    });
+  }, 120_000);
 
   it("signs with the old and the new secret after a rotation", async () => {
     const token = await createDevice("wh-rot");

@@ -143,10 +143,16 @@ describe("WebhookObject", () => {
       expect(new WebhookStore(state.storage.sql).getMeta<string[]>("filters")).toEqual([]);
     });
     expect((await json<View>(call("GET", `/v1/webhooks/${w.id}`), 200)).delivery?.pending).toBe(3);
-    // re-enabled by PATCH: the streak starts over
+    // Re-enabled by PATCH: the backlog is tried again at once, not when its retries fall due an hour
+    // on; the streak starts over (3, not 6). The registry holds the refused URL too, so no request leaves.
+    await env.DB.prepare("UPDATE webhooks SET url = ? WHERE id = ?").bind("http://10.1.2.3/hook", w.id).run();
     const again = await json<View>(call("PATCH", `/v1/webhooks/${w.id}`, { body: { enabled: true } }), 200);
     expect(again).toMatchObject({ enabled: true, disabled_reason: null });
-    expect((await json<View>(call("GET", `/v1/webhooks/${w.id}`), 200)).delivery?.consecutive_failures).toBe(0);
+    await poll(async () => {
+      const l = await json<{ items: { attempts: number }[] }>(call("GET", `/v1/webhooks/${w.id}/deliveries`), 200);
+      return l.items.every((d) => d.attempts === 2) ? true : null;
+    }, 20_000);
+    await poll(async () => ((await json<View>(call("GET", `/v1/webhooks/${w.id}`), 200)).delivery?.consecutive_failures === 3 ? true : null));
   });
 
   it("does not overwrite a change made in the registry while it disables itself", async () => {
