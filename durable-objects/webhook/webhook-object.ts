@@ -25,6 +25,7 @@ import { WebhookStore, type EventRow } from "./store";
 import { Membership, markDisabled } from "./membership";
 import { retryPolicy, type FailureStreak } from "./backoff";
 import { newSecret } from "./signature";
+import { ROTATION_GRACE_MS, rotateSecrets, signingSecrets, type Secret } from "./secrets";
 import { Delivery, type WebhookSettings } from "./delivery";
 
 export type { WebhookSettings } from "./delivery";
@@ -37,11 +38,6 @@ export interface WebhookState {
   /** Epoch ms of the first failure of the current streak (the registry shows it as ISO 8601). */
   failing_since: number | null;
 }
-
-/** How long a secret replaced by a rotation keeps signing. */
-export const ROTATION_GRACE_MS = 24 * 3_600_000;
-
-type Secret = { secret: string; expiresAt: number | null };
 
 /** One webhook: its settings, secrets, outbox and delivery log (see the file comment). */
 export class WebhookObject extends DurableObject<Env> {
@@ -105,14 +101,17 @@ export class WebhookObject extends DurableObject<Env> {
     return { secret };
   }
 
-  /** A new secret; the old one keeps signing beside it for ROTATION_GRACE_MS. */
-  async rotateSecret(): Promise<{ secret: string; previous_expires_at: number }> {
+  /**
+   * A new secret; the one it replaces keeps signing beside it for `graceMs` (0: it ends now),
+   * and any earlier replaced one ends now: at most two sign (see secrets.ts).
+   */
+  async rotateSecret(graceMs = ROTATION_GRACE_MS): Promise<{ secret: string; previous_expires_at: number }> {
     const now = Date.now();
-    const expiresAt = now + ROTATION_GRACE_MS;
     const secret = newSecret();
-    const old = this.liveSecrets(now).map((s) => ({ secret: s.secret, expiresAt: Math.min(s.expiresAt ?? expiresAt, expiresAt) }));
-    this.setSecrets([{ secret, expiresAt: null }, ...old]);
-    return { secret, previous_expires_at: expiresAt };
+    this.secretsCache ??= this.store.getMeta<Secret[]>("secrets") ?? [];
+    const { secrets, previousExpiresAt } = rotateSecrets(this.secretsCache, secret, now, graceMs);
+    this.setSecrets(secrets);
+    return { secret, previous_expires_at: previousExpiresAt };
   }
 
   /** The webhook was deleted: its filters leave the shards and its storage is erased. */
@@ -242,7 +241,7 @@ export class WebhookObject extends DurableObject<Env> {
 
   private liveSecrets(now: number): Secret[] {
     this.secretsCache ??= this.store.getMeta<Secret[]>("secrets") ?? [];
-    return this.secretsCache.filter((s) => s.expiresAt === null || s.expiresAt > now);
+    return signingSecrets(this.secretsCache, now);
   }
 
   private setSecrets(secrets: Secret[]): void {

@@ -371,6 +371,7 @@ export interface Schemas1 {
     };
     WebhookSecret: {
         secret: string;
+        /** @description When the replaced secret stops signing (now with grace_seconds 0) */
         previous_expires_at: string;
     };
     WebhookDeliveryPage: {

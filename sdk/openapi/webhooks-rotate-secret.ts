@@ -14,7 +14,7 @@ export interface WebhooksRotateSecretPaths {
         };
         get?: never;
         put?: never;
-        /** A new signing secret; the previous one keeps signing beside it for 24 h */
+        /** A new signing secret; the one it replaces keeps signing beside it for `grace_seconds` (default 86400 = 24 h; 0 ends it now), and any earlier replaced secret ends now: at most two sign */
         post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
@@ -33,7 +33,14 @@ export interface WebhooksRotateSecretOperations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description How long the replaced secret keeps signing (default 86400; 0 ends it now, for a leaked secret) */
+                    grace_seconds?: number;
+                };
+            };
+        };
         responses: {
             /** @description The new secret, shown once */
             200: {
@@ -73,6 +80,24 @@ export interface WebhooksRotateSecretOperations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type not one of the declared request media types */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,7 +2,8 @@
  * Webhooks against a real hub: a local receiver gets telemetry (MQTT and HTTP), shadow,
  * presence, command-result and rule events, each verified with the `standardwebhooks` package (an
  * independent implementation of the signature); a receiver that fails first gets the retry;
- * a disabled webhook gets nothing; a rotated secret signs beside the old one.
+ * a disabled webhook gets nothing, and one disabled after failures sends its backlog once enabled;
+ * a rotated secret signs beside the old one, two at most; the webhook limit holds under concurrency.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
@@ -176,6 +177,33 @@ describe("webhooks", () => {
     expect(String(r!.headers["webhook-signature"]).split(" ")).toHaveLength(2);
     expect(verified(r!, hook.secret)).toEqual(r!.event);
     expect(verified(r!, rotated.secret)).toEqual(r!.event);
+  });
+
+  it("signs with two secrets at most however often it rotates, and with one after a rotation with no grace", async () => {
+    // Found by an outside tester: every rotation kept all earlier secrets signing for 24 h, and after
+    // 364 rotations the webhook-signature header outgrew receivers' limits (Node answered 431).
+    const token = await createDevice("wh-rot3");
+    const hook = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["telemetry"], filter: { deviceId: "wh-rot3" } } });
+    const secrets = [hook.secret];
+    for (let i = 0; i < 3; i++) secrets.push((await apiJson<{ secret: string }>("POST", `/v1/webhooks/${hook.id}/rotate-secret`, 200)).secret);
+    await apiJson("POST", "/v1/devices/wh-rot3/telemetry", 202, { token, body: { data: { n: 1 } } });
+    const [r] = await receiver.waitFor(ofDevice("wh-rot3"));
+    expect(String(r!.headers["webhook-signature"]).split(" ")).toHaveLength(2);
+    expect(verified(r!, secrets[3]!)).toEqual(r!.event);
+    expect(verified(r!, secrets[2]!)).toEqual(r!.event);
+    expect(() => verified(r!, secrets[1]!)).toThrow();
+
+    for (const grace_seconds of [-1, 86_401, 1.5]) await api("POST", `/v1/webhooks/${hook.id}/rotate-secret`, { body: { grace_seconds } }).then((x) => expect(x.status).toBe(400));
+    const leaked = Date.now();
+    const fresh = await apiJson<{ secret: string; previous_expires_at: string }>("POST", `/v1/webhooks/${hook.id}/rotate-secret`, 200, { body: { grace_seconds: 0 } });
+    expect(Math.abs(Date.parse(fresh.previous_expires_at) - leaked)).toBeLessThan(60_000);
+    await apiJson("POST", "/v1/devices/wh-rot3/telemetry", 202, { token, body: { data: { n: 2 } } });
+    const got = await receiver.waitFor(ofDevice("wh-rot3"), 2);
+    const last = got.find((x) => (x.event.data as { data: { n: number } }).data.n === 2)!;
+    expect(String(last.headers["webhook-signature"]).split(" ")).toHaveLength(1);
+    expect(verified(last, fresh.secret)).toEqual(last.event);
+    expect(() => verified(last, secrets[3]!)).toThrow();
+    await apiJson("DELETE", `/v1/webhooks/${hook.id}`, 204);
   });
 
   it("delivers a command's result from the device and a rule's firing", async () => {

@@ -151,10 +151,16 @@ export async function deleteWebhook(env: Env, id: string): Promise<void> {
   await db(env).delete(webhooks).where(eq(webhooks.id, id)).run();
 }
 
-/** A new secret; the previous one keeps signing beside it for 24 h. */
-export async function rotateWebhookSecret(env: Env, id: string): Promise<{ secret: string; previous_expires_at: string }> {
+/** A replaced secret's default grace: it keeps signing beside the new one for 24 h. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 86_400;
+
+/**
+ * A new secret; the one it replaces keeps signing beside it for `graceSeconds` (0: it ends now,
+ * and `previous_expires_at` is now). Any earlier replaced secret ends now: at most two sign.
+ */
+export async function rotateWebhookSecret(env: Env, id: string, graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS): Promise<{ secret: string; previous_expires_at: string }> {
   await row(env, id);
-  const r = await webhookStub(env, id).rotateSecret();
+  const r = await webhookStub(env, id).rotateSecret(graceSeconds * 1000);
   return { secret: r.secret, previous_expires_at: new Date(r.previous_expires_at).toISOString() };
 }
 

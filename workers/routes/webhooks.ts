@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
 import { IdSchema, PageQuery, TagSchema, jsonBody, jsonResponse, pageOf } from "./schemas";
 import { WEBHOOK_EVENT_TYPES } from "../../durable-objects/webhook/events";
-import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, rotateWebhookSecret, updateWebhook } from "../registry/webhooks";
+import { DEFAULT_ROTATION_GRACE_SECONDS, createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, rotateWebhookSecret, updateWebhook } from "../registry/webhooks";
 
 /** The webhook routes, mounted by the app. */
 export const webhookRoutes = router();
@@ -40,6 +40,9 @@ const Delivery = z
 const Created = Webhook.extend({ secret: z.string().openapi({ description: "whsec_…: shown once" }) }).openapi("WebhookCreated");
 const NewWebhook = z.strictObject({ url: Url, events: Events, filter: Filter.optional(), description: z.string().max(1024).nullable().optional() });
 const PatchWebhook = z.strictObject({ url: Url.optional(), events: Events.optional(), filter: Filter.optional(), description: z.string().max(1024).nullable().optional(), enabled: z.boolean().optional() });
+const Rotate = z.strictObject({
+  grace_seconds: z.number().int().min(0).max(DEFAULT_ROTATION_GRACE_SECONDS).optional().openapi({ description: "How long the replaced secret keeps signing (default 86400; 0 ends it now, for a leaked secret)" }),
+});
 const Params = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 const DeliveryItem = z
   .object({
@@ -129,11 +132,26 @@ webhookRoutes.openapi(
     operationId: "rotateWebhookSecret",
     method: "post",
     path: "/v1/webhooks/{id}/rotate-secret",
-    summary: "A new signing secret; the previous one keeps signing beside it for 24 h",
-    request: { params: Params },
-    responses: { 200: jsonResponse(z.object({ secret: z.string(), previous_expires_at: z.string() }).openapi("WebhookSecret"), "The new secret, shown once") },
+    summary:
+      "A new signing secret; the one it replaces keeps signing beside it for `grace_seconds` (default 86400 = 24 h; 0 ends it now), and any earlier replaced secret ends now: at most two sign",
+    request: { params: Params, body: { content: { "application/json": { schema: Rotate } }, required: false } },
+    responses: {
+      200: jsonResponse(
+        z
+          .object({
+            secret: z.string(),
+            previous_expires_at: z.string().openapi({ description: "When the replaced secret stops signing (now with grace_seconds 0)" }),
+          })
+          .openapi("WebhookSecret"),
+        "The new secret, shown once",
+      ),
+    },
   }),
-  async (c) => c.json(await rotateWebhookSecret(c.env, c.req.valid("param").id), 200),
+  async (c) => {
+    // The body is optional: with none, the replaced secret signs for the default 24 h.
+    const body: { grace_seconds?: number } = c.req.valid("json") ?? {};
+    return c.json(await rotateWebhookSecret(c.env, c.req.valid("param").id, body.grace_seconds), 200);
+  },
 );
 
 webhookRoutes.openapi(
