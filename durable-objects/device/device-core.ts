@@ -84,7 +84,11 @@ export class DeviceCore {
     this.shards = new ShardClient(env, "default");
     this.own = new OwnTopics(env, ctx.storage.sql, id, this.shards, this.alarms);
     this.marks = new DeliveryMarks(ctx.storage.sql);
-    this.credentials = new CredentialWatch(this.store, this.alarms, (cid, why) => this.endConnections((a) => a.credentialId === cid, why));
+    this.credentials = new CredentialWatch(this.store, this.alarms, (cid, why) => {
+      // Streams the device opened with that credential (GET /v1/devices/<id>/events as itself) end too.
+      this.streams.endWhere((h) => h.credentialId === cid);
+      return this.endConnections((a) => a.credentialId === cid, why);
+    });
     // Telemetry arriving while a batch commits goes in the next batch, written once that one is durable.
     this.telemetryCommit = new GroupCommit(
       (batch) => {

@@ -305,6 +305,11 @@ export class DeviceObject extends DurableObject<Env> {
     await this.core.credentials.expire(credentialId, at);
   }
 
+  /** An app credential was revoked (or its token expired): the live streams it opened here end (close 4401). */
+  async streamsRevoked(owner: string): Promise<void> {
+    this.core.streams.endWhere((h) => h.owner === owner);
+  }
+
   /** Erases everything the device had: called when the device is deleted from the registry. */
   async wipe(): Promise<void> {
     await this.core.endForDeletion();

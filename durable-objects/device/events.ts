@@ -4,6 +4,7 @@
  * one JSON event `{type, deviceId, ts, data}`, sent to the app WebSockets and SSE clients
  * attached to the device's object.
  */
+import type { StreamHolder } from "./sockets";
 
 /** Event types an app stream carries. */
 export type DeviceEventType =
@@ -39,14 +40,15 @@ const encoder = new TextEncoder();
 
 /** Open SSE responses of one object: writers that are dropped when their client goes away. */
 export class SseClients {
-  private readonly writers = new Set<WritableStreamDefaultWriter<Uint8Array>>();
+  /** Each open stream's writer, with who opened it. */
+  private readonly writers = new Map<WritableStreamDefaultWriter<Uint8Array>, StreamHolder>();
   private seq = 0;
 
-  /** Opens a stream; the returned Response is handed back to the app. */
-  open(onClose: () => void): Response {
+  /** Opens a stream for `holder`; the returned Response is handed back to the app. */
+  open(holder: StreamHolder, onClose: () => void): Response {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
-    this.writers.add(writer);
+    this.writers.set(writer, holder);
     // A comment line first, so proxies and clients see the stream start at once.
     writer.write(encoder.encode(": umbra event stream\n\n")).catch(() => this.drop(writer, onClose));
     writer.closed.catch(() => this.drop(writer, onClose));
@@ -61,20 +63,24 @@ export class SseClients {
 
   /** Sends an event to every open stream. */
   broadcast(event: DeviceEvent): void {
+    if (this.writers.size === 0) return;
     const bytes = encoder.encode(sseFrame(event, ++this.seq));
-    for (const w of this.writers) w.write(bytes).catch(() => this.drop(w));
+    for (const w of this.writers.keys()) w.write(bytes).catch(() => this.drop(w));
   }
 
   /** Keeps idle connections open through proxies. */
   heartbeat(): void {
     const bytes = encoder.encode(": ping\n\n");
-    for (const w of this.writers) w.write(bytes).catch(() => this.drop(w));
+    for (const w of this.writers.keys()) w.write(bytes).catch(() => this.drop(w));
   }
 
-  /** Ends every stream (its client sees the response end). */
-  closeAll(): void {
-    for (const w of this.writers) w.close().catch(() => undefined);
-    this.writers.clear();
+  /** Ends the streams whose holder `matches` (their client sees the response end). */
+  endWhere(matches: (holder: StreamHolder) => boolean): void {
+    for (const [w, holder] of this.writers) {
+      if (!matches(holder)) continue;
+      this.writers.delete(w);
+      w.close().catch(() => undefined);
+    }
   }
 
   private drop(w: WritableStreamDefaultWriter<Uint8Array>, onClose?: () => void): void {

@@ -1,10 +1,15 @@
 /**
  * The device's live event streams for apps: WebSockets (hibernatable, tag "stream") and
  * Server-Sent Events. Every change of the device becomes one `{type, deviceId, ts, data}` event.
+ * A stream keeps who opened it ({@link StreamHolder}): it ends when that credential is revoked
+ * ({@link LiveStreams.endWhere}) and sends nothing once it expired.
  */
 import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
-import { closeQuietly, type Attachment } from "./sockets";
+import { closeQuietly, streamHolderOf, type Attachment, type StreamHolder } from "./sockets";
 import { webSocketResponse } from "../shared/websocket-response";
+
+/** The close code (and SSE end) of a stream whose credential was revoked or expired. */
+const CREDENTIAL_ENDED = 4401;
 
 export class LiveStreams {
   private readonly sse = new SseClients();
@@ -17,14 +22,15 @@ export class LiveStreams {
 
   /** Opens a stream: a WebSocket when the request upgrades, else SSE (with a heartbeat every 15 s). */
   open(request: Request): Response {
+    const holder = streamHolderOf(request);
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
       const pair = new WebSocketPair();
       this.ctx.acceptWebSocket(pair[1], ["stream"]);
-      pair[1].serializeAttachment({ role: "stream" } satisfies Attachment);
+      pair[1].serializeAttachment({ role: "stream", ...holder } satisfies Attachment);
       const sub = request.headers.get("x-umbra-subprotocol");
       return webSocketResponse(pair[0], sub);
     }
-    const res = this.sse.open(() => this.stopHeartbeatIfIdle());
+    const res = this.sse.open(holder, () => this.stopHeartbeatIfIdle());
     this.heartbeat ??= setInterval(() => this.sse.heartbeat(), 15_000);
     return res;
   }
@@ -38,25 +44,39 @@ export class LiveStreams {
 
   /** Ends every stream (the device was deleted): WebSockets close with `code`, SSE responses end. */
   end(code: number, reason: string): void {
-    for (const ws of this.ctx.getWebSockets("stream")) closeQuietly(ws, code, reason);
-    this.sse.closeAll();
+    this.endWhere(() => true, code, reason);
+  }
+
+  /** Ends the streams whose holder `matches` (its credential was revoked): close 4401 by default. */
+  endWhere(matches: (holder: StreamHolder) => boolean, code = CREDENTIAL_ENDED, reason = "the credential was revoked"): void {
+    for (const ws of this.ctx.getWebSockets("stream")) {
+      if (matches(ws.deserializeAttachment() as StreamHolder)) closeQuietly(ws, code, reason);
+    }
+    this.sse.endWhere(matches);
     this.stopHeartbeatIfIdle();
   }
 
-  /** Sends one event to every open stream of the device. */
+  /** Sends one event to every open stream of the device (a stream whose credential expired ends instead). */
   emit(type: DeviceEventType, data: unknown, ts = Date.now()): void {
     const sockets = this.ctx.getWebSockets("stream");
     // Nobody watching (the usual case on the telemetry path): nothing to build.
     if (sockets.length === 0 && this.sse.size === 0) return;
+    const now = Date.now();
+    const expired = (h: StreamHolder) => h.expiresAt !== undefined && h.expiresAt <= now;
     const event: DeviceEvent = { type, deviceId: this.deviceId(), ts, data };
     const text = JSON.stringify(event);
     for (const ws of sockets) {
+      if (expired(ws.deserializeAttachment() as StreamHolder)) {
+        closeQuietly(ws, CREDENTIAL_ENDED, "the credential expired");
+        continue;
+      }
       try {
         ws.send(text);
       } catch {
         // a stream that went away is cleaned up by its close event
       }
     }
+    this.sse.endWhere(expired);
     this.sse.broadcast(event);
   }
 }

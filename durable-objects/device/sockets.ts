@@ -45,7 +45,29 @@ export interface MqttAttachment extends Credential {
 }
 
 /** What an object remembers about each accepted socket. */
-export type Attachment = JsonAttachment | MqttAttachment | { role: "stream" };
+/**
+ * Who opened a live stream, so that it ends when their access does: an app credential's owner
+ * (`key:<id>`, `client:<id>`; revoking it ends the stream), a device credential, and when the
+ * credential expires (an OAuth access token: no event is sent past it).
+ */
+export interface StreamHolder {
+  owner?: string;
+  credentialId?: string;
+  expiresAt?: number;
+}
+
+/** The request headers the Worker names a stream's holder with. */
+export function streamHolderOf(request: Request): StreamHolder {
+  const h = request.headers;
+  const expires = Number(h.get("x-umbra-expires") ?? "");
+  return {
+    ...(h.get("x-umbra-owner") ? { owner: h.get("x-umbra-owner")! } : {}),
+    ...(h.get("x-umbra-credential") ? { credentialId: h.get("x-umbra-credential")! } : {}),
+    ...(expires > 0 ? { expiresAt: expires } : {}),
+  };
+}
+
+export type Attachment = JsonAttachment | MqttAttachment | ({ role: "stream" } & StreamHolder);
 
 /** The device's open sockets on the JSON protocol (normally one). */
 export function deviceSockets(ctx: DurableObjectState): WebSocket[] {

@@ -98,6 +98,41 @@ describe("revocation reaches live sessions", () => {
     await c.whenClosed(3_000);
   });
 
+  it("ends the live streams (WebSocket and SSE) an API key or OAuth client opened when it is revoked: nothing more reaches them", async () => {
+    const token = await createDevice("rv-stream");
+    const key = await apiJson<{ id: string; key: string }>("POST", "/v1/api-keys", 201, { body: { name: "rv-stream", scopes: ["devices:read"] } });
+    const client = await apiJson<{ client_id: string; client_secret: string }>("POST", "/v1/oauth-clients", 201, { body: { name: "rv-stream", scopes: ["devices:read"] } });
+    const tokenRes = await fetch(`${hubUrl()}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` },
+      body: "grant_type=client_credentials",
+    });
+    const access = ((await tokenRes.json()) as { access_token: string }).access_token;
+    for (const [credential, revoke] of [
+      [key.key, `/v1/api-keys/${key.id}`],
+      [access, `/v1/oauth-clients/${client.client_id}`],
+    ] as const) {
+      const stream = new WebSocket(`${hubUrl().replace("http", "ws")}/v1/devices/rv-stream/events`, { headers: { authorization: `Bearer ${credential}` } });
+      const seen: string[] = [];
+      stream.on("message", (d) => seen.push((JSON.parse(String(d)) as { type: string }).type));
+      await new Promise((r, j) => (stream.once("open", r), stream.once("error", j)));
+      const sse = await fetch(`${hubUrl()}/v1/devices/rv-stream/events`, { headers: { authorization: `Bearer ${credential}`, accept: "text/event-stream" } });
+      expect(sse.status).toBe(200);
+      const sseText = sse.text(); // resolves when the response ends
+      await apiJson("POST", "/v1/devices/rv-stream/telemetry", 202, { token, body: { data: { n: 1 } } });
+      await eventually(async () => seen.includes("telemetry"));
+      expect((await api("DELETE", revoke)).status).toBeLessThan(300);
+      // Before: both kept delivering the device's data for as long as they stayed open.
+      const closeCode = () => (stream.readyState >= WebSocket.CLOSING ? (stream as unknown as { _closeCode?: number })._closeCode : undefined);
+      expect(await eventually(async () => closeCode())).toBe(4401);
+      await sseText;
+      const before = seen.length;
+      await apiJson("POST", "/v1/devices/rv-stream/telemetry", 202, { token, body: { data: { n: 2 } } });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen.length).toBe(before);
+    }
+  });
+
   it("ends an app's MQTT session when its API key or OAuth client is revoked, and it receives nothing more", async () => {
     const key = await apiJson<{ id: string; key: string }>("POST", "/v1/api-keys", 201, { body: { name: "rv-app", scopes: ["devices:read"] } });
     const client = await apiJson<{ client_id: string; client_secret: string }>("POST", "/v1/oauth-clients", 201, { body: { name: "rv-oauth", scopes: ["devices:read"] } });

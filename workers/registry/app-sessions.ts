@@ -1,12 +1,14 @@
 /**
- * Where each credential's MQTT app sessions live, so revoking the credential can reach them
- * (an app session's object is named `<owner>/<clientId>`; client ids are the app's choice).
+ * Where each credential's MQTT app sessions and live event streams live, so revoking the
+ * credential can reach them (an app session's object is named `<owner>/<clientId>`; client ids
+ * are the app's choice; streams as stream-names.ts notes them).
  */
 import { eq, sql } from "drizzle-orm";
 import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { appSessions } from "../db/schema";
 import { pushOrPark } from "./parked-pushes";
+import { streamName } from "./stream-names";
 
 /** Notes that `owner` opened `sessionId` (before the session's object accepts the link). */
 export async function recordAppSession(env: Env, sessionId: string, owner: string): Promise<void> {
@@ -17,8 +19,13 @@ export async function recordAppSession(env: Env, sessionId: string, owner: strin
     .onConflictDoUpdate({ target: appSessions.sessionId, set: { connectedAt: sql`excluded.connected_at` } });
 }
 
+/** Notes that `owner` opened a live stream of `deviceId` (before the device's object accepts it). */
+export function recordStream(env: Env, deviceId: string, owner: string): Promise<void> {
+  return recordAppSession(env, streamName(deviceId, owner), owner);
+}
+
 /**
- * Ends every session an owner holds (the credential was revoked): each session's object closes
+ * Ends every session and stream an owner holds (the credential was revoked): each session's object closes
  * its connection with the protocol's answer and drops the session.
  */
 export async function endAppSessions(env: Env, owner: string, reason: "revoked" | "expired"): Promise<number> {

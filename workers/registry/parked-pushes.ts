@@ -16,6 +16,7 @@ import { parkedPushes } from "../db/schema";
 import { ApiError } from "../errors";
 import { OBJECT_CALLS_AT_ONCE, mapBounded, retryTransient, slices } from "../fan-out";
 import { deviceStub } from "../objects";
+import { streamOf } from "./stream-names";
 
 /** One call that must reach an object. Access pushes carry no arguments: they are computed when made. */
 export type Push =
@@ -73,8 +74,11 @@ export function call(env: Env, p: CallPush): Promise<void> {
   switch (p.kind) {
     case "credential-revoked":
       return deviceStub(env, p.id).credentialRevoked(p.credential, p.at);
-    case "session-revoked":
+    case "session-revoked": {
+      const stream = streamOf(p.id);
+      if (stream) return deviceStub(env, stream.deviceId).streamsRevoked(stream.owner);
       return env.APP_SESSION.get(env.APP_SESSION.idFromName(p.id)).revoke(p.reason);
+    }
     case "device-disabled":
       return deviceStub(env, p.id).disconnect("device disabled");
     case "rules-changed":

@@ -10,6 +10,8 @@ import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
 import { offeredProtocols } from "./connect";
 import { webSocketResponse } from "../../durable-objects/shared/websocket-response";
+import { ownerOf } from "../mqtt/authenticate";
+import { recordStream } from "../registry/app-sessions";
 
 export const events = router();
 
@@ -51,6 +53,14 @@ events.openapi(
     headers.delete("authorization");
     headers.delete("sec-websocket-protocol");
     headers.set("x-umbra-device", device.id);
+    // Who opens it, so the stream ends when their access does (revoked, expired).
+    const principal = c.get("principal");
+    if (principal.kind === "api-key" || principal.kind === "oauth") {
+      const owner = ownerOf(principal);
+      await recordStream(c.env, device.id, owner);
+      headers.set("x-umbra-owner", owner);
+      if (principal.kind === "oauth") headers.set("x-umbra-expires", String(principal.expiresAt));
+    } else if (principal.kind === "device") headers.set("x-umbra-credential", principal.credentialId);
     const res = await deviceStub(c.env, device.id).fetch(new Request("https://device/events", { headers }));
     // A client that offered subprotocols closes at once unless the 101 names one of them.
     if (!ws || res.status !== 101 || !offeredProtocols(c.req.header("sec-websocket-protocol")).includes(EVENTS_SUBPROTOCOL)) return res;
