@@ -17,7 +17,7 @@ import { logError, logText } from "../../protocols/log-text";
 import { SenderRate } from "../shared/token-bucket";
 import { GroupCommit } from "../shared/group-commit";
 import { CredentialWatch } from "./credential-watch";
-import { nextPresence, readPresence, statusOf } from "./presence";
+import { nextPresence, presenceRuleData, readPresence, statusOf } from "./presence";
 import { MqttHost } from "./mqtt-host";
 import { mqttServices, shadowMessages, type TelemetryItem } from "./mqtt-routing";
 import { ShardClient } from "../routing/shard-client";
@@ -308,7 +308,7 @@ export class DeviceCore {
     if (!p) return;
     this.store.setMeta("presence", p);
     this.streams.emit(connected ? "presence.connected" : "presence.disconnected", statusOf(p, 0), now);
-    this.ruleEvent({ source: "presence", data: statusOf(p, 0) as unknown as JsonObject, ts: now });
+    this.ruleEvent({ source: "presence", data: presenceRuleData(p, 0), ts: now });
     const body = { connected, protocol: p.protocol, ts: now };
     this.own.publish([{ topic: `devices/${this.deviceId}/presence`, payload: encoder.encode(JSON.stringify(body)), qos: 1, retain: false }]);
     if (connected) this.checkPresenceLater(now).catch((err: unknown) => console.error(`presence check of ${logText(this.deviceId)} not armed: ${logError(err)}`));

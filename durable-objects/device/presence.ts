@@ -43,6 +43,22 @@ export function statusOf(p: Presence, lastSeen: number): DeviceStatus {
 }
 
 /**
+ * Presence as rules see it (rules/README.md, "Sources and their events"): times in epoch ms, so
+ * `last_seen < timestamp() - 60000` and `disconnected_at - connected_at` work; never-set times
+ * stay null. The API's ISO strings ({@link statusOf}) would compare as unknown there.
+ */
+export function presenceRuleData(p: Presence, lastSeen: number): { [K in keyof Presence]: Presence[K] } {
+  return {
+    connected: p.connected,
+    protocol: p.protocol,
+    remote_address: p.remote_address,
+    connected_at: p.connected_at || null,
+    disconnected_at: p.disconnected_at || null,
+    last_seen: Math.max(p.last_seen ?? 0, lastSeen) || null,
+  };
+}
+
+/**
  * The next presence after a connection opened or closed: a new connection starts it afresh; a
  * close keeps where it was and when, and the latest activity seen. Null when nothing changed
  * (a close while already offline).

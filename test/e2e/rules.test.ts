@@ -255,6 +255,37 @@ describe("a presence rule on a hibernated device", () => {
   }, 60_000);
 });
 
+describe("a presence rule on its times", () => {
+  it("reads connected_at, disconnected_at and last_seen as epoch ms, so it can compare and subtract them", async () => {
+    // Found by an outside tester: presence reached rules with the API's ISO strings, so a
+    // comparison with timestamp() was unknown and the rule never fired.
+    const token = await createDevice("rule-pres-ms");
+    await apiJson("POST", "/v1/rules", 201, {
+      body: {
+        name: "short session",
+        sql: "SELECT connected_at, last_seen, disconnected_at - connected_at AS session FROM presence WHERE connected = false AND connected_at > timestamp() - 60000 AND last_seen >= connected_at",
+        scope: { kind: "device", deviceId: "rule-pres-ms" },
+        actions: [{ type: "command", name: "gone" }],
+      },
+    });
+    const before = Date.now();
+    const dev = await JsonSocket.open(token);
+    dev.send({ type: "ping" });
+    await dev.next((m) => m.type === "pong");
+    dev.ws.close();
+    const fired = await eventually(async () => {
+      const l = await commands("rule-pres-ms");
+      return l.length ? l : null;
+    });
+    const payload = fired[0]!.payload as { connected_at: number; last_seen: number; session: number };
+    expect(fired).toHaveLength(1);
+    expect(payload.connected_at).toBeGreaterThanOrEqual(before - 5_000);
+    expect(payload.last_seen).toBeGreaterThanOrEqual(payload.connected_at);
+    expect(payload.session).toBeGreaterThanOrEqual(0);
+    expect(payload.session).toBeLessThan(60_000);
+  });
+});
+
 describe("a FOR rule", () => {
   it("fires only after the condition held, from its alarm, across a restart", async () => {
     // A hub of its own: this test restarts it.
