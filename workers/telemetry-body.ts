@@ -11,6 +11,7 @@ import { checkTelemetryTs } from "../protocols/telemetry-time";
 import type { Env } from "../durable-objects/env";
 import { deviceConfig } from "../durable-objects/device/config";
 import { ApiError, validationError } from "./errors";
+import { JsonObjectSchema } from "./routes/schemas";
 import { cborValue, jsonValue } from "./content";
 import { CborError, SenMLError, decodeSenML, type SenMLRecord } from "../wasm/src/worker";
 
@@ -27,7 +28,7 @@ export const TELEMETRY_MEDIA: Record<string, TelemetryFormat> = {
 export const TELEMETRY_COAP: Record<number, TelemetryFormat> = { 50: "json", 60: "cbor", 110: "senml+json", 112: "senml+cbor" };
 
 const Sample = z.strictObject({
-  data: z.record(z.string(), z.unknown()).openapi({ description: "at least one field" }),
+  data: JsonObjectSchema.openapi({ description: "at least one field" }),
   ts: z.number().int().optional().openapi({ description: "epoch milliseconds, 2000-01-01 … now + 1 day, within retention (default: now)" }),
 });
 const Samples = z.array(Sample).min(1).max(1000);

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../auth/principal";
 import { USER_ID, USER_ID_RULE } from "../registry/ids";
+import { isJsonObject } from "../../protocols/json-value";
 
 /** RFC 9457 problem details. */
 export const ProblemSchema = z
@@ -14,8 +15,20 @@ export const ProblemSchema = z
   })
   .openapi("Problem");
 
-/** A JSON object with any values. */
-export const JsonObjectSchema = z.record(z.string(), z.unknown());
+/**
+ * A JSON object with any values, passed on as parsed. `z.record` (like `z.object`) rebuilds the
+ * object by assignment, so an own `__proto__` key, which `JSON.parse` and the CBOR decoder keep
+ * as an ordinary field, became the copy's prototype and vanished from what was stored; and it
+ * refused an object with a `constructor` field that is not a function (`{"constructor":{}}`) as
+ * not a record. This takes any non-array object (the issue z.record gives otherwise) and hands on
+ * the input itself; the OpenAPI is the same.
+ */
+export const JsonObjectSchema = z
+  .custom<Record<string, unknown>>()
+  .superRefine((value, ctx) => {
+    if (!isJsonObject(value)) ctx.addIssue({ code: "invalid_type", expected: "record", input: value });
+  })
+  .openapi({ type: "object", additionalProperties: {} });
 
 /** Every user-chosen id (device, channel, group): one rule, see registry/ids.ts. */
 export const IdSchema = z.string().regex(USER_ID, USER_ID_RULE).openapi({ pattern: USER_ID.source });
