@@ -8,6 +8,7 @@
 import type { CExpr, CompiledRule } from "./rule-compile";
 import { isJsonObject, jsonEquals, ownField } from "../protocols/json-value";
 import type { JsonObject, JsonValue } from "../protocols/json-value";
+import { ROUND_MAX_DIGITS, roundHalfAway } from "./rule-round";
 
 /** A value during evaluation: JSON, or `undefined` for "no value". */
 export type Value = JsonValue | undefined;
@@ -119,14 +120,12 @@ function inList(e: { a: CExpr; list: CExpr[] }, env: EvalEnv): Truth {
   return unknown ? null : false;
 }
 
-/** SQL ROUND: half away from zero, to `digits` decimals (0 to 15). */
+/** SQL ROUND: half away from zero, to `digits` decimals (0 to 15), on the decimal as written (rule-round.ts). */
 function round(x: Value, digits: Value): Value {
-  if (typeof x !== "number") return undefined;
+  if (typeof x !== "number" || !Number.isFinite(x)) return undefined;
   const d = digits === undefined ? 0 : digits;
-  if (typeof d !== "number" || !Number.isInteger(d) || d < 0 || d > 15) return undefined;
-  const f = 10 ** d;
-  const r = (Math.sign(x) * Math.round(Math.abs(x) * f)) / f;
-  return r === 0 ? 0 : finite(r);
+  if (typeof d !== "number" || !Number.isInteger(d) || d < 0 || d > ROUND_MAX_DIGITS) return undefined;
+  return finite(roundHalfAway(x, d));
 }
 
 /** LEAST/GREATEST: NULLs are skipped, any other non-number makes the result undefined. */

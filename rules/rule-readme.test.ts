@@ -22,6 +22,11 @@ describe("rules/README.md", () => {
     expect(r.firings).toEqual([{ output: { n: 0 }, at: 180_000 }]);
   });
 
+  it("round's examples", () => {
+    const r = run("SELECT round(a, 2) AS a, round(b, 2) AS b, round(c) AS c FROM telemetry", [ev(0, { a: 1.005, b: 2.675, c: -0.5 })]);
+    expect(r.firings[0]?.output).toEqual({ a: 1.01, b: 2.68, c: -1 });
+  });
+
   it("the quoted error", () => {
     expect(compileRule("SELECT a\nFROM telemetry\nWHERE a > 1 FOR 8d")).toEqual({ ok: false, error: { message: "FOR 8d is out of range (1ms to 7d)", line: 3, column: 17, token: "8d" } });
   });
