@@ -199,7 +199,7 @@ export class DeviceCore {
     this.mqtt.settleLost().catch((err: unknown) => console.error(`MQTT session of ${logText(this.deviceId)} not settled: ${logError(err)}`));
     const p = readPresence(this.store);
     if (!p.connected || deviceSockets(this.ctx).length > 0 || mqttSockets(this.ctx).length > 0) return;
-    this.markPresence(false, (p.protocol ?? "json") as DeviceProtocol, p.remote_address);
+    this.markPresence(false, (p.protocol ?? "json") as DeviceProtocol, p.remote_address, false);
   }
 
   /**
@@ -301,10 +301,13 @@ export class DeviceCore {
     if (wanted.length) void this.mqtt.deliver(wanted);
   }
 
-  /** Records presence, streams it, runs presence rules, and publishes it on `devices/<id>/presence`. */
-  markPresence(connected: boolean, protocol: DeviceProtocol, remote: string | null): void {
+  /**
+   * Records presence, streams it, runs presence rules, and publishes it on `devices/<id>/presence`.
+   * `closedNow` false: a connection found gone after a restart (its last sign of life is older).
+   */
+  markPresence(connected: boolean, protocol: DeviceProtocol, remote: string | null, closedNow = true): void {
     const now = Date.now();
-    const p = nextPresence(readPresence(this.store), connected, protocol, remote, this.lastSeen, now);
+    const p = nextPresence(readPresence(this.store), connected, protocol, remote, this.lastSeen, now, closedNow);
     if (!p) return;
     this.store.setMeta("presence", p);
     this.streams.emit(connected ? "presence.connected" : "presence.disconnected", statusOf(p, 0), now);
@@ -319,7 +322,11 @@ export class DeviceCore {
    * offline): a device still connected is checked again later.
    */
   async presenceOnAlarm(now: number): Promise<void> {
-    if (readPresence(this.store).connected) await this.checkPresenceLater(now);
+    const p = readPresence(this.store);
+    if (!p.connected) return;
+    // The latest activity is kept in memory; stored now and then, a restart loses at most a check's worth.
+    if (this.lastSeen > (p.last_seen ?? 0)) this.store.setMeta("presence", { ...p, last_seen: this.lastSeen });
+    await this.checkPresenceLater(now);
   }
 
   /** Arms the presence check (config.presenceCheckMs): the alarm outlives a restart of the hub, the sockets do not. */

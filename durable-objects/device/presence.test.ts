@@ -24,3 +24,14 @@ describe("presence for rules", () => {
     expect(r.firings.map((f) => f.output)).toEqual([{ session: 60_000 }]);
   });
 });
+
+describe("nextPresence", () => {
+  it("takes a close as a sign of life, but not a connection the hub found gone after a restart", () => {
+    const on = nextPresence(NEVER, true, "json", null, 0, 1_000)!;
+    // The device closed at 9 s: it was seen then.
+    expect(nextPresence(on, false, "json", null, 5_000, 9_000)).toMatchObject({ last_seen: 9_000, disconnected_at: 9_000 });
+    // Found gone at 9 s after a restart (nothing in memory): last seen when last stored, not at 9 s.
+    expect(nextPresence({ ...on, last_seen: 3_000 }, false, "json", null, 0, 9_000, false)).toMatchObject({ last_seen: 3_000, disconnected_at: 9_000 });
+    expect(nextPresence(NEVER, false, "json", null, 0, 9_000, false)).toBeNull();
+  });
+});

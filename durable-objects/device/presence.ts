@@ -60,12 +60,13 @@ export function presenceRuleData(p: Presence, lastSeen: number): { [K in keyof P
 
 /**
  * The next presence after a connection opened or closed: a new connection starts it afresh; a
- * close keeps where it was and when, and the latest activity seen. Null when nothing changed
- * (a close while already offline).
+ * close keeps where it was and when, and the latest activity seen — the close itself when the
+ * device closed (`closedNow`), not when the hub only noticed, after a restart, that the connection
+ * was gone (the device was not seen then). Null when nothing changed (a close while already offline).
  */
-export function nextPresence(before: Presence, connected: boolean, protocol: string, remote: string | null, lastSeen: number, now: number): Presence | null {
+export function nextPresence(before: Presence, connected: boolean, protocol: string, remote: string | null, lastSeen: number, now: number, closedNow = true): Presence | null {
   if (!connected && !before.connected) return null;
   return connected
     ? { connected, protocol, remote_address: remote, connected_at: now, last_seen: now, disconnected_at: null }
-    : { ...before, connected, last_seen: Math.max(before.last_seen ?? 0, lastSeen, now), disconnected_at: now };
+    : { ...before, connected, last_seen: Math.max(before.last_seen ?? 0, lastSeen, closedNow ? now : 0) || null, disconnected_at: now };
 }
