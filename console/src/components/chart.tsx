@@ -7,24 +7,11 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { Series } from "../lib/buckets";
 import { formatTime } from "../lib/format";
+import { latestText, roundValue as round } from "../lib/latest";
 import { TableWrap } from "./table-wrap";
 
 /** Line colours with at least 3:1 contrast on white (WCAG 1.4.11). */
 const COLOURS = ["#1f5fbf", "#b3261e", "#2e7d32", "#8e24aa", "#a35200", "#00796b", "#5d4037", "#37474f"];
-
-/** Latest non-null value of each key, with its time. */
-function latest(series: Series, keys: string[]): { key: string; value: number; t: number }[] {
-  return keys.flatMap((k) => {
-    const col = series.avg[k] ?? [];
-    for (let i = col.length - 1; i >= 0; i--) {
-      const v = col[i];
-      if (v !== null && v !== undefined) return [{ key: k, value: v, t: series.t[i] }];
-    }
-    return [];
-  });
-}
-
-const round = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : String(Number(v.toPrecision(4))));
 
 /**
  * The time axis: from the chosen range's start to now (or the newest point, if later), so the
@@ -36,8 +23,11 @@ function fitRange(u: uPlot, fromMs: number, series: Series): void {
   u.setScale("x", { min: fromMs / 1000, max: Math.max(Date.now() / 1000, newest) });
 }
 
-/** The chart of `keys` from `series` over the range starting at `from` (epoch ms), with a text summary and a data table. */
-export function Chart({ series, keys, label, from }: { series: Series; keys: string[]; label: string; from: number }) {
+/**
+ * The chart of `keys` from `series` over the range starting at `from` (epoch ms), with a text
+ * summary and a data table. `bucketMs` > 0: the series' times are starts of buckets that wide.
+ */
+export function Chart({ series, keys, label, from, bucketMs = 0 }: { series: Series; keys: string[]; label: string; from: number; bucketMs?: number }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = keys.join("\n");
@@ -81,18 +71,13 @@ export function Chart({ series, keys, label, from }: { series: Series; keys: str
     fitRange(u, from, series);
   }, [series, from]);
 
-  const last = latest(series, keys);
+  const last = latestText(series, keys, bucketMs, formatTime);
   const rows = series.t.map((t, i) => ({ t, i })).slice(-50).reverse();
   return (
     <figure class="chart" data-points={series.t.length}>
       <figcaption>
         {label}: {series.t.length} point{series.t.length === 1 ? "" : "s"}
-        {last.length > 0 && (
-          <span data-testid="latest">
-            {" "}
-            · latest {last.map((l) => `${l.key} ${round(l.value)}`).join(", ")} at {formatTime(Math.max(...last.map((l) => l.t)))}
-          </span>
-        )}
+        {last !== null && <span data-testid="latest"> · {last}</span>}
       </figcaption>
       <div ref={box} class="chart-canvas" role="img" aria-label={`${label}, chart of ${keys.join(", ")} over time; the table below has the same data`} />
       <details>
@@ -101,7 +86,7 @@ export function Chart({ series, keys, label, from }: { series: Series; keys: str
           <table>
             <thead>
               <tr>
-                <th scope="col">Time</th>
+                <th scope="col">{bucketMs > 0 ? "Bucket start" : "Time"}</th>
                 {keys.map((k) => (
                   <th key={k} scope="col">
                     {k}

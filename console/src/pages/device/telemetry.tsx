@@ -103,7 +103,7 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
       ) : (
         <>
           <KeyPicker keys={view.keys} hidden={hidden} onChange={setHidden} />
-          <Chart series={view.series} keys={shown} label="Telemetry" from={since} />
+          <Chart series={view.series} keys={shown} label="Telemetry" from={since} bucketMs={view.bucket} />
         </>
       )}
     </>
