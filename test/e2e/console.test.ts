@@ -171,6 +171,20 @@ describe("console", () => {
     expect(await span()).toBeLessThan(7 * 86_400 + 120);
   });
 
+  it("drops a bucket width the new range does not offer, and says raw samples are raw", async () => {
+    // Still on con-range's telemetry, with its one sample: 1 s buckets fit 15 minutes, not 30 days.
+    await page.getByLabel("Range").selectOption({ label: "Last 15 minutes" });
+    await page.getByLabel("Buckets").selectOption({ label: "1 s averages" });
+    await page.getByText("Buckets: 1 s.").waitFor();
+    await page.getByLabel("Range").selectOption({ label: "Last 30 days" });
+    await expect.poll(() => page.getByLabel("Buckets").inputValue()).toBe("auto");
+    await page.getByText("Buckets: 6 h.").waitFor();
+    await page.locator('figure.chart[data-points="1"]').waitFor();
+    expect(await page.locator(".note.error").count()).toBe(0);
+    await page.getByLabel("Buckets").selectOption({ label: "Raw (every sample)" });
+    await page.getByText("Raw samples from the hub, one point per sample.").waitFor();
+  });
+
   it("shows the live event stream", async () => {
     // Straight from another device's page (con-range's, open and connected): what says
     // "Connected" must be con-lamp's stream, not con-range's left on screen under the new

@@ -1,7 +1,7 @@
 /** Client-side buckets: table cases, and properties that match the raw rows (counts, extremes). */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { autoBucket, bucketize, formatBucket, numericKeys, type Sample } from "./buckets";
+import { autoBucket, BUCKETS_MS, bucketize, fitBucketChoice, formatBucket, numericKeys, offeredBuckets, RANGES, type Sample } from "./buckets";
 
 const s = (ts: number, data: Sample["data"]): Sample => ({ ts, data });
 
@@ -54,5 +54,33 @@ describe("autoBucket and formatBucket", () => {
 
   it("names widths", () => {
     expect([0, 5_000, 60_000, 3_600_000, 86_400_000].map(formatBucket)).toEqual(["raw", "5 s", "1 min", "1 h", "1 d"]);
+  });
+});
+
+describe("offeredBuckets and fitBucketChoice", () => {
+  it("offers widths that cut the range into 2 to 5,000 buckets", () => {
+    expect(offeredBuckets(15 * 60_000)).toEqual([1_000, 5_000, 10_000, 30_000, 60_000, 300_000]);
+    expect(offeredBuckets(30 * 86_400_000)).toEqual([900_000, 3_600_000, 21_600_000, 86_400_000]);
+  });
+
+  it("drops a width the new range does not offer back to automatic", () => {
+    // Last 15 minutes at 1 s, then Last 30 days: 1 s would be 2,592,000 buckets, refused by the hub.
+    expect(fitBucketChoice(1_000, 30 * 86_400_000)).toBe("auto");
+    expect(fitBucketChoice(86_400_000, 15 * 60_000)).toBe("auto");
+  });
+
+  it("keeps automatic, raw, and a width still offered", () => {
+    expect(fitBucketChoice("auto", 30 * 86_400_000)).toBe("auto");
+    expect(fitBucketChoice(0, 30 * 86_400_000)).toBe(0);
+    expect(fitBucketChoice(3_600_000, 7 * 86_400_000)).toBe(3_600_000);
+  });
+
+  it("always leaves a choice the select offers", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...BUCKETS_MS), fc.constantFrom(...RANGES.map((r) => r.ms)), (bucket, range) => {
+        const kept = fitBucketChoice(bucket, range);
+        expect(kept === "auto" || offeredBuckets(range).includes(kept)).toBe(true);
+      }),
+    );
   });
 });

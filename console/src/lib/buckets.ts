@@ -44,6 +44,22 @@ export function numericKeys(samples: readonly Sample[]): string[] {
   return [...keys].sort();
 }
 
+/** The bucket widths offered for a range: those that cut it into 2 to 5,000 buckets. */
+export function offeredBuckets(rangeMs: number): number[] {
+  return BUCKETS_MS.filter((b) => rangeMs / b <= 5_000 && rangeMs / b >= 2);
+}
+
+/**
+ * The bucket choice to keep when the range becomes `rangeMs`: "auto" and raw (0) always fit;
+ * a width not offered for the new range falls back to "auto" (the hub would refuse it, and
+ * the select would show nothing chosen).
+ * @example fitBucketChoice(1_000, 30 * 86_400_000) // "auto"
+ */
+export function fitBucketChoice(choice: "auto" | number, rangeMs: number): "auto" | number {
+  if (choice === "auto" || choice === 0) return choice;
+  return offeredBuckets(rangeMs).includes(choice) ? choice : "auto";
+}
+
 /** The smallest offered bucket that keeps a range to at most `maxPoints` buckets. */
 export function autoBucket(rangeMs: number, maxPoints = 240): number {
   return BUCKETS_MS.find((b) => rangeMs / b <= maxPoints) ?? BUCKETS_MS[BUCKETS_MS.length - 1];

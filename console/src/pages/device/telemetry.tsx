@@ -10,8 +10,9 @@ import { ErrorNote, Loading } from "../../components/notes";
 import { RangeSelect } from "../../components/range-select";
 import { Chart } from "../../components/chart";
 import { KeyPicker } from "../../components/key-picker";
-import { autoBucket, BUCKETS_MS, formatBucket, type Sample } from "../../lib/buckets";
+import { autoBucket, fitBucketChoice, formatBucket, offeredBuckets, type Sample } from "../../lib/buckets";
 import { historyBuckets, MAX_RAW_ROWS, rawSamples, rawSeries, sampleOf } from "./telemetry-data";
+import { drawable, loadKey, telemetryNote } from "./telemetry-view";
 
 /** Up to this many raw samples are drawn one point each when the bucket is "auto". */
 const RAW_POINTS = 500;
@@ -26,13 +27,19 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
   const [since, setSince] = useState(() => Date.now() - rangeMs);
   const [tick, setTick] = useState(0);
   const histBucket = bucketChoice === "auto" ? autoBucket(rangeMs) : bucketChoice;
+  const key = loadKey(id, rangeMs, histBucket, history);
+  // A width chosen for a short range may not be offered for a longer one: back to automatic.
+  const chooseRange = (ms: number) => {
+    setRangeMs(ms);
+    setBucketChoice((c) => fitBucketChoice(c, ms));
+  };
 
   const loaded = useAsync(async () => {
     const from = Date.now() - rangeMs;
     setSince(from);
     if (features === undefined) return null;
-    if (history && histBucket > 0) return { kind: "history" as const, ...(await historyBuckets(id, from, Date.now() + 60_000, histBucket)) };
-    return { kind: "raw" as const, ...(await rawSamples(id, from, Date.now() + 86_400_000)) };
+    if (history && histBucket > 0) return { kind: "history" as const, key, ...(await historyBuckets(id, from, Date.now() + 60_000, histBucket)) };
+    return { kind: "raw" as const, key, ...(await rawSamples(id, from, Date.now() + 86_400_000)) };
   }, [id, rangeMs, histBucket, history, features, tick]);
 
   // Raw mode: samples from the stream join those read; history mode: read again, at most every 2 s.
@@ -58,26 +65,27 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
   }, [bus, since, loaded.data]);
   useEffect(() => () => clearTimeout(refetch.current), []);
 
+  const current = drawable(loaded.data, loaded.error, key);
   const view = useMemo(() => {
-    const d = loaded.data;
+    const d = current;
     if (!d) return null;
     if (d.kind === "history") return { ...d, bucket: histBucket, note: null };
     const all = [...d.samples, ...live];
     const bucket = bucketChoice === "auto" ? (all.length <= RAW_POINTS ? 0 : autoBucket(rangeMs)) : bucketChoice;
-    return { ...rawSeries(all, bucket), bucket, note: d.truncated ? `Only the first ${MAX_RAW_ROWS.toLocaleString()} samples of this range are drawn.` : null };
-  }, [loaded.data, live, bucketChoice, rangeMs, histBucket]);
+    return { kind: "raw" as const, ...rawSeries(all, bucket), bucket, note: d.truncated ? `Only the first ${MAX_RAW_ROWS.toLocaleString()} samples of this range are drawn.` : null };
+  }, [current, live, bucketChoice, rangeMs, histBucket]);
   const shown = (view?.keys ?? []).filter((k) => !hidden.has(k));
 
   return (
     <>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Chart settings">
-        <RangeSelect id="range" value={rangeMs} onChange={setRangeMs} />
+        <RangeSelect id="range" value={rangeMs} onChange={chooseRange} />
         <div class="field">
           <label for="bucket">Buckets</label>
           <select id="bucket" value={String(bucketChoice)} onChange={(e) => setBucketChoice(e.currentTarget.value === "auto" ? "auto" : Number(e.currentTarget.value))}>
             <option value="auto">Automatic</option>
             <option value="0">Raw (every sample)</option>
-            {BUCKETS_MS.filter((b) => rangeMs / b <= 5_000 && rangeMs / b >= 2).map((b) => (
+            {offeredBuckets(rangeMs).map((b) => (
               <option key={b} value={b}>
                 {formatBucket(b)} averages
               </option>
@@ -91,8 +99,7 @@ export function TelemetrySection({ id, bus }: { id: string; bus: EventBus }) {
         </div>
       </form>
       <p class="muted">
-        {history ? "Aggregated by the hub (history API)." : "Raw samples from the hub, averaged per bucket in the browser."}{" "}
-        {view && `Buckets: ${formatBucket(view.bucket)}.`} New samples appear as they arrive.
+        {view && `${telemetryNote(view.kind, view.bucket)} `}New samples appear as they arrive.
       </p>
       {view?.note && <p class="note">{view.note}</p>}
       <ErrorNote error={loaded.error} what="Telemetry" />
