@@ -121,6 +121,19 @@ describe("console", () => {
     await check("device-history");
   });
 
+  it("saves desired state over a change that touched reported state only", async () => {
+    await open("devices/con-lamp/shadow", "con-lamp");
+    const version = Number(await page.getByTestId("shadow-version").textContent());
+    await page.getByLabel("Desired state (JSON object)").fill('{"color": "green"}');
+    // The device reports meanwhile: the version moves, desired does not, so this is no conflict.
+    await apiJson("POST", "/v1/devices/con-lamp/shadow", 200, { body: { state: { reported: { rssi: -60 } } } });
+    await page.getByTestId("shadow-version").getByText(String(version + 1)).waitFor();
+    await page.getByRole("button", { name: "Save desired state" }).click();
+    await page.getByText(`Saved: version ${version + 2}.`).waitFor();
+    const shadow = await apiJson<{ state: { desired: Record<string, unknown> } }>("GET", "/v1/devices/con-lamp/shadow", 200);
+    expect(shadow.state.desired).toEqual({ color: "green" });
+  });
+
   it("draws telemetry on the chart as it arrives", async () => {
     await open("devices/con-lamp/telemetry", "con-lamp");
     await page.getByTestId("no-telemetry").waitFor();

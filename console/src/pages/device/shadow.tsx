@@ -2,6 +2,8 @@
  * A shadow: its delta (what desired asks that reported does not show yet) marked in both
  * sections, and desired state edited as a whole JSON document — saved as the merge patch that
  * produces it, with the version it was loaded at, so a concurrent change is a 409, not lost.
+ * A 409 from a change that left desired alone (a device reporting) is saved again at the new
+ * version ({@link saveDesired}).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiProblem, request } from "../../api/client";
@@ -12,6 +14,7 @@ import { Done, ErrorNote, Loading } from "../../components/notes";
 import { JsonArea, useJsonText } from "../../components/json-area";
 import { JsonView } from "../../components/json-view";
 import { desiredPatch } from "../../lib/desired-patch";
+import { desiredChanged, saveDesired } from "../../lib/shadow-save";
 import { formatPath, leafPaths } from "../../lib/json-diff";
 import { formatTime } from "../../lib/format";
 import { isShadowEvent, lastWritten, readShadow, shadowPath } from "./shadow-api";
@@ -61,8 +64,11 @@ export function ShadowSection({ id, bus }: { id: string; bus: EventBus }) {
       return;
     }
     try {
-      const body = { state: { desired: patch }, ...(base.version !== undefined ? { version: base.version } : {}) };
-      const next = await request<ShadowDocument>("POST", shadowPath(id, name), { body });
+      const next = await saveDesired(base, {
+        send: (version) => request<ShadowDocument>("POST", shadowPath(id, name), { body: { state: { desired: patch }, ...(version !== undefined ? { version } : {}) } }),
+        read: () => readShadow(id, name),
+        isConflict: (err) => err instanceof ApiProblem && err.status === 409,
+      });
       setSaved(`Saved: version ${next.version ?? "?"}.`);
       resync.current = true;
       shadow.reload();
@@ -72,7 +78,8 @@ export function ShadowSection({ id, bus }: { id: string; bus: EventBus }) {
   };
 
   const conflict = saveError instanceof ApiProblem && saveError.status === 409;
-  const behind = doc?.version !== undefined && base?.version !== undefined && doc.version !== base.version;
+  // Only a change to desired state makes saving a conflict; reported-only changes are saved over.
+  const behind = doc?.version !== undefined && base !== null && base.version !== undefined && doc.version !== base.version && desiredChanged(base, doc);
   return (
     <>
       <ShadowPicker id={id} value={name} onChange={setName} />
@@ -124,7 +131,7 @@ export function ShadowSection({ id, bus }: { id: string; bus: EventBus }) {
         />
         {behind && !conflict && (
           <p class="note" role="status">
-            The shadow changed to version {doc?.version} since you started editing (version {base?.version}). Saving will be refused; reload first.
+            Desired state changed (now version {doc?.version}) since you started editing (version {base?.version}). Saving will be refused; reload first.
           </p>
         )}
         {conflict ? (
