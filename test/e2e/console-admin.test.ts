@@ -182,6 +182,7 @@ describe("console admin pages", () => {
       ["devices", "Devices", "phone-devices"],
       ["devices/con-member/shadow", "con-member", "phone-device"],
       ["api-keys", "API keys", "phone-api-keys"],
+      ["rules", "Rules", "phone-rules"],
     ] as const) {
       await open(phone, route, heading);
       const width = (await phone.evaluate("document.documentElement.scrollWidth")) as number;
