@@ -173,6 +173,17 @@ describe("console admin pages", () => {
     await card.getByRole("button", { name: "Simulate" }).click();
     await card.getByText("Denied").waitFor();
     await check(page, "policies");
+
+    // Deleting it reads nothing more of it (its attachments would answer 404).
+    const after: string[] = [];
+    const watch = (r: { url(): string; status(): number }) => void (r.url().includes("/v1/policies/con-policy/") && after.push(`${r.status()} ${r.url()}`));
+    await card.getByRole("button", { name: "Delete policy", exact: true }).click();
+    page.on("response", watch);
+    await card.getByRole("button", { name: "Delete policy con-policy" }).click();
+    await card.waitFor({ state: "detached" });
+    await page.waitForLoadState("networkidle");
+    page.off("response", watch);
+    expect(after).toEqual([]);
   });
 
   it("fits a phone's width (375 px) without sideways scrolling", async () => {

@@ -83,12 +83,14 @@ export function PolicyDetail({ policy, onChanged }: { policy: Policy; onChanged:
   const [error, setError] = useState<unknown>(undefined);
   const [done, setDone] = useState<string | null>(null);
 
-  const act = async (fn: () => Promise<unknown>, what: string) => {
+  /** Runs `fn`, then reads the attachments again unless `refetch` is false (a deleted policy has none to read: 404). */
+  const act = async (fn: () => Promise<unknown>, what: string, refetch = true) => {
     setError(undefined);
     setDone(null);
     try {
       await fn();
       setDone(what);
+      if (!refetch) return;
     } catch (err) {
       setError(err);
     }
@@ -114,7 +116,7 @@ export function PolicyDetail({ policy, onChanged }: { policy: Policy; onChanged:
           <button type="submit" class="primary" disabled={!statements.parsed.ok}>
             Save statements
           </button>
-          <ConfirmButton label="Delete policy" confirm={`Delete policy ${policy.id}`} onConfirm={() => act(() => request("DELETE", base), "Deleted.").then(onChanged)} />
+          <ConfirmButton label="Delete policy" confirm={`Delete policy ${policy.id}`} onConfirm={() => act(() => request("DELETE", base), "Deleted.", false).then(onChanged)} />
         </div>
       </form>
       <h3>Attached to</h3>
