@@ -6,6 +6,7 @@
 import { bearer } from "./client";
 import type { DeviceEvent } from "./types";
 import { backoff } from "../lib/backoff";
+import { closeSocket } from "../lib/close-socket";
 
 /** The subprotocol the hub answers for event streams. */
 export const EVENTS_SUBPROTOCOL = "umbra.events.v1";
@@ -53,6 +54,7 @@ export function openEvents(deviceId: string, onEvent: (e: DeviceEvent) => void, 
       onState("open");
     };
     ws.onmessage = (m) => {
+      if (stopped) return;
       try {
         const e: unknown = JSON.parse(String(m.data));
         if (typeof e === "object" && e !== null && typeof (e as DeviceEvent).type === "string") onEvent(e as DeviceEvent);
@@ -73,7 +75,12 @@ export function openEvents(deviceId: string, onEvent: (e: DeviceEvent) => void, 
     close() {
       stopped = true;
       clearTimeout(retry);
-      ws?.close(1000);
+      if (ws) {
+        // Nothing more reaches the caller; a socket still connecting closes once open (no warning).
+        ws.onopen = null;
+        ws.onmessage = null;
+        closeSocket(ws);
+      }
       ws = null;
     },
   };
