@@ -82,6 +82,8 @@ describe("delivery marks", () => {
   });
 
   it("queues a command delivered twice by the same outbox once", async () => {
+    // Commands are queued only for a device the registry holds.
+    await env.DB.prepare(`INSERT INTO devices (id, tags) VALUES (?, '[]')`).bind("marks-commands").run();
     const stub = env.DEVICE.get(env.DEVICE.idFromName("marks-commands"));
     const commands = await runInDurableObject(stub, async (device) => {
       const batch = [message("devices/marks-commands/commands/reboot"), message("devices/marks-commands/commands/update")];
