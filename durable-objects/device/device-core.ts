@@ -198,7 +198,12 @@ export class DeviceCore {
     // Not awaited: this may run inside an MQTT event, which the settling waits behind.
     this.mqtt.settleLost().catch((err: unknown) => console.error(`MQTT session of ${logText(this.deviceId)} not settled: ${logError(err)}`));
     const p = readPresence(this.store);
-    if (!p.connected || deviceSockets(this.ctx).length > 0 || mqttSockets(this.ctx).length > 0) return;
+    if (!p.connected) return;
+    // The connection presence names was opened no later than it was marked connected; a socket
+    // opened after (a device reconnecting the moment the hub is back) is a new one, and the old is gone.
+    const since = p.connected_at ?? 0;
+    const survives = [...deviceSockets(this.ctx), ...mqttSockets(this.ctx)].some((ws) => ((ws.deserializeAttachment() as { connectedAt?: number } | null)?.connectedAt ?? 0) <= since);
+    if (survives) return;
     this.markPresence(false, (p.protocol ?? "json") as DeviceProtocol, p.remote_address, false);
   }
 

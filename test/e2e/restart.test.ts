@@ -3,7 +3,7 @@
  * and the connections that went with a killed hub end as MQTT says they must: with their wills.
  */
 import { describe, expect, it } from "vitest";
-import { apiJson, createDevice } from "./client";
+import { apiJson, createDevice, eventually } from "./client";
 import { Inbox, channelWith, connectMqtt } from "./mqtt-client";
 import { LocalHub } from "../../bench/lib/hub";
 
@@ -51,6 +51,32 @@ describe("restart", () => {
       const granted = after.subscribeAsync("devices/rs-2/commands/#", { qos: 1 }).then((g) => g.map((s) => s.qos).join());
       expect(await Promise.race([granted, closed])).toBe("1");
       await after.publishAsync("devices/rs-2/telemetry", JSON.stringify({ kwh: 2 }), { qos: 1 });
+      after.end(true);
+    });
+  }, 180_000);
+
+  it("sees the outage of an MQTT device that reconnects the moment the hub is back (presence rules fire on it)", async () => {
+    await LocalHub.with("umbra-restart-", {}, async (hub) => {
+      const admin = hub.adminToken;
+      const token = await createDevice("rs-3", hub.url, admin);
+      await apiJson("POST", "/v1/rules", 201, {
+        base: hub.url,
+        token: admin,
+        body: { id: "rs-3-offline", name: "offline", sql: "SELECT * FROM presence WHERE connected = false", scope: { kind: "device", deviceId: "rs-3" }, actions: [{ type: "command", name: "went-offline" }] },
+      });
+      const before = await connectMqtt("/mqtt/rs-3", { base: hub.url, clientId: "rs-3", password: token, protocolVersion: 5 });
+      await hub.stop();
+      before.end(true);
+      await hub.start();
+      // Back at once, before anything else asks about the device: its new socket exists when the
+      // object first wakes. Before, that socket was taken for the old connection, and the outage
+      // never happened as far as presence, rules, streams and webhooks knew.
+      const after = await connectMqtt("/mqtt/rs-3", { base: hub.url, clientId: "rs-3", password: token, protocolVersion: 5 });
+      await eventually(async () => {
+        const list = await apiJson<{ items: { name: string }[] }>("GET", "/v1/devices/rs-3/commands", 200, { base: hub.url, token: admin });
+        return list.items.some((c) => c.name === "went-offline");
+      }, 15_000);
+      expect((await apiJson<{ status: { connected: boolean } }>("GET", "/v1/devices/rs-3", 200, { base: hub.url, token: admin })).status.connected).toBe(true);
       after.end(true);
     });
   }, 180_000);
