@@ -19,6 +19,7 @@ import { routePublish, type PublishContext } from "./mqtt-publish";
 import { DeliveryIntake, type IntakeBatch } from "./mqtt-intake";
 import type { DeliveryMark, Marks } from "../shared/delivery-marks";
 import { SessionEvents } from "./mqtt-events";
+import { LazyFlush } from "./lazy-flush";
 import { logText, logError } from "../../protocols/log-text";
 
 /** lastActivity is persisted at most this often when nothing else changed (keep-alive after hibernation). */
@@ -38,6 +39,8 @@ export class MqttHost {
   private store: MqttSessionStore;
   private receipts: Qos2Receipts;
   private persistedActivity = 0;
+  /** Lazy changes left unwritten are written within a second when no other write takes them. */
+  private readonly lazy = new LazyFlush(() => void this.events.run(async () => this.state && this.save(this.state)));
   /** The deadline last handed to the alarm scheduler (undefined: none yet). */
   private scheduled: number | null | undefined = undefined;
   /** Outbox marks of the delivered batch being stored: recorded right after the write that stores it. */
@@ -204,6 +207,7 @@ export class MqttHost {
   private save(state: SessionState): void {
     const now = Date.now();
     if (this.store.save(state, now - this.persistedActivity > ACTIVITY_PERSIST_MS)) this.persistedActivity = now;
+    this.lazy.written();
     this.recordMarks();
   }
 
@@ -300,6 +304,7 @@ export class MqttHost {
     const now = Date.now();
     // A lazy change (a PUBACK retiring a QoS 1 message) is written with the next write instead.
     const write = now - this.persistedActivity > ACTIVITY_PERSIST_MS || (r.persist && !lazy);
+    if (!write && r.persist) this.lazy.pending();
     // A will (no client will send it again) is routed before the state that forgets it is written:
     // a hub that dies in between publishes it after its restart instead of never.
     const willsFirst = ws === null && r.effects.some((e) => e.type === "publish");

@@ -81,6 +81,32 @@ describe("restart", () => {
     });
   }, 180_000);
 
+  it("does not resend to a persistent app session, after a graceful restart, what it acknowledged before going quiet", async () => {
+    await LocalHub.with("umbra-restart-", {}, async (hub) => {
+      const admin = hub.adminToken;
+      const token = await createDevice("rs-4", hub.url, admin);
+      const key = (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { base: hub.url, token: admin, body: { name: "rs-4", scopes: ["devices:read"] } })).key;
+      const appOpts = { base: hub.url, clientId: "rs-4-app", username: "app", password: key, protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 3600 } } as const;
+      const app = await connectMqtt("/mqtt", appOpts);
+      const inbox = new Inbox(app);
+      await app.subscribeAsync("devices/rs-4/telemetry", { qos: 1 });
+      const dev = await connectMqtt("/mqtt/rs-4", { base: hub.url, clientId: "rs-4", password: token });
+      for (let n = 0; n < 3; n++) await dev.publishAsync("devices/rs-4/telemetry", JSON.stringify({ n }), { qos: 1 });
+      await inbox.waitFor("devices/rs-4/telemetry", 3); // MQTT.js acknowledges each at once
+      await new Promise((r) => setTimeout(r, 2_000)); // quiet: nothing else comes to write the acknowledgements with
+      await hub.stop();
+      app.end(true);
+      dev.end(true);
+      await hub.start();
+      const again = await connectMqtt("/mqtt", appOpts);
+      const replay = new Inbox(again);
+      await new Promise((r) => setTimeout(r, 1_500));
+      // Before: the last acknowledged message came again (DUP) after every restart.
+      expect(replay.messages).toEqual([]);
+      again.end(true);
+    });
+  }, 180_000);
+
   it("publishes the wills of clients whose connections went with a killed hub and never came back", async () => {
     // The link check every 2 s instead of 10 min.
     await LocalHub.with("umbra-wills-", { PRESENCE_CHECK_SECONDS: "2" }, async (hub) => {
