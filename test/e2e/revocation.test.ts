@@ -15,6 +15,22 @@ async function credentialOf(id: string): Promise<string> {
   return list.items[0]!.id;
 }
 
+/** A devices:read API key and an OAuth access token, each with the path that revokes it. */
+async function appCredentials(name: string): Promise<[credential: string, revoke: string][]> {
+  const key = await apiJson<{ id: string; key: string }>("POST", "/v1/api-keys", 201, { body: { name, scopes: ["devices:read"] } });
+  const client = await apiJson<{ client_id: string; client_secret: string }>("POST", "/v1/oauth-clients", 201, { body: { name, scopes: ["devices:read"] } });
+  const tokenRes = await fetch(`${hubUrl()}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` },
+    body: "grant_type=client_credentials",
+  });
+  const access = ((await tokenRes.json()) as { access_token: string }).access_token;
+  return [
+    [key.key, `/v1/api-keys/${key.id}`],
+    [access, `/v1/oauth-clients/${client.client_id}`],
+  ];
+}
+
 describe("revocation reaches live sessions", () => {
   it("ends MQTT sessions on both paths when their credential is revoked (v5 DISCONNECT 0x87, 3.1.1 close)", async () => {
     for (const [path, version] of [["fast", 5], ["relay", 5], ["fast", 4], ["relay", 4]] as const) {
@@ -100,18 +116,7 @@ describe("revocation reaches live sessions", () => {
 
   it("ends the live streams (WebSocket and SSE) an API key or OAuth client opened when it is revoked: nothing more reaches them", async () => {
     const token = await createDevice("rv-stream");
-    const key = await apiJson<{ id: string; key: string }>("POST", "/v1/api-keys", 201, { body: { name: "rv-stream", scopes: ["devices:read"] } });
-    const client = await apiJson<{ client_id: string; client_secret: string }>("POST", "/v1/oauth-clients", 201, { body: { name: "rv-stream", scopes: ["devices:read"] } });
-    const tokenRes = await fetch(`${hubUrl()}/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` },
-      body: "grant_type=client_credentials",
-    });
-    const access = ((await tokenRes.json()) as { access_token: string }).access_token;
-    for (const [credential, revoke] of [
-      [key.key, `/v1/api-keys/${key.id}`],
-      [access, `/v1/oauth-clients/${client.client_id}`],
-    ] as const) {
+    for (const [credential, revoke] of await appCredentials("rv-stream")) {
       const stream = new WebSocket(`${hubUrl().replace("http", "ws")}/v1/devices/rv-stream/events`, { headers: { authorization: `Bearer ${credential}` } });
       const seen: string[] = [];
       stream.on("message", (d) => seen.push((JSON.parse(String(d)) as { type: string }).type));
@@ -134,18 +139,7 @@ describe("revocation reaches live sessions", () => {
   });
 
   it("ends an app's MQTT session when its API key or OAuth client is revoked, and it receives nothing more", async () => {
-    const key = await apiJson<{ id: string; key: string }>("POST", "/v1/api-keys", 201, { body: { name: "rv-app", scopes: ["devices:read"] } });
-    const client = await apiJson<{ client_id: string; client_secret: string }>("POST", "/v1/oauth-clients", 201, { body: { name: "rv-oauth", scopes: ["devices:read"] } });
-    const tokenRes = await fetch(`${hubUrl()}/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` },
-      body: "grant_type=client_credentials",
-    });
-    const access = ((await tokenRes.json()) as { access_token: string }).access_token;
-    for (const [password, revoke] of [
-      [key.key, `/v1/api-keys/${key.id}`],
-      [access, `/v1/oauth-clients/${client.client_id}`],
-    ] as const) {
+    for (const [password, revoke] of await appCredentials("rv-app")) {
       const app = await RawMqtt.open("/mqtt", 5);
       expect((await app.connect("dashboard", password, { username: "app" })).reasonCode).toBe(0);
       app.send({ type: "subscribe", packetId: 1, subscriptions: [{ filter: "devices/+/telemetry/#", qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }] });
