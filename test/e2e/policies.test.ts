@@ -112,6 +112,28 @@ describe("topic policies", () => {
   });
 });
 
+describe("policy attachments", () => {
+  it("go with the device or group they were attached to: one created again with the name starts without them", async () => {
+    await apiJson("POST", "/v1/policies", 201, { body: { id: "pol-wide", statements: [{ effect: "allow", actions: ["publish", "subscribe", "receive"], topics: ["#"] }] } });
+    await createDevice("pol-victim");
+    await createDevice("pol-heir");
+    await apiJson("PUT", "/v1/policies/pol-wide/attachments/device/pol-heir", 204);
+    await apiJson("POST", "/v1/groups", 201, { body: { name: "pol-gone-group" } });
+    await apiJson("PUT", "/v1/policies/pol-wide/attachments/group/pol-gone-group", 204);
+    await apiJson("DELETE", "/v1/devices/pol-heir", 204);
+    await apiJson("DELETE", "/v1/groups/pol-gone-group", 204);
+    // Before: both attachments were still listed, and applied to whoever took the names next.
+    expect((await apiJson<{ items: unknown[] }>("GET", "/v1/policies/pol-wide/attachments", 200)).items).toEqual([]);
+    const token = await createDevice("pol-heir");
+    await apiJson("POST", "/v1/groups", 201, { body: { name: "pol-gone-group" } });
+    await apiJson("PUT", "/v1/groups/pol-gone-group/devices/pol-heir", 204);
+    const heir = await connectMqtt("/mqtt/pol-heir", { clientId: "pol-heir", password: token, protocolVersion: 5 });
+    await expect(heir.subscribeAsync("devices/pol-victim/telemetry", { qos: 1 })).rejects.toThrow(/Not authorized/);
+    await heir.endAsync();
+    await apiJson("DELETE", "/v1/policies/pol-wide", 204);
+  });
+});
+
 describe("the anonymous sandbox", () => {
   it("lets clients without credentials use the open topic space of their own, and nothing else", async () => {
     const one = await connectMqtt("/mqtt", { clientId: "sandbox-1", protocolVersion: 5, username: undefined });

@@ -17,6 +17,14 @@ import { parkAndFail } from "./parked-pushes";
 /** A policy target: who a policy is attached to. */
 export type TargetKind = "device" | "group" | "api-key" | "oauth-client" | "anonymous";
 
+/**
+ * Detaches every policy from a target that is being deleted: a device or group created later with
+ * the same name must start with none (as a new principal does in AWS IoT), not inherit them.
+ */
+export async function detachAll(env: Env, kind: TargetKind, id: string): Promise<void> {
+  await db(env).delete(policyAttachments).where(and(eq(policyAttachments.targetKind, kind), eq(policyAttachments.targetId, id)));
+}
+
 /** The list under `key`, made (empty) when absent. */
 function listAt<K, V>(map: Map<K, V[]>, key: K): V[] {
   let list = map.get(key);

@@ -4,7 +4,7 @@ import type { Env } from "../../durable-objects/env";
 import { db } from "../db/client";
 import { devices, groupMembers, type DeviceRow } from "../db/schema";
 import { ApiError } from "../errors";
-import { refreshDevices } from "./access";
+import { detachAll, refreshDevices } from "./access";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { assertUserId } from "./ids";
 
@@ -134,6 +134,8 @@ export async function updateDevice(env: Env, id: string, patch: DevicePatch): Pr
 /** Deletes a device (credentials, identities and memberships cascade); throws 404 when absent. */
 export async function deleteDevice(env: Env, id: string): Promise<void> {
   assertDeviceId(id);
+  // Policies first: a crash in between leaves the device without them, never a successor with them.
+  await detachAll(env, "device", id);
   const gone = await db(env).delete(devices).where(eq(devices.id, id)).returning({ id: devices.id }).get();
   if (!gone) throw new ApiError("not-found", `No device "${id}"`);
 }

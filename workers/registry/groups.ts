@@ -8,7 +8,7 @@ import { assertUserId } from "./ids";
 import { decodeCursor, toPage, type Page } from "./pagination";
 import { getDevice } from "./devices";
 // A group's policies and the `${group}` variable follow membership into live sessions at once.
-import { refreshDevices } from "./access";
+import { detachAll, refreshDevices } from "./access";
 
 
 /** A group as the API shows it. */
@@ -72,6 +72,7 @@ export async function updateGroup(env: Env, name: string, description: string | 
 export async function deleteGroup(env: Env, name: string): Promise<void> {
   assertName(name);
   const members = await db(env).select({ id: groupMembers.deviceId }).from(groupMembers).where(eq(groupMembers.groupName, name)).all();
+  await detachAll(env, "group", name);
   const gone = await db(env).delete(groups).where(eq(groups.name, name)).returning().get();
   if (!gone) throw new ApiError("not-found", `No group "${name}"`);
   await refreshDevices(env, members.map((m) => m.id));

@@ -101,7 +101,7 @@ method: "get",
 groups.openapi(
   secured({ scope: "devices:write" }, {
     operationId: "addGroupDevice",
-method: "put",
+    method: "put",
     path: "/v1/groups/{name}/devices/{deviceId}",
     summary: "Add a device to a group",
     request: { params: MemberParams },
