@@ -4,6 +4,15 @@ import { hubUrl } from "./client";
 
 export type Message = Record<string, unknown> & { type: string };
 
+/**
+ * The code of the close frame a `ws` socket received, once it is closing (undefined before):
+ * workerd may hold the TCP connection after a close from an object, and `ws` emits "close" only
+ * when TCP ends, so the frame's code is read as soon as the state turns CLOSING.
+ */
+export function closeFrameCode(ws: WebSocket): number | undefined {
+  return ws.readyState >= WebSocket.CLOSING ? (ws as unknown as { _closeCode?: number })._closeCode : undefined;
+}
+
 export class JsonSocket {
   readonly ws: WebSocket;
   readonly received: Message[] = [];
@@ -64,20 +73,13 @@ export class JsonSocket {
     });
   }
 
-  /**
-   * Resolves once the hub closed the socket (`closed` then holds its code). The hub's close
-   * frame is what counts: workerd may hold the TCP connection in CLOSING after a close from an
-   * object (DESIGN.md), and `ws` reports "close" only when TCP ends, so the frame's code is read
-   * from `ws` as soon as the state turns CLOSING.
-   */
+  /** Resolves once the hub closed the socket (`closed` then holds its code): its close frame counts ({@link closeFrameCode}). */
   async waitClosed(ms = 10_000): Promise<void> {
     const until = Date.now() + ms;
     while (this.closed === null) {
-      if (this.ws.readyState === WebSocket.CLOSING || this.ws.readyState === WebSocket.CLOSED) {
-        const code = (this.ws as unknown as { _closeCode?: number })._closeCode;
-        if (code !== undefined && code !== 1006) this.closed = { code, reason: "" };
-        else if (this.ws.readyState === WebSocket.CLOSED) break;
-      }
+      const code = closeFrameCode(this.ws);
+      if (code !== undefined && code !== 1006) this.closed = { code, reason: "" };
+      else if (this.ws.readyState === WebSocket.CLOSED) break;
       if (Date.now() > until) throw new Error(`not closed within ${ms} ms`);
       await new Promise((r) => setTimeout(r, 20));
     }

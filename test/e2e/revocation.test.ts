@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { adminToken, api, apiJson, createDevice, eventually, hubUrl } from "./client";
-import { JsonSocket } from "./json-socket";
+import { JsonSocket, closeFrameCode } from "./json-socket";
 import { RawMqtt } from "./raw-mqtt";
 
 async function credentialOf(id: string): Promise<string> {
@@ -100,9 +100,8 @@ describe("revocation reaches live sessions", () => {
     expect(await s.next((x) => x.type === "error")).toMatchObject({ code: "device_deleted" });
     await s.waitClosed();
     expect(s.closed?.code).toBe(4404);
-    // The close frame's code (workerd may hold the TCP connection a while after it: see JsonSocket.waitClosed).
-    const closeCode = () => (stream.readyState >= WebSocket.CLOSING ? (stream as unknown as { _closeCode?: number })._closeCode : undefined);
-    expect(await eventually(async () => closeCode())).toBe(4404);
+    // The close frame's code (workerd may hold the TCP connection a while after it: closeFrameCode).
+    expect(await eventually(async () => closeFrameCode(stream))).toBe(4404);
     expect(seen).toContain("presence.disconnected");
     expect(await sseText).toContain("event: presence.disconnected");
 
@@ -128,8 +127,7 @@ describe("revocation reaches live sessions", () => {
       await eventually(async () => seen.includes("telemetry"));
       expect((await api("DELETE", revoke)).status).toBeLessThan(300);
       // Before: both kept delivering the device's data for as long as they stayed open.
-      const closeCode = () => (stream.readyState >= WebSocket.CLOSING ? (stream as unknown as { _closeCode?: number })._closeCode : undefined);
-      expect(await eventually(async () => closeCode())).toBe(4401);
+      expect(await eventually(async () => closeFrameCode(stream))).toBe(4401);
       await sseText;
       const before = seen.length;
       await apiJson("POST", "/v1/devices/rv-stream/telemetry", 202, { token, body: { data: { n: 2 } } });
