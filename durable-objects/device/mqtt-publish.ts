@@ -48,6 +48,6 @@ export async function routePublish(
   const route = svc.route(e.message, c.later, once);
   const routed = route instanceof Promise ? await route : route;
   if (routed.durable) waits.push(routed.durable);
-  const ack = e.ack && routed.reason !== 0 && "reasonCode" in e.ack && c.version === 5 ? { ...e.ack, reasonCode: routed.reason } : e.ack;
+  const ack = e.ack && routed.reason !== 0 && "reasonCode" in e.ack && c.version === 5 ? { ...e.ack, reasonCode: routed.reason, ...(routed.reasonString ? { properties: { reasonString: routed.reasonString } } : {}) } : e.ack;
   return { ack, waits };
 }

@@ -214,15 +214,18 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           const body = jsonBody(message.payload);
           const status = body?.status;
           if (!isCommandOutcome(status)) return { reason: 0x99 };
-          storeHere(once, () => o.commandResult(r.commandId, status, body?.result ?? null));
-          return { reason: 0 };
+          let taken = true;
+          storeHere(once, () => (taken = o.commandResult(r.commandId, status, body?.result ?? null)));
+          // v5: 0x83 (not accepted), as JSON's unknown_command and CoAP's 4.04; 3.1.1 can only PUBACK
+          return taken ? { reason: 0 } : { reason: 0x83, reasonString: `no pending command ${JSON.stringify(r.commandId)}` };
         }
         case "methodResponse": {
           const body = jsonBody(message.payload);
           const status = body?.status;
           if (!isMethodStatus(status)) return { reason: 0x99 };
-          storeHere(once, () => o.methodResponse(r.requestId, status, body?.payload ?? null));
-          return { reason: 0 };
+          let taken = true;
+          storeHere(once, () => (taken = o.methodResponse(r.requestId, status, body?.payload ?? null)));
+          return taken ? { reason: 0 } : { reason: 0x83, reasonString: `no method call ${JSON.stringify(r.requestId)} is waiting (late or unknown)` };
         }
         case "own":
           return o.own.ready().then(() => {

@@ -8,6 +8,8 @@ import type { Once } from "./mqtt-qos2";
 /** How a published message was routed: a v5 reason code, and the write its acknowledgement waits for. */
 export interface Routed {
   reason: number;
+  /** Why, for a v5 client (the PUBACK's or PUBREC's Reason String). */
+  reasonString?: string;
   durable?: Promise<void>;
 }
 
