@@ -1,7 +1,7 @@
 /** The retry schedule, giving up after 24 h, and disabling a webhook after a day of failures. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { RETRY_DEFAULTS, afterAttempt, nextAttempt, retryDelay, retryPolicy, type FailureStreak } from "./backoff";
+import { RETRY_AFTER_MAX_MS, RETRY_DEFAULTS, afterAttempt, nextAttempt, retryAfterMs, retryDelay, retryPolicy, type FailureStreak } from "./backoff";
 
 const H = 3_600_000;
 const mid = () => 0.5;
@@ -84,5 +84,35 @@ describe("disabling a failing webhook", () => {
       disableMinFailures: 3,
     });
     expect(retryPolicy({ WEBHOOK_RETRY_FIRST_SECONDS: "soon", WEBHOOK_DISABLE_MIN_FAILURES: "0" })).toEqual(RETRY_DEFAULTS);
+  });
+});
+
+describe("a receiver's Retry-After", () => {
+  const now = Date.parse("2026-11-29T10:00:00Z");
+  it.each([
+    [429, "30", 30_000],
+    [503, " 0 ", 0],
+    [429, "Sun, 29 Nov 2026 10:02:00 GMT", 120_000],
+    [429, "Sun, 29 Nov 2026 09:59:00 GMT", 0], // a date past is "now"
+    [503, "86400", RETRY_AFTER_MAX_MS], // at most an hour
+    [429, "-5", null],
+    [429, "1.5", null],
+    [429, "soon", null],
+    [429, "", null],
+    [429, null, null],
+    [500, "30", null], // only 429 and 503 carry it
+    [200, "30", null],
+    [null, "30", null],
+  ])("status %s with %j waits %s ms", (status, header, ms) => {
+    expect(retryAfterMs(status, header, now)).toBe(ms);
+  });
+
+  it("is never negative, never over the cap, and never NaN", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(429, 503), fc.string(), (status, header) => {
+        const ms = retryAfterMs(status, header, now);
+        if (ms !== null) expect(ms >= 0 && ms <= RETRY_AFTER_MAX_MS).toBe(true);
+      }),
+    );
   });
 });

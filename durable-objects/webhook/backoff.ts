@@ -4,6 +4,7 @@
  * 2 min, 10 min, 1 h, then hourly — until it is 24 h old. A webhook whose every attempt failed
  * for 24 h (and at least 20 attempts: one sparse event failing twice a day apart is not an
  * outage) is disabled: nothing would be delivered anyway, and the endpoint is plainly gone.
+ * A receiver that answers 429 or 503 with `Retry-After` gets nothing before then (up to an hour).
  */
 
 /** The retry steps after the first (ms); the first is configurable (`WEBHOOK_RETRY_FIRST_SECONDS`). */
@@ -42,6 +43,23 @@ export function retryDelay(failures: number, firstStepMs: number, random: () => 
 export function nextAttempt(failures: number, createdAt: number, now: number, policy: RetryPolicy, random: () => number = Math.random): number | null {
   const at = now + retryDelay(failures, policy.firstStepMs, random);
   return at - createdAt > policy.horizonMs ? null : at;
+}
+
+/** The longest pause a receiver's `Retry-After` can ask for (the schedule's longest step). */
+export const RETRY_AFTER_MAX_MS = HOURLY_MS;
+
+/**
+ * How long a receiver that answered 429 or 503 asked to be left alone (RFC 9110 §10.2.3: whole
+ * seconds, or an HTTP date), at most RETRY_AFTER_MAX_MS; null for any other status or a missing
+ * or unreadable header.
+ * @example retryAfterMs(429, "30", 0) // 30000
+ * @example retryAfterMs(503, "Thu, 01 Jan 1970 00:01:00 GMT", 0) // 60000
+ */
+export function retryAfterMs(status: number | null, header: string | null, now: number): number | null {
+  if ((status !== 429 && status !== 503) || header === null) return null;
+  const text = header.trim();
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : /[a-z]/i.test(text) ? Date.parse(text) - now : NaN;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), RETRY_AFTER_MAX_MS) : null;
 }
 
 /** The run of failed attempts of a webhook: since when, and how many (none: `since` null). */

@@ -2,7 +2,8 @@
  * The delivery engine of a webhook object: starts attempts for due events (oldest first, up to
  * CONCURRENCY in flight, each leased so that an object evicted mid-send sends it again from its
  * alarm), records the attempts that ended in one transaction per group-commit window, moves the
- * failure streak, and arms the alarm for the next retry.
+ * failure streak, and arms the alarm for the next retry. A receiver that answers 429 or 503 with
+ * `Retry-After` gets no attempt before then (the pause is stored, so it outlives the object).
  */
 import type { WebhookEventType, WebhookFilter } from "./events";
 import type { WebhookStore, EventRow } from "./store";
@@ -41,6 +42,8 @@ export interface DeliveryHost {
 const CONCURRENCY = 16;
 /** How long an attempt holds its event: past it, the alarm sends the event again. */
 const LEASE_MS = ATTEMPT_TIMEOUT_MS + 30_000;
+/** The store's meta key of the pause a receiver asked for. */
+const PAUSE_KEY = "paused_until";
 
 type Completion = { row: EventRow; result: AttemptResult; at: number };
 
@@ -48,6 +51,8 @@ type Completion = { row: EventRow; result: AttemptResult; at: number };
 export class Delivery {
   private readonly inflight = new Set<number>();
   private finished = 0;
+  /** The receiver asked (429/503 `Retry-After`) to get nothing before this time (ms; 0: no pause). */
+  private pausedUntil: number;
   /** Attempts that ended, recorded together (one transaction per turn of the event loop). */
   private readonly completions = new GroupCommit<Completion>((done) => this.complete(done));
 
@@ -60,6 +65,18 @@ export class Delivery {
   ) {
     // A new life of the object: nothing is in flight, and what the last one was sending is due again now.
     store.releaseLeases(Date.now());
+    this.pausedUntil = store.getMeta<number>(PAUSE_KEY) ?? 0;
+  }
+
+  /** Enabled again: the backlog and any pause the receiver asked for end now. */
+  resume(now: number): void {
+    this.pause(0);
+    this.store.dueNow(now);
+  }
+
+  private pause(until: number): void {
+    this.pausedUntil = until;
+    this.store.setMeta(PAUSE_KEY, until);
   }
 
   /** Starts attempts for the due events, oldest first, up to CONCURRENCY in flight. */
@@ -67,6 +84,7 @@ export class Delivery {
     const s = this.host.settings();
     if (!s?.enabled) return;
     const now = Date.now();
+    if (now < this.pausedUntil) return void this.arm();
     const start: EventRow[] = [];
     for (const row of this.store.due(now, CONCURRENCY - this.inflight.size, this.inflight)) {
       if (now - row.created_at > this.policy.horizonMs) {
@@ -94,7 +112,7 @@ export class Delivery {
     const now = Date.now();
     const next = this.store.nextDue(this.inflight);
     const lease = now + LEASE_MS;
-    const at = this.inflight.size ? Math.min(Math.max(next ?? lease, now + 1_000), lease) : next;
+    const at = this.inflight.size ? Math.min(Math.max(next ?? lease, now + 1_000), lease) : next === null ? null : Math.max(next, this.pausedUntil);
     if (at !== null) await this.alarms.set("deliver", Math.max(at, now + 1));
   }
 
@@ -116,10 +134,17 @@ export class Delivery {
     let disable: { streak: FailureStreak; error: string } | null = null;
     this.storage.transactionSync(() => {
       const delivered = new Map<number, number[]>();
+      let pause = this.pausedUntil;
       for (const { row, result, at } of done) {
         const status = result.status ?? 200;
         if (result.ok) delivered.set(status, [...(delivered.get(status) ?? []), row.seq]);
-        else this.store.failed(row.seq, result.status, result.error ?? "failed", nextAttempt(row.attempts + 1, row.created_at, at, this.policy));
+        else {
+          // A receiver's Retry-After holds back this event and every other one until then.
+          const asked = result.retryAfterMs == null ? 0 : at + result.retryAfterMs;
+          pause = Math.max(pause, asked);
+          const next = nextAttempt(row.attempts + 1, row.created_at, at, this.policy);
+          this.store.failed(row.seq, result.status, result.error ?? "failed", next === null ? null : Math.max(next, asked));
+        }
         const next = afterAttempt(streak, result.ok, at, this.policy);
         streak = { since: next.since, failures: next.failures };
         if (next.disable) disable ??= { streak, error: result.error ?? "failed" };
@@ -129,6 +154,7 @@ export class Delivery {
       if (this.finished === 0 || Math.floor(this.finished / 100) !== Math.floor((this.finished + done.length) / 100)) this.store.pruneLog();
       this.finished += done.length;
       this.host.setStreak(streak);
+      if (pause > this.pausedUntil) this.pause(pause);
     });
     const off = disable as { streak: FailureStreak; error: string } | null;
     if (off) this.host.disable(off.streak, off.error).catch((err: unknown) => console.error(`WebhookObject ${this.host.name()}: disabling failed: ${logError(err)}`));

@@ -4,6 +4,7 @@
  * every live secret. Only a 2xx counts; redirects are not followed (a redirect to a private
  * address would get past the URL check), and an endpoint gets ATTEMPT_TIMEOUT_MS to answer.
  */
+import { retryAfterMs } from "./backoff";
 import { signatureHeader } from "./signature";
 
 /** How long an endpoint may take to answer one attempt. */
@@ -15,6 +16,8 @@ export interface AttemptResult {
   /** The HTTP status, or null when there was no answer. */
   status: number | null;
   error: string | null;
+  /** The receiver's `Retry-After` on a 429 or 503, in ms from the answer (see backoff.ts). */
+  retryAfterMs?: number | null;
 }
 
 /** POSTs one event to `url`, signed with `secrets` (newest first). Never throws. */
@@ -36,7 +39,9 @@ export async function postEvent(url: string, id: string, body: string, secrets: 
     });
     await res.body?.cancel();
     const ok = res.status >= 200 && res.status < 300;
-    return { ok, status: res.status, error: ok ? null : `HTTP ${res.status}` };
+    const retryAfter = retryAfterMs(res.status, res.headers.get("retry-after"), Date.now());
+    const error = ok ? null : retryAfter === null ? `HTTP ${res.status}` : `HTTP ${res.status}, Retry-After ${Math.ceil(retryAfter / 1000)} s`;
+    return { ok, status: res.status, error, retryAfterMs: retryAfter };
   } catch (err) {
     const name = err instanceof Error ? err.name : "";
     const error = name === "TimeoutError" ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : err instanceof Error ? err.message : String(err);

@@ -94,7 +94,7 @@ export class WebhookObject extends DurableObject<Env> {
     if (settings.enabled && !before?.enabled) {
       // Enabled again: the streak starts over, and the backlog goes now (pumped below), not at its old retry times.
       this.setStreak({ since: null, failures: 0 });
-      this.store.dueNow(Date.now());
+      this.delivery.resume(Date.now());
     }
     await this.subscribe(settings.enabled ? topicFilters(settings.events, settings.filter) : []);
     this.delivery.pump();

@@ -11,14 +11,16 @@ export interface Received {
   url: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** When it arrived (ms). */
+  at: number;
   /** The body as JSON. */
   event: { id: string; type: string; deviceId: string; ts: number; topic: string; data: unknown };
 }
 
 export class WebhookReceiver {
   readonly received: Received[] = [];
-  /** The status to answer a request with. */
-  respond: (r: Received) => number = () => 200;
+  /** The status to answer a request with, and any headers. */
+  respond: (r: Received) => number | { status: number; headers: Record<string, string> } = () => 200;
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<WebhookReceiver> {
@@ -28,9 +30,11 @@ export class WebhookReceiver {
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         const body = Buffer.concat(chunks).toString("utf8");
-        const r: Received = { url: req.url ?? "", headers: req.headers, body, event: JSON.parse(body) as Received["event"] };
+        const r: Received = { url: req.url ?? "", headers: req.headers, body, at: Date.now(), event: JSON.parse(body) as Received["event"] };
         self!.received.push(r);
-        res.statusCode = self!.respond(r);
+        const answer = self!.respond(r);
+        if (typeof answer === "number") res.statusCode = answer;
+        else res.writeHead(answer.status, answer.headers);
         res.end();
       });
     });

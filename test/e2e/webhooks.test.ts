@@ -108,6 +108,25 @@ describe("webhooks", () => {
     expect(state.delivery).toMatchObject({ pending: 0, consecutive_failures: 0 });
   });
 
+  it("sends a receiver that answered 429 with Retry-After nothing before then, neither the retry nor a new event", async () => {
+    const token = await createDevice("wh-429");
+    await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["telemetry"], filter: { deviceId: "wh-429" } } });
+    let refused: number | null = null;
+    receiver.respond = (r) => {
+      if (r.event.deviceId !== "wh-429" || refused !== null) return 200;
+      refused = r.at;
+      return { status: 429, headers: { "retry-after": "3" } };
+    };
+    await apiJson("POST", "/v1/devices/wh-429/telemetry", 202, { token, body: { data: { n: 1 } } });
+    await receiver.waitFor(ofDevice("wh-429"), 1);
+    await apiJson("POST", "/v1/devices/wh-429/telemetry", 202, { token, body: { data: { n: 2 } } });
+    const got = await receiver.waitFor(ofDevice("wh-429"), 3);
+    receiver.respond = () => 200;
+    // Before: the retry came after the first step (0.5 s here) and the new event at once.
+    for (const later of got.slice(1)) expect(later.at - refused!).toBeGreaterThanOrEqual(2_900);
+    expect(got.map((r) => (r.event.data as { data: { n: number } }).data.n).sort()).toEqual([1, 1, 2]);
+  });
+
   it("sends nothing to a disabled webhook, and resumes once it is enabled again", async () => {
     const token = await createDevice("wh-off");
     const off = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: `${receiver.url}?off`, events: ["telemetry"], filter: { deviceId: "wh-off" } } });
