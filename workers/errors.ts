@@ -76,7 +76,11 @@ export function problemResponse(err: ApiError, instance: string): Response {
 
 /** A schema failure as a 400 naming each bad field (`errors: [{path, message, code}]`). */
 export function validationError(issues: readonly { path: readonly PropertyKey[]; message: string; code: string }[]): ApiError {
-  const errors = issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message, code: i.code }));
+  const all = issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message, code: i.code }));
+  // A field of the wrong type gets that one message: zod goes on to check the value's length as
+  // the expected type's, and said "Too big: expected string to have <=5 characters" of an array.
+  const mistyped = new Set(all.filter((e) => e.code === "invalid_type").map((e) => e.path));
+  const errors = all.filter((e) => e.code === "invalid_type" || !mistyped.has(e.path));
   const first = errors[0];
   return new ApiError("invalid-request", first ? `${first.path || "body"}: ${first.message}` : "Invalid request", { errors });
 }
