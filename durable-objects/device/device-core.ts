@@ -36,6 +36,9 @@ import { DeliveryMarks } from "../shared/delivery-marks";
 
 const encoder = new TextEncoder();
 
+/** How often a connected device's latest activity is written with its presence (see DeviceCore.seen). */
+const LAST_SEEN_STORE_MS = 1_000;
+
 export class DeviceCore {
   readonly store: DeviceStore;
   readonly config: DeviceConfig;
@@ -58,7 +61,10 @@ export class DeviceCore {
   readonly ruleActions: RuleActions;
   /** The device's message rate, across its protocols. */
   readonly rate: SenderRate;
+  /** The device's last message on any of its sockets (ms); see {@link seen}. */
   lastSeen = 0;
+  /** When `lastSeen` was last written to the stored presence. */
+  private lastSeenStored = 0;
   private startSettled = false;
   /** The device's id once known (it never changes): read per message, and `ctx.id.name` is a native call. */
   private knownId: string | null = null;
@@ -332,6 +338,19 @@ export class DeviceCore {
     // The latest activity is kept in memory; stored now and then, a restart loses at most a check's worth.
     if (this.lastSeen > (p.last_seen ?? 0)) this.store.setMeta("presence", { ...p, last_seen: this.lastSeen });
     await this.checkPresenceLater(now);
+  }
+
+  /**
+   * A message came from the device at `now`. Kept in memory, and written into the stored presence
+   * (inside the write the message makes anyway) at most once per LAST_SEEN_STORE_MS: after a crash
+   * `last_seen` is then at most that much before the device's last sign of life.
+   */
+  seen(now: number): void {
+    this.lastSeen = now;
+    if (now - this.lastSeenStored < LAST_SEEN_STORE_MS) return;
+    this.lastSeenStored = now;
+    const p = readPresence(this.store);
+    if (p.connected && now > (p.last_seen ?? 0)) this.store.setMeta("presence", { ...p, last_seen: now });
   }
 
   /** Arms the presence check (config.presenceCheckMs): the alarm outlives a restart of the hub, the sockets do not. */

@@ -98,9 +98,10 @@ export class DeviceObject extends DurableObject<Env> {
     if (ws.readyState !== WebSocket.OPEN) return;
     const a = ws.deserializeAttachment() as Attachment | null;
     if (a?.role !== "device") return;
-    this.core.lastSeen = Date.now();
     try {
+      // After ready: the first message of a socket opened after a restart is no sign of life of the connection the restart took.
       await this.core.ready();
+      this.core.seen(Date.now());
       if (a.protocol === "mqtt") return await this.core.mqtt.onMessage(ws, message);
       if (this.core.json.floods(ws, this.core.config.socketFloodMs)) return;
       this.core.json.reply(ws, handleJsonFrame(this.core.jsonHost(ws), message, this.core.config, this.core.lastSeen));

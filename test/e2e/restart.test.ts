@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { apiJson, createDevice, eventually } from "./client";
 import { Inbox, channelWith, connectMqtt } from "./mqtt-client";
 import { LocalHub } from "../../bench/lib/hub";
+import { JsonSocket } from "./json-socket";
 
 describe("restart", () => {
   it("keeps the shadow, its history and telemetry across a server restart", async () => {
@@ -78,6 +79,32 @@ describe("restart", () => {
       }, 15_000);
       expect((await apiJson<{ status: { connected: boolean } }>("GET", "/v1/devices/rs-3", 200, { base: hub.url, token: admin })).status.connected).toBe(true);
       after.end(true);
+    });
+  }, 180_000);
+
+  it("keeps last_seen within about a second of the last message of a JSON and an MQTT device across kill -9", async () => {
+    await LocalHub.with("umbra-last-seen-", {}, async (hub) => {
+      const admin = hub.adminToken;
+      const json = await JsonSocket.open(await createDevice("rs-ls-json", hub.url, admin), { base: hub.url });
+      const mqtt = await connectMqtt("/mqtt/rs-ls-mqtt", { base: hub.url, clientId: "rs-ls-mqtt", password: await createDevice("rs-ls-mqtt", hub.url, admin) });
+      let last = 0;
+      for (let n = 0; n < 16; n++) {
+        json.send({ type: "telemetry", id: n, data: { n } });
+        await json.next((m) => m.type === "ack" && m.id === n);
+        await mqtt.publishAsync("devices/rs-ls-mqtt/telemetry", JSON.stringify({ n }), { qos: 1 });
+        last = Date.now();
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await hub.crash();
+      mqtt.end(true);
+      await hub.start();
+      for (const id of ["rs-ls-json", "rs-ls-mqtt"]) {
+        const { status } = await apiJson<{ status: { connected: boolean; last_seen: string } }>("GET", `/v1/devices/${id}`, 200, { base: hub.url, token: admin });
+        expect(status.connected).toBe(false);
+        // Before: the connect time, stored again only by the presence check (every 10 min).
+        expect(Date.parse(status.last_seen), id).toBeGreaterThanOrEqual(last - 2_000);
+        expect(Date.parse(status.last_seen), id).toBeLessThanOrEqual(last);
+      }
     });
   }, 180_000);
 
