@@ -5,15 +5,15 @@
  */
 import { filterContains, type Message, type SessionContext, type SessionLimits } from "../../protocols/mqtt";
 import type { JsonObject, JsonValue } from "../../protocols/json-value";
-import { isJsonObject, isJsonValue } from "../../protocols/json-value";
+import { isJsonObject } from "../../protocols/json-value";
 import type { Env } from "../env";
 import { deviceSession } from "../routing/sessions";
 import type { ShardClient } from "../routing/shard-client";
 import type { OwnTopics } from "./own-topics";
 import type { SenderRate } from "../shared/token-bucket";
 import { decode as decodeCbor } from "../../wasm/src/worker";
-import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../../protocols/json-depth";
-import { checkTelemetryTs } from "../../protocols/telemetry-time";
+import { parseJsonBounded } from "../../protocols/json-depth";
+import { readTelemetry, type PayloadHints, type PayloadLimits } from "../../protocols/telemetry-payload";
 import { SHADOW_ERRORS, SHADOW_NAME_RULE, shadowError, tooDeepMessage, validateShadowName } from "../../shadow/shadow-limits";
 import { deviceConfig } from "./config";
 import { routeTopic, shadowPublications } from "./mqtt-topics";
@@ -81,51 +81,12 @@ export function shadowMessages(deviceId: string, o: ShadowOutcome, fromMqtt: boo
   return all.map((p) => ({ topic: p.topic, payload: encoder.encode(JSON.stringify(p.body)), qos: 1, retain: false }));
 }
 
-/** What bounds a telemetry payload: nesting, and the oldest `ts` retention keeps. */
-export interface PayloadLimits {
-  maxDepth: number;
-  maxAgeMs: number;
-}
-
 /**
- * Telemetry payloads: a JSON or CBOR object (`{data, ts?}` or the fields themselves), or a
- * scalar on a sub-topic (`devices/<id>/telemetry/temp` ← `21.5` stores `{temp: 21.5}`).
- * Null (payload format invalid) also for nesting past the limit and a `ts` that is not epoch
- * milliseconds within retention.
+ * The sample an MQTT telemetry payload stores, or null (payload format invalid): see
+ * protocols/telemetry-payload.ts for how a payload reads.
  */
-export function telemetryFromPayload(
-  payload: Uint8Array,
-  key: string | null,
-  now: number,
-  limits: PayloadLimits = { maxDepth: DEFAULT_JSON_MAX_DEPTH, maxAgeMs: Number.POSITIVE_INFINITY },
-): TelemetryRow | null {
-  const row = telemetryRowOf(payload, key, now, limits);
-  // 1e400 parses as Infinity, which JSON cannot hold (it would be stored as null): refused, not changed.
-  return row !== null && isJsonValue(row.data) ? row : null;
-}
-
-function telemetryRowOf(payload: Uint8Array, key: string | null, now: number, limits: PayloadLimits): TelemetryRow | null {
-  let value: unknown;
-  const json = parseJsonBounded(decoder.decode(payload), limits.maxDepth);
-  if (json.ok) value = json.value;
-  else {
-    try {
-      value = decodeCbor(payload, { maxDepth: limits.maxDepth });
-    } catch {
-      return null;
-    }
-  }
-  if (isJsonObject(value)) {
-    const data = value.data;
-    const ts = value.ts;
-    if (isJsonObject(data) && Object.keys(value).every((k) => k === "data" || k === "ts")) {
-      if (!Object.keys(data).length || (ts !== undefined && (typeof ts !== "number" || !checkTelemetryTs(ts, now, limits.maxAgeMs).ok))) return null;
-      return { ts: typeof ts === "number" ? ts : now, data };
-    }
-    return Object.keys(value).length ? { ts: now, data: key ? { [key]: value } : value } : null;
-  }
-  if (key === null || value === undefined) return null;
-  return { ts: now, data: { [key]: value } as JsonObject };
+export function telemetryFromPayload(payload: Uint8Array, key: string | null, now: number, limits: PayloadLimits, hints: PayloadHints = {}): TelemetryRow | null {
+  return readTelemetry(payload, key, now, limits, hints, decodeCbor);
 }
 
 /** A JSON object payload (a result or an answer), or null. */
@@ -204,7 +165,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
         case "telemetry": {
           // An empty retained publish clears the retained message [MQTT-3.3.1-6]; it is no sample.
           if (message.retain && message.payload.byteLength === 0) return { reason: 0, durable: o.shards.retain(message) };
-          const row = telemetryFromPayload(message.payload, r.key, Date.now(), payloadLimits);
+          const row = telemetryFromPayload(message.payload, r.key, Date.now(), payloadLimits, message.properties);
           if (!row) return { reason: 0x99 }; // payload format invalid
           const item: TelemetryItem = once ? { row, message, once } : { row, message };
           const batched = (inBurst: boolean): Routed => ({ reason: 0, durable: retained(message, o.telemetryBatched([item], inBurst)) });

@@ -202,3 +202,25 @@ describe("shadow requests", () => {
     expect(alias.items.map((i) => i.version)).toEqual([4, 5]);
   });
 });
+
+describe("a scalar on an MQTT telemetry sub-topic", () => {
+  it.each([
+    ["3.1.1 on the fast path", "/mqtt/in-sub-4", "in-sub-4", 4],
+    ["5.0 on the relay", "/mqtt", "in-sub-5", 5],
+  ] as const)("is JSON, else text, else CBOR, and keeps its key (%s)", async (_name, path, id, protocolVersion) => {
+    const c = await connectMqtt(path, { clientId: id, password: await createDevice(id), protocolVersion });
+    const put = (key: string, payload: string | Buffer, properties?: { contentType: string }) => c.publishAsync(`devices/${id}/telemetry/${key}`, payload, { qos: 1, ...(properties ? { properties } : {}) });
+    // Before: "ab" was stored as "b" and "-" as -14 (both read as CBOR), "ON" refused, and the
+    // envelope lost its key.
+    await put("word", "ab");
+    await put("dash", "-");
+    await put("state", "ON");
+    await put("temp", "21.5");
+    await put("cbor", Buffer.from([0xf9, 0x3c, 0x00])); // CBOR half float 1.0: not text
+    await put("cfg", '{"data":{"mode":"eco"},"ts":1}');
+    if (protocolVersion === 5) await put("typed", Buffer.from("-"), { contentType: "application/cbor" });
+    const values = Object.fromEntries(Object.entries(await apiJson<Record<string, { value: unknown }>>("GET", `/v1/devices/${id}/telemetry/latest`, 200)).map(([k, v]) => [k, v.value]));
+    expect(values).toEqual({ word: "ab", dash: "-", state: "ON", temp: 21.5, cbor: 1, cfg: { data: { mode: "eco" }, ts: 1 }, ...(protocolVersion === 5 ? { typed: -14 } : {}) });
+    c.end(true);
+  });
+});
