@@ -86,4 +86,11 @@ describe("combining devices", () => {
       }),
     );
   });
+
+  it("averages devices whose averages are near a double's limit (found by an outside run: null)", () => {
+    const b = (avg: number, numeric: number): Bucket => ({ ts: 0, count: numeric, numeric, avg, min: avg, max: avg, sum: avg * numeric, first: null, last: null });
+    const [got] = combine([[b(1e308, 2)], [b(1e308, 1)]]);
+    expect(got!.avg).toBe(1e308);
+    expect(combine([[b(1e308, 1)], [b(-1e308, 3)]])[0]!.avg).toBeCloseTo(-5e307, -290);
+  });
 });

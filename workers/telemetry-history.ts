@@ -95,7 +95,9 @@ export function combine(series: readonly Bucket[][]): Bucket[] {
       c.min = b.min === null ? c.min : c.min === null ? b.min : Math.min(c.min, b.min);
       c.max = b.max === null ? c.max : c.max === null ? b.max : Math.max(c.max, b.max);
       const numeric = c.numeric + b.numeric;
-      c.avg = numeric === 0 ? null : ((c.avg ?? 0) * c.numeric + (b.avg ?? 0) * b.numeric) / numeric;
+      const avg = numeric === 0 ? null : ((c.avg ?? 0) * c.numeric + (b.avg ?? 0) * b.numeric) / numeric;
+      // Weighted the other way round when the products overflow (averages near 1e308).
+      c.avg = avg === null || Number.isFinite(avg) ? avg : (c.avg ?? 0) * (c.numeric / numeric) + (b.avg ?? 0) * (b.numeric / numeric);
       c.numeric = numeric;
     }
   }

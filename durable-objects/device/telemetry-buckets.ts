@@ -1,8 +1,8 @@
 /**
  * Telemetry history in time buckets, computed in the device object's SQLite: one query per key
  * (json_extract over the stored rows, grouped by bucket start). `count` counts the samples that
- * carry the key with a non-null value; avg, min, max and sum take its numeric values only (null
- * in a bucket without any); first and last are the values of the earliest and latest of those
+ * carry the key with a non-null value (a null is no reading); avg, min, max and sum take its numeric values only (null
+ * in a bucket without any; sum also when it is past a double's range); first and last are the values of the earliest and latest of those
  * samples, whatever their JSON type. Buckets start at multiples of the bucket width since the
  * epoch (a 1 d bucket is a UTC day); buckets without samples are left out.
  */
@@ -44,10 +44,11 @@ export function keyPath(key: string): string {
 
 const QUERY = `
 SELECT bucket AS ts, COUNT(*) AS count, COUNT(n) AS numeric, AVG(n) AS avg, MIN(n) AS min, MAX(n) AS max,
-  CASE WHEN COUNT(n) > 0 THEN TOTAL(n) END AS sum, MAX(f) AS first, MAX(l) AS last
+  CASE WHEN COUNT(n) > 0 THEN TOTAL(n) END AS sum, TOTAL(n / cn) AS mean, MAX(f) AS first, MAX(l) AS last
 FROM (
   SELECT ts - ts % ? AS bucket,
     CASE WHEN json_type(data, ?) IN ('integer', 'real') THEN json_extract(data, ?) END AS n,
+    COUNT(CASE WHEN json_type(data, ?) IN ('integer', 'real') THEN 1 END) OVER w AS cn,
     FIRST_VALUE(v) OVER w AS f,
     LAST_VALUE(v) OVER w AS l
   FROM (
@@ -59,14 +60,16 @@ FROM (
 )
 GROUP BY bucket ORDER BY bucket`;
 
-type Row = Omit<Bucket, "first" | "last"> & { first: number | string | null; last: number | string | null };
+type Row = Omit<Bucket, "first" | "last"> & { mean: number; first: number | string | null; last: number | string | null };
 
 /** The buckets of each key (one query per key). */
 export function aggregateBuckets(sql: SqlStorage, q: BucketQuery): KeyBuckets[] {
   return q.keys.map((key) => {
     const p = keyPath(key);
-    const rows = sql.exec<Row>(QUERY, q.bucketMs, p, p, p, p, p, q.from, q.to, p, q.bucketMs).toArray();
-    const buckets = rows.map((r) => ({ ...r, first: parse(r.first), last: parse(r.last) }));
+    const rows = sql.exec<Row>(QUERY, q.bucketMs, p, p, p, p, p, p, q.from, q.to, p, q.bucketMs).toArray();
+    // A sum past a double's range (values near 1e308) makes AVG infinite: the mean is then the sum
+    // of each value over the count, which cannot overflow. The sum itself stays unrepresentable (null).
+    const buckets = rows.map(({ mean, ...r }): Bucket => ({ ...r, avg: r.numeric === 0 || Number.isFinite(r.avg) ? r.avg : mean, first: parse(r.first), last: parse(r.last) }));
     return { key, buckets };
   });
 }

@@ -57,7 +57,7 @@ const row = fc.record({ ts: fc.integer({ min: 1_000_000, max: 1_010_000 }), data
  * be one unit in the last place off for extreme exponents (1e-171), where JavaScript's is exact.
  */
 function close(a: number | null, b: number | null): boolean {
-  if (a === null || b === null) return a === b;
+  if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) return a === b;
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
@@ -92,6 +92,20 @@ describe("telemetry buckets", () => {
         ),
         { numRuns: 150 },
       );
+    });
+  });
+
+  it("averages values whose sum is past a double's range (found by an outside run: avg was null)", async () => {
+    const stub = env.DEVICE.get(env.DEVICE.idFromName("buckets-huge"));
+    await runInDurableObject(stub, (_o, state) => {
+      const store = new DeviceStore(state.storage.sql);
+      const rows = [1e308, 1e308, 7.25e307].map((z, i) => ({ ts: 1_000_000 + i, data: { z } }));
+      store.insertTelemetry(rows, 1_000_000, Number.MAX_SAFE_INTEGER, 2_000_000);
+      const [b] = store.buckets({ keys: ["z"], from: 1_000_000, to: 1_001_000, bucketMs: 1_000 })[0]!.buckets;
+      expect(Number.isFinite(b!.avg)).toBe(true);
+      expect(close(b!.avg, 1e308 / 3 + 1e308 / 3 + 7.25e307 / 3)).toBe(true);
+      expect(b).toMatchObject({ count: 3, numeric: 3, min: 7.25e307, max: 1e308 });
+      expect(Number.isFinite(b!.sum)).toBe(false); // unrepresentable: null in JSON
     });
   });
 
