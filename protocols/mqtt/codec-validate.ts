@@ -67,6 +67,9 @@ function checkPublish(p: PublishPacket, version: ProtocolVersion, role: CodecRol
   if (alias === 0) throw new MqttProtocolError(0x94, "topic alias 0 [MQTT-3.3.2-8]");
   if (p.topic === "" && version === 5 && alias !== undefined) {
     // v5: an empty topic name is how a client reuses an established alias
+  } else if (p.topic === "" && version === 5) {
+    // §3.3.2.1: a zero-length Topic Name without a Topic Alias is a Protocol Error
+    throw protocolViolation("empty topic name and no topic alias in PUBLISH [MQTT-3.3.2.1]");
   } else if (!isValidTopicName(p.topic)) {
     // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] non-empty
     throw topicNameInvalid(`invalid topic name in PUBLISH [MQTT-3.3.2-2]`);

@@ -111,7 +111,8 @@ const REJECTED: [string, number[], Setup, number, boolean][] = [
   ["v5 Topic Alias 0 [MQTT-3.3.2-8]", pkt(0x30, str("a"), props([0x23, 0, 0])), 5, 0x94, true],
   ["v5 Payload Format Indicator 2", pkt(0x30, str("a"), props([0x01, 2])), 5, 0x82, true],
   ["v5 Response Topic with wildcard [MQTT-3.3.2-14]", pkt(0x30, str("a"), props([0x08], str("r/+"))), 5, 0x82, true],
-  ["v5 empty topic without alias", pkt(0x30, str(""), props()), 5, 0x90, true],
+  // §3.3.2.1 calls this a Protocol Error (0x82), not an invalid name (an outside run with paho)
+  ["v5 empty topic without alias", pkt(0x30, str(""), props()), 5, 0x82, true],
   ["v5 PUBLISH without property length", pkt(0x30, str("a")), 5, 0x81, true],
   ["v5 empty Reason String twice", pkt(0x40, [0, 1, 0], props([0x1f, 0, 0], [0x1f, 0, 0])), 5, 0x82, true],
   ["v5 DISCONNECT with trailing byte", pkt(0xe0, [0], props(), [5]), 5, 0x81, true],
