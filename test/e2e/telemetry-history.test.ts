@@ -28,6 +28,10 @@ describe("telemetry history", () => {
     }
 
     const raw = await apiJson<{ items: Sample[] }>("GET", `/v1/devices/hist-1/telemetry?from=${t0}&to=${t0 + 60_000}`, 200);
+    // raw as bucketed: a backwards or empty range is a 400 (before: 200 with no items)
+    for (const range of [`from=${t0}&to=${t0 - 1}`, `from=${t0}&to=${t0}`]) {
+      expect(await apiJson<{ detail: string }>("GET", `/v1/devices/hist-1/telemetry?${range}`, 400)).toMatchObject({ detail: "to must be after from" });
+    }
     const q = `from=${t0}&to=${t0 + 60_000}&bucket=20s`;
     const buckets = await apiJson<{ items: { ts: number; key: string; avg: number; min: number; max: number; count: number; sum: number; last: unknown }[] }>(
       "GET",

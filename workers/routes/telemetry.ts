@@ -89,6 +89,8 @@ method: "get",
     const device = await getDevice(c.env, c.req.valid("param").id);
     const q = c.req.valid("query");
     if (q.bucket !== undefined) return c.json(await deviceHistory(c.env, device.id, { ...q, bucket: q.bucket }), 200);
+    // As with buckets: an empty or backwards range is a mistake, not an empty answer.
+    if (q.from !== undefined && q.to !== undefined && q.to <= q.from) throw new ApiError("invalid-request", "to must be after from");
     const raw = decodeCursor(q.cursor);
     const m = raw === null ? null : /^(-?\d+):(\d+)$/.exec(raw);
     if (raw !== null && !m) throw new ApiError("invalid-request", "cursor is not one this API handed out");
