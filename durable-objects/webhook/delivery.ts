@@ -51,8 +51,7 @@ type Completion = { row: EventRow; result: AttemptResult; at: number };
 export class Delivery {
   private readonly inflight = new Set<number>();
   private finished = 0;
-  /** The receiver asked (429/503 `Retry-After`) to get nothing before this time (ms; 0: no pause). */
-  private pausedUntil: number;
+  private paused: number;
   /** Attempts that ended, recorded together (one transaction per turn of the event loop). */
   private readonly completions = new GroupCommit<Completion>((done) => this.complete(done));
 
@@ -65,7 +64,7 @@ export class Delivery {
   ) {
     // A new life of the object: nothing is in flight, and what the last one was sending is due again now.
     store.releaseLeases(Date.now());
-    this.pausedUntil = store.getMeta<number>(PAUSE_KEY) ?? 0;
+    this.paused = store.getMeta<number>(PAUSE_KEY) ?? 0;
   }
 
   /** Enabled again: the backlog and any pause the receiver asked for end now. */
@@ -74,8 +73,13 @@ export class Delivery {
     this.store.dueNow(now);
   }
 
+  /** The receiver asked (429/503 `Retry-After`) to get nothing before this time (ms; 0: no pause). */
+  get pausedUntil(): number {
+    return this.paused;
+  }
+
   private pause(until: number): void {
-    this.pausedUntil = until;
+    this.paused = until;
     this.store.setMeta(PAUSE_KEY, until);
   }
 

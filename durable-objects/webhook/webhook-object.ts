@@ -134,7 +134,9 @@ export class WebhookObject extends DurableObject<Env> {
 
   /** The delivery log, newest first (pending events included). */
   async deliveries(before: number | null, limit: number): Promise<EventRow[]> {
-    return this.store.page(before, limit).map((r) => ({ ...r, body: "" }));
+    // A pause the receiver asked for holds every pending event: its next attempt is no earlier.
+    const paused = this.delivery.pausedUntil;
+    return this.store.page(before, limit).map((r) => ({ ...r, body: "", next_at: r.state === "pending" && r.next_at !== null ? Math.max(r.next_at, paused) : r.next_at }));
   }
 
   // ---- the topic space ------------------------------------------------------------------------

@@ -110,7 +110,7 @@ describe("webhooks", () => {
 
   it("sends a receiver that answered 429 with Retry-After nothing before then, neither the retry nor a new event", async () => {
     const token = await createDevice("wh-429");
-    await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["telemetry"], filter: { deviceId: "wh-429" } } });
+    const hook = await apiJson<Created>("POST", "/v1/webhooks", 201, { body: { url: receiver.url, events: ["telemetry"], filter: { deviceId: "wh-429" } } });
     let refused: number | null = null;
     receiver.respond = (r) => {
       if (r.event.deviceId !== "wh-429" || refused !== null) return 200;
@@ -120,6 +120,14 @@ describe("webhooks", () => {
     await apiJson("POST", "/v1/devices/wh-429/telemetry", 202, { token, body: { data: { n: 1 } } });
     await receiver.waitFor(ofDevice("wh-429"), 1);
     await apiJson("POST", "/v1/devices/wh-429/telemetry", 202, { token, body: { data: { n: 2 } } });
+    // The log says when they go: not before the pause ends (before: the new event showed its creation time).
+    const log = await eventually(async () => {
+      const l = await apiJson<{ items: (Delivery & { next_attempt_at: string | null })[] }>("GET", `/v1/webhooks/${hook.id}/deliveries`, 200);
+      return l.items.length === 2 ? l : null;
+    });
+    const pending = log.items.filter((i) => i.status === "pending");
+    expect(pending).toHaveLength(2);
+    for (const d of pending) expect(Date.parse(d.next_attempt_at!) - refused!).toBeGreaterThanOrEqual(2_900);
     const got = await receiver.waitFor(ofDevice("wh-429"), 3);
     receiver.respond = () => 200;
     // Before: the retry came after the first step (0.5 s here) and the new event at once.
