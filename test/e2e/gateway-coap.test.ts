@@ -71,6 +71,20 @@ describe("UDP CoAP through the gateway (libcoap's coap-client)", () => {
     }
   });
 
+  it("observes /commands (-s, CON) and gets every queued command, not only the newest (an outside run got 2 of 5)", async () => {
+    const token = await createDevice("gwc-cmds");
+    const ids: string[] = [];
+    for (let n = 0; n < 5; n++) ids.push((await apiJson<{ id: string }>("POST", "/v1/devices/gwc-cmds/commands", 201, { body: { name: `c${n}` } })).id);
+    const obs = runPeer("coap-client-notls", ["-B", "40", "-s", "30", "-m", "get", uri("commands", token)]);
+    try {
+      await eventually(async () => ids.every((id) => obs.output().includes(id)), 20_000);
+      for (const id of ids) expect((await apiJson<{ status: string }>("GET", `/v1/devices/gwc-cmds/commands/${id}`, 200)).status).toBe("delivered");
+    } finally {
+      obs.child.kill("SIGINT");
+      await obs.done;
+    }
+  });
+
   it("fetches a shadow too big for one datagram in Block2 blocks, and posts one in Block1 blocks", async () => {
     const token = await createDevice("gwc-big");
     const big = "x".repeat(3000);

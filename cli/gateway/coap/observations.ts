@@ -16,8 +16,22 @@ export interface Observation {
   registration: CoapMessage;
   /** Message id of our CON notification still unacknowledged: one at a time (RFC 7641 §4.5.1). */
   inFlight: number | null;
-  /** The newest notification waiting for `inFlight`; each one supersedes the last (RFC 7641 §4.5.2). */
-  queued: CoapMessage | null;
+  /**
+   * Notifications waiting for `inFlight`. Of a resource's state (`/shadow/delta`) only the newest
+   * is kept, each one superseding the last (RFC 7641 §4.5.2); of an event resource (`/commands`,
+   * `/methods`: each notification a separate command or call) every one, in order.
+   */
+  queued: CoapMessage[];
+  /** Whether every notification counts (an event resource), not only the newest. */
+  events: boolean;
+}
+
+/** The resources whose every notification is its own command or method call. */
+const EVENT_RESOURCES = new Set(["commands", "methods"]);
+
+/** Whether an observation of `path` must relay every notification (see {@link Observation.queued}). */
+export function observesEvents(path: readonly string[]): boolean {
+  return path.length === 1 && EVENT_RESOURCES.has(path[0]!);
 }
 
 /** How many NON notifications are remembered for matching a RST (RFC 7641 §3.6). */

@@ -6,11 +6,11 @@
  * pass through, so resources, errors and Block-wise state are the hub's own.
  */
 import type { CoapMessage, CoapOption, CsmValues } from "../../../protocols/coap";
-import { Code, Option, abortMessage, bytesEqual, codeClass, csmMessage, encode, pingMessage, releaseMessage, toHex, uintOption } from "../../../protocols/coap";
+import { Code, Option, abortMessage, bytesEqual, codeClass, csmMessage, encode, getUriPath, pingMessage, releaseMessage, toHex, uintOption } from "../../../protocols/coap";
 import type { Datagram } from "./datagram";
 import { parseDatagram } from "./datagram";
 import type { Observation } from "./observations";
-import { Observations } from "./observations";
+import { Observations, observesEvents } from "./observations";
 import type { PeerSide } from "./peer-link";
 import { PeerLink } from "./peer-link";
 import type { TranslatorConfig } from "./config";
@@ -44,6 +44,9 @@ const udp = (bytes: Uint8Array): Action => ({ kind: "udp", bytes });
 
 /** A Block1 or Block2 option with SZX 7 (its value's last byte's low three bits; an empty value is SZX 0). */
 const isBertBlock = (o: CoapOption): boolean => (o.number === Option.BLOCK1 || o.number === Option.BLOCK2) && o.value.length > 0 && (o.value[o.value.length - 1]! & 7) === 7;
+
+/** Commands or method calls held for one CON observer while it acknowledges the one before. */
+const MAX_QUEUED_EVENTS = 1_000;
 
 /** The gateway's session for one UDP peer. */
 export class Translator {
@@ -218,7 +221,7 @@ export class Translator {
       existing.registration = ex.request;
       return;
     }
-    this.observations.add({ clientToken: ex.clientToken, hubToken: ex.hubToken, confirmable, registration: ex.request, inFlight: null, queued: null });
+    this.observations.add({ clientToken: ex.clientToken, hubToken: ex.hubToken, confirmable, registration: ex.request, inFlight: null, queued: [], events: observesEvents(getUriPath(ex.request)) });
   }
 
   /** The answer to an exchange, unless the peer's No-Response declines it (RFC 7967). */
@@ -234,7 +237,10 @@ export class Translator {
     const confirm = obs.confirmable || now - this.lastPeerAt >= this.config.idleMs;
     if (!ok) this.observations.remove(obs); // RFC 7641 §3.2: a non-2.xx notification ends it
     else if (confirm && obs.inFlight !== null) {
-      obs.queued = msg;
+      // A command or call skipped here would stay "delivered" at the hub until the device reconnects.
+      if (!obs.events) obs.queued = [msg];
+      else if (obs.queued.length < MAX_QUEUED_EVENTS) obs.queued.push(msg);
+      else return this.cancel(obs, now); // the hub sends what it holds again to the next observer
       return [];
     }
     const sent = this.link.send(msg, confirm ? "CON" : "NON", obs.clientToken, { kind: "notification", hubToken: obs.hubToken }, now);
@@ -251,9 +257,8 @@ export class Translator {
     if (d.type === "RST") return this.cancel(obs, now); // RFC 7641 §3.6: RST to a notification cancels
     if (obs.inFlight !== d.messageId) return [];
     obs.inFlight = null;
-    const next = obs.queued;
-    obs.queued = null;
-    return next === null ? [] : this.notify(obs, next, now);
+    const next = obs.queued.shift();
+    return next === undefined ? [] : this.notify(obs, next, now);
   }
 
   /** The peer is gone from an observation: tell the hub with a deregistering GET (RFC 7641 §3.6). */
