@@ -38,6 +38,21 @@ describe("a sub-topic's payload", () => {
     expect(valueOf(" ")).toBe(-1); // blank is no text: CBOR -1
   });
 
+  it("drops a C string's terminating NUL; other control characters are no text (an outside run's cases)", () => {
+    expect(valueOf("ON\0")).toBe("ON");
+    expect(valueOf("21.5\0")).toBe(21.5);
+    expect(read('{"t":1}\0', null)).toEqual({ ts: NOW, data: { t: 1 } });
+    expect(valueOf("a\0b")).toBeUndefined();
+    expect(valueOf("OK\u0007")).toBeUndefined();
+    expect(valueOf(Uint8Array.of(0x18, 0x2a))).toBe(42); // CBOR 42
+  });
+
+  it("is refused when it is JSON in invalid UTF-8 (before: stored with U+FFFD in place of the bad byte)", () => {
+    const bad = Uint8Array.of(0x22, 0x61, 0xff, 0x62, 0x22); // "a\xffb"
+    expect(read(bad, "k")).toBeNull();
+    expect(read(Uint8Array.of(...te.encode('{"t":"a'), 0xff, ...te.encode('b"}')), null)).toBeNull();
+  });
+
   it("follows an MQTT 5 Content Type or Payload Format Indicator over the bytes", () => {
     expect(valueOf(Uint8Array.of(0x2d), { contentType: "application/cbor" })).toBe(-14);
     expect(valueOf("ab", { contentType: "application/cbor; charset=x" })).toBe("b");

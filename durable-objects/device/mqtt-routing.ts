@@ -13,6 +13,7 @@ import type { OwnTopics } from "./own-topics";
 import type { SenderRate } from "../shared/token-bucket";
 import { decode as decodeCbor } from "../../wasm/src/worker";
 import { parseJsonBounded } from "../../protocols/json-depth";
+import { decodeUtf8 } from "../../protocols/utf8";
 import { readTelemetry, type PayloadHints, type PayloadLimits } from "../../protocols/telemetry-payload";
 import { SHADOW_ERRORS, SHADOW_NAME_RULE, shadowError, tooDeepMessage, validateShadowName } from "../../shadow/shadow-limits";
 import { deviceConfig } from "./config";
@@ -27,7 +28,6 @@ import type { DeviceStore, TelemetryRow } from "./store";
 import { isCommandOutcome, isMethodStatus } from "../../protocols/device-answers";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** A telemetry message on its way to the object's batched write; `once`: a QoS 2 message, stored at most once. */
 export interface TelemetryItem {
@@ -92,7 +92,7 @@ export function telemetryFromPayload(payload: Uint8Array, key: string | null, no
 /** A JSON object payload (a result or an answer), or null. */
 function jsonBody(payload: Uint8Array): JsonObject | null {
   try {
-    const v: unknown = JSON.parse(decoder.decode(payload));
+    const v: unknown = JSON.parse(decodeUtf8(payload) ?? "");
     return isJsonObject(v) ? v : null;
   } catch {
     return null;
@@ -155,7 +155,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           if (!named.ok) return reject(`${named.message}: a shadow name matches ${SHADOW_NAME_RULE}`);
           let body: JsonObject = {};
           if (message.payload.byteLength > 0) {
-            const parsed = parseJsonBounded(decoder.decode(message.payload), config.jsonMaxDepth);
+            const parsed = parseJsonBounded(decodeUtf8(message.payload) ?? "", config.jsonMaxDepth);
             if (!parsed.ok || !isJsonObject(parsed.value)) return reject(!parsed.ok && parsed.reason === "too_deep" ? tooDeepMessage(config.shadow.maxDepth) : SHADOW_ERRORS.invalidJson);
             body = parsed.value;
           }

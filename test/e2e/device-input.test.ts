@@ -217,10 +217,11 @@ describe("a scalar on an MQTT telemetry sub-topic", () => {
     await put("state", "ON");
     await put("temp", "21.5");
     await put("cbor", Buffer.from([0xf9, 0x3c, 0x00])); // CBOR half float 1.0: not text
+    await put("cstr", Buffer.from("OFF\0")); // a C string with its NUL
     await put("cfg", '{"data":{"mode":"eco"},"ts":1}');
     if (protocolVersion === 5) await put("typed", Buffer.from("-"), { contentType: "application/cbor" });
     const values = Object.fromEntries(Object.entries(await apiJson<Record<string, { value: unknown }>>("GET", `/v1/devices/${id}/telemetry/latest`, 200)).map(([k, v]) => [k, v.value]));
-    expect(values).toEqual({ word: "ab", dash: "-", state: "ON", temp: 21.5, cbor: 1, cfg: { data: { mode: "eco" }, ts: 1 }, ...(protocolVersion === 5 ? { typed: -14 } : {}) });
+    expect(values).toEqual({ word: "ab", dash: "-", state: "ON", temp: 21.5, cbor: 1, cstr: "OFF", cfg: { data: { mode: "eco" }, ts: 1 }, ...(protocolVersion === 5 ? { typed: -14 } : {}) });
     c.end(true);
   });
 });
