@@ -92,5 +92,7 @@ describe("combining devices", () => {
     const [got] = combine([[b(1e308, 2)], [b(1e308, 1)]]);
     expect(got!.avg).toBe(1e308);
     expect(combine([[b(1e308, 1)], [b(-1e308, 3)]])[0]!.avg).toBeCloseTo(-5e307, -290);
+    // sums whose running total overflows while the total does not
+    expect(combine([[b(1e308, 1)], [b(1e308, 1)], [b(-1e308, 1)]])[0]).toMatchObject({ avg: 1e308 / 3, sum: 1e308 });
   });
 });

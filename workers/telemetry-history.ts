@@ -91,13 +91,15 @@ export function combine(series: readonly Bucket[][]): Bucket[] {
         continue;
       }
       c.count += b.count;
-      c.sum = b.sum === null ? c.sum : (c.sum ?? 0) + b.sum;
+      const sum = b.sum === null ? c.sum : (c.sum ?? 0) + b.sum;
       c.min = b.min === null ? c.min : c.min === null ? b.min : Math.min(c.min, b.min);
       c.max = b.max === null ? c.max : c.max === null ? b.max : Math.max(c.max, b.max);
       const numeric = c.numeric + b.numeric;
       const avg = numeric === 0 ? null : ((c.avg ?? 0) * c.numeric + (b.avg ?? 0) * b.numeric) / numeric;
-      // Weighted the other way round when the products overflow (averages near 1e308).
+      // Weighted the other way round when the products overflow (averages near 1e308), and a sum
+      // whose running total overflowed taken from that average (see overflowSafe).
       c.avg = avg === null || Number.isFinite(avg) ? avg : (c.avg ?? 0) * (c.numeric / numeric) + (b.avg ?? 0) * (b.numeric / numeric);
+      c.sum = sum === null || Number.isFinite(sum) || c.avg === null ? sum : c.avg * numeric;
       c.numeric = numeric;
     }
   }

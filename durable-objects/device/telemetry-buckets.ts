@@ -67,11 +67,21 @@ export function aggregateBuckets(sql: SqlStorage, q: BucketQuery): KeyBuckets[] 
   return q.keys.map((key) => {
     const p = keyPath(key);
     const rows = sql.exec<Row>(QUERY, q.bucketMs, p, p, p, p, p, p, q.from, q.to, p, q.bucketMs).toArray();
-    // A sum past a double's range (values near 1e308) makes AVG infinite: the mean is then the sum
-    // of each value over the count, which cannot overflow. The sum itself stays unrepresentable (null).
-    const buckets = rows.map(({ mean, ...r }): Bucket => ({ ...r, avg: r.numeric === 0 || Number.isFinite(r.avg) ? r.avg : mean, first: parse(r.first), last: parse(r.last) }));
+    const buckets = rows.map(({ mean, ...r }): Bucket => ({ ...r, ...overflowSafe(r.avg, r.sum, mean, r.numeric), first: parse(r.first), last: parse(r.last) }));
     return { key, buckets };
   });
+}
+
+/**
+ * A running total past a double's range (values near 1e308) makes SQLite's AVG and TOTAL
+ * infinite even when the mean, or the sum itself, is not: the mean is then the sum of each value
+ * over the count, which cannot overflow, and the sum that mean times the count (still infinite,
+ * null in JSON, when the sum really is past the range).
+ */
+export function overflowSafe(avg: number | null, sum: number | null, mean: number, numeric: number): { avg: number | null; sum: number | null } {
+  if (numeric === 0 || (Number.isFinite(avg) && Number.isFinite(sum))) return { avg, sum };
+  const safeAvg = Number.isFinite(avg) ? avg! : mean;
+  return { avg: safeAvg, sum: Number.isFinite(sum) ? sum : safeAvg * numeric };
 }
 
 function parse(v: number | string | null): JsonValue {

@@ -106,6 +106,11 @@ describe("telemetry buckets", () => {
       expect(close(b!.avg, 1e308 / 3 + 1e308 / 3 + 7.25e307 / 3)).toBe(true);
       expect(b).toMatchObject({ count: 3, numeric: 3, min: 7.25e307, max: 1e308 });
       expect(Number.isFinite(b!.sum)).toBe(false); // unrepresentable: null in JSON
+      // a running total past the range, the sum itself not (an outside run: sum null)
+      state.storage.sql.exec("DELETE FROM telemetry");
+      store.insertTelemetry([1e308, 1e308, -1e308, -1e308, 5].map((w, i) => ({ ts: 1_000_000 + i, data: { w } })), 1_000_000, Number.MAX_SAFE_INTEGER, 2_000_000);
+      const [c] = store.buckets({ keys: ["w"], from: 1_000_000, to: 1_001_000, bucketMs: 1_000 })[0]!.buckets;
+      expect(c).toMatchObject({ count: 5, avg: 1, sum: 5 });
     });
   });
 
