@@ -1,8 +1,8 @@
 /** The pure mapping between RFC 7252 datagrams and RFC 8323 messages. */
 import { describe, expect, it } from "vitest";
-import { Code, Option, formatCode, stringOption, uintOption } from "../../../protocols/coap";
+import { Code, Option, formatCode, getUintOption, stringOption, uintOption } from "../../../protocols/coap";
 import { emptyMessage } from "./datagram";
-import { GatewayCode, refusal, suppressed, toHubRequest, udpKind, withObserve } from "./translate";
+import { GatewayCode, diagnostic, refusal, suppressed, toHubRequest, udpKind, withObserve } from "./translate";
 
 describe("udpKind (RFC 7252 §12.1)", () => {
   it.each([
@@ -49,5 +49,13 @@ describe("translation", () => {
     expect(refusal(get, Code.SERVICE_UNAVAILABLE, "full")).toMatchObject({ type: "ACK", messageId: 9, token: Uint8Array.of(4) });
     expect(formatCode(refusal({ ...get, type: "NON" }, Code.SERVICE_UNAVAILABLE, "full")?.code ?? 0)).toBe("5.03");
     expect(refusal(emptyMessage("CON", 1), Code.SERVICE_UNAVAILABLE, "full")).toBeNull();
+  });
+});
+
+describe("the gateway's own errors", () => {
+  it("carry JSON {code, message} with Content-Format 50, as the hub's do (they were plain text)", () => {
+    const m = diagnostic(GatewayCode.BAD_GATEWAY, Uint8Array.of(1), "hub unreachable");
+    expect(JSON.parse(new TextDecoder().decode(m.payload))).toEqual({ code: 502, message: "hub unreachable" });
+    expect(getUintOption(m, Option.CONTENT_FORMAT)).toBe(50);
   });
 });

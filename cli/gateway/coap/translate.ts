@@ -5,7 +5,8 @@
  * applied on the UDP hop, so neither goes to the hub.
  */
 import type { CoapMessage, CoapOption } from "../../../protocols/coap";
-import { CoapError, Option, codeClass, encodeString, getUintOption, makeCode } from "../../../protocols/coap";
+import { CoapError, Option, codeClass, getUintOption, makeCode } from "../../../protocols/coap";
+import { errorReply } from "../../../protocols/coap/responses";
 import type { Datagram, MessageType } from "./datagram";
 
 /** The proxy response codes `Code` in protocols/coap has no name for (RFC 7252 §5.9.3). */
@@ -46,9 +47,12 @@ export function toPeer(msg: Pick<CoapMessage, "code" | "options" | "payload">, t
   return { type, messageId, token, code: msg.code, options: msg.options, payload: msg.payload };
 }
 
-/** A response with a UTF-8 diagnostic payload (RFC 7252 §5.5.2). */
+/**
+ * The gateway's own error response, shaped as the hub's are (README "Errors"): JSON
+ * `{code, message}` with Content-Format 50, so a device reads one kind of error body whoever answered.
+ */
 export function diagnostic(code: number, token: Uint8Array, text: string, options: CoapOption[] = []): CoapMessage {
-  return { code, token, options, payload: encodeString(text) };
+  return errorReply(token, code, text, options);
 }
 
 /** A uint option's value, or undefined when absent or unreadable (longer than 6 bytes). */
