@@ -20,13 +20,37 @@ describe("MethodCalls", () => {
     const [a, b, other] = [socket(), socket(), socket()];
     let settled: unknown = "pending";
     const pending = calls.call(() => [a, b], 60_000).then((r) => (settled = r));
-    calls.socketGone(other);
-    calls.socketGone(a);
+    calls.socketGone(other, true);
+    calls.socketGone(a, true);
     await Promise.resolve();
     expect(settled).toBe("pending");
-    calls.socketGone(b);
+    calls.socketGone(b, false);
     await pending;
     expect(settled).toBe("disconnected");
+  });
+
+  it("keeps waiting when the takers are gone but a newer connection took over: the answer may come there", async () => {
+    // an outside run: a CoAP device behind the gateway answering from a new UDP port got 504 for every call
+    const calls = new MethodCalls();
+    let id = "";
+    let settled: unknown = "pending";
+    const taker = socket();
+    const pending = calls.call((requestId) => ((id = requestId), [taker]), 60_000).then((r) => (settled = r));
+    calls.socketGone(taker, true);
+    await Promise.resolve();
+    expect(settled).toBe("pending");
+    expect(calls.answer(id, 200, "done")).toBe(true);
+    await pending;
+    expect(settled).toEqual({ status: 200, payload: "done" });
+  });
+
+  it("ends the calls nobody can answer when the device's last connection goes", async () => {
+    const calls = new MethodCalls();
+    const taker = socket();
+    const pending = calls.call(() => [taker], 60_000);
+    calls.socketGone(taker, true); // taken over
+    calls.socketGone(socket(), false); // and the newer connection gone too
+    expect(await pending).toBe("disconnected");
   });
 
   it("times out when nobody answers", async () => {

@@ -1,6 +1,6 @@
 /**
  * Direct methods in flight: a synchronous call waits, in the object, for the device's answer, for
- * its timeout, or until every connection that took the call is gone. Nothing is stored: a method
+ * its timeout, or until every connection that took the call is gone and the device has no other. Nothing is stored: a method
  * is for a device that is connected now (the request travels at QoS 0 and is never queued).
  */
 import type { JsonValue } from "../../protocols/json-value";
@@ -59,10 +59,15 @@ export class MethodCalls {
     return true;
   }
 
-  /** A device socket closed: calls that went out only on closed sockets end now, unanswered. */
-  socketGone(ws: WebSocket): void {
+  /**
+   * A device socket closed. Calls whose every taker is gone end now, unanswered, unless the device
+   * is still `connected` another way (a newer connection took over, such as a CoAP device behind
+   * the gateway answering from a new UDP port): the answer may come there, until the timeout.
+   */
+  socketGone(ws: WebSocket, connected: boolean): void {
     for (const p of this.pending.values()) {
-      if (p.takers.delete(ws) && p.takers.size === 0) p.resolve("disconnected");
+      p.takers.delete(ws);
+      if (p.takers.size === 0 && !connected) p.resolve("disconnected");
     }
   }
 }
