@@ -8,6 +8,7 @@ import type { TelemetryRow } from "../durable-objects/device/store";
 import { isJsonObject, isJsonValue, ownField, setOwnField, type JsonObject, type JsonValue } from "../protocols/json-value";
 import { jsonMaxDepth } from "../protocols/json-depth";
 import { checkTelemetryTs } from "../protocols/telemetry-time";
+import { decodeUtf8 } from "../protocols/utf8";
 import type { Env } from "../durable-objects/env";
 import { deviceConfig } from "../durable-objects/device/config";
 import { ApiError, validationError } from "./errors";
@@ -50,7 +51,6 @@ export function telemetryLimits(env: Env): TelemetryLimits {
 }
 
 const SHAPES = "expected {data, ts?} (data: an object with at least one field, ts: epoch milliseconds) or an array of 1 to 1000 of them";
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Validates against the shape the value has (object or array), so errors name real fields. */
 function samplesOf(value: unknown): z.infer<typeof Sample>[] {
@@ -82,12 +82,8 @@ export function decodeTelemetry(format: TelemetryFormat, bytes: Uint8Array, now:
   let value: unknown;
   if (format === "cbor") value = cborValue(bytes, limits.maxDepth);
   else {
-    let text: string;
-    try {
-      text = decoder.decode(bytes);
-    } catch {
-      throw new ApiError("malformed-json", "The body is not UTF-8");
-    }
+    const text = decodeUtf8(bytes);
+    if (text === null) throw new ApiError("malformed-json", "The body is not UTF-8");
     value = jsonValue(text, limits.maxDepth);
   }
   const rows = samplesOf(value).map((s, i, all) => {

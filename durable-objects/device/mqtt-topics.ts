@@ -6,6 +6,7 @@
 import { topicClass } from "../topic/shards";
 import type { JsonValue } from "../../protocols/json-value";
 import type { Message } from "../../protocols/mqtt";
+import { decodeUtf8 } from "../../protocols/utf8";
 
 /** The route of a published topic. */
 export type TopicRoute =
@@ -91,7 +92,6 @@ export function isOwnTopic(deviceId: string, topic: string): boolean {
 }
 
 const COMMAND_IN = /^devices\/([^/]+)\/commands\/([A-Za-z0-9_.:-]{1,64})$/;
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
  * A command an app published with MQTT on `devices/<id>/commands/<name>`, for the command
@@ -104,15 +104,14 @@ export function inboundCommand(deviceId: string, m: { topic: string; payload: Ui
   if (!c?.[2] || c[1] !== deviceId) return null;
   let payload: JsonValue = null;
   if (m.payload.byteLength > 0) {
-    try {
-      const text = decoder.decode(m.payload);
+    const text = decodeUtf8(m.payload);
+    if (text === null) payload = btoa(String.fromCharCode(...m.payload));
+    else {
       try {
         payload = JSON.parse(text) as JsonValue;
       } catch {
         payload = text;
       }
-    } catch {
-      payload = btoa(String.fromCharCode(...m.payload));
     }
   }
   const ttl = m.expiresAt === undefined ? undefined : Math.max(1, Math.ceil((m.expiresAt - now) / 1000));

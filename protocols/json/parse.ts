@@ -5,6 +5,7 @@
  */
 import { isJsonObject, isJsonValue, ownField, utf8ByteLength } from "../json-value";
 import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
+import { decodeUtf8 } from "../utf8";
 import { SHADOW_NAME_RULE, SHADOW_NAME } from "../../shadow/shadow-limits";
 import type { JsonObject, JsonValue } from "../json-value";
 import type { DeviceMessage, DeviceMessageType, JsonProtocolError, JsonProtocolErrorCode, ParseResult } from "./messages";
@@ -73,11 +74,8 @@ function decode(frame: Frame, maxBytes: number): { ok: true; text: string } | { 
   }
   const bytes = frame instanceof ArrayBuffer ? new Uint8Array(frame) : new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
   if (bytes.byteLength > maxBytes) return fail("too_large", `message exceeds ${maxBytes} bytes`);
-  try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes) };
-  } catch {
-    return fail("bad_json", "message is not valid UTF-8");
-  }
+  const text = decodeUtf8(bytes);
+  return text === null ? fail("bad_json", "message is not valid UTF-8") : { ok: true, text };
 }
 
 /**
