@@ -11,13 +11,13 @@ import { deviceConfig, type DeviceConfig } from "./config";
 import { DeviceStore, type TelemetryRow } from "./store";
 import { runShadow, type ShadowOutcome } from "./shadow-service";
 import { jsonPushes, type JsonDeviceHost } from "./json-device";
-import { deviceSockets, mqttSockets, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
+import { connectionSockets, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
 import { AlarmScheduler } from "../shared/alarms";
 import { logError, logText } from "../../protocols/log-text";
 import { SenderRate } from "../shared/token-bucket";
 import { GroupCommit } from "../shared/group-commit";
 import { CredentialWatch } from "./credential-watch";
-import { nextPresence, presenceRuleData, readPresence, statusOf } from "./presence";
+import { nextPresence, presenceRuleData, readPresence, statusOf, type Presence } from "./presence";
 import { MqttHost } from "./mqtt-host";
 import { mqttServices, shadowMessages, type TelemetryItem } from "./mqtt-routing";
 import { ShardClient } from "../routing/shard-client";
@@ -208,7 +208,7 @@ export class DeviceCore {
     // The connection presence names was opened no later than it was marked connected; a socket
     // opened after (a device reconnecting the moment the hub is back) is a new one, and the old is gone.
     const since = p.connected_at ?? 0;
-    const survives = [...deviceSockets(this.ctx), ...mqttSockets(this.ctx)].some((ws) => ((ws.deserializeAttachment() as { connectedAt?: number } | null)?.connectedAt ?? 0) <= since);
+    const survives = connectionSockets(this.ctx).some((ws) => ((ws.deserializeAttachment() as { connectedAt?: number } | null)?.connectedAt ?? 0) <= since);
     if (survives) return;
     this.markPresence(false, (p.protocol ?? "json") as DeviceProtocol, p.remote_address, false);
   }
@@ -335,8 +335,8 @@ export class DeviceCore {
   async presenceOnAlarm(now: number): Promise<void> {
     const p = readPresence(this.store);
     if (!p.connected) return;
-    // The latest activity is kept in memory; stored now and then, a restart loses at most a check's worth.
-    if (this.lastSeen > (p.last_seen ?? 0)) this.store.setMeta("presence", { ...p, last_seen: this.lastSeen });
+    // What the last second of activity left unwritten (see seen).
+    this.storeLastSeen(p);
     await this.checkPresenceLater(now);
   }
 
@@ -349,8 +349,12 @@ export class DeviceCore {
     this.lastSeen = now;
     if (now - this.lastSeenStored < LAST_SEEN_STORE_MS) return;
     this.lastSeenStored = now;
-    const p = readPresence(this.store);
-    if (p.connected && now > (p.last_seen ?? 0)) this.store.setMeta("presence", { ...p, last_seen: now });
+    this.storeLastSeen(readPresence(this.store));
+  }
+
+  /** Writes the latest activity into `p`, the stored presence, when the device is connected and it is newer. */
+  private storeLastSeen(p: Presence): void {
+    if (p.connected && this.lastSeen > (p.last_seen ?? 0)) this.store.setMeta("presence", { ...p, last_seen: this.lastSeen });
   }
 
   /** Arms the presence check (config.presenceCheckMs): the alarm outlives a restart of the hub, the sockets do not. */

@@ -16,7 +16,7 @@ import type { BucketQuery, KeyBuckets } from "./telemetry-buckets";
 import { openDeltas } from "./shadow-service";
 import { handleJsonFrame } from "./json-device";
 import type { ShadowDocument } from "../../shadow/shadow";
-import { acceptMqttSocket, closeQuietly, deviceSockets, mqttAttachment, mqttSockets, type Attachment } from "./sockets";
+import { acceptMqttSocket, closeQuietly, connectionSockets, deviceSockets, mqttAttachment, type Attachment } from "./sockets";
 import { readPresence, statusOf, type DeviceStatus } from "./presence";
 import type { ShardSubscription } from "../topic/store";
 import type { CommandOutcome, CommandStatus } from "./commands";
@@ -139,7 +139,7 @@ export class DeviceObject extends DurableObject<Env> {
   private async onSocketGone(ws: WebSocket): Promise<void> {
     const a = ws.deserializeAttachment() as Attachment | null;
     if (a?.role !== "device") return;
-    this.core.methods.socketGone(ws, [...deviceSockets(this.ctx), ...mqttSockets(this.ctx)].some((s) => s !== ws));
+    this.core.methods.socketGone(ws, connectionSockets(this.ctx).some((s) => s !== ws));
     // A close often wakes a hibernated object: its rules load first, so presence rules see it.
     await this.core.ready();
     if (a.protocol === "mqtt") return this.core.mqtt.onClose(ws);

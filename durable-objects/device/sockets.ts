@@ -79,6 +79,11 @@ export function mqttSockets(ctx: DurableObjectState): WebSocket[] {
   return ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN);
 }
 
+/** Every open connection of the device, whatever its protocol (JSON, CoAP, MQTT). */
+export function connectionSockets(ctx: DurableObjectState): WebSocket[] {
+  return [...deviceSockets(ctx), ...mqttSockets(ctx)];
+}
+
 /** Closes a socket, ignoring one that is already closed; 1005/1006 may not be sent, so they become 1000. */
 export function closeQuietly(ws: WebSocket, code: number, reason: string): void {
   try {
