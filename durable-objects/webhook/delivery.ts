@@ -143,11 +143,9 @@ export class Delivery {
         const status = result.status ?? 200;
         if (result.ok) delivered.set(status, [...(delivered.get(status) ?? []), row.seq]);
         else {
-          // A receiver's Retry-After holds back this event and every other one until then.
-          const asked = result.retryAfterMs == null ? 0 : at + result.retryAfterMs;
-          pause = Math.max(pause, asked);
-          const next = nextAttempt(row.attempts + 1, row.created_at, at, this.policy);
-          this.store.failed(row.seq, result.status, result.error ?? "failed", next === null ? null : Math.max(next, asked));
+          // A receiver's Retry-After holds back this event and every other one until then (pump and arm wait it out).
+          if (result.retryAfterMs != null) pause = Math.max(pause, at + result.retryAfterMs);
+          this.store.failed(row.seq, result.status, result.error ?? "failed", nextAttempt(row.attempts + 1, row.created_at, at, this.policy));
         }
         const next = afterAttempt(streak, result.ok, at, this.policy);
         streak = { since: next.since, failures: next.failures };

@@ -108,8 +108,7 @@ export class WebhookObject extends DurableObject<Env> {
   async rotateSecret(graceMs = ROTATION_GRACE_MS): Promise<{ secret: string; previous_expires_at: number }> {
     const now = Date.now();
     const secret = newSecret();
-    this.secretsCache ??= this.store.getMeta<Secret[]>("secrets") ?? [];
-    const { secrets, previousExpiresAt } = rotateSecrets(this.secretsCache, secret, now, graceMs);
+    const { secrets, previousExpiresAt } = rotateSecrets(this.storedSecrets(), secret, now, graceMs);
     this.setSecrets(secrets);
     return { secret, previous_expires_at: previousExpiresAt };
   }
@@ -242,8 +241,11 @@ export class WebhookObject extends DurableObject<Env> {
   }
 
   private liveSecrets(now: number): Secret[] {
-    this.secretsCache ??= this.store.getMeta<Secret[]>("secrets") ?? [];
-    return signingSecrets(this.secretsCache, now);
+    return signingSecrets(this.storedSecrets(), now);
+  }
+
+  private storedSecrets(): Secret[] {
+    return (this.secretsCache ??= this.store.getMeta<Secret[]>("secrets") ?? []);
   }
 
   private setSecrets(secrets: Secret[]): void {
