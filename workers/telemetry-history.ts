@@ -58,9 +58,15 @@ export function defaultFrom(to: number, bucketMs: number): number {
   return to - Math.min(86_400_000, (MAX_BUCKETS - 1) * bucketMs);
 }
 
+/** What is wrong with a `from`/`to` range (raw or bucketed history), or null. */
+export function rangeProblem(from: number, to: number): string | null {
+  return to <= from ? "to must be after from" : null;
+}
+
 /** An error text when `from..to` in `bucketMs` buckets spans more than MAX_BUCKETS, or is empty. */
 export function spanProblem(from: number, to: number, bucketMs: number): string | null {
-  if (to <= from) return "to must be after from";
+  const range = rangeProblem(from, to);
+  if (range) return range;
   const first = from - (from % bucketMs);
   const n = Math.ceil((to - first) / bucketMs);
   return n > MAX_BUCKETS ? `from..to spans ${n} buckets of ${bucketMs} ms; at most ${MAX_BUCKETS} (use a wider bucket or a shorter range)` : null;

@@ -10,6 +10,7 @@ import { TELEMETRY_MEDIA, TelemetryIn, decodeTelemetry, telemetryLimits } from "
 import { mediaType, unsupportedMedia } from "../content";
 import { limitDeviceWrite } from "../limits/device-http";
 import { HistoryFields, Instant, KeyBucket, deviceHistory } from "./telemetry-history";
+import { rangeProblem } from "../telemetry-history";
 
 export const telemetry = router();
 telemetry.openAPIRegistry.register("TelemetryIn", TelemetryIn);
@@ -90,7 +91,8 @@ method: "get",
     const q = c.req.valid("query");
     if (q.bucket !== undefined) return c.json(await deviceHistory(c.env, device.id, { ...q, bucket: q.bucket }), 200);
     // As with buckets: an empty or backwards range is a mistake, not an empty answer.
-    if (q.from !== undefined && q.to !== undefined && q.to <= q.from) throw new ApiError("invalid-request", "to must be after from");
+    const range = q.from !== undefined && q.to !== undefined ? rangeProblem(q.from, q.to) : null;
+    if (range) throw new ApiError("invalid-request", range);
     const raw = decodeCursor(q.cursor);
     const m = raw === null ? null : /^(-?\d+):(\d+)$/.exec(raw);
     if (raw !== null && !m) throw new ApiError("invalid-request", "cursor is not one this API handed out");
