@@ -110,6 +110,17 @@ function storeHere(once: Once | undefined, write: () => void): void {
   else write();
 }
 
+/**
+ * A command result or method answer, stored here (`take`: false when nobody waits for it). One
+ * nobody waits for gets v5 0x83 with `why`, as JSON's unknown_command/unknown_request and CoAP's
+ * 4.04; 3.1.1 can only PUBACK.
+ */
+function answerRouted(once: Once | undefined, take: () => boolean, why: string): Routed {
+  let taken = true;
+  storeHere(once, () => (taken = take()));
+  return taken ? { reason: 0 } : { reason: 0x83, reasonString: why };
+}
+
 /** The services of the MQTT host, backed by the object. */
 export function mqttServices(o: DeviceInternals): MqttServices {
   const devices = new DeviceDeliveries(o.env);
@@ -175,18 +186,13 @@ export function mqttServices(o: DeviceInternals): MqttServices {
           const body = jsonBody(message.payload);
           const status = body?.status;
           if (!isCommandOutcome(status)) return { reason: 0x99 };
-          let taken = true;
-          storeHere(once, () => (taken = o.commandResult(r.commandId, status, body?.result ?? null)));
-          // v5: 0x83 (not accepted), as JSON's unknown_command and CoAP's 4.04; 3.1.1 can only PUBACK
-          return taken ? { reason: 0 } : { reason: 0x83, reasonString: `no pending command ${JSON.stringify(r.commandId)}` };
+          return answerRouted(once, () => o.commandResult(r.commandId, status, body?.result ?? null), `no pending command ${JSON.stringify(r.commandId)}`);
         }
         case "methodResponse": {
           const body = jsonBody(message.payload);
           const status = body?.status;
           if (!isMethodStatus(status)) return { reason: 0x99 };
-          let taken = true;
-          storeHere(once, () => (taken = o.methodResponse(r.requestId, status, body?.payload ?? null)));
-          return taken ? { reason: 0 } : { reason: 0x83, reasonString: `no method call ${JSON.stringify(r.requestId)} is waiting (late or unknown)` };
+          return answerRouted(once, () => o.methodResponse(r.requestId, status, body?.payload ?? null), `no method call ${JSON.stringify(r.requestId)} is waiting (late or unknown)`);
         }
         case "own":
           return o.own.ready().then(() => {
