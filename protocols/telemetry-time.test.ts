@@ -22,6 +22,19 @@ describe("checkTelemetryTs", () => {
     expect(checkTelemetryTs(ts, now, keep)).toMatchObject(want);
   });
 
+  it.each([
+    ["SenML milliseconds", now * 1000, /^t must be SenML time, epoch seconds .*got 1780272000000 \(it looks like milliseconds: divide by 1000\)$/],
+    ["SenML 1999", MIN_TELEMETRY_TS - 1000, /^t must be SenML time, epoch seconds .*got 946684799$/],
+  ])("a SenML time out of range is spoken of in seconds: %s", (_, ts, message) => {
+    const r = checkTelemetryTs(ts, now, keep, "senml");
+    expect(r).toMatchObject({ ok: false, reason: "out_of_range", message: expect.stringMatching(message) });
+    expect(JSON.stringify(r)).not.toMatch(/milliseconds between/);
+  });
+
+  it("a SenML time past retention says t", () => {
+    expect(checkTelemetryTs(now - 31 * day, now, keep, "senml")).toMatchObject({ reason: "too_old", message: expect.stringMatching(/^t 2026-05-01T00:00:00.000Z is older/) });
+  });
+
   it("accepts exactly the integers in [max(2000, now - keep), now + 1 day]", () => {
     fc.assert(
       fc.property(fc.integer({ min: -1e15, max: 1e16 }), (ts) => {

@@ -13,23 +13,36 @@ export const MAX_TELEMETRY_SKEW_MS = 86_400_000;
 /** A timestamp is fine, or why not (`out_of_range`: not plausible epoch ms; `too_old`: past retention). */
 export type TsCheck = { ok: true } | { ok: false; reason: "out_of_range" | "too_old"; message: string };
 
-function unitHint(ts: number, now: number): string {
-  if (ts * 1000 >= MIN_TELEMETRY_TS && ts * 1000 <= now + MAX_TELEMETRY_SKEW_MS) return " (it looks like seconds: multiply by 1000)";
-  if (ts / 1000 >= MIN_TELEMETRY_TS && ts / 1000 <= now + MAX_TELEMETRY_SKEW_MS) return " (it looks like microseconds: divide by 1000)";
+/** How a time was written: a `ts` in epoch milliseconds, or a SenML `t` in seconds (RFC 8428 §4.5.3). */
+export type TimeField = "ts" | "senml";
+
+const plausible = (ms: number, now: number) => ms >= MIN_TELEMETRY_TS && ms <= now + MAX_TELEMETRY_SKEW_MS;
+
+function unitHint(ts: number, now: number, field: TimeField): string {
+  if (field === "senml") return plausible(ts / 1000, now) ? " (it looks like milliseconds: divide by 1000)" : "";
+  if (plausible(ts * 1000, now)) return " (it looks like seconds: multiply by 1000)";
+  if (plausible(ts / 1000, now)) return " (it looks like microseconds: divide by 1000)";
   return "";
 }
 
+function rangeMessage(ts: number, now: number, field: TimeField): string {
+  const hint = unitHint(ts, now, field);
+  if (field === "ts") return `ts must be epoch milliseconds between 2000-01-01 and one day from now; got ${ts}${hint}`;
+  return `t must be SenML time, epoch seconds between 2000-01-01 and one day from now (or below 2^28, relative to now); got ${ts / 1000}${hint}`;
+}
+
 /**
- * Checks a sample's `ts` against 2000-01-01 … now + 1 day and against the retention window.
+ * Checks a sample's `ts` (epoch ms) against 2000-01-01 … now + 1 day and against the retention
+ * window. `field` says how the device wrote it, so the message speaks the device's units.
  * @example checkTelemetryTs(Date.now(), Date.now(), 30 * 86_400_000) // { ok: true }
  * @example checkTelemetryTs(1767225600, 1767225600000, 30 * 86_400_000).ok // false: seconds
  */
-export function checkTelemetryTs(ts: number, now: number, maxAgeMs: number): TsCheck {
+export function checkTelemetryTs(ts: number, now: number, maxAgeMs: number, field: TimeField = "ts"): TsCheck {
   if (!Number.isSafeInteger(ts) || ts < MIN_TELEMETRY_TS || ts > now + MAX_TELEMETRY_SKEW_MS) {
     return {
       ok: false,
       reason: "out_of_range",
-      message: `ts must be epoch milliseconds between 2000-01-01 and one day from now; got ${ts}${unitHint(ts, now)}`,
+      message: rangeMessage(ts, now, field),
     };
   }
   if (ts < now - maxAgeMs) {
@@ -37,7 +50,7 @@ export function checkTelemetryTs(ts: number, now: number, maxAgeMs: number): TsC
     return {
       ok: false,
       reason: "too_old",
-      message: `ts ${new Date(ts).toISOString()} is older than the telemetry retention of ${days} days (TELEMETRY_MAX_AGE_DAYS): it would be deleted at once`,
+      message: `${field === "ts" ? "ts" : "t"} ${new Date(ts).toISOString()} is older than the telemetry retention of ${days} days (TELEMETRY_MAX_AGE_DAYS): it would be deleted at once`,
     };
   }
   return { ok: true };

@@ -7,7 +7,7 @@ import { z } from "@hono/zod-openapi";
 import type { TelemetryRow } from "../durable-objects/device/store";
 import { isJsonObject, isJsonValue, ownField, setOwnField, type JsonObject, type JsonValue } from "../protocols/json-value";
 import { jsonMaxDepth } from "../protocols/json-depth";
-import { checkTelemetryTs } from "../protocols/telemetry-time";
+import { checkTelemetryTs, type TimeField } from "../protocols/telemetry-time";
 import { decodeUtf8 } from "../protocols/utf8";
 import type { Env } from "../durable-objects/env";
 import { deviceConfig } from "../durable-objects/device/config";
@@ -63,11 +63,15 @@ function samplesOf(value: unknown): z.infer<typeof Sample>[] {
   return Array.isArray(r.data) ? r.data : [r.data];
 }
 
-/** Refuses rows whose `ts` is not plausible epoch milliseconds or is past retention. */
-function checkTimes(rows: TelemetryRow[], now: number, maxAgeMs: number): TelemetryRow[] {
+/**
+ * Refuses rows whose `ts` is not plausible epoch milliseconds or is past retention. SenML rows
+ * came from records' `t` in seconds, and the message says so; it names the time, not a row.
+ */
+function checkTimes(rows: TelemetryRow[], now: number, maxAgeMs: number, field: TimeField = "ts"): TelemetryRow[] {
   rows.forEach((row, i) => {
-    const t = checkTelemetryTs(row.ts, now, maxAgeMs);
+    const t = checkTelemetryTs(row.ts, now, maxAgeMs, field);
     if (!t.ok) {
+      if (field === "senml") throw new ApiError("invalid-request", t.message, { reason: t.reason, errors: [{ path: "t", message: t.message, code: t.reason }] });
       const path = rows.length > 1 ? `${i}.ts` : "ts";
       // The message starts with "ts …"; a batch names the sample too ("3.ts …").
       throw new ApiError("invalid-request", rows.length > 1 ? `${i}.${t.message}` : t.message, { reason: t.reason, errors: [{ path, message: t.message, code: t.reason }] });
@@ -78,7 +82,7 @@ function checkTimes(rows: TelemetryRow[], now: number, maxAgeMs: number): Teleme
 
 /** Decodes a telemetry body into rows; bad input is a 400 ApiError naming what is wrong. */
 export function decodeTelemetry(format: TelemetryFormat, bytes: Uint8Array, now: number, limits: TelemetryLimits): TelemetryRow[] {
-  if (format === "senml+json" || format === "senml+cbor") return checkTimes(senmlRows(bytes, format === "senml+cbor" ? "cbor" : "json", limits.maxDepth), now, limits.maxAgeMs);
+  if (format === "senml+json" || format === "senml+cbor") return checkTimes(senmlRows(bytes, format === "senml+cbor" ? "cbor" : "json", limits.maxDepth), now, limits.maxAgeMs, "senml");
   let value: unknown;
   if (format === "cbor") value = cborValue(bytes, limits.maxDepth);
   else {

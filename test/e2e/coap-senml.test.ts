@@ -31,6 +31,10 @@ describe("SenML keeps value kinds, sums and units", () => {
     const empty = await send([{ bn: "m:", bt, n: "temp", u: "Cel" }]);
     expect(empty.status).toBe(400);
     expect(((await empty.json()) as { detail: string }).detail).toMatch(/senml_no_value/);
+    // A time in milliseconds is refused in SenML's own unit, seconds.
+    const ms = await send([{ n: "temp", v: 1, t: Date.now() }]);
+    expect(ms.status).toBe(400);
+    expect(((await ms.json()) as { detail: string }).detail).toMatch(/^t must be SenML time, epoch seconds .*looks like milliseconds/);
 
     const ok = await send([
       { bn: "m:", bt, bu: "Cel", n: "temp", v: 21.5 },
