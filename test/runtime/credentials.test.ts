@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { ACCESS_TOKEN_ISSUER, signJwt } from "../../workers/auth/jwt";
+import { jwtKey } from "../../workers/auth/jwt-key";
 import { call, json } from "./helpers";
 
 interface Created {
@@ -163,6 +165,13 @@ describe("app credentials", () => {
     const forged = `${h}.${btoa(JSON.stringify({ iss: "umbra", sub: client.client_id, scope: "admin", iat: 0, exp: 9e9, jti: "x" })).replace(/=+$/, "")}.${s}`;
     expect(p).toBeTruthy();
     expect((await call("GET", "/v1/devices", { token: forged })).status).toBe(401);
+
+    // A token signed with the hub's own secret but naming another issuer is refused.
+    const key = jwtKey(env);
+    expect(key).not.toBeNull();
+    const claims = { sub: client.client_id, scope: "devices:read", iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60, jti: "t" };
+    expect((await call("GET", "/v1/devices", { token: await signJwt({ ...claims, iss: ACCESS_TOKEN_ISSUER }, key!) })).status).toBe(200);
+    expect((await call("GET", "/v1/devices", { token: await signJwt({ ...claims, iss: "another-service" }, key!) })).status).toBe(401);
 
     // Revoking the client ends its tokens at once.
     expect((await call("DELETE", `/v1/oauth-clients/${client.client_id}`)).status).toBe(204);

@@ -6,6 +6,9 @@ import { isJsonObject } from "../../protocols/json-value";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** The `iss` of every access token this hub signs; a token naming another issuer is refused. */
+export const ACCESS_TOKEN_ISSUER = "umbra";
+
 /** Claims Umbra puts in an access token. */
 export interface AccessClaims {
   iss: string;
@@ -25,8 +28,9 @@ export async function signJwt(claims: AccessClaims, key: Uint8Array): Promise<st
 }
 
 /**
- * Verifies an HS256 token and its expiry; returns its claims or null. The signature is checked
- * with `timingSafeEqual`, and only `alg: HS256` is accepted (no `none`, no algorithm switching).
+ * Verifies an HS256 token, its issuer and its expiry; returns its claims or null. The signature
+ * is checked with `timingSafeEqual`, and only `alg: HS256` is accepted (no `none`, no algorithm
+ * switching). The issuer check keeps out a token another service signed with the same secret.
  */
 export async function verifyJwt(token: string, key: Uint8Array, nowSeconds: number): Promise<AccessClaims | null> {
   const parts = token.split(".");
@@ -43,7 +47,7 @@ export async function verifyJwt(token: string, key: Uint8Array, nowSeconds: numb
   const { iss, sub, scope, iat, exp, jti } = c;
   if (typeof iss !== "string" || typeof sub !== "string" || typeof scope !== "string") return null;
   if (typeof iat !== "number" || typeof exp !== "number" || typeof jti !== "string") return null;
-  if (exp <= nowSeconds) return null;
+  if (iss !== ACCESS_TOKEN_ISSUER || exp <= nowSeconds) return null;
   return { iss, sub, scope, iat, exp, jti };
 }
 

@@ -9,7 +9,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { activeOAuthClient } from "../registry/app-credentials";
 import { constantTimeEqual, randomId, sha256Hex } from "../auth/crypto";
-import { signJwt } from "../auth/jwt";
+import { ACCESS_TOKEN_ISSUER, signJwt } from "../auth/jwt";
 import { JWT_SECRET_MISSING, jwtKey, tokenTtl } from "../auth/jwt-key";
 import { toScopes } from "../auth/principal";
 import { ApiError, problemResponse } from "../errors";
@@ -119,7 +119,7 @@ oauth.post("/oauth/token", async (c) => {
   const now = Math.floor(Date.now() / 1000);
   const scope = scopes.join(" ");
   const token = await signJwt(
-    { iss: "umbra", sub: client.id, scope, iat: now, exp: now + ttl, jti: randomId("tok", 8) },
+    { iss: ACCESS_TOKEN_ISSUER, sub: client.id, scope, iat: now, exp: now + ttl, jti: randomId("tok", 8) },
     key,
   );
   return c.newResponse(JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: ttl, scope }), 200, {
