@@ -42,9 +42,9 @@ export function readHubFrame(frame: Uint8Array, csm: CsmValues | null): HubInput
     case "ping": // RFC 8323 §5.4: answered on this hop; UDP has no such signal
       return { kind: "answer", frame: encode(pongMessage(msg.token, hasCustody(msg))) };
     case "release": {
-      // RFC 8323 §5.5: Hold-Off becomes the peers' Max-Age, when to come back (RFC 7252 §5.9.3.4)
-      const holdOff = uintOf(msg, SignalOption.HOLD_OFF);
-      const options = holdOff === undefined ? [] : [uintOption(Option.MAX_AGE, holdOff)];
+      // RFC 8323 §5.5: Hold-Off becomes the peers' Max-Age, when to come back (RFC 7252 §5.9.3.4).
+      // No Hold-Off means "at once": Max-Age 0, since a 5.03 without one means 60 s (§5.10.5).
+      const options = [uintOption(Option.MAX_AGE, uintOf(msg, SignalOption.HOLD_OFF) ?? 0)];
       return { kind: "gone", code: Code.SERVICE_UNAVAILABLE, why: "hub released the connection", options };
     }
     case "abort": // RFC 8323 §5.6

@@ -293,6 +293,13 @@ describe("the hub's signaling (RFC 8323 §5)", () => {
     expect(kinds(t.fromPeer(datagram("CON", 101, [1]), T0 + 2))).toEqual(["connect", "hub", "hub"]);
   });
 
+  it("turns a Release without Hold-Off into 5.03 with Max-Age 0: come back at once, not after the 60 s default", () => {
+    const { t } = connected();
+    const [res] = udp(t.fromHub(encode(releaseMessage()), T0 + 1));
+    expect(formatCode(res.code)).toBe("5.03");
+    expect(getUintOption(res, Option.MAX_AGE)).toBe(0);
+  });
+
   it("turns Abort into 5.02 carrying the hub's diagnostic", () => {
     const { t } = connected();
     const [res] = udp(t.fromHub(encode(abortMessage("bad things")), T0 + 1));
