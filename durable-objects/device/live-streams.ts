@@ -13,6 +13,8 @@ const CREDENTIAL_ENDED = 4401;
 
 export class LiveStreams {
   private readonly sse = new SseClients();
+  /** Each stream socket's holder, read from its attachment once per wake-up, not once per event. */
+  private readonly holders = new WeakMap<WebSocket, StreamHolder>();
   private heartbeat: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -35,6 +37,15 @@ export class LiveStreams {
     return res;
   }
 
+  private holderOf(ws: WebSocket): StreamHolder {
+    let holder = this.holders.get(ws);
+    if (holder === undefined) {
+      holder = ws.deserializeAttachment() as StreamHolder;
+      this.holders.set(ws, holder);
+    }
+    return holder;
+  }
+
   private stopHeartbeatIfIdle(): void {
     if (this.sse.size === 0 && this.heartbeat) {
       clearInterval(this.heartbeat);
@@ -50,7 +61,7 @@ export class LiveStreams {
   /** Ends the streams whose holder `matches` (its credential was revoked): close 4401 by default. */
   endWhere(matches: (holder: StreamHolder) => boolean, code = CREDENTIAL_ENDED, reason = "the credential was revoked"): void {
     for (const ws of this.ctx.getWebSockets("stream")) {
-      if (matches(ws.deserializeAttachment() as StreamHolder)) closeQuietly(ws, code, reason);
+      if (matches(this.holderOf(ws))) closeQuietly(ws, code, reason);
     }
     this.sse.endWhere(matches);
     this.stopHeartbeatIfIdle();
@@ -66,7 +77,7 @@ export class LiveStreams {
     const event: DeviceEvent = { type, deviceId: this.deviceId(), ts, data };
     const text = JSON.stringify(event);
     for (const ws of sockets) {
-      if (expired(ws.deserializeAttachment() as StreamHolder)) {
+      if (expired(this.holderOf(ws))) {
         closeQuietly(ws, CREDENTIAL_ENDED, "the credential expired");
         continue;
       }
