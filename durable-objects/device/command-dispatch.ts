@@ -31,10 +31,8 @@ export interface DispatchHost {
   deviceId(): string;
   jsonChannels(): JsonChannel[];
   send(ws: WebSocket, message: HubMessage): void;
-  /** The MQTT session: its version when connected (else null), whether it subscribed to a topic, and delivery. */
-  mqttVersion(): ProtocolVersion | null;
-  /** The connected MQTT client's socket (null when none is connected). */
-  mqttSocket(): WebSocket | null;
+  /** The connected MQTT client (null when none is connected), whether it subscribed to a topic, and delivery. */
+  mqttConnected(): { socket: WebSocket; version: ProtocolVersion } | null;
   mqttWants(topic: string): boolean;
   /** Whether a PUBLISH fits the client's Maximum Packet Size (one that does not is never sent). */
   mqttFits(message: Message): boolean;
@@ -162,7 +160,7 @@ export class CommandDispatch {
     const queued = this.store.queued(now);
     if (queued.length === 0) return;
     const json = this.host.jsonChannels().filter((c) => c.protocol === "json" || c.observes.includes("commands"));
-    const version = this.host.mqttVersion();
+    const version = this.host.mqttConnected()?.version ?? null;
     const id = this.host.deviceId();
     const mqtt: Message[] = [];
     const took = new Map<string, string>();
@@ -214,13 +212,12 @@ export class CommandDispatch {
         this.host.send(ch.ws, { type: "method", id: requestId, name, payload });
         took.push(ch.ws);
       }
-      const version = this.host.mqttVersion();
-      const socket = this.host.mqttSocket();
-      if (version !== null && socket) {
-        const m = methodMessage(this.host.deviceId(), name, requestId, payload, version);
+      const mqtt = this.host.mqttConnected();
+      if (mqtt) {
+        const m = methodMessage(this.host.deviceId(), name, requestId, payload, mqtt.version);
         if (this.host.mqttWants(m.topic)) {
           this.host.mqttDeliver([m]);
-          took.push(socket);
+          took.push(mqtt.socket);
         }
       }
       return took;

@@ -227,16 +227,12 @@ export class MqttHost {
     });
   }
 
-  /** The connected client's socket, or null. */
-  connectedSocket(): WebSocket | null {
-    return this.connectedVersion() === null ? null : this.current();
-  }
-
-  /** The protocol version of the connected session, or null when none is connected. */
-  connectedVersion(): ProtocolVersion | null {
-    if (!this.current()) return null;
+  /** The connected client: its socket and protocol version, or null when none is connected. */
+  connected(): { socket: WebSocket; version: ProtocolVersion } | null {
+    const socket = this.current();
+    if (!socket) return null;
     const state = this.session();
-    return state.connected ? state.protocolVersion : null;
+    return state.connected ? { socket, version: state.protocolVersion } : null;
   }
 
   /** Whether a PUBLISH of `message` fits the connected client's Maximum Packet Size (else it is dropped unsent). */
