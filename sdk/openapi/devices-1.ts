@@ -143,7 +143,7 @@ export interface Devices1Operations {
                 tag?: string;
                 group?: string;
                 prefix?: string;
-                /** @description Attribute filters, compared as text: `attr[room]=kitchen`, also written `attr.room=kitchen` */
+                /** @description Attribute filters, compared as text: `attr[room]=kitchen`, also written `attr.room=kitchen` (at most 32) */
                 attr?: {
                     [key: string]: string;
                 };

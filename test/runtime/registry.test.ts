@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
 import { call, json } from "./helpers";
+import { rulesFor } from "../../workers/registry/rules";
+import { MAX_ATTRIBUTE_FILTERS } from "../../workers/registry/devices";
 
 interface Created {
   device: { id: string; tags: string[]; attributes: Record<string, unknown> };
@@ -87,5 +90,32 @@ describe("device registry", () => {
     expect((await call("DELETE", "/v1/groups/firsts/devices/pg-1")).status).toBe(404);
     expect((await call("DELETE", "/v1/groups/firsts")).status).toBe(204);
     expect((await call("GET", "/v1/devices/pg-0")).status).toBe(200);
+  });
+
+  it("refuses more attribute filters than the limit with 400, naming it (D1 binds at most 100 values)", async () => {
+    const q = (n: number) => Array.from({ length: n }, (_, i) => `attr.k${i}=v`).join("&");
+    expect((await json<{ items: unknown[] }>(call("GET", `/v1/devices?${q(MAX_ATTRIBUTE_FILTERS)}&tag=t&prefix=p`), 200)).items).toEqual([]);
+    const r = await json<{ detail: string }>(call("GET", `/v1/devices?${q(MAX_ATTRIBUTE_FILTERS + 1)}`), 400);
+    expect(r.detail).toMatch(new RegExp(`at most ${MAX_ATTRIBUTE_FILTERS} attribute filters`));
+    expect((await call("GET", `/v1/devices?${q(60)}`)).status).toBe(400);
+  });
+
+  it("finds the rules of a device in many groups with many tags (no list of them is bound into the query)", async () => {
+    const tags = Array.from({ length: 64 }, (_, i) => `t${i}`);
+    await json(call("POST", "/v1/devices", { body: { id: "many-groups", tags } }), 201);
+    for (let i = 0; i < 60; i++) {
+      await json(call("POST", "/v1/groups", { body: { name: `mg-${i}` } }), 201);
+      expect((await call("PUT", `/v1/groups/mg-${i}/devices/many-groups`)).status).toBe(204);
+    }
+    const rule = (name: string, scope: Record<string, string>) =>
+      json<{ id: string }>(call("POST", "/v1/rules", { body: { name, sql: "SELECT * FROM telemetry", scope, actions: [] } }), 201);
+    const byGroup = await rule("by-group", { kind: "group", group: "mg-59" });
+    const byTag = await rule("by-tag", { kind: "tag", tag: "t63" });
+    const byDevice = await rule("by-device", { kind: "device", deviceId: "many-groups" });
+    const elsewhere = await rule("elsewhere", { kind: "tag", tag: "absent" });
+    const found = (await rulesFor(env, "many-groups")).map((r) => r.id);
+    expect(found).toEqual(expect.arrayContaining([byGroup.id, byTag.id, byDevice.id]));
+    expect(found).not.toContain(elsewhere.id);
+    expect(await rulesFor(env, "no-such-device")).toEqual([]);
   });
 });

@@ -47,6 +47,9 @@ export async function getDevice(env: Env, id: string): Promise<DeviceRow> {
 }
 
 /** Filters for listing devices. */
+/** The most `attr.<key>=` filters one list request may give (each is a bound value; D1 binds at most 100). */
+export const MAX_ATTRIBUTE_FILTERS = 32;
+
 export interface DeviceFilter {
   tag?: string;
   group?: string;

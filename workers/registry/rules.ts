@@ -170,15 +170,23 @@ export async function deleteRule(env: Env, id: string): Promise<void> {
   await push(env, await devicesIn(env, before.scope));
 }
 
-/** The enabled rules that apply to a device now (its id, groups and tags). */
+/**
+ * The enabled rules that apply to a device now (its id, groups and tags). The groups and tags
+ * are read inside the query, not bound as lists: a device may be in many groups with 64 tags,
+ * more than the 100 values D1 binds.
+ */
 export async function rulesFor(env: Env, deviceId: string): Promise<StoredRule[]> {
   const d = db(env);
-  const device = await d.select({ tags: devices.tags }).from(devices).where(eq(devices.id, deviceId)).get();
+  const device = await d.select({ id: devices.id }).from(devices).where(eq(devices.id, deviceId)).get();
   if (!device) return [];
-  const groups = (await d.select({ name: groupMembers.groupName }).from(groupMembers).where(eq(groupMembers.deviceId, deviceId)).all()).map((g) => g.name);
-  const scopes = [eq(rules.scopeKind, "all"), and(eq(rules.scopeKind, "device"), eq(rules.scopeValue, deviceId))];
-  if (groups.length) scopes.push(and(eq(rules.scopeKind, "group"), inArray(rules.scopeValue, groups)));
-  if (device.tags.length) scopes.push(and(eq(rules.scopeKind, "tag"), inArray(rules.scopeValue, device.tags)));
+  const inGroups = sql`${rules.scopeValue} IN (SELECT ${groupMembers.groupName} FROM ${groupMembers} WHERE ${groupMembers.deviceId} = ${deviceId})`;
+  const inTags = sql`${rules.scopeValue} IN (SELECT json_each.value FROM ${devices}, json_each(${devices.tags}) WHERE ${devices.id} = ${deviceId})`;
+  const scopes = [
+    eq(rules.scopeKind, "all"),
+    and(eq(rules.scopeKind, "device"), eq(rules.scopeValue, deviceId)),
+    and(eq(rules.scopeKind, "group"), inGroups),
+    and(eq(rules.scopeKind, "tag"), inTags),
+  ];
   const rows = await d.select().from(rules).where(and(eq(rules.enabled, true), or(...scopes))).all();
   return rows.map((r) => ({ id: r.id, name: r.name, sql: r.sql, version: r.version, actions: r.actions as RuleAction[] }));
 }

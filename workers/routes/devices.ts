@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
 import { DeviceIdSchema, DeviceParams, DeviceSchema, JsonObjectSchema, PageQuery, TagSchema, jsonBody, jsonResponse, pageOf } from "./schemas";
-import { deleteDevice, deviceView, getDevice, insertDevice, listDevices, updateDevice } from "../registry/devices";
+import { MAX_ATTRIBUTE_FILTERS, deleteDevice, deviceView, getDevice, insertDevice, listDevices, updateDevice } from "../registry/devices";
 import { issueCredential } from "../registry/credentials";
 import { randomId } from "../auth/crypto";
 import { ApiError } from "../errors";
@@ -50,7 +50,7 @@ const ListQuery = PageQuery.extend({
     .optional()
     .openapi({
       param: { name: "attr", in: "query", style: "deepObject", explode: true },
-      description: "Attribute filters, compared as text: `attr[room]=kitchen`, also written `attr.room=kitchen`",
+      description: "Attribute filters, compared as text: `attr[room]=kitchen`, also written `attr.room=kitchen` (at most 32)",
       example: { room: "kitchen" },
     }),
 });
@@ -64,6 +64,7 @@ function attributeFilters(query: Record<string, string>): Record<string, string>
     if (name === undefined || !/^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}$/.test(name)) throw new ApiError("invalid-request", `bad attribute filter "${key}"`);
     Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
   }
+  if (Object.keys(out).length > MAX_ATTRIBUTE_FILTERS) throw new ApiError("invalid-request", `at most ${MAX_ATTRIBUTE_FILTERS} attribute filters may be given`);
   return out;
 }
 
