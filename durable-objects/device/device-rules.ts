@@ -5,7 +5,6 @@
  * with the event that changed it, so FOR runs, hysteresis and windows survive restarts and
  * hibernation; the object's alarm drives FOR deadlines and window expiry.
  */
-import { listPlaceholders } from "../shared/placeholders";
 import { compileRule, evaluate, tick, type CompiledRule, type Firing, type RuleEvent, type RuleResult, type RuleSource } from "../../rules";
 import { logError, logText } from "../../protocols/log-text";
 import type { AlarmScheduler } from "../shared/alarms";
@@ -70,7 +69,12 @@ export class DeviceRules {
           }
           return [{ ...r, compiled: c.rule }];
         });
-        this.sql.exec(`DELETE FROM rule_state WHERE rule_id NOT IN (${this.rules.length ? listPlaceholders(this.rules.length) : "''"})`, ...this.rules.map((r) => r.id));
+        // The state of rules gone since: found here, not bound as a list (a device may have
+        // more rules than the 100 values a statement binds).
+        const live = new Set(this.rules.map((r) => r.id));
+        for (const { rule_id } of this.sql.exec<{ rule_id: string }>(`SELECT rule_id FROM rule_state`).toArray()) {
+          if (!live.has(rule_id)) this.sql.exec(`DELETE FROM rule_state WHERE rule_id = ?`, rule_id);
+        }
         await this.schedule();
       })
       .catch((err: unknown) => console.error(`DeviceObject ${logText(this.deviceId())}: rules not loaded: ${logError(err)}`))

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { DeviceRules } from "../../durable-objects/device/device-rules";
 import { AlarmScheduler } from "../../durable-objects/shared/alarms";
+import { call, json } from "./helpers";
 
 const failingDb = { prepare: () => { throw new Error("D1 unavailable"); } } as unknown as D1Database;
 
@@ -23,5 +24,28 @@ describe("DeviceRules", () => {
     });
     expect(alarmAt).not.toBeNull();
     expect(alarmAt! - Date.now()).toBeGreaterThan(2_000);
+  });
+
+  it("loads more rules than a statement binds values, and drops the state of rules gone since", async () => {
+    await json(call("POST", "/v1/devices", { body: { id: "rules-many" } }), 201);
+    for (let i = 0; i < 120; i++) {
+      await json(call("POST", "/v1/rules", { body: { id: `many-${i}`, name: `r${i}`, sql: "SELECT * FROM telemetry WHERE t > 1", scope: { kind: "device", deviceId: "rules-many" } } }), 201);
+    }
+    const stub = env.DEVICE.get(env.DEVICE.idFromName("rules-many"));
+    const errors: unknown[] = [];
+    const left = await runInDurableObject(stub, async (_o, state) => {
+      const rules = new DeviceRules(state.storage.sql, env.DB, () => "rules-many", new AlarmScheduler(state.storage), () => undefined);
+      state.storage.sql.exec(`INSERT INTO rule_state (rule_id, version, state, wake_at) VALUES ('gone', 1, '{}', NULL), ('many-7', 1, '{}', NULL)`);
+      const log = console.error;
+      console.error = (...args: unknown[]) => void errors.push(args);
+      try {
+        await rules.ready();
+      } finally {
+        console.error = log;
+      }
+      return state.storage.sql.exec<{ rule_id: string }>(`SELECT rule_id FROM rule_state ORDER BY rule_id`).toArray().map((r) => r.rule_id);
+    });
+    expect(errors).toEqual([]);
+    expect(left).toEqual(["many-7"]);
   });
 });
