@@ -315,7 +315,7 @@ export class DeviceObject extends DurableObject<Env> {
   async wipe(): Promise<void> {
     await this.core.endForDeletion();
     for (const ws of this.ctx.getWebSockets()) closeQuietly(ws, 4404, "device deleted");
-    await this.core.shards.deviceShard(this.core.deviceId).unlisten(this.core.deviceId);
+    await this.core.shards.deviceShard(this.core.deviceId).deviceDeleted(this.core.deviceId);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     // A fresh core makes every table again (device, commands, rules, outbox, session) and drops

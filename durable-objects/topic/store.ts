@@ -82,4 +82,12 @@ export class TopicStore {
   removeListener(deviceId: string): void {
     this.sql.exec(`DELETE FROM listeners WHERE device_id = ?`, deviceId);
   }
+
+  /** Clears the retained messages of a device's own topics (`devices/<id>/…`, `$aws/things/<id>/…`). */
+  clearDeviceRetained(deviceId: string): void {
+    for (const root of [`devices/${deviceId}`, `$aws/things/${deviceId}`]) {
+      // By prefix, not LIKE: an id may hold `%` or `_`.
+      this.sql.exec(`DELETE FROM retained WHERE topic = ? OR substr(topic, 1, ?) = ?`, root, root.length + 1, `${root}/`);
+    }
+  }
 }

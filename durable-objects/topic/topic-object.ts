@@ -101,9 +101,13 @@ export class TopicObject extends DurableObject<Env> {
     return this.cached().filter((s) => reachesDevice(s.filter, deviceId));
   }
 
-  /** The device was deleted: no more pushes to it. */
-  async unlisten(deviceId: string): Promise<void> {
+  /**
+   * The device was deleted: no more pushes to it, and what it left retained on its own topics
+   * goes with it (a device created again with its id must not seem to have published it).
+   */
+  async deviceDeleted(deviceId: string): Promise<void> {
     this.store.removeListener(deviceId);
+    this.store.clearDeviceRetained(deviceId);
   }
 
   private async pushToListeners(changed: string[]): Promise<void> {

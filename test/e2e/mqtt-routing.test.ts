@@ -27,6 +27,28 @@ describe("MQTT routing", () => {
     await Promise.all([admin.endAsync(), dev.endAsync()]);
   });
 
+  it("a deleted device's retained messages go with it: a device created again with its id has none", async () => {
+    const token = await createDevice("rt-del");
+    const dev = await connectMqtt("/mqtt/rt-del", { clientId: "rt-del", password: token, protocolVersion: 5 });
+    await dev.publishAsync("devices/rt-del/telemetry/x", "old", { qos: 1, retain: true });
+    await dev.endAsync();
+    const retained = async () => {
+      const app = await connectMqtt("/mqtt", { clientId: "rt-del-app", username: "app", password: adminToken(), protocolVersion: 5, clean: true });
+      const inbox = new Inbox(app);
+      await app.subscribeAsync("devices/rt-del/telemetry/#", { qos: 1 });
+      // A marker after the retained ones: what came before it is all there was.
+      await app.publishAsync("devices/rt-del/telemetry/marker", "m", { qos: 1 });
+      await inbox.waitFor("devices/rt-del/telemetry/marker");
+      await app.endAsync();
+      return inbox.on("devices/rt-del/telemetry/x").map((m) => m.payload);
+    };
+    expect(await retained()).toEqual(["old"]);
+    await apiJson("DELETE", "/v1/devices/rt-del", 204);
+    expect(await retained()).toEqual([]);
+    await createDevice("rt-del");
+    expect(await retained()).toEqual([]);
+  });
+
   it("sends QoS 0 channel messages in order beside QoS 1 ones, on both paths", async () => {
     const tokens = [await createDevice("rt-q0-pub"), await createDevice("rt-q0-sub")];
     await channelWith("rt-q0", ["rt-q0-pub", "rt-q0-sub"]);

@@ -27,13 +27,13 @@ describe("DeviceObject", () => {
     await json(call("POST", "/v1/devices", { body: { id: "wipe-fails" } }), 201);
     await json(call("POST", "/v1/devices/wipe-fails/shadow", { body: { state: { desired: { a: 1 } } } }), 200);
     // The wipe's call to the device's topic shard fails (a shard being reset, say).
-    const unlisten = Object.getOwnPropertyDescriptor(TopicObject.prototype, "unlisten")!;
-    Object.defineProperty(TopicObject.prototype, "unlisten", { ...unlisten, value: async () => Promise.reject(new Error("shard unavailable")) });
+    const deviceDeleted = Object.getOwnPropertyDescriptor(TopicObject.prototype, "deviceDeleted")!;
+    Object.defineProperty(TopicObject.prototype, "deviceDeleted", { ...deviceDeleted, value: async () => Promise.reject(new Error("shard unavailable")) });
     let first: number;
     try {
       first = (await call("DELETE", "/v1/devices/wipe-fails")).status;
     } finally {
-      Object.defineProperty(TopicObject.prototype, "unlisten", unlisten);
+      Object.defineProperty(TopicObject.prototype, "deviceDeleted", deviceDeleted);
     }
     expect(first).toBe(500);
     // Before: the registry row was already gone (a retry got 404), and the old shadow waited in
