@@ -11,7 +11,7 @@
  * ({@link RESUME_MS} ahead, once until the alarm ran: a device that never comes back still gets
  * its firings' actions run). A crash after the actions and before the delete runs them again (a
  * command queued twice, say): never none. An action that fails for a reason that may pass (a call
- * to another object that failed or timed out, a shard being reset) stays stored, alone, and is
+ * to another object that failed or timed out, a shard being reset, a full command queue) stays stored, alone, and is
  * tried again from the alarm with the webhooks' backoff (5 s, 30 s, 2 min, 10 min, 1 h), up to
  * {@link RULE_ACTION_ATTEMPTS} attempts; one that cannot succeed (its device is gone from the
  * registry) is logged and dropped.
@@ -201,8 +201,10 @@ export class RuleActions {
         return deliverToWebhook(this.env, action.webhookId, [message]);
       case "command": {
         const payload = action.payload ?? output;
-        if (action.deviceId === undefined || action.deviceId === self) await this.self.command(action.name, payload, depth);
-        else await (await this.other(action.deviceId)).enqueueCommand(action.name, payload, undefined, depth);
+        const target = action.deviceId ?? self;
+        const queued = target === self ? await this.self.command(action.name, payload, depth) : await (await this.other(target)).enqueueCommand(action.name, payload, undefined, depth);
+        // A full queue drains as the device takes its commands: tried again with the backoff.
+        if (queued === null) throw new Error(`the command queue of ${logText(target)} is full (COMMANDS_MAX_QUEUED)`);
         return;
       }
       case "shadow.desired":

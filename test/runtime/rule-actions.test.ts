@@ -18,11 +18,11 @@ const rule: StoredRule = { id: "r1", name: "hot", sql: "SELECT temp FROM telemet
 const turns = () => new Promise((r) => setTimeout(r, 10));
 
 /** A RuleActions whose channel publishes go to `publish` (everything else is inert). */
-function actions(state: DurableObjectState, publish: (m: Message) => Promise<void>): RuleActions {
+function actions(state: DurableObjectState, publish: (m: Message) => Promise<void>, command: (name: string) => Promise<unknown> = async () => ({})): RuleActions {
   const streams = { emit: () => undefined } as unknown as LiveStreams;
   const own = { publish: () => undefined } as unknown as OwnTopics;
   const shards = { publish } as unknown as ShardClient;
-  const self = { command: async () => undefined, desired: () => undefined };
+  const self = { command, desired: () => undefined };
   return new RuleActions(env, state.storage.sql, () => "ra-dev", streams, own, shards, self, new AlarmScheduler(state.storage));
 }
 
@@ -103,6 +103,27 @@ describe("rule actions", () => {
     expect(out.early).toEqual([]);
     expect(out.retried).toEqual({ sent: ['{"temp":40}'], row: null });
     expect(out.attempts).toBe(RULE_ACTION_ATTEMPTS);
+    expect(out.left).toBeNull();
+  });
+
+  it("keeps a command for a full queue and queues it when the retry comes (it was dropped as if queued)", async () => {
+    const out = await inDeviceObject("rule-actions-full-queue", async (state) => {
+      const sql = state.storage.sql;
+      const row = () => sql.exec<{ attempts: number; retry_at: number }>(`SELECT attempts, retry_at FROM rule_pending`).toArray()[0] ?? null;
+      let full = true;
+      const queued: string[] = [];
+      // The device's own queue: full (null) at first, then with room.
+      const a = actions(state, async () => undefined, async (name) => (full ? null : (queued.push(name), { id: "cmd_1" })));
+      a.run({ ...rule, actions: [{ type: "command", name: "cool-down" }] }, { output: { temp: 50 }, at: 5 });
+      await turns();
+      const kept = row();
+      full = false;
+      a.resume(kept!.retry_at);
+      await turns();
+      return { kept, queued, left: row() };
+    });
+    expect(out.kept).toMatchObject({ attempts: 1 });
+    expect(out.queued).toEqual(["cool-down"]);
     expect(out.left).toBeNull();
   });
 });
