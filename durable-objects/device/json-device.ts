@@ -7,7 +7,7 @@ import { checkTelemetryTs } from "../../protocols/telemetry-time";
 import type { DeviceConfig } from "./config";
 import type { HubMessage } from "../../protocols/json/messages";
 import type { JsonObject, JsonValue } from "../../protocols/json-value";
-import { shadowDelta, shadowDocuments, shadowReply } from "../../protocols/json/encode";
+import { shadowDelta, shadowDocuments, shadowRejected, shadowReply } from "../../protocols/json/encode";
 import type { ShadowEvent } from "../../shadow/shadow";
 import type { ShadowOutcome } from "./shadow-service";
 import { FLOODING } from "../shared/token-bucket";
@@ -35,7 +35,12 @@ export type JsonFrameLimits = Pick<DeviceConfig, "maxMessageBytes" | "jsonMaxDep
 /** Handles one frame from a device; returns the messages to send back (in order). */
 export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffer, limits: JsonFrameLimits, now: number): HubMessage[] {
   const parsed = parseDeviceMessage(frame, { maxBytes: limits.maxMessageBytes, maxDepth: limits.jsonMaxDepth });
-  if (!parsed.ok) return [refusal(parsed.error.code, parsed.error.message, parsed.error.id)];
+  if (!parsed.ok) {
+    const { shadow, code, message, id } = parsed.error;
+    // A malformed shadow request: AWS's 400 on its /rejected, carrying its clientToken.
+    if (shadow) return [shadowRejected(shadow.name, shadow.op, { code: 400, message, timestamp: Math.floor(now / 1000), clientToken: shadow.clientToken })];
+    return [refusal(code, message, id)];
+  }
   const m = parsed.message;
   if (m.type === "ping") return [m.id === undefined ? { type: "pong" } : { type: "pong", id: m.id }];
   if (m.type === "observe") {

@@ -138,9 +138,17 @@ export type HubMessage = ShadowDeltaOut | ShadowAcceptedOut | ShadowRejectedOut 
 /** Why a frame was refused. */
 export type JsonProtocolErrorCode = "bad_json" | "bad_message" | "too_large" | "unknown_type";
 
-/** A parse failure, ready to send back as an `error` message. */
-/** Why a frame was refused; `id` is the message's own id when it had a usable one, so the device knows which. */
-export type JsonProtocolError = { code: JsonProtocolErrorCode; message: string; id?: string | number };
+/**
+ * Why a frame was refused; `id` is the message's own id when it had a usable one, so the device
+ * knows which. A malformed shadow request carries `shadow`: it is answered `shadow.rejected` 400
+ * with its clientToken, as AWS answers `/rejected`, not with a bare `error`.
+ */
+export type JsonProtocolError = {
+  code: JsonProtocolErrorCode;
+  message: string;
+  id?: string | number;
+  shadow?: { name: string; op: ShadowOpName; clientToken?: string };
+};
 
 /** Outcome of parsing one frame. */
 export type ParseResult = { ok: true; message: DeviceMessage } | { ok: false; error: JsonProtocolError };

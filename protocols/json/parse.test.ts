@@ -92,6 +92,18 @@ describe("parseDeviceMessage: bad messages", () => {
     }
   });
 
+  it("a refused shadow request names its shadow, operation and clientToken (answered shadow.rejected)", () => {
+    expect(parseDeviceMessage('{"type":"shadow.update","shadow":"cfg","state":[1],"clientToken":"c1"}')).toEqual({
+      ok: false,
+      error: { code: "bad_message", message: 'shadow.update: "state" must be an object or null', shadow: { name: "cfg", op: "update", clientToken: "c1" } },
+    });
+    expect(parseDeviceMessage('{"type":"shadow.delete","version":-1}')).toMatchObject({ ok: false, error: { shadow: { name: "", op: "delete" } } });
+    // A clientToken that is no string is not echoed; other types carry no shadow.
+    expect(parseDeviceMessage('{"type":"shadow.get","clientToken":1}')).toMatchObject({ ok: false, error: { shadow: { name: "", op: "get" } } });
+    expect((parseDeviceMessage('{"type":"shadow.get","clientToken":1}') as { error: { shadow: object } }).error.shadow).not.toHaveProperty("clientToken");
+    expect(parseDeviceMessage('{"type":"telemetry"}')).not.toHaveProperty("error.shadow");
+  });
+
   it("refuses frames over the size limit, counted in UTF-8 bytes", () => {
     const text = `{"type":"telemetry","data":{"s":"${"é".repeat(40)}"}}`; // 36 + 80 = 116 bytes
     expect(parseDeviceMessage(text, { maxBytes: 100 })).toMatchObject({ ok: false, error: { code: "too_large" } });

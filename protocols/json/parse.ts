@@ -8,7 +8,7 @@ import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
 import { decodeUtf8 } from "../utf8";
 import { SHADOW_NAME_RULE, SHADOW_NAME } from "../../shadow/shadow-limits";
 import type { JsonObject, JsonValue } from "../json-value";
-import type { DeviceMessage, DeviceMessageType, JsonProtocolError, JsonProtocolErrorCode, ParseResult } from "./messages";
+import type { DeviceMessage, DeviceMessageType, JsonProtocolError, JsonProtocolErrorCode, ParseResult, ShadowOpName } from "./messages";
 import { COMMAND_OUTCOME_RULE, METHOD_STATUS_RULE, isCommandOutcome, isMethodStatus } from "../device-answers";
 
 /** Parser limits. */
@@ -101,7 +101,20 @@ export function parseDeviceMessage(frame: Frame, options: ParseOptions = {}): Pa
   const type = ownField(value, "type");
   if (typeof type !== "string") return fail("bad_message", 'message needs a string "type"');
   if (!isKnownType(type)) return withId(fail("unknown_type", `unknown message type ${JSON.stringify(type.slice(0, 64))}`), value);
-  return withId(validate(type, value), value);
+  const result = withId(validate(type, value), value);
+  return type.startsWith("shadow.") ? withShadow(result, type as ShadowType, value) : result;
+}
+
+type ShadowType = "shadow.get" | "shadow.update" | "shadow.delete";
+
+/** A refused shadow request names its shadow, operation and clientToken, so its answer can be `shadow.rejected`. */
+function withShadow(result: ParseResult, type: ShadowType, value: JsonObject): ParseResult {
+  if (result.ok) return result;
+  const name = ownField(value, "shadow");
+  const token = ownField(value, "clientToken");
+  const op = type.slice("shadow.".length) as ShadowOpName;
+  const shadow = { name: typeof name === "string" ? name.slice(0, 128) : "", op, ...(typeof token === "string" ? { clientToken: token.slice(0, 128) } : {}) };
+  return { ok: false, error: { ...result.error, shadow } };
 }
 
 /** A refusal names the message's `id` when it had one a reply can carry (a string or finite number). */

@@ -183,6 +183,18 @@ describe("shadow requests", () => {
     expect((await apiJson<{ version: number }>("GET", "/v1/devices/in-1/shadow", 200)).version).toBe(1);
   });
 
+  it("the JSON socket answers a malformed shadow request with shadow.rejected 400 and its clientToken", async () => {
+    const dev = await JsonSocket.open(token);
+    // Before: a bare error {code: "bad_message"} without the clientToken, so the device could not tell which request failed.
+    dev.send({ type: "shadow.update", shadow: "cfg", state: [1], clientToken: "ct-array" });
+    expect(await dev.next((m) => m.type === "shadow.rejected")).toMatchObject({ shadow: "cfg", op: "update", code: 400, clientToken: "ct-array", message: expect.stringMatching(/state/) });
+    dev.send({ type: "shadow.delete", version: -1, clientToken: "ct-negver" });
+    expect(await dev.next((m) => m.type === "shadow.rejected")).toMatchObject({ shadow: "", op: "delete", code: 400, clientToken: "ct-negver" });
+    dev.send({ type: "shadow.get", shadow: "bad name", clientToken: "ct-name" });
+    expect(await dev.next((m) => m.type === "shadow.rejected")).toMatchObject({ shadow: "bad name", op: "get", code: 400, clientToken: "ct-name" });
+    await dev.close();
+  });
+
   it("a 413 names the limit", async () => {
     const r = await apiJson<{ detail: string }>("POST", "/v1/devices/in-1/shadow", 413, { body: { state: { desired: { big: "x".repeat(70_000) } } } });
     expect(r.detail).toMatch(/65536 bytes/);
