@@ -154,14 +154,39 @@ describe("console", () => {
 
   it("says when the shadow last changed, not when it was read", async () => {
     await apiJson("POST", "/v1/devices", 201, { body: { id: "con-when" } });
-    const doc = await apiJson<{ metadata: { desired: { on: { timestamp: number } } } }>("POST", "/v1/devices/con-when/shadow", 200, { body: { state: { desired: { on: true } } } });
+    const doc = await apiJson<{ metadata: { desired: { on: { timestamp: number } } } }>("POST", "/v1/devices/con-when/shadow", 200, { body: { state: { desired: { on: true, keep: 1 } } } });
     const changed = doc.metadata.desired.on.timestamp;
     await new Promise((r) => setTimeout(r, 2_500));
     await open("devices/con-when/shadow", "con-when");
     await page.getByTestId("shadow-version").waitFor();
     // The page's own formatting (its locale) of the write's time.
     const expected = await page.evaluate(`new Date(${changed * 1000}).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" })`);
-    expect(await page.getByText(/last changed/).innerText()).toContain(`last changed ${String(expected)}`);
+    await expect.poll(() => page.getByText(/last changed/).innerText(), { timeout: 5_000 }).toContain(`last changed ${String(expected)}`);
+    // A change that only removes a field: its metadata goes with it (keep's stays, older), but it is the last change.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const removed = await apiJson<{ version: number; timestamp: number }>("POST", "/v1/devices/con-when/shadow", 200, { body: { state: { desired: { on: null } } } });
+    await page.locator(`[data-testid="shadow-version"]:text-is("${removed.version}")`).waitFor();
+    const after = await page.evaluate(`new Date(${removed.timestamp * 1000}).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" })`);
+    await expect.poll(() => page.getByText(/last changed/).innerText(), { timeout: 5_000 }).toContain(`last changed ${String(after)}`);
+  });
+
+  it("shows a disconnect's time as last seen, and ends the page of a device deleted elsewhere", async () => {
+    const devToken = await apiJson<{ credential: { token: string } }>("POST", "/v1/devices", 201, { body: { id: "con-gone" } }).then((d) => d.credential.token);
+    await open("devices/con-gone/shadow", "con-gone");
+    await streamOpen();
+    const dev = await JsonSocket.open(devToken);
+    await page.getByTestId("device-status").getByText("Online").waitFor();
+    await new Promise((r) => setTimeout(r, 1_500));
+    await dev.close();
+    await page.getByTestId("device-status").getByText("Offline").waitFor();
+    const lastSeen = (await apiJson<{ status: { last_seen: string } }>("GET", "/v1/devices/con-gone", 200)).status.last_seen;
+    const shown = await page.evaluate(`new Date(${JSON.stringify(lastSeen)}).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" })`);
+    // Before: the connect's time stayed on screen until a reload.
+    await expect.poll(() => page.getByTestId("device-status").innerText(), { timeout: 5_000 }).toContain(`last seen ${String(shown)}`);
+    // Before: the page stayed, "Reconnecting…" for ever.
+    await apiJson("DELETE", "/v1/devices/con-gone", 204);
+    await page.getByTestId("device-deleted").waitFor();
+    expect(await page.getByTestId("stream").count()).toBe(0);
   });
 
   it("spans the chosen range on the chart's time axis, not the data's extent", async () => {

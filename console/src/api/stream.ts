@@ -11,8 +11,11 @@ import { closeSocket } from "../lib/close-socket";
 /** The subprotocol the hub answers for event streams. */
 export const EVENTS_SUBPROTOCOL = "umbra.events.v1";
 
-/** Where a stream is: opening, open, or dropped (and about to reconnect). */
-export type StreamState = "connecting" | "open" | "closed";
+/** Where a stream is: opening, open, dropped (and about to reconnect), or ended for good because the device was deleted. */
+export type StreamState = "connecting" | "open" | "closed" | "gone";
+
+/** The close code of a stream whose device was deleted: nothing to reconnect to. */
+export const DEVICE_DELETED = 4404;
 
 /** A live stream; `close()` ends it for good. */
 export interface EventStream {
@@ -62,9 +65,14 @@ export function openEvents(deviceId: string, onEvent: (e: DeviceEvent) => void, 
         // Not an event: ignore it rather than stop the stream.
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       ws = null;
       if (stopped) return;
+      if (ev.code === DEVICE_DELETED) {
+        stopped = true;
+        onState("gone");
+        return;
+      }
       onState("closed");
       retry = setTimeout(() => void connect(), backoff(attempt++));
     };

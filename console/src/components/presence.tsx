@@ -14,7 +14,8 @@ export function statusFromEvent(e: DeviceEvent, prev: DeviceStatus | undefined):
   const protocol = typeof data.protocol === "string" ? data.protocol : (prev?.protocol ?? null);
   const at = new Date(e.ts).toISOString();
   if (e.type === "presence.connected") return { ...prev, connected: true, protocol, connected_at: at, last_seen: at };
-  if (e.type === "presence.disconnected") return { ...prev, connected: false, protocol, disconnected_at: at };
+  // The hub's last_seen is the disconnect's time too (its last sign of the device).
+  if (e.type === "presence.disconnected") return { ...prev, connected: false, protocol, disconnected_at: at, last_seen: at };
   return null;
 }
 

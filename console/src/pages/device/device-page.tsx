@@ -82,7 +82,7 @@ export function DevicePage({ id, tab }: { id: string; tab: DeviceTab }) {
   }, [tab]);
 
   const d = device.data;
-  return (
+  const crumbs = (
     <>
       <p class="crumbs">
         <a href="#/devices">Devices</a> ›
@@ -90,6 +90,22 @@ export function DevicePage({ id, tab }: { id: string; tab: DeviceTab }) {
       <h1 tabIndex={-1} class="mono">
         {id}
       </h1>
+    </>
+  );
+  // Deleted elsewhere (its stream closed 4404): nothing on this page is true any more.
+  if (streamState === "gone") {
+    return (
+      <>
+        {crumbs}
+        <p role="alert" data-testid="device-deleted">
+          This device was deleted. <a href="#/devices">Back to the devices</a>
+        </p>
+      </>
+    );
+  }
+  return (
+    <>
+      {crumbs}
       <ErrorNote error={device.error} what="This device" />
       {device.loading && !d && <Loading />}
       {d && (

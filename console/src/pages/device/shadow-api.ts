@@ -1,6 +1,6 @@
 /** Where a device's shadows live in the API, and reading one that may not exist yet. */
 import { ApiProblem, request, seg } from "../../api/client";
-import type { ShadowDocument } from "../../api/types";
+import type { Page, ShadowDocument } from "../../api/types";
 
 /** Path of the classic shadow (`name` "") or a named one. */
 export const shadowPath = (id: string, name: string): string => (name === "" ? `/v1/devices/${seg(id)}/shadow` : `/v1/devices/${seg(id)}/shadows/${seg(name)}`);
@@ -16,20 +16,14 @@ export async function readShadow(id: string, name: string): Promise<ShadowDocume
 }
 
 /**
- * When the shadow's state was last written: the newest `timestamp` in its metadata (epoch
- * seconds). The document's own `timestamp` is when the hub answered, not when anything changed.
+ * When the shadow last changed (epoch seconds): the time its history keeps for the current
+ * version, so a change that only removed fields counts too (their metadata went with them). The
+ * document's own `timestamp` is when the hub answered, not when anything changed.
  */
-export function lastWritten(doc: ShadowDocument): number | undefined {
-  let newest: number | undefined;
-  const walk = (v: unknown): void => {
-    if (typeof v !== "object" || v === null) return;
-    for (const [k, child] of Object.entries(v)) {
-      if (k === "timestamp" && typeof child === "number") newest = Math.max(newest ?? child, child);
-      else walk(child);
-    }
-  };
-  walk(doc.metadata);
-  return newest;
+export async function changedAt(id: string, name: string, doc: ShadowDocument): Promise<number | null> {
+  const page = await request<Page<ShadowDocument>>("GET", `${shadowPath(id, name)}/history`, { query: { from_version: doc.version, limit: 1 } });
+  const entry = page.items[0];
+  return (entry?.version === doc.version ? entry.timestamp : undefined) ?? doc.timestamp ?? null;
 }
 
 /** Whether a live event is about shadow `name`. */

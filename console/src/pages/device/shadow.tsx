@@ -17,7 +17,7 @@ import { desiredPatch } from "../../lib/desired-patch";
 import { desiredChanged, saveDesired } from "../../lib/shadow-save";
 import { formatPath, leafPaths } from "../../lib/json-diff";
 import { formatTime } from "../../lib/format";
-import { isShadowEvent, lastWritten, readShadow, shadowPath } from "./shadow-api";
+import { changedAt, isShadowEvent, readShadow, shadowPath } from "./shadow-api";
 import { ShadowPicker } from "./shadow-picker";
 
 const pretty = (o: JsonObject | undefined) => JSON.stringify(o ?? {}, null, 2);
@@ -29,6 +29,7 @@ export function ShadowSection({ id, bus }: { id: string; bus: EventBus }) {
   const doc: ShadowDocument | null = shadow.data ?? null;
   const desired = doc?.state?.desired;
   const delta = doc?.state?.delta;
+  const changed = useAsync(() => (doc ? changedAt(id, name, doc) : Promise.resolve(null)), [id, name, doc?.version]);
   const marked = delta ? leafPaths(delta) : [];
 
   // The editor starts from the version it was loaded at; background changes do not overwrite typing.
@@ -91,7 +92,7 @@ export function ShadowSection({ id, bus }: { id: string; bus: EventBus }) {
           <p class="muted">
             {doc ? (
               <>
-                Version <strong data-testid="shadow-version">{doc.version}</strong>, last changed {formatTime(lastWritten(doc) ?? doc.timestamp)}
+                Version <strong data-testid="shadow-version">{doc.version}</strong>, last changed {changed.loading ? "…" : changed.error ? formatTime(doc.timestamp) : formatTime(changed.data)}
               </>
             ) : (
               "This shadow has no state yet: set desired state below to create it."
