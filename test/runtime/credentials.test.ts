@@ -126,6 +126,10 @@ describe("app credentials", () => {
     expect((await call("DELETE", `/v1/api-keys/${key.id}`)).status).toBe(204);
     expect((await call("GET", "/v1/devices", { token: key.key })).status).toBe(401);
     expect((await call("POST", "/v1/api-keys", { body: { name: "x", scopes: ["root"] } })).status).toBe(400);
+    // A scope named many times is kept once (5,000 copies were stored).
+    const many = Array.from({ length: 500 }, (_, i) => (i % 2 ? "devices:read" : "shadows:read"));
+    expect((await json<{ scopes: string[] }>(call("POST", "/v1/api-keys", { body: { name: "dup", scopes: many } }), 201)).scopes).toEqual(["shadows:read", "devices:read"]);
+    expect((await json<{ scopes: string[] }>(call("POST", "/v1/oauth-clients", { body: { name: "dup", scopes: many } }), 201)).scopes).toEqual(["shadows:read", "devices:read"]);
   });
 
   it("OAuth client credentials grant issues a JWT accepted on /v1, by Basic or body auth", async () => {

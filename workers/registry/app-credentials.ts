@@ -17,12 +17,12 @@ export const apiKeyView = (r: ApiKeyRow) => ({ id: r.id, name: r.name, scopes: r
 /** An OAuth client as listed (never the secret). */
 export const oauthClientView = (r: OAuthClientRow) => ({ client_id: r.id, name: r.name, scopes: r.scopes, created_at: iso(r.createdAt), revoked_at: iso(r.revokedAt) });
 
-/** Creates an API key; the key is returned this once. */
+/** Creates an API key (each scope kept once); the key is returned this once. */
 export async function createApiKey(env: Env, name: string, scopes: Scope[]) {
   const key = `${API_KEY_PREFIX}${randomToken(32)}`;
   const row = await db(env)
     .insert(apiKeys)
-    .values({ id: randomId("key"), name, scopes, keyHash: await sha256Hex(key), createdAt: Date.now() })
+    .values({ id: randomId("key"), name, scopes: [...new Set(scopes)], keyHash: await sha256Hex(key), createdAt: Date.now() })
     .returning()
     .get();
   return { ...apiKeyView(row), key };
@@ -41,12 +41,12 @@ export async function revokeApiKey(env: Env, id: string): Promise<void> {
   if (!row) throw new ApiError("not-found", `No active API key "${id}"`);
 }
 
-/** Registers an OAuth client; the secret is returned this once. */
+/** Registers an OAuth client (each scope kept once); the secret is returned this once. */
 export async function createOAuthClient(env: Env, name: string, scopes: Scope[]) {
   const secret = randomToken(32);
   const row = await db(env)
     .insert(oauthClients)
-    .values({ id: randomId("client"), name, scopes, secretHash: await sha256Hex(secret), createdAt: Date.now() })
+    .values({ id: randomId("client"), name, scopes: [...new Set(scopes)], secretHash: await sha256Hex(secret), createdAt: Date.now() })
     .returning()
     .get();
   return { ...oauthClientView(row), client_secret: secret };
