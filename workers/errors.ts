@@ -82,5 +82,10 @@ export function validationError(issues: readonly { path: readonly PropertyKey[];
   const mistyped = new Set(all.filter((e) => e.code === "invalid_type").map((e) => e.path));
   const errors = all.filter((e) => e.code === "invalid_type" || !mistyped.has(e.path));
   const first = errors[0];
-  return new ApiError("invalid-request", first ? `${first.path || "body"}: ${first.message}` : "Invalid request", { errors });
+  // A body with thousands of bad items gets the first few, not an answer larger than the body.
+  const shown = errors.length > MAX_VALIDATION_ERRORS ? { errors: errors.slice(0, MAX_VALIDATION_ERRORS), errors_omitted: errors.length - MAX_VALIDATION_ERRORS } : { errors };
+  return new ApiError("invalid-request", first ? `${first.path || "body"}: ${first.message}` : "Invalid request", shown);
 }
+
+/** The most items a 400's `errors` lists; `errors_omitted` counts the rest. */
+export const MAX_VALIDATION_ERRORS = 20;
