@@ -164,7 +164,7 @@ export class DeviceCore {
         own: this.own,
         marks: this.marks,
         shards: this.shards,
-        presence: (connected, remote) => this.markPresence(connected, "mqtt", remote),
+        presence: (connected, remote, closedNow) => this.markPresence(connected, "mqtt", remote, closedNow),
         alarms: this.alarms,
         closeJsonSockets: () => this.json.closeAll(),
         commandResult: (cid, status, result) => this.commands.result(cid, status, result, Date.now()),

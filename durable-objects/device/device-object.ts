@@ -8,7 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { JsonValue } from "../../protocols/json-value";
-import type { Message, SessionContext } from "../../protocols/mqtt";
+import { LINK_CLOSE, type Message, type SessionContext } from "../../protocols/mqtt";
 import { shadowDelta } from "../../protocols/json/encode";
 import { logError, logText } from "../../protocols/log-text";
 import type { LatestValue, TelemetryRow } from "./store";
@@ -115,7 +115,8 @@ export class DeviceObject extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     // Reciprocate the close so the client sees a clean close rather than 1006.
     closeQuietly(ws, code, "closed");
-    await this.onSocketGone(ws);
+    // The edge ends an MQTT link for the client's silence with 4008: the device did not close it.
+    await this.onSocketGone(ws, code !== LINK_CLOSE.keepAlive);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
@@ -136,13 +137,13 @@ export class DeviceObject extends DurableObject<Env> {
   }
 
   /** What every event needs loaded first: who subscribes to the device's topics, and its rules. */
-  private async onSocketGone(ws: WebSocket): Promise<void> {
+  private async onSocketGone(ws: WebSocket, closedNow = true): Promise<void> {
     const a = ws.deserializeAttachment() as Attachment | null;
     if (a?.role !== "device") return;
     this.core.methods.socketGone(ws, connectionSockets(this.ctx).some((s) => s !== ws));
     // A close often wakes a hibernated object: its rules load first, so presence rules see it.
     await this.core.ready();
-    if (a.protocol === "mqtt") return this.core.mqtt.onClose(ws);
+    if (a.protocol === "mqtt") return this.core.mqtt.onClose(ws, closedNow);
     if (deviceSockets(this.ctx).some((s) => s !== ws)) return; // taken over, still connected
     this.core.markPresence(false, a.protocol, a.remote);
   }

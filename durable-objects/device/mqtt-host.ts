@@ -139,13 +139,16 @@ export class MqttHost {
     if (r.state.connected) {
       att.mqtt = { ...att.mqtt, stage: "connected", version: p.protocolVersion };
       ws.serializeAttachment(att);
-      this.svc.presence(true, att.remote);
+      this.svc.presence(true, att.remote, true);
     }
     await this.apply(ws, r, p.protocolVersion);
   }
 
-  /** The socket closed (or errored): the session goes offline and its will may fire. */
-  onClose(ws: WebSocket): Promise<void> {
+  /**
+   * The socket closed (or errored): the session goes offline and its will may fire. `closedNow`
+   * false: the edge closed it for the device's silence (keep-alive), not the device.
+   */
+  onClose(ws: WebSocket, closedNow = true): Promise<void> {
     return this.events.run(async () => {
       this.streams.delete(ws);
       const att = ws.deserializeAttachment() as MqttAttachment | null;
@@ -153,7 +156,7 @@ export class MqttHost {
       att.mqtt.stage = "closed";
       ws.serializeAttachment(att);
       if (this.session().connected) await this.apply(null, connectionLost(this.session(), Date.now()));
-      this.svc.presence(false, att.remote);
+      this.svc.presence(false, att.remote, closedNow);
     });
   }
 

@@ -69,7 +69,8 @@ export interface DeviceInternals {
   ready(): void;
   /** The session's state was discarded: the commands it held are queued again. */
   sessionLost(): void;
-  presence(connected: boolean, remote: string | null): void;
+  /** `closedNow`: a close the device made (see {@link MqttServices.presence}). */
+  presence(connected: boolean, remote: string | null, closedNow: boolean): void;
   closeJsonSockets(): void;
   readonly alarms: AlarmScheduler;
 }
@@ -146,7 +147,7 @@ export function mqttServices(o: DeviceInternals): MqttServices {
     roomWaitMs: o.roomWaitMs,
     sockets: () => o.ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN),
     closeOtherProtocols: () => o.closeJsonSockets(),
-    presence: (connected, remote) => o.presence(connected, remote),
+    presence: (connected, remote, closedNow) => o.presence(connected, remote, closedNow),
     // Not async: a message that needs no wait (telemetry once the subscriber list is loaded, the
     // common case) is routed without a promise per message.
     // A QoS 2 message (`once`) may come again after a restart cut its first routing off: a write

@@ -37,8 +37,11 @@ export interface MqttServices {
   sockets(): WebSocket[];
   /** Closes the device's JSON and CoAP connections (an MQTT session took over). */
   closeOtherProtocols(): void;
-  /** Presence changed. */
-  presence(connected: boolean, remote: string | null): void;
+  /**
+   * Presence changed. `closedNow` false: the close was the hub's finding, not the device's act
+   * (keep-alive expired), so the device's last message stays its last sign of life.
+   */
+  presence(connected: boolean, remote: string | null, closedNow: boolean): void;
   /**
    * Handles a message the client published; messages for the session itself (shadow
    * responses) are appended to `self`. Returns a v5 reason code (0 = success) and, when the

@@ -168,6 +168,12 @@ export class MqttFramer {
   }
 }
 
+/**
+ * Close codes the edge uses on its link to the session's object, so the object knows why the
+ * client went: `keepAlive` is the edge's finding (the client fell silent), not the client's act.
+ */
+export const LINK_CLOSE = { clientGone: 1000, keepAlive: 4008, protocolError: 4002 } as const;
+
 /** Joins frames into one buffer (one WebSocket message for several packets). */
 export function joinFrames(frames: readonly Uint8Array[]): Uint8Array {
   if (frames.length === 1) return frames[0];

@@ -5,7 +5,7 @@
  */
 export { DEFAULT_MAXIMUM_PACKET_SIZE, MqttStream, encode, type CodecRole, type MqttStreamOptions } from "./codec";
 export { MqttProtocolError } from "./errors";
-export { MqttFramer, isPingreq, joinFrames, packetType, type MqttFramerOptions } from "./framer";
+export { LINK_CLOSE, MqttFramer, isPingreq, joinFrames, packetType, type MqttFramerOptions } from "./framer";
 export * from "./packets";
 export * from "./policy";
 export * from "./session";

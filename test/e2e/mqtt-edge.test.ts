@@ -84,4 +84,20 @@ describe("MQTT edge", () => {
     // The session went offline each time (the will would have gone out); the device is offline now.
     await eventually(async () => (await apiJson<{ status: { connected: boolean } }>("GET", "/v1/devices/edge-ka", 200)).status.connected === false);
   });
+
+  it("keeps the device's last message as last_seen when keep-alive runs out (the hub's finding, not the device's close)", async () => {
+    const token = await createDevice("edge-ka-seen");
+    const c = await RawMqtt.open("/mqtt/edge-ka-seen", 5);
+    expect((await c.connect("edge-ka-seen", token, { keepAlive: 1 })).reasonCode).toBe(0);
+    expect((await c.next("disconnect", 5_000)).reasonCode).toBe(0x8d);
+    await c.whenClosed();
+    type Status = { connected: boolean; connected_at: string; disconnected_at: string; last_seen: string };
+    let status: Status | null = null;
+    await eventually(async () => (status = (await apiJson<{ status: Status }>("GET", "/v1/devices/edge-ka-seen", 200)).status).connected === false);
+    const s = status!;
+    // Silent for 1.5 × keep-alive after its CONNECT: last seen then, not when the edge gave up.
+    // Before: last_seen was the disconnect's time.
+    expect(Date.parse(s.last_seen)).toBeLessThan(Date.parse(s.disconnected_at) - 1_000);
+    expect(Date.parse(s.last_seen)).toBeGreaterThanOrEqual(Date.parse(s.connected_at));
+  });
 });

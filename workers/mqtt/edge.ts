@@ -8,7 +8,7 @@
  * for keep-alive: PINGREQ is answered and keep-alive enforced here. Refusals are CONNACKs; a
  * connection that never sends CONNECT is closed after a few seconds.
  */
-import { MqttFramer, MqttProtocolError, MqttStream, connectFailure, encode, isPingreq, joinFrames, type MqttPacket, type ProtocolVersion } from "../../protocols/mqtt";
+import { LINK_CLOSE, MqttFramer, MqttProtocolError, MqttStream, connectFailure, encode, isPingreq, joinFrames, type MqttPacket, type ProtocolVersion } from "../../protocols/mqtt";
 import type { Env } from "../../durable-objects/env";
 import { logText } from "../../protocols/log-text";
 import { authenticateConnect, type EdgeOptions } from "./authenticate";
@@ -18,9 +18,6 @@ import { PollWindow } from "../../durable-objects/shared/poll-window";
 const PINGRESP = Uint8Array.of(0xd0, 0x00);
 /** Queued packets past this size go to the object at once rather than on the next turn. */
 const UPSTREAM_FLUSH_BYTES = 64 * 1024;
-
-/** Close codes the edge uses on the link so the object knows why the client went. */
-export const LINK_CLOSE = { clientGone: 1000, keepAlive: 4008, protocolError: 4002 } as const;
 
 /** A WebSocket close code that may be sent (1005/1006 are reserved for "none"/"abnormal"). */
 export function sendableCode(code: number): number {

@@ -8,15 +8,19 @@ import { request, seg } from "../api/client";
 import { openEvents } from "../api/stream";
 import type { Device, DeviceEvent, DeviceStatus } from "../api/types";
 
-/** The status a presence event implies, or null when it is not one. */
+/**
+ * The status a presence event implies, or null when it is not one. The event carries the hub's
+ * own status (its `last_seen` is the device's last message, which a disconnect need not move);
+ * the event's time stands in for a field it lacks.
+ */
 export function statusFromEvent(e: DeviceEvent, prev: DeviceStatus | undefined): DeviceStatus | null {
+  if (e.type !== "presence.connected" && e.type !== "presence.disconnected") return null;
   const data = (typeof e.data === "object" && e.data !== null && !Array.isArray(e.data) ? e.data : {}) as Record<string, unknown>;
-  const protocol = typeof data.protocol === "string" ? data.protocol : (prev?.protocol ?? null);
+  const text = (k: string): string | undefined => (typeof data[k] === "string" ? (data[k] as string) : undefined);
   const at = new Date(e.ts).toISOString();
-  if (e.type === "presence.connected") return { ...prev, connected: true, protocol, connected_at: at, last_seen: at };
-  // The hub's last_seen is the disconnect's time too (its last sign of the device).
-  if (e.type === "presence.disconnected") return { ...prev, connected: false, protocol, disconnected_at: at, last_seen: at };
-  return null;
+  const protocol = text("protocol") ?? prev?.protocol ?? null;
+  if (e.type === "presence.connected") return { ...prev, connected: true, protocol, connected_at: text("connected_at") ?? at, last_seen: text("last_seen") ?? at };
+  return { ...prev, connected: false, protocol, disconnected_at: text("disconnected_at") ?? at, last_seen: text("last_seen") ?? prev?.last_seen ?? at };
 }
 
 /** Live status of each of `ids`. */
