@@ -12,7 +12,7 @@ export interface PoliciesAttachmentsPaths {
             path?: never;
             cookie?: never;
         };
-        /** Who a policy is attached to */
+        /** Who a policy is attached to, a page at a time */
         get: operations["listPolicyAttachments"];
         put?: never;
         post?: never;
@@ -44,7 +44,10 @@ export interface PoliciesAttachmentsPaths {
 export interface PoliciesAttachmentsOperations {
     listPolicyAttachments: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -59,9 +62,7 @@ export interface PoliciesAttachmentsOperations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["PolicyAttachment"][];
-                    };
+                    "application/json": components["schemas"]["AttachmentPage"];
                 };
             };
             /** @description Invalid request */

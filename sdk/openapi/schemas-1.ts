@@ -235,6 +235,10 @@ export interface Schemas1 {
         items: components["schemas"]["Policy"][];
         next_cursor: string | null;
     };
+    AttachmentPage: {
+        items: components["schemas"]["PolicyAttachment"][];
+        next_cursor: string | null;
+    };
     PolicyAttachment: {
         /** @enum {string} */
         kind: "device" | "group" | "api-key" | "oauth-client" | "anonymous";
@@ -377,21 +381,5 @@ export interface Schemas1 {
     WebhookDeliveryPage: {
         items: components["schemas"]["WebhookDelivery"][];
         next_cursor: string | null;
-    };
-    WebhookDelivery: {
-        /** @description The event id, sent as webhook-id (the same on every attempt) */
-        id: string;
-        /** @enum {string} */
-        type: "telemetry" | "shadow" | "presence" | "command.result" | "rule";
-        device_id: string;
-        /** @enum {string} */
-        status: "pending" | "delivered" | "failed";
-        attempts: number;
-        /** @description HTTP status of the last attempt (null: no answer) */
-        last_status: number | null;
-        last_error: string | null;
-        next_attempt_at: string | null;
-        delivered_at: string | null;
-        created_at: string;
     };
 }

@@ -5,6 +5,22 @@
 import type { components } from "./components";
 
 export interface Schemas2 {
+    WebhookDelivery: {
+        /** @description The event id, sent as webhook-id (the same on every attempt) */
+        id: string;
+        /** @enum {string} */
+        type: "telemetry" | "shadow" | "presence" | "command.result" | "rule";
+        device_id: string;
+        /** @enum {string} */
+        status: "pending" | "delivered" | "failed";
+        attempts: number;
+        /** @description HTTP status of the last attempt (null: no answer) */
+        last_status: number | null;
+        last_error: string | null;
+        next_attempt_at: string | null;
+        delivered_at: string | null;
+        created_at: string;
+    };
     FleetTelemetry: {
         key: string;
         bucket_ms: number;

@@ -22,6 +22,27 @@ function subackCode(c: MqttClient, filter: string): Promise<number> {
 }
 
 describe("topic policies", () => {
+  it("lists a policy's attachments a page at a time, like every list", async () => {
+    await apiJson("POST", "/v1/policies", 201, { body: { id: "pol-pages", statements: [{ effect: "allow", actions: ["subscribe"], topics: ["pages/#"] }] } });
+    for (const id of ["pp-1", "pp-2", "pp-3"]) {
+      await createDevice(id);
+      await apiJson("PUT", `/v1/policies/pol-pages/attachments/device/${id}`, 204);
+    }
+    await apiJson("POST", "/v1/groups", 201, { body: { name: "pol-pages-g" } });
+    await apiJson("PUT", "/v1/policies/pol-pages/attachments/group/pol-pages-g", 204);
+    type Page = { items: { kind: string; id: string }[]; next_cursor: string | null };
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page = await apiJson<Page>("GET", `/v1/policies/pol-pages/attachments?limit=2${cursor ? `&cursor=${cursor}` : ""}`, 200);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((a) => `${a.kind}/${a.id}`));
+      cursor = page.next_cursor;
+    } while (cursor);
+    // Before: {items} alone, every attachment at once, no next_cursor.
+    expect(seen).toEqual(["device/pp-1", "device/pp-2", "device/pp-3", "group/pol-pages-g"]);
+  });
+
   it("lets one app in on factory/+/alarms and keeps another out; a subscription is in force at its SUBACK", async () => {
     await apiJson("POST", "/v1/policies", 201, { body: { id: "factory-rw", statements: [{ effect: "allow", actions: ["publish", "subscribe", "receive"], topics: ["factory/#"] }] } });
     await apiJson("POST", "/v1/policies", 201, { body: { id: "factory-deny", statements: [{ effect: "deny", actions: ["publish", "subscribe", "receive"], topics: ["factory/#"] }] } });

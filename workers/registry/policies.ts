@@ -3,7 +3,7 @@
  * clients, and simulation. Every change is pushed to the live sessions it reaches before the
  * call returns (see access.ts).
  */
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, or } from "drizzle-orm";
 import type { Env } from "../../durable-objects/env";
 import { explain, isValidTemplate, type PolicyAction, type PolicyStatement, type PolicyVariables } from "../../protocols/mqtt";
 import { db } from "../db/client";
@@ -109,9 +109,24 @@ async function assertTarget(env: Env, kind: TargetKind, id: string): Promise<voi
   }
 }
 
-export async function listAttachments(env: Env, id: string): Promise<{ kind: TargetKind; id: string }[]> {
+export async function listAttachments(env: Env, id: string, cursor: string | undefined, limit: number): Promise<Page<{ kind: TargetKind; id: string }>> {
   await getPolicy(env, id);
-  return targetsOf(env, id);
+  // Ordered by (kind, target); the cursor is the last row's "kind\ntarget" (a kind holds no newline).
+  const after = decodeCursor(cursor);
+  const [kind, target] = after === null ? [null, null] : [after.slice(0, after.indexOf("\n")), after.slice(after.indexOf("\n") + 1)];
+  const rows = await db(env)
+    .select()
+    .from(policyAttachments)
+    .where(
+      and(
+        eq(policyAttachments.policyId, id),
+        kind === null ? undefined : or(gt(policyAttachments.targetKind, kind as TargetKind), and(eq(policyAttachments.targetKind, kind as TargetKind), gt(policyAttachments.targetId, target!))),
+      ),
+    )
+    .orderBy(policyAttachments.targetKind, policyAttachments.targetId)
+    .limit(limit + 1)
+    .all();
+  return toPage(rows, limit, (r) => `${r.targetKind}\n${r.targetId}`, (r) => ({ kind: r.targetKind, id: r.targetId }));
 }
 
 /** Attaches a policy (idempotent); the target's live sessions follow at once. */

@@ -89,11 +89,14 @@ policyRoutes.openapi(
     operationId: "listPolicyAttachments",
     method: "get",
     path: "/v1/policies/{id}/attachments",
-    summary: "Who a policy is attached to",
-    request: { params: PolicyParams },
-    responses: { 200: jsonResponse(z.object({ items: z.array(Attachment) }), "Attachments") },
+    summary: "Who a policy is attached to, a page at a time",
+    request: { params: PolicyParams, query: PageQuery },
+    responses: { 200: jsonResponse(pageOf(Attachment, "AttachmentPage"), "Attachments") },
   }),
-  async (c) => c.json({ items: await listAttachments(c.env, c.req.valid("param").id) }, 200),
+  async (c) => {
+    const q = c.req.valid("query");
+    return c.json(await listAttachments(c.env, c.req.valid("param").id, q.cursor, q.limit), 200);
+  },
 );
 
 policyRoutes.openapi(

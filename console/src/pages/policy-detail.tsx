@@ -1,7 +1,7 @@
 /** One policy: edit its statements, attach and detach it, and simulate a decision. */
 import { useState } from "preact/hooks";
 import { request, seg } from "../api/client";
-import type { JsonValue, Policy, PolicyAttachment } from "../api/types";
+import type { JsonValue, Page, Policy, PolicyAttachment } from "../api/types";
 import { useAsync } from "../components/use-async";
 import { Done, ErrorNote } from "../components/notes";
 import { ListBody } from "../components/list-body";
@@ -77,7 +77,7 @@ function Simulate({ id }: { id: string }) {
 export function PolicyDetail({ policy, onChanged }: { policy: Policy; onChanged: () => void }) {
   const base = `/v1/policies/${seg(policy.id)}`;
   const statements = useJsonText(JSON.stringify(policy.statements, null, 2), { what: "Statements" });
-  const attachments = useAsync(() => request<{ items: PolicyAttachment[] }>("GET", `${base}/attachments`), [policy.id]);
+  const attachments = useAsync(() => request<Page<PolicyAttachment>>("GET", `${base}/attachments`, { query: { limit: 100 } }), [policy.id]);
   const [kind, setKind] = useState<PolicyAttachment["kind"]>("device");
   const [target, setTarget] = useState("");
   const [error, setError] = useState<unknown>(undefined);
