@@ -18,9 +18,12 @@
  *   variable cannot widen a filter; a statement whose variable has no usable
  *   value does not apply (for allow and deny alike).
  * - A shared subscription (`$share/<group>/<filter>`) is checked as a subscription to its filter.
+ * - The hub's own topics (`hub-topics.ts`: presence, rule firings, shadow answers, `$SYS`,
+ *   `$aws` but for shadow requests) are never published by a client, whatever a policy says.
  */
 import { filterContains, isValidTopicFilter, isValidTopicName, topicMatches } from "./topics";
 import { isSharedFilter, parseSharedFilter } from "./shared-subscriptions";
+import { hubPublished } from "./hub-topics";
 
 /** What a client does with a topic. `receive` is checked per delivered message. */
 export type PolicyAction = "publish" | "subscribe" | "receive";
@@ -167,6 +170,8 @@ const DECISIONS_PER_PAIR = 512;
  * (`$share/<group>/<filter>`) its filter, which it needs the same right to; null when invalid.
  */
 function checkedTarget(action: PolicyAction, topicOrFilter: string): string | null {
+  // The hub's own topics are never a client's to publish, whatever the policy grants.
+  if (action === "publish") return isValidTopicName(topicOrFilter) && !hubPublished(topicOrFilter) ? topicOrFilter : null;
   if (action !== "subscribe") return isValidTopicName(topicOrFilter) ? topicOrFilter : null;
   if (isSharedFilter(topicOrFilter)) return parseSharedFilter(topicOrFilter)?.filter ?? null;
   return isValidTopicFilter(topicOrFilter) ? topicOrFilter : null;

@@ -22,6 +22,26 @@ function subackCode(c: MqttClient, filter: string): Promise<number> {
 }
 
 describe("topic policies", () => {
+  it("never lets a policy grant publishing on the hub's own topics (shadow answers, presence, rule firings)", async () => {
+    const token = await createDevice("pol-forge");
+    await apiJson("POST", "/v1/policies", 201, {
+      body: { id: "pol-forge", statements: [{ effect: "allow", actions: ["publish", "subscribe", "receive"], topics: ["$aws/things/${deviceId}/shadow/#", "devices/${deviceId}/#"] }] },
+    });
+    await apiJson("PUT", "/v1/policies/pol-forge/attachments/device/pol-forge", 204);
+    const c = await connectMqtt("/mqtt/pol-forge", { clientId: "pol-forge", password: token, protocolVersion: 5 });
+    const inbox = new Inbox(c);
+    await c.subscribeAsync("$aws/things/pol-forge/shadow/update/accepted", { qos: 1 });
+    // Before: PUBACK 0 and every app subscribed got the forged answer and presence.
+    expect(await publishCode(c, "$aws/things/pol-forge/shadow/update/accepted", JSON.stringify({ state: { reported: { forged: 1 } } }))).toBe(0x87);
+    expect(await publishCode(c, "devices/pol-forge/presence", JSON.stringify({ connected: false }))).toBe(0x87);
+    expect(await publishCode(c, "devices/pol-forge/rules/r1", "{}")).toBe(0x87);
+    // The requests the policy grants still work, and their real answers arrive.
+    expect(await publishCode(c, "$aws/things/pol-forge/shadow/update", JSON.stringify({ state: { reported: { real: 1 } } }))).toBe(0);
+    const [answer] = await inbox.waitFor("$aws/things/pol-forge/shadow/update/accepted");
+    expect(JSON.parse(answer!.payload)).toMatchObject({ state: { reported: { real: 1 } } });
+    await c.endAsync();
+  });
+
   it("lists a policy's attachments a page at a time, like every list", async () => {
     await apiJson("POST", "/v1/policies", 201, { body: { id: "pol-pages", statements: [{ effect: "allow", actions: ["subscribe"], topics: ["pages/#"] }] } });
     for (const id of ["pp-1", "pp-2", "pp-3"]) {
