@@ -226,7 +226,7 @@ export class MqttHost {
   accessChanged(): Promise<void> {
     return this.events.run(async () => {
       if (!(this.state ? this.state.exists : this.store.exists())) return;
-      await this.apply(null, revalidate(this.session(), this.svc.context()));
+      await this.apply(this.current(), revalidate(this.session(), this.svc.context(), Date.now()));
     });
   }
 

@@ -151,6 +151,22 @@ export function pump(state: SessionState, now: number): SessionResult {
   return aliased(result(state, { ...state, queue: state.queue.slice(taken), inflight, nextPacketId }, out, effects));
 }
 
+/**
+ * The session's access changed: messages waiting in its queue, or sent and not yet acknowledged,
+ * that the client may no longer receive are dropped, since receive is checked per delivery (as
+ * AWS IoT confirms it each time a message is delivered) and a resend is a delivery. Then the
+ * window refills from what is left.
+ */
+export function withholdUnreceivable(state: SessionState, ctx: SessionContext, now: number): SessionResult {
+  const may = (m: StoredMessage) => authorize(ctx.policy, ctx.variables, "receive", m.topic);
+  const effects: Effect[] = [];
+  const queue = state.queue.filter((m) => may(m) || void effects.push(dropped(m.topic, "not-authorized")));
+  const inflight = state.inflight.filter((e) => e.phase !== "publish" || may(e.message) || void effects.push(dropped(e.message.topic, "not-authorized")));
+  if (effects.length === 0) return result(state, state);
+  const pumped = pump({ ...state, queue, inflight }, now);
+  return { ...pumped, effects: [...effects, ...pumped.effects], persist: true };
+}
+
 /** Drop expired messages from the queue (done only when it is full). */
 function pruneQueue(queue: StoredMessage[], now: number): StoredMessage[] {
   return queue.filter((m) => m.expiresAt === undefined || m.expiresAt > now);

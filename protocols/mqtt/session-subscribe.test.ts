@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { ProtocolVersion, SubscriptionRequest } from "./packets";
 import { handlePacket } from "./session";
-import { CTX, T0, online, sub } from "./session.fixtures";
+import { CTX, T0, message, online, publishes, sub, subscribed } from "./session.fixtures";
+import { deliver } from "./session-outbound";
+import { revalidate } from "./session-subscribe";
+import type { SessionContext, SessionState } from "./session-types";
 
 function subscribe(version: ProtocolVersion, subscriptions: SubscriptionRequest[], state = online(version), id?: number) {
   return handlePacket(state, { type: "subscribe", packetId: 7, subscriptions, properties: id === undefined ? undefined : { subscriptionIdentifier: id } }, CTX, T0);
@@ -98,5 +101,26 @@ describe("UNSUBSCRIBE", () => {
     const state = subscribe(5, [sub("devices/d1/commands/a")]).state;
     const r = handlePacket(state, { type: "unsubscribe", packetId: 8, filters: ["devices/d1/commands/#"] }, CTX, T0);
     expect(r.state.subscriptions).toHaveLength(1);
+  });
+});
+
+describe("revalidate: access changed", () => {
+  it("drops queued and unacknowledged messages the client may no longer receive, keeps the rest, and refills the window", () => {
+    // Receive Maximum 2: two in flight, the rest queued.
+    let state = subscribed(online(5, { properties: { receiveMaximum: 2 } }), sub("channels/c1/messages/#", 1));
+    for (const t of ["secret/1", "open/1", "secret/2", "open/2", "open/3"]) state = deliver(state, message(`channels/c1/messages/${t}`), CTX, T0).state;
+    expect(state.inflight.map((e) => (e.phase === "publish" ? e.message.topic : "")).map((t) => t.split("/").slice(-2).join("/"))).toEqual(["secret/1", "open/1"]);
+    const denySecret: SessionContext = { ...CTX, policy: [...CTX.policy, { effect: "deny", actions: ["receive"], topics: ["channels/c1/messages/secret/#"] }] };
+    const r = revalidate(state, denySecret, T0 + 1);
+    // Before: secret/2 stayed queued and went out (a reconnect would have resent secret/1).
+    const topics = (s: SessionState) => [...s.inflight.map((e) => (e.phase === "publish" ? e.message.topic : "pubrel")), ...s.queue.map((m) => m.topic)];
+    expect(topics(r.state)).toEqual(["channels/c1/messages/open/1", "channels/c1/messages/open/2", "channels/c1/messages/open/3"]);
+    expect(r.effects).toContainEqual({ type: "dropped", topic: "channels/c1/messages/secret/1", reason: "not-authorized" });
+    expect(r.effects).toContainEqual({ type: "dropped", topic: "channels/c1/messages/secret/2", reason: "not-authorized" });
+    // The freed slot goes to the next queued message at once.
+    expect(publishes(r.out).map((p) => p.topic)).toEqual(["channels/c1/messages/open/2"]);
+    expect(r.persist).toBe(true);
+    // Nothing to withhold: the same state, nothing written.
+    expect(revalidate(r.state, denySecret, T0 + 2)).toMatchObject({ state: r.state, persist: false, out: [] });
   });
 });

@@ -5,6 +5,7 @@
 import type { SubscribePacket, SubscriptionRequest, UnsubscribePacket } from "./packets";
 import { authorize } from "./policy";
 import { result } from "./session-state";
+import { withholdUnreceivable } from "./session-outbound";
 import type { Effect, SessionContext, SessionResult, SessionState, Subscription } from "./session-types";
 import { isSharedFilter, parseSharedFilter } from "./shared-subscriptions";
 import { isValidTopicFilter } from "./topics";
@@ -81,12 +82,14 @@ export function onUnsubscribe(state: SessionState, p: UnsubscribePacket): Sessio
 
 /**
  * The session's access changed (a channel membership or a policy): subscriptions the policy
- * no longer allows are dropped at once. MQTT has no server-side UNSUBSCRIBE notice; the
- * client sees nothing but the messages stop (and a later SUBSCRIBE is refused).
- * @example revalidate(state, { policy, variables: { deviceId, channel: ["kitchen"] } })
+ * no longer allows are dropped at once, and so are the queued and unacknowledged messages it no
+ * longer lets the client receive ({@link withholdUnreceivable}). MQTT has no server-side
+ * UNSUBSCRIBE notice; the client sees nothing but the messages stop (and a later SUBSCRIBE is refused).
+ * @example revalidate(state, { policy, variables: { deviceId, channel: ["kitchen"] } }, Date.now())
  */
-export function revalidate(state: SessionState, ctx: SessionContext): SessionResult {
+export function revalidate(state: SessionState, ctx: SessionContext, now: number): SessionResult {
   const kept = state.subscriptions.filter((s) => authorize(ctx.policy, ctx.variables, "subscribe", s.filter));
-  if (kept.length === state.subscriptions.length) return result(state, state);
-  return result(state, { ...state, subscriptions: kept });
+  const subscribed = kept.length === state.subscriptions.length ? state : { ...state, subscriptions: kept };
+  const r = withholdUnreceivable(subscribed, ctx, now);
+  return { ...r, persist: r.state !== state };
 }

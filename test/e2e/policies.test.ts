@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
-import { apiJson, createDevice } from "./client";
+import { adminToken, apiJson, createDevice } from "./client";
 import { Inbox, connectMqtt, publishCode } from "./mqtt-client";
 
 async function appKey(name: string): Promise<{ id: string; key: string }> {
@@ -40,6 +40,30 @@ describe("topic policies", () => {
     const [answer] = await inbox.waitFor("$aws/things/pol-forge/shadow/update/accepted");
     expect(JSON.parse(answer!.payload)).toMatchObject({ state: { reported: { real: 1 } } });
     await c.endAsync();
+  });
+
+  it("does not deliver a queued message the policy stopped allowing before the device came back", async () => {
+    const token = await createDevice("pol-queued");
+    await apiJson("POST", "/v1/policies", 201, { body: { id: "pol-queued", statements: [{ effect: "allow", actions: ["subscribe", "receive"], topics: ["news/#"] }] } });
+    await apiJson("PUT", "/v1/policies/pol-queued/attachments/device/pol-queued", 204);
+    const opts = { clientId: "pol-queued", password: token, protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 300 } };
+    const dev = await connectMqtt("/mqtt/pol-queued", opts);
+    await dev.subscribeAsync("news/#", { qos: 1 });
+    await dev.endAsync();
+    const app = await connectMqtt("/mqtt", { clientId: "pol-queued-app", username: "app", password: adminToken(), protocolVersion: 5 });
+    await app.publishAsync("news/secret/1", "hidden", { qos: 1 });
+    await app.publishAsync("news/open/1", "fine", { qos: 1 });
+    // The policy now keeps news/secret/ from the device, while its session holds both messages.
+    await apiJson("PUT", "/v1/policies/pol-queued", 200, {
+      body: { statements: [{ effect: "allow", actions: ["subscribe", "receive"], topics: ["news/#"] }, { effect: "deny", actions: ["receive"], topics: ["news/secret/#"] }] },
+    });
+    const back = await connectMqtt("/mqtt/pol-queued", opts);
+    const inbox = new Inbox(back);
+    await app.publishAsync("news/open/2", "after", { qos: 1 });
+    await inbox.waitFor("news/open/2");
+    // Before: news/secret/1 was delivered from the queue.
+    expect(inbox.messages.map((m) => m.topic)).toEqual(["news/open/1", "news/open/2"]);
+    await Promise.all([back.endAsync(), app.endAsync()]);
   });
 
   it("lists a policy's attachments a page at a time, like every list", async () => {
