@@ -45,6 +45,11 @@ export class ShardClient {
     return this.stub(shardOf({ kind: "device", deviceId }, this.shards));
   }
 
+  /** The shard that keeps a channel's retained messages. */
+  channelShard(channelId: string): DurableObjectStub<TopicObject> {
+    return this.stub(shardOf({ kind: "shared", root: `channels/${channelId}` }, this.shards));
+  }
+
   /**
    * Publishes a message on a shared topic (a channel or the open topic space); messages to one
    * shard in one turn go in one call (GroupCommit). Resolves once the shard holds it durably.

@@ -83,9 +83,9 @@ export class TopicStore {
     this.sql.exec(`DELETE FROM listeners WHERE device_id = ?`, deviceId);
   }
 
-  /** Clears the retained messages of a device's own topics (`devices/<id>/…`, `$aws/things/<id>/…`). */
-  clearDeviceRetained(deviceId: string): void {
-    for (const root of [`devices/${deviceId}`, `$aws/things/${deviceId}`]) {
+  /** Clears the retained messages of each root's topics (`channels/kitchen`: the topic and all below it). */
+  clearRetained(roots: readonly string[]): void {
+    for (const root of roots) {
       // By prefix, not LIKE: an id may hold `%` or `_`.
       this.sql.exec(`DELETE FROM retained WHERE topic = ? OR substr(topic, 1, ?) = ?`, root, root.length + 1, `${root}/`);
     }

@@ -107,7 +107,12 @@ export class TopicObject extends DurableObject<Env> {
    */
   async deviceDeleted(deviceId: string): Promise<void> {
     this.store.removeListener(deviceId);
-    this.store.clearDeviceRetained(deviceId);
+    this.store.clearRetained([`devices/${deviceId}`, `$aws/things/${deviceId}`]);
+  }
+
+  /** The channel was deleted: what was left retained on it goes too (a channel made again with its id starts empty). */
+  async channelDeleted(channelId: string): Promise<void> {
+    this.store.clearRetained([`channels/${channelId}`]);
   }
 
   private async pushToListeners(changed: string[]): Promise<void> {

@@ -49,6 +49,28 @@ describe("MQTT routing", () => {
     expect(await retained()).toEqual([]);
   });
 
+  it("a deleted channel's retained messages go with it: a channel created again with its id has none", async () => {
+    const token = await createDevice("rt-chdel-dev");
+    await channelWith("rt-chdel", ["rt-chdel-dev"]);
+    const dev = await connectMqtt("/mqtt/rt-chdel-dev", { clientId: "rt-chdel-dev", password: token, protocolVersion: 5 });
+    await dev.publishAsync("channels/rt-chdel/messages/state", "old", { qos: 1, retain: true });
+    await dev.endAsync();
+    const retained = async () => {
+      const app = await connectMqtt("/mqtt", { clientId: "rt-chdel-app", username: "app", password: adminToken(), protocolVersion: 5, clean: true });
+      const inbox = new Inbox(app);
+      await app.subscribeAsync("channels/rt-chdel/messages/#", { qos: 1 });
+      await app.publishAsync("channels/rt-chdel/messages/marker", "m", { qos: 1 });
+      await inbox.waitFor("channels/rt-chdel/messages/marker");
+      await app.endAsync();
+      return inbox.on("channels/rt-chdel/messages/state").map((m) => m.payload);
+    };
+    expect(await retained()).toEqual(["old"]);
+    await apiJson("DELETE", "/v1/channels/rt-chdel", 204);
+    await apiJson("POST", "/v1/channels", 201, { body: { id: "rt-chdel" } });
+    // Before: the old channel's retained message came back with the new one.
+    expect(await retained()).toEqual([]);
+  });
+
   it("sends QoS 0 channel messages in order beside QoS 1 ones, on both paths", async () => {
     const tokens = [await createDevice("rt-q0-pub"), await createDevice("rt-q0-sub")];
     await channelWith("rt-q0", ["rt-q0-pub", "rt-q0-sub"]);

@@ -9,6 +9,7 @@ import { decodeCursor, toPage, type Page } from "./pagination";
 import { getDevice } from "./devices";
 // Live sessions gain or lose a channel at once (the `${channel}` policy variable), not at their next CONNECT.
 import { refreshDevices } from "./access";
+import { ShardClient } from "../../durable-objects/routing/shard-client";
 
 
 /** A channel as the API shows it. */
@@ -67,7 +68,10 @@ export async function updateChannel(env: Env, id: string, patch: { name?: string
 /** Deletes a channel (connections go with it, and live sessions lose it). */
 export async function deleteChannel(env: Env, id: string): Promise<void> {
   assertId(id);
+  await getChannel(env, id);
   const members = await db(env).select({ id: channelMembers.deviceId }).from(channelMembers).where(eq(channelMembers.channelId, id)).all();
+  // Its retained messages first: a failure leaves the channel registered, so the DELETE can be sent again.
+  await new ShardClient(env, "default").channelShard(id).channelDeleted(id);
   const gone = await db(env).delete(channels).where(eq(channels.id, id)).returning().get();
   if (!gone) throw new ApiError("not-found", `No channel "${id}"`);
   await refreshDevices(env, members.map((m) => m.id));
