@@ -43,31 +43,43 @@ export function keyPath(key: string): string {
 }
 
 const QUERY = `
-SELECT bucket AS ts, COUNT(*) AS count, COUNT(n) AS numeric, AVG(n) AS avg, MIN(n) AS min, MAX(n) AS max,
-  CASE WHEN COUNT(n) > 0 THEN TOTAL(n) END AS sum, TOTAL(n / cn) AS mean, MAX(f) AS first, MAX(l) AS last
+SELECT bucket AS ts, COUNT(*) AS count, COUNT(n) AS numeric, AVG(n) AS avg,
+  CASE WHEN COUNT(n) > 0 THEN TOTAL(n) END AS sum, TOTAL(n / cn) AS mean,
+  MAX(lo) AS min, MAX(hi) AS max, MAX(f) AS first, MAX(l) AS last
 FROM (
-  SELECT ts - ts % ? AS bucket,
-    CASE WHEN json_type(data, ?) IN ('integer', 'real') THEN json_extract(data, ?) END AS n,
-    COUNT(CASE WHEN json_type(data, ?) IN ('integer', 'real') THEN 1 END) OVER w AS cn,
-    FIRST_VALUE(v) OVER w AS f,
-    LAST_VALUE(v) OVER w AS l
+  SELECT bucket, n,
+    COUNT(n) OVER w AS cn,
+    FIRST_VALUE(t) OVER w AS f,
+    LAST_VALUE(t) OVER w AS l,
+    FIRST_VALUE(CASE WHEN n IS NOT NULL THEN t END) OVER (PARTITION BY bucket ORDER BY n IS NULL, n ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS lo,
+    FIRST_VALUE(CASE WHEN n IS NOT NULL THEN t END) OVER (PARTITION BY bucket ORDER BY n IS NULL, n DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS hi
   FROM (
-    -- Numbers as SQL numbers (SQLite's JSON text of a double may drop its last digit), the rest as JSON text.
-    SELECT ts, seq, data, CASE WHEN json_type(data, ?) IN ('integer', 'real') THEN json_extract(data, ?) ELSE data -> ? END AS v FROM telemetry
+    -- Each value's own JSON text, returned as stored (SQLite's parsing of a double's text misses
+    -- its last bit for about one double in eight), and as a number for sums and ordering.
+    SELECT ts - ts % ? AS bucket, ts, seq, data -> ? AS t,
+      CASE WHEN json_type(data, ?) IN ('integer', 'real') THEN json_extract(data, ?) END AS n
+    FROM telemetry
+    WHERE ts >= ? AND ts < ? AND json_type(data, ?) NOT IN ('null')
   )
-  WHERE ts >= ? AND ts < ? AND json_type(data, ?) NOT IN ('null')
-  WINDOW w AS (PARTITION BY ts - ts % ? ORDER BY ts, seq ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+  WINDOW w AS (PARTITION BY bucket ORDER BY ts, seq ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
 GROUP BY bucket ORDER BY bucket`;
 
-type Row = Omit<Bucket, "first" | "last"> & { mean: number; first: number | string | null; last: number | string | null };
+/** A bucket as the query returns it: the values' JSON text where they must come back exactly. */
+type Row = Omit<Bucket, "min" | "max" | "first" | "last"> & { mean: number; min: string | null; max: string | null; first: string; last: string };
 
 /** The buckets of each key (one query per key). */
 export function aggregateBuckets(sql: SqlStorage, q: BucketQuery): KeyBuckets[] {
   return q.keys.map((key) => {
     const p = keyPath(key);
-    const rows = sql.exec<Row>(QUERY, q.bucketMs, p, p, p, p, p, p, q.from, q.to, p, q.bucketMs).toArray();
-    const buckets = rows.map(({ mean, ...r }): Bucket => ({ ...r, ...overflowSafe(r.avg, r.sum, mean, r.numeric), first: parse(r.first), last: parse(r.last) }));
+    const rows = sql.exec<Row>(QUERY, q.bucketMs, p, p, p, q.from, q.to, p).toArray();
+    const buckets = rows.map(({ mean, ...r }): Bucket => {
+      const min = r.min === null ? null : (JSON.parse(r.min) as number);
+      const max = r.max === null ? null : (JSON.parse(r.max) as number);
+      // One number: its mean and sum are that number, as stored (not SQLite's reading of it).
+      const sums = r.numeric === 1 ? { avg: min, sum: min } : overflowSafe(r.avg, r.sum, mean, r.numeric);
+      return { ...r, ...sums, min, max, first: JSON.parse(r.first) as JsonValue, last: JSON.parse(r.last) as JsonValue };
+    });
     return { key, buckets };
   });
 }
@@ -82,8 +94,4 @@ export function overflowSafe(avg: number | null, sum: number | null, mean: numbe
   if (numeric === 0 || (Number.isFinite(avg) && Number.isFinite(sum))) return { avg, sum };
   const safeAvg = Number.isFinite(avg) ? avg! : mean;
   return { avg: safeAvg, sum: Number.isFinite(sum) ? sum : safeAvg * numeric };
-}
-
-function parse(v: number | string | null): JsonValue {
-  return typeof v === "string" ? (JSON.parse(v) as JsonValue) : v;
 }

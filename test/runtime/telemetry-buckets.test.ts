@@ -45,6 +45,8 @@ function model(rows: { ts: number; data: JsonObject }[], key: string, from: numb
 const value: fc.Arbitrary<JsonValue> = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: -1000, max: 1000 }) },
   { weight: 3, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)) },
+  // Every exponent (1e-300 … 1e300): SQLite's reading of such text misses the last bit of one in eight.
+  { weight: 2, arbitrary: fc.double({ min: -1e300, max: 1e300, noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)) },
   fc.string({ maxLength: 5 }),
   fc.boolean(),
   fc.constant(null),
@@ -54,7 +56,7 @@ const row = fc.record({ ts: fc.integer({ min: 1_000_000, max: 1_010_000 }), data
 
 /**
  * Equal within rounding: SQLite sums in another order, and its text-to-double conversion can
- * be one unit in the last place off for extreme exponents (1e-171), where JavaScript's is exact.
+ * be one unit in the last place off (1e-171), where JavaScript's is exact.
  */
 function close(a: number | null, b: number | null): boolean {
   if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) return a === b;
@@ -81,11 +83,10 @@ describe("telemetry buckets", () => {
               expect(buckets.map((b) => [b.ts, b.count, b.numeric])).toEqual(want.map((b) => [b.ts, b.count, b.numeric]));
               buckets.forEach((b, i) => {
                 const w = want[i]!;
-                for (const a of ["avg", "sum", "min", "max"] as const) expect(close(b[a], w[a]), `${a} ${b[a]} vs ${w[a]}`).toBe(true);
-                for (const a of ["first", "last"] as const) {
-                  if (typeof w[a] === "number") expect(close(b[a] as number, w[a] as number), `${a} ${String(b[a])} vs ${w[a]}`).toBe(true);
-                  else expect(b[a]).toEqual(w[a]);
-                }
+                for (const a of ["avg", "sum"] as const) expect(close(b[a], w[a]), `${a} ${b[a]} vs ${w[a]}`).toBe(true);
+                // Stored values come back exactly (before: 1.5e308 came back as 1.4999999999999998e308).
+                for (const a of ["min", "max", "first", "last"] as const) expect(b[a], a).toEqual(w[a]);
+                if (b.numeric === 1) expect([b.avg, b.sum]).toEqual([b.min, b.min]);
               });
             }
           },
