@@ -155,6 +155,7 @@ export class AppSessionObject extends DurableObject<Env> {
     const live = this.ctx.getWebSockets("mqtt").map((ws) => (ws.deserializeAttachment() as MqttAttachment | null)?.expiresAt ?? Infinity);
     const next = Math.min(...live.filter((t) => t > now));
     if (Number.isFinite(next)) await this.alarms.set("credential", next);
+    await this.alarms.rearm();
   }
 
   /** Arms the link check (`PRESENCE_CHECK_SECONDS`, as for devices; 0: never). */

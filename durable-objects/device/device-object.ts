@@ -134,6 +134,7 @@ export class DeviceObject extends DurableObject<Env> {
     await this.core.rules.onAlarm(now);
     this.core.ruleActions.onAlarm(now);
     await this.core.presenceOnAlarm(now);
+    await this.core.alarms.rearm();
   }
 
   /** What every event needs loaded first: who subscribes to the device's topics, and its rules. */

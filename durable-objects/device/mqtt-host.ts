@@ -252,6 +252,10 @@ export class MqttHost {
   /** Keep-alive, will delay and session expiry deadlines. */
   onAlarm(): Promise<void> {
     return this.events.run(async () => {
+      // The alarm forgot every concern's deadline (AlarmScheduler.fired): ours is set again below
+      // even if unchanged. Before, a will delay or session expiry was lost whenever another
+      // concern's alarm (an outbox's resume, say) fired first.
+      this.scheduled = undefined;
       if (!this.state && !this.store.stored()) return;
       await this.apply(this.current(), tick(this.session(), Date.now()));
     });

@@ -201,6 +201,7 @@ export class WebhookObject extends DurableObject<Env> {
     this.alarms.fired();
     this.delivery.pump();
     await this.delivery.arm();
+    await this.alarms.rearm();
   }
 
   /** Every attempt failed for a day: the webhook stops taking events until re-enabled. */

@@ -206,6 +206,32 @@ describe("commands", () => {
     second.close();
   });
 
+  it("goes back to the queue when the persistent MQTT session that took it expires, and out on the next connection", async () => {
+    const id = "cmd-expiring";
+    const token = await createDevice(id);
+    // A presence subscriber: the connect writes an outbox row, whose resume alarm (5 s on) fires
+    // before the session's expiry (6 s after it goes).
+    const app = await connectMqtt("/mqtt", { clientId: "cmd-expiring-app", username: "app", password: adminToken(), protocolVersion: 5 });
+    const presence = new Inbox(app);
+    await app.subscribeAsync(`devices/${id}/presence`, { qos: 1 });
+    const raw = await RawMqtt.open(`/mqtt/${id}`, 5);
+    expect((await raw.connect(id, token, { clean: false, properties: { sessionExpiryInterval: 6 } })).reasonCode).toBe(0);
+    await presence.waitFor(`devices/${id}/presence`);
+    raw.send({ type: "subscribe", packetId: 1, subscriptions: [{ filter: `devices/${id}/commands/#`, qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }] });
+    await raw.next("suback");
+    const c = await send(id, { name: "reboot" });
+    await raw.next("publish");
+    raw.close();
+    await raw.whenClosed();
+    // Before: nothing acted on the expiry once another alarm of the object had fired, and the
+    // command stayed "delivered" to a session that no longer existed.
+    await eventually(async () => (await apiJson<Command>("GET", `/v1/devices/${id}/commands/${c.id}`, 200)).status === "queued", 15_000);
+    const dev = await JsonSocket.open(token);
+    expect(await dev.next((m) => m.type === "command")).toMatchObject({ id: c.id, name: "reboot" });
+    await dev.close();
+    await app.endAsync();
+  });
+
   it("takes an app's MQTT publish on devices/<id>/commands/<name> into the same queue", async () => {
     const token = await createDevice("cmd-app");
     const key = (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "cmd-app", scopes: ["commands:write"] } })).key;

@@ -181,6 +181,27 @@ describe("delivery", () => {
     await obs.endAsync();
   });
 
+  it("publishes a delayed will (v5 Will Delay Interval) even when another of the object's alarms fires first", async () => {
+    const id = "mq-will-delay";
+    const token = await createDevice(id);
+    await channelWith("will-delay-ch", [id]);
+    const app = await connectMqtt("/mqtt", { clientId: "mq-will-delay-app", username: "app", password: adminToken(), protocolVersion: 5 });
+    const inbox = new Inbox(app);
+    // A presence subscriber: the device's connect then writes an outbox row, whose resume alarm
+    // (5 s later) fires before the will is due. Before: that alarm cleared the will's deadline.
+    await app.subscribeAsync(["channels/will-delay-ch/messages/gone", `devices/${id}/presence`], { qos: 1 });
+    const will = { topic: "channels/will-delay-ch/messages/gone", payload: Buffer.from("gone"), qos: 1 as const, retain: false, properties: { willDelayInterval: 6 } };
+    const c = await connectMqtt(`/mqtt/${id}`, { clientId: id, password: token, protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 3600 }, will });
+    await inbox.waitFor(`devices/${id}/presence`);
+    const dropped = Date.now();
+    c.stream.destroy();
+    const [m] = await inbox.waitFor("channels/will-delay-ch/messages/gone", 1, 20_000);
+    expect(m!.payload).toBe("gone");
+    expect(Date.now() - dropped).toBeGreaterThanOrEqual(5_500);
+    c.end(true);
+    await app.endAsync();
+  });
+
   for (const [path, version] of [["fast", 4], ["relay", 5]] as const) {
     it(`stores a will sent to the device's own telemetry topic when the socket drops (${path} path)`, async () => {
       // The will is routed outside any client message (the object sees the link close): its
