@@ -42,6 +42,17 @@ describe("PUBLISH QoS 2: exactly once", () => {
     const reused = handlePacket(rel.state, publishOf(TOPIC, 2, 5), CTX, T0);
     expect(reused.effects).toHaveLength(1);
   });
+  it.each([4, 5] as const)("a resend naming a topic the client may not publish on is refused with a disconnect, never routed (v%i)", (version) => {
+    const first = handlePacket(online(version), publishOf("channels/c1/messages", 2, 7), CTX, T0);
+    expect(first.state.awaitingRelease).toEqual([7]);
+    for (const topic of ["devices/d2/telemetry", "devices/d1/presence", "$aws/things/d2/shadow/update/accepted", "devices/d2/commands/reboot"]) {
+      const resent = handlePacket(first.state, publishOf(topic, 2, 7, { dup: true }), CTX, T0);
+      // Before: PUBREC 0 and a publish effect, routed to wherever the topic led.
+      expect(resent.effects.some((e) => e.type === "publish")).toBe(false);
+      expect(resent.state.connected).toBe(false);
+      if (version === 5) expect(resent.out).toEqual([expect.objectContaining({ type: "disconnect", reasonCode: 0x87 })]);
+    }
+  });
   it("the id survives a reconnect to the same session", () => {
     const first = handlePacket(online(4, { clean: false }), publishOf(TOPIC, 2, 5), CTX, T0);
     const back = connect(connectionLost(first.state, T0).state, connectOf(4, { clean: false }), OK, CTX, T0).state;

@@ -61,13 +61,18 @@ export function onPublish(state: SessionState, p: PublishPacket, ctx: SessionCon
   const next = aliases === state.topicAliases ? state : { ...state, topicAliases: aliases };
   const id = p.packetId ?? 0;
 
+  const allowed = authorize(ctx.policy, ctx.variables, "publish", topic);
   if (p.qos === 2 && next.awaitingRelease.includes(id)) {
+    // A resend names the message already taken (§4.3.3); one naming a topic the client may not
+    // publish on is not that message, and the client is disconnected: before, a resend skipped
+    // the check, and any topic could be reached through a granted first PUBLISH.
+    if (!allowed) return disconnectClient(next, 0x87, now);
     // A resend of a message we already took: the host routes it only if its first routing was
     // cut off (exactly once, §4.3.3), then acknowledges.
     const message = messageFromPublish(p, topic, state.clientId, now);
     return result(state, next, [], [{ type: "publish", message, ack: ack("pubrec", id, next, 0), resent: true }]);
   }
-  if (!authorize(ctx.policy, ctx.variables, "publish", topic)) {
+  if (!allowed) {
     if (next.protocolVersion !== 5 && next.limits.refusedPublish !== "acknowledge") return disconnectClient(next, 0x87, now);
     return { ...refuse(next, p, topic, 0x87, "not-authorized"), persist: next !== state };
   }
