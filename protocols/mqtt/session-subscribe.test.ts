@@ -123,4 +123,14 @@ describe("revalidate: access changed", () => {
     // Nothing to withhold: the same state, nothing written.
     expect(revalidate(r.state, denySecret, T0 + 2)).toMatchObject({ state: r.state, persist: false, out: [] });
   });
+
+  it("drops a will the client may no longer publish, and keeps one it may", () => {
+    const will = { topic: "channels/c1/messages/gone", payload: new TextEncoder().encode("bye"), qos: 1 as const, retain: false };
+    const state = online(5, { will });
+    expect(state.will).not.toBeNull();
+    // Before: the will stayed, and went out on the next drop although the policy no longer allowed it.
+    const left: SessionContext = { ...CTX, variables: { deviceId: "d1", channel: [] } };
+    expect(revalidate(state, left, T0 + 1)).toMatchObject({ state: { will: null, willAt: null }, persist: true });
+    expect(revalidate(state, CTX, T0 + 1)).toMatchObject({ state: { will: state.will }, persist: false });
+  });
 });
