@@ -269,7 +269,11 @@ export class DeviceObject extends DurableObject<Env> {
       if (mark) restSeqs.push(mark.seqs[i]!);
     }
     if (mine.length) this.core.own.publish(mine);
+    // A retained one is kept in the device's shard, where late subscribers look, before the
+    // publisher's acknowledgement (it was acknowledged and not kept) [MQTT-3.3.1-5].
+    const retained = mine.filter((m) => m.retain).map((m) => this.core.shards.retain(m));
     if (rest.length) await this.core.mqtt.deliver(rest, mark && { from: mark.from, seqs: restSeqs });
+    await Promise.all(retained);
     // Commands after the last of the rest are in their queue now: a batch delivered again must not queue them twice.
     this.core.marks.record(wholeMark(mark));
   }

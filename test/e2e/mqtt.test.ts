@@ -271,6 +271,20 @@ describe("retained messages on a device's own topics", () => {
       await Promise.all([dev.endAsync(), app.endAsync(), later.endAsync()]);
     });
   }
+
+  it("keeps what an app publishes retained on a device's topic for late subscribers", async () => {
+    const id = "mq-appret";
+    await createDevice(id);
+    const app = await connectMqtt("/mqtt", { clientId: "mq-appret-app", username: "app", password: adminToken(), protocolVersion: 5 });
+    await app.publishAsync(`devices/${id}/status`, "maintenance", { qos: 1, retain: true });
+    const late = await connectMqtt("/mqtt", { clientId: "mq-appret-late", username: "app", password: adminToken(), protocolVersion: 5, clean: true });
+    const inbox = new Inbox(late);
+    await late.subscribeAsync(`devices/${id}/status`, { qos: 1 });
+    // Before: acknowledged, and a late subscriber got nothing [MQTT-3.3.1-5].
+    const [m] = await inbox.waitFor(`devices/${id}/status`);
+    expect(m).toMatchObject({ payload: "maintenance", retain: true });
+    await Promise.all([app.endAsync(), late.endAsync()]);
+  });
 });
 
 describe("keep-alive", () => {
