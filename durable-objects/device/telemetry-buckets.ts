@@ -45,14 +45,18 @@ export function keyPath(key: string): string {
 const QUERY = `
 SELECT bucket AS ts, COUNT(*) AS count, COUNT(n) AS numeric, AVG(n) AS avg,
   CASE WHEN COUNT(n) > 0 THEN TOTAL(n) END AS sum, TOTAL(n / cn) AS mean,
-  MAX(lo) AS min, MAX(hi) AS max, MAX(f) AS first, MAX(l) AS last
+  json_group_array(CAST(t AS TEXT)) FILTER (WHERE n <= lo + max(abs(lo) * 1e-15, 1e-322)) AS min,
+  json_group_array(CAST(t AS TEXT)) FILTER (WHERE n >= hi - max(abs(hi) * 1e-15, 1e-322)) AS max,
+  MAX(f) AS first, MAX(l) AS last
 FROM (
-  SELECT bucket, n,
+  SELECT bucket, n, t,
     COUNT(n) OVER w AS cn,
     FIRST_VALUE(t) OVER w AS f,
     LAST_VALUE(t) OVER w AS l,
-    FIRST_VALUE(CASE WHEN n IS NOT NULL THEN t END) OVER (PARTITION BY bucket ORDER BY n IS NULL, n ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS lo,
-    FIRST_VALUE(CASE WHEN n IS NOT NULL THEN t END) OVER (PARTITION BY bucket ORDER BY n IS NULL, n DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS hi
+    -- The texts read within a few units in the last place of the least (greatest): SQLite's
+    -- reading of neighbouring doubles may tie or even swap them; JavaScript picks the exact one.
+    MIN(n) OVER w AS lo,
+    MAX(n) OVER w AS hi
   FROM (
     -- Each value's own JSON text, returned as stored (SQLite's parsing of a double's text misses
     -- its last bit for about one double in eight), and as a number for sums and ordering.
@@ -65,8 +69,17 @@ FROM (
 )
 GROUP BY bucket ORDER BY bucket`;
 
-/** A bucket as the query returns it: the values' JSON text where they must come back exactly. */
-type Row = Omit<Bucket, "min" | "max" | "first" | "last"> & { mean: number; min: string | null; max: string | null; first: string; last: string };
+/**
+ * A bucket as the query returns it: the values' JSON text where they must come back exactly
+ * (`min`, `max`: a JSON array of the candidates' texts, whose readings are too close to order).
+ */
+type Row = Omit<Bucket, "min" | "max" | "first" | "last"> & { mean: number; min: string; max: string; first: string; last: string };
+
+/** The least (`pick` Math.min) or greatest of the candidate texts, read exactly; null when none. */
+function exact(candidates: string, pick: (...v: number[]) => number): number | null {
+  const values = (JSON.parse(candidates) as string[]).map((t) => JSON.parse(t) as number);
+  return values.length ? pick(...values) : null;
+}
 
 /** The buckets of each key (one query per key). */
 export function aggregateBuckets(sql: SqlStorage, q: BucketQuery): KeyBuckets[] {
@@ -74,8 +87,8 @@ export function aggregateBuckets(sql: SqlStorage, q: BucketQuery): KeyBuckets[] 
     const p = keyPath(key);
     const rows = sql.exec<Row>(QUERY, q.bucketMs, p, p, p, q.from, q.to, p).toArray();
     const buckets = rows.map(({ mean, ...r }): Bucket => {
-      const min = r.min === null ? null : (JSON.parse(r.min) as number);
-      const max = r.max === null ? null : (JSON.parse(r.max) as number);
+      const min = exact(r.min, Math.min);
+      const max = exact(r.max, Math.max);
       // One number: its mean and sum are that number, as stored (not SQLite's reading of it).
       const sums = r.numeric === 1 ? { avg: min, sum: min } : overflowSafe(r.avg, r.sum, mean, r.numeric);
       return { ...r, ...sums, min, max, first: JSON.parse(r.first) as JsonValue, last: JSON.parse(r.last) as JsonValue };

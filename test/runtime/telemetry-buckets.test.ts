@@ -115,6 +115,25 @@ describe("telemetry buckets", () => {
     });
   });
 
+  it("picks the exact least and greatest of neighbouring doubles SQLite reads as one (found by an outside run)", async () => {
+    const up = (x: number) => {
+      const b = new BigInt64Array(new Float64Array([x]).buffer);
+      b[0] = b[0]! + (x >= 0 ? 1n : -1n);
+      return new Float64Array(b.buffer)[0]!;
+    };
+    const stub = env.DEVICE.get(env.DEVICE.idFromName("buckets-neighbours"));
+    await runInDurableObject(stub, (_o, state) => {
+      const store = new DeviceStore(state.storage.sql);
+      // (Not the smallest subnormals: one step from -5e-324 is -0, which JSON stores as 0.)
+      const xs = [-1.3572961567376262e-205, -2.995392369703725e-248, 1.5e308, 1e-300, 0.1, ...fc.sample(fc.double({ min: -1e300, max: 1e300, noNaN: true }).filter((d) => Math.abs(d) > 1e-307), 60)];
+      const rows = xs.flatMap((x, i) => [up(x), x, up(x)].map((v, j) => ({ ts: 1_000_000 + i * 1_000 + j, data: { v } })));
+      store.insertTelemetry(rows, 1_000_000, Number.MAX_SAFE_INTEGER, 2_000_000);
+      const got = store.buckets({ keys: ["v"], from: 1_000_000, to: 1_000_000 + xs.length * 1_000, bucketMs: 1_000 })[0]!.buckets;
+      // Before: min was x + 1 ulp in about one bucket in ten (SQLite reads some pairs as equal, some swapped).
+      expect(got.map((b) => [b.min, b.max])).toEqual(xs.map((x) => [Math.min(x, up(x)), Math.max(x, up(x))]));
+    });
+  });
+
   it("answers the device route with the asked aggregates and refuses too many buckets", async () => {
     await fetchJson("POST", "/v1/devices", 201, { id: "buckets-route" });
     const t0 = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000; // a minute boundary within retention
