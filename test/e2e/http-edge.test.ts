@@ -110,9 +110,9 @@ describe("list queries", () => {
     for (const path of lists) {
       for (const cursor of ["garbage", "ZZZZ", "%00", "a-_"]) {
         const r = await api("GET", `${path}?cursor=${cursor}`);
-        // 404 where the list's owner (a group, channel or webhook "x") does not exist: checked first
+        // 404 where the list's owner (a group, channel, webhook or policy "x") does not exist: checked first
         const body = await r.text();
-        if (r.status !== 400 && !(r.status === 404 && /"No (group|channel|webhook) /.test(body))) failures.push(`${path}?cursor=${cursor}: ${r.status} ${body}`);
+        if (r.status !== 400 && !(r.status === 404 && /"No (group|channel|webhook|policy) /.test(body))) failures.push(`${path}?cursor=${cursor}: ${r.status} ${body}`);
       }
     }
     expect(failures).toEqual([]);
