@@ -5,7 +5,7 @@
  */
 import { filterContains, type Message, type SessionContext, type SessionLimits } from "../../protocols/mqtt";
 import type { JsonObject, JsonValue } from "../../protocols/json-value";
-import { isJsonObject } from "../../protocols/json-value";
+import { isJsonObject, ownField } from "../../protocols/json-value";
 import type { Env } from "../env";
 import { deviceSession } from "../routing/sessions";
 import type { ShardClient } from "../routing/shard-client";
@@ -158,18 +158,22 @@ export function mqttServices(o: DeviceInternals): MqttServices {
         case "shadow": {
           // Empty is {} (AWS: get and delete may carry nothing); anything else must be a JSON object,
           // or a get or delete would run without the version it may carry.
-          const reject = (why: string): Routed => {
-            const rejected = shadowError(400, why, Math.floor(Date.now() / 1000));
+          // A refusal echoes the request's clientToken when it has one, as AWS's /rejected does.
+          const reject = (why: string, clientToken?: string): Routed => {
+            const rejected = shadowError(400, why, Math.floor(Date.now() / 1000), clientToken);
             self.push(...shadowMessages(o.deviceId, { name: r.shadow, response: { status: "rejected", op: r.op, body: rejected }, events: [] }, true));
             return { reason: 0 };
           };
-          const named = validateShadowName(r.shadow);
-          if (!named.ok) return reject(`${named.message}: a shadow name matches ${SHADOW_NAME_RULE}`);
           let body: JsonObject = {};
           if (message.payload.byteLength > 0) {
             const parsed = parseJsonBounded(decodeUtf8(message.payload) ?? "", config.jsonMaxDepth);
             if (!parsed.ok || !isJsonObject(parsed.value)) return reject(!parsed.ok && parsed.reason === "too_deep" ? tooDeepMessage(config.shadow.maxDepth) : SHADOW_ERRORS.invalidJson);
             body = parsed.value;
+          }
+          const named = validateShadowName(r.shadow);
+          if (!named.ok) {
+            const token = ownField(body, "clientToken");
+            return reject(`${named.message}: a shadow name matches ${SHADOW_NAME_RULE}`, typeof token === "string" ? token.slice(0, 64) : undefined);
           }
           storeHere(once, () => o.shadow(r.shadow, { ...body, kind: r.op }, self));
           return { reason: 0 };

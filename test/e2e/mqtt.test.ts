@@ -80,8 +80,9 @@ describe("AWS shadow requests that cannot run", () => {
     await c.publishAsync(`${shadow}/name/fw:ota/update`, JSON.stringify({ state: { reported: { v: 3 } } }), { qos: 1 });
     expect(JSON.parse((await inbox.waitFor(`${shadow}/name/fw:ota/update/accepted`))[0]!.payload)).toMatchObject({ version: 1 });
     expect(await apiJson("GET", `/v1/devices/${id}/shadows/fw:ota`, 200)).toMatchObject({ state: { reported: { v: 3 } } });
-    await c.publishAsync(`${shadow}/name/bad.name/update`, JSON.stringify({ state: { reported: { v: 3 } } }), { qos: 1 });
-    expect(JSON.parse((await inbox.waitFor(`${shadow}/name/bad.name/update/rejected`))[0]!.payload)).toMatchObject({ code: 400 });
+    await c.publishAsync(`${shadow}/name/bad.name/update`, JSON.stringify({ state: { reported: { v: 3 } }, clientToken: "ct-bad-name" }), { qos: 1 });
+    // Its clientToken comes back, as on every other refusal (before: none for a bad name).
+    expect(JSON.parse((await inbox.waitFor(`${shadow}/name/bad.name/update/rejected`))[0]!.payload)).toMatchObject({ code: 400, clientToken: "ct-bad-name" });
     expect(inbox.messages.some((m) => m.topic === `${shadow}/name/bad.name/update`)).toBe(false);
     await c.endAsync();
   });
