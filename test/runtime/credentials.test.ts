@@ -144,6 +144,12 @@ describe("app credentials", () => {
     );
     expect(form.token_type).toBe("Bearer");
     expect(form.scope).toBe("devices:read");
+    // A scope asked for more than once is granted once (the token carried every copy).
+    const twice = await json<{ scope: string }>(
+      call("POST", "/oauth/token", { token: null, body: "grant_type=client_credentials&scope=devices:read%20devices:read%20devices:read", headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" } }),
+      200,
+    );
+    expect(twice.scope).toBe("devices:read");
     expect(form.expires_in).toBe(3600);
     expect((await call("GET", "/v1/devices", { token: form.access_token })).status).toBe(200);
     expect((await call("POST", "/v1/devices", { token: form.access_token, body: {} })).status).toBe(403);

@@ -109,7 +109,7 @@ oauth.post("/oauth/token", async (c) => {
   const granted = toScopes(client.scopes);
   let scopes = granted;
   if (params.scope !== undefined && params.scope.trim() !== "") {
-    const asked = params.scope.trim().split(/\s+/);
+    const asked = [...new Set(params.scope.trim().split(/\s+/))]; // each scope once (RFC 6749 §3.3: a set)
     if (asked.some((s) => !(granted as string[]).includes(s))) {
       return oauthError(c, "invalid_scope", "the client may not have some of the requested scopes");
     }
