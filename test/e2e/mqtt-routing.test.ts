@@ -32,16 +32,7 @@ describe("MQTT routing", () => {
     const dev = await connectMqtt("/mqtt/rt-del", { clientId: "rt-del", password: token, protocolVersion: 5 });
     await dev.publishAsync("devices/rt-del/telemetry/x", "old", { qos: 1, retain: true });
     await dev.endAsync();
-    const retained = async () => {
-      const app = await connectMqtt("/mqtt", { clientId: "rt-del-app", username: "app", password: adminToken(), protocolVersion: 5, clean: true });
-      const inbox = new Inbox(app);
-      await app.subscribeAsync("devices/rt-del/telemetry/#", { qos: 1 });
-      // A marker after the retained ones: what came before it is all there was.
-      await app.publishAsync("devices/rt-del/telemetry/marker", "m", { qos: 1 });
-      await inbox.waitFor("devices/rt-del/telemetry/marker");
-      await app.endAsync();
-      return inbox.on("devices/rt-del/telemetry/x").map((m) => m.payload);
-    };
+    const retained = () => retainedPayloads("devices/rt-del/telemetry", "x");
     expect(await retained()).toEqual(["old"]);
     await apiJson("DELETE", "/v1/devices/rt-del", 204);
     expect(await retained()).toEqual([]);
@@ -55,15 +46,7 @@ describe("MQTT routing", () => {
     const dev = await connectMqtt("/mqtt/rt-chdel-dev", { clientId: "rt-chdel-dev", password: token, protocolVersion: 5 });
     await dev.publishAsync("channels/rt-chdel/messages/state", "old", { qos: 1, retain: true });
     await dev.endAsync();
-    const retained = async () => {
-      const app = await connectMqtt("/mqtt", { clientId: "rt-chdel-app", username: "app", password: adminToken(), protocolVersion: 5, clean: true });
-      const inbox = new Inbox(app);
-      await app.subscribeAsync("channels/rt-chdel/messages/#", { qos: 1 });
-      await app.publishAsync("channels/rt-chdel/messages/marker", "m", { qos: 1 });
-      await inbox.waitFor("channels/rt-chdel/messages/marker");
-      await app.endAsync();
-      return inbox.on("channels/rt-chdel/messages/state").map((m) => m.payload);
-    };
+    const retained = () => retainedPayloads("channels/rt-chdel/messages", "state");
     expect(await retained()).toEqual(["old"]);
     await apiJson("DELETE", "/v1/channels/rt-chdel", 204);
     await apiJson("POST", "/v1/channels", 201, { body: { id: "rt-chdel" } });
@@ -156,3 +139,17 @@ describe("MQTT routing", () => {
     await Promise.all([dev.endAsync(), other.endAsync()]);
   });
 });
+
+/**
+ * The retained payloads an admin app subscribing to `<base>/#` gets on `<base>/<leaf>`: a marker
+ * it publishes after subscribing comes after them, so what came before it is all there was.
+ */
+async function retainedPayloads(base: string, leaf: string): Promise<string[]> {
+  const app = await connectMqtt("/mqtt", { clientId: "rt-retained-app", username: "app", password: adminToken(), protocolVersion: 5, clean: true });
+  const inbox = new Inbox(app);
+  await app.subscribeAsync(`${base}/#`, { qos: 1 });
+  await app.publishAsync(`${base}/marker`, "m", { qos: 1 });
+  await inbox.waitFor(`${base}/marker`);
+  await app.endAsync();
+  return inbox.on(`${base}/${leaf}`).map((m) => m.payload);
+}
