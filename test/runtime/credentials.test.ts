@@ -150,6 +150,12 @@ describe("app credentials", () => {
       200,
     );
     expect(twice.scope).toBe("devices:read");
+    // A parameter sent twice is refused (RFC 6749 §3.1), not decided by its last copy.
+    const repeated = await json<{ error: string }>(
+      call("POST", "/oauth/token", { token: null, body: "grant_type=client_credentials&scope=devices:read&scope=shadows:read", headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" } }),
+      400,
+    );
+    expect(repeated.error).toBe("invalid_request");
     expect(form.expires_in).toBe(3600);
     expect((await call("GET", "/v1/devices", { token: form.access_token })).status).toBe(200);
     expect((await call("POST", "/v1/devices", { token: form.access_token, body: {} })).status).toBe(403);

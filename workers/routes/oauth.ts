@@ -39,20 +39,27 @@ function slowDown(c: Context<AppEnv>, d: LimitDecision, what: string): Response 
   });
 }
 
-/** Form (RFC 6749 §4.4.2) or JSON parameters from the body the edge already read. */
-async function readParams(c: Context<AppEnv>): Promise<Record<string, string> | null> {
+/**
+ * Form (RFC 6749 §4.4.2) or JSON parameters from the body the edge already read; null when the
+ * body is neither, and the name of a parameter sent more than once (§3.1 forbids it: the last
+ * one was taken silently).
+ */
+async function readParams(c: Context<AppEnv>): Promise<{ params: Record<string, string> } | { repeated: string } | null> {
   const type = c.req.header("content-type") ?? "";
   const text = await c.req.text();
   const out: Record<string, string> = {};
   if (type.startsWith("application/x-www-form-urlencoded")) {
-    for (const [k, v] of new URLSearchParams(text)) out[k] = v;
-    return out;
+    for (const [k, v] of new URLSearchParams(text)) {
+      if (Object.hasOwn(out, k)) return { repeated: k };
+      out[k] = v;
+    }
+    return { params: out };
   }
   if (type.startsWith("application/json")) {
     const r = parseJsonBounded(text, jsonMaxDepth(c.env.JSON_MAX_DEPTH));
     if (!r.ok || !isJsonObject(r.value)) return null;
     for (const [k, v] of Object.entries(r.value)) if (typeof v === "string") out[k] = v;
-    return out;
+    return { params: out };
   }
   return null;
 }
@@ -83,8 +90,10 @@ oauth.post("/oauth/token", async (c) => {
   if (!key) {
     return problemResponse(new ApiError("unavailable", JWT_SECRET_MISSING, { error: "temporarily_unavailable", error_description: "the server cannot issue tokens: JWT_SECRET is not set" }), c.req.path);
   }
-  const params = await readParams(c);
-  if (!params) return oauthError(c, "invalid_request", "send application/x-www-form-urlencoded or JSON parameters");
+  const read = await readParams(c);
+  if (!read) return oauthError(c, "invalid_request", "send application/x-www-form-urlencoded or JSON parameters");
+  if ("repeated" in read) return oauthError(c, "invalid_request", `the parameter ${JSON.stringify(read.repeated.slice(0, 64))} was sent more than once (RFC 6749 §3.1)`);
+  const { params } = read;
   if (params.grant_type !== "client_credentials") {
     return oauthError(c, "unsupported_grant_type", "only grant_type=client_credentials is supported");
   }
