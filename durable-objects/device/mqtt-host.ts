@@ -5,7 +5,7 @@
  * any packet it produced is sent, so acknowledgements follow durable writes.
  */
 import {
-  MqttProtocolError, MqttStream, connect, connectFailure, connectionLost, createSession, disconnectClient, deliver, deliverAll,
+  MqttProtocolError, MqttStream, authorize, connect, connectFailure, connectionLost, createSession, disconnectClient, deliver, deliverAll,
   fitsClient, handlePacket, handlePubacks, nextDeadline, protocolError, releaseRefused, revalidate, revokeConnection, takeover, tick, topicMatches, touch,
   type ConnectPacket, type ProtocolVersion, type Message, type MqttPacket, type SessionResult, type SessionState,
 } from "../../protocols/mqtt";
@@ -328,6 +328,12 @@ export class MqttHost {
     for (const e of r.effects) {
       switch (e.type) {
         case "publish": {
+          // A will goes out only if the client may publish it now (mosquitto checks it then too):
+          // its rights may have changed since CONNECT checked it.
+          if (e.will && !this.mayPublish(e.message.topic)) {
+            console.warn(`MQTT ${logText(this.svc.deviceId)}: will on ${logText(e.message.topic)} not published (no longer allowed)`);
+            break;
+          }
           const p = await routePublish(this.svc, this.receipts, e, context);
           if (p?.ack) acks.push(p.ack);
           if (p) durable.push(...p.waits);
@@ -386,6 +392,11 @@ export class MqttHost {
       this.scheduled = deadline;
       await this.svc.scheduleAlarm(deadline);
     }
+  }
+
+  private mayPublish(topic: string): boolean {
+    const ctx = this.svc.context();
+    return authorize(ctx.policy, ctx.variables, "publish", topic);
   }
 
   /** Our Receive Maximum for v5 clients; a generous cap for 3.1.1, which has none. */

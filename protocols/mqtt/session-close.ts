@@ -18,7 +18,8 @@ const SERVER_DISCONNECT_CODES = new Set([
 const CONNACK_CODES = new Set([0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x90, 0x95, 0x97, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9f]);
 
 function publishWill(state: SessionState, now: number): Effect[] {
-  return state.will ? [{ type: "publish", message: willMessage(state.will, state.clientId, now), ack: null }] : [];
+  // Marked: the host checks it against the client's rights as they are now, when it is sent.
+  return state.will ? [{ type: "publish", message: willMessage(state.will, state.clientId, now), ack: null, will: true }] : [];
 }
 
 /** End the session now: publish a pending will first, then report it ended. */

@@ -83,16 +83,14 @@ export function onUnsubscribe(state: SessionState, p: UnsubscribePacket): Sessio
 /**
  * The session's access changed (a channel membership or a policy): subscriptions the policy
  * no longer allows are dropped at once, and so are the queued and unacknowledged messages it no
- * longer lets the client receive ({@link withholdUnreceivable}) and a will it may no longer publish. MQTT has no server-side
+ * longer lets the client receive ({@link withholdUnreceivable}). A will is checked when it is sent
+ * (the host does, against the rights of that moment), so a right taken and given back keeps it. MQTT has no server-side
  * UNSUBSCRIBE notice; the client sees nothing but the messages stop (and a later SUBSCRIBE is refused).
  * @example revalidate(state, { policy, variables: { deviceId, channel: ["kitchen"] } }, Date.now())
  */
 export function revalidate(state: SessionState, ctx: SessionContext, now: number): SessionResult {
   const kept = state.subscriptions.filter((s) => authorize(ctx.policy, ctx.variables, "subscribe", s.filter));
-  let next = kept.length === state.subscriptions.length ? state : { ...state, subscriptions: kept };
-  // A will is a publish the session makes later: one the client may no longer publish is dropped
-  // (as mosquitto checks it when it sends it), pending its delay or not.
-  if (next.will && !authorize(ctx.policy, ctx.variables, "publish", next.will.topic)) next = { ...next, will: null, willAt: null };
+  const next = kept.length === state.subscriptions.length ? state : { ...state, subscriptions: kept };
   const r = withholdUnreceivable(next, ctx, now);
   return { ...r, persist: r.state !== state };
 }

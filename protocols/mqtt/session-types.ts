@@ -214,7 +214,7 @@ export type DropReason = "offline" | "queue-full" | "expired" | "too-large" | "n
  * - `sessionEnded`: the session is gone; the host may delete its stored row.
  */
 export type Effect =
-  | { type: "publish"; message: Message; ack: MqttPacket | null; resent?: true }
+  | { type: "publish"; message: Message; ack: MqttPacket | null; resent?: true; will?: true }
   | { type: "deliverRetained"; filter: string; qos: QoS }
   | { type: "dropped"; topic: string; reason: DropReason }
   | { type: "close"; reasonCode: number }

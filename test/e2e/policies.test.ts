@@ -66,6 +66,29 @@ describe("topic policies", () => {
     await Promise.all([back.endAsync(), app.endAsync()]);
   });
 
+  it("publishes a will only if the client may publish it when it goes (a right taken and given back keeps it)", async () => {
+    const allow = { statements: [{ effect: "allow", actions: ["publish"], topics: ["wl/#"] }] };
+    const deny = { statements: [{ effect: "deny", actions: ["publish"], topics: ["wl/#"] }] };
+    await apiJson("POST", "/v1/policies", 201, { body: { id: "pol-will", ...allow } });
+    const app = await connectMqtt("/mqtt", { clientId: "pol-will-app", username: "app", password: adminToken(), protocolVersion: 5 });
+    const inbox = new Inbox(app);
+    await app.subscribeAsync("wl/#", { qos: 1 });
+    for (const [id, changes, published] of [["pol-will-back", [deny, allow], true], ["pol-will-gone", [deny], false]] as const) {
+      const token = await createDevice(id);
+      await apiJson("PUT", `/v1/policies/pol-will/attachments/device/${id}`, 204);
+      await apiJson("PUT", "/v1/policies/pol-will", 200, { body: allow });
+      const will = { topic: `wl/${id}`, payload: Buffer.from("gone"), qos: 1 as const, retain: false };
+      const c = await connectMqtt(`/mqtt/${id}`, { clientId: id, password: token, protocolVersion: 5, will });
+      for (const body of changes) await apiJson("PUT", "/v1/policies/pol-will", 200, { body });
+      c.stream.destroy();
+      if (published) await inbox.waitFor(`wl/${id}`); // before the fix at 2e751b6: dropped for good at the deny
+      else await new Promise((r) => setTimeout(r, 1_500));
+      expect(inbox.on(`wl/${id}`).length, id).toBe(published ? 1 : 0);
+      c.end(true);
+    }
+    await app.endAsync();
+  });
+
   it("lists a policy's attachments a page at a time, like every list", async () => {
     await apiJson("POST", "/v1/policies", 201, { body: { id: "pol-pages", statements: [{ effect: "allow", actions: ["subscribe"], topics: ["pages/#"] }] } });
     for (const id of ["pp-1", "pp-2", "pp-3"]) {
