@@ -252,9 +252,7 @@ export class MqttHost {
   /** Keep-alive, will delay and session expiry deadlines. */
   onAlarm(): Promise<void> {
     return this.events.run(async () => {
-      // The alarm forgot every concern's deadline (AlarmScheduler.fired): ours is set again below
-      // even if unchanged. Before, a will delay or session expiry was lost whenever another
-      // concern's alarm (an outbox's resume, say) fired first.
+      // Our deadline is handed to the scheduler again below even if unchanged (it is due, or was).
       this.scheduled = undefined;
       if (!this.state && !this.store.stored()) return;
       await this.apply(this.current(), tick(this.session(), Date.now()));
@@ -328,9 +326,8 @@ export class MqttHost {
     for (const e of r.effects) {
       switch (e.type) {
         case "publish": {
-          // A will goes out only if the client may publish it now (mosquitto checks it then too):
-          // its rights may have changed since CONNECT checked it.
-          if (e.will && !this.mayPublish(e.message.topic)) {
+          // A will goes out only if the client may publish it now (rights change after CONNECT), as mosquitto's does.
+          if (e.will && !authorize(this.svc.context().policy, this.svc.context().variables, "publish", e.message.topic)) {
             console.warn(`MQTT ${logText(this.svc.deviceId)}: will on ${logText(e.message.topic)} not published (no longer allowed)`);
             break;
           }
@@ -392,11 +389,6 @@ export class MqttHost {
       this.scheduled = deadline;
       await this.svc.scheduleAlarm(deadline);
     }
-  }
-
-  private mayPublish(topic: string): boolean {
-    const ctx = this.svc.context();
-    return authorize(ctx.policy, ctx.variables, "publish", topic);
   }
 
   /** Our Receive Maximum for v5 clients; a generous cap for 3.1.1, which has none. */
