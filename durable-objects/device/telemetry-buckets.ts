@@ -45,8 +45,8 @@ export function keyPath(key: string): string {
 const QUERY = `
 SELECT bucket AS ts, COUNT(*) AS count, COUNT(n) AS numeric, AVG(n) AS avg,
   CASE WHEN COUNT(n) > 0 THEN TOTAL(n) END AS sum, TOTAL(n / cn) AS mean,
-  json_group_array(CAST(t AS TEXT)) FILTER (WHERE n <= lo + max(abs(lo) * 1e-15, 1e-322)) AS min,
-  json_group_array(CAST(t AS TEXT)) FILTER (WHERE n >= hi - max(abs(hi) * 1e-15, 1e-322)) AS max,
+  json_group_array(DISTINCT CAST(t AS TEXT)) FILTER (WHERE n <= lo + max(abs(lo) * 1e-15, 1e-322)) AS min,
+  json_group_array(DISTINCT CAST(t AS TEXT)) FILTER (WHERE n >= hi - max(abs(hi) * 1e-15, 1e-322)) AS max,
   MAX(f) AS first, MAX(l) AS last
 FROM (
   SELECT bucket, n, t,
@@ -75,10 +75,14 @@ GROUP BY bucket ORDER BY bucket`;
  */
 type Row = Omit<Bucket, "min" | "max" | "first" | "last"> & { mean: number; min: string; max: string; first: string; last: string };
 
-/** The least (`pick` Math.min) or greatest of the candidate texts, read exactly; null when none. */
-function exact(candidates: string, pick: (...v: number[]) => number): number | null {
+/**
+ * The least (`pick` Math.min) or greatest of the candidate texts, read exactly; null when none.
+ * The candidates are distinct texts (a bucket of one repeated value has one), folded pairwise:
+ * spreading a bucket's worth into one call could pass more arguments than a call may take.
+ */
+function exact(candidates: string, pick: (a: number, b: number) => number): number | null {
   const values = (JSON.parse(candidates) as string[]).map((t) => JSON.parse(t) as number);
-  return values.length ? pick(...values) : null;
+  return values.length ? values.reduce((a, b) => pick(a, b)) : null;
 }
 
 /** The buckets of each key (one query per key). */

@@ -134,6 +134,16 @@ describe("telemetry buckets", () => {
     });
   });
 
+  it("answers a bucket of 150,000 equal values (its candidates for min and max were spread into one call: RangeError)", async () => {
+    const stub = env.DEVICE.get(env.DEVICE.idFromName("buckets-equal"));
+    await runInDurableObject(stub, (_o, state) => {
+      const store = new DeviceStore(state.storage.sql);
+      store.insertTelemetry(Array.from({ length: 150_000 }, (_, i) => ({ ts: 1_000_000 + (i % 1_000), data: { v: 7 } })), 1_000_000, Number.MAX_SAFE_INTEGER, 2_000_000);
+      const [b] = store.buckets({ keys: ["v"], from: 1_000_000, to: 1_001_000, bucketMs: 1_000 })[0]!.buckets;
+      expect(b).toMatchObject({ count: 150_000, min: 7, max: 7 });
+    });
+  });
+
   it("answers the device route with the asked aggregates and refuses too many buckets", async () => {
     await fetchJson("POST", "/v1/devices", 201, { id: "buckets-route" });
     const t0 = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000; // a minute boundary within retention
