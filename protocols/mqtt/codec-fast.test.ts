@@ -69,6 +69,13 @@ describe.each([3, 4, 5] as const)("fast path, protocol level %i", (version) => {
     );
   });
 
+  it("steps aside when the remaining length is not the rest of the bytes (found by the property in CI)", () => {
+    // Remaining length 11,648 in three bytes, ten bytes after it; the general codec: incomplete packet.
+    const bytes = Uint8Array.from([56, 128, 219, 0, 0, 7, 43, 47, 97, 47, 43, 47, 43]);
+    expect(fastDecode(bytes, version)).toBeUndefined();
+    expect(generalDecode(bytes, version)).toBeInstanceOf(Error);
+  });
+
   it("encodes what the general decoder reads back as the same packet", () => {
     fc.assert(
       fc.property(fc.oneof(clientPacket(version), serverPacket(version)), (packet) => {

@@ -39,11 +39,16 @@ function publish(bytes: Uint8Array, version: ProtocolVersion): PublishPacket | u
   const flags = bytes[0] & 0x0f;
   const qos = (flags >> 1) & 3;
   if (qos === 3) return undefined;
-  // Remaining length: the framer delivered exactly one packet, so only its size is read here.
+  // Remaining length: the framer delivers exactly one packet; bytes that say otherwise (a length
+  // that is not the rest of them) go to the general codec, which names what is wrong.
   let pos = 1;
-  while (pos < 5 && (bytes[pos] & 0x80) !== 0) pos++;
-  pos++;
-  if (pos + 2 > bytes.length) return undefined;
+  let remaining = 0;
+  for (let scale = 1; pos < 5; scale *= 128) {
+    const b = bytes[pos++] ?? 0;
+    remaining += (b & 0x7f) * scale;
+    if ((b & 0x80) === 0) break;
+  }
+  if (remaining !== bytes.length - pos || pos + 2 > bytes.length) return undefined;
   const topicLength = (bytes[pos] << 8) | bytes[pos + 1];
   pos += 2;
   const topicEnd = pos + topicLength;
