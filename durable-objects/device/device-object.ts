@@ -16,6 +16,7 @@ import type { BucketQuery, KeyBuckets } from "./telemetry-buckets";
 import { openDeltas } from "./shadow-service";
 import { handleJsonFrame } from "./json-device";
 import type { ShadowDocument } from "../../shadow/shadow";
+import { conditionHolds, type ShadowCondition } from "../../shadow/shadow-condition";
 import { acceptMqttSocket, closeQuietly, connectionSockets, deviceSockets, mqttAttachment, type Attachment } from "./sockets";
 import { readPresence, statusOf, type DeviceStatus } from "./presence";
 import type { ShardSubscription } from "../topic/store";
@@ -164,10 +165,14 @@ export class DeviceObject extends DurableObject<Env> {
 
   /**
    * Applies a shadow request (`{kind, state?, version?, clientToken?}`) from HTTP or CoAP, or
-   * from another device's rule (`depth`: the firings that led to it).
+   * from another device's rule (`depth`: the firings that led to it). A `condition` (a
+   * conditional request's) is checked in the same step as the write: 412 when it fails.
    */
-  async shadow(name: string, input: unknown, depth = 0): Promise<ShadowReply> {
+  async shadow(name: string, input: unknown, depth = 0, condition?: ShadowCondition): Promise<ShadowReply> {
     await this.core.ready();
+    if (condition && !conditionHolds(this.core.store.getShadow(name), condition)) {
+      return { status: 412, body: { code: 412, message: condition.exists ? "The shadow does not exist" : "The shadow exists at a version the condition excludes", timestamp: Math.floor(Date.now() / 1000) } };
+    }
     const outcome = this.core.applyShadow(name, input, null, depth);
     const r = outcome.response;
     return { status: r.status === "rejected" ? r.body.code : 200, body: r.body as unknown as Record<string, unknown> };

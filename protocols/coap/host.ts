@@ -3,6 +3,7 @@
  * its tunables, its serializable state and what each event asks the host to do.
  */
 import type { CsmValues } from "./signaling";
+import type { ShadowCondition } from "../../shadow/shadow-condition";
 
 /** Content formats accepted on POST /telemetry. */
 export type TelemetryFormat = 50 | 60 | 110 | 112;
@@ -36,10 +37,10 @@ export interface CoapHost {
   authenticate(token: string): Promise<boolean>;
   /** Shadow document (`name` null = classic shadow). */
   shadowGet(name: string | null): Promise<HostResult>;
-  /** AWS-style update (`{ state: { reported|desired }, version?, clientToken? }`). */
-  shadowUpdate(name: string | null, body: unknown): Promise<HostResult>;
-  /** Deletes the shadow. */
-  shadowDelete(name: string | null): Promise<HostResult>;
+  /** AWS-style update (`{ state: { reported|desired }, version?, clientToken? }`); 412 when `condition` fails as it writes. */
+  shadowUpdate(name: string | null, body: unknown, condition?: ShadowCondition): Promise<HostResult>;
+  /** Deletes the shadow (only at `version`, else 409, when given); 412 when `condition` fails as it deletes. */
+  shadowDelete(name: string | null, version?: number, condition?: ShadowCondition): Promise<HostResult>;
   /** Current delta state object (may be `{}`). */
   shadowDelta(name: string | null): Promise<unknown>;
   /** Stores telemetry; 2xx → 2.04 Changed, with `{accepted}` (the rows stored) when given. */

@@ -11,6 +11,7 @@ import { contentEtag, etagNamesVersion, versionEtag } from "./etag";
 import type { CoapHost, ShadowFormat, TelemetryFormat } from "./host";
 import { ContentFormat, Option, bytesEqual, decodeString, observeOption } from "./options";
 import type { ParsedRequest } from "./request";
+import type { ShadowCondition } from "../../shadow/shadow-condition";
 import { bodyReply, errorReply, hostErrorReply, isSuccess, reply, statusToCode } from "./responses";
 
 /** A resource this server exposes, with the key used for observers and Block2 caching. */
@@ -105,18 +106,18 @@ function parseBody(host: CoapHost, format: number | undefined, payload: Uint8Arr
 
 /**
  * RFC 7252 §5.10.8: If-Match (an ETag, or empty for "exists") and If-None-Match ("must not
- * exist") against the shadow's current version. On success, `version` is the version an
- * ETag matched, for pinning.
+ * exist"). An ETag that names the current version gives that `version`, which the write then
+ * carries (the shadow checks it as it writes); "exists" and "must not exist" go with the write
+ * as a `condition` the device's object checks in the same step. Either way, of two clients
+ * racing through the same precondition only one writes.
  */
-async function preconditions(host: CoapHost, req: ParsedRequest, name: string | null): Promise<{ failure: string } | { version?: number }> {
-  if (req.ifMatch.length === 0 && !req.ifNoneMatch) return {};
-  const current = await host.shadowGet(name);
-  const exists = isSuccess(current.status);
-  if (req.ifNoneMatch && exists) return { failure: "Shadow already exists" };
+async function preconditions(host: CoapHost, req: ParsedRequest, name: string | null): Promise<{ failure: string } | { version?: number; condition?: ShadowCondition }> {
+  if (req.ifNoneMatch) return req.ifMatch.length === 0 ? { condition: { notAt: "*" } } : { failure: "Precondition failed: If-Match and If-None-Match exclude each other" };
   if (req.ifMatch.length === 0) return {};
-  const version = exists ? versionOf(current.body) : undefined;
+  const current = await host.shadowGet(name);
+  const version = isSuccess(current.status) ? versionOf(current.body) : undefined;
   if (version !== undefined && req.ifMatch.some((v) => etagNamesVersion(v, version))) return { version };
-  if (exists && req.ifMatch.some((v) => v.length === 0)) return {};
+  if (version !== undefined && req.ifMatch.some((v) => v.length === 0)) return { condition: { exists: true } };
   return { failure: "Precondition failed: version mismatch" };
 }
 
@@ -155,7 +156,7 @@ export async function updateShadow(
   if ("failure" in pre) return errorReply(req.token, Code.PRECONDITION_FAILED, pre.failure);
   const pinned = pre.version !== undefined && isRecord(body) && body.version === undefined;
   if (pinned && isRecord(body)) body = { ...body, version: pre.version };
-  const r = await host.shadowUpdate(name, body);
+  const r = await host.shadowUpdate(name, body, pre.condition);
   if (!isSuccess(r.status)) {
     const code = pinned && r.status === 409 ? Code.PRECONDITION_FAILED : statusToCode(r.status);
     return hostErrorReply(req.token, code, r.body);
@@ -171,8 +172,8 @@ export async function updateShadow(
 export async function deleteShadow(host: CoapHost, req: ParsedRequest, name: string | null, accept: ShadowFormat): Promise<CoapMessage> {
   const pre = await preconditions(host, req, name);
   if ("failure" in pre) return errorReply(req.token, Code.PRECONDITION_FAILED, pre.failure);
-  const r = await host.shadowDelete(name);
-  if (!isSuccess(r.status)) return hostErrorReply(req.token, statusToCode(r.status), r.body);
+  const r = await host.shadowDelete(name, pre.version, pre.condition);
+  if (!isSuccess(r.status)) return hostErrorReply(req.token, pre.version !== undefined && r.status === 409 ? Code.PRECONDITION_FAILED : statusToCode(r.status), r.body);
   return bodyReply(host, req.token, Code.DELETED, r.body, accept);
 }
 

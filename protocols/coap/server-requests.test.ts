@@ -223,6 +223,35 @@ describe("shadow resources", () => {
     expect(formatCode((await d.request(req)).code)).toBe("4.12");
   });
 
+  it("preconditions hold as the write runs: a concurrent writer between check and write → 4.12, not a lost update", async () => {
+    const d = await started();
+    const sneak = (change: () => void) => {
+      d.host.beforeUpdate = () => {
+        d.host.beforeUpdate = undefined;
+        change();
+      };
+    };
+    // If-None-Match: another creator gets there first.
+    sneak(() => d.host.shadows.set("", { desired: {}, reported: { other: 1 }, version: 1 }));
+    const create = await d.request({ method: Code.POST, path: "/shadow", payload: update({ reported: { a: 1 } }), options: [emptyOption(Option.IF_NONE_MATCH)] });
+    expect(formatCode(create.code)).toBe("4.12");
+    expect(d.host.shadows.get("")?.reported).toEqual({ other: 1 });
+    // Empty If-Match ("exists"): the shadow is deleted in between.
+    sneak(() => d.host.shadows.delete(""));
+    const exists = await d.request({ method: Code.POST, path: "/shadow", payload: update({ reported: { a: 2 } }), options: [{ number: Option.IF_MATCH, value: new Uint8Array() }] });
+    expect(formatCode(exists.code)).toBe("4.12");
+    expect(d.host.shadows.has("")).toBe(false);
+    // DELETE with If-Match: a write in between moves the version on.
+    await d.request({ method: Code.POST, path: "/shadow", payload: update({ reported: { a: 3 } }) });
+    sneak(() => {
+      const s = d.host.shadows.get("");
+      if (s !== undefined) s.version += 1;
+    });
+    const del = await d.request({ method: Code.DELETE, path: "/shadow", options: [{ number: Option.IF_MATCH, value: etagFromVersion(1) }] });
+    expect(formatCode(del.code)).toBe("4.12");
+    expect(d.host.shadows.has("")).toBe(true);
+  });
+
   it("DELETE → 2.02 Deleted, then 4.04", async () => {
     const d = await started();
     await d.request({ method: Code.POST, path: "/shadow/lamp", payload: update({ reported: { a: 1 } }) });

@@ -194,7 +194,7 @@ export interface DevicesShadow1Operations {
                 };
                 content?: never;
             };
-            /** @description If-Match names another version */
+            /** @description If-Match names another version, or If-None-Match the current one (`*`: the shadow exists) */
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -306,7 +306,14 @@ export interface DevicesShadow1Operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match names another version */
+            /** @description Version conflict (`version` is not the current one) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description If-Match names another version, or If-None-Match the current one (`*`: the shadow exists) */
             412: {
                 headers: {
                     [name: string]: unknown;

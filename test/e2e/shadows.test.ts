@@ -55,6 +55,23 @@ describe("shadows over REST and the JSON WebSocket", () => {
     expect((await api("GET", url)).status).toBe(404);
   });
 
+  it("lets exactly one of many racing create-only writers (If-None-Match: *) through", async () => {
+    await createDevice("sh-race");
+    for (let trial = 0; trial < 10; trial++) {
+      const url = `/v1/devices/sh-race/shadows/race${trial}`;
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, writer) => api("POST", url, { body: { state: { desired: { writer } } }, headers: { "if-none-match": "*" } })),
+      );
+      const won = answers.flatMap((r, writer) => (r.status === 200 ? [writer] : []));
+      expect(answers.map((r) => r.status).sort(), `trial ${trial}`).toEqual([200, 412, 412, 412, 412, 412, 412, 412]);
+      const doc = await apiJson<{ version: number; state: { desired: { writer: number } } }>("GET", url, 200);
+      expect([doc.version, doc.state.desired.writer]).toEqual([1, won[0]]);
+    }
+    // A deleted shadow is absent again: create-only succeeds and continues its versions.
+    await apiJson("DELETE", "/v1/devices/sh-race/shadows/race0", 200);
+    expect((await api("POST", "/v1/devices/sh-race/shadows/race0", { body: { state: { desired: { again: true } } }, headers: { "if-none-match": "*" } })).status).toBe(200);
+  });
+
   it("refuses a stale version with 409 over REST and over the socket", async () => {
     const token = await createDevice("sh-ver");
     await apiJson("POST", "/v1/devices/sh-ver/shadow", 200, { body: { state: { desired: { a: 1 } } } });

@@ -200,14 +200,14 @@ export class CoapBridge {
     return {
       authenticate: (token) => this.bind(token),
       shadowGet: (n) => this.stub().shadow(name(n), { kind: "get" }),
-      shadowUpdate: async (n, body) => {
+      shadowUpdate: async (n, body, condition) => {
         // Only JSON crosses to the object (CBOR tags or byte strings would not even clone).
         if (!isJsonObject(body) || !isJsonValue(body)) {
           return { status: 400, body: { code: 400, message: "The request must be a JSON object {state, version?, clientToken?}", timestamp: Math.floor(Date.now() / 1000) } };
         }
-        return this.stub().shadow(name(n), { ...body, kind: "update" });
+        return this.stub().shadow(name(n), { ...body, kind: "update" }, 0, condition);
       },
-      shadowDelete: (n) => this.stub().shadow(name(n), { kind: "delete" }),
+      shadowDelete: (n, version, condition) => this.stub().shadow(name(n), { kind: "delete", ...(version === undefined ? {} : { version }) }, 0, condition),
       shadowDelta: async (n) => {
         const r = await this.stub().shadow(name(n), { kind: "get" });
         const state = r.body.state as { delta?: unknown } | undefined;

@@ -4,7 +4,7 @@
  * delete with `If-Match` runs only while the shadow is at a version it names (else 412). The
  * write then carries that version, so the device's object checks it in the same step as the
  * change: a change in between is a 412, never a lost update. (`version` in the body, AWS's way,
- * keeps answering 409.) `If-None-Match` on a write (`*`: create only) is checked just before it.
+ * keeps answering 409.) `If-None-Match` on a write (`*`: create only) is checked with the write too.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
@@ -12,6 +12,7 @@ import { ApiError } from "../errors";
 import { wantsCbor } from "../content";
 import type { ShadowReply } from "../../durable-objects/device/device-object";
 import { shadowReply } from "./shadow-reply";
+import type { ShadowCondition } from "../../shadow/shadow-condition";
 
 /** The ETag of shadow version `version` as sent: its JSON and CBOR bytes differ, so their tags do too. */
 export function shadowEtag(version: number, cbor: boolean): string {
@@ -51,24 +52,37 @@ export function conditionalRead(c: Context<AppEnv>, reply: ShadowReply): Respons
 }
 
 /**
- * A write or delete under If-Match: the shadow must exist at a version the header names, and the
- * write runs at that version (`run` gets it; a version in the body wins and keeps its 409).
+ * A conditional write or delete. If-Match: the shadow must exist at a version the header names,
+ * and the write runs at that version (`run` gets it; a version in the body wins and keeps its
+ * 409). If-None-Match goes with the write as a condition the device's object checks in the
+ * same step, so of two creators racing with `*` one gets 412.
  */
-export async function conditionalWrite(c: Context<AppEnv>, read: () => Promise<ShadowReply>, run: (version: number | undefined) => Promise<ShadowReply>, bodyVersion: number | undefined): Promise<Response> {
+export async function conditionalWrite(
+  c: Context<AppEnv>,
+  read: () => Promise<ShadowReply>,
+  run: (version: number | undefined, condition: ShadowCondition | undefined) => Promise<ShadowReply>,
+  bodyVersion: number | undefined,
+): Promise<Response> {
   const none = c.req.header("if-none-match");
-  if (none !== undefined) {
-    // Checked just before the write, not with it: a tombstone keeps its version, so "absent" is no version the write could carry.
-    const current = await read();
-    if (current.status === 200 && typeof current.body.version === "number" && namesVersion(entityTags(none, true), current.body.version)) throw preconditionFailed("If-None-Match", none);
-  }
+  const condition = none === undefined ? undefined : { notAt: taggedVersions(entityTags(none, true)) };
   const header = c.req.header("if-match");
-  if (header === undefined) return shadowReply(c, await run(bodyVersion));
-  const current = await read();
-  const version = current.status === 200 ? current.body.version : undefined;
-  if (typeof version !== "number" || !namesVersion(entityTags(header, false), version)) throw preconditionFailed("If-Match", header);
-  const reply = await run(bodyVersion ?? version);
-  if (reply.status === 409 && bodyVersion === undefined) throw preconditionFailed("If-Match", header);
+  let reply: ShadowReply;
+  if (header === undefined) reply = await run(bodyVersion, condition);
+  else {
+    const current = await read();
+    const version = current.status === 200 ? current.body.version : undefined;
+    if (typeof version !== "number" || !namesVersion(entityTags(header, false), version)) throw preconditionFailed("If-Match", header);
+    reply = await run(bodyVersion ?? version, condition);
+    if (reply.status === 409 && bodyVersion === undefined) throw preconditionFailed("If-Match", header);
+  }
+  if (reply.status === 412 && none !== undefined) throw preconditionFailed("If-None-Match", none);
   return shadowReply(c, reply);
+}
+
+/** The versions entity tags name (`"3"` and `"3-cbor"` both name 3); `*` stays any. */
+export function taggedVersions(tags: "*" | string[]): "*" | number[] {
+  if (tags === "*") return "*";
+  return tags.flatMap((t) => /^"(0|[1-9]\d{0,14})(?:-cbor)?"$/.exec(t)?.[1] ?? []).map(Number);
 }
 
 function preconditionFailed(name: "If-Match" | "If-None-Match", header: string): ApiError {

@@ -83,7 +83,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       path,
       summary: `Update ${label}: merge desired/reported; a stale version is 409`,
       request: { params, headers: ConditionalHeaders, body: { content: { "application/json": { schema: UpdateShadow }, "application/cbor": { schema: UpdateShadow } }, required: false } },
-      responses: { 200: jsonResponse(ShadowDoc, "Accepted (AWS update/accepted body)"), 409: { description: "Version conflict" }, 412: { description: "If-Match names another version" }, 413: { description: "Too large" }, 429: { description: "Over the device's HTTP write limit (Retry-After)" } },
+      responses: { 200: jsonResponse(ShadowDoc, "Accepted (AWS update/accepted body)"), 409: { description: "Version conflict" }, 412: { description: "If-Match names another version, or If-None-Match the current one (`*`: the shadow exists)" }, 413: { description: "Too large" }, 429: { description: "Over the device's HTTP write limit (Retry-After)" } },
     }),
     async (c) => {
       const row = await getDevice(c.env, c.req.param("id") ?? "");
@@ -91,7 +91,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       const stub = deviceStub(c.env, row.id);
       const body = await readBody(c, UpdateShadow);
       const name = shadowName(c);
-      return conditionalWrite(c, () => stub.shadow(name, { kind: "get" }), (version) => stub.shadow(name, { kind: "update", ...body, ...(version === undefined ? {} : { version }) }), body.version);
+      return conditionalWrite(c, () => stub.shadow(name, { kind: "get" }), (version, condition) => stub.shadow(name, { kind: "update", ...body, ...(version === undefined ? {} : { version }) }, 0, condition), body.version);
     },
   );
 
@@ -102,13 +102,13 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       path,
       summary: `Delete ${label} (its version counter is kept)`,
       request: { params, headers: ConditionalHeaders, query: VersionQuery },
-      responses: { 200: jsonResponse(ShadowDoc, "Deleted (AWS delete/accepted body)"), 412: { description: "If-Match names another version" } },
+      responses: { 200: jsonResponse(ShadowDoc, "Deleted (AWS delete/accepted body)"), 409: { description: "Version conflict (`version` is not the current one)" }, 412: { description: "If-Match names another version, or If-None-Match the current one (`*`: the shadow exists)" } },
     }),
     async (c) => {
       const q = c.req.valid("query") as z.infer<typeof VersionQuery>;
       const stub = await device(c);
       const name = shadowName(c);
-      return conditionalWrite(c, () => stub.shadow(name, { kind: "get" }), (version) => stub.shadow(name, { kind: "delete", ...q, ...(version === undefined ? {} : { version }) }), q.version);
+      return conditionalWrite(c, () => stub.shadow(name, { kind: "get" }), (version, condition) => stub.shadow(name, { kind: "delete", ...q, ...(version === undefined ? {} : { version }) }, 0, condition), q.version);
     },
   );
 

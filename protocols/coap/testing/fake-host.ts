@@ -1,5 +1,7 @@
 import { decode as cborDecode, encode as cborEncode } from "cbor-x";
 import type { CoapHost, HostResult, TelemetryFormat, TelemetryResult } from "../host";
+import { conditionHolds, type ShadowCondition } from "../../../shadow/shadow-condition";
+import type { ShadowRecord } from "../../../shadow/shadow-types";
 
 type Doc = Record<string, unknown>;
 interface Shadow {
@@ -43,9 +45,18 @@ export class FakeHost implements CoapHost {
     return { status: 200, body: { state: { desired: s.desired, reported: s.reported, delta: this.delta(s) }, version: s.version, timestamp: 1 } };
   }
 
-  async shadowUpdate(name: string | null, body: unknown): Promise<HostResult> {
+  /** 412 when `condition` fails on the shadow as it is now (the device object checks it as it writes). */
+  private unmet(name: string | null, condition: ShadowCondition | undefined): HostResult | null {
+    const s = this.shadows.get(name ?? "");
+    const record = s === undefined ? null : ({ state: {}, metadata: {}, version: s.version, timestamp: 1 } as unknown as ShadowRecord);
+    return condition && !conditionHolds(record, condition) ? { status: 412, body: { code: 412, message: "Precondition failed" } } : null;
+  }
+
+  async shadowUpdate(name: string | null, body: unknown, condition?: ShadowCondition): Promise<HostResult> {
     await this.step("shadowUpdate");
     this.beforeUpdate?.();
+    const unmet = this.unmet(name, condition);
+    if (unmet) return unmet;
     if (!isRecord(body) || !isRecord(body.state)) return { status: 400, body: { code: 400, message: "Missing required node: state" } };
     const current = this.shadows.get(name ?? "") ?? { desired: {}, reported: {}, version: 0 };
     if (body.version !== undefined && body.version !== current.version) {
@@ -60,10 +71,14 @@ export class FakeHost implements CoapHost {
     return { status: 200, body: { state: body.state, version: next.version, timestamp: 2, clientToken: body.clientToken } };
   }
 
-  async shadowDelete(name: string | null): Promise<HostResult> {
+  async shadowDelete(name: string | null, version?: number, condition?: ShadowCondition): Promise<HostResult> {
     await this.step("shadowDelete");
+    this.beforeUpdate?.();
+    const unmet = this.unmet(name, condition);
+    if (unmet) return unmet;
     const s = this.shadows.get(name ?? "");
     if (s === undefined) return { status: 404, body: { code: 404, message: "No shadow exists" } };
+    if (version !== undefined && version !== s.version) return { status: 409, body: { code: 409, message: "Version conflict" } };
     this.shadows.delete(name ?? "");
     return { status: 200, body: { version: s.version, timestamp: 3 } };
   }
