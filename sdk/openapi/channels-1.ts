@@ -89,6 +89,13 @@ export interface Channels1Operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The id is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Body over MAX_BODY_BYTES */
             413: {
                 headers: {

@@ -106,6 +106,13 @@ export interface DevicesCertificatesOperations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The certificate is registered already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Body over MAX_BODY_BYTES */
             413: {
                 headers: {

@@ -277,6 +277,13 @@ export interface DevicesCredentials1Operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The credential is revoked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Body over MAX_BODY_BYTES */
             413: {
                 headers: {

@@ -87,6 +87,13 @@ export interface DevicesEventsOperations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Neither a WebSocket upgrade nor Accept: text/event-stream */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Too many requests (Retry-After): failed authentications from this address, or a rate limit */
             429: {
                 headers: {

@@ -86,6 +86,13 @@ export interface Groups1Operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Body over MAX_BODY_BYTES */
             413: {
                 headers: {

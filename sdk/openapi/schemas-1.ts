@@ -246,9 +246,15 @@ export interface Schemas1 {
     };
     PolicyDecision: {
         allowed: boolean;
-        statement: components["schemas"]["PolicyStatement"] & ({
+        /** @description The statement that decides, with its index in the policy; null when none matches (denied by default) */
+        statement: {
             index: number;
-        } | null);
+            /** @enum {string} */
+            effect: "allow" | "deny";
+            actions: ("publish" | "subscribe" | "receive")[];
+            /** @description Topic filters with `${deviceId}`, `${clientId}`, `${tag:<key>}`, `${attr:<key>}`, `${group}`, `${channel}` */
+            topics: string[];
+        } | null;
         variables: {
             [key: string]: unknown;
         };

@@ -22,7 +22,7 @@ method: "post",
     path: "/v1/channels",
     summary: "Create a channel",
     request: jsonBody(NewChannel),
-    responses: { 201: jsonResponse(Channel, "Created") },
+    responses: { 201: jsonResponse(Channel, "Created"), 409: { description: "The id is taken" } },
   }),
   async (c) => {
     const { id, name, metadata } = c.req.valid("json");

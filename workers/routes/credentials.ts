@@ -77,7 +77,7 @@ method: "post",
     path: "/v1/devices/{id}/credentials/{credId}/rotate",
     summary: "Replace a credential; the old one stays valid for `grace_seconds` (default CREDENTIAL_ROTATE_GRACE_SECONDS, 60 s; 0 ends it now)",
     request: { params: CredParams, body: { content: { "application/json": { schema: Rotate } }, required: false } },
-    responses: { 201: jsonResponse(z.object({ credential: NewCredential, previous: Credential }), "The new credential") },
+    responses: { 201: jsonResponse(z.object({ credential: NewCredential, previous: Credential }), "The new credential"), 409: { description: "The credential is revoked" } },
   }),
   async (c) => {
     const { id, credId } = c.req.valid("param");
@@ -124,7 +124,7 @@ method: "post",
     path: "/v1/devices/{id}/certificates",
     summary: "Bind an X.509 client certificate (by fingerprint) to a device, for Cloudflare mTLS",
     request: { params: DeviceParams, ...jsonBody(NewIdentity) },
-    responses: { 201: jsonResponse(Identity, "Bound") },
+    responses: { 201: jsonResponse(Identity, "Bound"), 409: { description: "The certificate is registered already" } },
   }),
   async (c) => {
     const device = await getDevice(c.env, c.req.valid("param").id);

@@ -42,6 +42,7 @@ events.openapi(
     responses: {
       101: { description: "WebSocket: one JSON event {type, deviceId, ts, data} per message" },
       200: { description: "text/event-stream: one event per change", content: { "text/event-stream": { schema: { type: "string" } } } },
+      406: { description: "Neither a WebSocket upgrade nor Accept: text/event-stream" },
     },
   }),
   async (c) => {

@@ -21,7 +21,7 @@ method: "post",
     path: "/v1/groups",
     summary: "Create a group",
     request: jsonBody(NewGroup),
-    responses: { 201: jsonResponse(Group, "Created") },
+    responses: { 201: jsonResponse(Group, "Created"), 409: { description: "The name is taken" } },
   }),
   async (c) => {
     const { name, description } = c.req.valid("json");

@@ -37,11 +37,11 @@ const Simulate = z.strictObject({
   topic: z.string().min(1).max(65535),
 });
 const Decision = z
-  .object({ allowed: z.boolean(), statement: Statement.extend({ index: z.number().int() }).nullable(), variables: z.record(z.string(), z.unknown()) })
+  .object({ allowed: z.boolean(), statement: z.object({ index: z.number().int(), ...Statement.shape }).strict().nullable().openapi({ description: "The statement that decides, with its index in the policy; null when none matches (denied by default)" }), variables: z.record(z.string(), z.unknown()) })
   .openapi("PolicyDecision");
 
 policyRoutes.openapi(
-  secured({ scope: "admin" }, { operationId: "createPolicy", method: "post", path: "/v1/policies", summary: "Create a policy", request: jsonBody(NewPolicy), responses: { 201: jsonResponse(Policy, "Created") } }),
+  secured({ scope: "admin" }, { operationId: "createPolicy", method: "post", path: "/v1/policies", summary: "Create a policy", request: jsonBody(NewPolicy), responses: { 201: jsonResponse(Policy, "Created"), 409: { description: "The id is taken" } } }),
   async (c) => {
     const { id, name, statements } = c.req.valid("json");
     return c.json(await createPolicy(c.env, id ?? randomId("pol"), name ?? null, statements), 201);
