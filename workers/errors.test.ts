@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "@hono/zod-openapi";
-import { MAX_VALIDATION_ERRORS, validationError } from "./errors";
+import { MAX_VALIDATION_ERRORS, PROBLEMS, validationError } from "./errors";
 
 describe("validationError", () => {
   it("gives a field of the wrong type one message, not also zod's length check of it as the expected type", () => {
@@ -24,5 +24,15 @@ describe("validationError", () => {
     expect((err.extra as { errors: unknown[] }).errors).toHaveLength(MAX_VALIDATION_ERRORS);
     expect(err.extra.errors_omitted).toBe(500 - MAX_VALIDATION_ERRORS);
     expect(err.message).toMatch(/^scopes\.0: /);
+  });
+});
+
+describe("problem types", () => {
+  it("are each listed in the README's errors paragraph with their status", async () => {
+    const { readFileSync } = await import("node:fs");
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const paragraph = readme.slice(readme.indexOf("Errors are RFC 9457"), readme.indexOf("Lists are pages of"));
+    const missing = Object.entries(PROBLEMS).filter(([slug, p]) => !new RegExp(`\`${slug}\`\\s+\\(${p.status}\\b`).test(paragraph) && !new RegExp(`\`${slug}\`[^(]*\\(${p.status}\\)`).test(paragraph));
+    expect(missing.map(([slug]) => slug)).toEqual([]);
   });
 });
