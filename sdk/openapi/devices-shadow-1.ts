@@ -245,7 +245,7 @@ export interface DevicesShadow1Operations {
     deleteShadow: {
         parameters: {
             query?: {
-                version?: number | null;
+                version?: number;
                 clientToken?: string;
             };
             header?: {

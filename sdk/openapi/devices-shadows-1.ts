@@ -247,7 +247,7 @@ export interface DevicesShadows1Operations {
     deleteNamedShadow: {
         parameters: {
             query?: {
-                version?: number | null;
+                version?: number;
                 clientToken?: string;
             };
             header?: {

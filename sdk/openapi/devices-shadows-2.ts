@@ -47,7 +47,7 @@ export interface DevicesShadows2Operations {
                 cursor?: string;
                 limit?: number;
                 /** @description Start at this version (an alias kept for older clients; `cursor` wins) */
-                from_version?: number | null;
+                from_version?: number;
             };
             header?: never;
             path: {

@@ -5,7 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
-import { DeviceParams, jsonBody, jsonResponse } from "./schemas";
+import { DeviceParams, jsonBody, jsonResponse, queryInteger } from "./schemas";
 import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
@@ -37,7 +37,7 @@ const NewCommand = z.strictObject({
 const CommandParams = DeviceParams.extend({ cmdId: z.string().openapi({ param: { name: "cmdId", in: "path" } }) });
 const ListQuery = z.object({
   status: Status.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: queryInteger(z.number().int().min(1).max(1000)).default(100),
   cursor: z.string().optional(),
 });
 const MethodParams = DeviceParams.extend({ name: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).openapi({ param: { name: "name", in: "path" } }) });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { z } from "@hono/zod-openapi";
-import { JsonObjectSchema } from "./schemas";
+import { JsonObjectSchema, queryInteger } from "./schemas";
 
 const rebuilt = z.record(z.string(), z.unknown());
 
@@ -39,5 +39,15 @@ describe("JsonObjectSchema", () => {
         expect(JSON.stringify(out)).toBe(text);
       }),
     );
+  });
+});
+
+describe("queryInteger (limit, version, from_version)", () => {
+  const Q = z.object({ limit: queryInteger(z.number().int().min(1).max(1000)).default(100) });
+  it.each([["5", 5], ["1000", 1000], ["007", 7], [undefined, 100]])("takes %j as %j", (raw, n) => {
+    expect(Q.parse({ limit: raw })).toEqual({ limit: n });
+  });
+  it.each(["1e2", " 3", "3 ", "0x10", "", "+4", "-1", "1.5", "abc", "0", "1001", "9".repeat(16)])("refuses %j", (raw) => {
+    expect(Q.safeParse({ limit: raw }).success).toBe(false);
   });
 });

@@ -51,10 +51,24 @@ export const TagSchema = z.string().min(1).max(128);
 
 export const ScopeSchema = z.enum(SCOPES);
 
+/**
+ * A whole number in a query string, written in digits: `Number()` (and so `z.coerce`) would also
+ * take `1e2`, ` 3`, `0x10` and `""`. The document still says `integer`, with `schema`'s bounds.
+ * @example queryInteger(z.number().int().min(1).max(1000)).default(100)
+ */
+export function queryInteger(schema: z.ZodNumber) {
+  return z.preprocess((v, ctx) => {
+    if (typeof v !== "string") return v;
+    if (/^\d{1,15}$/.test(v)) return Number(v);
+    ctx.addIssue({ code: "custom", message: `expected a whole number written in digits, got "${v.slice(0, 20)}"` });
+    return z.NEVER;
+  }, schema);
+}
+
 /** `?cursor=&limit=` on every list. */
 export const PageQuery = z.object({
   cursor: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: queryInteger(z.number().int().min(1).max(1000)).default(100),
 });
 
 /** A page of items and the cursor of the next page. */

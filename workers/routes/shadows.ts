@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { router, secured } from "./openapi-route";
-import { DeviceParams, JsonObjectSchema, PageQuery, jsonResponse } from "./schemas";
+import { DeviceParams, JsonObjectSchema, PageQuery, jsonResponse, queryInteger } from "./schemas";
 import { decodeCursor, encodeCursor } from "../registry/pagination";
 import { conditionalRead, conditionalWrite } from "./shadow-conditions";
 import { getDevice } from "../registry/devices";
@@ -38,7 +38,7 @@ const ConditionalHeaders = z.object({
 });
 const ShadowDoc = JsonObjectSchema.openapi("ShadowDocument", { description: "AWS IoT shadow document" });
 const HistoryQuery = PageQuery.extend({
-  from_version: z.coerce.number().int().min(0).optional().openapi({ description: "Start at this version (an alias kept for older clients; `cursor` wins)" }),
+  from_version: queryInteger(z.number().int().min(0)).optional().openapi({ description: "Start at this version (an alias kept for older clients; `cursor` wins)" }),
 });
 
 /** The first version a history page starts at: the cursor's, else `from_version`, else 0. */
@@ -48,7 +48,7 @@ function historyStart(q: z.infer<typeof HistoryQuery>): number {
   if (!/^\d{1,15}$/.test(raw)) throw new ApiError("invalid-request", "cursor is not one this API handed out");
   return Number(raw);
 }
-const VersionQuery = z.object({ version: z.coerce.number().int().min(0).optional(), clientToken: z.string().optional() });
+const VersionQuery = z.object({ version: queryInteger(z.number().int().min(0)).optional(), clientToken: z.string().optional() });
 
 /** The shadow name of a request: "" (classic) or a validated `{name}`. */
 function shadowName(c: Context<AppEnv>): string {

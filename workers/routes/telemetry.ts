@@ -1,7 +1,7 @@
 /** `/v1/devices/{id}/telemetry`: devices send samples over HTTP; apps read them back. */
 import { z } from "@hono/zod-openapi";
 import { router, secured } from "./openapi-route";
-import { DeviceParams, JsonObjectSchema, jsonResponse } from "./schemas";
+import { DeviceParams, JsonObjectSchema, jsonResponse, queryInteger } from "./schemas";
 import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
@@ -30,7 +30,7 @@ const Latest = z.object({ ts: z.number(), value: z.unknown(), unit: z.string().o
 const Query = z.object({
   from: Instant.optional(),
   to: Instant.optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  limit: queryInteger(z.number().int().min(1).max(10_000)).default(1000),
   cursor: z.string().optional(),
   ...HistoryFields,
   keys: z.string().optional().openapi({ example: "temp,hum", description: "With bucket: the keys to aggregate (default every key the device sent, at most 32)" }),
