@@ -12,7 +12,7 @@ import { fromRaw } from "./codec-from";
 import { createPacketParser } from "./codec-parser";
 import { toRaw } from "./codec-to";
 import { clientPacket, serverPacket } from "./codec.arbitraries";
-import type { MqttPacket, ProtocolVersion } from "./packets";
+import type { MqttPacket, ProtocolVersion, PublishPacket } from "./packets";
 
 const RUNS = { numRuns: 2000 };
 
@@ -85,6 +85,44 @@ describe.each([3, 4, 5] as const)("fast path, protocol level %i", (version) => {
       }),
       RUNS,
     );
+  });
+});
+
+describe("PUBLISH properties, written by hand", () => {
+  const anyPairs = fc.array(fc.tuple(fc.constantFrom("k", "j", "7", "0", "__proto__", "ü", ""), fc.string({ maxLength: 4 })), { maxLength: 6 });
+  const publishes = clientPacket(5).filter((p): p is PublishPacket => p.type === "publish");
+
+  it("keep User Properties in their order, names repeated, interleaved or numeric [MQTT-3.3.2-18]", () => {
+    fc.assert(
+      fc.property(publishes, anyPairs, (packet, userProperties) => {
+        const withPairs: PublishPacket = { ...packet, properties: { ...packet.properties, userProperties } };
+        const back = generalDecode(fastEncode(withPairs, 5)!, 5) as PublishPacket;
+        expect(back.properties?.userProperties ?? []).toEqual(userProperties);
+      }),
+      RUNS,
+    );
+  });
+
+  it("read back as every other property the general encoder writes", () => {
+    fc.assert(
+      fc.property(publishes, (packet) => {
+        const fast = fastEncode(packet, 5);
+        expect(fast).toBeDefined();
+        expect(plain(generalDecode(fast!, 5))).toEqual(plain(generalDecode(generalEncode(packet, 5), 5)));
+      }),
+      RUNS,
+    );
+  });
+
+  it("step aside for a value out of range, so the general encoder names the error", () => {
+    const p: PublishPacket = { type: "publish", topic: "t", payload: new Uint8Array(), qos: 0, retain: false, dup: false };
+    expect(fastEncode({ ...p, properties: { subscriptionIdentifiers: [0] } }, 5)).toBeUndefined();
+    expect(fastEncode({ ...p, properties: { messageExpiryInterval: 2 ** 32 } }, 5)).toBeUndefined();
+    expect(fastEncode({ ...p, properties: { topicAlias: 0 } }, 5)).toBeUndefined();
+    expect(fastEncode({ ...p, properties: { userProperties: [["k", "x".repeat(65536)]] } }, 5)).toBeUndefined();
+    expect([...fastEncode({ ...p, properties: { userProperties: [["a", "1"], ["b", "2"], ["a", "3"]] } }, 5)!]).toEqual([
+      0x30, 25, 0, 1, 0x74, 21, 0x26, 0, 1, 0x61, 0, 1, 0x31, 0x26, 0, 1, 0x62, 0, 1, 0x32, 0x26, 0, 1, 0x61, 0, 1, 0x33,
+    ]);
   });
 });
 

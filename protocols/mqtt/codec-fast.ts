@@ -1,6 +1,7 @@
 /**
  * Hand-written decoding and encoding of the packets that make up steady traffic: PUBLISH
- * without MQTT 5 properties and the four acknowledgements without properties. Profiles of
+ * (decoded without MQTT 5 properties, encoded with them) and the four acknowledgements without
+ * properties. Profiles of
  * the hub under load put mqtt-packet's general parser and generator (Buffer lists, object
  * building, concatenation) among the top costs per message; these few shapes are byte
  * arithmetic.
@@ -12,9 +13,11 @@
  * input (codec-fast.test.ts).
  */
 import type { AckPacket, MqttPacket, ProtocolVersion, PublishPacket, QoS } from "./packets";
+import { publishProperties } from "./codec-publish-properties";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
+const NO_PROPERTIES = Uint8Array.of(0);
 
 const ACK_BY_HEADER: Readonly<Record<number, AckPacket<"puback" | "pubrec" | "pubrel" | "pubcomp">["type"]>> = {
   0x40: "puback",
@@ -91,7 +94,7 @@ export function fastEncode(packet: MqttPacket, version: ProtocolVersion): Uint8A
       return reason === 0 ? Uint8Array.of(HEADER_BY_ACK[packet.type], 2, id >> 8, id & 0xff) : Uint8Array.of(HEADER_BY_ACK[packet.type], 3, id >> 8, id & 0xff, reason);
     }
     case "publish":
-      return packet.properties === undefined ? encodePublish(packet, version) : undefined;
+      return encodePublish(packet, version);
     default:
       return undefined;
   }
@@ -102,7 +105,9 @@ function encodePublish(packet: PublishPacket, version: ProtocolVersion): Uint8Ar
   if (qos > 0 && (packetId === undefined || packetId < 1 || packetId > 0xffff)) return undefined;
   const topic = encoder.encode(packet.topic);
   if (topic.length > 0xffff) return undefined;
-  const remaining = 2 + topic.length + (qos > 0 ? 2 : 0) + (version === 5 ? 1 : 0) + packet.payload.length;
+  const properties = version !== 5 ? undefined : packet.properties === undefined ? NO_PROPERTIES : publishProperties(packet.properties);
+  if (version === 5 && properties === undefined) return undefined;
+  const remaining = 2 + topic.length + (qos > 0 ? 2 : 0) + (properties?.length ?? 0) + packet.payload.length;
   if (remaining > 268_435_455) return undefined;
   let lengthBytes = 1;
   for (let n = remaining; n > 127; n = Math.floor(n / 128)) lengthBytes++;
@@ -123,7 +128,10 @@ function encodePublish(packet: PublishPacket, version: ProtocolVersion): Uint8Ar
     out[pos++] = packetId! >> 8;
     out[pos++] = packetId! & 0xff;
   }
-  if (version === 5) out[pos++] = 0;
+  if (properties !== undefined) {
+    out.set(properties, pos);
+    pos += properties.length;
+  }
   out.set(packet.payload, pos);
   return out;
 }

@@ -4,7 +4,8 @@
  * mqtt-packet writes binary fields only when they are Node Buffers (a plain
  * Uint8Array crashes its accumulator), so every byte field is wrapped as a Buffer
  * view (no copy). User properties become its grouped record; names that repeat
- * are written together, in first-appearance order.
+ * are written together. PUBLISH, whose User Properties must keep their order
+ * [MQTT-3.3.2-18], is written by codec-fast.ts instead.
  */
 import type { Packet, UserProperties as RawUserProperties } from "mqtt-packet";
 import { Buffer } from "node:buffer";

@@ -100,4 +100,26 @@ describe("MQTT edge", () => {
     expect(Date.parse(s.last_seen)).toBeLessThan(Date.parse(s.disconnected_at) - 1_000);
     expect(Date.parse(s.last_seen)).toBeGreaterThanOrEqual(Date.parse(s.connected_at));
   });
+
+  it("forwards User Properties in the order they were sent, repeated and numeric names included [MQTT-3.3.2-18] (both paths)", async () => {
+    const key = (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "edge-up", scopes: ["devices:read"] } })).key;
+    const app = await RawMqtt.open("/mqtt", 5);
+    expect((await app.connect("edge-up-app", null, { username: "app", password: new TextEncoder().encode(key) })).reasonCode).toBe(0);
+    app.send({ type: "subscribe", packetId: 1, subscriptions: [{ filter: "devices/edge-up/telemetry/#", qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }] });
+    await app.next("suback");
+    const token = await createDevice("edge-up");
+    // mqtt-packet's generator grouped a repeated name's values, and put "7" (an array index) first.
+    const userProperties: [string, string][] = [["k", "1"], ["j", "2"], ["k", "3"], ["7", "x"], ["j", "4"]];
+    for (const [i, path] of ["/mqtt/edge-up", "/mqtt"].entries()) {
+      const dev = await RawMqtt.open(path, 5);
+      expect((await dev.connect("edge-up", token)).reasonCode).toBe(0);
+      dev.send({ type: "publish", topic: "devices/edge-up/telemetry/up", payload: new TextEncoder().encode(`{"n":${i}}`), qos: 1, retain: false, dup: false, packetId: 1, properties: { userProperties, contentType: "application/json" } });
+      await dev.next("puback");
+      const got = await app.next("publish");
+      expect(got.properties).toMatchObject({ userProperties, contentType: "application/json" });
+      dev.close();
+      await dev.whenClosed();
+    }
+    app.close();
+  });
 });
