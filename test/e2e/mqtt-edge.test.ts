@@ -67,6 +67,33 @@ describe("MQTT edge", () => {
     }
   });
 
+  it("assigns an app with an empty client id one of its own, as paho's default v5 client needs [MQTT-3.1.3-6], but not 3.1.1 without Clean Session", async () => {
+    const key = (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "edge-cid-app", scopes: ["devices:read"] } })).key;
+    const password = new TextEncoder().encode(key);
+    const assigned: string[] = [];
+    // mqtt-packet will not write an empty client id without Clean Start: the flag is cleared by hand.
+    const connect = async (c: RawMqtt, clean: boolean) => {
+      const bytes = c.bytes({ type: "connect", protocolId: "MQTT", protocolVersion: c.version, clientId: "", clean: true, keepAlive: 0, username: "app", password });
+      expect([...bytes.subarray(2, 8)]).toEqual([0, 4, 0x4d, 0x51, 0x54, 0x54]); // one length byte, then "MQTT"
+      if (!clean) bytes[9]! &= ~0x02;
+      c.send(bytes);
+      return c.next("connack");
+    };
+    for (const [version, clean] of [[5, true], [5, false], [4, true]] as const) {
+      const c = await RawMqtt.open("/mqtt", version);
+      const ack = await connect(c, clean);
+      expect(ack.reasonCode, `v${version} clean ${clean}`).toBe(0);
+      expect(ack.sessionPresent).toBe(false);
+      if (version === 5) assigned.push(ack.properties?.assignedClientIdentifier ?? "");
+      c.send({ type: "subscribe", packetId: 1, subscriptions: [{ filter: "devices/+/presence", qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }] });
+      expect((await c.next("suback")).reasonCodes).toEqual([1]);
+      c.close();
+    }
+    expect(assigned[0]).toMatch(/^auto-[0-9a-f-]{36}$/);
+    expect(new Set(assigned).size).toBe(2);
+    expect((await connect(await RawMqtt.open("/mqtt", 4), false)).reasonCode).toBe(0x02);
+  });
+
   it("sends DISCONNECT 0x8D when keep-alive runs out and 0x81 for a text frame (v5, both paths)", async () => {
     const token = await createDevice("edge-ka");
     for (const path of both("edge-ka")) {

@@ -70,10 +70,11 @@ async function connectApp(env: Env, p: ConnectPacket, token: string, options: Ed
   const attempt = await attemptUnderLimit(env, options.remote, async () => (token ? await resolveAppToken(env, token) : null));
   if (!attempt.ok) return { refusal: refuseConnect(p, attempt.limited ? "rate-limited" : "bad-credentials") };
   const principal = attempt.value;
-  if (!CLIENT_ID.test(p.clientId)) return { refusal: refuseConnect(p, "bad-client-id") };
+  const clientId = sessionClientId(p);
+  if (clientId === null || !CLIENT_ID.test(clientId)) return { refusal: refuseConnect(p, "bad-client-id") };
   const owner = ownerOf(principal);
   // Sessions are per credential owner, so one app can never take over another's session.
-  const session = `${owner}/${p.clientId}`;
+  const session = `${owner}/${clientId}`;
   await recordAppSession(env, session, owner);
   const headers = identityHeaders(options, {
     "x-umbra-session": session,
@@ -87,16 +88,25 @@ async function connectApp(env: Env, p: ConnectPacket, token: string, options: Ed
 }
 
 /**
+ * The client id an app or sandbox session is named by. An empty one is assigned (`auto-<uuid>`,
+ * which CONNACK tells a 5.0 client) [MQTT-3.1.3-6], except for 3.1.1 with Clean Session 0:
+ * null, refused with 0x02 [MQTT-3.1.3-8]. (A device's client id is its device id.)
+ */
+function sessionClientId(p: ConnectPacket): string | null {
+  if (p.clientId !== "") return p.clientId;
+  return p.protocolVersion < 5 && !p.clean ? null : `auto-${crypto.randomUUID()}`;
+}
+
+/**
  * An anonymous client (no user name, no password): only when the sandbox is on
- * (`MQTT_ANONYMOUS=true`), with any client id, in the sandbox's own topic space. An empty
- * client id with a clean session is given one [MQTT-3.1.3-6]; sessions are kept per client id.
+ * (`MQTT_ANONYMOUS=true`), with any client id, in the sandbox's own topic space. Sessions are
+ * kept per client id.
  */
 async function connectAnonymous(env: Env, p: ConnectPacket, options: EdgeOptions): Promise<ConnectOutcome> {
   if (env.MQTT_ANONYMOUS !== "true") return { refusal: refuseConnect(p, "not-authorized") };
-  if (p.clientId === "" && !p.clean) return { refusal: refuseConnect(p, "bad-client-id") }; // [MQTT-3.1.3-8]
-  const clientId = p.clientId === "" ? `auto-${crypto.randomUUID()}` : p.clientId;
+  const clientId = sessionClientId(p);
   // The id names the session in a header: control characters cannot go there (0x02 / 0x85, not a server failure).
-  if (clientId.length > 256 || CONTROL.test(clientId)) return { refusal: refuseConnect(p, "bad-client-id") };
+  if (clientId === null || clientId.length > 256 || CONTROL.test(clientId)) return { refusal: refuseConnect(p, "bad-client-id") };
   const session = `${ANONYMOUS}/${clientId}`;
   const headers = identityHeaders(options, {
     "x-umbra-session": session,
