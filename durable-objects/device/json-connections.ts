@@ -70,11 +70,12 @@ export class JsonConnections {
     });
   }
 
-  /** A CoAP link's client now observes `resource`. */
-  observe(ws: WebSocket, resource: "commands" | "methods"): void {
+  /** A CoAP link's client now observes `resource`; false when it already did (another token, or a re-registration). */
+  observe(ws: WebSocket, resource: "commands" | "methods"): boolean {
     const a = ws.deserializeAttachment() as JsonAttachment;
-    if ((a.observes ?? []).includes(resource)) return;
+    if ((a.observes ?? []).includes(resource)) return false;
     ws.serializeAttachment({ ...a, observes: [...(a.observes ?? []), resource] } satisfies JsonAttachment);
+    return true;
   }
 
   /**

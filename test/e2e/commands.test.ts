@@ -140,6 +140,30 @@ describe("commands", () => {
     await third.close();
   });
 
+  it("reaches a CoAP connection once, however many tokens observe /commands on it or re-register (RFC 7641 §3.3.1)", async () => {
+    const token = await createDevice("cmd-reobserve");
+    const pending = await send("cmd-reobserve", { name: "pending" });
+    const coap = await CoapWsClient.connect(coapUrl());
+    await coap.request({ method: "GET", path: "shadow", query: [`auth=${token}`] });
+    const notes: string[] = [];
+    const onNote = (who: string) => (m: { payload: Uint8Array }) => notes.push(`${who}:${(JSON.parse(Buffer.from(m.payload).toString()) as { name: string }).name}`);
+    const c0 = Uint8Array.of(0xc0);
+    await coap.observe("commands", onNote("c0"), { token: c0 });
+    await eventually(async () => notes.length >= 1);
+    await coap.observe("commands", onNote("c1"), { token: Uint8Array.of(0xc1) });
+    await coap.observe("commands", onNote("c0"), { token: c0 }); // a client re-registers from time to time
+    await new Promise((r) => setTimeout(r, 500));
+    // Before: the pending command went out again to every observer at each registration (c0 three times, c1 twice).
+    expect(notes).toEqual(["c0:pending"]);
+    // A new command goes to every observer of the connection, once each.
+    await send("cmd-reobserve", { name: "next" });
+    await eventually(async () => notes.length >= 3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(notes.slice(1).sort()).toEqual(["c0:next", "c1:next"]);
+    expect((await apiJson<Command>("GET", `/v1/devices/cmd-reobserve/commands/${pending.id}`, 200)).status).toBe("delivered");
+    await coap.close();
+  });
+
   it.each([
     ["/mqtt/<id>", 4],
     ["/mqtt", 5],
