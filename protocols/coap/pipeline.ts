@@ -53,8 +53,8 @@ async function answer(ctx: PipelineContext, msg: CoapMessage): Promise<CoapMessa
   if (r === null) return errorReply(req.token, Code.NOT_FOUND, `no resource /${req.path.join("/")}`);
   if (!allowedMethods(r).includes(req.method)) return errorReply(req.token, Code.METHOD_NOT_ALLOWED, "method not allowed");
   let accept: ShadowFormat = ContentFormat.JSON;
-  if (r.kind !== "telemetry" && r.kind !== "answer" && req.accept !== undefined) {
-    // RFC 7252 §5.10.4
+  if (req.accept !== undefined) {
+    // RFC 7252 §5.10.4: every answer with a body (telemetry's and a command's too) is JSON or CBOR; checked before anything runs
     if (req.accept !== ContentFormat.JSON && req.accept !== ContentFormat.CBOR) {
       return errorReply(req.token, Code.NOT_ACCEPTABLE, "accept 50 (JSON) or 60 (CBOR)");
     }
@@ -139,9 +139,9 @@ function runResource(ctx: PipelineContext, r: Route, req: ParsedRequest, payload
     case "calls":
       return getCalls(ctx.host, req, r.resource, accept, observeControl(ctx, req));
     case "answer":
-      return postAnswer(ctx.host, req, payload, r.resource, r.id);
+      return postAnswer(ctx.host, req, payload, r.resource, r.id, accept);
     case "telemetry":
-      return postTelemetry(ctx.host, req, payload);
+      return postTelemetry(ctx.host, req, payload, accept);
   }
 }
 

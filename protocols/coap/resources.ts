@@ -225,17 +225,17 @@ function isTelemetryFormat(f: number): f is TelemetryFormat {
 
 /**
  * POST /telemetry in 50, 60, 110 or 112 (absent = JSON) → 2.04 `{"accepted": rows}` (JSON, as
- * HTTP's 202 says it); others → 4.15. The body is not only informative: libcoap 4.3.5 drops
- * every 2-byte WebSocket message, and a bare 2.04 to its empty token is exactly that.
+ * HTTP's 202 says it, or CBOR for Accept 60); others → 4.15. The body is not only informative:
+ * libcoap 4.3.5 drops every 2-byte WebSocket message, and a bare 2.04 to its empty token is exactly that.
  */
-export async function postTelemetry(host: CoapHost, req: ParsedRequest, payload: Uint8Array): Promise<CoapMessage> {
+export async function postTelemetry(host: CoapHost, req: ParsedRequest, payload: Uint8Array, accept: ShadowFormat): Promise<CoapMessage> {
   const format = req.contentFormat ?? ContentFormat.JSON;
   if (!isTelemetryFormat(format)) {
     return errorReply(req.token, Code.UNSUPPORTED_CONTENT_FORMAT, "telemetry accepts content formats 50, 60, 110, 112");
   }
   const r = await host.telemetry(format, payload);
   if (isSuccess(r.status)) {
-    return r.accepted === undefined ? reply(req.token, Code.CHANGED) : bodyReply(host, req.token, Code.CHANGED, { accepted: r.accepted }, ContentFormat.JSON);
+    return r.accepted === undefined ? reply(req.token, Code.CHANGED) : bodyReply(host, req.token, Code.CHANGED, { accepted: r.accepted }, accept);
   }
   return errorReply(req.token, statusToCode(r.status), r.message ?? `telemetry rejected (${r.status})`);
 }
@@ -263,7 +263,7 @@ export async function getCalls(host: CoapHost, req: ParsedRequest, resource: "co
  * POST /commands/<id> `{status: "completed"|"rejected"|"failed", result?}` or /methods/<id>
  * `{status: 200, payload?}` → 2.04 `{}`; 4.04 when nobody waits for it; 4.00 for another body.
  */
-export async function postAnswer(host: CoapHost, req: ParsedRequest, payload: Uint8Array, resource: "commands" | "methods", id: string): Promise<CoapMessage> {
+export async function postAnswer(host: CoapHost, req: ParsedRequest, payload: Uint8Array, resource: "commands" | "methods", id: string, accept: ShadowFormat): Promise<CoapMessage> {
   const parsed = parseBody(host, req.contentFormat, payload);
   if ("status" in parsed) return errorReply(req.token, statusToCode(parsed.status), parsed.message);
   const body = isRecord(parsed.value) ? parsed.value : {};
@@ -278,5 +278,5 @@ export async function postAnswer(host: CoapHost, req: ParsedRequest, payload: Ui
     taken = await host.methodResponse(id, status, body.payload ?? null);
   }
   // A body, so the answer is never the 2-byte message libcoap 4.3.5 drops.
-  return taken ? bodyReply(host, req.token, Code.CHANGED, {}, ContentFormat.JSON) : errorReply(req.token, Code.NOT_FOUND, `no ${resource === "commands" ? "pending command" : "waiting method call"} ${id}`);
+  return taken ? bodyReply(host, req.token, Code.CHANGED, {}, accept) : errorReply(req.token, Code.NOT_FOUND, `no ${resource === "commands" ? "pending command" : "waiting method call"} ${id}`);
 }

@@ -278,6 +278,18 @@ describe("telemetry", () => {
     expect(d.host.telemetryLog).toEqual([{ format, payload: Uint8Array.of(1, 2) }]);
   });
 
+  it("honours Accept (RFC 7252 §5.10.4): 60 answers CBOR, another format 4.06 before anything is stored", async () => {
+    const d = await started();
+    const cbor = await d.request({ method: Code.POST, path: "/telemetry", accept: 60, payload: "{}" });
+    expect([formatCode(cbor.code), uint(cbor, Option.CONTENT_FORMAT)]).toEqual(["2.04", ContentFormat.CBOR]);
+    expect(cborDecode(cbor.payload)).toEqual({ accepted: 1 });
+    for (const accept of [0, 42, 110]) {
+      expect(formatCode((await d.request({ method: Code.POST, path: "/telemetry", accept, payload: "{}" })).code), `accept ${accept}`).toBe("4.06");
+      expect(formatCode((await d.request({ method: Code.POST, path: "/commands/c1", accept, payload: '{"status":"completed"}' })).code), `accept ${accept}`).toBe("4.06");
+    }
+    expect(d.host.telemetryLog).toHaveLength(1);
+  });
+
   it("never answers libcoap's empty token with a bare 2-byte message (libcoap 4.3.5 drops those)", async () => {
     const d = await started();
     const { out } = await d.send(d.message({ method: Code.POST, path: "/telemetry", payload: "{}", token: [] }));
