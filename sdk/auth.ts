@@ -24,7 +24,7 @@ export class OAuthError extends Error {
   }
 }
 
-/** Fetch a new access token this long before the current one expires. */
+/** Fetch a new access token this long before the current one expires (half its lifetime, for short ones). */
 const REFRESH_MARGIN_MS = 60_000;
 
 /** base64 of UTF-8 text, in browsers and Node alike. */
@@ -36,7 +36,7 @@ function base64(text: string): string {
 
 /** Gives the current bearer token. */
 export class TokenSource {
-  private cached: { token: string; expiresAt: number } | null = null;
+  private cached: { token: string; renewAt: number } | null = null;
   private inflight: Promise<string> | null = null;
 
   constructor(
@@ -49,12 +49,21 @@ export class TokenSource {
   async token(): Promise<string> {
     const c = this.credentials;
     if ("token" in c) return c.token;
-    if (this.cached !== null && Date.now() < this.cached.expiresAt - REFRESH_MARGIN_MS) return this.cached.token;
+    if (this.cached !== null && Date.now() < this.cached.renewAt) return this.cached.token;
     // Concurrent requests share one token request.
     this.inflight ??= this.fetchToken(c).finally(() => {
       this.inflight = null;
     });
     return this.inflight;
+  }
+
+  /**
+   * When `token()` will fetch the next access token (null for a fixed token, or before the first).
+   * Open live streams call it then: the hub keeps an OAuth client's streams open while it holds a
+   * valid token, so renewing before expiry keeps them without a gap.
+   */
+  renewsAt(): number | null {
+    return this.cached?.renewAt ?? null;
   }
 
   /** Forgets a cached access token (after a 401), so the next call fetches a new one. */
@@ -81,7 +90,7 @@ export class TokenSource {
       throw new OAuthError(error, `the token endpoint answered ${r.status} ${error}${description}`, r.status);
     }
     const ttl = typeof o.expires_in === "number" ? o.expires_in * 1000 : 3_600_000;
-    this.cached = { token: o.access_token, expiresAt: Date.now() + ttl };
+    this.cached = { token: o.access_token, renewAt: Date.now() + ttl - Math.min(REFRESH_MARGIN_MS, ttl / 2) };
     return o.access_token;
   }
 }

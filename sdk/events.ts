@@ -3,7 +3,8 @@
  * token in the `Authorization` header where the runtime can send one, as the subprotocol
  * `token.<token>` beside `umbra.events.v1` in browsers), or Server-Sent Events over `fetch` when
  * a WebSocket cannot be opened at all. A dropped stream is opened again with backoff (events in
- * the gap are missed); leaving the loop (`break`) closes it.
+ * the gap are missed); leaving the loop (`break`) closes it. An OAuth client's tokens are renewed
+ * while a stream is open, which keeps the stream open past each token's expiry.
  */
 import { AsyncQueue } from "./async-queue";
 import type { BackoffOptions } from "./backoff";
@@ -109,6 +110,7 @@ async function* generate(ctx: EventsContext, deviceId: string, options: EventsOp
   while (!options.signal?.aborted) {
     let stream: AsyncQueue<DeviceEvent> | null = null;
     let onAbort: (() => void) | undefined;
+    let renewing: { stop(): void } | undefined;
     try {
       try {
         stream = useSocket ? await openSocket(ctx, path) : await openSse(ctx, path, options.signal);
@@ -123,6 +125,7 @@ async function* generate(ctx: EventsContext, deviceId: string, options: EventsOp
       const s = stream;
       onAbort = () => void s.return();
       options.signal?.addEventListener("abort", onAbort, { once: true });
+      renewing = keepTokenFresh(ctx.tokens);
       options.onOpen?.();
       for await (const event of stream) {
         backoff.reset();
@@ -131,12 +134,35 @@ async function* generate(ctx: EventsContext, deviceId: string, options: EventsOp
     } catch (e) {
       if (options.reconnect === false || (e instanceof EventStreamError && e.permanent)) throw e;
     } finally {
+      renewing?.stop();
       if (onAbort) options.signal?.removeEventListener("abort", onAbort);
       await stream?.return();
     }
     if (options.reconnect === false) return;
     await sleep(backoff.next(), options.signal);
   }
+}
+
+/**
+ * While a stream is open, fetches each OAuth access token when it is due (a minute before expiry),
+ * requests or not: the hub keeps an OAuth client's open streams as long as it holds a valid token,
+ * so a stream outlives the token it was opened with. A fixed token needs nothing.
+ */
+function keepTokenFresh(tokens: TokenSource): { stop(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const schedule = () => {
+    const at = tokens.renewsAt();
+    if (stopped || at === null) return;
+    timer = setTimeout(() => void tokens.token().then(schedule, () => (timer = setTimeout(schedule, 5_000))), Math.max(1_000, at - Date.now()));
+  };
+  schedule();
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 async function openSocket(ctx: EventsContext, path: string): Promise<AsyncQueue<DeviceEvent>> {

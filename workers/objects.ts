@@ -8,7 +8,7 @@ import type { DeviceObject } from "../durable-objects/device/device-object";
  */
 export type DeviceApi = Pick<
   DeviceObject,
-  "health" | "status" | "shadow" | "shadowNames" | "shadowHistory" | "ingestTelemetry" | "telemetry" | "telemetryBuckets" | "latestTelemetry" | "disconnect" | "credentialRevoked" | "accessChanged" | "wipe" | "enqueueCommand" | "listCommands" | "getCommand" | "invokeMethod" | "reportCommandResult" | "answerMethod" | "rulesChanged" | "streamsRevoked"
+  "health" | "status" | "shadow" | "shadowNames" | "shadowHistory" | "ingestTelemetry" | "telemetry" | "telemetryBuckets" | "latestTelemetry" | "disconnect" | "credentialRevoked" | "accessChanged" | "wipe" | "enqueueCommand" | "listCommands" | "getCommand" | "invokeMethod" | "reportCommandResult" | "answerMethod" | "rulesChanged" | "streamsRevoked" | "streamsRenewed"
 > & { fetch(request: Request): Promise<Response> };
 
 /** The Durable Object of a device: one per device id, addressed by name. */

@@ -322,6 +322,11 @@ export class DeviceObject extends DurableObject<Env> {
     this.core.streams.endWhere((h) => h.owner === owner);
   }
 
+  /** An OAuth client (`owner`) was issued a token valid until `expiresAt`: its live streams here last as long. */
+  async streamsRenewed(owner: string, expiresAt: number): Promise<void> {
+    this.core.streams.renew(owner, expiresAt);
+  }
+
   /** Erases everything the device had: called when the device is deleted from the registry. */
   async wipe(): Promise<void> {
     await this.core.endForDeletion();

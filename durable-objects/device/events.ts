@@ -74,6 +74,11 @@ export class SseClients {
     for (const w of this.writers.keys()) w.write(bytes).catch(() => this.drop(w));
   }
 
+  /** Every open stream's holder (a stream's expiry is renewed in place). */
+  holders(): IterableIterator<StreamHolder> {
+    return this.writers.values();
+  }
+
   /** Ends the streams whose holder `matches` (their client sees the response end). */
   endWhere(matches: (holder: StreamHolder) => boolean): void {
     for (const [w, holder] of this.writers) {

@@ -2,7 +2,8 @@
  * The device's live event streams for apps: WebSockets (hibernatable, tag "stream") and
  * Server-Sent Events. Every change of the device becomes one `{type, deviceId, ts, data}` event.
  * A stream keeps who opened it ({@link StreamHolder}): it ends when that credential is revoked
- * ({@link LiveStreams.endWhere}) and sends nothing once it expired.
+ * ({@link LiveStreams.endWhere}) and sends nothing once it expired, unless its OAuth client was
+ * issued a newer token by then ({@link LiveStreams.renew}).
  */
 import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
 import { closeQuietly, streamHolderOf, type Attachment, type StreamHolder } from "./sockets";
@@ -65,6 +66,23 @@ export class LiveStreams {
     }
     this.sse.endWhere(matches);
     this.stopHeartbeatIfIdle();
+  }
+
+  /**
+   * `owner` holds a token until `expiresAt` (an OAuth client was issued one): its streams that
+   * would end when an earlier token expires last until then.
+   */
+  renew(owner: string, expiresAt: number): void {
+    for (const ws of this.ctx.getWebSockets("stream")) {
+      const holder = this.holderOf(ws);
+      if (holder.owner !== owner || holder.expiresAt === undefined || holder.expiresAt >= expiresAt) continue;
+      const renewed = { ...holder, expiresAt };
+      ws.serializeAttachment({ role: "stream", ...renewed } satisfies Attachment);
+      this.holders.set(ws, renewed);
+    }
+    for (const holder of this.sse.holders()) {
+      if (holder.owner === owner && holder.expiresAt !== undefined && holder.expiresAt < expiresAt) holder.expiresAt = expiresAt;
+    }
   }
 
   /** Sends one event to every open stream of the device (a stream whose credential expired ends instead). */

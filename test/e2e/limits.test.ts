@@ -10,9 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
-import { apiJson, createDevice } from "./client";
+import { apiJson, createDevice, eventually } from "./client";
 import { JsonSocket } from "./json-socket";
 import { RawMqtt } from "./raw-mqtt";
+import WebSocket from "ws";
+import { App } from "../../sdk/node";
 
 const ADMIN = "limits-admin";
 let dir = "";
@@ -26,7 +28,7 @@ beforeAll(async () => {
   writeFileSync(envFile, `ADMIN_TOKEN="${ADMIN}"\nJWT_SECRET="limits-jwt-secret-limits-jwt-secret"\n`);
   const persistTo = join(dir, "state");
   applyMigrations(persistTo);
-  hub = await startWrangler({ port: await freePort(), persistTo, envFile, vars: { DEVICE_RATE_PER_SECOND: "50", DEVICE_RATE_BURST: "50", OAUTH_TOKEN_TTL: "2", COMMANDS_MAX_QUEUED: "3" } });
+  hub = await startWrangler({ port: await freePort(), persistTo, envFile, vars: { DEVICE_RATE_PER_SECOND: "50", DEVICE_RATE_BURST: "50", OAUTH_TOKEN_TTL: "3", COMMANDS_MAX_QUEUED: "3" } });
 }, 120_000);
 
 afterAll(async () => {
@@ -187,9 +189,77 @@ describe("credential expiry", () => {
       body: "grant_type=client_credentials",
     });
     const { access_token, expires_in } = (await res.json()) as { access_token: string; expires_in: number };
-    expect(expires_in).toBe(2);
+    expect(expires_in).toBe(3);
     const app = await RawMqtt.open("/mqtt", 5, base());
     expect((await app.connect("short-lived", access_token, { username: "app" })).reasonCode).toBe(0);
     expect((await app.next("disconnect", 6_000)).reasonCode).toBe(0x87);
+  });
+
+  /** A new OAuth client with devices:read, and a function that fetches its next access token. */
+  async function oauthClient(name: string) {
+    const client = await apiJson<{ client_id: string; client_secret: string }>("POST", "/v1/oauth-clients", 201, { base: base(), token: ADMIN, body: { name, scopes: ["devices:read"] } });
+    const token = async () => {
+      const res = await fetch(`${base()}/oauth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` },
+        body: "grant_type=client_credentials",
+      });
+      return ((await res.json()) as { access_token: string }).access_token;
+    };
+    return { ...client, token };
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const telemetry = (id: string, n: number) => apiJson("POST", `/v1/devices/${id}/telemetry`, 202, { base: base(), token: ADMIN, body: { data: { n } } });
+
+  it("keeps a live stream open past its token's expiry while its OAuth client renews, and ends it (4401) when it does not", async () => {
+    await createDevice("exp-stream", base(), ADMIN);
+    const open = async (token: string) => {
+      const ws = new WebSocket(`${base().replace(/^http/, "ws")}/v1/devices/exp-stream/events`, { headers: { authorization: `Bearer ${token}` } });
+      const got: number[] = [];
+      const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
+      ws.on("message", (m) => {
+        const e = JSON.parse(String(m)) as { type: string; data: { data: { n: number } } };
+        if (e.type === "telemetry") got.push(e.data.data.n);
+      });
+      await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
+      return { ws, got, closed };
+    };
+    const renewing = await oauthClient("renewing");
+    const idle = await oauthClient("idle");
+    const kept = await open(await renewing.token());
+    const ended = await open(await idle.token());
+    await telemetry("exp-stream", 1);
+    await sleep(1_000);
+    await renewing.token(); // before the first token (3 s) expires, as the SDK and the console do
+    await sleep(2_500);
+    await telemetry("exp-stream", 2);
+    // Before: the hub closed every stream with 4401 at the first event after its token's expiry.
+    expect(await ended.closed).toBe(4401);
+    await eventually(async () => kept.got.length === 2);
+    expect([kept.got, ended.got]).toEqual([[1, 2], [1]]);
+    kept.ws.close();
+  });
+
+  it("an SDK app on an OAuth client keeps its event stream across token expiries without reopening it", async () => {
+    await createDevice("exp-sdk", base(), ADMIN);
+    const { client_id, client_secret } = await oauthClient("sdk");
+    const app = new App({ url: base(), clientId: client_id, clientSecret: client_secret });
+    let opened = 0;
+    const stream = app.events("exp-sdk", { transport: "websocket", onOpen: () => opened++ });
+    const got: number[] = [];
+    const reading = (async () => {
+      for await (const e of stream) {
+        if (e.type === "telemetry") got.push((e.data as { data: { n: number } }).data.n);
+        if (got.length === 3) return;
+      }
+    })();
+    await eventually(async () => opened === 1);
+    for (const n of [1, 2, 3]) {
+      await telemetry("exp-sdk", n);
+      await sleep(3_500); // each wait outlasts a token (3 s)
+    }
+    await reading;
+    expect([got, opened]).toEqual([[1, 2, 3], 1]);
+    stream.close();
   });
 });

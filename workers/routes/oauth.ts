@@ -11,7 +11,9 @@ import { activeOAuthClient } from "../registry/app-credentials";
 import { constantTimeEqual, randomId, sha256Hex } from "../auth/crypto";
 import { ACCESS_TOKEN_ISSUER, signJwt } from "../auth/jwt";
 import { JWT_SECRET_MISSING, jwtKey, tokenTtl } from "../auth/jwt-key";
-import { toScopes } from "../auth/principal";
+import { hasScope, toScopes } from "../auth/principal";
+import { renewStreams } from "../registry/app-sessions";
+import { ownerOf } from "../mqtt/authenticate";
 import { ApiError, problemResponse } from "../errors";
 import { jsonMaxDepth, parseJsonBounded } from "../../protocols/json-depth";
 import { isJsonObject } from "../../protocols/json-value";
@@ -131,6 +133,10 @@ oauth.post("/oauth/token", async (c) => {
     { iss: ACCESS_TOKEN_ISSUER, sub: client.id, scope, iat: now, exp: now + ttl, jti: randomId("tok", 8) },
     key,
   );
+  // The client's open live streams last as long as this token, where it may read devices: a client
+  // that renews before expiry keeps its streams (the SDK and the console renew a minute before).
+  const principal = { kind: "oauth" as const, clientId: client.id, scopes, expiresAt: (now + ttl) * 1000 };
+  if (hasScope(principal, "devices:read")) c.executionCtx.waitUntil(renewStreams(c.env, ownerOf(principal), principal.expiresAt));
   return c.newResponse(JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: ttl, scope }), 200, {
     "content-type": "application/json",
     "cache-control": "no-store",
