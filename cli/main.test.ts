@@ -59,6 +59,16 @@ describe("umbra exit codes", () => {
     expect((await run(["probe", "--what"])).code).toBe(ExitCode.USAGE);
     expect((await run(["probe", "--n", "x"])).code).toBe(ExitCode.USAGE);
   });
+  it("usage errors as one JSON line with --json, like every other error", async () => {
+    for (const args of [["--json", "nope"], ["--json", "probe", "--n", "x"], ["probe", "--json", "--what"]]) {
+      const r = await run(args);
+      expect(r.code, args.join(" ")).toBe(ExitCode.USAGE);
+      const lines = r.stderr.trim().split("\n");
+      expect(lines, args.join(" ")).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ error: { code: ExitCode.USAGE, message: expect.not.stringMatching(/^error:/) } });
+    }
+    expect((await run(["nope"])).stderr).toContain("umbra --help lists the commands");
+  });
   it("2 for a --url that is not a URL", async () => expect((await run(["--url", "nope", "probe"])).code).toBe(ExitCode.USAGE));
   it("a CliError's own code and message, as JSON with --json", async () => {
     const fail = () => {

@@ -30,15 +30,17 @@ export async function loadCommands(dir = commandsDir): Promise<UmbraCommand[]> {
 }
 
 /** The program with its global options and every command. */
-export async function buildProgram(commands?: UmbraCommand[]): Promise<Command> {
+export async function buildProgram(commands?: UmbraCommand[], json = false): Promise<Command> {
   const program = new Command("umbra")
     .description("Umbra, an IoT hub on Cloudflare Workers: the command line")
     .addOption(new Option("--url <url>", "the hub's base URL").env("UMBRA_URL").default(DEFAULT_URL))
     .addOption(new Option("--token <token>", "API key, OAuth access token or admin token").env("UMBRA_TOKEN"))
     .option("--json", "machine-readable output (JSON)", false)
-    .showHelpAfterError("(umbra --help lists the commands and options)")
     // throw instead of exiting, so main decides the exit code (inherited by every command)
     .exitOverride();
+  // With --json, main prints usage errors as JSON too (settings are inherited by every command).
+  if (json) program.configureOutput({ outputError: () => undefined });
+  else program.showHelpAfterError("(umbra --help lists the commands and options)");
   for (const command of commands ?? (await loadCommands())) command.register(program);
   return program;
 }
@@ -50,12 +52,16 @@ export async function buildProgram(commands?: UmbraCommand[]): Promise<Command> 
 export async function main(argv: readonly string[], commands?: UmbraCommand[]): Promise<number> {
   const json = argv.slice(2).includes("--json");
   try {
-    const program = await buildProgram(commands);
+    const program = await buildProgram(commands, json);
     await program.parseAsync([...argv]);
     return ExitCode.OK;
   } catch (err) {
-    // commander printed its own message (or the help) already
-    if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    // commander printed its own message (or the help) already, except a usage error under --json
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return ExitCode.OK;
+      if (json) process.stderr.write(`${JSON.stringify({ error: { code: ExitCode.USAGE, message: err.message.replace(/^error: /, "") } })}\n`);
+      return ExitCode.USAGE;
+    }
     const code = err instanceof CliError ? err.exitCode : ExitCode.FAILURE;
     const message = err instanceof Error ? err.message : String(err);
     const text = err instanceof CliError ? message : `unexpected error: ${err instanceof Error && err.stack ? err.stack : message}`;

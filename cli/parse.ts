@@ -3,7 +3,7 @@ import { InvalidArgumentError } from "commander";
 
 /** An integer in [min, max]. */
 function integer(value: string, min: number, max: number, what: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${what} must be a whole number`);
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${what} must be a whole number`);
   const n = Number(value);
   if (n < min || n > max) throw new InvalidArgumentError(`${what} must be between ${min} and ${max}`);
   return n;
@@ -17,6 +17,11 @@ export function parsePort(value: string): number {
 /** A count of at least 1. */
 export function parseCount(value: string): number {
   return integer(value, 1, 1_000_000, "a count");
+}
+
+/** A direct method's timeout: 1–300 seconds, as the hub takes it. */
+export function parseMethodTimeout(value: string): number {
+  return integer(value, 1, 300, "a method timeout (seconds)");
 }
 
 /** Seconds, 0 allowed (fractions too, e.g. 0.5). */

@@ -9,14 +9,14 @@ import { defineCommand, globalOptions } from "../command";
 import { CliError, ExitCode } from "../exit-codes";
 import { appFor, asCliError } from "../lib/hub";
 import { parseJson, print } from "../lib/output";
-import { parseCount } from "../parse";
+import { parseMethodTimeout } from "../parse";
 
 export default defineCommand((program) =>
   program
     .command("call <device> <method>")
     .description("call a direct method on a connected device and print its answer")
     .option("--payload <json>", "the method's payload, as JSON", parseJson)
-    .option("--timeout <seconds>", "how long the device may take (1–300, default 30)", parseCount)
+    .option("--timeout <seconds>", "how long the device may take (1–300, default 30)", parseMethodTimeout)
     .action(async (device: string, method: string, o: { payload?: unknown; timeout?: number }, cmd: Command) => {
       const globals = globalOptions(cmd);
       const app = appFor(globals);
