@@ -4,6 +4,7 @@
  * and again after the hub closes it), and to one timer for the translator's next deadline.
  */
 import WebSocket from "ws";
+import { hubFailure } from "../hub-headers";
 import type { CoapCounters } from "../stats";
 import type { TranslatorConfig } from "./config";
 import type { Action } from "./translator";
@@ -125,7 +126,7 @@ export class PeerSession {
       if (this.ws !== ws) return; // we closed it ourselves
       this.ws = null;
       this.waiting = [];
-      const why = failure !== "" ? `hub unreachable: ${failure}` : `hub closed the connection (${code}${reason.length > 0 ? ` ${reason.toString("utf8")}` : ""})`;
+      const why = failure !== "" ? hubFailure(failure, "umbra-gateway-key" in (this.deps.hubHeaders ?? {})) : `hub closed the connection (${code}${reason.length > 0 ? ` ${reason.toString("utf8")}` : ""})`;
       this.tally.lastHubClose = why;
       this.deps.counters.hubFailures++;
       this.deps.onHubTrouble(why);

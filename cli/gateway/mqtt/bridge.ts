@@ -11,7 +11,7 @@ import { peerName } from "../listener";
 import type { Logger } from "../log";
 import type { MqttCounters } from "../stats";
 import { ConnectSniffer } from "./client-id";
-import { hubHeaders } from "../hub-headers";
+import { hubFailure, hubHeaders } from "../hub-headers";
 
 /** What the MQTT side needs. */
 export interface MqttBridgeOptions {
@@ -107,7 +107,7 @@ function relay(socket: Socket, opts: MqttBridgeOptions, forget: (stop: () => voi
   });
   ws.on("error", (err: Error) => {
     if (!opened) counters.refused++;
-    because(opened ? `hub error: ${err.message}` : `hub unreachable: ${err.message}`);
+    because(opened ? `hub error: ${err.message}` : hubFailure(err.message, opts.gatewayKey !== undefined));
     socket.destroy();
   });
   socket.on("end", () => {
