@@ -197,7 +197,13 @@ export class DeviceObject extends DurableObject<Env> {
 
   /** Stored telemetry, oldest first. */
   async telemetry(q: TelemetryQuery) {
+    this.retainTelemetry();
     return this.core.store.queryTelemetry(q.from, q.to, q.limit, q.after);
+  }
+
+  /** Rows past retention are gone before a read (insertTelemetry applies it only every 64 rows). */
+  private retainTelemetry(): void {
+    this.core.store.retain(this.core.config.telemetryMaxRows, this.core.config.telemetryMaxAgeMs, Date.now());
   }
 
   /**
@@ -205,6 +211,7 @@ export class DeviceObject extends DurableObject<Env> {
    * sent, unless there are more than `maxKeys` (then the keys alone, no buckets computed).
    */
   async telemetryBuckets(q: BucketQuery, maxKeys = Number.POSITIVE_INFINITY): Promise<KeyBuckets[]> {
+    this.retainTelemetry();
     if (q.keys.length) return this.core.store.buckets(q);
     const keys = Object.keys(this.core.store.latest());
     return keys.length > maxKeys ? keys.map((key) => ({ key, buckets: [] })) : this.core.store.buckets({ ...q, keys });

@@ -118,7 +118,7 @@ export class DeviceStore {
 
   /**
    * Stores samples, and every {@link FOLD_EVERY} rows folds them into the latest value per key and
-   * applies retention. A batch is one INSERT: per-batch writes and the pages they dirty are what
+   * applies retention (reads apply it too: {@link retain}). A batch is one INSERT: per-batch writes and the pages they dirty are what
    * a commit costs, so the latest values of the rows since the last fold are folded in when read
    * ({@link latest}).
    *
@@ -140,10 +140,25 @@ export class DeviceStore {
     }
     for (const row of rows) addNewest(unfolded.latest, row);
     unfolded.rows += rows.length;
-    if (unfolded.rows < FOLD_EVERY) {
-      this.unfolded = unfolded;
-      return;
-    }
+    this.unfolded = unfolded;
+    if (unfolded.rows >= FOLD_EVERY) this.compact(maxRows, maxAgeMs, now);
+  }
+
+  /**
+   * Applies retention before a read, when a row is past it (`maxRows` newest rows, none older
+   * than `maxAgeMs`): between folds, and on a device that stopped sending, rows past it were
+   * still read. Two index lookups when nothing is due.
+   */
+  retain(maxRows: number, maxAgeMs: number, now: number): void {
+    const oldest = this.sql.exec<{ seq: number | null; ts: number | null }>(`SELECT min(seq) AS seq, min(ts) AS ts FROM telemetry`).one();
+    if (oldest.seq === null || oldest.ts === null) return;
+    if (oldest.seq <= this.telemetrySeq() - maxRows || oldest.ts < now - maxAgeMs) this.compact(maxRows, maxAgeMs, now);
+  }
+
+  /** Folds the rows since the last fold into the latest values, then deletes the rows past retention. */
+  private compact(maxRows: number, maxAgeMs: number, now: number): void {
+    const unfolded = this.unfolded ?? this.loadUnfolded();
+    this.unfolded = null;
     const seq = this.telemetrySeq();
     // Fold before pruning, so a value outlives the rows that carried it.
     this.foldLatest(seq, unfolded.through + unfolded.rows === seq ? unfolded.latest : newestPerKey(this.rowsAfter(this.latestThrough())));

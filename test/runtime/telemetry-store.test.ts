@@ -53,6 +53,26 @@ describe("DeviceStore telemetry migration", () => {
     expect(result.kept).toBeLessThan(10 + 64 + 2);
   });
 
+  it("applies retention before a read: between folds, and on a device that stopped sending", async () => {
+    const result = await inDeviceObject("store-retain", (state) => {
+      const store = new DeviceStore(state.storage.sql);
+      const ms = (n: number) => ({ ts: 1_000 + n, data: { n, ...(n === 0 ? { once: true } : {}) } });
+      // 30 rows, 5 kept: no fold yet (one every 64 rows), so all 30 were readable.
+      for (let i = 0; i < 30; i++) store.insertTelemetry([ms(i)], 5, 60_000, 2_000);
+      store.retain(5, 60_000, 2_000);
+      const byCount = store.queryTelemetry(0, 10_000, 1_000, null).rows.map((r) => r.data.n);
+      const latest = store.latest();
+      // Nothing written since: an hour later every row is past a 60 s age.
+      store.retain(5, 60_000, 3_600_000);
+      return { byCount, latest, byAge: store.queryTelemetry(0, 10_000, 1_000, null).rows.length, latestAfter: store.latest() };
+    });
+    expect(result.byCount).toEqual([25, 26, 27, 28, 29]);
+    // Folded before pruning: a key only the pruned rows carried keeps its latest value.
+    expect(result.latest).toEqual({ once: { ts: 1_000, value: true }, n: { ts: 1_029, value: 29 } });
+    expect(result.byAge).toBe(0);
+    expect(result.latestAfter).toEqual(result.latest);
+  });
+
   it("leaves nothing stale after a rolled-back batch", async () => {
     const result = await inDeviceObject("store-rollback", (state) => {
       const store = new DeviceStore(state.storage.sql);
