@@ -73,7 +73,8 @@ export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
     mqtt: {
       maxQueued: num(env, "MQTT_MAX_QUEUED", 10_000),
       maxInflight: num(env, "MQTT_MAX_INFLIGHT", 100),
-      maximumPacketSize: num(env, "MQTT_MAX_PACKET_BYTES", 256 * 1024),
+      // A packet crosses to its object in one WebSocket message, and Workers take messages up to 1 MiB.
+      maximumPacketSize: Math.min(num(env, "MQTT_MAX_PACKET_BYTES", 256 * 1024), 1024 * 1024),
       maxSubscriptions: num(env, "MQTT_MAX_SUBSCRIPTIONS", 100),
       maxKeepAlive: maxKeepAlive(env),
     },

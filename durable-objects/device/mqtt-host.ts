@@ -75,7 +75,8 @@ export class MqttHost {
       let stream = this.streams.get(ws);
       if (!stream) {
         const connected = att.mqtt.stage === "connected";
-        stream = new MqttStream({ role: "server", connected, ...(connected && att.mqtt.version ? { protocolVersion: att.mqtt.version } : {}) });
+        // The edge framed the packet under the same MQTT_MAX_PACKET_BYTES (the codec's default is 256 KiB).
+        stream = new MqttStream({ role: "server", connected, maximumPacketSize: this.svc.limits.maximumPacketSize, ...(connected && att.mqtt.version ? { protocolVersion: att.mqtt.version } : {}) });
         this.streams.set(ws, stream);
       }
       let packets: MqttPacket[];

@@ -28,7 +28,7 @@ beforeAll(async () => {
   writeFileSync(envFile, `ADMIN_TOKEN="${ADMIN}"\nJWT_SECRET="limits-jwt-secret-limits-jwt-secret"\n`);
   const persistTo = join(dir, "state");
   applyMigrations(persistTo);
-  hub = await startWrangler({ port: await freePort(), persistTo, envFile, vars: { DEVICE_RATE_PER_SECOND: "50", DEVICE_RATE_BURST: "50", OAUTH_TOKEN_TTL: "3", COMMANDS_MAX_QUEUED: "3" } });
+  hub = await startWrangler({ port: await freePort(), persistTo, envFile, vars: { DEVICE_RATE_PER_SECOND: "50", DEVICE_RATE_BURST: "50", OAUTH_TOKEN_TTL: "3", COMMANDS_MAX_QUEUED: "3", MQTT_MAX_PACKET_BYTES: "600000" } });
 }, 120_000);
 
 afterAll(async () => {
@@ -159,6 +159,34 @@ describe("a full command queue", () => {
     const list = await get<{ items: { name: string; status: string }[] }>("/v1/devices/lim-q2/commands");
     expect(list.items.filter((c) => c.name === "reboot")).toEqual([expect.objectContaining({ status: "queued" })]);
     again.close();
+  });
+});
+
+describe("MQTT_MAX_PACKET_BYTES above the codec's 256 KiB default", () => {
+  it("takes a packet up to the Maximum Packet Size CONNACK announces, and refuses one byte more (0x95), on both paths", async () => {
+    const token = await createDevice("big-packets", base(), ADMIN);
+    for (const path of ["/mqtt/big-packets", "/mqtt"]) {
+      const c = await RawMqtt.open(path, 5, base());
+      const ack = await c.connect("big-packets", token);
+      expect(ack.properties?.maximumPacketSize).toBe(600_000);
+      const publish = (size: number, packetId: number) => {
+        const topic = "devices/big-packets/telemetry";
+        const head = c.bytes({ type: "publish", topic, payload: new Uint8Array(), qos: 1, retain: false, dup: false, packetId }).length;
+        // {"s":"xxx…"}: the whole packet `size` bytes (the remaining length takes 3 bytes at this size, 1 when empty)
+        const payload = new TextEncoder().encode(`{"s":"${"x".repeat(size - head - 2 - 8)}"}`);
+        const bytes = c.bytes({ type: "publish", topic, payload, qos: 1, retain: false, dup: false, packetId });
+        expect(bytes.length).toBe(size);
+        c.send(bytes);
+      };
+      // Before: the edge took it, and the object's codec refused anything over 262,144 bytes with 0x95.
+      publish(600_000, 1);
+      expect(await c.next("puback")).toMatchObject({ packetId: 1, reasonCode: 0 });
+      publish(600_001, 2);
+      expect((await c.next("disconnect")).reasonCode).toBe(0x95);
+      await c.whenClosed();
+    }
+    const rows = await get<{ items: { data: { s: string } }[] }>("/v1/devices/big-packets/telemetry?limit=10");
+    expect(rows.items.map((r) => r.data.s.length)).toEqual([599_954, 599_954]);
   });
 });
 

@@ -149,4 +149,37 @@ describe("MQTT edge", () => {
     }
     app.close();
   });
+
+  it("delivers messages that together pass the runtime's 1 MiB WebSocket message limit (retained at SUBACK, and a live burst)", async () => {
+    const token = await createDevice("edge-big");
+    const dev = await RawMqtt.open("/mqtt/edge-big", 5);
+    expect((await dev.connect("edge-big", token)).reasonCode).toBe(0);
+    const big = (i: number) => new TextEncoder().encode(`{"i":${i},"s":"${"x".repeat(250_000)}"}`);
+    const burst = async (from: number, retain: boolean) => {
+      for (let i = from; i < from + 5; i++) dev.send({ type: "publish", topic: `devices/edge-big/telemetry/k${i}`, payload: big(i), qos: 1, retain, dup: false, packetId: i });
+      for (let i = 0; i < 5; i++) await dev.next("puback");
+    };
+    await burst(1, true);
+    const key = (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "edge-big", scopes: ["devices:read"] } })).key;
+    const app = await RawMqtt.open("/mqtt", 5);
+    expect((await app.connect("edge-big-app", null, { username: "app", password: new TextEncoder().encode(key) })).reasonCode).toBe(0);
+    app.send({ type: "subscribe", packetId: 1, subscriptions: [{ filter: "devices/edge-big/telemetry/#", qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 }] });
+    expect((await app.next("suback")).reasonCodes).toEqual([1]);
+    const receive = async () => {
+      const got: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const p = await app.next("publish");
+        got.push((JSON.parse(new TextDecoder().decode(p.payload)) as { i: number }).i);
+        app.send({ type: "puback", packetId: p.packetId!, reasonCode: 0 });
+      }
+      return got.sort((a, b) => a - b);
+    };
+    expect(await receive()).toEqual([1, 2, 3, 4, 5]);
+    await burst(6, false);
+    expect(await receive()).toEqual([6, 7, 8, 9, 10]);
+    expect([app.closed, dev.closed]).toEqual([null, null]);
+    app.close();
+    dev.close();
+  });
 });
+
