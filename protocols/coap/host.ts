@@ -41,6 +41,11 @@ export interface CoapHost {
   shadowUpdate(name: string | null, body: unknown, condition?: ShadowCondition): Promise<HostResult>;
   /** Deletes the shadow (only at `version`, else 409, when given); 412 when `condition` fails as it deletes. */
   shadowDelete(name: string | null, version?: number, condition?: ShadowCondition): Promise<HostResult>;
+  /**
+   * Takes the device's rate for a request about to run: 0 to run it, else the milliseconds
+   * until it may (it gets 4.29). Absent: no limit.
+   */
+  admit?(): number;
   /** Current delta state object (may be `{}`). */
   shadowDelta(name: string | null): Promise<unknown>;
   /** Stores telemetry; 2xx → 2.04 Changed, with `{accepted}` (the rows stored) when given. */

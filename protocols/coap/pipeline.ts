@@ -93,6 +93,9 @@ async function answer(ctx: PipelineContext, msg: CoapMessage): Promise<CoapMessa
     }
   }
 
+  // The device's message rate, as over MQTT and the JSON socket: over it, 4.29 with how long to wait (RFC 8516).
+  const wait = ctx.host.admit?.() ?? 0;
+  if (wait > 0) return errorReply(req.token, Code.TOO_MANY_REQUESTS, "over the device's message rate", [uintOption(Option.MAX_AGE, Math.ceil(wait / 1000))]);
   const full = await runResource(ctx, r, req, payload, accept);
   if (block1Echo !== undefined) full.options.push(block1Echo);
   return fitResponse(ctx, full, req, key);

@@ -290,6 +290,17 @@ describe("telemetry", () => {
     expect(d.host.telemetryLog).toHaveLength(1);
   });
 
+  it("over the device's message rate → 4.29 with Max-Age, and nothing runs (RFC 8516)", async () => {
+    const d = await started();
+    d.host.admitWait = 1_500;
+    const over = await d.request({ method: Code.POST, path: "/telemetry", payload: "{}" });
+    expect([formatCode(over.code), uint(over, Option.MAX_AGE)]).toEqual(["4.29", 2]);
+    expect(formatCode((await d.request({ method: Code.POST, path: "/shadow", payload: update({ reported: { a: 1 } }) })).code)).toBe("4.29");
+    expect([d.host.telemetryLog.length, d.host.shadows.size]).toEqual([0, 0]);
+    d.host.admitWait = 0;
+    expect(formatCode((await d.request({ method: Code.POST, path: "/telemetry", payload: "{}" })).code)).toBe("2.04");
+  });
+
   it("never answers libcoap's empty token with a bare 2-byte message (libcoap 4.3.5 drops those)", async () => {
     const d = await started();
     const { out } = await d.send(d.message({ method: Code.POST, path: "/telemetry", payload: "{}", token: [] }));

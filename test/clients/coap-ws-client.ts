@@ -16,7 +16,7 @@ export interface WireMessage {
 /** Codes used by the client (RFC 7252 §12.1.1, RFC 8323 §11.1). */
 export const Codes = { GET: 0x01, POST: 0x02, PUT: 0x03, DELETE: 0x04, CONTINUE: 0x5f, CSM: 0xe1, PING: 0xe2, PONG: 0xe3, RELEASE: 0xe4, ABORT: 0xe5 } as const;
 /** Option numbers (RFC 7252 §5.10, RFC 7641, RFC 7959). */
-export const Opts = { IF_MATCH: 1, ETAG: 4, IF_NONE_MATCH: 5, OBSERVE: 6, URI_PATH: 11, CONTENT_FORMAT: 12, URI_QUERY: 15, ACCEPT: 17, BLOCK2: 23, BLOCK1: 27, SIZE2: 28, SIZE1: 60 } as const;
+export const Opts = { IF_MATCH: 1, ETAG: 4, IF_NONE_MATCH: 5, OBSERVE: 6, URI_PATH: 11, CONTENT_FORMAT: 12, MAX_AGE: 14, URI_QUERY: 15, ACCEPT: 17, BLOCK2: 23, BLOCK1: 27, SIZE2: 28, SIZE1: 60 } as const;
 
 const te = new TextEncoder();
 

@@ -97,6 +97,35 @@ describe("Block-wise by default (libcoap's CSM)", () => {
   });
 });
 
+describe("CoAP request bodies at the hub's limits, as on every other protocol", () => {
+  /** Sends `body` to `path` in 1 KB Block1 blocks; the last answer. */
+  async function upload(c: CoapWsClient, path: string, body: Uint8Array): Promise<WireMessage> {
+    const blocks = Math.ceil(body.length / 1024);
+    let last: WireMessage | undefined;
+    for (let num = 0; num < blocks; num++) {
+      last = await c.request({ method: "POST", path, contentFormat: 50, payload: body.slice(num * 1024, (num + 1) * 1024), options: [blockOpt(Opts.BLOCK1, { num, more: num < blocks - 1, szx: 6 })] });
+      if (num < blocks - 1 && codeText(last.code) !== "2.31") return last;
+    }
+    return last!;
+  }
+  const encode = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+  it("takes a shadow up to SHADOW_MAX_BYTES and telemetry up to MAX_BODY_BYTES; past them the shadow names its limit", async () => {
+    const { c } = await bigShadow("blk-limits", 10, LIBCOAP_CSM);
+    // Before: anything over 64 KiB was 4.13 "payload larger than 65536 bytes", whatever the limits said.
+    const near = await upload(c, "shadow", encode({ state: { reported: { blob: "r".repeat(65_400) } } }));
+    expect(codeText(near.code), text(near.payload)).toBe("2.04");
+    const over = await upload(c, "shadow", encode({ state: { reported: { blob: "r".repeat(70_000) } } }));
+    expect(codeText(over.code)).toBe("4.13");
+    expect(String(json(over).message)).toMatch(/65536/);
+    const telemetry = await upload(c, "telemetry", encode({ data: { blob: "t".repeat(200_000) } }));
+    expect(codeText(telemetry.code), text(telemetry.payload)).toBe("2.04");
+    const rows = await apiJson<{ items: { data: { blob: string } }[] }>("GET", "/v1/devices/blk-limits/telemetry", 200);
+    expect(rows.items.map((r) => r.data.blob.length)).toEqual([200_000]);
+    await c.close();
+  });
+});
+
 describe("ETags and Block2 representations (RFC 7252 §5.10.6, RFC 7959 §2.4)", () => {
   it("large notifications use the block size of the registration and carry an ETag", async () => {
     const { c } = await bigShadow("etag-1", 10, LIBCOAP_CSM);

@@ -15,6 +15,7 @@ import { JsonSocket } from "./json-socket";
 import { RawMqtt } from "./raw-mqtt";
 import WebSocket from "ws";
 import { App } from "../../sdk/node";
+import { CoapWsClient, Opts, codeText, optionUint } from "../clients/coap-ws-client";
 
 const ADMIN = "limits-admin";
 let dir = "";
@@ -51,6 +52,22 @@ describe("a device over its rate", () => {
     const rows = await get<{ items: { data: { n: number } }[] }>("/v1/devices/lim-json/telemetry?limit=1000");
     expect(rows.items.map((r) => r.data.n).sort((a, b) => a - b)).toEqual(acked.map((a) => a.id).sort((a, b) => Number(a) - Number(b)));
     await s.close();
+  });
+
+  it("CoAP: answers the excess 4.29 with Max-Age, stores exactly what it answered 2.04 (the rate was not applied at all)", async () => {
+    const token = await createDevice("lim-coap", base(), ADMIN);
+    const c = await CoapWsClient.connect(`${base().replace(/^http/, "ws")}/.well-known/coap`);
+    expect(codeText((await c.request({ method: "GET", path: "shadow/none", query: [`auth=${token}`] })).code)).toBe("4.04");
+    const answers = await Promise.all(Array.from({ length: 120 }, (_, n) => c.request({ method: "POST", path: "telemetry", contentFormat: 50, payload: JSON.stringify({ data: { n } }) })));
+    const codes = answers.map((a) => codeText(a.code));
+    const ok = codes.filter((x) => x === "2.04").length;
+    expect(ok).toBeGreaterThan(0);
+    expect(ok).toBeLessThan(120);
+    expect(codes.every((x) => x === "2.04" || x === "4.29")).toBe(true);
+    for (const a of answers) if (codeText(a.code) === "4.29") expect(optionUint(a, Opts.MAX_AGE)).toBeGreaterThanOrEqual(1);
+    const stored = await get<{ items: unknown[] }>("/v1/devices/lim-coap/telemetry?limit=1000");
+    expect(stored.items.length).toBe(ok);
+    await c.close();
   });
 
   it("MQTT: holds PUBACKs to the rate instead of refusing; nothing is lost; others and /health stay responsive", async () => {

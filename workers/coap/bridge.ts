@@ -12,7 +12,7 @@
  * RFC 8323 §5.6, naming the reason). A socket that has not sent its CSM and a request with
  * a valid `auth=` within `COAP_PREAUTH_SECONDS` is aborted too.
  */
-import { CoapSession, DEFAULT_BLOCK_SIZE, blockSize, szxForSize, type CoapHost, type CoapOutput } from "../../protocols/coap";
+import { CoapSession, DEFAULT_BLOCK_SIZE, DEFAULT_MAX_PAYLOAD, blockSize, szxForSize, type CoapHost, type CoapOutput } from "../../protocols/coap";
 import type { Env } from "../../durable-objects/env";
 import { resolveDeviceToken } from "../auth/resolve";
 import { constantTimeEqual } from "../auth/crypto";
@@ -23,7 +23,9 @@ import { TELEMETRY_COAP, decodeTelemetry, telemetryLimits } from "../telemetry-b
 import { ApiError } from "../errors";
 import { isJsonObject, isJsonValue } from "../../protocols/json-value";
 import { PollWindow } from "../../durable-objects/shared/poll-window";
-import { socketFloodMs } from "../../durable-objects/device/config";
+import { deviceConfig, socketFloodMs } from "../../durable-objects/device/config";
+import { TokenBucket } from "../../durable-objects/shared/token-bucket";
+import { maxBodyBytes } from "../edge/request-body";
 
 /** Default seconds a socket may take to send its CSM and authenticate (`COAP_PREAUTH_SECONDS`). */
 export const DEFAULT_COAP_PREAUTH_SECONDS = 10;
@@ -58,6 +60,8 @@ export class CoapBridge {
   private ended = false;
   /** The client's messages back to back: past the limit it is flooding (poll-window.ts). */
   private readonly window: PollWindow;
+  /** The device's message rate (DEVICE_RATE_PER_SECOND / _BURST), per connection: one per device. */
+  private readonly rate: TokenBucket;
 
   constructor(
     private readonly env: Env,
@@ -68,7 +72,11 @@ export class CoapBridge {
     this.window = new PollWindow(socketFloodMs(env));
     // a block size is a power of two from 16 to 1024: round a configured value down to one
     const size = blockSize(szxForSize(positiveNumber(env.COAP_BLOCK_SIZE, DEFAULT_BLOCK_SIZE)));
-    this.session = new CoapSession(this.host(), { deviceId: "", blockSize: size });
+    const rate = deviceConfig(env as unknown as Record<string, unknown>).rate;
+    this.rate = new TokenBucket(rate.perSecond, rate.burst, Date.now());
+    // Bodies as large as REST takes (MAX_BODY_BYTES), in Block1 blocks past one message: the
+    // shadow and telemetry then apply their own limits, as they do on every other protocol.
+    this.session = new CoapSession(this.host(), { deviceId: "", blockSize: size, maxPayload: maxBodyBytes(env.MAX_BODY_BYTES), maxMessageSize: DEFAULT_MAX_PAYLOAD + 1024 });
   }
 
   /** Sends our CSM and starts serving the socket. */
@@ -199,6 +207,7 @@ export class CoapBridge {
     const name = (n: string | null) => n ?? "";
     return {
       authenticate: (token) => this.bind(token),
+      admit: () => this.rate.take(Date.now()),
       shadowGet: (n) => this.stub().shadow(name(n), { kind: "get" }),
       shadowUpdate: async (n, body, condition) => {
         // Only JSON crosses to the object (CBOR tags or byte strings would not even clone).

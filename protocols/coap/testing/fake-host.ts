@@ -26,6 +26,12 @@ export class FakeHost implements CoapHost {
   /** Runs just before an update applies (simulates a concurrent writer). */
   beforeUpdate: (() => void) | undefined;
   delayMs = 0;
+  /** What `admit` answers: milliseconds until the device's rate lets a request run (0: now). */
+  admitWait = 0;
+
+  admit(): number {
+    return this.admitWait;
+  }
 
   private async step(name: string): Promise<void> {
     this.calls.push(name);
