@@ -32,9 +32,10 @@ export interface HostResult {
 export interface CoapHost {
   /**
    * Checks the device credential from Uri-Query `auth=<token>`: the first binds the connection to
-   * its device; once bound, true only for a valid token of that same device.
+   * its device; once bound, true only for a valid token of that same device. `{retryAfterSeconds}`:
+   * the address used up its failed authentications (AUTH_FAILURE_RATE), and the token was not tried.
    */
-  authenticate(token: string): Promise<boolean>;
+  authenticate(token: string): Promise<boolean | { retryAfterSeconds: number }>;
   /** Shadow document (`name` null = classic shadow). */
   shadowGet(name: string | null): Promise<HostResult>;
   /** AWS-style update (`{ state: { reported|desired }, version?, clientToken? }`); 412 when `condition` fails as it writes. */

@@ -116,7 +116,10 @@ export function representationKey(resourceKey: string, accept: ShadowFormat): st
 async function authenticate(ctx: PipelineContext, req: ParsedRequest): Promise<CoapMessage | null> {
   const arg = req.query.find((q) => q.startsWith("auth="));
   if (arg === undefined) return ctx.state.authenticated ? null : errorReply(req.token, Code.UNAUTHORIZED, "auth=<token> required in Uri-Query");
-  if (!(await ctx.host.authenticate(arg.slice("auth=".length)))) {
+  const verdict = await ctx.host.authenticate(arg.slice("auth=".length));
+  // Locked out like HTTP's 429 and MQTT's 0x9F: a device must not take it for a revoked token.
+  if (typeof verdict === "object") return errorReply(req.token, Code.TOO_MANY_REQUESTS, "too many failed authentications from this address", [uintOption(Option.MAX_AGE, verdict.retryAfterSeconds)]);
+  if (!verdict) {
     return errorReply(req.token, Code.UNAUTHORIZED, ctx.state.authenticated ? "not a token of the device this connection is bound to" : "invalid device token");
   }
   if (!ctx.state.authenticated) {

@@ -21,6 +21,14 @@ describe("authentication (auth=<token> in Uri-Query)", () => {
     expect(d.session.state.authenticated).toBe(false);
   });
 
+  it("an address locked out for failed authentications gets 4.29 with Max-Age, not the 4.01 of a bad token", async () => {
+    const d = await started();
+    d.host.lockedFor = 7;
+    const locked = await d.request({ path: "/shadow", auth: "secret" });
+    expect([formatCode(locked.code), uint(locked, Option.MAX_AGE)]).toEqual(["4.29", 7]);
+    expect(d.session.state.authenticated).toBe(false);
+  });
+
   it("binds the connection on the first valid auth; later requests need none", async () => {
     const d = await started();
     const first = await d.send(d.message({ path: "/shadow/delta" }));

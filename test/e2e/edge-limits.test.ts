@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { api, apiJson, createDevice } from "./client";
 import { RawMqtt } from "./raw-mqtt";
+import { CoapWsClient, Opts, codeText, optionUint } from "../clients/coap-ws-client";
 import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
 
 const ADMIN = "limits-admin-token";
@@ -85,6 +86,12 @@ describe("repeated bad credentials", () => {
     expect((await v5.connect("lim-mq", device)).reasonCode).toBe(0x9f);
     const v4 = await RawMqtt.open("/mqtt", 4, hub.url);
     expect((await v4.connect("lim-mq", device)).reasonCode).toBe(0x03);
+    // CoAP too: 4.29 with Max-Age, where it said 4.01 "invalid device token", as to a revoked one.
+    const coap = await CoapWsClient.connect(`${hub.url.replace(/^http/, "ws")}/.well-known/coap`);
+    const locked = await coap.request({ method: "GET", path: "shadow", query: [`auth=${device}`] });
+    expect(codeText(locked.code)).toBe("4.29");
+    expect(optionUint(locked, Opts.MAX_AGE)).toBeGreaterThan(0);
+    await coap.close();
     // Unauthenticated routes still answer.
     expect((await api("GET", "/health", opts({ token: null }))).status).toBe(200);
   });

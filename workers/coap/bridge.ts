@@ -146,10 +146,11 @@ export class CoapBridge {
    * for the token it was bound with (a UDP client sends it every time) or another valid token of
    * the same device, false for anything else (pipeline.ts answers 4.01).
    */
-  private async bind(token: string): Promise<boolean> {
-    if (this.device) return (await constantTimeEqual(token, this.device.token)) || (await this.deviceOf(token))?.deviceId === this.device.id;
+  private async bind(token: string): Promise<boolean | { retryAfterSeconds: number }> {
+    if (this.device && (await constantTimeEqual(token, this.device.token))) return true;
     const p = await this.deviceOf(token);
-    if (p === null) return false;
+    if (p === null || "retryAfterSeconds" in p) return p ?? false;
+    if (this.device) return p.deviceId === this.device.id;
     const stub = deviceStub(this.env, p.deviceId);
     const res = await stub.fetch(
       new Request("https://device/connect/json", {
@@ -172,7 +173,8 @@ export class CoapBridge {
       const principal = await resolveDeviceToken(this.env, token);
       return principal?.kind === "device" ? principal : null;
     });
-    return attempt.ok ? attempt.value : null;
+    if (attempt.ok) return attempt.value;
+    return attempt.limited ? { retryAfterSeconds: attempt.limited.retryAfterSeconds } : null;
   }
 
   /** The object ended the link: Abort when the device may no longer connect, else Release. */

@@ -39,8 +39,12 @@ export class FakeHost implements CoapHost {
     if (this.failing.has(name)) throw new Error(`${name} failed`);
   }
 
-  async authenticate(token: string): Promise<boolean> {
+  /** Set: `authenticate` answers that the address is locked out for this many seconds. */
+  lockedFor: number | undefined;
+
+  async authenticate(token: string): Promise<boolean | { retryAfterSeconds: number }> {
     await this.step("authenticate");
+    if (this.lockedFor !== undefined) return { retryAfterSeconds: this.lockedFor };
     return this.tokens.has(token);
   }
 
