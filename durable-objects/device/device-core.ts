@@ -255,11 +255,11 @@ export class DeviceCore {
       wait: (now) => this.rate.admit(now),
       commandResult: (id, status: CommandOutcome, result) => this.commands.result(id, status, result, Date.now()),
       methodResponse: (id, status, payload) => this.methods.answer(id, status, payload),
-      observe: (resource) => {
+      observe: (resource, on) => {
         // Unanswered commands go again to a connection that starts observing, once: the CoAP side
         // sends a command to every observer of /commands on it, so a second token or a
         // re-registration (RFC 7641 §3.3.1) would otherwise get them all once more, each time.
-        if (this.json.observe(ws, resource) && resource === "commands") this.commands.channelOpened(ws, Date.now());
+        if (this.json.observe(ws, resource, on) && on && resource === "commands") this.commands.channelOpened(ws, Date.now());
       },
     };
   }

@@ -70,11 +70,16 @@ export class JsonConnections {
     });
   }
 
-  /** A CoAP link's client now observes `resource`; false when it already did (another token, or a re-registration). */
-  observe(ws: WebSocket, resource: "commands" | "methods"): boolean {
+  /**
+   * A CoAP link's client now observes `resource` (`on`), or no longer does: nothing more of it is
+   * sent there, and a method call finds the device offline. False when nothing changed (another
+   * token, or a re-registration).
+   */
+  observe(ws: WebSocket, resource: "commands" | "methods", on: boolean): boolean {
     const a = ws.deserializeAttachment() as JsonAttachment;
-    if ((a.observes ?? []).includes(resource)) return false;
-    ws.serializeAttachment({ ...a, observes: [...(a.observes ?? []), resource] } satisfies JsonAttachment);
+    const observes = a.observes ?? [];
+    if (observes.includes(resource) === on) return false;
+    ws.serializeAttachment({ ...a, observes: on ? [...observes, resource] : observes.filter((r) => r !== resource) } satisfies JsonAttachment);
     return true;
   }
 

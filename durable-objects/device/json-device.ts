@@ -25,8 +25,8 @@ export interface JsonDeviceHost {
   commandResult(id: string, status: "completed" | "rejected" | "failed", result: JsonValue | null): boolean;
   /** The device's answer to a direct method; false when nobody waits for it. */
   methodResponse(id: string, status: number, payload: JsonValue): boolean;
-  /** A CoAP link's client observes `/commands` or `/methods`. */
-  observe(resource: "commands" | "methods"): void;
+  /** A CoAP link's client observes `/commands` or `/methods` (`on`), or no longer does. */
+  observe(resource: "commands" | "methods", on: boolean): void;
 }
 
 /** The limits a JSON frame is held to. */
@@ -43,8 +43,8 @@ export function handleJsonFrame(host: JsonDeviceHost, frame: string | ArrayBuffe
   }
   const m = parsed.message;
   if (m.type === "ping") return [m.id === undefined ? { type: "pong" } : { type: "pong", id: m.id }];
-  if (m.type === "observe") {
-    host.observe(m.resource);
+  if (m.type === "observe" || m.type === "unobserve") {
+    host.observe(m.resource, m.type === "observe");
     return [];
   }
   // The rate holds telemetry and shadow messages; a command's result or a method's answer replies

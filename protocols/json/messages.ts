@@ -46,9 +46,11 @@ export type MethodResponseMessage = { type: "method.response"; id: string; statu
 
 /**
  * A CoAP link (the edge bridge of a CoAP connection) asks for what its client observes:
- * `/commands` or `/methods`; JSON devices get both without asking.
+ * `/commands` or `/methods`; JSON devices get both without asking. `unobserve`: its last
+ * observer of the resource is gone (cancelled, reset, or ended by an error notification).
  */
 export type ObserveMessage = { type: "observe"; resource: "commands" | "methods" };
+export type UnobserveMessage = { type: "unobserve"; resource: "commands" | "methods" };
 
 /** Any message a device may send. */
 export type DeviceMessage =
@@ -59,7 +61,8 @@ export type DeviceMessage =
   | PingMessage
   | CommandResultMessage
   | MethodResponseMessage
-  | ObserveMessage;
+  | ObserveMessage
+  | UnobserveMessage;
 
 /** The `type` of a device message. */
 export type DeviceMessageType = DeviceMessage["type"];

@@ -62,6 +62,7 @@ const SCHEMAS: Record<DeviceMessageType, { fields: Record<string, Check>; requir
   "command.result": { fields: { id: isId, status: isResultStatus, result: isAny }, required: ["id", "status"] },
   "method.response": { fields: { id: isId, status: isStatus, payload: isAny }, required: ["id", "status"] },
   observe: { fields: { resource: isObservable }, required: ["resource"] },
+  unobserve: { fields: { resource: isObservable }, required: ["resource"] },
 };
 
 const isKnownType = (type: string): type is DeviceMessageType => Object.prototype.hasOwnProperty.call(SCHEMAS, type);

@@ -164,6 +164,30 @@ describe("commands", () => {
     await coap.close();
   });
 
+  it("waits for a CoAP connection that cancelled its observation, and reaches it when it observes again; a method finds it offline meanwhile", async () => {
+    const token = await createDevice("cmd-unobserve");
+    const coap = await CoapWsClient.connect(coapUrl());
+    await coap.request({ method: "GET", path: "shadow", query: [`auth=${token}`] });
+    const notes: string[] = [];
+    const onNote = (m: { payload: Uint8Array }) => notes.push((JSON.parse(Buffer.from(m.payload).toString()) as { name: string }).name);
+    const cmds = await coap.observe("commands", onNote);
+    const methods = await coap.observe("methods", () => undefined);
+    await cmds.cancel();
+    await methods.cancel();
+    await new Promise((r) => setTimeout(r, 300));
+    // Before: queued while nobody observed, it went to the connection, was marked delivered, and was never seen again.
+    const c1 = await send("cmd-unobserve", { name: "c1" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await apiJson<Command>("GET", `/v1/devices/cmd-unobserve/commands/${c1.id}`, 200)).status).toBe("queued");
+    // Before: a method call waited its whole timeout (504) for a connection that took no methods.
+    expect((await api("POST", "/v1/devices/cmd-unobserve/methods/blink", { body: { timeoutSeconds: 3 } })).status).toBe(404);
+    await coap.observe("commands", onNote, { token: Uint8Array.of(0xc3) });
+    await eventually(async () => notes.includes("c1"));
+    expect(notes).toEqual(["c1"]);
+    expect((await apiJson<Command>("GET", `/v1/devices/cmd-unobserve/commands/${c1.id}`, 200)).status).toBe("delivered");
+    await coap.close();
+  });
+
   it.each([
     ["/mqtt/<id>", 4],
     ["/mqtt", 5],

@@ -60,6 +60,8 @@ export class CoapBridge {
   private ended = false;
   /** The client's messages back to back: past the limit it is flooding (poll-window.ts). */
   private readonly window: PollWindow;
+  /** What the device's object was told this connection observes (syncObserves). */
+  private readonly linkObserves = new Set<"commands" | "methods">();
   /** The device's message rate (DEVICE_RATE_PER_SECOND / _BURST), per connection: one per device. */
   private readonly rate: TokenBucket;
 
@@ -107,6 +109,7 @@ export class CoapBridge {
   }
 
   private apply(out: CoapOutput): void {
+    this.syncObserves();
     for (const frame of out.frames) {
       try {
         this.ws.send(frame);
@@ -197,6 +200,19 @@ export class CoapBridge {
   }
 
   /** Sends a JSON device-protocol message up the link (what this connection's client observes). */
+  /**
+   * Tells the device's object when the connection's last observer of `/commands` or `/methods` is
+   * gone (cancelled, reset, ended by an error notification): it then sends nothing more of that
+   * here (a command would be `delivered` to nobody), and a method call finds the device offline.
+   */
+  private syncObserves(): void {
+    for (const resource of this.linkObserves) {
+      if (this.session.state.observers.some((o) => o.resource === resource)) continue;
+      this.linkObserves.delete(resource);
+      this.toLink({ type: "unobserve", resource });
+    }
+  }
+
   private toLink(message: Record<string, unknown>): void {
     try {
       this.link?.send(JSON.stringify(message));
@@ -235,7 +251,10 @@ export class CoapBridge {
           throw err;
         }
       },
-      observe: async (resource) => this.toLink({ type: "observe", resource }),
+      observe: async (resource) => {
+        this.linkObserves.add(resource);
+        this.toLink({ type: "observe", resource });
+      },
       commandResult: (id, status, result) => this.stub().reportCommandResult(id, status, isJsonValue(result) ? result : null),
       methodResponse: (id, status, payload) => this.stub().answerMethod(id, status, isJsonValue(payload) ? payload : null),
       decodeCbor: (bytes) => decodeCbor(bytes),
