@@ -31,9 +31,14 @@ export interface DeviceEvent {
   data: unknown;
 }
 
-/** Formats an event as one Server-Sent Events message (the event name is its type). */
-export function sseFrame(event: DeviceEvent, id: number): string {
-  return `id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+/**
+ * Formats an event as one Server-Sent Events message (the event name is its type). No `id:`: a
+ * stream is not replayed (`Last-Event-ID` has nothing to resume from), and ids counted per object
+ * life would start again at 1 after a restart, which a client removing repeats by id would take
+ * for events it had.
+ */
+export function sseFrame(event: DeviceEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
 const encoder = new TextEncoder();
@@ -42,7 +47,6 @@ const encoder = new TextEncoder();
 export class SseClients {
   /** Each open stream's writer, with who opened it. */
   private readonly writers = new Map<WritableStreamDefaultWriter<Uint8Array>, StreamHolder>();
-  private seq = 0;
 
   /** Opens a stream for `holder`; the returned Response is handed back to the app. */
   open(holder: StreamHolder, onClose: () => void): Response {
@@ -64,7 +68,7 @@ export class SseClients {
   /** Sends an event to every open stream. */
   broadcast(event: DeviceEvent): void {
     if (this.writers.size === 0) return;
-    const bytes = encoder.encode(sseFrame(event, ++this.seq));
+    const bytes = encoder.encode(sseFrame(event));
     for (const w of this.writers.keys()) w.write(bytes).catch(() => this.drop(w));
   }
 
