@@ -49,6 +49,7 @@ export interface DevicesShadow1Operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ShadowDocument"];
+                    "application/cbor": components["schemas"]["ShadowDocument"];
                 };
             };
             /** @description If-None-Match names the current version */
@@ -149,6 +150,7 @@ export interface DevicesShadow1Operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ShadowDocument"];
+                    "application/cbor": components["schemas"]["ShadowDocument"];
                 };
             };
             /** @description Invalid request */
@@ -268,6 +270,7 @@ export interface DevicesShadow1Operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ShadowDocument"];
+                    "application/cbor": components["schemas"]["ShadowDocument"];
                 };
             };
             /** @description Invalid request */

@@ -50,6 +50,7 @@ export interface DevicesShadows1Operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ShadowDocument"];
+                    "application/cbor": components["schemas"]["ShadowDocument"];
                 };
             };
             /** @description If-None-Match names the current version */
@@ -151,6 +152,7 @@ export interface DevicesShadows1Operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ShadowDocument"];
+                    "application/cbor": components["schemas"]["ShadowDocument"];
                 };
             };
             /** @description Invalid request */
@@ -271,6 +273,7 @@ export interface DevicesShadows1Operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ShadowDocument"];
+                    "application/cbor": components["schemas"]["ShadowDocument"];
                 };
             };
             /** @description Invalid request */

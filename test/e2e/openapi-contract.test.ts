@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import Ajv2020 from "ajv/dist/2020";
+import { decode as cborDecode } from "cbor-x";
 import { api, createDevice } from "./client";
 
 type Operation = { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };
@@ -26,12 +27,16 @@ function operation(method: string, path: string): Operation {
 /** Makes the call and checks its answer against the document; returns the status and body. */
 async function call(method: string, path: string, opts: Parameters<typeof api>[2] = {}): Promise<{ status: number; body: unknown }> {
   const r = await api(method, path, opts);
-  const text = await r.text();
+  const bytes = new Uint8Array(await r.arrayBuffer());
+  const text = new TextDecoder().decode(bytes);
   const op = operation(method, path);
   const documented = op.responses[String(r.status)];
   expect(documented, `${method} ${path} answered ${r.status}, which its operation does not list (${Object.keys(op.responses).join(", ")}): ${text.slice(0, 200)}`).toBeDefined();
   const type = (r.headers.get("content-type") ?? "").split(";")[0]!.trim();
-  const body: unknown = type.endsWith("json") && text ? JSON.parse(text) : text;
+  if (text && documented?.content !== undefined && !type.startsWith("application/problem")) {
+    expect(Object.keys(documented.content), `${method} ${path} → ${r.status} answered ${type}`).toContain(type);
+  }
+  const body: unknown = !text ? text : type.endsWith("json") ? JSON.parse(text) : type === "application/cbor" ? cborDecode(bytes) : text;
   const schema = documented?.content?.[type]?.schema;
   if (schema !== undefined) {
     const validate = ajv.compile({ $defs: doc.components?.schemas ?? {}, ...rebase(schema) as object });
@@ -81,6 +86,8 @@ describe("the hub's answers against its OpenAPI document", () => {
     expect((await call("POST", url, { body: { state: { desired: { a: 2 } }, version: 9 } })).status).toBe(409);
     expect((await call("DELETE", `${url}?version=9`)).status).toBe(409);
     expect((await call("GET", url)).status).toBe(200);
+    // Before: CBOR was answered, and only JSON documented.
+    expect((await call("GET", url, { headers: { accept: "application/cbor" } })).status).toBe(200);
     expect((await call("DELETE", url)).status).toBe(200);
   });
 

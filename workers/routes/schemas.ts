@@ -88,3 +88,8 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { content: { "application/json": { schema } }, description };
 }
+
+/** A response in JSON, or in CBOR for `Accept: application/cbor` (content.ts `negotiated`). */
+export function negotiatedResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { content: { "application/json": { schema }, "application/cbor": { schema } }, description };
+}

@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { router, secured } from "./openapi-route";
-import { DeviceParams, JsonObjectSchema, PageQuery, jsonResponse, queryInteger } from "./schemas";
+import { DeviceParams, JsonObjectSchema, PageQuery, jsonResponse, negotiatedResponse, queryInteger } from "./schemas";
 import { decodeCursor, encodeCursor } from "../registry/pagination";
 import { conditionalRead, conditionalWrite } from "./shadow-conditions";
 import { getDevice } from "../registry/devices";
@@ -71,7 +71,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       path,
       summary: `Read ${label} (state, computed delta, metadata, version)`,
       request: { params, headers: ConditionalHeaders },
-      responses: { 200: jsonResponse(ShadowDoc, "The shadow (header ETag: its version, per representation)"), 304: { description: "If-None-Match names the current version" } },
+      responses: { 200: negotiatedResponse(ShadowDoc, "The shadow (header ETag: its version, per representation)"), 304: { description: "If-None-Match names the current version" } },
     }),
     async (c) => conditionalRead(c, await (await device(c)).shadow(shadowName(c), { kind: "get" })),
   );
@@ -83,7 +83,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       path,
       summary: `Update ${label}: merge desired/reported; a stale version is 409`,
       request: { params, headers: ConditionalHeaders, body: { content: { "application/json": { schema: UpdateShadow }, "application/cbor": { schema: UpdateShadow } }, required: false } },
-      responses: { 200: jsonResponse(ShadowDoc, "Accepted (AWS update/accepted body)"), 409: { description: "Version conflict" }, 412: { description: "If-Match names another version, or If-None-Match the current one (`*`: the shadow exists)" }, 413: { description: "Too large" }, 429: { description: "Over the device's HTTP write limit (Retry-After)" } },
+      responses: { 200: negotiatedResponse(ShadowDoc, "Accepted (AWS update/accepted body)"), 409: { description: "Version conflict" }, 412: { description: "If-Match names another version, or If-None-Match the current one (`*`: the shadow exists)" }, 413: { description: "Too large" }, 429: { description: "Over the device's HTTP write limit (Retry-After)" } },
     }),
     async (c) => {
       const row = await getDevice(c.env, c.req.param("id") ?? "");
@@ -102,7 +102,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       path,
       summary: `Delete ${label} (its version counter is kept)`,
       request: { params, headers: ConditionalHeaders, query: VersionQuery },
-      responses: { 200: jsonResponse(ShadowDoc, "Deleted (AWS delete/accepted body)"), 409: { description: "Version conflict (`version` is not the current one)" }, 412: { description: "If-Match names another version, or If-None-Match the current one (`*`: the shadow exists)" } },
+      responses: { 200: negotiatedResponse(ShadowDoc, "Deleted (AWS delete/accepted body)"), 409: { description: "Version conflict (`version` is not the current one)" }, 412: { description: "If-Match names another version, or If-None-Match the current one (`*`: the shadow exists)" } },
     }),
     async (c) => {
       const q = c.req.valid("query") as z.infer<typeof VersionQuery>;
