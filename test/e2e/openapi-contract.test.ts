@@ -101,5 +101,8 @@ describe("the hub's answers against its OpenAPI document", () => {
     }
     expect((await call("GET", "/v1/devices/nobody")).status).toBe(404);
     expect((await call("GET", "/v1/devices?limit=0")).status).toBe(400);
+    // A forged position (base64url of "-5"): before, the commands list answered an empty page, as if it ended.
+    const forged = Buffer.from("-5").toString("base64url");
+    for (const path of ["/v1/devices/oc-dev/commands", "/v1/devices/oc-dev/shadows/oc/history"]) expect((await call("GET", `${path}?cursor=${forged}`)).status, path).toBe(400);
   });
 });

@@ -35,6 +35,14 @@ export function decodeCursor(cursor: string | undefined): string | null {
   return key;
 }
 
+/** A cursor whose key is a position (a sequence number, a version): digits only, else a 400. */
+export function decodeNumericCursor(cursor: string | undefined): number | null {
+  const raw = decodeCursor(cursor);
+  if (raw === null) return null;
+  if (!/^\d{1,15}$/.test(raw)) throw new ApiError("invalid-request", "cursor is not one this API handed out");
+  return Number(raw);
+}
+
 /** Builds a page from `limit + 1` fetched rows: the extra row only says whether more exist. */
 export function toPage<R, T>(rows: R[], limit: number, key: (r: R) => string, view: (r: R) => T): Page<T> {
   const more = rows.length > limit;

@@ -13,7 +13,7 @@ import { insertUnderLimit } from "../db/insert-under-limit";
 import { webhooks, type WebhookRow } from "../db/schema";
 import { ApiError } from "../errors";
 import { randomId } from "../auth/crypto";
-import { decodeCursor, encodeCursor, toPage, type Page } from "./pagination";
+import { decodeCursor, decodeNumericCursor, encodeCursor, toPage, type Page } from "./pagination";
 
 /** Webhooks a hub holds at most: each wildcard filter sits in every shard and in every publishing device's route cache. */
 export const MAX_WEBHOOKS = 100;
@@ -181,9 +181,7 @@ export interface DeliveryView {
 /** The delivery log of a webhook, newest first. */
 export async function listDeliveries(env: Env, id: string, cursor: string | undefined, limit: number): Promise<Page<DeliveryView>> {
   await row(env, id);
-  const raw = decodeCursor(cursor);
-  if (raw !== null && !/^\d+$/.test(raw)) throw new ApiError("invalid-request", "cursor is not one this API handed out");
-  const rows = await webhookStub(env, id).deliveries(raw === null ? null : Number(raw), limit + 1);
+  const rows = await webhookStub(env, id).deliveries(decodeNumericCursor(cursor), limit + 1);
   const more = rows.length > limit;
   const items = (more ? rows.slice(0, limit) : rows).map(
     (r): DeliveryView => ({

@@ -9,7 +9,7 @@ import { DeviceParams, jsonBody, jsonResponse, queryInteger } from "./schemas";
 import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
-import { decodeCursor, encodeCursor } from "../registry/pagination";
+import { decodeNumericCursor, encodeCursor } from "../registry/pagination";
 
 export const commandRoutes = router();
 
@@ -74,9 +74,7 @@ commandRoutes.openapi(
   async (c) => {
     const device = await getDevice(c.env, c.req.valid("param").id);
     const { status, limit, cursor } = c.req.valid("query");
-    const after = decodeCursor(cursor);
-    const before = after === null ? null : Number(after);
-    if (before !== null && !Number.isSafeInteger(before)) throw new ApiError("invalid-request", "cursor is not one this API handed out");
+    const before = decodeNumericCursor(cursor);
     const page = await deviceStub(c.env, device.id).listCommands(status ?? null, limit, before);
     return c.json({ items: page.items, next_cursor: page.next === null ? null : encodeCursor(String(page.next)) }, 200);
   },

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { router, secured } from "./openapi-route";
 import { DeviceParams, JsonObjectSchema, PageQuery, jsonResponse, negotiatedResponse, queryInteger } from "./schemas";
-import { decodeCursor, encodeCursor } from "../registry/pagination";
+import { decodeNumericCursor, encodeCursor } from "../registry/pagination";
 import { conditionalRead, conditionalWrite } from "./shadow-conditions";
 import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
@@ -43,10 +43,7 @@ const HistoryQuery = PageQuery.extend({
 
 /** The first version a history page starts at: the cursor's, else `from_version`, else 0. */
 function historyStart(q: z.infer<typeof HistoryQuery>): number {
-  const raw = decodeCursor(q.cursor);
-  if (raw === null) return q.from_version ?? 0;
-  if (!/^\d{1,15}$/.test(raw)) throw new ApiError("invalid-request", "cursor is not one this API handed out");
-  return Number(raw);
+  return decodeNumericCursor(q.cursor) ?? q.from_version ?? 0;
 }
 const VersionQuery = z.object({ version: queryInteger(z.number().int().min(0)).optional(), clientToken: z.string().optional() });
 
