@@ -60,7 +60,7 @@ describe("umbra exit codes", () => {
     expect((await run(["probe", "--n", "x"])).code).toBe(ExitCode.USAGE);
   });
   it("usage errors as one JSON line with --json, like every other error", async () => {
-    for (const args of [["--json", "nope"], ["--json", "probe", "--n", "x"], ["probe", "--json", "--what"]]) {
+    for (const args of [["--json", "nope"], ["--json", "probe", "--n", "x"], ["probe", "--json", "--what"], ["--json"]]) {
       const r = await run(args);
       expect(r.code, args.join(" ")).toBe(ExitCode.USAGE);
       const lines = r.stderr.trim().split("\n");

@@ -39,7 +39,7 @@ export async function buildProgram(commands?: UmbraCommand[], json = false): Pro
     // throw instead of exiting, so main decides the exit code (inherited by every command)
     .exitOverride();
   // With --json, main prints usage errors as JSON too (settings are inherited by every command).
-  if (json) program.configureOutput({ outputError: () => undefined });
+  if (json) program.configureOutput({ outputError: () => undefined, writeErr: () => undefined });
   else program.showHelpAfterError("(umbra --help lists the commands and options)");
   for (const command of commands ?? (await loadCommands())) command.register(program);
   return program;
@@ -59,7 +59,9 @@ export async function main(argv: readonly string[], commands?: UmbraCommand[]): 
     // commander printed its own message (or the help) already, except a usage error under --json
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return ExitCode.OK;
-      if (json) process.stderr.write(`${JSON.stringify({ error: { code: ExitCode.USAGE, message: err.message.replace(/^error: /, "") } })}\n`);
+      // A command group without its command shows its help as the error ("(outputHelp)").
+      const message = err.code === "commander.help" ? "a command is required (umbra --help lists them)" : err.message.replace(/^error: /, "");
+      if (json) process.stderr.write(`${JSON.stringify({ error: { code: ExitCode.USAGE, message } })}\n`);
       return ExitCode.USAGE;
     }
     const code = err instanceof CliError ? err.exitCode : ExitCode.FAILURE;
