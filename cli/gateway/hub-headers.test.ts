@@ -4,7 +4,7 @@ import { hubFailure } from "./hub-headers";
 
 describe("hubFailure", () => {
   it("calls an HTTP answer a refusal, and a 401 with a gateway key a key mismatch", () => {
-    expect(hubFailure("Unexpected server response: 401", true)).toBe("hub refused the connection: HTTP 401 (the hub's GATEWAY_KEY is not --gateway-key)");
+    expect(hubFailure("Unexpected server response: 401", true)).toBe("hub refused the connection: HTTP 401 (the hub does not take this --gateway-key)");
     expect(hubFailure("Unexpected server response: 401", false)).toBe("hub refused the connection: HTTP 401");
     expect(hubFailure("Unexpected server response: 503", true)).toBe("hub refused the connection: HTTP 503");
   });

@@ -27,10 +27,10 @@ export function hubHeaders(gatewayKey: string | undefined, address: string | und
  * Why a device's hub WebSocket did not open, for logs and CoAP diagnostics: an HTTP answer to
  * the upgrade is a refusal (401 with a gateway key: the hub does not take that key), anything
  * else is the hub out of reach.
- * @example hubFailure("Unexpected server response: 401", true) // "hub refused the connection: HTTP 401 (the hub's GATEWAY_KEY is not --gateway-key)"
+ * @example hubFailure("Unexpected server response: 401", true) // "hub refused the connection: HTTP 401 (the hub does not take this --gateway-key)"
  */
 export function hubFailure(message: string, withGatewayKey: boolean): string {
   const status = /^Unexpected server response: (\d{3})$/.exec(message)?.[1];
   if (status === undefined) return `hub unreachable: ${message}`;
-  return `hub refused the connection: HTTP ${status}${status === "401" && withGatewayKey ? " (the hub's GATEWAY_KEY is not --gateway-key)" : ""}`;
+  return `hub refused the connection: HTTP ${status}${status === "401" && withGatewayKey ? " (the hub does not take this --gateway-key)" : ""}`;
 }
