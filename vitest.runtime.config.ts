@@ -15,7 +15,7 @@ export default defineConfig(async () => {
           // a webhook is disabled after 3 failures in a row, at once, and retries wait an hour.
           bindings: {
             TEST_MIGRATIONS: migrations,
-            ADMIN_TOKEN: "test-admin-token",
+            ADMIN_TOKEN: "test-admin-token-test-admin-token",
             JWT_SECRET: "test-jwt-secret-at-least-32-characters-long",
             AUTH_FAILURE_BURST: "1000000",
             WEBHOOK_DISABLE_AFTER_SECONDS: "0",

@@ -14,7 +14,7 @@ import { RawMqtt } from "./raw-mqtt";
 import { CoapWsClient, Opts, codeText, optionUint } from "../clients/coap-ws-client";
 import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
 
-const ADMIN = "limits-admin-token";
+const ADMIN = "limits-admin-token-limits-admin-token";
 const ORIGIN = "https://dash.example";
 let dir = "";
 let hub: Awaited<ReturnType<typeof startWrangler>>;

@@ -18,7 +18,7 @@ import { run, startGateway, type GatewayProcess } from "./gateway-process";
 import { applyMigrations, freePort, startWrangler } from "../../scripts/hub.mjs";
 import { MqttStream, encode, type MqttPacket } from "../../protocols/mqtt";
 
-const ADMIN = "gateway-addresses-admin";
+const ADMIN = "gateway-addresses-admin-gateway-addresses";
 const KEY = "gateway-addresses-key-0123456789abcdef";
 let dir = "";
 let hub: Awaited<ReturnType<typeof startWrangler>>;

@@ -17,7 +17,7 @@ import WebSocket from "ws";
 import { App } from "../../sdk/node";
 import { CoapWsClient, Opts, codeText, optionUint } from "../clients/coap-ws-client";
 
-const ADMIN = "limits-admin";
+const ADMIN = "limits-admin-limits-admin-limits-admin";
 let dir = "";
 let hub: Awaited<ReturnType<typeof startWrangler>>;
 const base = () => hub.url;

@@ -52,10 +52,10 @@ describe("persistent sessions across a restart", () => {
   it("delivers a QoS 1 message queued for an offline session after the server restarts", async () => {
     const dir = mkdtempSync(join(tmpdir(), "umbra-mqtt-restart-"));
     const envFile = join(dir, "vars.env");
-    writeFileSync(envFile, 'ADMIN_TOKEN="restart-admin"\n');
+    writeFileSync(envFile, 'ADMIN_TOKEN="restart-admin-restart-admin-restart-admin"\n');
     const persistTo = join(dir, "state");
     applyMigrations(persistTo);
-    const admin = { token: "restart-admin" };
+    const admin = { token: "restart-admin-restart-admin-restart-admin" };
     try {
       let hub = await startWrangler({ port: await freePort(), persistTo, envFile });
       const tSub = await createDevice("rs-sub", hub.url, admin.token);

@@ -3,6 +3,8 @@ import { env, exports } from "cloudflare:workers";
 import { ACCESS_TOKEN_ISSUER, signJwt } from "../../workers/auth/jwt";
 import { jwtKey } from "../../workers/auth/jwt-key";
 import { call, json } from "./helpers";
+import { resolveAppToken } from "../../workers/auth/resolve";
+import type { Env } from "../../durable-objects/env";
 
 interface Created {
   device: { id: string };
@@ -193,4 +195,12 @@ describe("app credentials", () => {
     expect((await call("DELETE", `/v1/oauth-clients/${client.client_id}`)).status).toBe(204);
     expect((await call("GET", "/v1/devices", { token: body.access_token })).status).toBe(401);
   });
+
+  it("takes an ADMIN_TOKEN only of 32 characters or more: a shorter one turns admin access off", async () => {
+    const hub = env as unknown as Env;
+    for (const [admin, works] of [["b", false], ["x".repeat(31), false], ["x".repeat(32), true]] as const) {
+      expect((await resolveAppToken({ ...hub, ADMIN_TOKEN: admin }, admin))?.kind ?? null, admin).toBe(works ? "admin" : null);
+    }
+  });
 });
+

@@ -2,7 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 
-export const ADMIN = "test-admin-token";
+export const ADMIN = "test-admin-token-test-admin-token";
 
 /** Calls the Worker as a client would. */
 export function call(method: string, path: string, opts: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {}) {

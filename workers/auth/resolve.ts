@@ -15,9 +15,16 @@ import { findDeviceByTokenHash, findDeviceByFingerprint } from "../registry/cred
 /** Prefix of API keys, so they can be told apart from device tokens without a lookup. */
 export const API_KEY_PREFIX = "umk_";
 
+/**
+ * The shortest ADMIN_TOKEN the hub accepts: it is the master credential, and a short one can be
+ * guessed. Shorter (or unset), admin access is off, as OAuth is without a long enough JWT_SECRET.
+ */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
 /** Resolves an app credential (admin token, API key or OAuth JWT); null when it is none of them or invalid. */
 export async function resolveAppToken(env: Env, token: string): Promise<Principal | null> {
-  if (env.ADMIN_TOKEN && (await constantTimeEqual(token, env.ADMIN_TOKEN))) return { kind: "admin" };
+  const admin = env.ADMIN_TOKEN;
+  if (admin !== undefined && admin.length >= MIN_ADMIN_TOKEN_LENGTH && (await constantTimeEqual(token, admin))) return { kind: "admin" };
   if (token.startsWith(API_KEY_PREFIX)) {
     const hash = await sha256Hex(token);
     const row = await db(env).select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).get();
