@@ -1,7 +1,8 @@
 // Starting and stopping a local hub (migrations + `wrangler dev`), shared by `npm start` and the
 // end-to-end tests so both run the hub the same way.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { parseEnv } from "node:util";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { join, dirname } from "node:path";
@@ -25,24 +26,34 @@ export function offlineEnv(extra = {}) {
 /** A random secret: 32 bytes, base64url (43 characters). */
 export const randomSecret = () => randomBytes(32).toString("base64url");
 
+/** The shortest ADMIN_TOKEN and JWT_SECRET the hub takes (workers/auth: MIN_ADMIN_TOKEN_LENGTH, MIN_JWT_SECRET_LENGTH). */
+export const MIN_SECRET_LENGTH = 32;
+
 /**
  * Makes sure a .dev.vars file holds ADMIN_TOKEN and JWT_SECRET (the key that signs OAuth access
- * tokens, never derived from the admin token), adding a random value for each one missing and
- * keeping everything else in the file. Returns the admin token and whether it was created.
+ * tokens, never derived from the admin token), adding a random value for each one missing or
+ * empty and keeping everything else in the file; the file is made private (0600), since it holds
+ * them. Read as wrangler reads it (dotenv rules: the last value wins, quotes, `export`, comments).
+ * Returns the values, whether each was created, and the names of those too short to be used.
  */
 export function ensureDevVars(file = join(root, ".dev.vars")) {
   let text = existsSync(file) ? readFileSync(file, "utf8") : "";
-  const read = (name) => new RegExp(`^${name}\\s*=\\s*"?([^"\\n]+)"?\\s*$`, "m").exec(text)?.[1];
-  const add = (name, value) => {
+  const values = parseEnv(text);
+  const set = (name) => {
+    const value = randomSecret();
+    // An empty definition goes, so that no line says otherwise.
+    text = text.replace(new RegExp(`^\\s*(?:export\\s+)?${name}\\s*=.*(?:\\r?\\n|$)`, "gm"), "");
     text = `${text}${text && !text.endsWith("\n") ? "\n" : ""}${name}="${value}"\n`;
     return value;
   };
-  const existing = read("ADMIN_TOKEN");
-  const token = existing ?? add("ADMIN_TOKEN", randomSecret());
-  const hasJwt = read("JWT_SECRET") !== undefined;
-  if (!hasJwt) add("JWT_SECRET", randomSecret());
-  if (existing === undefined || !hasJwt) writeFileSync(file, text, { mode: 0o600 });
-  return { token, created: existing === undefined, jwtCreated: !hasJwt };
+  const created = !values.ADMIN_TOKEN;
+  const token = created ? set("ADMIN_TOKEN") : values.ADMIN_TOKEN;
+  const jwtCreated = !values.JWT_SECRET;
+  if (jwtCreated) set("JWT_SECRET");
+  if (created || jwtCreated) writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600); // an existing file keeps its mode when written
+  const short = ["ADMIN_TOKEN", "JWT_SECRET"].filter((n) => (n === "ADMIN_TOKEN" ? token : parseEnv(text)[n] ?? "").length < MIN_SECRET_LENGTH);
+  return { token, created, jwtCreated, short, vars: parseEnv(text) };
 }
 
 /** Applies the D1 migrations to the local database under `persistTo`. */

@@ -1,13 +1,15 @@
 // `npm start`: apply migrations, make sure there is an admin token, run the hub on 127.0.0.1:PORT.
-import { existsSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
-import { applyMigrations, ensureDevVars, root, startWrangler } from "./hub.mjs";
+import { MIN_SECRET_LENGTH, applyMigrations, ensureDevVars, root, startWrangler } from "./hub.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
 const persistTo = join(root, ".wrangler", "state");
 
-const { token, created, jwtCreated } = ensureDevVars();
+const { token, created, jwtCreated, short, vars } = ensureDevVars();
 if (jwtCreated) console.log("JWT_SECRET (signs OAuth access tokens): new, saved in .dev.vars");
+const why = { ADMIN_TOKEN: "admin access is off", JWT_SECRET: "the hub issues no OAuth tokens" };
+for (const name of short) console.log(`!! ${name} in .dev.vars is shorter than ${MIN_SECRET_LENGTH} characters: ${why[name]}. Remove the line for a new random one.`);
 // wrangler redraws its progress table; report each migration once.
 const applied = [...new Set(applyMigrations(persistTo).match(/\d{4}_[\w-]+\.sql/g) ?? [])];
 console.log(applied.length ? `D1 migrations applied: ${applied.join(", ")}` : "D1 migrations: up to date");
@@ -23,20 +25,43 @@ Admin token (${created ? "new, saved in .dev.vars" : "from .dev.vars"}): ${token
 Try:  curl -H "Authorization: Bearer ${token}" ${hub.url}/v1/devices
 Press Ctrl-C to stop.`);
 // The MQTT sandbox lets anyone connect without credentials: say so every time it is on.
-const devVars = join(root, ".dev.vars");
-if (existsSync(devVars) && /^MQTT_ANONYMOUS\s*=\s*"?true"?\s*$/m.test(readFileSync(devVars, "utf8"))) {
+if (vars.MQTT_ANONYMOUS === "true") {
   console.log(`
 !! MQTT_ANONYMOUS is on (.dev.vars): any client may connect to ${hub.url.replace("http", "ws")}/mqtt without
 !! credentials, into the sandbox topic space (not devices/ or channels/). Remove it to turn the sandbox off.`);
 }
 
 let stopping = false;
-const shutdown = async () => {
+let watch;
+const shutdown = async (why) => {
   if (stopping) return;
   stopping = true;
+  clearInterval(watch);
   await hub.stop();
+  console.log(`Umbra stopped (${why}).`);
   process.exit(0);
 };
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
-hub.child.on("exit", (code) => { if (!stopping) process.exit(code ?? 1); });
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+hub.child.on("exit", (code, signal) => {
+  if (stopping) return;
+  console.error(`!! wrangler exited (${signal ?? `code ${code}`}): Umbra is down.`);
+  process.exit(code ?? 1);
+});
+// wrangler outlives its runtime (an out-of-memory kill, say): a port that refuses connections three
+// times in a row, 5 s apart, is a hub that is down; say so and stop, rather than look up. (A TCP
+// connect, not a request: wrangler would log every one.)
+let refused = 0;
+watch = setInterval(() => {
+  const probe = connect(port, "127.0.0.1");
+  probe.once("connect", () => {
+    refused = 0;
+    probe.destroy();
+  });
+  probe.once("error", (err) => {
+    if (err.code !== "ECONNREFUSED" || ++refused < 3 || stopping) return;
+    stopping = true;
+    console.error("!! the hub's runtime (workerd) stopped answering: Umbra is down. Stopping wrangler.");
+    void hub.stop().then(() => process.exit(1));
+  });
+}, 5_000);

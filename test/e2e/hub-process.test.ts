@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -85,4 +85,31 @@ describe.skipIf(process.platform !== "linux")("the hub's processes", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("read .dev.vars as wrangler does, replace an empty secret in place, keep the file private, and name secrets too short to use", async () => {
+    const { ensureDevVars } = (await import(hubModule)) as { ensureDevVars: (file: string) => { token: string; created: boolean; short: string[] } };
+    const dir = mkdtempSync(join(tmpdir(), "umbra-devvars-"));
+    const file = join(dir, ".dev.vars");
+    const run = (text: string) => {
+      writeFileSync(file, text, { mode: 0o644 });
+      const r = ensureDevVars(file);
+      return { ...r, text: readFileSync(file, "utf8"), mode: statSync(file).mode & 0o777 };
+    };
+    const long = "L".repeat(40);
+    try {
+      // Before: the first of two values was printed (wrangler uses the last), quotes and comments kept.
+      expect(run(`ADMIN_TOKEN="first"\nADMIN_TOKEN='${long}'\nJWT_SECRET=${long} # signs tokens\n`)).toMatchObject({ token: long, created: false, short: [], mode: 0o600 });
+      expect(run(`export ADMIN_TOKEN=${long}\r\nJWT_SECRET="${long}"\r\n`).token).toBe(long);
+      // Before: an empty value got a second ADMIN_TOKEN line appended, which broke the README's sed one-liner.
+      const empty = run(`ADMIN_TOKEN=""\nGATEWAY_KEY="k"\n`);
+      expect(empty.created).toBe(true);
+      expect(empty.text.match(/^ADMIN_TOKEN=/gm)).toHaveLength(1);
+      expect(empty.text).toContain(`ADMIN_TOKEN="${empty.token}"`);
+      expect(empty.text).toContain('GATEWAY_KEY="k"');
+      expect(run(`ADMIN_TOKEN="short"\nJWT_SECRET="short"\n`).short).toEqual(["ADMIN_TOKEN", "JWT_SECRET"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
