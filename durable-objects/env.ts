@@ -4,7 +4,7 @@ import type { AppSessionObject } from "./app/app-session-object";
 import type { WebhookObject } from "./webhook/webhook-object";
 
 /**
- * The Worker's bindings, as declared in `wrangler.toml` (vars, D1, R2, Durable Objects) plus the
+ * The Worker's bindings, as declared in `wrangler.toml` (vars, D1, Durable Objects) plus the
  * secrets (`ADMIN_TOKEN`, `JWT_SECRET`, `GATEWAY_KEY`) that come from `.dev.vars` locally and
  * `wrangler secret put` in production.
  */
@@ -50,7 +50,6 @@ export interface Env {
   /** Token buckets for rate limits (workers/limits). */
   LIMITER: DurableObjectNamespace<import("./limiter/limiter-object").LimiterObject>;
   DB: D1Database;
-  FIRMWARE: R2Bucket;
   DEVICE: DurableObjectNamespace<DeviceObject>;
   TOPIC: DurableObjectNamespace<TopicObject>;
   APP_SESSION: DurableObjectNamespace<AppSessionObject>;
