@@ -205,6 +205,17 @@ describe("MQTT_MAX_PACKET_BYTES above the codec's 256 KiB default", () => {
     const rows = await get<{ items: { data: { s: string } }[] }>("/v1/devices/big-packets/telemetry?limit=10");
     expect(rows.items.map((r) => r.data.s.length)).toEqual([599_954, 599_954]);
   });
+
+  it("takes a CONNECT over 256 KiB (a big will) under that Maximum Packet Size", async () => {
+    const token = await createDevice("big-connect", base(), ADMIN);
+    const c = await RawMqtt.open("/mqtt/big-connect", 5, base());
+    // A will payload holds at most 65,535 bytes (a 2-byte length); its user properties make the packet big.
+    const userProperties = Array.from({ length: 5 }, (_, i): [string, string] => [`p${i}`, "w".repeat(60_000)]);
+    const will = { topic: "devices/big-connect/telemetry", payload: new TextEncoder().encode('{"last":1}'), qos: 1 as const, retain: false, properties: { userProperties } };
+    // Before: the edge read CONNECT with the codec's 256 KiB default and closed the socket (1002), no CONNACK.
+    expect((await c.connect("big-connect", token, { will })).reasonCode).toBe(0);
+    c.close();
+  });
 });
 
 describe("OAuth token endpoint under wrong secrets", () => {

@@ -136,7 +136,8 @@ export class MqttEdge {
   private async authenticate(frame: Uint8Array): Promise<void> {
     let packet: MqttPacket | undefined;
     try {
-      packet = new MqttStream({ role: "server" }).push(frame.slice())[0];
+      // The framer let it through under MQTT_MAX_PACKET_BYTES; the codec's own default is 256 KiB.
+      packet = new MqttStream({ role: "server", maximumPacketSize: this.options.maximumPacketSize }).push(frame.slice())[0];
     } catch (err) {
       if (!(err instanceof MqttProtocolError)) throw err;
       return this.fail(err);
