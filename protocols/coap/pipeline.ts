@@ -62,6 +62,15 @@ async function answer(ctx: PipelineContext, msg: CoapMessage): Promise<CoapMessa
   }
   const key = representationKey(r.key, accept);
 
+  // The device's message rate, as over MQTT and the JSON socket: every request counts, each block
+  // of a block-wise transfer too, and over it the request gets 4.29 with how long to wait (RFC
+  // 8516) before anything of it is kept, so repeating it then works. Not counted, as over JSON: a
+  // command's or method's answer (it answers the hub's own request), and cancelling an observation.
+  if (r.kind !== "answer" && req.observe !== 1) {
+    const wait = ctx.host.admit?.() ?? 0;
+    if (wait > 0) return errorReply(req.token, Code.TOO_MANY_REQUESTS, "over the device's message rate", [uintOption(Option.MAX_AGE, Math.ceil(wait / 1000))]);
+  }
+
   // RFC 7959 §2.4: later blocks of a response come from the representation cut at block 0
   if (req.block2 !== undefined && req.block2.num > 0) {
     const cached = ctx.block2.get(key);
@@ -93,9 +102,6 @@ async function answer(ctx: PipelineContext, msg: CoapMessage): Promise<CoapMessa
     }
   }
 
-  // The device's message rate, as over MQTT and the JSON socket: over it, 4.29 with how long to wait (RFC 8516).
-  const wait = ctx.host.admit?.() ?? 0;
-  if (wait > 0) return errorReply(req.token, Code.TOO_MANY_REQUESTS, "over the device's message rate", [uintOption(Option.MAX_AGE, Math.ceil(wait / 1000))]);
   const full = await runResource(ctx, r, req, payload, accept);
   if (block1Echo !== undefined) full.options.push(block1Echo);
   return fitResponse(ctx, full, req, key);

@@ -44,6 +44,20 @@ describe("Block1: request payloads in blocks (RFC 7959 §2.3)", () => {
     expect(d.host.shadows.get("")?.reported).toEqual({ blob: "x".repeat(70) });
   });
 
+  it("a block refused for the device's rate (4.29) is sent again after Max-Age, and the transfer goes on", async () => {
+    const d = await started();
+    const chunks = body.match(/.{1,32}/g) ?? [];
+    for (let i = 0; i < chunks.length; i++) {
+      const more = i < chunks.length - 1;
+      d.host.admitWait = 1_000;
+      expect(formatCode((await post(d, i, more, 1, chunks[i]!)).code), `block ${i}`).toBe("4.29");
+      d.host.admitWait = 0;
+      // Before: the last block's 4.29 came after the reassembly was used up, and its repeat got 4.08.
+      expect(formatCode((await post(d, i, more, 1, chunks[i]!)).code), `block ${i}`).toBe(more ? "2.31" : "2.04");
+    }
+    expect(d.host.shadows.get("")?.reported).toEqual({ blob: "x".repeat(70) });
+  });
+
   it("a single final block is the whole request", async () => {
     const d = await started();
     expect(formatCode((await post(d, 0, false, 6, body)).code)).toBe("2.04");

@@ -305,6 +305,8 @@ describe("telemetry", () => {
     expect([formatCode(over.code), uint(over, Option.MAX_AGE)]).toEqual(["4.29", 2]);
     expect(formatCode((await d.request({ method: Code.POST, path: "/shadow", payload: update({ reported: { a: 1 } }) })).code)).toBe("4.29");
     expect([d.host.telemetryLog.length, d.host.shadows.size]).toEqual([0, 0]);
+    // Not counted, as over JSON: answering the hub's own command or method call.
+    expect(formatCode((await d.request({ method: Code.POST, path: "/commands/c1", payload: '{"status":"completed"}' })).code)).not.toBe("4.29");
     d.host.admitWait = 0;
     expect(formatCode((await d.request({ method: Code.POST, path: "/telemetry", payload: "{}" })).code)).toBe("2.04");
   });
