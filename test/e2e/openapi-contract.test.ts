@@ -104,5 +104,8 @@ describe("the hub's answers against its OpenAPI document", () => {
     // A forged position (base64url of "-5"): before, the commands list answered an empty page, as if it ended.
     const forged = Buffer.from("-5").toString("base64url");
     for (const path of ["/v1/devices/oc-dev/commands", "/v1/devices/oc-dev/shadows/oc/history"]) expect((await call("GET", `${path}?cursor=${forged}`)).status, path).toBe(400);
+    for (const key of ["99999999999999999999999:1", "-0:0", "1:01"]) {
+      expect((await call("GET", `/v1/devices/oc-dev/telemetry?cursor=${Buffer.from(key).toString("base64url")}`)).status, key).toBe(400);
+    }
   });
 });

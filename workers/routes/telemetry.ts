@@ -94,9 +94,10 @@ method: "get",
     const range = q.from !== undefined && q.to !== undefined ? rangeProblem(q.from, q.to) : null;
     if (range) throw new ApiError("invalid-request", range);
     const raw = decodeCursor(q.cursor);
-    const m = raw === null ? null : /^(-?\d+):(\d+)$/.exec(raw);
-    if (raw !== null && !m) throw new ApiError("invalid-request", "cursor is not one this API handed out");
+    // `<ts>:<seq>` as a page wrote it: safe integers in their shortest form (a forged 1e23 read as the end).
+    const m = raw === null ? null : /^(0|-?[1-9]\d{0,15}):(0|[1-9]\d{0,15})$/.exec(raw);
     const after = m ? { ts: Number(m[1]), seq: Number(m[2]) } : null;
+    if (raw !== null && (!after || !Number.isSafeInteger(after.ts) || !Number.isSafeInteger(after.seq))) throw new ApiError("invalid-request", "cursor is not one this API handed out");
     // A page may stop short of `limit` when its samples are large (an RPC carries at most 32 MiB): `more` says so.
     const { rows, more } = await deviceStub(c.env, device.id).telemetry({ from: q.from ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER, limit: q.limit, after });
     const last = rows[rows.length - 1];
