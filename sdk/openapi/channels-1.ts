@@ -94,7 +94,9 @@ export interface Channels1Operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Body over MAX_BODY_BYTES */
             413: {

@@ -111,7 +111,9 @@ export interface DevicesCertificatesOperations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Body over MAX_BODY_BYTES */
             413: {

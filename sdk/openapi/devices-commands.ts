@@ -129,7 +129,9 @@ export interface DevicesCommandsOperations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Internal error (application/problem+json) */
             500: {

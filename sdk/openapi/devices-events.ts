@@ -92,7 +92,9 @@ export interface DevicesEventsOperations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Too many requests (Retry-After): failed authentications from this address, or a rate limit */
             429: {

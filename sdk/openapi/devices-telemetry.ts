@@ -130,7 +130,9 @@ export interface DevicesTelemetryOperations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Internal error (application/problem+json) */
             500: {

@@ -32,6 +32,14 @@ const bodyProblems = {
   415: { description: "Content-Type not one of the declared request media types", content: { "application/problem+json": { schema: ProblemSchema } } },
 } as const;
 
+/** A route's own 4xx answers, given as a description only, with the problem+json body they have. */
+function withProblemBodies(responses: RouteConfig["responses"]): RouteConfig["responses"] {
+  const content = { "application/problem+json": { schema: ProblemSchema } };
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, r]) => [status, Number(status) >= 400 && Number(status) < 500 && !("content" in r && r.content) ? { ...r, content } : r]),
+  );
+}
+
 /**
  * `createRoute` plus the guard for `access`. Every operation must name its `operationId`.
  * @example secured({ scope: "devices:read" }, { operationId: "listDevices", method: "get", path: "/v1/devices", responses: {...} })
@@ -41,7 +49,7 @@ export function secured<P extends string, R extends Omit<RouteConfig, "path" | "
   const checks = body ? [bodyOf(Object.keys(body.content), body.required === true)] : [];
   return createRoute({
     ...config,
-    responses: { ...problems, ...(body ? bodyProblems : {}), ...config.responses },
+    responses: { ...problems, ...(body ? bodyProblems : {}), ...withProblemBodies(config.responses) },
     security: [{ bearer: [] }],
     middleware: [guard(access), ...checks],
     "x-umbra-scope": access.scope,
