@@ -124,4 +124,10 @@ export interface CoapOutput {
   close: CoapClose | null;
   /** The serializable state changed: re-run `serializeAttachment(session.state)`. */
   stateChanged: boolean;
+  /**
+   * A command or method call (`notify`) the client cannot receive (too large for its
+   * Max-Message-Size, no block-wise): nothing was sent and its observations go on; the host
+   * answers it for the device, with this reason.
+   */
+  undeliverable?: string;
 }

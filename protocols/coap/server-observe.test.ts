@@ -126,3 +126,18 @@ describe("hibernation: serializable state", () => {
   });
 });
 
+describe("a command too large for the client (no block-wise, small Max-Message-Size)", () => {
+  it("is not sent and is reported undeliverable; the observation goes on and later commands arrive", async () => {
+    const d = await started({}, { maxMessageSize: 1152, blockWise: false });
+    await d.request({ path: "/commands", observe: 0, token: [9] });
+    const big = d.session.notify("commands", { id: "c-big", name: "firmware", payload: "x".repeat(3000) });
+    // Before: a 5.00 went out and ended the observation, and the big command was sent first again at each re-registration.
+    expect(big.frames).toEqual([]);
+    expect(big.undeliverable).toMatch(/Max-Message-Size 1152/);
+    expect(d.session.state.observers.map((o) => o.resource)).toEqual(["commands"]);
+    const small = d.session.notify("commands", { id: "c-small", name: "blink", payload: null });
+    expect(small.undeliverable).toBeUndefined();
+    expect(json(decode(small.frames[0]!))).toMatchObject({ id: "c-small" });
+  });
+});
+

@@ -136,13 +136,19 @@ export class CoapSession {
    * method call is one notification (the device answers with POST /commands/<id> or /methods/<id>).
    */
   notify(resource: "commands" | "methods", value: unknown): CoapOutput {
-    return this.notifyResource(resource, value);
+    return this.notifyResource(resource, value, true);
   }
 
-  private notifyResource(key: string, value: unknown): CoapOutput {
+  /**
+   * `oneShot`: each value is its own event (a command), not the resource's state. One the peer
+   * cannot receive is then not sent, and does not end the observation as a 5.00 would (every
+   * later command would be lost with it): the output says it is undeliverable instead.
+   */
+  private notifyResource(key: string, value: unknown, oneShot = false): CoapOutput {
     if (this.st.closed) return NOTHING;
     const delta = value;
     const frames: Uint8Array[] = [];
+    let undeliverable: string | undefined;
     const observers = observersOf(this.st, key);
     for (const entry of observers) {
       const token = fromHex(entry.token);
@@ -154,11 +160,15 @@ export class CoapSession {
       } catch {
         note = limitToPeer(errorReply(token, Code.INTERNAL_SERVER_ERROR, "cannot encode notification"), this.peerMax);
       }
+      if (oneShot && codeClass(note.code) !== 2) {
+        undeliverable = diagnosticOf(note) ?? "too large for this connection";
+        continue;
+      }
       // RFC 7641 §3.2: a non-2.xx notification ends the observation
       if (codeClass(note.code) !== 2) deregisterObserver(this.st, entry.token);
       frames.push(encode(note));
     }
-    return { frames, close: null, stateChanged: observers.length > 0 };
+    return { frames, close: null, stateChanged: observers.length > 0, ...(undeliverable === undefined ? {} : { undeliverable }) };
   }
 
   /** A Ping to keep the connection alive; the client answers Pong (RFC 8323 §5.4). */
@@ -277,4 +287,14 @@ function truncateUtf8(s: string, max: number): string {
   const bytes = new TextEncoder().encode(s);
   if (bytes.length <= max) return s;
   return new TextDecoder().decode(bytes.slice(0, Math.max(0, max))).replace(/\uFFFD$/, "");
+}
+
+/** The `message` of an error's JSON diagnostic (responses.ts), if it has one. */
+function diagnosticOf(m: CoapMessage): string | undefined {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(m.payload)) as { message?: unknown };
+    return typeof v.message === "string" ? v.message : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -140,54 +140,6 @@ describe("commands", () => {
     await third.close();
   });
 
-  it("reaches a CoAP connection once, however many tokens observe /commands on it or re-register (RFC 7641 §3.3.1)", async () => {
-    const token = await createDevice("cmd-reobserve");
-    const pending = await send("cmd-reobserve", { name: "pending" });
-    const coap = await CoapWsClient.connect(coapUrl());
-    await coap.request({ method: "GET", path: "shadow", query: [`auth=${token}`] });
-    const notes: string[] = [];
-    const onNote = (who: string) => (m: { payload: Uint8Array }) => notes.push(`${who}:${(JSON.parse(Buffer.from(m.payload).toString()) as { name: string }).name}`);
-    const c0 = Uint8Array.of(0xc0);
-    await coap.observe("commands", onNote("c0"), { token: c0 });
-    await eventually(async () => notes.length >= 1);
-    await coap.observe("commands", onNote("c1"), { token: Uint8Array.of(0xc1) });
-    await coap.observe("commands", onNote("c0"), { token: c0 }); // a client re-registers from time to time
-    await new Promise((r) => setTimeout(r, 500));
-    // Before: the pending command went out again to every observer at each registration (c0 three times, c1 twice).
-    expect(notes).toEqual(["c0:pending"]);
-    // A new command goes to every observer of the connection, once each.
-    await send("cmd-reobserve", { name: "next" });
-    await eventually(async () => notes.length >= 3);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(notes.slice(1).sort()).toEqual(["c0:next", "c1:next"]);
-    expect((await apiJson<Command>("GET", `/v1/devices/cmd-reobserve/commands/${pending.id}`, 200)).status).toBe("delivered");
-    await coap.close();
-  });
-
-  it("waits for a CoAP connection that cancelled its observation, and reaches it when it observes again; a method finds it offline meanwhile", async () => {
-    const token = await createDevice("cmd-unobserve");
-    const coap = await CoapWsClient.connect(coapUrl());
-    await coap.request({ method: "GET", path: "shadow", query: [`auth=${token}`] });
-    const notes: string[] = [];
-    const onNote = (m: { payload: Uint8Array }) => notes.push((JSON.parse(Buffer.from(m.payload).toString()) as { name: string }).name);
-    const cmds = await coap.observe("commands", onNote);
-    const methods = await coap.observe("methods", () => undefined);
-    await cmds.cancel();
-    await methods.cancel();
-    await new Promise((r) => setTimeout(r, 300));
-    // Before: queued while nobody observed, it went to the connection, was marked delivered, and was never seen again.
-    const c1 = await send("cmd-unobserve", { name: "c1" });
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await apiJson<Command>("GET", `/v1/devices/cmd-unobserve/commands/${c1.id}`, 200)).status).toBe("queued");
-    // Before: a method call waited its whole timeout (504) for a connection that took no methods.
-    expect((await api("POST", "/v1/devices/cmd-unobserve/methods/blink", { body: { timeoutSeconds: 3 } })).status).toBe(404);
-    await coap.observe("commands", onNote, { token: Uint8Array.of(0xc3) });
-    await eventually(async () => notes.includes("c1"));
-    expect(notes).toEqual(["c1"]);
-    expect((await apiJson<Command>("GET", `/v1/devices/cmd-unobserve/commands/${c1.id}`, 200)).status).toBe("delivered");
-    await coap.close();
-  });
-
   it.each([
     ["/mqtt/<id>", 4],
     ["/mqtt", 5],

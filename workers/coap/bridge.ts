@@ -22,6 +22,7 @@ import { decode as decodeCbor, encode as encodeCbor } from "../../wasm/src/worke
 import { TELEMETRY_COAP, decodeTelemetry, telemetryLimits } from "../telemetry-body";
 import { ApiError } from "../errors";
 import { isJsonObject, isJsonValue } from "../../protocols/json-value";
+import { logError, logText } from "../../protocols/log-text";
 import { PollWindow } from "../../durable-objects/shared/poll-window";
 import { deviceConfig, socketFloodMs } from "../../durable-objects/device/config";
 import { TokenBucket } from "../../durable-objects/shared/token-bucket";
@@ -196,7 +197,24 @@ export class CoapBridge {
     }
     if (m.type === "shadow.delta" && typeof m.shadow === "string") this.apply(this.session.notifyDelta(m.shadow === "" ? null : m.shadow, m.state ?? {}));
     if (m.type === "error" && m.code === "session_taken_over") this.apply(this.session.release());
-    if (m.type === "command" || m.type === "method") this.apply(this.session.notify(m.type === "command" ? "commands" : "methods", { id: m.id, name: m.name, payload: m.payload ?? null }));
+    if ((m.type === "command" || m.type === "method") && typeof m.id === "string") {
+      const out = this.session.notify(m.type === "command" ? "commands" : "methods", { id: m.id, name: m.name, payload: m.payload ?? null });
+      this.apply(out);
+      // Too large for this client: answered for it, as MQTT leaves such a command out, rather than
+      // ending its observation (which lost every later command too, re-sent first each time).
+      if (out.undeliverable !== undefined) void this.undeliverable(m.type, m.id, out.undeliverable);
+    }
+  }
+
+  /** Finishes a command (rejected) or method call (413) that this client cannot receive, saying why. */
+  private async undeliverable(kind: "command" | "method", id: string, reason: string): Promise<void> {
+    const error = `not sent: ${reason}`;
+    try {
+      if (kind === "command") await this.stub().reportCommandResult(id, "rejected", { error });
+      else await this.stub().answerMethod(id, 413, { error });
+    } catch (err) {
+      console.error(`coap: could not answer undeliverable ${kind} ${logText(id)}: ${logError(err)}`);
+    }
   }
 
   /** Sends a JSON device-protocol message up the link (what this connection's client observes). */
