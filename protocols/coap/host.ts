@@ -125,9 +125,9 @@ export interface CoapOutput {
   /** The serializable state changed: re-run `serializeAttachment(session.state)`. */
   stateChanged: boolean;
   /**
-   * A command or method call (`notify`) the client cannot receive (too large for its
-   * Max-Message-Size, no block-wise): nothing was sent and its observations go on; the host
-   * answers it for the device, with this reason.
+   * Commands or method calls (`notify`) the client cannot receive (too large for its
+   * Max-Message-Size, no block-wise): nothing was sent and the observations go on; the host
+   * answers each for the device, with its reason.
    */
-  undeliverable?: string;
+  undeliverable?: { resource: "commands" | "methods"; id: unknown; reason: string }[];
 }

@@ -2,7 +2,8 @@ import { decode as cborDecode } from "cbor-x";
 import { describe, expect, it } from "vitest";
 import { decode } from "./codec";
 import { Code, formatCode } from "./codes";
-import { Option } from "./options";
+import { Option, getOption } from "./options";
+import { blockOption, decodeBlock } from "./block";
 import { CoapSession } from "./server";
 import { Driver, has, json, uint } from "./testing/driver";
 
@@ -133,11 +134,44 @@ describe("a command too large for the client (no block-wise, small Max-Message-S
     const big = d.session.notify("commands", { id: "c-big", name: "firmware", payload: "x".repeat(3000) });
     // Before: a 5.00 went out and ended the observation, and the big command was sent first again at each re-registration.
     expect(big.frames).toEqual([]);
-    expect(big.undeliverable).toMatch(/Max-Message-Size 1152/);
+    expect(big.undeliverable).toEqual([{ resource: "commands", id: "c-big", reason: expect.stringMatching(/Max-Message-Size 1152/) }]);
     expect(d.session.state.observers.map((o) => o.resource)).toEqual(["commands"]);
     const small = d.session.notify("commands", { id: "c-small", name: "blink", payload: null });
     expect(small.undeliverable).toBeUndefined();
     expect(json(decode(small.frames[0]!))).toMatchObject({ id: "c-small" });
+  });
+});
+
+describe("commands larger than a block (RFC 7959 §2.4: one representation at a time)", () => {
+  it("wait while an earlier one is fetched in blocks, and each arrives whole, in order", async () => {
+    const d = await started({}, { maxMessageSize: 1152, blockWise: true });
+    await d.request({ path: "/commands", observe: 0, token: [5] });
+    const command = (id: string, size: number) => ({ id, name: "cfg", payload: id.repeat(size) });
+    /** Fetches the rest of a notification whose block 0 is `first`; the payload and any frames that came after the last block. */
+    const fetchRest = async (first: ReturnType<typeof decode>) => {
+      const parts = [first.payload];
+      let after: ReturnType<typeof decode>[] = [];
+      for (let num = 1; ; num++) {
+        const { msgs } = await d.send(d.message({ path: "/commands", options: [blockOption(Option.BLOCK2, { num, more: false, szx: 6 })] }));
+        const [block, ...rest] = msgs;
+        parts.push(block!.payload);
+        if (!decodeBlock(getOption(block!, Option.BLOCK2)!).more) {
+          after = rest;
+          break;
+        }
+      }
+      return { body: JSON.parse(Buffer.concat(parts).toString()) as { id: string; payload: string }, after };
+    };
+    const k1 = d.session.notify("commands", command("a", 2500));
+    // Before: these replaced k1's representation, and its later blocks came from k2.
+    expect(d.session.notify("commands", command("b", 2500)).frames).toEqual([]);
+    expect(d.session.notify("commands", command("c", 10)).frames).toEqual([]);
+    const first = await fetchRest(decode(k1.frames[0]!));
+    expect([first.body.id, first.body.payload.length]).toEqual(["a", 2500]);
+    expect(first.after).toHaveLength(1); // k2's block 0, sent with k1's last block
+    const second = await fetchRest(first.after[0]!);
+    expect([second.body.id, second.body.payload]).toEqual(["b", "b".repeat(2500)]);
+    expect(second.after.map((m) => json(m))).toEqual([{ ...command("c", 10) }]);
   });
 });
 

@@ -9,7 +9,9 @@ import { Code, codeClass, codeKind } from "./codes";
 import { CoapError } from "./errors";
 import type { CoapClose, CoapHost, CoapOutput, CoapSessionConfig, CoapSessionState } from "./host";
 import { deregisterObserver, nextSeq, observersOf } from "./observe";
-import { SignalOption, fromHex } from "./options";
+import { Option, SignalOption, fromHex, getOption, getUriPath } from "./options";
+import { decodeBlock } from "./block";
+import { CallTransfers } from "./call-transfers";
 import type { PipelineContext } from "./pipeline";
 import { fitResponse, handleRequest, limitToPeer, representationKey } from "./pipeline";
 import { deltaKey, deltaNotification } from "./resources";
@@ -58,6 +60,8 @@ export class CoapSession {
   private readonly ctx: PipelineContext;
   private queue: Promise<unknown> = Promise.resolve();
   private dirty = false;
+  /** Commands and method calls waiting for an earlier one's blocks to be fetched. */
+  private readonly calls = new CallTransfers();
 
   /** Starts a session, or resumes one from a saved `state`. */
   constructor(
@@ -128,7 +132,8 @@ export class CoapSession {
    * 5.00, which ends that observation (RFC 7641 §3.2).
    */
   notifyDelta(name: string | null, delta: unknown): CoapOutput {
-    return this.notifyResource(deltaKey(name), delta);
+    const { frames, stateChanged } = this.notifyResource(deltaKey(name), delta);
+    return { frames, close: null, stateChanged };
   }
 
   /**
@@ -136,19 +141,40 @@ export class CoapSession {
    * method call is one notification (the device answers with POST /commands/<id> or /methods/<id>).
    */
   notify(resource: "commands" | "methods", value: unknown): CoapOutput {
-    return this.notifyResource(resource, value, true);
+    const now = Date.now();
+    if (this.st.closed || this.calls.hold(resource, value, now)) return NOTHING;
+    return this.sendCalls(resource, [...this.calls.release(resource), value], now);
+  }
+
+  /** Sends calls in order until one goes out in blocks: the rest wait for its last block (call-transfers.ts). */
+  private sendCalls(resource: "commands" | "methods", values: unknown[], now: number): CoapOutput {
+    const frames: Uint8Array[] = [];
+    const undeliverable: NonNullable<CoapOutput["undeliverable"]> = [];
+    let stateChanged = false;
+    for (const [i, value] of values.entries()) {
+      const out = this.notifyResource(resource, value, true);
+      frames.push(...out.frames);
+      stateChanged ||= out.stateChanged;
+      if (out.refused !== undefined) undeliverable.push({ resource, id: (value as { id?: unknown } | null)?.id, reason: out.refused });
+      if (out.cut) {
+        this.calls.started(resource, now, values.slice(i + 1));
+        break;
+      }
+    }
+    return { frames, close: null, stateChanged, ...(undeliverable.length > 0 ? { undeliverable } : {}) };
   }
 
   /**
    * `oneShot`: each value is its own event (a command), not the resource's state. One the peer
    * cannot receive is then not sent, and does not end the observation as a 5.00 would (every
-   * later command would be lost with it): the output says it is undeliverable instead.
+   * later command would be lost with it): `refused` says why instead. `cut`: it went out in blocks.
    */
-  private notifyResource(key: string, value: unknown, oneShot = false): CoapOutput {
-    if (this.st.closed) return NOTHING;
+  private notifyResource(key: string, value: unknown, oneShot = false): { frames: Uint8Array[]; stateChanged: boolean; refused?: string; cut?: true } {
+    if (this.st.closed) return { frames: [], stateChanged: false };
     const delta = value;
     const frames: Uint8Array[] = [];
     let undeliverable: string | undefined;
+    let cut = false;
     const observers = observersOf(this.st, key);
     for (const entry of observers) {
       const token = fromHex(entry.token);
@@ -166,9 +192,10 @@ export class CoapSession {
       }
       // RFC 7641 §3.2: a non-2.xx notification ends the observation
       if (codeClass(note.code) !== 2) deregisterObserver(this.st, entry.token);
+      cut ||= moreBlocks(note);
       frames.push(encode(note));
     }
-    return { frames, close: null, stateChanged: observers.length > 0, ...(undeliverable === undefined ? {} : { undeliverable }) };
+    return { frames, stateChanged: observers.length > 0, ...(undeliverable === undefined ? {} : { refused: undeliverable }), ...(cut ? { cut: true as const } : {}) };
   }
 
   /** A Ping to keep the connection alive; the client answers Pong (RFC 8323 §5.4). */
@@ -249,14 +276,21 @@ export class CoapSession {
   }
 
   private async onRequest(msg: CoapMessage): Promise<CoapOutput> {
-    let response: Uint8Array;
+    let response: CoapMessage;
     try {
-      response = encode(await handleRequest(this.ctx, msg));
+      response = await handleRequest(this.ctx, msg);
     } catch {
       // a failing host call or encoder costs this request, never the connection
-      response = encode(limitToPeer(errorReply(msg.token, Code.INTERNAL_SERVER_ERROR, "internal error"), this.peerMax));
+      response = limitToPeer(errorReply(msg.token, Code.INTERNAL_SERVER_ERROR, "internal error"), this.peerMax);
     }
-    return this.output([response]);
+    const out = this.output([encode(response)]);
+    // The last block of a command or method call fetched: the calls that waited for it go now.
+    const resource = lastOfBlocks(response) ? callResource(msg) : null;
+    if (resource !== null && this.calls.fetching(resource)) {
+      const next = this.sendCalls(resource, this.calls.release(resource), Date.now());
+      return { ...out, frames: [...out.frames, ...next.frames], stateChanged: out.stateChanged || next.stateChanged, ...(next.undeliverable ? { undeliverable: next.undeliverable } : {}) };
+    }
+    return out;
   }
 
   /** The peer's Max-Message-Size (RFC 8323 §5.3.1: 1152 until its CSM says otherwise). */
@@ -296,5 +330,27 @@ function diagnosticOf(m: CoapMessage): string | undefined {
     return typeof v.message === "string" ? v.message : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether a response is a block with more to come (a representation cut in Block2 blocks). */
+function moreBlocks(m: CoapMessage): boolean {
+  const b = getOption(m, Option.BLOCK2);
+  return b !== undefined && decodeBlock(b).more;
+}
+
+/** Whether a response is the last block of a representation cut in blocks. */
+function lastOfBlocks(m: CoapMessage): boolean {
+  const b = getOption(m, Option.BLOCK2);
+  return b !== undefined && !decodeBlock(b).more && codeClass(m.code) === 2;
+}
+
+/** `commands` or `methods` when the request is for one of them (a bad Uri-Path was answered 4.00 already). */
+function callResource(msg: CoapMessage): "commands" | "methods" | null {
+  try {
+    const path = getUriPath(msg).join("/");
+    return path === "commands" || path === "methods" ? path : null;
+  } catch {
+    return null;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { api, apiJson, createDevice, eventually, hubUrl } from "./client";
-import { CoapWsClient } from "../clients/coap-ws-client";
+import { CoapWsClient, type WireMessage } from "../clients/coap-ws-client";
 
 type Command = { id: string; status: string; result: unknown; protocol: string | null; name: string };
 const coapUrl = () => `${hubUrl().replace("http", "ws")}/.well-known/coap`;
@@ -81,4 +81,24 @@ describe("commands over CoAP", () => {
     expect((await apiJson<Command>("GET", `/v1/devices/cmd-toobig/commands/${small.id}`, 200)).status).toBe("delivered");
     await coap.close();
   });
+
+  it("larger than a block, arrive one after the other, each whole, however close together they are sent (RFC 7959 §2.4)", async () => {
+    const token = await createDevice("cmd-blocks");
+    const coap = await CoapWsClient.connect(coapUrl(), { maxMessageSize: 1152, blockWise: true });
+    await coap.request({ method: "GET", path: "shadow", query: [`auth=${token}`] });
+    const firsts: WireMessage[] = [];
+    await coap.observe("commands", (m) => firsts.push(m));
+    const sent = await Promise.all(["a", "b", "c"].map((k) => send("cmd-blocks", { name: k, payload: k.repeat(2500) })));
+    const got: { name: string; payload: string }[] = [];
+    // As a client does: each notification's block 0, then the rest with GET Block2 NUM+1.
+    while (got.length < 3) {
+      const first = await eventually(async () => firsts.shift());
+      const { payload } = await coap.fetchRest(first, { method: "GET", path: "commands" });
+      got.push(JSON.parse(Buffer.from(payload).toString()) as { name: string; payload: string });
+    }
+    // Before: a later command replaced the one being fetched, and one command was pieced together from two.
+    expect(got.map((c) => [c.name, c.payload]).sort()).toEqual(sent.map((c) => [c.name, c.name.repeat(2500)]).sort());
+    await coap.close();
+  });
 });
+

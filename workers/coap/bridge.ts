@@ -111,6 +111,9 @@ export class CoapBridge {
 
   private apply(out: CoapOutput): void {
     this.syncObserves();
+    // Too large for this client: answered for it, as MQTT leaves such a command out, rather than
+    // ending its observation (which lost every later command too, re-sent first each time).
+    for (const u of out.undeliverable ?? []) if (typeof u.id === "string") void this.undeliverable(u.resource === "commands" ? "command" : "method", u.id, u.reason);
     for (const frame of out.frames) {
       try {
         this.ws.send(frame);
@@ -197,13 +200,7 @@ export class CoapBridge {
     }
     if (m.type === "shadow.delta" && typeof m.shadow === "string") this.apply(this.session.notifyDelta(m.shadow === "" ? null : m.shadow, m.state ?? {}));
     if (m.type === "error" && m.code === "session_taken_over") this.apply(this.session.release());
-    if ((m.type === "command" || m.type === "method") && typeof m.id === "string") {
-      const out = this.session.notify(m.type === "command" ? "commands" : "methods", { id: m.id, name: m.name, payload: m.payload ?? null });
-      this.apply(out);
-      // Too large for this client: answered for it, as MQTT leaves such a command out, rather than
-      // ending its observation (which lost every later command too, re-sent first each time).
-      if (out.undeliverable !== undefined) void this.undeliverable(m.type, m.id, out.undeliverable);
-    }
+    if (m.type === "command" || m.type === "method") this.apply(this.session.notify(m.type === "command" ? "commands" : "methods", { id: m.id, name: m.name, payload: m.payload ?? null }));
   }
 
   /** Finishes a command (rejected) or method call (413) that this client cannot receive, saying why. */
