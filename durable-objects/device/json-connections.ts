@@ -77,6 +77,8 @@ export class JsonConnections {
    */
   observe(ws: WebSocket, resource: "commands" | "methods", on: boolean): boolean {
     const a = ws.deserializeAttachment() as JsonAttachment;
+    // A JSON device takes both without asking: `observe` is the CoAP links' message only.
+    if (a.protocol !== "coap") return false;
     const observes = a.observes ?? [];
     if (observes.includes(resource) === on) return false;
     ws.serializeAttachment({ ...a, observes: on ? [...observes, resource] : observes.filter((r) => r !== resource) } satisfies JsonAttachment);

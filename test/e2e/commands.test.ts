@@ -140,6 +140,19 @@ describe("commands", () => {
     await third.close();
   });
 
+  it("takes no observe/unobserve from a JSON device (the CoAP links' message): toggling them sends nothing again", async () => {
+    const token = await createDevice("cmd-json-observe");
+    const dev = await JsonSocket.open(token);
+    const c = await send("cmd-json-observe", { name: "once" });
+    expect(await dev.next((x) => x.type === "command")).toMatchObject({ id: c.id });
+    dev.send({ type: "unobserve", resource: "commands" });
+    dev.send({ type: "observe", resource: "commands" });
+    await new Promise((r) => setTimeout(r, 400));
+    // Before: each off-on toggle sent every unanswered command again.
+    expect(dev.received.filter((x) => x.type === "command")).toEqual([]);
+    await dev.close();
+  });
+
   it.each([
     ["/mqtt/<id>", 4],
     ["/mqtt", 5],
