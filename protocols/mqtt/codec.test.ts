@@ -222,3 +222,27 @@ describe("stream behaviour", () => {
     expect([...bytes]).toEqual([0x40, 2, 0, 1]);
   });
 });
+
+describe("fields with a 2-byte length", () => {
+  const connect = (willPayload: number): MqttPacket => ({
+    type: "connect",
+    protocolId: "MQTT",
+    protocolVersion: 5,
+    clientId: "c",
+    clean: true,
+    keepAlive: 0,
+    will: { topic: "t", payload: new Uint8Array(willPayload), qos: 0, retain: false },
+  });
+
+  it("refuses to encode one past 65,535 bytes (mqtt-packet wrote its length modulo 65,536: a broken 42-byte CONNECT)", () => {
+    expect(() => encode(connect(65_536), 5)).toThrow(/will payload is longer than the 65,535 bytes/);
+    expect(() => encode({ type: "subscribe", packetId: 1, subscriptions: [{ filter: "f".repeat(65_536), qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0 }] }, 5)).toThrow(MqttProtocolError);
+    expect(() => encode({ type: "publish", topic: "t".repeat(65_536), payload: new Uint8Array(), qos: 0, retain: false, dup: false }, 4)).toThrow(/topic/);
+  });
+
+  it("encodes one of exactly 65,535 bytes, which reads back whole", () => {
+    const bytes = encode(connect(65_535), 5);
+    const [back] = new MqttStream({ role: "server", maximumPacketSize: 1 << 20 }).push(bytes);
+    expect(back?.type === "connect" && back.will?.payload.length).toBe(65_535);
+  });
+});

@@ -139,6 +139,8 @@ export class MqttStream {
 export function encode(packet: MqttPacket, protocolVersion: ProtocolVersion): Uint8Array {
   const fast = fastEncode(packet, protocolVersion);
   if (fast) return fast;
+  const tooLong = overlongField(packet);
+  if (tooLong) throw new MqttProtocolError(0x83, `cannot encode ${packet.type}: ${tooLong} is longer than the 65,535 bytes its 2-byte length can say`);
   let bytes: Uint8Array;
   try {
     bytes = generate(toRaw(packet, protocolVersion), { protocolVersion });
@@ -147,3 +149,22 @@ export function encode(packet: MqttPacket, protocolVersion: ProtocolVersion): Ui
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+const utf8Length = (s: string) => new TextEncoder().encode(s).length;
+
+/**
+ * The first field of `packet` with a 2-byte length (MQTT §1.5.4, §1.5.6) that is too long for it.
+ * mqtt-packet writes such a length modulo 65,536 without a word: a will payload of 100 KB came
+ * out as a 42-byte CONNECT.
+ */
+function overlongField(packet: MqttPacket): string | null {
+  const fields: [string, number][] = [];
+  if (packet.type === "connect") {
+    fields.push(["client id", utf8Length(packet.clientId)], ["user name", utf8Length(packet.username ?? "")], ["password", packet.password?.length ?? 0]);
+    if (packet.will) fields.push(["will topic", utf8Length(packet.will.topic)], ["will payload", packet.will.payload.length]);
+  } else if (packet.type === "publish") fields.push(["topic", utf8Length(packet.topic)]);
+  else if (packet.type === "subscribe") for (const s of packet.subscriptions) fields.push(["topic filter", utf8Length(s.filter)]);
+  else if (packet.type === "unsubscribe") for (const f of packet.filters) fields.push(["topic filter", utf8Length(f)]);
+  return fields.find(([, n]) => n > 0xffff)?.[0] ?? null;
+}
+
