@@ -53,6 +53,18 @@ describe.each([4, 5] as const)("mutation fuzzing, level %i", (version) => {
   });
 });
 
+describe("pinned counterexamples", () => {
+  it("a v5 PUBLISH whose user properties interleave a name survives re-encoding in order (seed 428505878)", () => {
+    // The target compared every packet with its user properties grouped, as mqtt-packet writes
+    // them; PUBLISH now keeps their order [MQTT-3.3.2-18], and the grouped copy differed.
+    const bytes = Uint8Array.from([
+      48, 58, 0, 1, 1, 54, 8, 0, 1, 1, 9, 0, 0, 11, 1, 35, 0, 1, 38, 0, 9, 95, 95, 112, 114, 111, 116, 111, 95, 95, 0, 0, 38, 0, 9, 94, 95, 112, 114, 111, 116, 111, 95, 95,
+      0, 0, 38, 0, 9, 95, 95, 112, 114, 111, 116, 111, 95, 95, 0, 0, 32, 26, 0, 0, 23, 31, 0, 0, 38, 0, 1, 107, 0, 0, 26, 0, 4, 240, 144, 128, 128, 28, 0, 4, 240, 144, 128, 128,
+    ]);
+    expect(feedMqtt({ role: "client", protocolVersion: 5 }, [bytes])).toBe("accepted");
+  });
+});
+
 describe("random bytes", () => {
   const garbage = fc.uint8Array({ maxLength: 400 }).chain((b) => chunked(b));
   it.each<[string, MqttStreamOptions]>([
