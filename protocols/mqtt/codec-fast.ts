@@ -14,6 +14,7 @@
  */
 import type { AckPacket, MqttPacket, ProtocolVersion, PublishPacket, QoS } from "./packets";
 import { publishProperties } from "./codec-publish-properties";
+import { varint } from "./varint";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
@@ -109,17 +110,11 @@ function encodePublish(packet: PublishPacket, version: ProtocolVersion): Uint8Ar
   if (version === 5 && properties === undefined) return undefined;
   const remaining = 2 + topic.length + (qos > 0 ? 2 : 0) + (properties?.length ?? 0) + packet.payload.length;
   if (remaining > 268_435_455) return undefined;
-  let lengthBytes = 1;
-  for (let n = remaining; n > 127; n = Math.floor(n / 128)) lengthBytes++;
-  const out = new Uint8Array(1 + lengthBytes + remaining);
+  const length = varint(remaining);
+  const out = new Uint8Array(1 + length.length + remaining);
   out[0] = 0x30 | (packet.dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0);
-  let pos = 1;
-  for (let n = remaining; ; ) {
-    const digit = n % 128;
-    n = Math.floor(n / 128);
-    out[pos++] = n > 0 ? digit | 0x80 : digit;
-    if (n === 0) break;
-  }
+  out.set(length, 1);
+  let pos = 1 + length.length;
   out[pos++] = topic.length >> 8;
   out[pos++] = topic.length & 0xff;
   out.set(topic, pos);

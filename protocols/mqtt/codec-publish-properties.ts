@@ -6,6 +6,7 @@
  * Answers `undefined` for anything out of range (the general encoder then raises the error).
  */
 import type { PublishProperties } from "./packets";
+import { varint } from "./varint";
 
 const encoder = new TextEncoder();
 const U16 = 0xffff;
@@ -43,24 +44,13 @@ export function publishProperties(p: PublishProperties): Uint8Array | undefined 
   for (const id of p.subscriptionIdentifiers ?? []) {
     if (!Number.isInteger(id) || id < 1 || id > VARINT_MAX) return undefined;
     byte(0x0b);
-    for (let n = id; ; ) {
-      const digit = n % 128;
-      n = Math.floor(n / 128);
-      byte(n > 0 ? digit | 0x80 : digit);
-      if (n === 0) break;
-    }
+    for (const b of varint(id)) byte(b);
   }
   if (p.topicAlias !== undefined && !(byte(0x23), int(p.topicAlias, 2, 1, U16))) return undefined;
   for (const [name, value] of p.userProperties ?? []) if (!(byte(0x26), text(name) && text(value))) return undefined;
 
   if (size > VARINT_MAX - 4) return undefined;
-  const prefix: number[] = [];
-  for (let n = size; ; ) {
-    const digit = n % 128;
-    n = Math.floor(n / 128);
-    prefix.push(n > 0 ? digit | 0x80 : digit);
-    if (n === 0) break;
-  }
+  const prefix = varint(size);
   const out = new Uint8Array(prefix.length + size);
   out.set(prefix);
   let pos = prefix.length;

@@ -11,14 +11,4 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** MQTT's variable byte integer (§1.5.5), as byte values. */
-export function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return out;
-}
+export { varint } from "./varint";

@@ -13,6 +13,7 @@ import { validatePacket, type CodecRole } from "./codec-validate";
 import { MqttProtocolError, malformed } from "./errors";
 import { MqttFramer } from "./framer";
 import type { MqttPacket, ProtocolVersion } from "./packets";
+import { utf8ByteLength } from "../json-value";
 
 export type { CodecRole } from "./codec-validate";
 
@@ -150,8 +151,6 @@ export function encode(packet: MqttPacket, protocolVersion: ProtocolVersion): Ui
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-const utf8Length = (s: string) => new TextEncoder().encode(s).length;
-
 /**
  * The first field of `packet` with a 2-byte length (MQTT §1.5.4, §1.5.6) that is too long for it.
  * mqtt-packet writes such a length modulo 65,536 without a word: a will payload of 100 KB came
@@ -160,11 +159,11 @@ const utf8Length = (s: string) => new TextEncoder().encode(s).length;
 function overlongField(packet: MqttPacket): string | null {
   const fields: [string, number][] = [];
   if (packet.type === "connect") {
-    fields.push(["client id", utf8Length(packet.clientId)], ["user name", utf8Length(packet.username ?? "")], ["password", packet.password?.length ?? 0]);
-    if (packet.will) fields.push(["will topic", utf8Length(packet.will.topic)], ["will payload", packet.will.payload.length]);
-  } else if (packet.type === "publish") fields.push(["topic", utf8Length(packet.topic)]);
-  else if (packet.type === "subscribe") for (const s of packet.subscriptions) fields.push(["topic filter", utf8Length(s.filter)]);
-  else if (packet.type === "unsubscribe") for (const f of packet.filters) fields.push(["topic filter", utf8Length(f)]);
+    fields.push(["client id", utf8ByteLength(packet.clientId)], ["user name", utf8ByteLength(packet.username ?? "")], ["password", packet.password?.length ?? 0]);
+    if (packet.will) fields.push(["will topic", utf8ByteLength(packet.will.topic)], ["will payload", packet.will.payload.length]);
+  } else if (packet.type === "publish") fields.push(["topic", utf8ByteLength(packet.topic)]);
+  else if (packet.type === "subscribe") for (const s of packet.subscriptions) fields.push(["topic filter", utf8ByteLength(s.filter)]);
+  else if (packet.type === "unsubscribe") for (const f of packet.filters) fields.push(["topic filter", utf8ByteLength(f)]);
   return fields.find(([, n]) => n > 0xffff)?.[0] ?? null;
 }
 
