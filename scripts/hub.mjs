@@ -52,8 +52,9 @@ export function ensureDevVars(file = join(root, ".dev.vars")) {
   if (jwtCreated) set("JWT_SECRET");
   if (created || jwtCreated) writeFileSync(file, text, { mode: 0o600 });
   chmodSync(file, 0o600); // an existing file keeps its mode when written
-  const short = ["ADMIN_TOKEN", "JWT_SECRET"].filter((n) => (n === "ADMIN_TOKEN" ? token : parseEnv(text)[n] ?? "").length < MIN_SECRET_LENGTH);
-  return { token, created, jwtCreated, short, vars: parseEnv(text) };
+  const vars = parseEnv(text);
+  const short = ["ADMIN_TOKEN", "JWT_SECRET"].filter((n) => (vars[n] ?? "").length < MIN_SECRET_LENGTH);
+  return { token, created, jwtCreated, short, vars };
 }
 
 /** Applies the D1 migrations to the local database under `persistTo`. */
