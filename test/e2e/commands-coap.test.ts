@@ -9,16 +9,22 @@ import { CoapWsClient, type WireMessage } from "../clients/coap-ws-client";
 type Command = { id: string; status: string; result: unknown; protocol: string | null; name: string };
 const coapUrl = () => `${hubUrl().replace("http", "ws")}/.well-known/coap`;
 
+/** A new device and a CoAP connection bound to it (its first request carries `auth=`). */
+async function connected(deviceId: string, csm?: { maxMessageSize: number; blockWise: boolean }): Promise<CoapWsClient> {
+  const token = await createDevice(deviceId);
+  const coap = await CoapWsClient.connect(coapUrl(), csm);
+  await coap.request({ method: "GET", path: "shadow", query: [`auth=${token}`] });
+  return coap;
+}
+
 function send(device: string, body: Record<string, unknown>) {
   return apiJson<Command>("POST", `/v1/devices/${device}/commands`, 201, { body });
 }
 
 describe("commands over CoAP", () => {
   it("reaches a CoAP connection once, however many tokens observe /commands on it or re-register (RFC 7641 §3.3.1)", async () => {
-    const token = await createDevice("cmd-reobserve");
-    const pending = await send("cmd-reobserve", { name: "pending" });
-    const coap = await CoapWsClient.connect(coapUrl());
-    await coap.request({ method: "GET", path: "shadow", query: [`auth=${token}`] });
+    const coap = await connected("cmd-reobserve");
+    const pending = await send("cmd-reobserve", { name: "pending" }); // before anything observes
     const notes: string[] = [];
     const onNote = (who: string) => (m: { payload: Uint8Array }) => notes.push(`${who}:${(JSON.parse(Buffer.from(m.payload).toString()) as { name: string }).name}`);
     const c0 = Uint8Array.of(0xc0);
@@ -39,9 +45,7 @@ describe("commands over CoAP", () => {
   });
 
   it("waits for a CoAP connection that cancelled its observation, and reaches it when it observes again; a method finds it offline meanwhile", async () => {
-    const token = await createDevice("cmd-unobserve");
-    const coap = await CoapWsClient.connect(coapUrl());
-    await coap.request({ method: "GET", path: "shadow", query: [`auth=${token}`] });
+    const coap = await connected("cmd-unobserve");
     const notes: string[] = [];
     const onNote = (m: { payload: Uint8Array }) => notes.push((JSON.parse(Buffer.from(m.payload).toString()) as { name: string }).name);
     const cmds = await coap.observe("commands", onNote);
@@ -63,9 +67,7 @@ describe("commands over CoAP", () => {
   });
 
   it("too large for a CoAP client without block-wise: rejected with the reason, and later commands still arrive", async () => {
-    const token = await createDevice("cmd-toobig");
-    const coap = await CoapWsClient.connect(coapUrl(), { maxMessageSize: 1152, blockWise: false });
-    await coap.request({ method: "GET", path: "shadow", query: [`auth=${token}`] });
+    const coap = await connected("cmd-toobig", { maxMessageSize: 1152, blockWise: false });
     const notes: string[] = [];
     await coap.observe("commands", (m) => notes.push((JSON.parse(Buffer.from(m.payload).toString()) as { name: string }).name));
     const big = await send("cmd-toobig", { name: "firmware", payload: "x".repeat(3000) });
@@ -83,9 +85,7 @@ describe("commands over CoAP", () => {
   });
 
   it("larger than a block, arrive one after the other, each whole, however close together they are sent (RFC 7959 §2.4)", async () => {
-    const token = await createDevice("cmd-blocks");
-    const coap = await CoapWsClient.connect(coapUrl(), { maxMessageSize: 1152, blockWise: true });
-    await coap.request({ method: "GET", path: "shadow", query: [`auth=${token}`] });
+    const coap = await connected("cmd-blocks", { maxMessageSize: 1152, blockWise: true });
     const firsts: WireMessage[] = [];
     await coap.observe("commands", (m) => firsts.push(m));
     const sent = await Promise.all(["a", "b", "c"].map((k) => send("cmd-blocks", { name: k, payload: k.repeat(2500) })));
