@@ -144,8 +144,8 @@ async function* generate(ctx: EventsContext, deviceId: string, options: EventsOp
 }
 
 /**
- * While a stream is open, fetches each OAuth access token when it is due (a minute before expiry),
- * requests or not: the hub keeps an OAuth client's open streams as long as it holds a valid token,
+ * While a stream is open, fetches each OAuth access token when it is due (a minute before expiry,
+ * or at half the lifetime of a shorter token), requests or not: the hub keeps an OAuth client's open streams as long as it holds a valid token,
  * so a stream outlives the token it was opened with. A fixed token needs nothing.
  */
 function keepTokenFresh(tokens: TokenSource): { stop(): void } {
