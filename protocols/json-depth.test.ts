@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DEFAULT_JSON_MAX_DEPTH, jsonMaxDepth, parseJsonBounded, scanJsonDepth } from "./json-depth";
+import { parseJsonBounded, scanJsonDepth } from "./json-depth";
 import { jsonDepth, type JsonValue } from "./json-value";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -53,14 +53,4 @@ describe("parseJsonBounded", () => {
     expect(parseJsonBounded("[[1]]", 1)).toMatchObject({ ok: false, reason: "too_deep" });
     expect(parseJsonBounded("{nope", 32)).toMatchObject({ ok: false, reason: "syntax" });
   });
-});
-
-describe("jsonMaxDepth", () => {
-  it.each([
-    ["64", 64],
-    [undefined, DEFAULT_JSON_MAX_DEPTH],
-    ["0", DEFAULT_JSON_MAX_DEPTH],
-    ["x", DEFAULT_JSON_MAX_DEPTH],
-    ["2.5", DEFAULT_JSON_MAX_DEPTH],
-  ] as const)("%s → %i", (raw, want) => expect(jsonMaxDepth(raw)).toBe(want));
 });

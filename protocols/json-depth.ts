@@ -69,14 +69,3 @@ export function parseJsonBounded(text: string, maxDepth: number): BoundedParse {
     return { ok: false, reason: "syntax", message: "not valid JSON" };
   }
 }
-
-/**
- * The configured depth limit from an env var's raw value (`"32"`); unset, non-numeric or
- * non-positive values give {@link DEFAULT_JSON_MAX_DEPTH}.
- * @example jsonMaxDepth("64") // 64
- * @example jsonMaxDepth(undefined) // 32
- */
-export function jsonMaxDepth(raw: unknown): number {
-  const n = typeof raw === "string" || typeof raw === "number" ? Number(raw) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_JSON_MAX_DEPTH;
-}

@@ -24,6 +24,9 @@ Console: ${hub.url}/console/
 Admin token (${created ? "new, saved in .dev.vars" : "from .dev.vars"}): ${token}
 Try:  curl -H "Authorization: Bearer ${token}" ${hub.url}/v1/devices
 Press Ctrl-C to stop.`);
+// Vars set to values the hub cannot use as written (durable-objects/vars.ts): say so now, not at the first request.
+const health = await fetch(`${hub.url}/health`).then((r) => r.json()).catch(() => null);
+for (const problem of health?.config_problems ?? []) console.log(`!! ${problem}`);
 // The MQTT sandbox lets anyone connect without credentials: say so every time it is on.
 if (vars.MQTT_ANONYMOUS === "true") {
   console.log(`

@@ -29,6 +29,7 @@ import { commandRoutes } from "./routes/commands";
 import { ruleRoutes } from "./routes/rules";
 import { webhookRoutes } from "./routes/webhooks";
 import { telemetryHistory } from "./routes/telemetry-history";
+import { varProblems } from "../durable-objects/vars";
 
 /** Builds the app (a function so tests can build a fresh one). */
 export function createApp() {
@@ -44,7 +45,7 @@ export function createApp() {
   app.use("*", outliveHangup());
   app.use("*", retryParked());
 
-  app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION }));
+  app.get("/health", (c) => c.json({ status: "ok", version: c.env.VERSION, config_problems: varProblems(c.env) }));
   for (const routes of [devices, credentials, groups, appCredentials, oauth, shadows, telemetry, connect, events, coap, channelRoutes, mqtt, policyRoutes, commandRoutes, ruleRoutes, webhookRoutes, telemetryHistory]) {
     app.route("/", routes);
   }

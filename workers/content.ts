@@ -10,7 +10,8 @@ import type { z } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
 import { ApiError, validationError } from "./errors";
 import { isJsonValue } from "../protocols/json-value";
-import { jsonMaxDepth, parseJsonBounded, scanJsonDepth } from "../protocols/json-depth";
+import { parseJsonBounded, scanJsonDepth } from "../protocols/json-depth";
+import { numberVar } from "../durable-objects/vars";
 import { CborError, decode as decodeCbor, encode as encodeCbor } from "../wasm/src/worker";
 
 /** Media types Umbra reads and writes besides JSON. */
@@ -67,7 +68,7 @@ export function bodyOf(accepted: readonly string[], required: boolean) {
     if (!accepted.includes(type)) throw unsupportedMedia(c.req.method, accepted, type);
     if (isJsonMedia(type)) {
       checkUtf8(bytes);
-      checkDepth(bytes, jsonMaxDepth(c.env.JSON_MAX_DEPTH));
+      checkDepth(bytes, numberVar(c.env, "JSON_MAX_DEPTH"));
     }
     await next();
   });
@@ -123,7 +124,7 @@ export function jsonValue(text: string, maxDepth: number): unknown {
 /** Reads a JSON or CBOR body and validates it (malformed → 400, invalid → 400, other types → 415). */
 export async function readBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.infer<T>> {
   const type = mediaType(c);
-  const maxDepth = jsonMaxDepth(c.env.JSON_MAX_DEPTH);
+  const maxDepth = numberVar(c.env, "JSON_MAX_DEPTH");
   let value: unknown;
   if (type === CBOR) value = cborValue(new Uint8Array(await c.req.arrayBuffer()), maxDepth);
   else if (isJsonMedia(type) || type === "") value = jsonValue(await c.req.text(), maxDepth);

@@ -6,11 +6,10 @@
 import { z } from "@hono/zod-openapi";
 import type { TelemetryRow } from "../durable-objects/device/store";
 import { isJsonObject, isJsonValue, ownField, setOwnField, type JsonObject, type JsonValue } from "../protocols/json-value";
-import { jsonMaxDepth } from "../protocols/json-depth";
+import { numberVar } from "../durable-objects/vars";
 import { checkTelemetryTs, type TimeField } from "../protocols/telemetry-time";
 import { decodeUtf8 } from "../protocols/utf8";
 import type { Env } from "../durable-objects/env";
-import { deviceConfig } from "../durable-objects/device/config";
 import { ApiError, validationError } from "./errors";
 import { JsonObjectSchema } from "./routes/schemas";
 import { cborValue, jsonValue } from "./content";
@@ -47,7 +46,7 @@ export interface TelemetryLimits {
 
 /** The limits from the Worker's vars (`JSON_MAX_DEPTH`, `TELEMETRY_MAX_AGE_DAYS`). */
 export function telemetryLimits(env: Env): TelemetryLimits {
-  return { maxDepth: jsonMaxDepth(env.JSON_MAX_DEPTH), maxAgeMs: deviceConfig(env as unknown as Record<string, unknown>).telemetryMaxAgeMs };
+  return { maxDepth: numberVar(env, "JSON_MAX_DEPTH"), maxAgeMs: numberVar(env, "TELEMETRY_MAX_AGE_DAYS") * 86_400_000 };
 }
 
 const SHAPES = "expected {data, ts?} (data: an object with at least one field, ts: epoch milliseconds) or an array of 1 to 1000 of them";

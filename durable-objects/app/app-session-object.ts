@@ -55,7 +55,7 @@ export class AppSessionObject extends DurableObject<Env> {
     // Anonymous sandbox clients (`anonymous/<clientId>`) live in a topic space of their own.
     const sandbox = session().startsWith(`${ANONYMOUS}/`);
     const shards = new ShardClient(env, sandbox ? "sandbox" : "default");
-    const config = deviceConfig(env as unknown as Record<string, unknown>);
+    const config = deviceConfig(env);
     this.linkCheckMs = config.presenceCheckMs;
     const devices = new DeviceDeliveries(env);
     const marks = (this.marks = new DeliveryMarks(ctx.storage.sql));

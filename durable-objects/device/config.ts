@@ -1,6 +1,6 @@
 /** Per-device limits, read from the Worker's vars (all optional, with defaults). */
 import { DEFAULT_SHADOW_LIMITS, type ShadowLimits } from "../../shadow/shadow";
-import { jsonMaxDepth } from "../../protocols/json-depth";
+import { numberVar } from "../vars";
 
 /** Everything configurable about one device's object. */
 export interface DeviceConfig {
@@ -35,57 +35,45 @@ export interface DeviceConfig {
   presenceCheckMs: number;
 }
 
-function num(env: Record<string, unknown>, key: string, fallback: number): number {
-  const v = env[key];
-  const n = typeof v === "string" || typeof v === "number" ? Number(v) : NaN;
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-/** Whether a var is set to zero ("0" or 0; unset and empty are not): for vars where 0 means "off". */
-function isZero(v: unknown): boolean {
-  return (typeof v === "number" || (typeof v === "string" && v.trim() !== "")) && Number(v) === 0;
-}
-
 /** Cap on v5 clients' keep-alive in seconds (MQTT_MAX_KEEPALIVE_SECONDS; 0 or unset: none), sent as Server Keep Alive. */
-export function maxKeepAlive(env: Record<string, unknown>): number {
-  return Math.min(num(env, "MQTT_MAX_KEEPALIVE_SECONDS", 0), 65535);
+export function maxKeepAlive(env: object): number {
+  return numberVar(env, "MQTT_MAX_KEEPALIVE_SECONDS");
 }
 
 /** How long one socket may deliver messages back to back before it counts as flooding (`SOCKET_FLOOD_MS`, see poll-window.ts). */
-export function socketFloodMs(env: { SOCKET_FLOOD_MS?: unknown }): number {
-  return num(env, "SOCKET_FLOOD_MS", 500);
+export function socketFloodMs(env: object): number {
+  return numberVar(env, "SOCKET_FLOOD_MS");
 }
 
-/** Reads the config from env vars such as `SHADOW_MAX_BYTES`; unset or bad values use defaults. */
-export function deviceConfig(env: Record<string, unknown>): DeviceConfig {
+/** Reads the config from env vars such as `SHADOW_MAX_BYTES` (durable-objects/vars.ts: unset or unusable values use defaults). */
+export function deviceConfig(env: object): DeviceConfig {
   return {
     shadow: {
       ...DEFAULT_SHADOW_LIMITS,
-      maxDocumentBytes: num(env, "SHADOW_MAX_BYTES", DEFAULT_SHADOW_LIMITS.maxDocumentBytes),
-      maxDepth: num(env, "SHADOW_MAX_DEPTH", DEFAULT_SHADOW_LIMITS.maxDepth),
+      maxDocumentBytes: numberVar(env, "SHADOW_MAX_BYTES"),
+      maxDepth: numberVar(env, "SHADOW_MAX_DEPTH"),
     },
-    historyVersions: num(env, "SHADOW_HISTORY_VERSIONS", 100),
-    telemetryMaxRows: num(env, "TELEMETRY_MAX_ROWS", 100_000),
-    telemetryMaxAgeMs: num(env, "TELEMETRY_MAX_AGE_DAYS", 30) * 86_400_000,
-    maxMessageBytes: num(env, "WS_MAX_MESSAGE_BYTES", 256 * 1024),
+    historyVersions: numberVar(env, "SHADOW_HISTORY_VERSIONS"),
+    telemetryMaxRows: numberVar(env, "TELEMETRY_MAX_ROWS"),
+    telemetryMaxAgeMs: numberVar(env, "TELEMETRY_MAX_AGE_DAYS") * 86_400_000,
+    maxMessageBytes: numberVar(env, "WS_MAX_MESSAGE_BYTES"),
     socketFloodMs: socketFloodMs(env),
-    jsonMaxDepth: jsonMaxDepth(env.JSON_MAX_DEPTH),
+    jsonMaxDepth: numberVar(env, "JSON_MAX_DEPTH"),
     mqtt: {
-      maxQueued: num(env, "MQTT_MAX_QUEUED", 10_000),
-      maxInflight: num(env, "MQTT_MAX_INFLIGHT", 100),
-      // A packet crosses to its object in one WebSocket message, and Workers take messages up to 1 MiB.
-      maximumPacketSize: Math.min(num(env, "MQTT_MAX_PACKET_BYTES", 256 * 1024), 1024 * 1024),
-      maxSubscriptions: num(env, "MQTT_MAX_SUBSCRIPTIONS", 100),
+      maxQueued: numberVar(env, "MQTT_MAX_QUEUED"),
+      maxInflight: numberVar(env, "MQTT_MAX_INFLIGHT"),
+      maximumPacketSize: numberVar(env, "MQTT_MAX_PACKET_BYTES"),
+      maxSubscriptions: numberVar(env, "MQTT_MAX_SUBSCRIPTIONS"),
       maxKeepAlive: maxKeepAlive(env),
     },
-    maxPendingAcks: num(env, "MQTT_MAX_PENDING_ACKS", 1000),
-    roomWaitMs: num(env, "MQTT_ROOM_WAIT_SECONDS", 10) * 1000,
+    maxPendingAcks: numberVar(env, "MQTT_MAX_PENDING_ACKS"),
+    roomWaitMs: numberVar(env, "MQTT_ROOM_WAIT_SECONDS") * 1000,
     commands: {
-      maxQueued: num(env, "COMMANDS_MAX_QUEUED", 1000),
-      defaultTtlMs: num(env, "COMMAND_TTL_SECONDS", 86_400) * 1000,
+      maxQueued: numberVar(env, "COMMANDS_MAX_QUEUED"),
+      defaultTtlMs: numberVar(env, "COMMAND_TTL_SECONDS") * 1000,
       maxTtlMs: 30 * 86_400_000,
     },
-    rate: { perSecond: num(env, "DEVICE_RATE_PER_SECOND", 1000), burst: num(env, "DEVICE_RATE_BURST", 2000) },
-    presenceCheckMs: (isZero(env.PRESENCE_CHECK_SECONDS) ? 0 : num(env, "PRESENCE_CHECK_SECONDS", 600)) * 1000,
+    rate: { perSecond: numberVar(env, "DEVICE_RATE_PER_SECOND"), burst: numberVar(env, "DEVICE_RATE_BURST") },
+    presenceCheckMs: numberVar(env, "PRESENCE_CHECK_SECONDS") * 1000,
   };
 }

@@ -75,7 +75,7 @@ export class DeviceCore {
     private readonly env: Env,
   ) {
     this.store = new DeviceStore(ctx.storage.sql);
-    this.config = deviceConfig(env as unknown as Record<string, unknown>);
+    this.config = deviceConfig(env);
     this.store.migrate();
     // An object woken by its alarm (after a restart, or once evicted) has no `ctx.id.name`: keep
     // the name from the first request that had it, or its rules would load for no device.

@@ -4,6 +4,7 @@
  * retained messages come from.
  */
 import type { Env } from "../env";
+import { numberVar } from "../vars";
 import type { Message } from "../../protocols/mqtt";
 import type { TopicObject } from "../topic/topic-object";
 import { shardName, shardOf, shardsOfFilter, topicClass, type Tenant } from "../topic/shards";
@@ -13,8 +14,7 @@ import { MarkedBatches } from "../shared/marked-batches";
 
 /** Shards per tenant (var TOPIC_SHARDS, default 16); never change it on a live deployment. */
 export function topicShards(env: Env): number {
-  const n = Number(env.TOPIC_SHARDS);
-  return Number.isInteger(n) && n > 0 && n <= 1024 ? n : 16;
+  return numberVar(env, "TOPIC_SHARDS");
 }
 
 export class ShardClient {

@@ -7,6 +7,8 @@
  * A receiver that answers 429 or 503 with `Retry-After` gets nothing before then (up to an hour).
  */
 
+import { numberVar } from "../vars";
+
 /** The retry steps after the first (ms); the first is configurable (`WEBHOOK_RETRY_FIRST_SECONDS`). */
 const LATER_STEPS_MS = [30_000, 120_000, 600_000, 3_600_000];
 const HOURLY_MS = 3_600_000;
@@ -76,17 +78,12 @@ export function afterAttempt(streak: FailureStreak, ok: boolean, now: number, po
   return { since, failures, disable: failures >= policy.disableMinFailures && now - since >= policy.disableAfterMs };
 }
 
-/** The policy from the object's vars: seconds as decimal text, defaults for anything unset or bad. */
-export function retryPolicy(vars: { WEBHOOK_RETRY_FIRST_SECONDS?: string; WEBHOOK_DISABLE_AFTER_SECONDS?: string; WEBHOOK_DISABLE_MIN_FAILURES?: string }): RetryPolicy {
-  const seconds = (text: string | undefined, fallbackMs: number) => {
-    const n = Number(text);
-    return text !== undefined && text !== "" && Number.isFinite(n) && n >= 0 ? Math.round(n * 1000) : fallbackMs;
-  };
-  const min = Number(vars.WEBHOOK_DISABLE_MIN_FAILURES);
+/** The policy from the object's vars (durable-objects/vars.ts: seconds as decimal text, defaults for anything unset or unusable). */
+export function retryPolicy(vars: object): RetryPolicy {
   return {
     ...RETRY_DEFAULTS,
-    firstStepMs: Math.max(1, seconds(vars.WEBHOOK_RETRY_FIRST_SECONDS, RETRY_DEFAULTS.firstStepMs)),
-    disableAfterMs: seconds(vars.WEBHOOK_DISABLE_AFTER_SECONDS, RETRY_DEFAULTS.disableAfterMs),
-    disableMinFailures: Number.isInteger(min) && min >= 1 ? min : RETRY_DEFAULTS.disableMinFailures,
+    firstStepMs: Math.max(1, Math.round(numberVar(vars, "WEBHOOK_RETRY_FIRST_SECONDS") * 1000)),
+    disableAfterMs: Math.round(numberVar(vars, "WEBHOOK_DISABLE_AFTER_SECONDS") * 1000),
+    disableMinFailures: numberVar(vars, "WEBHOOK_DISABLE_MIN_FAILURES"),
   };
 }

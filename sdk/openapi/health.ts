@@ -12,7 +12,7 @@ export interface HealthPaths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the Worker answers */
+        /** Liveness: the Worker answers; and any vars set to values it does not use as written */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -43,6 +43,13 @@ export interface HealthOperations {
                         /** @enum {string} */
                         status: "ok";
                         version: string;
+                        /**
+                         * @description Each var set to a value the hub cannot use, and what it uses instead (e.g. the default); empty when none
+                         * @example [
+                         *       "SHADOW_MAX_BYTES is \"64KB\", not a whole number above 0: using the default, 65536"
+                         *     ]
+                         */
+                        config_problems: string[];
                     };
                 };
             };

@@ -30,13 +30,24 @@ beforeAll(async () => {
     persistTo: join(dir, "state"),
     envFile,
     // Rates near zero: a refused request stays refused for the whole test, whatever the machine's speed.
-    vars: { DEVICE_HTTP_RATE: "0.001", DEVICE_HTTP_BURST: "3", OAUTH_RATE: "0.001", OAUTH_BURST: "2", AUTH_FAILURE_RATE: "0.001", AUTH_FAILURE_BURST: "3", CORS_ORIGINS: `${ORIGIN}, https://other.example/` },
+    vars: { DEVICE_HTTP_RATE: "0.001", DEVICE_HTTP_BURST: "3", OAUTH_RATE: "0.001", OAUTH_BURST: "2", AUTH_FAILURE_RATE: "0.001", AUTH_FAILURE_BURST: "3", CORS_ORIGINS: `${ORIGIN}, https://other.example/`, JSON_MAX_DEPTH: "deep" },
   });
 }, 120_000);
 
 afterAll(async () => {
   await hub?.stop();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe("vars", () => {
+  it("names a var it cannot use on /health, and uses its default instead", async () => {
+    const h = await (await api("GET", "/health", opts({ token: null }))).json() as { config_problems: string[] };
+    expect(h.config_problems).toEqual(['JSON_MAX_DEPTH is "deep", not a whole number above 0: using the default, 32']);
+    const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+    const deep = await api("POST", "/v1/devices", opts({ body: nested(33), headers: { "content-type": "application/json" } }));
+    expect(deep.status).toBe(400);
+    expect(await deep.text()).toMatch(/JSON_MAX_DEPTH|nest/i);
+  });
 });
 
 describe("per-device HTTP writes", () => {

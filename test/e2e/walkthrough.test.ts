@@ -4,8 +4,10 @@ import { api, apiJson, hubUrl } from "./client";
 
 describe("README walkthrough", () => {
   it("health answers without a credential", async () => {
-    const h = await apiJson<{ status: string; version: string }>("GET", "/health", 200, { token: null });
+    const h = await apiJson<{ status: string; version: string; config_problems: string[] }>("GET", "/health", 200, { token: null });
     expect(h.status).toBe("ok");
+    // wrangler.toml's vars and the tests' own are all used as written
+    expect(h.config_problems).toEqual([]);
     expect(h.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 

@@ -20,17 +20,3 @@ export function jwtKey(env: Env): Uint8Array | null {
   return secret.length >= MIN_JWT_SECRET_LENGTH ? encoder.encode(secret) : null;
 }
 
-/** Longest access token lifetime: 24 h, whatever `OAUTH_TOKEN_TTL` says. */
-export const MAX_TOKEN_TTL_SECONDS = 86_400;
-/** Shortest: a second (tests use short-lived tokens). */
-export const MIN_TOKEN_TTL_SECONDS = 1;
-
-/**
- * The access token lifetime from `OAUTH_TOKEN_TTL` (seconds, default 3600), clamped to 1 s … 24 h.
- * @example tokenTtl("604800") // 86400
- */
-export function tokenTtl(raw: unknown): number {
-  const n = Number(raw);
-  const ttl = raw !== undefined && raw !== "" && Number.isFinite(n) && n > 0 ? Math.floor(n) : 3600;
-  return Math.min(MAX_TOKEN_TTL_SECONDS, Math.max(MIN_TOKEN_TTL_SECONDS, ttl));
-}

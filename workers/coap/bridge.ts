@@ -12,7 +12,7 @@
  * RFC 8323 §5.6, naming the reason). A socket that has not sent its CSM and a request with
  * a valid `auth=` within `COAP_PREAUTH_SECONDS` is aborted too.
  */
-import { CoapSession, DEFAULT_BLOCK_SIZE, DEFAULT_MAX_PAYLOAD, blockSize, szxForSize, type CoapHost, type CoapOutput } from "../../protocols/coap";
+import { CoapSession, DEFAULT_MAX_PAYLOAD, blockSize, szxForSize, type CoapHost, type CoapOutput } from "../../protocols/coap";
 import type { Env } from "../../durable-objects/env";
 import { resolveDeviceToken } from "../auth/resolve";
 import { constantTimeEqual } from "../auth/crypto";
@@ -26,10 +26,7 @@ import { logError, logText } from "../../protocols/log-text";
 import { PollWindow } from "../../durable-objects/shared/poll-window";
 import { deviceConfig, socketFloodMs } from "../../durable-objects/device/config";
 import { TokenBucket } from "../../durable-objects/shared/token-bucket";
-import { maxBodyBytes } from "../edge/request-body";
-
-/** Default seconds a socket may take to send its CSM and authenticate (`COAP_PREAUTH_SECONDS`). */
-export const DEFAULT_COAP_PREAUTH_SECONDS = 10;
+import { numberVar } from "../../durable-objects/vars";
 
 /** Why the object closed the link, by close code: these end the session with an Abort. */
 const LINK_ENDINGS: Record<number, string> = {
@@ -43,11 +40,6 @@ export function linkEnding(code: number, reason: string): string | null {
   const label = LINK_ENDINGS[code];
   if (label === undefined) return null;
   return reason === "" || reason === label ? label : `${label}: ${reason}`;
-}
-
-function positiveNumber(v: string | undefined, fallback: number): number {
-  const n = Number(v);
-  return v !== undefined && v !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 /** Bridges one device's CoAP socket to its DeviceObject. */
@@ -71,15 +63,15 @@ export class CoapBridge {
     private readonly ws: WebSocket,
     private readonly remote: string,
   ) {
-    this.preauthSeconds = positiveNumber(env.COAP_PREAUTH_SECONDS, DEFAULT_COAP_PREAUTH_SECONDS);
+    this.preauthSeconds = numberVar(env, "COAP_PREAUTH_SECONDS");
     this.window = new PollWindow(socketFloodMs(env));
     // a block size is a power of two from 16 to 1024: round a configured value down to one
-    const size = blockSize(szxForSize(positiveNumber(env.COAP_BLOCK_SIZE, DEFAULT_BLOCK_SIZE)));
-    const rate = deviceConfig(env as unknown as Record<string, unknown>).rate;
+    const size = blockSize(szxForSize(numberVar(env, "COAP_BLOCK_SIZE")));
+    const rate = deviceConfig(env).rate;
     this.rate = new TokenBucket(rate.perSecond, rate.burst, Date.now());
     // Bodies as large as REST takes (MAX_BODY_BYTES), in Block1 blocks past one message: the
     // shadow and telemetry then apply their own limits, as they do on every other protocol.
-    this.session = new CoapSession(this.host(), { deviceId: "", blockSize: size, maxPayload: maxBodyBytes(env.MAX_BODY_BYTES), maxMessageSize: DEFAULT_MAX_PAYLOAD + 1024 });
+    this.session = new CoapSession(this.host(), { deviceId: "", blockSize: size, maxPayload: numberVar(env, "MAX_BODY_BYTES"), maxMessageSize: DEFAULT_MAX_PAYLOAD + 1024 });
   }
 
   /** Sends our CSM and starts serving the socket. */

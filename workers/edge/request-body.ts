@@ -13,18 +13,10 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { canonicalContentType } from "../content";
-
-/** The default largest body: 1 MiB. */
-export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+import { numberVar } from "../../durable-objects/vars";
 
 /** How much of a refused body is read and dropped to keep the connection usable, as a multiple of the limit. */
 const DRAIN_FACTOR = 4;
-
-/** The body limit from `MAX_BODY_BYTES`. */
-export function maxBodyBytes(raw: unknown): number {
-  const n = Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_BODY_BYTES;
-}
 
 /** Reads and drops up to `cap` bytes; true when the stream ended within the cap. */
 async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, cap: number): Promise<boolean> {
@@ -88,7 +80,7 @@ export function requestBody() {
     if (body !== null) {
       const length = c.req.header("content-length");
       const declared = length !== undefined && /^\d+$/.test(length) ? Number(length) : null;
-      const bytes = await readLimited(body, maxBodyBytes(c.env.MAX_BODY_BYTES), declared);
+      const bytes = await readLimited(body, numberVar(c.env, "MAX_BODY_BYTES"), declared);
       const buffer = bytes.buffer.byteLength === bytes.byteLength ? bytes.buffer : bytes.slice().buffer;
       // Hono keeps promises in bodyCache (its type says otherwise) and derives text/json from them.
       (c.req.bodyCache as unknown as { arrayBuffer: Promise<ArrayBuffer> }).arrayBuffer = Promise.resolve(buffer as ArrayBuffer);

@@ -8,7 +8,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import type { Env } from "../../durable-objects/env";
-import { limit, rateFrom, tooManyRequests, type LimitDecision, type Rate } from "./limit";
+import { limit, rateVars, tooManyRequests, type LimitDecision, type Rate } from "./limit";
 import { clientAddress } from "../edge/client-address";
 
 /** Addresses this isolate saw fail, with when (ms); forgotten after a while, bounded in size. */
@@ -17,7 +17,7 @@ const REMEMBER_MS = 10 * 60_000;
 const MAX_SUSPECTS = 10_000;
 
 function failureRate(env: Env): Rate {
-  return rateFrom(env.AUTH_FAILURE_RATE, env.AUTH_FAILURE_BURST, { rate: 1, burst: 20 });
+  return rateVars(env, "AUTH_FAILURE");
 }
 
 const key = (address: string) => `auth-fail:${address}`;

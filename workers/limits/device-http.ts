@@ -4,10 +4,10 @@
  * the apps writing to it, answered with 429 `too-many-requests` and Retry-After.
  */
 import type { Env } from "../../durable-objects/env";
-import { limit, rateFrom, tooManyRequests } from "./limit";
+import { limit, rateVars, tooManyRequests } from "./limit";
 
 /** Throws the 429 when `deviceId` has used up its HTTP writes. */
 export async function limitDeviceWrite(env: Env, deviceId: string): Promise<void> {
-  const d = await limit(env, `device-http:${deviceId}`, rateFrom(env.DEVICE_HTTP_RATE, env.DEVICE_HTTP_BURST, { rate: 50, burst: 100 }));
+  const d = await limit(env, `device-http:${deviceId}`, rateVars(env, "DEVICE_HTTP"));
   if (!d.ok) throw tooManyRequests(d.retryAfterSeconds, `writes to device "${deviceId}"`);
 }

@@ -15,6 +15,7 @@
 import type { Env } from "../../durable-objects/env";
 import type { LimitDecision, Rate } from "../../durable-objects/limiter/limiter-object";
 import { ApiError } from "../errors";
+import { numberVar } from "../../durable-objects/vars";
 
 export type { Rate, LimitDecision };
 
@@ -31,15 +32,11 @@ export async function limit(env: Env, key: string, rate: Rate, cost = 1): Promis
 }
 
 /**
- * A rate from two env vars (requests per second, burst), each falling back to its default.
- * @example rateFrom(env.DEVICE_HTTP_RATE, env.DEVICE_HTTP_BURST, { rate: 50, burst: 100 })
+ * A rate from its two vars, `<name>_RATE` (per second) and `<name>_BURST` (durable-objects/vars.ts).
+ * @example rateVars(env, "DEVICE_HTTP") // { rate: 50, burst: 100 } unless set
  */
-export function rateFrom(rawRate: unknown, rawBurst: unknown, fallback: Rate): Rate {
-  const n = (v: unknown, d: number) => {
-    const x = Number(v);
-    return v !== undefined && v !== "" && Number.isFinite(x) && x > 0 ? x : d;
-  };
-  return { rate: n(rawRate, fallback.rate), burst: n(rawBurst, fallback.burst) };
+export function rateVars(env: Env, name: "DEVICE_HTTP" | "OAUTH" | "AUTH_FAILURE"): Rate {
+  return { rate: numberVar(env, `${name}_RATE`), burst: numberVar(env, `${name}_BURST`) };
 }
 
 /** The 429 problem with `Retry-After`. */

@@ -14,6 +14,7 @@ import { logText } from "../../protocols/log-text";
 import { authenticateConnect, type EdgeOptions } from "./authenticate";
 import { maxKeepAlive, socketFloodMs } from "../../durable-objects/device/config";
 import { PollWindow } from "../../durable-objects/shared/poll-window";
+import { numberVar } from "../../durable-objects/vars";
 
 const PINGRESP = Uint8Array.of(0xd0, 0x00);
 /** Queued packets past this size go to the object at once rather than on the next turn. */
@@ -26,8 +27,7 @@ export function sendableCode(code: number): number {
 
 /** How long a socket may stay open without a complete CONNECT (var MQTT_CONNECT_TIMEOUT_SECONDS). */
 export function connectTimeoutMs(env: Env): number {
-  const n = Number(env.MQTT_CONNECT_TIMEOUT_SECONDS);
-  return (Number.isFinite(n) && n > 0 ? n : 10) * 1000;
+  return numberVar(env, "MQTT_CONNECT_TIMEOUT_SECONDS") * 1000;
 }
 
 /** One client connection at the edge. */

@@ -1,5 +1,6 @@
 /** `/v1/devices/{id}/credentials` and `/v1/devices/{id}/certificates`: a device's identities. */
 import { z } from "@hono/zod-openapi";
+import { numberVar } from "../../durable-objects/vars";
 import { router, secured } from "./openapi-route";
 import { DeviceParams, PageQuery, jsonBody, jsonResponse, pageOf } from "./schemas";
 import { getDevice } from "../registry/devices";
@@ -32,11 +33,6 @@ const CredParams = DeviceParams.extend({ credId: z.string().openapi({ param: { n
 const MAX_GRACE_SECONDS = 30 * 86400;
 const Rotate = z.strictObject({ grace_seconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).optional() });
 
-/** The default grace of a rotated credential, from `CREDENTIAL_ROTATE_GRACE_SECONDS` (60 s when unset). */
-export function rotateGraceSeconds(raw: unknown): number {
-  const n = raw === undefined || raw === "" ? NaN : Number(raw);
-  return Number.isInteger(n) && n >= 0 ? Math.min(n, MAX_GRACE_SECONDS) : 60;
-}
 
 credentials.openapi(
   secured({ scope: "devices:write" }, {
@@ -84,7 +80,7 @@ method: "post",
     // The body is optional: with none, the old credential gets the default grace, so devices
     // still using it have time to pick up the new one.
     const body: { grace_seconds?: number } = c.req.valid("json") ?? {};
-    const { fresh, old } = await rotateCredential(c.env, id, credId, body.grace_seconds ?? rotateGraceSeconds(c.env.CREDENTIAL_ROTATE_GRACE_SECONDS));
+    const { fresh, old } = await rotateCredential(c.env, id, credId, body.grace_seconds ?? numberVar(c.env, "CREDENTIAL_ROTATE_GRACE_SECONDS"));
     // Live connections opened with the old token end when its grace runs out.
     await pushOrPark(c.env, [{ kind: "credential-revoked", id, credential: credId, at: old.expires_at === null ? null : Date.parse(old.expires_at) }]);
     return c.json({ credential: { ...credentialView(fresh.row), token: fresh.token }, previous: old }, 201);

@@ -10,14 +10,15 @@ import type { AppEnv } from "../app-env";
 import { activeOAuthClient } from "../registry/app-credentials";
 import { constantTimeEqual, randomId, sha256Hex } from "../auth/crypto";
 import { ACCESS_TOKEN_ISSUER, signJwt } from "../auth/jwt";
-import { JWT_SECRET_MISSING, jwtKey, tokenTtl } from "../auth/jwt-key";
+import { JWT_SECRET_MISSING, jwtKey } from "../auth/jwt-key";
 import { hasScope, toScopes } from "../auth/principal";
 import { renewStreams } from "../registry/app-sessions";
 import { ownerOf } from "../mqtt/authenticate";
 import { ApiError, problemResponse } from "../errors";
-import { jsonMaxDepth, parseJsonBounded } from "../../protocols/json-depth";
+import { parseJsonBounded } from "../../protocols/json-depth";
+import { numberVar } from "../../durable-objects/vars";
 import { isJsonObject } from "../../protocols/json-value";
-import { limit, rateFrom, type LimitDecision } from "../limits/limit";
+import { limit, rateVars, type LimitDecision } from "../limits/limit";
 import { failuresLeft, recordFailure } from "../limits/auth-failures";
 import { clientAddress } from "../edge/client-address";
 
@@ -58,7 +59,7 @@ async function readParams(c: Context<AppEnv>): Promise<{ params: Record<string, 
     return { params: out };
   }
   if (type.startsWith("application/json")) {
-    const r = parseJsonBounded(text, jsonMaxDepth(c.env.JSON_MAX_DEPTH));
+    const r = parseJsonBounded(text, numberVar(c.env, "JSON_MAX_DEPTH"));
     if (!r.ok || !isJsonObject(r.value)) return null;
     for (const [k, v] of Object.entries(r.value)) if (typeof v === "string") out[k] = v;
     return { params: out };
@@ -82,7 +83,7 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 }
 
 oauth.post("/oauth/token", async (c) => {
-  const rate = rateFrom(c.env.OAUTH_RATE, c.env.OAUTH_BURST, { rate: 1, burst: 10 });
+  const rate = rateVars(c.env, "OAUTH");
   const address = clientAddress(c);
   const byAddress = await limit(c.env, `oauth-ip:${address}`, rate);
   if (!byAddress.ok) return slowDown(c, byAddress, "token requests from this address");
@@ -126,7 +127,7 @@ oauth.post("/oauth/token", async (c) => {
     }
     scopes = toScopes(asked);
   }
-  const ttl = tokenTtl(c.env.OAUTH_TOKEN_TTL);
+  const ttl = numberVar(c.env, "OAUTH_TOKEN_TTL");
   const now = Math.floor(Date.now() / 1000);
   const scope = scopes.join(" ");
   const token = await signJwt(

@@ -58,9 +58,22 @@ export function documentPlainRoutes(app: OpenAPIHono<AppEnv>): void {
     operationId: "health",
     method: "get",
     path: "/health",
-    summary: "Liveness: the Worker answers",
+    summary: "Liveness: the Worker answers; and any vars set to values it does not use as written",
     security: [],
-    responses: { 200: { description: "Up", content: { "application/json": { schema: z.object({ status: z.literal("ok"), version: z.string() }) } } } },
+    responses: {
+      200: {
+        description: "Up",
+        content: {
+          "application/json": {
+            schema: z.object({
+              status: z.literal("ok"),
+              version: z.string(),
+              config_problems: z.array(z.string()).openapi({ description: "Each var set to a value the hub cannot use, and what it uses instead (e.g. the default); empty when none", example: ['SHADOW_MAX_BYTES is "64KB", not a whole number above 0: using the default, 65536'] }),
+            }),
+          },
+        },
+      },
+    },
   });
 
   r.registerPath({
