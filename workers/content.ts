@@ -85,7 +85,8 @@ function checkUtf8(bytes: Uint8Array): void {
   }
 }
 
-function checkDepth(input: string | Uint8Array, maxDepth: number): void {
+/** Refuses JSON text or bytes nested deeper than `maxDepth` (a 400 naming the limit), before anything parses them. */
+export function checkDepth(input: string | Uint8Array, maxDepth: number): void {
   const scan = scanJsonDepth(input, maxDepth);
   if (!scan.ok) throw new ApiError("invalid-request", `The body nests deeper than ${maxDepth} levels (at byte ${scan.offset})`, { reason: "too_deep", limit: maxDepth });
 }
@@ -109,7 +110,7 @@ export function cborValue(bytes: Uint8Array, maxDepth: number): unknown {
     }
     throw err;
   }
-  if (!isJsonValue(value, maxDepth)) throw new ApiError("invalid-request", "The CBOR body holds values JSON cannot (tags, byte strings, undefined or non-text map keys)");
+  if (!isJsonValue(value, maxDepth)) throw new ApiError("invalid-request", "The CBOR body holds values JSON cannot (tags, byte strings, undefined, simple values, non-text map keys, NaN or infinities, or integers past ±(2^53−1))");
   return value;
 }
 

@@ -12,7 +12,7 @@ import { decodeUtf8 } from "../protocols/utf8";
 import type { Env } from "../durable-objects/env";
 import { ApiError, validationError } from "./errors";
 import { JsonObjectSchema } from "./routes/schemas";
-import { cborValue, jsonValue } from "./content";
+import { cborValue, checkDepth, jsonValue } from "./content";
 import { CborError, SenMLError, decodeSenML, type SenMLRecord } from "../wasm/src/worker";
 
 /** Formats telemetry may come in. */
@@ -31,7 +31,9 @@ const Sample = z.strictObject({
   data: JsonObjectSchema.openapi({ description: "at least one field" }),
   ts: z.number().int().optional().openapi({ description: "epoch milliseconds, 2000-01-01 … now + 1 day, within retention (default: now)" }),
 });
-const Samples = z.array(Sample).min(1).max(1000);
+/** Samples one request may store: a JSON or CBOR array, or a SenML pack's rows. */
+const MAX_SAMPLES = 1000;
+const Samples = z.array(Sample).min(1).max(MAX_SAMPLES);
 
 /** `{data, ts?}` or an array of them; `ts` in epoch milliseconds (default: now). */
 export const TelemetryIn = z
@@ -106,13 +108,17 @@ export function decodeTelemetry(format: TelemetryFormat, bytes: Uint8Array, now:
  */
 function senmlRows(bytes: Uint8Array, format: "cbor" | "json", maxDepth: number): TelemetryRow[] {
   let records: SenMLRecord[];
+  // The decoder bounds CBOR's nesting itself; JSON is scanned first, as every JSON body is.
+  if (format === "json") checkDepth(bytes, maxDepth);
   try {
     records = decodeSenML(bytes, format, undefined, { maxDepth });
   } catch (err) {
     // SenMLError is a CborError: malformed CBOR and invalid SenML both carry a reason and offset.
     if (err instanceof CborError) {
       const slug = err instanceof SenMLError || format === "json" ? "invalid-request" : "malformed-cbor";
-      throw new ApiError(slug, `Not a valid SenML pack: ${err.code}${err.offset >= 0 ? ` at byte ${err.offset}` : ""}`, { reason: err.code, offset: err.offset });
+      // A SenMLError's message names the record and the field ("SenML senml_not_finite in record 2: v").
+      const what = err instanceof SenMLError ? err.message.replace(/^SenML /, "") : err.code;
+      throw new ApiError(slug, `Not a valid SenML pack: ${what}${err.offset >= 0 ? ` at byte ${err.offset}` : ""}`, { reason: err.code, offset: err.offset });
     }
     throw err;
   }
@@ -130,6 +136,7 @@ function senmlRows(bytes: Uint8Array, format: "cbor" | "json", maxDepth: number)
     // the decoder guarantees a value or a sum (RFC 8428 §4.2)
     const value: JsonValue = r.v ?? r.vs ?? r.vb ?? r.vd ?? r.s ?? null;
     setOwnField(row.data, r.n, value);
+    if (rows.length > MAX_SAMPLES) throw new ApiError("invalid-request", `The SenML pack makes more than ${MAX_SAMPLES} samples (one per distinct time); send it in parts`, { reason: "too_many_samples", limit: MAX_SAMPLES });
     if (r.u !== undefined) setOwnField((row.units ??= {}), r.n, r.u);
     if (r.s !== undefined) setOwnField((row.sums ??= {}), r.n, r.s);
     if (r.vd !== undefined) setOwnField((row.types ??= {}), r.n, "data");

@@ -108,6 +108,36 @@ describe("SenML keeps value kinds, sums and units", () => {
     ]);
   });
 
+  it("refuses, on HTTP and CoAP alike, what it could not store as sent: values past a double, nesting past JSON_MAX_DEPTH, more than 1,000 samples", async () => {
+    const token = await createDevice("senml-5");
+    const bt = Math.floor(Date.now() / 1000) - 30;
+    const http = (text: string) => api("POST", "/v1/devices/senml-5/telemetry", { token, body: text, headers: { "content-type": "application/senml+json" } });
+    const detail = async (r: Response) => ((await r.json()) as { detail: string }).detail;
+    // 1e400 parses as Infinity, and a base value plus a value can overflow: both were stored as null
+    for (const text of [`[{"n":"a","v":1e400}]`, `[{"n":"b","bv":1e308,"v":1e308}]`, `[{"n":"c","s":-1e400}]`]) {
+      const r = await http(text);
+      expect(r.status).toBe(400);
+      expect(await detail(r)).toMatch(/senml_not_finite in record 0/);
+    }
+    const many = await http(JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ n: "x", t: bt - i, v: i }))));
+    expect(many.status).toBe(400);
+    expect(await detail(many)).toMatch(/more than 1000 samples/);
+    const c = await CoapWsClient.connect(coapUrl());
+    const coap = (contentFormat: number, payload: Uint8Array) => c.request({ method: "POST", path: "telemetry", query: [`auth=${token}`], contentFormat, payload });
+    // SenML JSON over CoAP was parsed at any depth (HTTP's body check had hidden it)
+    const deep = `[{"n":"a","v":1,"x":${"[".repeat(40)}${"]".repeat(40)}}]`;
+    expect((await http(deep)).status).toBe(400);
+    const deepCoap = await coap(110, new TextEncoder().encode(deep));
+    expect(codeText(deepCoap.code)).toBe("4.00");
+    expect(new TextDecoder().decode(deepCoap.payload)).toMatch(/deeper than 32/);
+    const nan = await coap(112, encoder.encode([new Map<number, unknown>([[0, "d"], [2, NaN]])]));
+    expect(codeText(nan.code)).toBe("4.00");
+    expect(new TextDecoder().decode(nan.payload)).toMatch(/senml_not_finite/);
+    await c.close();
+    // nothing of any of them was stored
+    expect((await apiJson<{ items: Row[] }>("GET", "/v1/devices/senml-5/telemetry", 200)).items).toEqual([]);
+  });
+
   it("JSON telemetry rows are unchanged: no units, sums or types", async () => {
     const token = await createDevice("senml-4");
     const r = await api("POST", "/v1/devices/senml-4/telemetry", { token, body: { data: { temp: 20 }, ts: Date.now() - 1000 } });

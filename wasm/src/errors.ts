@@ -61,7 +61,8 @@ export type SenMLErrorCode =
   | "senml_unsupported_version"
   | "senml_invalid_name"
   | "senml_multiple_values"
-  | "senml_no_value";
+  | "senml_no_value"
+  | "senml_not_finite";
 
 /**
  * A SenML pack that decodes as CBOR/JSON but breaks RFC 8428 rules.

@@ -6,7 +6,8 @@ import { SenMLError } from "./errors";
 import { RecordFields, Resolver, type SenMLRecord } from "./senml";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-const B64URL_RE = /^[A-Za-z0-9_-]*$/;
+/** base64url without padding (RFC 4648 §5): no length leaves one character over (≡ 1 mod 4). */
+const B64URL_RE = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
 
 function str(v: unknown, i: number, key: string): string {
   if (typeof v !== "string") throw new SenMLError("senml_invalid_field", i, -1, key);

@@ -157,6 +157,12 @@ describe("invalid packs", () => {
     [`[{"n":1,"v":1}]`, "senml_invalid_field"],
     [`[{"n":"a","vb":1}]`, "senml_invalid_field"],
     [`[{"n":"a","v":1,"foo_":2}]`, "senml_mandatory_field"],
+    // values past a double's range (JSON's 1e400 is Infinity; the CBOR form encodes Infinity)
+    [`[{"n":"a","v":1e400}]`, "senml_not_finite"],
+    [`[{"n":"a","s":-1e400}]`, "senml_not_finite"],
+    [`[{"n":"a","bv":1e308,"v":1e308}]`, "senml_not_finite"],
+    [`[{"n":"a","bs":-1e308,"s":-1e308}]`, "senml_not_finite"],
+    [`[{"n":"a","bt":1e308,"t":1e308,"v":1}]`, "senml_not_finite"],
   ])("%s → %s (JSON and CBOR)", (text, code) => {
     expect(() => codec.decodeSenML(json(text), "json", NOW)).toThrow(expect.objectContaining({ code }));
     const pack: unknown = JSON.parse(text);
@@ -164,6 +170,19 @@ describe("invalid packs", () => {
       ? toCbor(pack.map((r: unknown) => (typeof r === "object" && r !== null ? r : { x: r }) as Record<string, unknown>))
       : encode(pack);
     if (code !== "senml_not_record") expect(() => codec.decodeSenML(cbor, "cbor", NOW)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it("refuses CBOR's NaN and Infinity as values", () => {
+    for (const v of [NaN, Infinity, -Infinity]) {
+      expect(() => codec.decodeSenML(toCbor([{ n: "a", v }]), "cbor", NOW)).toThrow(expect.objectContaining({ code: "senml_not_finite" }));
+    }
+  });
+
+  it("refuses vd that is not base64url (RFC 4648 §5: no length of 1 mod 4, no padding, no other alphabet)", () => {
+    for (const vd of ["A", "aGkgC", "aGk=", "aG+k", "a b"]) {
+      expect(() => codec.decodeSenML(json(`[{"n":"a","vd":"${vd}"}]`), "json", NOW)).toThrow(expect.objectContaining({ code: "senml_invalid_field" }));
+    }
+    for (const vd of ["", "aGk", "aGkgCg", "_-8"]) expect(codec.decodeSenML(json(`[{"n":"a","vd":"${vd}"}]`), "json", NOW)[0]!.vd).toBe(vd);
   });
 
   it("reports the record index and, for CBOR, the record's byte offset", () => {

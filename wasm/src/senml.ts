@@ -118,6 +118,12 @@ export class Resolver {
     else if (f.vd !== undefined) r.vd = f.vd;
     if (f.s !== undefined) r.s = this.bs + f.s;
     if (f.ut !== undefined) r.ut = f.ut;
+    // JSON's 1e400, CBOR's NaN and Infinity, or a base plus a value past a double's range: no
+    // number to store (JSON would write null), so the pack is refused, not changed.
+    for (const key of ["t", "v", "s", "ut"] as const) {
+      const x = r[key];
+      if (x !== undefined && !Number.isFinite(x)) throw new SenMLError("senml_not_finite", index, offset, key);
+    }
     return r;
   }
 }
