@@ -21,6 +21,8 @@ export default defineConfig(async () => {
             WEBHOOK_DISABLE_AFTER_SECONDS: "0",
             WEBHOOK_DISABLE_MIN_FAILURES: "3",
             WEBHOOK_RETRY_FIRST_SECONDS: "3600",
+            // the X.509 tests stand in for Cloudflare's edge, which sets cf.tlsClientAuth
+            MTLS_CLIENT_AUTH: "true",
           },
         },
       }),

@@ -20,6 +20,11 @@ export interface Env {
    * device addresses it forwards (workers/edge/client-address.ts); unset: no gateway is trusted.
    */
   GATEWAY_KEY?: string;
+  /**
+   * `"true"`: a client certificate Cloudflare verified (`cf.tlsClientAuth`, mTLS on the hostname)
+   * authenticates its device. Off by default: locally any client can forge `cf`.
+   */
+  MTLS_CLIENT_AUTH?: string;
   /** Shards of each tenant's topic space (default 16; fixed for the life of a deployment). */
   TOPIC_SHARDS?: string;
   /** `"true"`: MQTT clients may connect without credentials to a sandbox of the open topic space. */

@@ -70,7 +70,7 @@ export const NUMBER_VARS = {
 export type NumberVarName = keyof typeof NUMBER_VARS;
 
 /** On/off vars: on only with `"true"`; anything but `"true"`, `"false"` or empty is a problem (and off). */
-export const FLAG_VARS = ["MQTT_ANONYMOUS", "WEBHOOK_ALLOW_PRIVATE"] as const;
+export const FLAG_VARS = ["MQTT_ANONYMOUS", "WEBHOOK_ALLOW_PRIVATE", "MTLS_CLIENT_AUTH"] as const;
 
 type Vars = object;
 

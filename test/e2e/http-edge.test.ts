@@ -268,6 +268,24 @@ describe("internal headers", () => {
     ws.close(1000);
   });
 
+  it("a forged cf (wrangler's MF-CF-Blob) with a registered certificate fingerprint logs in as nobody", async () => {
+    await createDevice("edge-x509");
+    const fp = "cc".repeat(32);
+    expect((await api("POST", "/v1/devices/edge-x509/certificates", { body: { fingerprint: fp } })).status).toBe(201);
+    const blob = JSON.stringify({ tlsClientAuth: { certPresented: "1", certVerified: "SUCCESS", certFingerprintSHA256: fp } });
+    const forged = { "MF-CF-Blob": blob };
+    expect((await api("GET", "/v1/devices/edge-x509/shadow", { token: null, headers: forged })).status).toBe(401);
+    expect((await api("POST", "/v1/devices/edge-x509/telemetry", { token: null, headers: forged, body: { data: { forged: 1 } } })).status).toBe(401);
+    const ws = new (await import("ws")).default(`${hubUrl().replace(/^http/, "ws")}/v1/connect`, { headers: forged });
+    const status = await new Promise<number>((resolve) => {
+      ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once("open", () => resolve(101));
+      ws.once("error", () => resolve(-1));
+    });
+    ws.terminate();
+    expect(status).toBe(401);
+  });
+
   it("the JSON socket still works with ordinary headers", async () => {
     const s = await JsonSocket.open(deviceToken);
     s.send({ type: "ping", id: 1 });

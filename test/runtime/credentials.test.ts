@@ -3,7 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { ACCESS_TOKEN_ISSUER, signJwt } from "../../workers/auth/jwt";
 import { jwtKey } from "../../workers/auth/jwt-key";
 import { call, json } from "./helpers";
-import { resolveAppToken } from "../../workers/auth/resolve";
+import { resolveAppToken, resolveClientCertificate } from "../../workers/auth/resolve";
 import type { Env } from "../../durable-objects/env";
 
 interface Created {
@@ -114,6 +114,14 @@ describe("X.509 identities", () => {
     expect((await call("DELETE", `/v1/devices/x509-dev/certificates/${fp}`)).status).toBe(204);
     const gone = await withCert("/v1/devices/x509-dev", { certPresented: "1", certVerified: "SUCCESS", certFingerprintSHA256: fp });
     expect(gone.status).toBe(401);
+  });
+
+  it("is ignored unless MTLS_CLIENT_AUTH is true: locally any client can forge cf", async () => {
+    await device("x509-off");
+    await json(call("POST", "/v1/devices/x509-off/certificates", { body: { fingerprint: "ef".repeat(32) } }), 201);
+    const cf = { tlsClientAuth: { certPresented: "1", certVerified: "SUCCESS", certFingerprintSHA256: "ef".repeat(32) } };
+    expect(await resolveClientCertificate({ ...env, MTLS_CLIENT_AUTH: "true" }, cf)).toMatchObject({ deviceId: "x509-off" });
+    for (const off of [undefined, "", "false", "TRUE"]) expect(await resolveClientCertificate({ ...env, MTLS_CLIENT_AUTH: off }, cf)).toBeNull();
   });
 });
 

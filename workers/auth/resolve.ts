@@ -61,9 +61,12 @@ export async function resolveBearer(env: Env, token: string): Promise<Principal 
 
 /**
  * Resolves a client certificate that Cloudflare verified (mTLS on the zone) to the device it is
- * registered to. `cf.tlsClientAuth` is set by Cloudflare's edge, never by the client.
+ * registered to, only with `MTLS_CLIENT_AUTH="true"`. Deployed, `cf.tlsClientAuth` is set by
+ * Cloudflare's edge, never by the client; but `wrangler dev` builds `cf` from a request header
+ * (`MF-CF-Blob`) any client can send, so a fingerprint, which is no secret, would be a login.
  */
 export async function resolveClientCertificate(env: Env, cf: unknown): Promise<Principal | null> {
+  if (env.MTLS_CLIENT_AUTH !== "true") return null;
   if (typeof cf !== "object" || cf === null || !("tlsClientAuth" in cf)) return null;
   const auth = cf.tlsClientAuth;
   if (typeof auth !== "object" || auth === null) return null;
