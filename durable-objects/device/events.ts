@@ -4,7 +4,7 @@
  * one JSON event `{type, deviceId, ts, data}`, sent to the app WebSockets and SSE clients
  * attached to the device's object.
  */
-import type { StreamHolder } from "./sockets";
+import { sees, type StreamHolder } from "./sockets";
 
 /** Event types an app stream carries. */
 export type DeviceEventType =
@@ -69,7 +69,7 @@ export class SseClients {
   broadcast(event: DeviceEvent): void {
     if (this.writers.size === 0) return;
     const bytes = encoder.encode(sseFrame(event));
-    for (const w of this.writers.keys()) w.write(bytes).catch(() => this.drop(w));
+    for (const [w, holder] of this.writers) if (sees(holder, event.type)) w.write(bytes).catch(() => this.drop(w));
   }
 
   /** Keeps idle connections open through proxies. */

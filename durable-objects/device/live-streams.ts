@@ -6,7 +6,7 @@
  * issued a newer token by then ({@link LiveStreams.renew}).
  */
 import { SseClients, type DeviceEvent, type DeviceEventType } from "./events";
-import { closeQuietly, streamHolderOf, type Attachment, type StreamHolder } from "./sockets";
+import { closeQuietly, sees, streamHolderOf, type Attachment, type StreamHolder } from "./sockets";
 import { webSocketResponse } from "../shared/websocket-response";
 
 /** The close code (and SSE end) of a stream whose credential was revoked or expired. */
@@ -95,10 +95,12 @@ export class LiveStreams {
     const event: DeviceEvent = { type, deviceId: this.deviceId(), ts, data };
     const text = JSON.stringify(event);
     for (const ws of sockets) {
-      if (expired(this.holderOf(ws))) {
+      const holder = this.holderOf(ws);
+      if (expired(holder)) {
         closeQuietly(ws, CREDENTIAL_ENDED, "the credential expired");
         continue;
       }
+      if (!sees(holder, type)) continue;
       try {
         ws.send(text);
       } catch {

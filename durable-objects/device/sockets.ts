@@ -54,6 +54,13 @@ export interface StreamHolder {
   owner?: string;
   credentialId?: string;
   expiresAt?: number;
+  /** Its holder may not read shadows (an app without `shadows:read`): no `shadow.*` events. */
+  hideShadow?: boolean;
+}
+
+/** Whether `holder` is sent events of `type`. */
+export function sees(holder: StreamHolder, type: string): boolean {
+  return !(holder.hideShadow && type.startsWith("shadow."));
 }
 
 /** The request headers the Worker names a stream's holder with. */
@@ -64,6 +71,7 @@ export function streamHolderOf(request: Request): StreamHolder {
     ...(h.get("x-umbra-owner") ? { owner: h.get("x-umbra-owner")! } : {}),
     ...(h.get("x-umbra-credential") ? { credentialId: h.get("x-umbra-credential")! } : {}),
     ...(expires > 0 ? { expiresAt: expires } : {}),
+    ...(h.get("x-umbra-hide") === "shadow" ? { hideShadow: true } : {}),
   };
 }
 

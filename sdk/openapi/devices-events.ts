@@ -12,7 +12,7 @@ export interface DevicesEventsPaths {
             path?: never;
             cookie?: never;
         };
-        /** Live events (shadow, telemetry, presence): WebSocket upgrade (browsers: subprotocols `umbra.events.v1`, `token.<token>`), or SSE with Accept: text/event-stream */
+        /** Live events (shadow events only with shadows:read too; telemetry, presence, commands): WebSocket upgrade (browsers: subprotocols `umbra.events.v1`, `token.<token>`), or SSE with Accept: text/event-stream */
         get: operations["deviceEvents"];
         put?: never;
         post?: never;

@@ -132,6 +132,36 @@ describe("live events", () => {
     stream.close();
   });
 
+  it("an app key without shadows:read gets no shadow events (GET …/shadow refuses it too); one with it does", async () => {
+    const token = await createDevice("ev-scope");
+    const key = async (scopes: string[]) => (await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "ev", scopes } })).key;
+    const reader = await key(["devices:read"]);
+    const shadowReader = await key(["devices:read", "shadows:read"]);
+    expect((await api("GET", "/v1/devices/ev-scope/shadow", { token: reader })).status).toBe(403);
+    const open = (k: string) => fetch(`${hubUrl()}/v1/devices/ev-scope/events`, { headers: { authorization: `Bearer ${k}`, accept: "text/event-stream" } });
+    const ws = new WebSocket(`${hubUrl().replace("http", "ws")}/v1/devices/ev-scope/events`, { headers: { authorization: `Bearer ${reader}` } });
+    const viaWs: { type: string }[] = [];
+    ws.on("message", (d) => viaWs.push(JSON.parse(String(d))));
+    await new Promise((r, j) => {
+      ws.once("open", r);
+      ws.once("error", j);
+    });
+    const hidden = sseUntil(await open(reader), (ev) => ev.some((e) => e.type === "telemetry"));
+    const shown = sseUntil(await open(shadowReader), (ev) => ev.some((e) => e.type === "telemetry"));
+    await new Promise((r) => setTimeout(r, 200));
+    // the secret goes into desired first, then telemetry marks the end of what each stream is sent
+    await apiJson("POST", "/v1/devices/ev-scope/shadow", 200, { body: { state: { desired: { wifi_password: "hunter2" } } } });
+    expect((await api("POST", "/v1/devices/ev-scope/telemetry", { token, body: { data: { n: 1 } } })).status).toBe(202);
+    await eventually(async () => viaWs.some((e) => e.type === "telemetry"));
+    ws.close();
+    for (const events of [await hidden, viaWs]) {
+      expect(events.some((e) => e.type === "telemetry")).toBe(true);
+      expect(events.filter((e) => e.type.startsWith("shadow.")).map((e) => e.type)).toEqual([]);
+      expect(JSON.stringify(events)).not.toContain("hunter2");
+    }
+    expect((await shown).some((e) => e.type === "shadow.updated")).toBe(true);
+  });
+
   it("refuses an app stream without a credential, and a non-stream request", async () => {
     await createDevice("ev-auth");
     expect((await api("GET", "/v1/devices/ev-auth/events", { token: null, headers: { accept: "text/event-stream" } })).status).toBe(401);

@@ -12,6 +12,7 @@ import { offeredProtocols } from "./connect";
 import { webSocketResponse } from "../../durable-objects/shared/websocket-response";
 import { ownerOf } from "../mqtt/authenticate";
 import { recordStream } from "../registry/app-sessions";
+import { hasScope } from "../auth/principal";
 
 export const events = router();
 
@@ -37,7 +38,7 @@ events.openapi(
     operationId: "deviceEvents",
     method: "get",
     path: "/v1/devices/{id}/events",
-    summary: "Live events (shadow, telemetry, presence): WebSocket upgrade (browsers: subprotocols `umbra.events.v1`, `token.<token>`), or SSE with Accept: text/event-stream",
+    summary: "Live events (shadow events only with shadows:read too; telemetry, presence, commands): WebSocket upgrade (browsers: subprotocols `umbra.events.v1`, `token.<token>`), or SSE with Accept: text/event-stream",
     request: { params: DeviceParams },
     responses: {
       101: { description: "WebSocket: one JSON event {type, deviceId, ts, data} per message" },
@@ -61,6 +62,8 @@ events.openapi(
       await recordStream(c.env, device.id, owner);
       headers.set("x-umbra-owner", owner);
       if (principal.kind === "oauth") headers.set("x-umbra-expires", String(principal.expiresAt));
+      // The stream carries shadow documents: only to those who may read them (GET …/shadow's scope).
+      if (!hasScope(principal, "shadows:read")) headers.set("x-umbra-hide", "shadow");
     } else if (principal.kind === "device") headers.set("x-umbra-credential", principal.credentialId);
     const res = await deviceStub(c.env, device.id).fetch(new Request("https://device/events", { headers }));
     // A client that offered subprotocols closes at once unless the 101 names one of them.
