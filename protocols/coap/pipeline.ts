@@ -120,7 +120,10 @@ export function representationKey(resourceKey: string, accept: ShadowFormat): st
  * first device's session.
  */
 async function authenticate(ctx: PipelineContext, req: ParsedRequest): Promise<CoapMessage | null> {
-  const arg = req.query.find((q) => q.startsWith("auth="));
+  const args = req.query.filter((q) => q.startsWith("auth="));
+  // Two tokens: which would it run as? None: a request carries one credential.
+  if (args.length > 1) return errorReply(req.token, Code.UNAUTHORIZED, "more than one auth= in Uri-Query: send one device token");
+  const arg = args[0];
   if (arg === undefined) return ctx.state.authenticated ? null : errorReply(req.token, Code.UNAUTHORIZED, "auth=<token> required in Uri-Query");
   const verdict = await ctx.host.authenticate(arg.slice("auth=".length));
   // Locked out like HTTP's 429 and MQTT's 0x9F: a device must not take it for a revoked token.

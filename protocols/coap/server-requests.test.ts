@@ -54,6 +54,17 @@ describe("authentication (auth=<token> in Uri-Query)", () => {
     expect(formatCode((await d.request({ path: "/shadow/delta", auth: null })).code)).toBe("2.05");
     expect(d.session.state.authenticated).toBe(true);
   });
+
+  it("refuses a request with two auth= (which would it run as?), in either order, and runs nothing", async () => {
+    const d = await started();
+    expect(formatCode((await d.request({ path: "/shadow/delta" })).code)).toBe("2.05");
+    for (const query of [["auth=other"], ["auth=secret"]]) {
+      const resp = await d.request({ method: Code.POST, path: "/telemetry", query, payload: JSON.stringify({ t: 1 }), contentFormat: ContentFormat.JSON });
+      expect(formatCode(resp.code)).toBe("4.01");
+      expect(json(resp)).toMatchObject({ message: expect.stringMatching(/more than one auth=/) });
+    }
+    expect(d.host.telemetryLog).toHaveLength(0);
+  });
 });
 
 describe("request checks", () => {
