@@ -29,8 +29,12 @@ const config = { ...DEFAULT_TRANSLATOR, random: () => 0 };
 const path = (...segments: string[]): CoapOption[] => segments.map((s) => stringOption(Option.URI_PATH, s));
 const observe = (n: number): CoapOption => ({ number: Option.OBSERVE, value: n === 0 ? new Uint8Array() : Uint8Array.of(n) });
 
+/** The device token every request over UDP carries (`auth=`), unless the options hold a Uri-Query already. */
+const AUTH = stringOption(Option.URI_QUERY, "auth=k");
+const withAuth = (options: CoapOption[]): CoapOption[] => (options.some((o) => o.number === Option.URI_QUERY) ? options : [...options, AUTH]);
+
 function datagram(type: Datagram["type"], messageId: number, token: number[], options: CoapOption[] = path("shadow"), code: number = Code.GET, payload = new Uint8Array()): Uint8Array {
-  return serializeDatagram({ type, code, messageId, token: Uint8Array.from(token), options, payload });
+  return serializeDatagram({ type, code, messageId, token: Uint8Array.from(token), options: code === Code.EMPTY || code >= 0x40 ? options : withAuth(options), payload });
 }
 const udp = (actions: Action[]): Datagram[] =>
   actions.flatMap((a) => {
@@ -53,6 +57,14 @@ function connected(type: "CON" | "NON" = "CON", options = path("shadow"), token 
 }
 
 describe("requests and responses (RFC 7252 §5.2)", () => {
+  it("answers a request without auth= with 4.01 and sends nothing to the hub: over UDP an address is no credential", () => {
+    const { t } = connected();
+    const out = t.fromPeer(serializeDatagram({ type: "CON", code: Code.POST, messageId: 7, token: Uint8Array.of(9), options: [...path("telemetry"), stringOption(Option.URI_QUERY, "x=auth=k")], payload: new Uint8Array() }), T0 + 1);
+    expect(hub(out)).toEqual([]);
+    const [ack] = udp(out);
+    expect([ack?.type, formatCode(ack?.code ?? 0), text(ack!)]).toEqual(["ACK", "4.01", expect.stringMatching(/auth=<device token> is required/)]);
+  });
+
   it("opens the hub with a CSM, re-tokens the request and drops the UDP hop's options", () => {
     const { first, request } = connected("CON", [stringOption(Option.URI_HOST, "gw"), uintOption(Option.URI_PORT, 5683), ...path("shadow"), stringOption(Option.URI_QUERY, "auth=k"), uintOption(Option.NO_RESPONSE, 0)]);
     expect(kinds(first)).toEqual(["connect", "hub", "hub"]);

@@ -45,6 +45,11 @@ const udp = (bytes: Uint8Array): Action => ({ kind: "udp", bytes });
 /** A Block1 or Block2 option with SZX 7 (its value's last byte's low three bits; an empty value is SZX 0). */
 const isBertBlock = (o: CoapOption): boolean => (o.number === Option.BLOCK1 || o.number === Option.BLOCK2) && o.value.length > 0 && (o.value[o.value.length - 1]! & 7) === 7;
 
+const AUTH_PREFIX = new TextEncoder().encode("auth=");
+
+/** A Uri-Query `auth=…` (compared as bytes: a query that is not UTF-8 is not one). */
+const isAuthQuery = (o: CoapOption): boolean => o.number === Option.URI_QUERY && o.value.length >= AUTH_PREFIX.length && AUTH_PREFIX.every((b, i) => o.value[i] === b);
+
 /** Commands or method calls held for one CON observer while it acknowledges the one before. */
 const MAX_QUEUED_EVENTS = 1_000;
 
@@ -173,6 +178,11 @@ export class Translator {
     const request = toHubRequest(d, hubToken);
     const frame = encode(request);
     const ex = this.exchange(hubToken, d.token, { type: d.type === "CON" ? "CON" : "NON", messageId: d.messageId, acked: false }, request, d.options, observe, now);
+    if (!d.options.some(isAuthQuery)) {
+      // Over UDP a bound session is only an address and port, which anyone may forge: a request
+      // without its device's token would run as that device (the hub's WebSocket is bound once).
+      return this.reply(ex, diagnostic(Code.UNAUTHORIZED, d.token, "auth=<device token> is required in the Uri-Query of every request over UDP"), now);
+    }
     if (d.options.some(isBertBlock)) {
       // RFC 7959 §2.2: SZX 7 is reserved over UDP and MUST lead to 4.00 (on the hub's WebSocket it means BERT)
       return this.reply(ex, diagnostic(Code.BAD_REQUEST, d.token, "Block1/Block2 SZX 7 is reserved (RFC 7959 §2.2)"), now);
