@@ -13,3 +13,5 @@ export interface Hub {
 }
 export function startWrangler(opts: { port: number; persistTo: string; envFile?: string; stdio?: "pipe" | "inherit"; vars?: Record<string, string>; inspectorPort?: number }): Promise<Hub>;
 export function freePort(): Promise<number>;
+/** Whether the runtime workerd runs in wrangler's process group `group` (null without /proc). */
+export function runtimeRunning(group: number): boolean | null;

@@ -1,7 +1,7 @@
 // Starting and stopping a local hub (migrations + `wrangler dev`), shared by `npm start` and the
 // end-to-end tests so both run the hub the same way.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
@@ -73,6 +73,31 @@ export function applyMigrations(persistTo) {
  * Starts `wrangler dev` on 127.0.0.1:`port`, resolving once /health answers.
  * @returns {Promise<{ url: string, child: import("node:child_process").ChildProcess, stop: () => Promise<void> }>}
  */
+/**
+ * Whether the hub's runtime (the workerd that runs the Worker; wrangler's dev proxy is another
+ * workerd, on the public port) is running in process group `group`, from /proc: null where there
+ * is no /proc. The runtime listens on a port of its own choosing (`entry=127.0.0.1:0`).
+ */
+export function runtimeRunning(group) {
+  let pids;
+  try {
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  return pids.some((pid) => {
+    try {
+      // /proc/<pid>/stat: pid (comm) state ppid pgrp …; comm may hold spaces, so split after ")"
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) !== group || !stat.includes("(workerd)")) return false;
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("--socket-addr=entry=127.0.0.1:0");
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
 export async function startWrangler({ port, persistTo, envFile, stdio = process.env.UMBRA_HUB_STDIO === "inherit" ? "inherit" : "pipe", vars = {}, inspectorPort = 0 }) {
   // wrangler.toml's [assets] folder must exist, and should hold the console as its sources are
   // now (the build skips itself when nothing changed since the last one).

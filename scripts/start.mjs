@@ -1,7 +1,7 @@
 // `npm start`: apply migrations, make sure there is an admin token, run the hub on 127.0.0.1:PORT.
 import { connect } from "node:net";
 import { join } from "node:path";
-import { MIN_SECRET_LENGTH, applyMigrations, ensureDevVars, root, startWrangler } from "./hub.mjs";
+import { MIN_SECRET_LENGTH, applyMigrations, ensureDevVars, root, runtimeRunning, startWrangler } from "./hub.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
 const persistTo = join(root, ".wrangler", "state");
@@ -51,20 +51,25 @@ hub.child.on("exit", (code, signal) => {
   console.error(`!! wrangler exited (${signal ?? `code ${code}`}): Umbra is down.`);
   process.exit(code ?? 1);
 });
-// wrangler outlives its runtime (an out-of-memory kill, say): a port that refuses connections three
-// times in a row, 5 s apart, is a hub that is down; say so and stop, rather than look up. (A TCP
-// connect, not a request: wrangler would log every one.)
-let refused = 0;
+// wrangler outlives its runtime (an out-of-memory kill, say), and its dev proxy keeps the port
+// open, so connections hang rather than fail: a runtime missing from wrangler's process group
+// three times in a row, 5 s apart, is a hub that is down (a reload replaces the runtime within
+// that time); say so and stop, rather than look up. Where there is no /proc, a port that refuses
+// connections three times in a row counts instead. (Neither is a request: wrangler logs every one.)
+let missed = 0;
+const down = () => {
+  if (++missed < 3 || stopping) return;
+  stopping = true;
+  console.error("!! the hub's runtime (workerd) is gone: Umbra is down. Stopping wrangler.");
+  void hub.stop().then(() => process.exit(1));
+};
 watch = setInterval(() => {
+  const running = runtimeRunning(hub.child.pid);
+  if (running !== null) return running ? void (missed = 0) : down();
   const probe = connect(port, "127.0.0.1");
   probe.once("connect", () => {
-    refused = 0;
+    missed = 0;
     probe.destroy();
   });
-  probe.once("error", (err) => {
-    if (err.code !== "ECONNREFUSED" || ++refused < 3 || stopping) return;
-    stopping = true;
-    console.error("!! the hub's runtime (workerd) stopped answering: Umbra is down. Stopping wrangler.");
-    void hub.stop().then(() => process.exit(1));
-  });
+  probe.once("error", (err) => err.code === "ECONNREFUSED" && down());
 }, 5_000);

@@ -70,6 +70,33 @@ describe.skipIf(process.platform !== "linux")("the hub's processes", () => {
     }
   }, 120_000);
 
+  it("tell a dead runtime from a live one although wrangler's proxy keeps the port open (npm start's watch stops on it)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "umbra-hub-runtime-"));
+    let group = -1;
+    try {
+      // Before, npm start probed the public port, which the dev proxy holds: a killed runtime went unnoticed.
+      const { code, output } = await runStarter(dir, `const { runtimeRunning } = await import(${JSON.stringify(hubModule)});
+const g = hub.child.pid;
+const before = runtimeRunning(g);
+const { readdirSync, readFileSync } = await import("node:fs");
+for (const pid of readdirSync("/proc").filter((d) => /^\\d+$/.test(d))) {
+  try {
+    const stat = readFileSync(\`/proc/\${pid}/stat\`, "utf8");
+    if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === g && readFileSync(\`/proc/\${pid}/cmdline\`, "utf8").includes("entry=127.0.0.1:0")) process.kill(Number(pid), "SIGKILL");
+  } catch {}
+}
+await new Promise((r) => setTimeout(r, 1000));
+console.log("runtime", before, runtimeRunning(g));
+await hub.stop();`);
+      group = Number(/hub up (\d+)/.exec(output)?.[1] ?? -1);
+      expect(code, output).toBe(0);
+      expect(output).toContain("runtime true false");
+    } finally {
+      for (const pid of hubProcesses(dir, group)) process.kill(pid, "SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("refuse to start on a port something else holds, instead of taking its /health answer for theirs", async () => {
     const { createServer } = await import("node:http");
     // Another server that answers /health as a hub would (npm start printed "Umbra is listening" for it).
