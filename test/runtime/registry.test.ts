@@ -37,6 +37,9 @@ describe("device registry", () => {
     expect(((await dup.json()) as { type: string }).type).toBe("https://umbra.dev/problems/conflict");
     const badId = await json<{ type: string }>(call("POST", "/v1/devices", { body: { id: "has space" } }), 400);
     expect(badId.type).toMatch(/invalid-request/);
+    // "app" is the MQTT user name of app sessions: a device so named could never sign in on /mqtt
+    const reserved = await json<{ detail: string }>(call("POST", "/v1/devices", { body: { id: "app" } }), 400);
+    expect(reserved.detail).toMatch(/"app" is reserved/);
     const unknown = await json<{ detail: string }>(call("POST", "/v1/devices", { body: { id: "x1", colour: "red" } }), 400);
     expect(unknown.detail).toMatch(/colour/);
     const malformed = await json<{ type: string }>(call("POST", "/v1/devices", { body: "{nope" }), 400);

@@ -16,9 +16,9 @@ import { recordAppSession } from "../registry/app-sessions";
 import { deviceAccess, ownerStatements } from "../registry/access";
 import { ANONYMOUS } from "../../durable-objects/app/app-session-object";
 import { attemptUnderLimit } from "../limits/auth-failures";
+import { APP_USERNAME } from "../registry/ids";
 
-/** The MQTT user name that marks an app session (password: API key or OAuth token). */
-export const APP_USERNAME = "app";
+export { APP_USERNAME };
 
 const CLIENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Control characters, which MQTT discourages in client ids [MQTT-1.5.4-2] and no header value may carry. */

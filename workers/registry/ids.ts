@@ -5,6 +5,12 @@
  */
 import { ApiError } from "../errors";
 
+/**
+ * The MQTT user name that marks an app session on `/mqtt` (password: API key or OAuth token); no
+ * device may take it as its id, since it could never sign in there with its id as user name.
+ */
+export const APP_USERNAME = "app";
+
 /** The rule as a regular expression (also used by the request schemas). */
 export const USER_ID = /^(?!\.{1,2}$)[A-Za-z0-9_.:-]{1,128}$/;
 

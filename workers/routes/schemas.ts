@@ -1,7 +1,7 @@
 /** Shared request/response schemas; the OpenAPI document is generated from these. */
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../auth/principal";
-import { USER_ID, USER_ID_RULE } from "../registry/ids";
+import { APP_USERNAME, USER_ID, USER_ID_RULE } from "../registry/ids";
 import { isJsonObject } from "../../protocols/json-value";
 
 /** RFC 9457 problem details. */
@@ -32,7 +32,11 @@ export const JsonObjectSchema = z
 
 /** Every user-chosen id (device, channel, group): one rule, see registry/ids.ts. */
 export const IdSchema = z.string().regex(USER_ID, USER_ID_RULE).openapi({ pattern: USER_ID.source });
-export const DeviceIdSchema = IdSchema;
+/**
+ * A new device's id: any id but `app`, the MQTT user name that signs in an app session on `/mqtt`
+ * (a device `app` could never sign in there with its id as user name).
+ */
+export const DeviceIdSchema = IdSchema.refine((id) => id !== APP_USERNAME, { message: `"${APP_USERNAME}" is reserved (the MQTT user name of app sessions)` });
 
 export const DeviceSchema = z
   .object({
