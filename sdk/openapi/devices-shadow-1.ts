@@ -136,7 +136,7 @@ export interface DevicesShadow1Operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ShadowUpdate"];
                 "application/cbor": components["schemas"]["ShadowUpdate"];

@@ -138,7 +138,7 @@ export interface DevicesShadows1Operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ShadowUpdate"];
                 "application/cbor": components["schemas"]["ShadowUpdate"];

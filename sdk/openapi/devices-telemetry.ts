@@ -51,7 +51,7 @@ export interface DevicesTelemetryOperations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["TelemetryIn"];
                 "application/cbor": components["schemas"]["TelemetryIn"];

@@ -48,12 +48,18 @@ describe("device credentials", () => {
     expect(soft.previous.status).toBe("expiring");
     expect(Date.parse(soft.previous.expires_at) - Date.now()).toBeGreaterThan(50_000);
     expect((await call("GET", "/v1/devices/cred-rot", { token: rotated.credential.token })).status).toBe(200);
-    // grace_seconds: 0 ends the old one at once.
-    const again = await json<{ credential: { id: string; token: string } }>(
-      call("POST", `/v1/devices/cred-rot/credentials/${soft.credential.id}/rotate`, { body: { grace_seconds: 0 } }),
+    // An empty body sent with Content-Type: application/json (axios and fetch wrappers do) is no body either.
+    const typed = await json<{ credential: { id: string; token: string }; previous: { status: string } }>(
+      call("POST", `/v1/devices/cred-rot/credentials/${soft.credential.id}/rotate`, { headers: { "content-type": "application/json" } }),
       201,
     );
-    expect((await call("GET", "/v1/devices/cred-rot", { token: soft.credential.token })).status).toBe(401);
+    expect(typed.previous.status).toBe("expiring");
+    // grace_seconds: 0 ends the old one at once.
+    const again = await json<{ credential: { id: string; token: string } }>(
+      call("POST", `/v1/devices/cred-rot/credentials/${typed.credential.id}/rotate`, { body: { grace_seconds: 0 } }),
+      201,
+    );
+    expect((await call("GET", "/v1/devices/cred-rot", { token: typed.credential.token })).status).toBe(401);
 
     const revoked = await json<{ status: string }>(call("DELETE", `/v1/devices/cred-rot/credentials/${again.credential.id}`), 200);
     expect(revoked.status).toBe("revoked");

@@ -79,7 +79,7 @@ function shadowRoutes<P extends string>(path: P, params: typeof DeviceParams | t
       method: "post",
       path,
       summary: `Update ${label}: merge desired/reported; a stale version is 409`,
-      request: { params, headers: ConditionalHeaders, body: { content: { "application/json": { schema: UpdateShadow }, "application/cbor": { schema: UpdateShadow } }, required: false } },
+      request: { params, headers: ConditionalHeaders, body: { content: { "application/json": { schema: UpdateShadow }, "application/cbor": { schema: UpdateShadow } }, required: true } },
       responses: { 200: negotiatedResponse(ShadowDoc, "Accepted (AWS update/accepted body)"), 409: { description: "Version conflict" }, 412: { description: "If-Match names another version, or If-None-Match the current one (`*`: the shadow exists)" }, 413: { description: "Too large" }, 429: { description: "Over the device's HTTP write limit (Retry-After)" } },
     }),
     async (c) => {
