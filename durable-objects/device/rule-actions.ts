@@ -197,8 +197,12 @@ export class RuleActions {
   private async act(action: RuleAction, output: JsonObject, message: Message, depth: number): Promise<void> {
     const self = this.deviceId();
     switch (action.type) {
-      case "webhook":
-        return deliverToWebhook(this.env, action.webhookId, [message]);
+      case "webhook": {
+        // A webhook deleted or disabled since the rule was made takes nothing: said in the log, as any dropped action.
+        const outcome = await deliverToWebhook(this.env, action.webhookId, [message]);
+        if (outcome !== "taken") throw new Unrunnable(`webhook ${logText(action.webhookId)} is ${outcome === "deleted" ? "deleted" : "disabled"}`);
+        return;
+      }
       case "command": {
         const payload = action.payload ?? output;
         const target = action.deviceId ?? self;

@@ -167,13 +167,16 @@ export class WebhookObject extends DurableObject<Env> {
    * Events addressed to this webhook by id (a rule's `{type: "webhook", webhookId}` action):
    * taken whatever the webhook's event types and filter, unless it is disabled. One the webhook
    * subscribes to anyway comes through the topic space too, so it is taken from there only: the
-   * receiver gets one request per firing, not two with different ids.
+   * receiver gets one request per firing, not two with different ids. Says why it took nothing
+   * (`deleted`: no such webhook, or no longer), so the rule's action is logged as dropped.
    */
-  async deliverEvents(events: WebhookEvent[]): Promise<void> {
+  async deliverEvents(events: WebhookEvent[]): Promise<"taken" | "disabled" | "deleted"> {
     const s = this.settings;
-    if (!s?.enabled) return;
+    if (!s) return "deleted";
+    if (!s.enabled) return "disabled";
     const twice = new Set(await this.subscribed(events.filter((e) => s.events.includes(e.type)), s, Date.now()));
     this.take(events.filter((e) => !twice.has(e)));
+    return "taken";
   }
 
   /** Puts events in the outbox, and records the outbox marks of the batch they came from in the same write. */

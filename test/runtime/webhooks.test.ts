@@ -84,11 +84,15 @@ describe("WebhookObject", () => {
     // Through the topic space it would be refused: not an event type of this webhook, not its device.
     await runInDurableObject(env.WEBHOOK.get(env.WEBHOOK.idFromName(w.id)), (o) => o.deliverMessages([firing]));
     expect((await json<View>(call("GET", `/v1/webhooks/${w.id}`), 200)).delivery?.pending).toBe(0);
-    await deliverToWebhook(env, w.id, [firing]);
-    await deliverToWebhook(env, "wh_unknown", [firing]);
+    expect(await deliverToWebhook(env, w.id, [firing])).toBe("taken");
+    // says why it took nothing, so the rule's action is logged as dropped (it was silent)
+    expect(await deliverToWebhook(env, "wh_unknown", [firing])).toBe("deleted");
     const log = await json<{ items: { type: string; device_id: string }[] }>(call("GET", `/v1/webhooks/${w.id}/deliveries`), 200);
     expect(log.items.map((d) => [d.type, d.device_id])).toEqual([["rule", "d9"]]);
+    await json(call("PATCH", `/v1/webhooks/${w.id}`, { body: { enabled: false } }), 200);
+    expect(await deliverToWebhook(env, w.id, [firing])).toBe("disabled");
     await json(call("DELETE", `/v1/webhooks/${w.id}`), 204);
+    expect(await deliverToWebhook(env, w.id, [firing])).toBe("deleted");
   });
 
   it("drops the oldest pending events past the outbox bound", async () => {
