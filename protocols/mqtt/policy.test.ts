@@ -1,7 +1,7 @@
 import { isSharedFilter, parseSharedFilter } from "./shared-subscriptions";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DEVICE_POLICY, appPolicy, authorize, expandFilter, explain, type Policy, type PolicyAction, type PolicyVariables } from "./policy";
+import { DEFAULT_DEVICE_POLICY, appPolicy, authorize, expandFilter, explain, maySubscribe, type Policy, type PolicyAction, type PolicyVariables } from "./policy";
 import { topicMatches } from "./topics";
 
 const D1: PolicyVariables = { deviceId: "d1", channel: ["c1", "c2"] };
@@ -142,6 +142,37 @@ describe("deny wins", () => {
         if (!authorize(policy, {}, "subscribe", f) || !topicMatches(f, t) || !topicMatches("devices/secret/#", t)) return true;
         return !authorize(policy, {}, "receive", t);
       }),
+    );
+  });
+});
+
+describe("maySubscribe: a shared subscription needs the right to receive all its filter matches", () => {
+  const hideB: Policy = [
+    { effect: "allow", actions: ["subscribe", "receive"], topics: ["devices/+/telemetry/#"] },
+    { effect: "deny", actions: ["subscribe", "receive"], topics: ["devices/dev-b/#"] },
+  ];
+  it.each<[Policy, string, boolean]>([
+    // a member that may not receive dev-b's messages would lose them for its whole group
+    [hideB, "$share/g/devices/+/telemetry", false],
+    [hideB, "$share/g/devices/dev-a/telemetry", true],
+    // alone it may subscribe wide: what it may not receive is withheld from it only
+    [hideB, "devices/+/telemetry", true],
+    // an allow must hold the whole filter, not a part of it
+    [[{ effect: "allow", actions: ["subscribe"], topics: ["#"] }, { effect: "allow", actions: ["receive"], topics: ["a/x"] }], "$share/g/a/+", false],
+    [appPolicy(["devices:read"]), "$share/g/devices/+/telemetry", true],
+    [appPolicy(["admin"]), "$share/g/#", true],
+    [DEFAULT_DEVICE_POLICY, "$share/g/channels/c1/messages/#", true],
+    [DEFAULT_DEVICE_POLICY, "$share/g/channels/c3/messages/#", false],
+  ])("%#: %s", (policy, filter, expected) => {
+    expect(maySubscribe(policy, D1, filter)).toBe(expected);
+  });
+
+  it("never grants a shared filter through which a topic the member may not receive could reach it", () => {
+    const level = fc.constantFrom("devices", "dev-b", "dev-a", "telemetry", "+");
+    const filter = fc.tuple(fc.array(level, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([l, h]) => (h ? [...l, "#"] : l).join("/"));
+    const topic = fc.array(level.filter((l) => l !== "+"), { minLength: 1, maxLength: 5 }).map((l) => l.join("/"));
+    fc.assert(
+      fc.property(filter, topic, (f, t) => !maySubscribe(hideB, {}, `$share/g/${f}`) || !topicMatches(f, t) || authorize(hideB, {}, "receive", t)),
     );
   });
 });

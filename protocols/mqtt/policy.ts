@@ -21,7 +21,7 @@
  * - The hub's own topics (`hub-topics.ts`: presence, rule firings, shadow answers, `$SYS`,
  *   `$aws` but for shadow requests) are never published by a client, whatever a policy says.
  */
-import { filterContains, isValidTopicFilter, isValidTopicName, topicMatches } from "./topics";
+import { filterContains, filtersIntersect, isValidTopicFilter, isValidTopicName, topicMatches } from "./topics";
 import { isSharedFilter, parseSharedFilter } from "./shared-subscriptions";
 import { hubPublished } from "./hub-topics";
 
@@ -159,6 +159,28 @@ export function authorize(policy: Policy, variables: PolicyVariables, action: Po
   let decision = decisions.get(key);
   if (decision === undefined) decisions.set(key, (decision = decide(policy, variables, action, topicOrFilter)));
   return decision;
+}
+
+/**
+ * May a client subscribe to `filter`? As {@link authorize}, and for a shared subscription
+ * (`$share/<group>/<filter>`) also the right to receive every topic its filter matches: the group
+ * gives each message to one member, so a member that may not receive some would lose them for the
+ * whole group (a deny statement on any topic the filter matches refuses it).
+ * @example maySubscribe([{ effect: "allow", actions: ["subscribe", "receive"], topics: ["#"] }, { effect: "deny", actions: ["receive"], topics: ["a/b"] }], {}, "$share/g/a/+") // false
+ */
+export function maySubscribe(policy: Policy, variables: PolicyVariables, filter: string): boolean {
+  if (!authorize(policy, variables, "subscribe", filter)) return false;
+  const shared = isSharedFilter(filter) ? parseSharedFilter(filter)?.filter : undefined;
+  if (shared === undefined) return true;
+  let allowed = false;
+  for (const statement of policy) {
+    if (!statement.actions.includes("receive")) continue;
+    const filters = statement.topics.flatMap((template) => expandFilter(template, variables));
+    if (statement.effect === "deny") {
+      if (filters.some((f) => filtersIntersect(f, shared))) return false;
+    } else if (!allowed) allowed = filters.some((f) => filterContains(f, shared));
+  }
+  return allowed;
 }
 
 /** Remembered answers of {@link authorize}, per policy and variables; a full map starts over. */

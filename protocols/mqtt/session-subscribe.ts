@@ -3,7 +3,7 @@
  * retained-message requests that follow a new subscription.
  */
 import type { SubscribePacket, SubscriptionRequest, UnsubscribePacket } from "./packets";
-import { authorize } from "./policy";
+import { maySubscribe } from "./policy";
 import { result } from "./session-state";
 import { withholdUnreceivable } from "./session-outbound";
 import type { Effect, SessionContext, SessionResult, SessionState, Subscription } from "./session-types";
@@ -19,7 +19,7 @@ const QUOTA_EXCEEDED = 0x97;
 function refusal(state: SessionState, req: SubscriptionRequest, ctx: SessionContext): number | null {
   if (!isValidTopicFilter(req.filter)) return FILTER_INVALID; // [MQTT-4.7.1-2] [MQTT-4.7.1-3]
   if (isSharedFilter(req.filter) && !parseSharedFilter(req.filter)) return FILTER_INVALID; // [MQTT-4.8.2-1] [MQTT-4.8.2-2]
-  if (!authorize(ctx.policy, ctx.variables, "subscribe", req.filter)) return NOT_AUTHORIZED;
+  if (!maySubscribe(ctx.policy, ctx.variables, req.filter)) return NOT_AUTHORIZED;
   const exists = state.subscriptions.some((s) => s.filter === req.filter);
   if (!exists && state.subscriptions.length >= state.limits.maxSubscriptions) return QUOTA_EXCEEDED;
   return null;
@@ -89,7 +89,7 @@ export function onUnsubscribe(state: SessionState, p: UnsubscribePacket): Sessio
  * @example revalidate(state, { policy, variables: { deviceId, channel: ["kitchen"] } }, Date.now())
  */
 export function revalidate(state: SessionState, ctx: SessionContext, now: number): SessionResult {
-  const kept = state.subscriptions.filter((s) => authorize(ctx.policy, ctx.variables, "subscribe", s.filter));
+  const kept = state.subscriptions.filter((s) => maySubscribe(ctx.policy, ctx.variables, s.filter));
   const next = kept.length === state.subscriptions.length ? state : { ...state, subscriptions: kept };
   const r = withholdUnreceivable(next, ctx, now);
   return { ...r, persist: r.state !== state };

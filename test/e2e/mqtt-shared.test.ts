@@ -103,6 +103,27 @@ describe("MQTT shared subscriptions", () => {
     await Promise.all([a, b, publisher].map((c) => c!.endAsync()));
   });
 
+  it("refuses a group member that may not receive some of its filter's topics: their turns went to it and were lost", async () => {
+    const { id, key } = await apiJson<{ id: string; key: string }>("POST", "/v1/api-keys", 201, { body: { name: "shared-hide", scopes: ["devices:read"] } });
+    await apiJson("POST", "/v1/policies", 201, { body: { id: "shared-hide", statements: [{ effect: "deny", actions: ["subscribe", "receive"], topics: ["devices/shared-hidden/#"] }] } });
+    await apiJson("PUT", `/v1/policies/shared-hide/attachments/api-key/${id}`, 204);
+    const hidden = await connectMqtt("/mqtt", { clientId: "shared-hide", username: "app", password: key, protocolVersion: 5 });
+    const other = await connectMqtt("/mqtt", { clientId: "shared-see", username: "app", password: adminToken(), protocolVersion: 5 });
+    // Before: SUBACK 1, and every other message of shared-hidden was PUBACKed and then dropped for the group.
+    await expect(hidden.subscribeAsync("$share/hide/devices/+/telemetry", { qos: 1 })).rejects.toThrow(/Not authorized/);
+    // What it may receive all of it may share; alone it may still subscribe wide.
+    expect((await hidden.subscribeAsync("$share/hide/devices/shared-seen/telemetry", { qos: 1 }))[0]?.qos).toBe(1);
+    expect((await hidden.subscribeAsync("devices/+/telemetry/alone", { qos: 1 }))[0]?.qos).toBe(1);
+    const inbox = new Inbox(other);
+    await other.subscribeAsync("$share/hide/devices/+/telemetry", { qos: 1 });
+    const token = await createDevice("shared-hidden");
+    const device = await connectMqtt("/mqtt/shared-hidden", { clientId: "shared-hidden", username: "shared-hidden", password: token, protocolVersion: 5 });
+    for (let n = 0; n < 6; n++) await device.publishAsync("devices/shared-hidden/telemetry", JSON.stringify({ n }), { qos: 1 });
+    await eventually(async () => inbox.messages.length >= 6);
+    expect(inbox.messages.map((m) => (JSON.parse(String(m.payload)) as { n: number }).n)).toEqual([0, 1, 2, 3, 4, 5]);
+    await Promise.all([hidden, other, device].map((c) => c.endAsync()));
+  });
+
   it("refuses a malformed ShareName, needs the right to subscribe to the filter, and No Local on a group is a protocol error", async () => {
     const key = await appKey("shared-refusals");
     // MQTT.js will not send a malformed ShareName: the bytes are written by hand.
