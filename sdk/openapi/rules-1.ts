@@ -92,7 +92,7 @@ export interface Rules1Operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The id is taken */
+            /** @description The id is taken, or the hub holds MAX_RULES (1,000) rules already */
             409: {
                 headers: {
                     [name: string]: unknown;

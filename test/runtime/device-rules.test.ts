@@ -8,6 +8,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { DeviceRules } from "../../durable-objects/device/device-rules";
 import { AlarmScheduler } from "../../durable-objects/shared/alarms";
 import { call, json } from "./helpers";
+import { MAX_RULES } from "../../workers/registry/rules";
 
 const failingDb = { prepare: () => { throw new Error("D1 unavailable"); } } as unknown as D1Database;
 
@@ -47,5 +48,17 @@ describe("DeviceRules", () => {
     });
     expect(errors).toEqual([]);
     expect(left).toEqual(["many-7"]);
+  });
+
+  it("holds at most MAX_RULES rules: each of a device's messages is matched against every rule in its scope", async () => {
+    const { n } = (await env.DB.prepare("SELECT COUNT(*) AS n FROM rules").first<{ n: number }>())!;
+    const insert = env.DB.prepare("INSERT INTO rules (id, name, sql, scope_kind, scope_value, actions, enabled, version, created_at, updated_at) VALUES (?, 'x', 'SELECT * FROM telemetry', 'device', 'nobody', '[]', 1, 1, 0, 0)");
+    await env.DB.batch(Array.from({ length: MAX_RULES - 1 - n }, (_, i) => insert.bind(`cap-${i}`)));
+    const create = (id: string) => call("POST", "/v1/rules", { body: { id, name: id, sql: "SELECT * FROM telemetry", scope: { kind: "device", deviceId: "nobody" } } });
+    await json(create("cap-last"), 201);
+    expect(await json<{ detail: string }>(create("cap-over"), 409)).toMatchObject({ detail: `A hub holds at most ${MAX_RULES} rules` });
+    expect(await json<{ detail: string }>(create("cap-last"), 409)).toMatchObject({ detail: 'Rule "cap-last" already exists' });
+    await json(call("DELETE", "/v1/rules/cap-last"), 204);
+    await json(create("cap-over"), 201);
   });
 });

@@ -10,8 +10,9 @@ import type { Db } from "./client";
 
 /**
  * Inserts `values` (every column, defaults included: a SELECT has no DEFAULT) into `table` only
- * while it holds fewer than `limit` rows.
- * @returns the inserted row, or undefined when the table was full
+ * while it holds fewer than `limit` rows; a row whose key is taken is not inserted either (ON
+ * CONFLICT DO NOTHING), so a caller tells the two apart by looking for the key.
+ * @returns the inserted row, or undefined when the table was full or the key taken
  * @example const row = await insertUnderLimit(db(env), webhooks, values, 100); if (!row) throw conflict
  */
 export async function insertUnderLimit<T extends SQLiteTable>(d: Db, table: T, values: Required<InferInsertModel<T>>, limit: number): Promise<T["$inferSelect"] | undefined> {
@@ -26,6 +27,7 @@ export async function insertUnderLimit<T extends SQLiteTable>(d: Db, table: T, v
   const rows = (await d
     .insert(table)
     .select(sql`SELECT ${row} WHERE (SELECT COUNT(*) FROM ${table}) < ${limit}`)
+    .onConflictDoNothing()
     .returning()
     .all()) as T["$inferSelect"][];
   return rows[0];

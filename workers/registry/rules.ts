@@ -8,6 +8,7 @@ import type { Env } from "../../durable-objects/env";
 import { compileRule } from "../../rules";
 import type { RuleAction, RuleScope, StoredRule } from "../../durable-objects/device/rule-types";
 import { db } from "../db/client";
+import { insertUnderLimit } from "../db/insert-under-limit";
 import { channels, devices, groupMembers, rules, webhooks, type RuleRow } from "../db/schema";
 import { ApiError } from "../errors";
 import { decodeCursor, toPage, type Page } from "./pagination";
@@ -132,17 +133,27 @@ export async function listRules(env: Env, cursor: string | undefined, limit: num
   return toPage(rows, limit, (r) => r.id, view);
 }
 
+/**
+ * Rules a hub holds at most: every message a device sends is matched against each rule in its
+ * scope, so their number bounds that work (AWS IoT's default quota is 1,000 per account and region).
+ */
+export const MAX_RULES = 1000;
+
 export async function createRule(env: Env, id: string, input: { name: string; sql: string; scope: RuleScope; actions: RuleAction[]; enabled: boolean }): Promise<RuleView> {
   checkSql(input.sql);
   await checkActions(env, input.actions);
   const now = Date.now();
-  const row = await db(env)
-    .insert(rules)
-    .values({ id, name: input.name, sql: input.sql, ...scopeColumns(input.scope), actions: input.actions, enabled: input.enabled, createdAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .returning()
-    .get();
-  if (!row) throw new ApiError("conflict", `Rule "${id}" already exists`);
+  // The count is the insert's own condition, so concurrent creates cannot pass it together.
+  const row = await insertUnderLimit(
+    db(env),
+    rules,
+    { id, name: input.name, sql: input.sql, ...scopeColumns(input.scope), actions: input.actions, enabled: input.enabled, version: 1, createdAt: now, updatedAt: now },
+    MAX_RULES,
+  );
+  if (!row) {
+    const taken = await db(env).select({ id: rules.id }).from(rules).where(eq(rules.id, id)).get();
+    throw new ApiError("conflict", taken ? `Rule "${id}" already exists` : `A hub holds at most ${MAX_RULES} rules`);
+  }
   await push(env, await devicesIn(env, input.scope));
   return view(row);
 }

@@ -87,7 +87,7 @@ ruleRoutes.openapi(
     path: "/v1/rules",
     summary: "Create a rule (a syntax error is a 400 naming line and column)",
     request: jsonBody(NewRule),
-    responses: { 201: jsonResponse(Rule, "Created"), 409: { description: "The id is taken" } },
+    responses: { 201: jsonResponse(Rule, "Created"), 409: { description: "The id is taken, or the hub holds MAX_RULES (1,000) rules already" } },
   }),
   async (c) => {
     const b = c.req.valid("json");
