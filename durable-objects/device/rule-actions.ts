@@ -30,7 +30,7 @@ import type { LiveStreams } from "./live-streams";
 import type { OwnTopics } from "./own-topics";
 import type { RuleAction, StoredRule } from "./rule-types";
 import { addColumnIfMissing } from "../shared/add-column";
-import { deviceRegistered } from "./registered";
+import { channelRegistered, deviceRegistered } from "./registered";
 
 const encoder = new TextEncoder();
 
@@ -216,6 +216,7 @@ export class RuleActions {
         else await (await this.other(action.deviceId)).shadow(action.shadow ?? "", { kind: "update", state: { desired: action.state } }, depth);
         return;
       case "publish":
+        if (!(await channelRegistered(this.env.DB, action.channel))) throw new Unrunnable(`no channel ${logText(action.channel)} in the registry`);
         await this.shards.publish({
           topic: `channels/${action.channel}/messages/${action.subtopic ?? `rules/${message.topic.split("/").at(-1) ?? "rule"}`}`,
           payload: encoder.encode(JSON.stringify(output)),

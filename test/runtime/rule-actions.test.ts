@@ -4,8 +4,8 @@
  * woken by the alarm that write armed if nothing else wakes it.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { inDeviceObject } from "./helpers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, inDeviceObject, json } from "./helpers";
 import { RULE_ACTION_ATTEMPTS, RuleActions } from "../../durable-objects/device/rule-actions";
 import { AlarmScheduler } from "../../durable-objects/shared/alarms";
 import type { StoredRule } from "../../durable-objects/device/rule-types";
@@ -27,6 +27,30 @@ function actions(state: DurableObjectState, publish: (m: Message) => Promise<voi
 }
 
 describe("rule actions", () => {
+  beforeAll(async () => {
+    await json(call("POST", "/v1/channels", { body: { id: "alerts" } }), 201);
+  });
+
+  it("drops (and logs) a publish to a channel deleted since the rule was made, instead of sending it", async () => {
+    await json(call("POST", "/v1/channels", { body: { id: "gone" } }), 201);
+    await call("DELETE", "/v1/channels/gone");
+    const errors: string[] = [];
+    const log = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args.join(" "));
+    try {
+      const out = await inDeviceObject("rule-actions-gone", async (state) => {
+        const sent: string[] = [];
+        actions(state, async (m) => void sent.push(m.topic)).run({ ...rule, actions: [{ type: "publish", channel: "gone" }] }, { output: { temp: 40 }, at: 1 });
+        await turns();
+        return { sent, pending: state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM rule_pending`).one().n };
+      });
+      expect(out).toEqual({ sent: [], pending: 0 });
+    } finally {
+      console.error = log;
+    }
+    expect(errors.join("\n")).toMatch(/publish action failed \(dropped\): no channel gone in the registry/);
+  });
+
   it("runs the actions a crash cut off when the object starts again, once", async () => {
     const out = await inDeviceObject("rule-actions-resume", async (state) => {
       const sql = state.storage.sql;
