@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { NUMBER_VARS, numberVar, readNumber, varProblems } from "./vars";
+import { NUMBER_VARS, flagVar, numberVar, readNumber, varProblems, type NumberVar } from "./vars";
 
 describe("numberVar", () => {
   it.each([
@@ -19,6 +19,13 @@ describe("numberVar", () => {
     ["MQTT_MAX_KEEPALIVE_SECONDS", "70000", 65_535],
     ["TOPIC_SHARDS", "1e1", 10],
     ["TOPIC_SHARDS", "Infinity", 16],
+    // a burst under one token refused every request (h25): the admin too, for AUTH_FAILURE_BURST
+    ["AUTH_FAILURE_BURST", "0.5", 20],
+    ["DEVICE_HTTP_BURST", "1", 1],
+    // nesting past what a recursive walk survives, and timers past what the runtime takes
+    ["JSON_MAX_DEPTH", "100000", 1000],
+    ["PRESENCE_CHECK_SECONDS", "1e15", 86_400],
+    ["WEBHOOK_RETRY_FIRST_SECONDS", "1e300", 3600],
   ] as const)("%s=%s → %d", (name, raw, want) => expect(numberVar({ [name]: raw }, name)).toBe(want));
 });
 
@@ -39,6 +46,12 @@ describe("varProblems", () => {
     ]);
   });
 
+  it("takes TOML booleans for on/off vars (wrangler.toml may say MTLS_CLIENT_AUTH = true)", () => {
+    expect(varProblems({ MTLS_CLIENT_AUTH: true, MQTT_ANONYMOUS: false })).toEqual([]);
+    expect([flagVar({ MTLS_CLIENT_AUTH: true }, "MTLS_CLIENT_AUTH"), flagVar({ MTLS_CLIENT_AUTH: "true" }, "MTLS_CLIENT_AUTH")]).toEqual([true, true]);
+    for (const off of [false, "false", "", undefined, "TRUE", 1]) expect(flagVar({ MTLS_CLIENT_AUTH: off }, "MTLS_CLIENT_AUTH")).toBe(false);
+  });
+
   it("never names a secret", () => {
     expect(varProblems({ ADMIN_TOKEN: "x", JWT_SECRET: "y", GATEWAY_KEY: "z" })).toEqual([]);
   });
@@ -56,6 +69,8 @@ describe("readNumber (property)", () => {
         else expect(value === Number(raw) && (spec.max === undefined || value <= spec.max)).toBe(false);
         expect(spec.lower === "positive" ? value > 0 : value >= 0).toBe(true);
         if (spec.integer) expect(Number.isInteger(value)).toBe(true);
+        const min = (spec as NumberVar).min;
+        if (min !== undefined) expect(value).toBeGreaterThanOrEqual(min);
         if (spec.max !== undefined) expect(value).toBeLessThanOrEqual(spec.max);
       }),
     );

@@ -27,6 +27,7 @@ import { retryPolicy, type FailureStreak } from "./backoff";
 import { newSecret } from "./signature";
 import { ROTATION_GRACE_MS, rotateSecrets, signingSecrets, type Secret } from "./secrets";
 import { Delivery, type WebhookSettings } from "./delivery";
+import { flagVar } from "../vars";
 
 export type { WebhookSettings } from "./delivery";
 
@@ -63,7 +64,7 @@ export class WebhookObject extends DurableObject<Env> {
     this.delivery = new Delivery(this.store, ctx.storage, this.alarms, retryPolicy(env), {
       settings: () => this.settings,
       secrets: (now) => this.liveSecrets(now).map((x) => x.secret),
-      allowPrivate: () => env.WEBHOOK_ALLOW_PRIVATE === "true",
+      allowPrivate: () => flagVar(env, "WEBHOOK_ALLOW_PRIVATE"),
       streak: () => this.streak(),
       setStreak: (streak) => this.setStreak(streak),
       disable: (streak, error) => this.disable(streak, error),

@@ -11,6 +11,7 @@ import { verifyJwt } from "./jwt";
 import { jwtKey } from "./jwt-key";
 import { toScopes, type Principal } from "./principal";
 import { findDeviceByTokenHash, findDeviceByFingerprint } from "../registry/credentials";
+import { flagVar } from "../../durable-objects/vars";
 
 /** Prefix of API keys, so they can be told apart from device tokens without a lookup. */
 export const API_KEY_PREFIX = "umk_";
@@ -66,7 +67,7 @@ export async function resolveBearer(env: Env, token: string): Promise<Principal 
  * (`MF-CF-Blob`) any client can send, so a fingerprint, which is no secret, would be a login.
  */
 export async function resolveClientCertificate(env: Env, cf: unknown): Promise<Principal | null> {
-  if (env.MTLS_CLIENT_AUTH !== "true") return null;
+  if (!flagVar(env, "MTLS_CLIENT_AUTH")) return null;
   if (typeof cf !== "object" || cf === null || !("tlsClientAuth" in cf)) return null;
   const auth = cf.tlsClientAuth;
   if (typeof auth !== "object" || auth === null) return null;

@@ -17,6 +17,7 @@ import { deviceAccess, ownerStatements } from "../registry/access";
 import { ANONYMOUS } from "../../durable-objects/app/app-session-object";
 import { attemptUnderLimit } from "../limits/auth-failures";
 import { APP_USERNAME } from "../registry/ids";
+import { flagVar } from "../../durable-objects/vars";
 
 export { APP_USERNAME };
 
@@ -103,7 +104,7 @@ function sessionClientId(p: ConnectPacket): string | null {
  * kept per client id.
  */
 async function connectAnonymous(env: Env, p: ConnectPacket, options: EdgeOptions): Promise<ConnectOutcome> {
-  if (env.MQTT_ANONYMOUS !== "true") return { refusal: refuseConnect(p, "not-authorized") };
+  if (!flagVar(env, "MQTT_ANONYMOUS")) return { refusal: refuseConnect(p, "not-authorized") };
   const clientId = sessionClientId(p);
   // The id names the session in a header: control characters cannot go there (0x02 / 0x85, not a server failure).
   if (clientId === null || clientId.length > 256 || CONTROL.test(clientId)) return { refusal: refuseConnect(p, "bad-client-id") };

@@ -14,6 +14,7 @@ import { webhooks, type WebhookRow } from "../db/schema";
 import { ApiError } from "../errors";
 import { randomId } from "../auth/crypto";
 import { decodeCursor, decodeNumericCursor, encodeCursor, toPage, type Page } from "./pagination";
+import { flagVar } from "../../durable-objects/vars";
 
 /** Webhooks a hub holds at most: each wildcard filter sits in every shard and in every publishing device's route cache. */
 export const MAX_WEBHOOKS = 100;
@@ -70,7 +71,7 @@ export function webhookStub(env: Env, id: string): DurableObjectStub<WebhookObje
 }
 
 function assertUrl(env: Env, url: string): void {
-  const problem = urlProblem(url, env.WEBHOOK_ALLOW_PRIVATE === "true");
+  const problem = urlProblem(url, flagVar(env, "WEBHOOK_ALLOW_PRIVATE"));
   if (problem) throw new ApiError("invalid-request", `url: ${problem}`);
 }
 
