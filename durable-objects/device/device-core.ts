@@ -11,7 +11,7 @@ import { deviceConfig, type DeviceConfig } from "./config";
 import { DeviceStore, type TelemetryRow } from "./store";
 import { runShadow, type ShadowOutcome } from "./shadow-service";
 import { jsonPushes, type JsonDeviceHost } from "./json-device";
-import { connectionSockets, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
+import { connectionSockets, deviceSockets, type DeviceProtocol, type JsonAttachment, type MqttAttachment } from "./sockets";
 import { AlarmScheduler } from "../shared/alarms";
 import { logError, logText } from "../../protocols/log-text";
 import { SenderRate } from "../shared/token-bucket";
@@ -164,7 +164,10 @@ export class DeviceCore {
         own: this.own,
         marks: this.marks,
         shards: this.shards,
-        presence: (connected, remote, closedNow) => this.markPresence(connected, "mqtt", remote, closedNow),
+        // An MQTT connection taken over by JSON or CoAP: the device is still connected, over that.
+        presence: (connected, remote, closedNow) => {
+          if (connected || deviceSockets(this.ctx).length === 0) this.markPresence(connected, "mqtt", remote, closedNow);
+        },
         alarms: this.alarms,
         closeJsonSockets: () => this.json.closeAll(),
         commandResult: (cid, status, result) => this.commands.result(cid, status, result, Date.now()),

@@ -17,7 +17,7 @@ import { openDeltas } from "./shadow-service";
 import { handleJsonFrame } from "./json-device";
 import type { ShadowDocument } from "../../shadow/shadow";
 import { conditionHolds, type ShadowCondition } from "../../shadow/shadow-condition";
-import { acceptMqttSocket, closeQuietly, connectionSockets, deviceSockets, mqttAttachment, type Attachment } from "./sockets";
+import { acceptMqttSocket, closeQuietly, connectionSockets, deviceSockets, mqttAttachment, mqttConnected, mqttSockets, type Attachment } from "./sockets";
 import { readPresence, statusOf, type DeviceStatus } from "./presence";
 import type { ShardSubscription } from "../topic/store";
 import type { CommandOutcome, CommandStatus } from "./commands";
@@ -146,7 +146,8 @@ export class DeviceObject extends DurableObject<Env> {
     // A close often wakes a hibernated object: its rules load first, so presence rules see it.
     await this.core.ready();
     if (a.protocol === "mqtt") return this.core.mqtt.onClose(ws, closedNow);
-    if (deviceSockets(this.ctx).some((s) => s !== ws)) return; // taken over, still connected
+    // taken over (by JSON or CoAP, or by MQTT once its CONNECT is through): still connected
+    if (deviceSockets(this.ctx).some((s) => s !== ws) || mqttSockets(this.ctx).some(mqttConnected)) return;
     this.core.markPresence(false, a.protocol, a.remote);
   }
 

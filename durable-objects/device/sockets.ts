@@ -87,6 +87,11 @@ export function mqttSockets(ctx: DurableObjectState): WebSocket[] {
   return ctx.getWebSockets("mqtt").filter((ws) => ws.readyState === WebSocket.OPEN);
 }
 
+/** Whether an MQTT socket's session is through its CONNECT (and not closed): a connected device. */
+export function mqttConnected(ws: WebSocket): boolean {
+  return (ws.deserializeAttachment() as MqttAttachment | null)?.mqtt.stage === "connected";
+}
+
 /** Every open connection of the device, whatever its protocol (JSON, CoAP, MQTT). */
 export function connectionSockets(ctx: DurableObjectState): WebSocket[] {
   return [...deviceSockets(ctx), ...mqttSockets(ctx)];
