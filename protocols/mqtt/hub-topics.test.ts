@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { hubPublished } from "./hub-topics";
+import { badCommandTopic, hubPublished } from "./hub-topics";
 import { appPolicy, authorize, explain, type Policy } from "./policy";
 
 /** Grants everything a policy can name, `$` spaces included. */
@@ -50,13 +50,30 @@ describe("hubPublished", () => {
     expect(authorize(EVERYTHING, {}, "publish", "$custom/x")).toBe(true);
   });
 
-  it("a topic is refused for publishing exactly when the hub publishes it (or the policy refuses it)", () => {
-    const level = fc.constantFrom("d1", "shadow", "update", "accepted", "delta", "presence", "rules", "name", "get", "x", "$aws", "things", "devices", "$SYS");
+  it("a topic is refused for publishing exactly when the hub publishes it or it is a bad command topic (or the policy refuses it)", () => {
+    const level = fc.constantFrom("d1", "shadow", "update", "accepted", "delta", "presence", "rules", "name", "get", "x", "$aws", "things", "devices", "$SYS", "commands", "a b");
     fc.assert(
       fc.property(fc.array(level, { minLength: 1, maxLength: 7 }), (levels) => {
         const topic = levels.join("/");
-        expect(authorize(EVERYTHING, {}, "publish", topic)).toBe(!hubPublished(topic));
+        expect(authorize(EVERYTHING, {}, "publish", topic)).toBe(!hubPublished(topic) && !badCommandTopic(topic));
       }),
     );
+  });
+});
+
+describe("badCommandTopic", () => {
+  it.each([
+    // names REST refuses too: an app's MQTT publish was PUBACKed, never queued, and reached the device raw
+    ["devices/d1/commands/ü", true],
+    ["devices/d1/commands/a b", true],
+    [`devices/d1/commands/${"x".repeat(65)}`, true],
+    ["devices/d1/commands/", true],
+    ["devices/d1/commands/reboot", false],
+    [`devices/d1/commands/${"x".repeat(64)}`, false],
+    ["devices/d1/commands/c1/result", false],
+    ["devices/d1/telemetry/a b", false],
+  ])("%s → %s", (topic, want) => {
+    expect(badCommandTopic(topic)).toBe(want);
+    expect(authorize(appPolicy(["commands:write"]), {}, "publish", topic)).toBe(!want && /^devices\/d1\/commands\/[^/]+$/.test(topic));
   });
 });

@@ -22,3 +22,18 @@ export function hubPublished(topic: string): boolean {
   if (topic === "$aws" || topic.startsWith("$aws/")) return !SHADOW_REQUEST.test(topic);
   return DEVICE_EVENTS.test(topic);
 }
+
+const COMMAND_LEVEL = /^devices\/[^/]+\/commands\/([^/]*)$/;
+const COMMAND_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * Whether `topic` is a command topic (`devices/<id>/commands/<name>`) whose name no command may
+ * have (as REST refuses it): the queue would not take it, and the device would get it raw, as if
+ * it were a command that no queue holds. No client may publish there.
+ * @example badCommandTopic("devices/d1/commands/a b") // true
+ * @example badCommandTopic("devices/d1/commands/reboot") // false
+ */
+export function badCommandTopic(topic: string): boolean {
+  const name = COMMAND_LEVEL.exec(topic)?.[1];
+  return name !== undefined && !COMMAND_NAME.test(name);
+}

@@ -90,4 +90,16 @@ describe("MQTT app sessions", () => {
     expect(puback).toBe(0x87);
     await app.endAsync();
   });
+
+  it("refuses a command whose name REST would refuse, instead of acknowledging it and passing it to the device raw", async () => {
+    const writer = await appKey(["commands:write"]);
+    const app = await connectMqtt("/mqtt", { clientId: "writer-bad-name", username: "app", password: writer, protocolVersion: 5 });
+    const code = (topic: string) =>
+      new Promise<number | undefined>((resolve) =>
+        app.publish(topic, "{}", { qos: 1 }, (e, packet) => resolve((packet as { reasonCode?: number } | undefined)?.reasonCode ?? (e as { code?: number } | null)?.code)),
+      );
+    for (const name of ["ü", "a b", "x".repeat(65)]) expect(await code(`devices/app-dev-1/commands/${name}`)).toBe(0x87);
+    expect((await apiJson<{ items: { name: string }[] }>("GET", "/v1/devices/app-dev-1/commands?limit=100", 200)).items.map((c) => c.name)).not.toContain("a b");
+    await app.endAsync();
+  });
 });
