@@ -122,9 +122,11 @@ export class JsonConnections {
     const queue = this.waiting.get(ws);
     if (queue) queue.push(...messages);
     else this.waiting.set(ws, [...messages]);
-    if (messages.some((m) => m.type === "error" && m.code === RATE_EXCEEDED)) {
+    const refused = messages.find((m) => m.type === "error" && m.code === RATE_EXCEEDED);
+    if (refused) {
       this.flush(ws);
-      closeQuietly(ws, 4429, "over the device's message rate");
+      // Its own words: past its rate and refusals, or flooding (SOCKET_FLOOD_MS), which is not the rate.
+      closeQuietly(ws, 4429, "message" in refused && typeof refused.message === "string" ? refused.message : "over the device's message rate");
       return;
     }
     this.timer ??= setTimeout(() => {
