@@ -19,6 +19,11 @@ export function parseCount(value: string): number {
   return integer(value, 1, 1_000_000, "a count");
 }
 
+/** A command's time to live: 1 s to 30 days, as the hub takes it (`ttlSeconds`). */
+export function parseCommandTtl(value: string): number {
+  return integer(value, 1, 30 * 86_400, "a command TTL (seconds)");
+}
+
 /** A direct method's timeout: 1–300 seconds, as the hub takes it. */
 export function parseMethodTimeout(value: string): number {
   return integer(value, 1, 300, "a method timeout (seconds)");

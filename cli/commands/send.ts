@@ -9,7 +9,7 @@ import { defineCommand, globalOptions } from "../command";
 import { CliError, ExitCode } from "../exit-codes";
 import { appFor, call } from "../lib/hub";
 import { parseJson, print } from "../lib/output";
-import { parseCount, parseSeconds } from "../parse";
+import { parseCommandTtl, parseSeconds } from "../parse";
 
 type Flags = { payload?: unknown; ttl?: number; wait?: boolean; timeout?: number };
 type Cmd = { id: string; name: string; status: string; result?: unknown; expires_at: string };
@@ -33,7 +33,7 @@ export default defineCommand((program) =>
     .command("send <device> <command>")
     .description("queue a command for a device (--wait: until it completes)")
     .option("--payload <json>", "the command's payload, as JSON", parseJson)
-    .option("--ttl <seconds>", "expire it if not delivered and answered in this time (default: the hub's, 1 day)", parseCount)
+    .option("--ttl <seconds>", "expire it if not delivered and answered in this time, up to 30 days (default: the hub's, 1 day)", parseCommandTtl)
     .option("--wait", "wait for the outcome; exit 0 completed, 10 rejected/failed/expired")
     .option("--timeout <seconds>", "with --wait: give up after this long (exit 11; the command stays queued)", parseSeconds)
     .action(async (device: string, name: string, o: Flags, cmd: Command) => {

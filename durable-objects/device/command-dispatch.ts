@@ -216,8 +216,11 @@ export class CommandDispatch {
       if (mqtt) {
         const m = methodMessage(this.host.deviceId(), name, requestId, payload, mqtt.version);
         if (this.host.mqttWants(m.topic)) {
-          this.host.mqttDeliver([m]);
           took.push(mqtt.socket);
+          // Too big for the client's Maximum Packet Size, it would be dropped unsent and the call
+          // would wait out its timeout: it is answered now, as a CoAP client's Max-Message-Size is.
+          if (this.host.mqttFits(m)) this.host.mqttDeliver([m]);
+          else if (took.length === 1) calls.answer(requestId, 413, { error: `not sent: a ${m.payload.byteLength}-byte call is more than your MQTT Maximum Packet Size takes` });
         }
       }
       return took;

@@ -93,6 +93,15 @@ describe("commands", () => {
     await c.endAsync();
   });
 
+  it("answers a method call too big for an MQTT 5 client's Maximum Packet Size at once (413), instead of after its timeout (504)", async () => {
+    const token = await createDevice("mth-small");
+    const c = await connectMqtt("/mqtt/mth-small", { clientId: "mth-small", password: token, protocolVersion: 5, properties: { maximumPacketSize: 1024 } });
+    await c.subscribeAsync("devices/mth-small/methods/#", { qos: 1 });
+    const r = await apiJson<{ status: number; payload: { error: string } }>("POST", "/v1/devices/mth-small/methods/big", 200, { body: { payload: "x".repeat(4096), timeoutSeconds: 20 } });
+    expect(r).toMatchObject({ status: 413, payload: { error: expect.stringMatching(/Maximum Packet Size/) } });
+    await c.endAsync();
+  });
+
   it("waits for an offline device and arrives in order on its next connect; an expired one never does", async () => {
     const token = await createDevice("cmd-offline");
     const expired = await send("cmd-offline", { name: "late", ttlSeconds: 1 });
