@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { badCommandTopic, hubPublished } from "./hub-topics";
+import { refusedCallTopic, hubPublished } from "./hub-topics";
 import { appPolicy, authorize, explain, type Policy } from "./policy";
 
 /** Grants everything a policy can name, `$` spaces included. */
@@ -55,13 +55,13 @@ describe("hubPublished", () => {
     fc.assert(
       fc.property(fc.array(level, { minLength: 1, maxLength: 7 }), (levels) => {
         const topic = levels.join("/");
-        expect(authorize(EVERYTHING, {}, "publish", topic)).toBe(!hubPublished(topic) && !badCommandTopic(topic));
+        expect(authorize(EVERYTHING, {}, "publish", topic)).toBe(!hubPublished(topic) && !refusedCallTopic(topic));
       }),
     );
   });
 });
 
-describe("badCommandTopic", () => {
+describe("refusedCallTopic", () => {
   it.each([
     // names REST refuses too: an app's MQTT publish was PUBACKed, never queued, and reached the device raw
     ["devices/d1/commands/ü", true],
@@ -72,8 +72,17 @@ describe("badCommandTopic", () => {
     [`devices/d1/commands/${"x".repeat(64)}`, false],
     ["devices/d1/commands/c1/result", false],
     ["devices/d1/telemetry/a b", false],
+    // how the hub hands commands and calls to a device: a client's publish there reached it raw (h28)
+    ["devices/d1/commands/reboot/cmd_forged", true],
+    ["devices/d1/commands/a/b/c", true],
+    ["devices/d1/methods/unlock", true],
+    ["devices/d1/methods/unlock/req_forged", true],
+    ["devices/d1/methods/bad name", true],
+    ["devices/d1/methods/req_1/response", false],
   ])("%s → %s", (topic, want) => {
-    expect(badCommandTopic(topic)).toBe(want);
+    expect(refusedCallTopic(topic)).toBe(want);
     expect(authorize(appPolicy(["commands:write"]), {}, "publish", topic)).toBe(!want && /^devices\/d1\/commands\/[^/]+$/.test(topic));
+    // whatever a policy grants
+    expect(authorize(appPolicy(["admin"]), {}, "publish", topic)).toBe(!want);
   });
 });

@@ -23,17 +23,24 @@ export function hubPublished(topic: string): boolean {
   return DEVICE_EVENTS.test(topic);
 }
 
-const COMMAND_LEVEL = /^devices\/[^/]+\/commands\/([^/]*)$/;
+const CALLS = /^devices\/[^/]+\/(commands|methods)\/(.*)$/;
 const COMMAND_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
- * Whether `topic` is a command topic (`devices/<id>/commands/<name>`) whose name no command may
- * have (as REST refuses it): the queue would not take it, and the device would get it raw, as if
- * it were a command that no queue holds. No client may publish there.
- * @example badCommandTopic("devices/d1/commands/a b") // true
- * @example badCommandTopic("devices/d1/commands/reboot") // false
+ * Whether `topic`, under a device's `commands/` or `methods/`, is one no client may publish on.
+ * A client publishes there only a command for the queue (`commands/<name>`, a name REST would
+ * take) and a device its answers (`commands/<cmdId>/result`, `methods/<reqId>/response`);
+ * everything else there is how the hub hands a device its commands and calls
+ * (`commands/<name>/<cmdId>`, `methods/<name>[/<reqId>]`), and a client's publish would reach
+ * the device raw, as a command no queue holds or a call nobody made, whatever a policy grants.
+ * @example refusedCallTopic("devices/d1/commands/a b") // true: no command has that name
+ * @example refusedCallTopic("devices/d1/commands/reboot/cmd_1") // true: a forged 3.1.1 command
+ * @example refusedCallTopic("devices/d1/commands/reboot") // false: queued
  */
-export function badCommandTopic(topic: string): boolean {
-  const name = COMMAND_LEVEL.exec(topic)?.[1];
-  return name !== undefined && !COMMAND_NAME.test(name);
+export function refusedCallTopic(topic: string): boolean {
+  const m = CALLS.exec(topic);
+  if (!m) return false;
+  const levels = m[2]!.split("/");
+  if (m[1] === "commands" && levels.length === 1) return !COMMAND_NAME.test(levels[0]!);
+  return !(levels.length === 2 && levels[1] === (m[1] === "commands" ? "result" : "response"));
 }

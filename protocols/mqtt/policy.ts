@@ -23,7 +23,7 @@
  */
 import { filterContains, filtersIntersect, isValidTopicFilter, isValidTopicName, topicMatches } from "./topics";
 import { isSharedFilter, parseSharedFilter } from "./shared-subscriptions";
-import { badCommandTopic, hubPublished } from "./hub-topics";
+import { hubPublished, refusedCallTopic } from "./hub-topics";
 
 /** What a client does with a topic. `receive` is checked per delivered message. */
 export type PolicyAction = "publish" | "subscribe" | "receive";
@@ -193,7 +193,7 @@ const DECISIONS_PER_PAIR = 512;
  */
 function checkedTarget(action: PolicyAction, topicOrFilter: string): string | null {
   // The hub's own topics are never a client's to publish, whatever the policy grants.
-  if (action === "publish") return isValidTopicName(topicOrFilter) && !hubPublished(topicOrFilter) && !badCommandTopic(topicOrFilter) ? topicOrFilter : null;
+  if (action === "publish") return isValidTopicName(topicOrFilter) && !hubPublished(topicOrFilter) && !refusedCallTopic(topicOrFilter) ? topicOrFilter : null;
   if (action !== "subscribe") return isValidTopicName(topicOrFilter) ? topicOrFilter : null;
   if (isSharedFilter(topicOrFilter)) return parseSharedFilter(topicOrFilter)?.filter ?? null;
   return isValidTopicFilter(topicOrFilter) ? topicOrFilter : null;

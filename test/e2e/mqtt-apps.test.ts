@@ -1,7 +1,7 @@
 /** MQTT app sessions: user name `app`, an API key or OAuth token as password, topics by scope. */
 import { describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
-import { apiJson, createDevice, eventually } from "./client";
+import { adminToken, apiJson, createDevice, eventually } from "./client";
 import { Inbox, connectMqtt } from "./mqtt-client";
 
 async function appKey(scopes: string[]): Promise<string> {
@@ -99,6 +99,15 @@ describe("MQTT app sessions", () => {
         app.publish(topic, "{}", { qos: 1 }, (e, packet) => resolve((packet as { reasonCode?: number } | undefined)?.reasonCode ?? (e as { code?: number } | null)?.code)),
       );
     for (const name of ["ü", "a b", "x".repeat(65)]) expect(await code(`devices/app-dev-1/commands/${name}`)).toBe(0x87);
+    // nor, whatever a policy grants (admin here), the topics the hub hands commands and calls on: a device got them raw
+    const admin = await connectMqtt("/mqtt", { clientId: "admin-forger", username: "app", password: adminToken(), protocolVersion: 5 });
+    const adminCode = (topic: string) =>
+      new Promise<number | undefined>((resolve) =>
+        admin.publish(topic, "{}", { qos: 1 }, (e, packet) => resolve(e ? (e as { code?: number }).code : ((packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0))),
+      );
+    for (const topic of ["devices/app-dev-1/commands/reboot/cmd_forged", "devices/app-dev-1/methods/unlock", "devices/app-dev-1/methods/unlock/req_forged"]) expect(await adminCode(topic)).toBe(0x87);
+    expect(await adminCode("devices/app-dev-1/commands/reboot")).toBe(0);
+    await admin.endAsync();
     expect((await apiJson<{ items: { name: string }[] }>("GET", "/v1/devices/app-dev-1/commands?limit=100", 200)).items.map((c) => c.name)).not.toContain("a b");
     await app.endAsync();
   });
