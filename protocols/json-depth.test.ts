@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { parseJsonBounded, scanJsonDepth } from "./json-depth";
+import { isJsonValue } from "./json-value";
 import { jsonDepth, type JsonValue } from "./json-value";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -52,5 +53,15 @@ describe("parseJsonBounded", () => {
     expect(parseJsonBounded('{"a":1}', 32)).toEqual({ ok: true, value: { a: 1 } });
     expect(parseJsonBounded("[[1]]", 1)).toMatchObject({ ok: false, reason: "too_deep" });
     expect(parseJsonBounded("{nope", 32)).toMatchObject({ ok: false, reason: "syntax" });
+  });
+});
+
+describe("isJsonValue's depth", () => {
+  it("walks past any configured nesting limit (capped at 1,000): data 100 deep under JSON_MAX_DEPTH=200 is JSON", () => {
+    // before: 64, and deeper data was refused as "not finite numbers" whatever JSON_MAX_DEPTH said
+    const deep = (n: number): unknown => (n === 0 ? 1 : [deep(n - 1)]);
+    expect(isJsonValue(deep(100))).toBe(true);
+    expect(isJsonValue(deep(1000))).toBe(true);
+    expect(isJsonValue(deep(2000))).toBe(false);
   });
 });

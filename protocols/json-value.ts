@@ -91,13 +91,21 @@ export function jsonDepth(value: JsonValue, limit = 1000): number {
 }
 
 /**
+ * How deep {@link isJsonValue} walks by default: past any configured nesting limit
+ * (`JSON_MAX_DEPTH` is capped at 1,000, durable-objects/vars.ts), since values reach it only
+ * after their parse held them to that limit. Before, 64: deeper data under a higher limit was
+ * refused as "not finite numbers".
+ */
+export const MAX_CHECKED_DEPTH = 1024;
+
+/**
  * Checks that an arbitrary value is JSON (what `JSON.stringify` round-trips unchanged): plain
  * objects and arrays, strings, booleans, `null` and finite numbers; no `undefined`, functions,
  * bigints, class instances or cycles. Depth is bounded by `maxDepth`.
  * @example isJsonValue({ a: [1, "x", null] }) // true
  * @example isJsonValue({ a: undefined }) // false
  */
-export function isJsonValue(value: unknown, maxDepth = 64): value is JsonValue {
+export function isJsonValue(value: unknown, maxDepth = MAX_CHECKED_DEPTH): value is JsonValue {
   switch (typeof value) {
     case "string":
     case "boolean":

@@ -57,7 +57,9 @@ export interface CoapHost {
   commandResult(id: string, status: "completed" | "rejected" | "failed", result: unknown): Promise<boolean>;
   /** The device's answer to a direct method (POST /methods/<id>); false when nobody waits for it. */
   methodResponse(id: string, status: number, payload: unknown): Promise<boolean>;
-  /** CBOR decoder (RFC 8949); throws on malformed input. */
+  /** Deepest nesting of a JSON or CBOR body (`JSON_MAX_DEPTH`): deeper is 4.00 before it is built. */
+  readonly maxDepth: number;
+  /** CBOR decoder (RFC 8949) within {@link maxDepth}; throws on malformed or deeper input. */
   decodeCbor(bytes: Uint8Array): unknown;
   /** CBOR encoder. */
   encodeCbor(value: unknown): Uint8Array;

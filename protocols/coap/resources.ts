@@ -2,7 +2,7 @@
  * The resources a CoAP connection serves — `/shadow[/<name>]`, `/shadow[/<name>]/delta`
  * (observable) and `/telemetry` — as functions from a parsed request to a response.
  */
-import { DEFAULT_JSON_MAX_DEPTH, parseJsonBounded } from "../json-depth";
+import { parseJsonBounded } from "../json-depth";
 import { SHADOW_ERRORS, SHADOW_NAME } from "../../shadow/shadow-limits";
 import { COMMAND_OUTCOME_RULE, METHOD_STATUS_RULE, isCommandOutcome, isMethodStatus } from "../device-answers";
 import type { CoapMessage, CoapOption } from "./codec";
@@ -91,7 +91,7 @@ function parseBody(host: CoapHost, format: number | undefined, payload: Uint8Arr
     } catch {
       return { status: 400, message: SHADOW_ERRORS.invalidJson };
     }
-    const r = parseJsonBounded(text, DEFAULT_JSON_MAX_DEPTH);
+    const r = parseJsonBounded(text, host.maxDepth);
     return r.ok ? { value: r.value } : { status: 400, message: r.reason === "too_deep" ? `Payload ${r.message.replace(/^JSON /, "")}` : SHADOW_ERRORS.invalidJson };
   }
   if (format === ContentFormat.CBOR) {

@@ -55,6 +55,16 @@ describe("authentication (auth=<token> in Uri-Query)", () => {
     expect(d.session.state.authenticated).toBe(true);
   });
 
+  it("holds JSON bodies to the host's nesting limit (JSON_MAX_DEPTH), not a fixed 32", async () => {
+    const d = await started();
+    const nested = (levels: number) => `{"state":{"reported":{"a":${"[".repeat(levels)}${"]".repeat(levels)}}}}`;
+    d.host.maxDepth = 8;
+    const deep = await d.request({ method: Code.POST, path: "/shadow", payload: nested(6), contentFormat: ContentFormat.JSON });
+    expect([formatCode(deep.code), json(deep)]).toEqual(["4.00", expect.objectContaining({ message: expect.stringMatching(/deeper than 8/) })]);
+    d.host.maxDepth = 100;
+    expect(formatCode((await d.request({ method: Code.POST, path: "/shadow", payload: nested(40), contentFormat: ContentFormat.JSON })).code)).not.toBe("4.00");
+  });
+
   it("refuses a request with two auth= (which would it run as?), in either order, and runs nothing", async () => {
     const d = await started();
     expect(formatCode((await d.request({ path: "/shadow/delta" })).code)).toBe("2.05");

@@ -264,7 +264,8 @@ export class CoapBridge {
       },
       commandResult: (id, status, result) => this.stub().reportCommandResult(id, status, isJsonValue(result) ? result : null),
       methodResponse: (id, status, payload) => this.stub().answerMethod(id, status, isJsonValue(payload) ? payload : null),
-      decodeCbor: (bytes) => decodeCbor(bytes),
+      maxDepth: numberVar(this.env, "JSON_MAX_DEPTH"),
+      decodeCbor: (bytes) => decodeCbor(bytes, { maxDepth: numberVar(this.env, "JSON_MAX_DEPTH") }),
       encodeCbor: (value) => encodeCbor(value),
     };
   }

@@ -2,6 +2,7 @@ import { decode as cborDecode, encode as cborEncode } from "cbor-x";
 import type { CoapHost, HostResult, TelemetryFormat, TelemetryResult } from "../host";
 import { conditionHolds, type ShadowCondition } from "../../../shadow/shadow-condition";
 import type { ShadowRecord } from "../../../shadow/shadow-types";
+import { DEFAULT_JSON_MAX_DEPTH } from "../../json-depth";
 
 type Doc = Record<string, unknown>;
 interface Shadow {
@@ -17,6 +18,8 @@ function isRecord(v: unknown): v is Doc {
 /** An in-memory host with just enough AWS shadow semantics to drive every session path. */
 export class FakeHost implements CoapHost {
   readonly tokens = new Set(["secret"]);
+  /** JSON_MAX_DEPTH's default; a test may set another. */
+  maxDepth = DEFAULT_JSON_MAX_DEPTH;
   readonly shadows = new Map<string, Shadow>();
   readonly telemetryLog: { format: TelemetryFormat; payload: Uint8Array }[] = [];
   readonly calls: string[] = [];
