@@ -122,7 +122,12 @@ export async function startWrangler({ port, persistTo, envFile, stdio = process.
   };
   const killTree = () => signalTree("SIGKILL");
   process.on("exit", killTree);
-  child.once("exit", () => process.off("exit", killTree));
+  // wrangler.js gone (killed with -9, say): what it started (its CLI, both workerd) would run on,
+  // orphaned, holding the port; they go with it.
+  child.once("exit", () => {
+    process.off("exit", killTree);
+    killTree();
+  });
   let output = "";
   if (stdio === "pipe") {
     child.stdout.on("data", (d) => { output += d; });

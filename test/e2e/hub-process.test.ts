@@ -97,6 +97,30 @@ await hub.stop();`);
     }
   }, 120_000);
 
+  it("go with wrangler when it is killed with -9, while their starter lives on (npm start said the hub was down; it was not)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "umbra-hub-orphans-"));
+    let group = -1;
+    try {
+      const { code, output } = await runStarter(dir, `const g = hub.child.pid;
+process.kill(g, "SIGKILL");
+await new Promise((r) => setTimeout(r, 2000));
+const { readdirSync, readFileSync } = await import("node:fs");
+const left = readdirSync("/proc").filter((d) => /^\\d+$/.test(d)).filter((pid) => {
+  try {
+    const stat = readFileSync(\`/proc/\${pid}/stat\`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === g && !stat.includes(") Z ");
+  } catch { return false; }
+});
+console.log("left", left.length);`);
+      group = Number(/hub up (\d+)/.exec(output)?.[1] ?? -1);
+      expect(code, output).toBe(0);
+      expect(output).toContain("left 0");
+    } finally {
+      for (const pid of hubProcesses(dir, group)) process.kill(pid, "SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("refuse to start on a port something else holds, instead of taking its /health answer for theirs", async () => {
     const { createServer } = await import("node:http");
     // Another server that answers /health as a hub would (npm start printed "Umbra is listening" for it).
