@@ -9,12 +9,14 @@ import { axe, type Browser, shoot, signedIn } from "./console-browser";
 
 let browser: Browser;
 let page: Page;
+let keyId = "";
 
 beforeAll(async () => {
   // A device with a shadow the key may not read.
   await apiJson("POST", "/v1/devices", 201, { body: { id: "scope-lamp" } });
   await apiJson("POST", "/v1/devices/scope-lamp/shadow", 200, { body: { state: { desired: { color: "red" } } } });
-  const { key } = await apiJson<{ key: string }>("POST", "/v1/api-keys", 201, { body: { name: "scope-dashboard", scopes: ["devices:read"] } });
+  const { key, id } = await apiJson<{ key: string; id: string }>("POST", "/v1/api-keys", 201, { body: { name: "scope-dashboard", scopes: ["devices:read"] } });
+  keyId = id;
   ({ browser, page } = await signedIn(hubUrl(), key));
 });
 
@@ -61,5 +63,14 @@ describe("console with a key that lacks scopes", () => {
 
   it("logged no error in the browser", () => {
     expect(browser.errors).toEqual([]);
+  });
+
+  it("signs out once its key is revoked, instead of retrying every live stream with it until the address is locked out", async () => {
+    await page.goto(`${hubUrl()}/console/#/devices/scope-lamp/events`);
+    await page.locator('[data-testid="stream"][data-state="open"]').waitFor();
+    await apiJson("DELETE", `/v1/api-keys/${keyId}`, 204);
+    // Before: "Reconnecting…" for ever, each retry a failed sign-in, until the admin got 429 too.
+    await page.getByText("The hub no longer accepts this credential").waitFor({ timeout: 30_000 });
+    await apiJson("GET", "/v1/devices?limit=1", 200);
   });
 });

@@ -4,7 +4,7 @@
  * have becomes `NotAvailable`, so a page can say so instead of failing. OAuth access tokens are
  * renewed on a timer before they expire, and once more on a 401 before giving up.
  */
-import { clearSession, fetchAccessToken, loadSession, renewAt, saveSession, type Session } from "./session";
+import { OAuthError, clearSession, fetchAccessToken, loadSession, renewAt, saveSession, type Session } from "./session";
 
 /** An RFC 9457 problem from the hub; `body` keeps extension members (e.g. a rule's `line`). */
 export class ApiProblem extends Error {
@@ -49,6 +49,9 @@ function schedule(): void {
   timer = setTimeout(() => void renew().catch(() => undefined), wait);
 }
 
+/** How soon a renewal turned away for now (429, network) is tried again. */
+const RENEW_RETRY_MS = 5_000;
+
 /** Gets a new OAuth access token; concurrent callers share one request. */
 function renew(): Promise<void> {
   const s = session;
@@ -62,7 +65,13 @@ function renew(): Promise<void> {
       }
     })
     .catch((err: unknown) => {
-      signOut(`Your OAuth client could not renew its token: ${err instanceof Error ? err.message : String(err)}`);
+      // Refused for good (the client revoked, its secret changed): signed out. Turned away for now
+      // (429 slow_down from a busy address, a network error) while the token still works: tried again.
+      const refused = err instanceof OAuthError && ["invalid_client", "unauthorized_client", "invalid_scope", "invalid_grant"].includes(err.code);
+      if (!refused && session === s && Date.now() < s.expiresAt - RENEW_RETRY_MS) {
+        clearTimeout(timer);
+        timer = setTimeout(() => void renew().catch(() => undefined), RENEW_RETRY_MS);
+      } else signOut(`Your OAuth client could not renew its token: ${err instanceof Error ? err.message : String(err)}`);
       throw err;
     })
     .finally(() => {

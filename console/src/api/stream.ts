@@ -3,7 +3,7 @@
  * headers on a WebSocket, so the credential travels as the subprotocol `token.<token>` beside
  * `umbra.events.v1`. A dropped stream reconnects with capped, jittered back-off.
  */
-import { bearer } from "./client";
+import { ApiProblem, bearer, request } from "./client";
 import type { DeviceEvent } from "./types";
 import { backoff } from "../lib/backoff";
 import { closeSocket } from "../lib/close-socket";
@@ -11,11 +11,32 @@ import { closeSocket } from "../lib/close-socket";
 /** The subprotocol the hub answers for event streams. */
 export const EVENTS_SUBPROTOCOL = "umbra.events.v1";
 
-/** Where a stream is: opening, open, dropped (and about to reconnect), or ended for good because the device was deleted. */
-export type StreamState = "connecting" | "open" | "closed" | "gone";
+/**
+ * Where a stream is: opening, open, dropped (and about to reconnect), ended for good because the
+ * device was deleted, or refused to this credential (no `devices:read`).
+ */
+export type StreamState = "connecting" | "open" | "closed" | "gone" | "refused";
 
 /** The close code of a stream whose device was deleted: nothing to reconnect to. */
 export const DEVICE_DELETED = 4404;
+
+/** The close code of a stream whose credential ended (revoked, expired). */
+const CREDENTIAL_ENDED = 4401;
+
+let probe: Promise<"ok" | "refused"> | null = null;
+
+/**
+ * Whether the credential may still read devices, asked once for every stream that asks at once: a
+ * refused WebSocket handshake tells a browser nothing (close 1006), and a revoked key must not cost
+ * a failed sign-in per stream per retry (the address's failure limit then locks out everyone on it,
+ * the admin too). A 401 signs out (request() does); a 403 stops the streams.
+ */
+function checkAccess(): Promise<"ok" | "refused"> {
+  probe ??= request("GET", "/v1/devices?limit=1")
+    .then(() => "ok" as const, (err: unknown) => (err instanceof ApiProblem && err.status === 403 ? "refused" : "ok"))
+    .finally(() => setTimeout(() => (probe = null), 1_000));
+  return probe;
+}
 
 /** A live stream; `close()` ends it for good. */
 export interface EventStream {
@@ -52,7 +73,9 @@ export function openEvents(deviceId: string, onEvent: (e: DeviceEvent) => void, 
       onState("closed");
       return;
     }
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       attempt = 0;
       onState("open");
     };
@@ -74,7 +97,16 @@ export function openEvents(deviceId: string, onEvent: (e: DeviceEvent) => void, 
         return;
       }
       onState("closed");
-      retry = setTimeout(() => void connect(), backoff(attempt++));
+      const again = () => {
+        retry = setTimeout(() => void connect(), backoff(attempt++));
+      };
+      if (opened && ev.code !== CREDENTIAL_ENDED) return again();
+      void checkAccess().then((access) => {
+        if (stopped) return;
+        if (access === "ok") return again();
+        stopped = true;
+        onState("refused");
+      });
     };
   };
 

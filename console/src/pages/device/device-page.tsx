@@ -132,7 +132,7 @@ export function DevicePage({ id, tab }: { id: string; tab: DeviceTab }) {
           <div>
             <dt>Live stream</dt>
             <dd data-testid="stream" data-state={streamState}>
-              {streamState === "open" ? "Connected" : streamState === "connecting" ? "Connecting…" : "Reconnecting…"}
+              {streamState === "open" ? "Connected" : streamState === "connecting" ? "Connecting…" : streamState === "refused" ? "Not allowed with this credential (devices:read)" : "Reconnecting…"}
             </dd>
           </div>
         </dl>

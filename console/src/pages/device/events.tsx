@@ -9,6 +9,8 @@ const SHOWN = 200;
 /** The live event log of the device whose events `bus` carries. */
 export function EventsSection({ bus }: { bus: EventBus }) {
   const [events, setEvents] = useState<DeviceEvent[]>(() => bus.backlog.slice(-SHOWN));
+  const [refused, setRefused] = useState(bus.state === "refused");
+  useEffect(() => bus.onState((s) => setRefused(s === "refused")), [bus]);
   const [paused, setPaused] = useState(false);
   const [filter, setFilter] = useState("");
   useEffect(() => {
@@ -45,7 +47,9 @@ export function EventsSection({ bus }: { bus: EventBus }) {
       <p class="muted">
         {paused ? "Paused: new events are kept but not shown." : "Events appear here as they happen (newest first)."} {bus.backlog.length} received.
       </p>
-      {shown.length === 0 ? (
+      {refused ? (
+        <p role="alert">This credential may not read the device's events (it needs the devices:read scope).</p>
+      ) : shown.length === 0 ? (
         <p>No events yet. Connect the device, change its shadow or send it telemetry.</p>
       ) : (
         <ol class="event-log" aria-label="Events, newest first">
