@@ -49,6 +49,22 @@ describe("app.events", () => {
     expect(got).toEqual([1, 2]);
   });
 
+  it("ends with EventStreamError when the token endpoint refuses the OAuth client, instead of retrying it for ever", async () => {
+    const sockets = new FakeSockets();
+    let asked = 0;
+    const refusing = (() => {
+      asked++;
+      return Promise.resolve(new Response(JSON.stringify({ error: "invalid_client", error_description: "unknown client or wrong secret" }), { status: 401, headers: { "content-type": "application/json" } }));
+    }) as typeof fetch;
+    const oauth = new App({ url: "http://hub.test", clientId: "c1", clientSecret: "wrong", sockets, fetch: refusing });
+    const reading = (async () => {
+      for await (const _ of oauth.events("d1", { backoff: { initialMs: 1 } })) void _;
+    })();
+    await expect(reading).rejects.toMatchObject({ name: "EventStreamError", status: 401, permanent: true });
+    expect(asked).toBe(1);
+    expect(sockets.opened).toHaveLength(0);
+  });
+
   it("offers the token as a subprotocol where a WebSocket cannot carry headers (browsers)", async () => {
     const sockets = new FakeSockets();
     Object.defineProperty(sockets, "canSendHeaders", { value: false });

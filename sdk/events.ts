@@ -9,7 +9,7 @@
 import { AsyncQueue } from "./async-queue";
 import type { BackoffOptions } from "./backoff";
 import { Backoff } from "./backoff";
-import type { TokenSource } from "./auth";
+import { OAuthError, type TokenSource } from "./auth";
 import type { DeviceEvent } from "./messages";
 import { isObject } from "./messages";
 import type { SocketFactory } from "./socket";
@@ -133,6 +133,8 @@ async function* generate(ctx: EventsContext, deviceId: string, options: EventsOp
       }
     } catch (e) {
       if (options.reconnect === false || (e instanceof EventStreamError && e.permanent)) throw e;
+      // The token endpoint refused the client for good (wrong secret, revoked): no retry helps.
+      if (e instanceof OAuthError && e.status >= 400 && e.status < 500 && e.status !== 429) throw new EventStreamError(`no access token: ${e.message}`, e.status);
     } finally {
       renewing?.stop();
       if (onAbort) options.signal?.removeEventListener("abort", onAbort);
