@@ -45,6 +45,30 @@ ${then}`;
   return new Promise((resolve) => child.on("exit", (code) => resolve({ code, output })));
 }
 
+/** Script text defining `groupPids(g)`: the live (not zombie) processes of process group `g`, from /proc. */
+const GROUP_PIDS = `const { readdirSync, readFileSync } = await import("node:fs");
+const groupPids = (g) => readdirSync("/proc").filter((d) => /^\\d+$/.test(d)).map(Number).filter((pid) => {
+  try {
+    const stat = readFileSync(\`/proc/\${pid}/stat\`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === g && !stat.includes(") Z ");
+  } catch { return false; }
+});`;
+
+/** Starts a hub in a new folder, runs `then` (with `groupPids`) in its starter, and answers what the starter printed once it exited 0. */
+async function starterSays(then: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "umbra-hub-starter-"));
+  let group = -1;
+  try {
+    const { code, output } = await runStarter(dir, `${GROUP_PIDS}\n${then}`);
+    group = Number(/hub up (\d+)/.exec(output)?.[1] ?? -1);
+    expect(code, output).toBe(0);
+    return output;
+  } finally {
+    for (const pid of hubProcesses(dir, group)) process.kill(pid, "SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function settled(marker: string, group: number): Promise<number[]> {
   // Killed processes are reaped by init a moment after the signal.
   for (let i = 0; i < 20 && hubProcesses(marker, group).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
@@ -71,54 +95,21 @@ describe.skipIf(process.platform !== "linux")("the hub's processes", () => {
   }, 120_000);
 
   it("tell a dead runtime from a live one although wrangler's proxy keeps the port open (npm start's watch stops on it)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "umbra-hub-runtime-"));
-    let group = -1;
-    try {
-      // Before, npm start probed the public port, which the dev proxy holds: a killed runtime went unnoticed.
-      const { code, output } = await runStarter(dir, `const { runtimeRunning } = await import(${JSON.stringify(hubModule)});
-const g = hub.child.pid;
-const before = runtimeRunning(g);
-const { readdirSync, readFileSync } = await import("node:fs");
-for (const pid of readdirSync("/proc").filter((d) => /^\\d+$/.test(d))) {
-  try {
-    const stat = readFileSync(\`/proc/\${pid}/stat\`, "utf8");
-    if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === g && readFileSync(\`/proc/\${pid}/cmdline\`, "utf8").includes("entry=127.0.0.1:0")) process.kill(Number(pid), "SIGKILL");
-  } catch {}
-}
+    // Before, npm start probed the public port, which the dev proxy holds: a killed runtime went unnoticed.
+    const output = await starterSays(`const { runtimeRunning } = await import(${JSON.stringify(hubModule)});
+const before = runtimeRunning(hub.child.pid);
+for (const pid of groupPids(hub.child.pid)) if (readFileSync(\`/proc/\${pid}/cmdline\`, "utf8").includes("entry=127.0.0.1:0")) process.kill(pid, "SIGKILL");
 await new Promise((r) => setTimeout(r, 1000));
-console.log("runtime", before, runtimeRunning(g));
+console.log("runtime", before, runtimeRunning(hub.child.pid));
 await hub.stop();`);
-      group = Number(/hub up (\d+)/.exec(output)?.[1] ?? -1);
-      expect(code, output).toBe(0);
-      expect(output).toContain("runtime true false");
-    } finally {
-      for (const pid of hubProcesses(dir, group)) process.kill(pid, "SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(output).toContain("runtime true false");
   }, 120_000);
 
   it("go with wrangler when it is killed with -9, while their starter lives on (npm start said the hub was down; it was not)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "umbra-hub-orphans-"));
-    let group = -1;
-    try {
-      const { code, output } = await runStarter(dir, `const g = hub.child.pid;
-process.kill(g, "SIGKILL");
+    const output = await starterSays(`process.kill(hub.child.pid, "SIGKILL");
 await new Promise((r) => setTimeout(r, 2000));
-const { readdirSync, readFileSync } = await import("node:fs");
-const left = readdirSync("/proc").filter((d) => /^\\d+$/.test(d)).filter((pid) => {
-  try {
-    const stat = readFileSync(\`/proc/\${pid}/stat\`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === g && !stat.includes(") Z ");
-  } catch { return false; }
-});
-console.log("left", left.length);`);
-      group = Number(/hub up (\d+)/.exec(output)?.[1] ?? -1);
-      expect(code, output).toBe(0);
-      expect(output).toContain("left 0");
-    } finally {
-      for (const pid of hubProcesses(dir, group)) process.kill(pid, "SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-    }
+console.log("left", groupPids(hub.child.pid).length);`);
+    expect(output).toContain("left 0");
   }, 120_000);
 
   it("refuse to start on a port something else holds, instead of taking its /health answer for theirs", async () => {
