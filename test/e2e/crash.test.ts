@@ -15,9 +15,12 @@ import { LocalHub } from "../../bench/lib/hub";
 describe("crash durability", () => {
   let hub: LocalHub;
   beforeAll(async () => {
-    // A subscriber's session takes at most 20 more messages while 20 wait (half of 40): its
-    // deliveries pause, and what leaves its queue leaves on its client's PUBACKs alone.
-    hub = LocalHub.create("umbra-crash-", { MQTT_MAX_QUEUED: "40" });
+    // A subscriber's session takes at most 200 more messages while 200 wait (half of 400): its
+    // deliveries pause, and what leaves its queue leaves on its client's PUBACKs alone. The queue
+    // must still hold what the devices' objects owed it at the kill and deliver from their resume
+    // alarms before its client is back (an offline session past MQTT_MAX_QUEUED drops new messages,
+    // as documented): with 40, a slower machine (its client back later) dropped ~80 of ~1,000 there.
+    hub = LocalHub.create("umbra-crash-", { MQTT_MAX_QUEUED: "400" });
     await hub.start();
   });
   afterAll(async () => {
