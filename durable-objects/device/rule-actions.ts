@@ -198,7 +198,7 @@ export class RuleActions {
     const self = this.deviceId();
     switch (action.type) {
       case "webhook": {
-        // A webhook deleted or disabled since the rule was made takes nothing: said in the log, as any dropped action.
+        // A webhook deleted or disabled since the rule was made takes nothing: logged as dropped, like every action that cannot run.
         const outcome = await deliverToWebhook(this.env, action.webhookId, [message]);
         if (outcome !== "taken") throw new Unrunnable(`webhook ${logText(action.webhookId)} is ${outcome === "deleted" ? "deleted" : "disabled"}`);
         return;

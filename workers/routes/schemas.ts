@@ -33,7 +33,7 @@ export const JsonObjectSchema = z
 /** Every user-chosen id (device, channel, group): one rule, see registry/ids.ts. */
 export const IdSchema = z.string().regex(USER_ID, USER_ID_RULE).openapi({ pattern: USER_ID.source });
 /**
- * A new device's id: any id but `app`, the MQTT user name that signs in an app session on `/mqtt`
+ * A new device's id: every id but `app`, the MQTT user name that signs in an app session on `/mqtt`
  * (a device `app` could never sign in there with its id as user name).
  */
 export const DeviceIdSchema = IdSchema.refine((id) => id !== APP_USERNAME, { message: `"${APP_USERNAME}" is reserved (the MQTT user name of app sessions)` });
