@@ -7,6 +7,7 @@ import { topicClass } from "../topic/shards";
 import type { JsonValue } from "../../protocols/json-value";
 import type { Message } from "../../protocols/mqtt";
 import { decodeUtf8 } from "../../protocols/utf8";
+import { COMMAND_NAME } from "../../protocols/mqtt/hub-topics";
 
 /** The route of a published topic. */
 export type TopicRoute =
@@ -91,7 +92,7 @@ export function isOwnTopic(deviceId: string, topic: string): boolean {
   return c.kind === "device" && c.deviceId === deviceId;
 }
 
-const COMMAND_IN = /^devices\/([^/]+)\/commands\/([A-Za-z0-9_.:-]{1,64})$/;
+const COMMAND_IN = /^devices\/([^/]+)\/commands\/([^/]+)$/;
 
 /**
  * A command an app published with MQTT on `devices/<id>/commands/<name>`, for the command
@@ -101,7 +102,7 @@ const COMMAND_IN = /^devices\/([^/]+)\/commands\/([A-Za-z0-9_.:-]{1,64})$/;
  */
 export function inboundCommand(deviceId: string, m: { topic: string; payload: Uint8Array; expiresAt?: number }, now = Date.now()): { name: string; payload: JsonValue; ttlSeconds?: number } | null {
   const c = COMMAND_IN.exec(m.topic);
-  if (!c?.[2] || c[1] !== deviceId) return null;
+  if (!c?.[2] || c[1] !== deviceId || !COMMAND_NAME.test(c[2])) return null;
   let payload: JsonValue = null;
   if (m.payload.byteLength > 0) {
     const text = decodeUtf8(m.payload);

@@ -24,7 +24,8 @@ export function hubPublished(topic: string): boolean {
 }
 
 const CALLS = /^devices\/[^/]+\/(commands|methods)\/(.*)$/;
-const COMMAND_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** A command's or a direct method's name, wherever one is named (REST, MQTT topics, rule actions). */
+export const COMMAND_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
  * Whether `topic`, under a device's `commands/` or `methods/`, is one no client may publish on.

@@ -10,6 +10,7 @@ import { getDevice } from "../registry/devices";
 import { deviceStub } from "../objects";
 import { ApiError } from "../errors";
 import { decodeNumericCursor, encodeCursor } from "../registry/pagination";
+import { COMMAND_NAME } from "../../protocols/mqtt/hub-topics";
 
 export const commandRoutes = router();
 
@@ -30,7 +31,7 @@ const Command = z
   })
   .openapi("Command");
 const NewCommand = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must match [A-Za-z0-9_.:-]{1,64}"),
+  name: z.string().regex(COMMAND_NAME, "must match [A-Za-z0-9_.:-]{1,64}"),
   payload: z.unknown().optional(),
   ttlSeconds: z.number().int().min(1).max(30 * 86_400).optional(),
 });
@@ -40,7 +41,7 @@ const ListQuery = z.object({
   limit: queryInteger(z.number().int().min(1).max(1000)).default(100),
   cursor: z.string().optional(),
 });
-const MethodParams = DeviceParams.extend({ name: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).openapi({ param: { name: "name", in: "path" } }) });
+const MethodParams = DeviceParams.extend({ name: z.string().regex(COMMAND_NAME).openapi({ param: { name: "name", in: "path" } }) });
 const MethodCall = z.strictObject({ payload: z.unknown().optional(), timeoutSeconds: z.number().int().min(1).max(300).optional() });
 const MethodAnswer = z.object({ status: z.number().int(), payload: z.unknown() }).openapi("MethodAnswer");
 

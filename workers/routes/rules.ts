@@ -12,6 +12,7 @@ import { randomId } from "../auth/crypto";
 import type { JsonObject } from "../../protocols/json-value";
 import type { RuleAction } from "../../durable-objects/device/rule-types";
 import { SHADOW_NAME } from "../../shadow/shadow-limits";
+import { COMMAND_NAME } from "../../protocols/mqtt/hub-topics";
 import { hasScope, type Scope } from "../auth/principal";
 import { ApiError } from "../errors";
 import type { Context } from "hono";
@@ -40,7 +41,7 @@ const Scope = z
 const Action = z
   .discriminatedUnion("type", [
     z.strictObject({ type: z.literal("webhook"), webhookId: z.string().min(1).max(128) }),
-    z.strictObject({ type: z.literal("command"), deviceId: Id.optional(), name: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), payload: z.unknown().optional() }),
+    z.strictObject({ type: z.literal("command"), deviceId: Id.optional(), name: z.string().regex(COMMAND_NAME), payload: z.unknown().optional() }),
     z.strictObject({ type: z.literal("shadow.desired"), deviceId: Id.optional(), shadow: z.string().regex(SHADOW_NAME).optional(), state: JsonObjectSchema }),
     z.strictObject({ type: z.literal("publish"), channel: Id, subtopic: z.string().min(1).max(256).regex(/^[^+#]*$/, "no wildcards").optional() }),
   ])
