@@ -230,6 +230,7 @@ export class CoapBridge {
 
   private host(): CoapHost {
     const name = (n: string | null) => n ?? "";
+    const maxDepth = numberVar(this.env, "JSON_MAX_DEPTH");
     return {
       authenticate: (token) => this.bind(token),
       admit: () => this.rate.take(Date.now()),
@@ -264,8 +265,8 @@ export class CoapBridge {
       },
       commandResult: (id, status, result) => this.stub().reportCommandResult(id, status, isJsonValue(result) ? result : null),
       methodResponse: (id, status, payload) => this.stub().answerMethod(id, status, isJsonValue(payload) ? payload : null),
-      maxDepth: numberVar(this.env, "JSON_MAX_DEPTH"),
-      decodeCbor: (bytes) => decodeCbor(bytes, { maxDepth: numberVar(this.env, "JSON_MAX_DEPTH") }),
+      maxDepth,
+      decodeCbor: (bytes) => decodeCbor(bytes, { maxDepth }),
       encodeCbor: (value) => encodeCbor(value),
     };
   }
