@@ -17,6 +17,11 @@ async function connected(deviceId: string, csm?: { maxMessageSize: number; block
   return coap;
 }
 
+/** A command's status as the REST API reads it. */
+async function statusOf(device: string, command: { id: string }): Promise<string> {
+  return (await apiJson<Command>("GET", `/v1/devices/${device}/commands/${command.id}`, 200)).status;
+}
+
 function send(device: string, body: Record<string, unknown>) {
   return apiJson<Command>("POST", `/v1/devices/${device}/commands`, 201, { body });
 }
@@ -40,7 +45,7 @@ describe("commands over CoAP", () => {
     await eventually(async () => notes.length >= 3);
     await new Promise((r) => setTimeout(r, 300));
     expect(notes.slice(1).sort()).toEqual(["c0:next", "c1:next"]);
-    expect((await apiJson<Command>("GET", `/v1/devices/cmd-reobserve/commands/${pending.id}`, 200)).status).toBe("delivered");
+    expect(await statusOf("cmd-reobserve", pending)).toBe("delivered");
     await coap.close();
   });
 
@@ -56,13 +61,13 @@ describe("commands over CoAP", () => {
     // Before: queued while nobody observed, it went to the connection, was marked delivered, and was never seen again.
     const c1 = await send("cmd-unobserve", { name: "c1" });
     await new Promise((r) => setTimeout(r, 300));
-    expect((await apiJson<Command>("GET", `/v1/devices/cmd-unobserve/commands/${c1.id}`, 200)).status).toBe("queued");
+    expect(await statusOf("cmd-unobserve", c1)).toBe("queued");
     // Before: a method call waited its whole timeout (504) for a connection that took no methods.
     expect((await api("POST", "/v1/devices/cmd-unobserve/methods/blink", { body: { timeoutSeconds: 3 } })).status).toBe(404);
     await coap.observe("commands", onNote, { token: Uint8Array.of(0xc3) });
     await eventually(async () => notes.includes("c1"));
     expect(notes).toEqual(["c1"]);
-    expect((await apiJson<Command>("GET", `/v1/devices/cmd-unobserve/commands/${c1.id}`, 200)).status).toBe("delivered");
+    expect(await statusOf("cmd-unobserve", c1)).toBe("delivered");
     await coap.close();
   });
 
@@ -80,7 +85,7 @@ describe("commands over CoAP", () => {
     });
     expect(done.result?.error).toMatch(/Max-Message-Size 1152/);
     expect(notes).toEqual(["blink"]);
-    expect((await apiJson<Command>("GET", `/v1/devices/cmd-toobig/commands/${small.id}`, 200)).status).toBe("delivered");
+    expect(await statusOf("cmd-toobig", small)).toBe("delivered");
     await coap.close();
   });
 
